@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'ai-assistant',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

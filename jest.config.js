@@ -1,0 +1,11 @@
+// `npm test`: every project's Jest config in one run, one summary at the end.
+// Integration suites (*.int.spec.ts, *.e2e.spec.ts) need KAFKA_BROKERS / MONGODB_URI / REDIS_URL
+// (see infra/local/README.md); without them they skip loudly, and fail under CI=true.
+const { getJestProjectsAsync } = require('@nx/jest');
+
+module.exports = async () => ({
+  projects: await getJestProjectsAsync(),
+  globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.js',
+  globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.js',
+  reporters: ['default', '<rootDir>/tools/jest/summary-reporter.js'],
+});
