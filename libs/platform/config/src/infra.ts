@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { ConfigError } from './config-error';
+import { brokerList, mongoUri, oneOf, redisUrl } from './fields';
+import { parseEnv, type Env } from './parse-env';
+
+/**
+ * Embedded (everything in memory, zero setup) or real infrastructure. Each of KAFKA_BROKERS,
+ * MONGODB_URI and REDIS_URL independently switches its adapter to the real one; the process is in
+ * `embedded` mode only when all three are in memory. `TENANTRY_MODE` can force the choice:
+ * `embedded` ignores the three variables, `real` requires all of them.
+ */
+export type InfraMode = 'embedded' | 'real';
+
+export interface InfraSelection {
+  mode: InfraMode;
+  eventBus: { adapter: 'kafka'; brokers: string[] } | { adapter: 'in-memory' };
+  storage: { adapter: 'mongodb'; uri: string } | { adapter: 'in-memory' };
+  cache: { adapter: 'redis'; url: string } | { adapter: 'in-memory' };
+}
+
+export const infraEnvSchema = z.object({
+  TENANTRY_MODE: oneOf(['embedded', 'real'] as const).optional(),
+  KAFKA_BROKERS: brokerList().optional(),
+  MONGODB_URI: mongoUri().optional(),
+  REDIS_URL: redisUrl().optional(),
+});
+
+export function detectInfra(env: Env = process.env): InfraSelection {
+  const { TENANTRY_MODE, KAFKA_BROKERS, MONGODB_URI, REDIS_URL } = parseEnv(infraEnvSchema, env);
+  if (TENANTRY_MODE === 'embedded') {
+    return { mode: 'embedded', eventBus: { adapter: 'in-memory' }, storage: { adapter: 'in-memory' }, cache: { adapter: 'in-memory' } };
+  }
+  if (TENANTRY_MODE === 'real') {
+    const missing = Object.entries({ KAFKA_BROKERS, MONGODB_URI, REDIS_URL }).filter(([, value]) => value === undefined);
+    if (missing.length > 0) {
+      throw new ConfigError(missing.map(([variable]) => ({ variable, message: 'is required when TENANTRY_MODE=real' })));
+    }
+  }
+  const selection: InfraSelection = {
+    mode: KAFKA_BROKERS || MONGODB_URI || REDIS_URL ? 'real' : 'embedded',
+    eventBus: KAFKA_BROKERS ? { adapter: 'kafka', brokers: KAFKA_BROKERS } : { adapter: 'in-memory' },
+    storage: MONGODB_URI ? { adapter: 'mongodb', uri: MONGODB_URI } : { adapter: 'in-memory' },
+    cache: REDIS_URL ? { adapter: 'redis', url: REDIS_URL } : { adapter: 'in-memory' },
+  };
+  return selection;
+}
+
+/**
+ * One line for the start-up log saying which adapters are in use. Names only the Kafka brokers;
+ * the MongoDB and Redis URLs are left out because they may carry passwords.
+ */
+export function describeInfra(selection: InfraSelection): string {
+  const eventBus = selection.eventBus.adapter === 'kafka' ? `Kafka (${selection.eventBus.brokers.join(', ')})` : 'in-memory';
+  const storage = selection.storage.adapter === 'mongodb' ? 'MongoDB' : 'in-memory';
+  const cache = selection.cache.adapter === 'redis' ? 'Redis' : 'in-memory';
+  const inMemory = [selection.eventBus, selection.storage, selection.cache].some((part) => part.adapter === 'in-memory');
+  const note = inMemory ? ' — in-memory data is lost when the process exits' : '';
+  return `${selection.mode} mode; event bus: ${eventBus}; storage: ${storage}; cache: ${cache}${note}`;
+}

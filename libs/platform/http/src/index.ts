@@ -1,0 +1,34 @@
+export { createHttpApp, DEFAULT_JSON_LIMIT, type HttpAppOptions } from './app';
+export { DEFAULT_READINESS_TIMEOUT_MS, type CheckResult, type ReadinessCheck, type ReadinessChecks } from './health';
+export { DEFAULT_SHUTDOWN_TIMEOUT_MS, runUntilSignalled, type RunUntilSignalledOptions, type ShutdownHook, type SignalHandle } from './lifecycle';
+export { CLIENT_CLOSED_REQUEST } from './observe';
+export {
+  decodeCursor,
+  DEFAULT_PAGE_LIMIT,
+  encodeCursor,
+  MAX_PAGE_LIMIT,
+  pageSchema,
+  paginationQuery,
+  type Page,
+  type PaginationQuery,
+} from './pagination';
+export {
+  HttpProblem,
+  mapErrorToProblem,
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_BASE,
+  problemTypeUri,
+  sendProblem,
+  type MappedProblem,
+  type ProblemBody,
+  type ProblemDocument,
+} from './problem';
+export { REQUEST_ID_HEADER, requestIdOf, setRouteTemplate } from './request-context';
+export {
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  startHttpServer,
+  type RunningHttpServer,
+  type StartHttpServerOptions,
+} from './server';
+export { route, type RouteHandler, type RouteInput, type RouteSchemas } from './validation';

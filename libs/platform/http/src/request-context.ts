@@ -1,0 +1,63 @@
+import { AsyncResource } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { runWithLogContext } from '@tenantry/telemetry';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/** What a caller may send as its request id: short, printable, no spaces or quotes (it is echoed and logged). */
+const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+const requestIds = new WeakMap<Request, string>();
+const routeTemplates = new WeakMap<Request, string>();
+
+/** The id of this request: the caller's `X-Request-Id` if sane, else a generated UUID. */
+export function requestIdOf(req: Request): string | undefined {
+  return requestIds.get(req);
+}
+
+/**
+ * Accepts or generates the request id, echoes it in the response, and opens the log context that
+ * every log line of this request carries (authentication adds the tenant with `setLogContext`).
+ */
+export function requestIdMiddleware(): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    requestIds.set(req, id);
+    res.setHeader(REQUEST_ID_HEADER, id);
+    runWithLogContext({ requestId: id }, next);
+  };
+}
+
+/**
+ * Names the route template of this request for metrics and logs when it is not an express route
+ * (e.g. the gateway's proxy: `setRouteTemplate(req, '/api/v1/tenants/*')`). Never pass a raw path.
+ */
+export function setRouteTemplate(req: Request, template: string): void {
+  routeTemplates.set(req, template);
+}
+
+/** The template of the route that handled `req`, if any. */
+export function routeTemplateOf(req: Request): string | undefined {
+  const explicit = routeTemplates.get(req);
+  if (explicit) return explicit;
+  const routePath: unknown = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : undefined;
+}
+
+/** Remembers the matched route while routing state is current (baseUrl changes as routers are left). */
+export function rememberRouteTemplate(req: Request): void {
+  if (routeTemplates.has(req)) return;
+  const template = routeTemplateOf(req);
+  if (template) routeTemplates.set(req, template);
+}
+
+/**
+ * Wraps middleware that reads the request body so that `next` runs in the request's async context:
+ * stream callbacks are not guaranteed to keep it (it depends on the parser and the Node version), and
+ * losing it would drop the log context and the active span for every later handler.
+ */
+export function keepingContext(middleware: RequestHandler): RequestHandler {
+  return (req, res, next) => middleware(req, res, AsyncResource.bind(next));
+}

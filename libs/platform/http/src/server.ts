@@ -1,0 +1,93 @@
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@tenantry/telemetry';
+
+export interface StartHttpServerOptions {
+  /** 0 picks a free port (tests); the chosen one is returned. */
+  port: number;
+  host?: string;
+  logger: Logger;
+  /**
+   * Idle keep-alive sockets stay open this long. Longer than the idle timeout of proxies and load
+   * balancers in front (60 s on common ones), so they never reuse a socket this server just closed.
+   */
+  keepAliveTimeoutMs?: number;
+  /** Time allowed to receive a request's headers; must exceed `keepAliveTimeoutMs`. */
+  headersTimeoutMs?: number;
+  /** Time allowed to receive a whole request (slow-body protection). */
+  requestTimeoutMs?: number;
+  /** How long `close()` lets in-flight requests finish before closing their sockets. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningHttpServer {
+  port: number;
+  url: string;
+  server: Server;
+  /**
+   * Graceful stop: refuses new connections at once, closes idle keep-alive sockets, lets in-flight
+   * requests finish (answering them with `Connection: close`), then closes what is left at the
+   * deadline. Resolves when every connection is gone. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+const IDLE_SWEEP_INTERVAL_MS = 25;
+
+export async function startHttpServer(app: RequestListener, options: StartHttpServerOptions): Promise<RunningHttpServer> {
+  const { logger, host = '0.0.0.0', shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS } = options;
+  const server = createServer(app);
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = options.headersTimeoutMs ?? server.keepAliveTimeout + 1_000;
+  server.requestTimeout = options.requestTimeoutMs ?? 60_000;
+
+  // Responses in progress, so a drain can tell each one to close its connection when it ends.
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (draining) {
+      res.shouldKeepAlive = false;
+      return;
+    }
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+  logger.info({ port, host }, 'http server listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+      logger.info({ port, graceMs: shutdownGraceMs }, 'http server draining');
+      // Sockets become idle as their in-flight responses end: sweep them until none are left.
+      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_INTERVAL_MS);
+      const deadline = setTimeout(() => {
+        logger.warn({ port }, 'http server drain deadline passed: closing remaining connections');
+        server.closeAllConnections();
+      }, shutdownGraceMs);
+      server.close(() => {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+        logger.info({ port }, 'http server closed');
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+    return closing;
+  };
+
+  return { port, url, server, close };
+}

@@ -1,0 +1,17 @@
+export { createLogger, type Logger, type LoggerOptions, type LogLevelName } from './logger';
+export { recordHttpServerRequest, type HttpServerRequestRecord } from './http-metrics';
+export { getLogContext, runWithLogContext, setLogContext, type LogContext } from './log-context';
+export {
+  HTTP_DURATION_BUCKETS_SECONDS,
+  MetricAttributes,
+  MetricNames,
+  PrometheusLabels,
+  PrometheusNames,
+  UNMATCHED_ROUTE,
+  type MetricAttributeKey,
+  type MetricName,
+} from './metric-names';
+export { getMeter, metricsHandler, PROMETHEUS_CONTENT_TYPE } from './metrics';
+export { REDACTED, SENSITIVE_KEYS } from './redaction';
+export { shutdownTelemetry } from './shutdown';
+export { getTracer } from './tracing';

@@ -1,0 +1,88 @@
+import { diag, metrics } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { startNodeSdk } from '@opentelemetry/sdk-node';
+import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { telemetryState } from './state';
+
+/** Paths of probes and scrapes: answered often, worth no trace. */
+const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
+
+export interface StartTelemetryOptions {
+  /** Install the HTTP and express instrumentations (default true; in-process tests turn them off). */
+  instrumentations?: boolean;
+  /** Override where spans go (tests pass an in-memory exporter); otherwise decided from `OTEL_*`. */
+  spanProcessors?: SpanProcessor[];
+}
+
+/**
+ * Starts the OpenTelemetry SDK, configured by the standard `OTEL_*` variables only:
+ * - traces: `OTEL_TRACES_EXPORTER` as the SDK reads it; when unset, OTLP/protobuf if
+ *   `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT` is set, else spans are made but not exported, so trace ids
+ *   still correlate logs and propagate to upstream calls and events without exporter noise;
+ *   sampling by `OTEL_TRACES_SAMPLER(_ARG)` (default parent-based always-on);
+ * - W3C trace context + baggage propagation (`OTEL_PROPAGATORS` to change);
+ * - metrics: pulled through `metricsHandler` on each service's own port (no exporter server);
+ * - resource: `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES`, `service.name=tenantry` if neither.
+ * Idempotent. Called by `register.ts`, which must load before application code.
+ */
+export function startTelemetry(options: StartTelemetryOptions = {}): void {
+  const state = telemetryState();
+  if (state.sdkStarted) return;
+  // Metrics recorded before this call went to a lazily made provider; keep it rather than split the data.
+  const metricsAlreadyInUse = state.prometheus !== undefined;
+  if (metricsAlreadyInUse) diag.warn('@tenantry/telemetry: metrics were recorded before register.ts ran; load it with --import before app code');
+  const prometheus = state.prometheus ?? new PrometheusExporter({ preventServerStart: true });
+  const sdk = startNodeSdk({
+    instrumentations: options.instrumentations === false ? [] : defaultInstrumentations(),
+    spanProcessors: options.spanProcessors ?? spanProcessorsFromEnv(process.env),
+    metricReaders: metricsAlreadyInUse ? [] : [prometheus],
+    views: [dropInstrumentationServerDuration],
+    logRecordProcessors: [],
+    resourceAttributes: hasServiceName(process.env) ? undefined : { [ATTR_SERVICE_NAME]: 'tenantry' },
+  });
+  const previousShutdown = state.shutdown;
+  state.prometheus = prometheus;
+  state.meterProvider = metrics.getMeterProvider();
+  state.shutdown = async () => {
+    await sdk.shutdown();
+    await previousShutdown?.();
+  };
+  state.sdkStarted = true;
+}
+
+function defaultInstrumentations(): Instrumentation[] {
+  return [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
+    }),
+    // Route handler spans name the route; a span per middleware would cost more than it tells.
+    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
+  ];
+}
+
+/** `undefined` lets the SDK read `OTEL_TRACES_EXPORTER` (default otlp) itself. */
+export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv): SpanProcessor[] | undefined {
+  const configured = (name: string): boolean => (env[name] ?? '').trim() !== '';
+  if (configured('OTEL_TRACES_EXPORTER')) return undefined;
+  if (configured('OTEL_EXPORTER_OTLP_ENDPOINT') || configured('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')) return undefined;
+  return [new NoopSpanProcessor()];
+}
+
+function hasServiceName(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env['OTEL_SERVICE_NAME']?.trim()) || /(^|,)\s*service\.name\s*=/.test(env['OTEL_RESOURCE_ATTRIBUTES'] ?? '');
+}
+
+/**
+ * The HTTP instrumentation's server histogram duplicates `tenantry.http.server.request.duration`,
+ * which the HTTP library records with the service and route template; keep only ours.
+ */
+const dropInstrumentationServerDuration: ViewOptions = {
+  meterName: '@opentelemetry/instrumentation-http',
+  instrumentName: 'http.server.request.duration',
+  aggregation: { type: AggregationType.DROP },
+};
