@@ -1,0 +1,53 @@
+import type { OutboxSource } from '@tenantry/event-bus';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { CollectionDefinition } from '../collection';
+import { LeasedOutboxSource } from '../core/leased-outbox-source';
+import { ScopedRepository } from '../core/scoped-repository';
+import type { Persistence } from '../persistence';
+import type { TenantScopedRepository } from '../repository';
+import { InMemoryCollectionStore } from './in-memory-collection-store';
+import { InMemoryProcessedEventStore } from './in-memory-processed-event-store';
+
+/** The in-memory twin of a MongoDB database, for embedded mode and unit tests. Data lives as long as the object. */
+export class InMemoryPersistence implements Persistence {
+  readonly kind = 'in-memory' as const;
+  private readonly stores = new Map<string, InMemoryCollectionStore>();
+  private readonly processed = new InMemoryProcessedEventStore();
+
+  constructor(private readonly logger?: Logger) {}
+
+  async repository<S extends z.ZodObject>(definition: CollectionDefinition<S>): Promise<TenantScopedRepository<z.output<S>, z.input<S>>> {
+    let store = this.stores.get(definition.name);
+    if (!store) {
+      store = new InMemoryCollectionStore(definition);
+      this.stores.set(definition.name, store);
+    }
+    return new ScopedRepository(definition, store);
+  }
+
+  createOutboxSource(): OutboxSource {
+    return new InMemoryOutboxSource(() => [...this.stores.values()], this.logger);
+  }
+
+  async processedEventStore(): Promise<InMemoryProcessedEventStore> {
+    return this.processed;
+  }
+
+  /** Always reachable. */
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Nothing to release; the data lives as long as this object. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+export function createInMemoryPersistence(options: { logger?: Logger } = {}): InMemoryPersistence {
+  return new InMemoryPersistence(options.logger);
+}
+
+/** The outbox over the collections of one InMemoryPersistence. */
+export class InMemoryOutboxSource extends LeasedOutboxSource {}

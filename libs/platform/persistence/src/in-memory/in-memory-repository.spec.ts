@@ -1,0 +1,4 @@
+import { repositoryContract } from '../test-support/repository.contract';
+import { createInMemoryPersistence } from './in-memory-persistence';
+
+repositoryContract('in-memory', { open: async () => createInMemoryPersistence() });

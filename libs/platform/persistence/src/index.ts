@@ -1,0 +1,33 @@
+export {
+  defineCollection,
+  InvalidCollectionDefinitionError,
+  SYSTEM_FIELDS,
+  type CollectionDefinition,
+  type DocumentOf,
+  type IndexDefinition,
+  type InputOf,
+  type Stored,
+  type SystemField,
+  type SystemFields,
+} from './collection';
+export type {
+  AdminReads,
+  DeleteOptions,
+  FieldOperators,
+  Filter,
+  FilterValue,
+  InsertOptions,
+  ListOptions,
+  Page,
+  SortOrder,
+  TenantScopedRepository,
+  UpdateOptions,
+  WriteOptions,
+} from './repository';
+export type { Persistence } from './persistence';
+export { InvalidOutboxEventError } from './core/outbox-events';
+export { connectMongo, MongoOutboxSource, MongoPersistence, redactMongoUri, type MongoOptions } from './mongo/connect';
+export { MongoProcessedEventStore } from './mongo/mongo-processed-event-store';
+export { createInMemoryPersistence, InMemoryOutboxSource, InMemoryPersistence } from './in-memory/in-memory-persistence';
+export { InMemoryProcessedEventStore } from './in-memory/in-memory-processed-event-store';
+export { openPersistence } from './open-persistence';

@@ -1,0 +1,20 @@
+import { uniqueName } from '@tenantry/testing';
+import type { ContractContext } from '../repository.contract';
+
+export function processedEventsContract(context: ContractContext): void {
+  describe('processed event store', () => {
+    it('when an event is marked processed, then it reads as processed for that group only, and marking again is harmless', async () => {
+      const store = await context.shared().persistence.processedEventStore();
+      const [group, otherGroup, eventId] = [uniqueName('group'), uniqueName('group'), uniqueName('event')];
+
+      expect(await store.isProcessed(group, eventId)).toBe(false);
+      await store.markProcessed(group, eventId);
+      await store.markProcessed(group, eventId);
+      await Promise.all([store.markProcessed(otherGroup, eventId), store.markProcessed(otherGroup, eventId)]);
+
+      expect(await store.isProcessed(group, eventId)).toBe(true);
+      expect(await store.isProcessed(otherGroup, eventId)).toBe(true);
+      expect(await store.isProcessed(uniqueName('group'), eventId)).toBe(false);
+    });
+  });
+}
