@@ -1,1 +1,1 @@
-export {};
+export { buildAiAssistantApp, aiAssistantService, type AiAssistantAppDependencies } from './app';

@@ -1,1 +1,1 @@
-export {};
+export { buildBillingApp, billingService, type BillingAppDependencies } from './app';

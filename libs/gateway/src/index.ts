@@ -1,1 +1,1 @@
-export {};
+export { buildGatewayApp, gatewayService, type GatewayAppDependencies } from './app';

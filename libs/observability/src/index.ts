@@ -1,1 +1,1 @@
-export {};
+export { buildObservabilityApp, observabilityService, type ObservabilityAppDependencies } from './app';

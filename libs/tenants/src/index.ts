@@ -1,1 +1,1 @@
-export {};
+export { buildTenantsApp, tenantsService, type TenantsAppDependencies } from './app';

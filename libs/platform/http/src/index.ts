@@ -32,3 +32,4 @@ export {
   type StartHttpServerOptions,
 } from './server';
 export { route, type RouteHandler, type RouteInput, type RouteSchemas } from './validation';
+export { notImplemented } from './not-implemented';

@@ -1,0 +1,6 @@
+// The ai-assistant service alone in its own process (real infrastructure from KAFKA_BROKERS, MONGODB_URI, REDIS_URL).
+// Telemetry is loaded before this file: tsx --import ./libs/platform/telemetry/src/register.ts (see project.json).
+import { runServices } from '@tenantry/runtime';
+import { aiAssistantService } from '@tenantry/ai-assistant';
+
+void runServices([aiAssistantService], { processName: 'ai-assistant' }).catch(() => process.exit(1));

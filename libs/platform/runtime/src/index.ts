@@ -1,0 +1,2 @@
+export { openPlatform, type Platform } from './platform';
+export { runServices, type RunningServices, type RunServicesOptions, type ServiceDefinition, type StartedService } from './run-services';

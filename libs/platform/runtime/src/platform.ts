@@ -1,0 +1,64 @@
+import type { PlatformConfig } from '@tenantry/config';
+import { type Cache, openCache } from '@tenantry/cache';
+import { type EventBus, InMemoryEventBus, KafkaEventBus, OutboxRelay } from '@tenantry/event-bus';
+import type { ReadinessChecks } from '@tenantry/http';
+import { openPersistence, type Persistence } from '@tenantry/persistence';
+import type { Logger } from '@tenantry/telemetry';
+
+/**
+ * The infrastructure every service of one process shares: the event bus, the database, the cache and
+ * the outbox relay, each the real adapter or its in-memory twin as the configuration says. In the
+ * all-in-one process the services share ONE platform, so events published by one reach the others.
+ */
+export interface Platform {
+  readonly config: PlatformConfig;
+  readonly logger: Logger;
+  readonly bus: EventBus;
+  readonly persistence: Persistence;
+  readonly cache: Cache;
+  /** Publishes what the services' writes put into the outbox; `notify()` it after a write for low latency. */
+  readonly outboxRelay: OutboxRelay;
+  /** Dependency checks for `/ready`. */
+  readonly readiness: ReadinessChecks;
+  /** Stops the relay, then closes the bus, the database and the cache. */
+  close(): Promise<void>;
+}
+
+export async function openPlatform(config: PlatformConfig, logger: Logger): Promise<Platform> {
+  const { infra } = config;
+  const bus: EventBus =
+    infra.eventBus.adapter === 'kafka'
+      ? new KafkaEventBus({ brokers: infra.eventBus.brokers, clientId: `tenantry-${config.serviceName ?? 'all-in-one'}`, logger })
+      : new InMemoryEventBus({ logger });
+  const persistence = await openPersistence({ mongodbUri: infra.storage.adapter === 'mongodb' ? infra.storage.uri : undefined, logger });
+  const cache = openCache({ redisUrl: infra.cache.adapter === 'redis' ? infra.cache.url : undefined, logger });
+  const outboxRelay = new OutboxRelay({ source: persistence.createOutboxSource(), bus, logger });
+  outboxRelay.start();
+
+  const readiness: ReadinessChecks = {
+    'event-bus': async () => {
+      const health = await bus.health();
+      if (health.status !== 'up') throw new Error(health.detail ?? 'event bus is down');
+    },
+    storage: () => persistence.ping(),
+    cache: async () => {
+      const health = await cache.cache.health();
+      if (health.status !== 'up') throw new Error(`cache is ${health.status}`);
+    },
+  };
+
+  return {
+    config,
+    logger,
+    bus,
+    persistence,
+    cache: cache.cache,
+    outboxRelay,
+    readiness,
+    async close() {
+      await outboxRelay.stop();
+      await bus.close();
+      await Promise.all([persistence.close(), cache.close()]);
+    },
+  };
+}
