@@ -1,1 +1,4 @@
-export { buildAiAssistantApp, aiAssistantService, type AiAssistantAppDependencies } from './app';
+import { notBuiltService } from '@tenantry/runtime';
+
+/** How the runtime starts the ai-assistant service (alone in apps/ai-assistant, or with the others in apps/all-in-one). */
+export const aiAssistantService = notBuiltService({ name: 'ai-assistant', apiPrefix: '/api/v1/ai-assistant', capability: 'Automation tasks' });
