@@ -17,7 +17,9 @@ const forbidden: Array<[what: string, filePath: string, pkg: string, says: strin
   ['the event-bus library', 'libs/platform/event-bus/src/forbidden.ts', 'ioredis', 'not allowed to import "ioredis"'],
   ['the persistence library', 'libs/platform/persistence/src/forbidden.ts', 'kafkajs', 'not allowed to import "kafkajs"'],
   ['the contracts library', 'libs/contracts/src/forbidden.ts', 'express', 'not allowed to import "express"'],
-  ['a platform library', 'libs/platform/http/src/forbidden.ts', '@tenantry/tenants', 'can only depend on libs tagged with'],
+  ['a utility library', 'libs/platform/config/src/forbidden.ts', '@tenantry/cache', 'can only depend on libs tagged with'],
+  // Services depend on the platform, so the reverse import is refused as a cycle before the layer rule.
+  ['a platform library', 'libs/platform/cache/src/forbidden.ts', '@tenantry/observability', 'Circular dependency between "cache" and "observability-service"'],
   ['production code', 'libs/tenants/src/forbidden.ts', '@tenantry/testing', 'can only depend on libs tagged with'],
 ];
 

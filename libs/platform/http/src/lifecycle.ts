@@ -67,6 +67,8 @@ export function runUntilSignalled(options: RunUntilSignalledOptions): SignalHand
       const code = await Promise.race([runHooks(hooks, logger), timedOut]);
       clearTimeout(timer);
       logger.info({ exitCode: code }, 'shutdown complete');
+      // Done: a later signal needs no handler of ours (and an injected `exit` leaves the process alive).
+      dispose();
       exit(code);
       return code;
     })();

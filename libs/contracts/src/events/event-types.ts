@@ -1,0 +1,24 @@
+/**
+ * Every domain event Tenantry publishes, named `<entity>.<past_tense>`. Declared once: the Kafka topic
+ * of each event is its name, and the catalog (catalog.ts) must have a schema for each of them.
+ */
+export const EVENT_TYPES = [
+  'tenant.created',
+  'tenant.updated',
+  'tenant.status_changed',
+  'tenant.api_key_revoked',
+  'subscription.created',
+  'subscription.upgraded',
+  'subscription.downgraded',
+  'subscription.cancelled',
+  'invoice.issued',
+  'metric.recorded',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+export function isEventType(value: string): value is EventType {
+  return KNOWN_TYPES.has(value);
+}

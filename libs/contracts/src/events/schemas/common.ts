@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/** Building blocks shared by the event data schemas. Money is always integer cents. */
+
+export const tenantIdSchema = z.string().min(1).max(128);
+
+export const planIdSchema = z.enum(['basic', 'pro', 'enterprise']);
+export type PlanId = z.infer<typeof planIdSchema>;
+
+export const tenantStatusSchema = z.enum(['trial', 'active', 'suspended', 'cancelled']);
+export type TenantStatus = z.infer<typeof tenantStatusSchema>;
+
+export const billingIntervalSchema = z.enum(['monthly', 'annual']);
+export type BillingInterval = z.infer<typeof billingIntervalSchema>;
+
+export const isoDateTimeSchema = z.iso.datetime({ offset: true });
+
+const validTimeZones = new Map<string, boolean>();
+
+/** True for an IANA time zone the runtime knows (e.g. `Europe/Ljubljana`); results are cached. */
+function isTimeZone(value: string): boolean {
+  let valid = validTimeZones.get(value);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    validTimeZones.set(value, valid);
+  }
+  return valid;
+}
+
+/** Quotas are aligned to the tenant's time zone, so a bad value must never reach a consumer. */
+export const timeZoneSchema = z.string().min(1).max(64).refine(isTimeZone, { message: 'Not an IANA time zone' });
+
+/** A half-open interval [start, end). */
+export const periodSchema = z
+  .object({ start: isoDateTimeSchema, end: isoDateTimeSchema })
+  .refine((period) => Date.parse(period.start) < Date.parse(period.end), { message: 'start must be before end', path: ['end'] });
+export type Period = z.infer<typeof periodSchema>;
+
+/** ISO 4217 code. */
+export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 currency code');
+
+export const centsSchema = z.number().int();
+export const nonNegativeCentsSchema = centsSchema.nonnegative();
+
+export const metadataSchema = z.record(z.string().max(64), z.string().max(512));

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { isoDateTimeSchema, periodSchema, tenantIdSchema } from './common';
+
+const countSchema = z.number().int().nonnegative();
+
+/**
+ * The traffic of one tenant on one route in the batch's window, pre-aggregated by the gateway.
+ * `route` is the route template (e.g. `/api/v1/tenants/:id`), never a raw path with ids or a query.
+ */
+export const metricSampleSchema = z.object({
+  service: z.string().min(1).max(64),
+  route: z.string().min(1).max(256),
+  method: z.string().min(1).max(16),
+  requestCount: countSchema,
+  /** 5xx responses (count against the SLO). */
+  errorCount: countSchema,
+  /** 4xx responses. */
+  clientErrorCount: countSchema,
+  cacheHitCount: countSchema,
+  rateLimitedCount: countSchema,
+  latencyMs: z.object({
+    sum: z.number().nonnegative(),
+    max: z.number().nonnegative(),
+    /** Counts per bucket of the batch's `latencyBucketsMs`: one more than the bounds (the last is +Inf). */
+    buckets: z.array(countSchema),
+  }),
+});
+
+/**
+ * A batch of usage/metric samples for ONE tenant (the event is keyed by tenant, so one tenant's
+ * batches stay in order). The gateway flushes one event per tenant per window, so the event rate does
+ * not grow with the request rate. Latency is a histogram, so consumers can merge batches and compute
+ * percentiles; counts are exact, so metering (billing) can sum them.
+ */
+export const metricRecordedV1 = z
+  .object({
+    tenantId: tenantIdSchema,
+    /** The gateway (or service) instance that aggregated the batch. */
+    reporter: z.string().min(1).max(128),
+    window: periodSchema,
+    /** Upper bounds (inclusive, ascending) of the latency buckets, shared by every sample. */
+    latencyBucketsMs: z.array(z.number().positive()).min(1).max(64),
+    samples: z.array(metricSampleSchema).min(1).max(1000),
+    recordedAt: isoDateTimeSchema,
+  })
+  .superRefine((batch, ctx) => {
+    const bounds = batch.latencyBucketsMs;
+    if (bounds.some((bound, i) => i > 0 && bound <= (bounds[i - 1] ?? 0))) {
+      ctx.addIssue({ code: 'custom', message: 'latencyBucketsMs must be strictly ascending', path: ['latencyBucketsMs'] });
+    }
+    batch.samples.forEach((sample, i) => {
+      const { buckets } = sample.latencyMs;
+      if (buckets.length !== bounds.length + 1) {
+        ctx.addIssue({ code: 'custom', message: `needs ${bounds.length + 1} buckets`, path: ['samples', i, 'latencyMs', 'buckets'] });
+      } else if (buckets.reduce((sum, count) => sum + count, 0) !== sample.requestCount) {
+        ctx.addIssue({ code: 'custom', message: 'bucket counts must add up to requestCount', path: ['samples', i, 'latencyMs', 'buckets'] });
+      }
+      if (sample.errorCount + sample.clientErrorCount > sample.requestCount) {
+        ctx.addIssue({ code: 'custom', message: 'more errors than requests', path: ['samples', i, 'errorCount'] });
+      }
+    });
+  });

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { isoDateTimeSchema, metadataSchema, planIdSchema, tenantIdSchema, tenantStatusSchema, timeZoneSchema } from './common';
+
+const tenantNameSchema = z.string().trim().min(1).max(200);
+
+export const tenantCreatedV1 = z.object({
+  tenantId: tenantIdSchema,
+  name: tenantNameSchema,
+  tier: planIdSchema,
+  status: tenantStatusSchema,
+  timezone: timeZoneSchema,
+  billingEmail: z.email().optional(),
+  metadata: metadataSchema.optional(),
+  trialEndsAt: isoDateTimeSchema.optional(),
+  createdAt: isoDateTimeSchema,
+});
+
+/** Only the fields that changed; `billingEmail: null` means it was removed. */
+export const tenantUpdatedV1 = z.object({
+  tenantId: tenantIdSchema,
+  changes: z
+    .object({
+      name: tenantNameSchema.optional(),
+      timezone: timeZoneSchema.optional(),
+      billingEmail: z.email().nullable().optional(),
+      metadata: metadataSchema.optional(),
+    })
+    .refine((changes) => Object.values(changes).some((value) => value !== undefined), { message: 'At least one change' }),
+  updatedAt: isoDateTimeSchema,
+});
+
+export const tenantStatusChangedV1 = z
+  .object({
+    tenantId: tenantIdSchema,
+    from: tenantStatusSchema,
+    to: tenantStatusSchema,
+    reason: z.string().max(500).optional(),
+    changedBy: z.enum(['admin', 'system']),
+    changedAt: isoDateTimeSchema,
+  })
+  .refine((change) => change.from !== change.to, { message: 'from and to must differ', path: ['to'] });
+
+/**
+ * Lets the gateway drop a revoked key from its caches at once. Carries the key's id and its public
+ * prefix only, never the key or its hash.
+ */
+export const tenantApiKeyRevokedV1 = z.object({
+  tenantId: tenantIdSchema,
+  keyId: z.string().min(1).max(128),
+  keyPrefix: z.string().max(16).optional(),
+  reason: z.enum(['revoked', 'rotated', 'tenant_cancelled']),
+  revokedAt: isoDateTimeSchema,
+});

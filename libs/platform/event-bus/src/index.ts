@@ -1,0 +1,10 @@
+export * from './ports';
+export * from './event-bus';
+export { DLQ_HEADER, readDeadLetter, type DeadLetter, type DeadLetterReason } from './dead-letter';
+export { HEADER, deadLetterTopicOf, type BusRecord } from './records';
+export { OutboxRelay, type OutboxRelayOptions, type OutboxRelayStats } from './outbox-relay';
+export { InMemoryEventBus, type InMemoryEventBusOptions } from './in-memory/in-memory-event-bus';
+export { InMemoryProcessedEventStore } from './in-memory/in-memory-processed-event-store';
+export { KafkaEventBus, type KafkaEventBusOptions, type KafkaEventBusStats } from './kafka/kafka-event-bus';
+export type { KafkaConsumerTuning } from './kafka/kafka-subscription';
+export type { BatchingOptions, BatchingStats } from './kafka/batching-producer';

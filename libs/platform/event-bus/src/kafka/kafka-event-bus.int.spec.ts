@@ -1,0 +1,117 @@
+import type { TenantryEvent } from '@tenantry/contracts';
+import { controlInfra, describeWithInfra, eventually, uniqueName } from '@tenantry/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { OutboxRelay } from '../outbox-relay';
+import { describeEventBusContract } from '../test-support/event-bus.contract';
+import { buildTenantUpdated } from '../test-support/events';
+import { InMemoryOutbox } from '../test-support/in-memory-outbox';
+import { kafkaContractHarness, makeKafkaBus, testLogger } from '../test-support/kafka-harness';
+import type { KafkaEventBus } from './kafka-event-bus';
+
+const RETRY = { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 200 };
+
+// One file, so that the restart test (which stops the shared broker) never overlaps the contract suite.
+describeWithInfra('KafkaEventBus against a real broker', ['kafka'], (infra) => {
+  describeEventBusContract('kafka', () => kafkaContractHarness(infra.kafkaBrokers), { deliveryTimeoutMs: 20_000, testTimeoutMs: 45_000 });
+
+  describe('Kafka-specific behaviour', () => {
+    let bus: KafkaEventBus;
+
+    afterEach(async () => {
+      await bus.close();
+    }, 30_000);
+
+    async function totalMessages(topic: string): Promise<number> {
+      const admin = new Kafka({ clientId: 'event-bus-tests-admin', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        return offsets.reduce((sum, partition) => sum + Number(partition.high) - Number(partition.low), 0);
+      } finally {
+        await admin.disconnect();
+      }
+    }
+
+    it('when 1000 publish calls are made at once, then they go out in far fewer produce requests and all arrive', async () => {
+      bus = makeKafkaBus(infra.kafkaBrokers);
+      const received = new Set<string>();
+      await bus.subscribe({
+        groupId: uniqueName('group'),
+        eventTypes: ['tenant.updated'],
+        retry: RETRY,
+        handler: (event) => {
+          received.add(event.id);
+          return Promise.resolve();
+        },
+      });
+      const tenants = Array.from({ length: 20 }, () => uniqueName('tenant'));
+      const events = Array.from({ length: 1000 }, (_, i) => buildTenantUpdated(tenants[i % tenants.length] ?? 'none'));
+      const before = bus.stats();
+
+      await Promise.all(events.map((event) => bus.publish([event])));
+
+      const after = bus.stats();
+      expect(after.sendCalls - before.sendCalls).toBe(1000);
+      expect(after.produceRequests - before.produceRequests).toBeLessThanOrEqual(20);
+      await eventually(() => received.size === 1000, { timeoutMs: 20_000, description: 'all 1000 events to arrive' });
+      await expect(totalMessages(bus.topicOf('tenant.updated'))).resolves.toBe(1000);
+    }, 45_000);
+
+    it('when the broker is down, then the relay holds the outbox event and retries, and after the restart it arrives exactly once', async () => {
+      bus = makeKafkaBus(infra.kafkaBrokers, { producer: { retries: 2 } });
+      const received: TenantryEvent[] = [];
+      await bus.subscribe({
+        groupId: uniqueName('group'),
+        eventTypes: ['tenant.updated'],
+        retry: RETRY,
+        handler: (event) => {
+          received.push(event);
+          return Promise.resolve();
+        },
+      });
+      const stoppedDuringOutage: TenantryEvent[] = [];
+      const leaving = await bus.subscribe({
+        groupId: uniqueName('group'),
+        eventTypes: ['tenant.updated'],
+        retry: RETRY,
+        handler: (event) => {
+          stoppedDuringOutage.push(event);
+          return Promise.resolve();
+        },
+      });
+      const outbox = new InMemoryOutbox();
+      const relay = new OutboxRelay({ source: outbox, bus, logger: testLogger, pollIntervalMs: 200, initialBackoffMs: 100, maxBackoffMs: 1_000 });
+      relay.start();
+      const tenant = uniqueName('tenant');
+      const before = buildTenantUpdated(tenant, 'before the outage');
+      outbox.add(before);
+      relay.notify();
+      await eventually(() => received.length === 1, { timeoutMs: 20_000, description: 'the event published before the outage' });
+
+      const during = buildTenantUpdated(tenant, 'during the outage');
+      await controlInfra('stop', 'kafka');
+      try {
+        outbox.add(during);
+        relay.notify();
+        await eventually(() => relay.stats().failedAttempts >= 2, { timeoutMs: 30_000, description: 'the relay to fail and retry' });
+        expect(outbox.pending().map((entry) => entry.event.id)).toEqual([during.id]);
+        expect(received.map((event) => event.id)).toEqual([before.id]);
+        // A service shutting down during the outage: stop() returns, and no consumer lingers.
+        const stopStarted = Date.now();
+        await leaving.stop({ timeoutMs: 1_000 });
+        expect(Date.now() - stopStarted).toBeLessThan(15_000);
+      } finally {
+        await controlInfra('start', 'kafka');
+      }
+
+      await eventually(() => received.length === 2, { timeoutMs: 60_000, description: 'the outbox event after the restart' });
+      await eventually(() => outbox.pending().length === 0, { description: 'the outbox to be empty' });
+      await relay.stop();
+      expect(received.map((event) => event.id)).toEqual([before.id, during.id]);
+      expect(stoppedDuringOutage.map((event) => event.id)).toEqual([before.id]);
+      expect((await bus.health()).subscriptions).toHaveLength(1);
+      // Exactly once in the log too: no duplicate was written by the retries.
+      await expect(totalMessages(bus.topicOf('tenant.updated'))).resolves.toBe(2);
+    }, 150_000);
+  });
+});
