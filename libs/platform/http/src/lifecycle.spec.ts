@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createLogger } from '@tenantry/telemetry';
 import { eventually } from '@tenantry/testing';
 import { runUntilSignalled, type SignalHandle } from './lifecycle';
@@ -6,6 +7,11 @@ const logger = createLogger({ service: 'test', level: 'silent' });
 
 describe('runUntilSignalled', () => {
   let handle: SignalHandle | undefined;
+  // Signals come from an emitter of the test's own: emitting real process signals inside Jest is unreliable.
+  let signals: EventEmitter;
+  beforeEach(() => {
+    signals = new EventEmitter();
+  });
   afterEach(() => handle?.dispose());
 
   it('when SIGTERM arrives, then the hooks run in order, one after the other, and the process exits 0', async () => {
@@ -14,6 +20,7 @@ describe('runUntilSignalled', () => {
     handle = runUntilSignalled({
       logger,
       exit,
+      signalSource: signals,
       shutdown: [
         { name: 'http', run: async () => void calls.push('drain http') },
         async function stopConsumers() {
@@ -24,7 +31,7 @@ describe('runUntilSignalled', () => {
         { name: 'telemetry', run: () => void calls.push('flush telemetry') },
       ],
     });
-    process.emit('SIGTERM', 'SIGTERM');
+    signals.emit('SIGTERM', 'SIGTERM');
     await eventually(() => exit.mock.calls.length === 1, { description: 'exit to be called' });
     expect(calls).toEqual(['drain http', 'stop consumers', 'close connections', 'flush telemetry']);
     expect(exit).toHaveBeenCalledWith(0);
@@ -36,6 +43,7 @@ describe('runUntilSignalled', () => {
     handle = runUntilSignalled({
       logger,
       exit,
+      signalSource: signals,
       shutdown: [
         {
           name: 'kafka',
@@ -61,9 +69,9 @@ describe('runUntilSignalled', () => {
   it('when a second signal arrives during shutdown, then it exits at once', async () => {
     const exit = jest.fn();
     let release: () => void = () => undefined;
-    handle = runUntilSignalled({ logger, exit, shutdown: [{ name: 'slow', run: () => new Promise<void>((resolve) => (release = resolve)) }] });
-    process.emit('SIGINT', 'SIGINT');
-    process.emit('SIGINT', 'SIGINT');
+    handle = runUntilSignalled({ logger, exit, signalSource: signals, shutdown: [{ name: 'slow', run: () => new Promise<void>((resolve) => (release = resolve)) }] });
+    signals.emit('SIGINT', 'SIGINT');
+    signals.emit('SIGINT', 'SIGINT');
     expect(exit).toHaveBeenCalledWith(1);
     release();
     await eventually(() => exit.mock.calls.length === 2, { description: 'the first shutdown to finish' });

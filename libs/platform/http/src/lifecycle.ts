@@ -19,6 +19,8 @@ export interface RunUntilSignalledOptions {
   timeoutMs?: number;
   /** Default `process.exit`; tests inject their own. */
   exit?: (code: number) => void;
+  /** Where the signals come from: the process (default); tests pass their own emitter. */
+  signalSource?: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
 }
 
 export interface SignalHandle {
@@ -35,7 +37,7 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
  * (0 when every hook succeeded, 1 otherwise or on timeout). A second signal exits at once.
  */
 export function runUntilSignalled(options: RunUntilSignalledOptions): SignalHandle {
-  const { logger, signals = ['SIGTERM', 'SIGINT'], timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS, exit = (code) => process.exit(code) } = options;
+  const { logger, signals = ['SIGTERM', 'SIGINT'], timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS, exit = (code) => process.exit(code), signalSource = process } = options;
   const hooks = options.shutdown.map((hook, index): ShutdownHook =>
     typeof hook === 'function' ? { name: hook.name || `step ${index + 1}`, run: hook } : hook,
   );
@@ -50,7 +52,7 @@ export function runUntilSignalled(options: RunUntilSignalledOptions): SignalHand
     void shutdown(signal);
   };
   const dispose = (): void => {
-    for (const signal of signals) process.off(signal, onSignal);
+    for (const signal of signals) signalSource.off(signal, onSignal);
   };
 
   const shutdown = (reason = 'requested'): Promise<number> => {
@@ -75,7 +77,7 @@ export function runUntilSignalled(options: RunUntilSignalledOptions): SignalHand
     return running;
   };
 
-  for (const signal of signals) process.on(signal, onSignal);
+  for (const signal of signals) signalSource.on(signal, onSignal);
   return { shutdown, dispose };
 }
 
