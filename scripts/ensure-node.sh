@@ -16,7 +16,9 @@ node_bin="$cache_dir/node_modules/.bin"
 if ! "$node_bin/node" --version >/dev/null 2>&1; then
   echo "ensure-node: node $(node --version 2>/dev/null || echo none) is older than $required_major; installing node@24 from the npm registry into $cache_dir" >&2
   mkdir -p "$cache_dir"
-  npm install --prefix "$cache_dir" --no-audit --no-fund --no-save node@24 >&2
+  # --prefix would also move npm's global config to <prefix>/etc/npmrc: keep the machine's (registry, CA file).
+  global_config=$(npm config get globalconfig)
+  npm install --prefix "$cache_dir" --globalconfig "$global_config" --no-audit --no-fund --no-save node@24 >&2
 fi
 # npm itself comes from the machine; Node 24 runs it. The bin folder gets `node` only.
 echo "$node_bin"
