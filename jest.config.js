@@ -7,7 +7,7 @@ module.exports = async () => ({
   projects: await getJestProjectsAsync(),
   globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.js',
   globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.js',
-  reporters: ['default', '<rootDir>/tools/jest/summary-reporter.js'],
+  reporters: ['<rootDir>/tools/jest/default-reporter.js', '<rootDir>/tools/jest/summary-reporter.js'],
   // Global options: Jest ignores them in project configs (jest.preset.js) when run through `projects`.
   testTimeout: 30_000,
 });
