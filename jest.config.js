@@ -10,4 +10,7 @@ module.exports = async () => ({
   reporters: ['<rootDir>/tools/jest/default-reporter.js', '<rootDir>/tools/jest/summary-reporter.js'],
   // Global options: Jest ignores them in project configs (jest.preset.js) when run through `projects`.
   testTimeout: 30_000,
+  // One test file at a time: integration suites share one Kafka / database / Redis, and some stop and
+  // restart them on purpose (outbox survives a broker restart, cache bypass when Redis is down).
+  maxWorkers: 1,
 });
