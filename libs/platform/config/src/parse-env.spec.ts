@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ConfigError } from './config-error';
 import { flag, port, secret } from './fields';
 import { loadConfigOrExit, parseEnv } from './parse-env';
+import { catchConfigError } from './test-support/catch-config-error';
 
 const schema = z.object({ PORT: port(3001), API_KEY: secret(32), VERBOSE: flag(false) });
 const goodKey = 'k'.repeat(40);
@@ -57,13 +57,3 @@ describe('loadConfigOrExit', () => {
     expect(loadConfigOrExit(schema, { env: { API_KEY: goodKey }, exit }).PORT).toBe(3001);
   });
 });
-
-function catchConfigError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}

@@ -1,6 +1,6 @@
-import { ConfigError } from './config-error';
 import { describeInfra, detectInfra } from './infra';
 import { loadPlatformConfig, resolveAdminKey, resolveInternalSecret } from './platform';
+import { catchConfigError } from './test-support/catch-config-error';
 
 const adminKey = 'a'.repeat(40);
 const internalSecret = 'i'.repeat(40);
@@ -111,13 +111,3 @@ describe('loadPlatformConfig', () => {
     expect(error.message).not.toContain('short"');
   });
 });
-
-function catchConfigError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
