@@ -35,6 +35,19 @@ describe('BatchingProducer', () => {
     expect(producer.stats).toMatchObject({ produceRequests: 1, sendCalls: 100, messages: 100 });
   });
 
+  it('when idle with the default linger, then a lone send goes out as soon as the event loop turns, and the sends of one tick share it', async () => {
+    const broker = fakeBroker();
+    const producer = new BatchingProducer(broker.send);
+
+    const lone = producer.send([record('a')]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(broker.requests).toHaveLength(1);
+    await lone;
+
+    await Promise.all([producer.send([record('b')]), producer.send([record('c')]), producer.send([record('d')])]);
+    expect(broker.requests.map((request) => request.length)).toEqual([1, 3]);
+  });
+
   it('when sends arrive while a request is in flight, then they are coalesced into the next request, in call order', async () => {
     const broker = fakeBroker(false);
     const producer = new BatchingProducer(broker.send, { lingerMs: 0 });

@@ -1,7 +1,11 @@
 import type { BusRecord } from '../records';
 
 export interface BatchingOptions {
-  /** How long the first queued message waits for company before a request is sent (default 2 ms). */
+  /**
+   * How long the first message queued while no request is in flight waits for company (default 0:
+   * until the current turn of the event loop ends, so the calls of one tick share a request). Under load
+   * batching does not depend on it: calls that arrive while a request is in flight join the next one.
+   */
   lingerMs?: number;
   /** A request is sent at once when this many messages are queued (default 500). */
   maxBatchMessages?: number;
@@ -34,7 +38,8 @@ interface PendingCall {
 export class BatchingProducer {
   private queue: PendingCall[] = [];
   private queuedMessages = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the scheduled start of the next request, when one is scheduled. */
+  private cancelScheduledPump: (() => void) | undefined;
   private pumping: Promise<void> | undefined;
   private closed = false;
   private readonly lingerMs: number;
@@ -46,7 +51,7 @@ export class BatchingProducer {
     private readonly sendRequest: (records: readonly BusRecord[]) => Promise<void>,
     options: BatchingOptions = {},
   ) {
-    this.lingerMs = options.lingerMs ?? 2;
+    this.lingerMs = options.lingerMs ?? 0;
     this.maxBatchMessages = options.maxBatchMessages ?? 500;
     this.maxBatchBytes = options.maxBatchBytes ?? 900_000;
   }
@@ -60,7 +65,7 @@ export class BatchingProducer {
       this.stats.sendCalls += 1;
       if (this.pumping) return; // the running pump takes it with the next request
       if (this.queuedMessages >= this.maxBatchMessages) this.startPump();
-      else this.timer ??= setTimeout(() => this.startPump(), this.lingerMs);
+      else this.cancelScheduledPump ??= this.schedulePump();
     });
   }
 
@@ -72,14 +77,21 @@ export class BatchingProducer {
   }
 
   private startPump(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
+    this.cancelScheduledPump?.();
+    this.cancelScheduledPump = undefined;
     this.pumping ??= this.pump().finally(() => {
       this.pumping = undefined;
       if (this.queue.length > 0) this.startPump();
     });
+  }
+
+  private schedulePump(): () => void {
+    if (this.lingerMs > 0) {
+      const timer = setTimeout(() => this.startPump(), this.lingerMs);
+      return () => clearTimeout(timer);
+    }
+    const immediate = setImmediate(() => this.startPump());
+    return () => clearImmediate(immediate);
   }
 
   private async pump(): Promise<void> {
