@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'ai-assistant',
-  preset: '../../jest.preset.js',
-  rootDir: __dirname,
-};

@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'billing',
-  preset: '../../jest.preset.js',
-  rootDir: __dirname,
-};

@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'gateway',
-  preset: '../../jest.preset.js',
-  rootDir: __dirname,
-};

@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'tenants',
-  preset: '../../jest.preset.js',
-  rootDir: __dirname,
-};

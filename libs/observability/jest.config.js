@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'observability-service',
-  preset: '../../jest.preset.js',
-  rootDir: __dirname,
-};
