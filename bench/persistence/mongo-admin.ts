@@ -32,11 +32,11 @@ export class MongoBenchAdmin {
     return { mongodbVersion: typeof info['version'] === 'string' ? info['version'] : 'unknown', ...(typeof ferretdb === 'string' ? { ferretdbVersion: ferretdb } : {}) };
   }
 
-  /** Drops these collections if they exist; returns the ones dropped. */
+  /** Drops these collections and their outbox-marker companions (`<name>.outbox`) if they exist; returns the ones dropped. */
   async dropCollections(names: readonly string[]): Promise<string[]> {
     const existing = new Set((await this.db.listCollections({}, { nameOnly: true }).toArray()).map((collection) => collection.name));
     const dropped: string[] = [];
-    for (const name of names) {
+    for (const name of names.flatMap((collection) => [collection, `${collection}.outbox`])) {
       if (!existing.has(name)) continue;
       await this.db.dropCollection(name);
       dropped.push(name);

@@ -26,6 +26,7 @@ export type {
 } from './repository';
 export type { Persistence } from './persistence';
 export { InvalidOutboxEventError } from './core/outbox-events';
+export type { LeasedOutboxSourceOptions } from './core/leased-outbox-source';
 export { connectMongo, MongoOutboxSource, MongoPersistence, redactMongoUri, type MongoOptions } from './mongo/connect';
 export { MongoProcessedEventStore } from './mongo/mongo-processed-event-store';
 export { createInMemoryPersistence, InMemoryOutboxSource, InMemoryPersistence } from './in-memory/in-memory-persistence';

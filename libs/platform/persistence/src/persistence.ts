@@ -1,6 +1,7 @@
 import type { OutboxSource, ProcessedEventStore } from '@tenantry/event-bus';
 import type { z } from 'zod';
 import type { CollectionDefinition } from './collection';
+import type { LeasedOutboxSourceOptions } from './core/leased-outbox-source';
 import type { TenantScopedRepository } from './repository';
 
 /**
@@ -12,7 +13,7 @@ export interface Persistence {
   /** Registers the collection (creating its indexes) and returns its repository. */
   repository<S extends z.ZodObject>(definition: CollectionDefinition<S>): Promise<TenantScopedRepository<z.output<S>, z.input<S>>>;
   /** A new outbox source over every collection registered so far and later; one per relay. */
-  createOutboxSource(): OutboxSource;
+  createOutboxSource(options?: LeasedOutboxSourceOptions): OutboxSource;
   processedEventStore(): Promise<ProcessedEventStore>;
   /** Resolves when the database answers; ServiceUnavailableError otherwise (for readiness probes). */
   ping(): Promise<void>;

@@ -6,7 +6,8 @@ import type { AdminReads, DeleteOptions, Filter, InsertOptions, ListOptions, Pag
 import { decodeCursor, encodeCursor } from './cursor';
 import { type FilterClause, normalizeFilter } from './filter';
 import { toOutboxEntries } from './outbox-events';
-import type { OutboxEntry, StoredRecord } from './records';
+import { MarkedEntries, entriesToKeep } from './outbox-markers';
+import { type OutboxEntry, type StoredRecord, isTombstone } from './records';
 import { generateId } from './sequence';
 import type { DocumentStore, RecordChange, RecordQuery } from './stores';
 import { assertInsertableId, assertTenantId, isPlausibleId, issuesOf, pageSize } from './validation';
@@ -49,7 +50,10 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
     ];
     this.admin = {
       listAcrossTenants: (options) => this.page(undefined, options),
-      findByIdAcrossTenants: async (id) => (isPlausibleId(id) ? this.first({ id, filters: [], order: 'asc' }) : null),
+      findByIdAcrossTenants: async (id) => {
+        const record = await this.live(id);
+        return record ? this.toStored(record) : null;
+      },
     };
   }
 
@@ -58,8 +62,9 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
     const id = options.id ?? generateId(this.definition.idPrefix);
     assertInsertableId(id);
     const fields = this.validate(document);
-    const outbox = toOutboxEntries(tenantId, options.events);
+    const marked = new MarkedEntries(this.store, toOutboxEntries(tenantId, options.events));
     const now = new Date();
+    const outbox = [...marked.entries];
     const record: StoredRecord = {
       ...fields,
       _id: id,
@@ -68,18 +73,22 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
       createdAt: now,
       updatedAt: now,
       _outbox: outbox,
-      _outboxLeaseUntil: 0,
-      _outboxRev: 0,
-      ...(outbox.length > 0 ? { _outboxHead: outbox[0]?.seq } : {}),
     };
-    await this.store.insert(record);
+    try {
+      await marked.beforeWrite(id);
+      await this.store.insert(record);
+    } catch (error) {
+      await marked.afterFailure(error);
+      throw error;
+    }
     return this.toStored(record);
   }
 
+  /** By `_id` alone, then the tenant is checked here: another tenant's document reads as missing. */
   async findById(tenantId: string, id: string): Promise<Stored<z.output<S>> | null> {
     assertTenantId(tenantId);
-    if (!isPlausibleId(id)) return null;
-    return this.first({ tenantId, id, filters: [], order: 'asc' });
+    const record = await this.live(id);
+    return record && record.tenantId === tenantId ? this.toStored(record) : null;
   }
 
   async findOne(tenantId: string, filter: Filter<z.output<S>>): Promise<Stored<z.output<S>> | null> {
@@ -99,37 +108,49 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
 
   async update(tenantId: string, id: string, changes: Partial<z.input<S>>, options: UpdateOptions = {}): Promise<Stored<z.output<S>>> {
     assertTenantId(tenantId);
-    const outbox = toOutboxEntries(tenantId, options.events);
-    for (let attempt = 1; ; attempt += 1) {
-      const current = await this.current(tenantId, id, options.expectedVersion);
-      const merged: Record<string, unknown> = { ...this.documentPart(current) };
-      for (const [field, value] of Object.entries(changes as Record<string, unknown>)) {
-        if (value === undefined) delete merged[field];
-        else merged[field] = value;
+    const marked = new MarkedEntries(this.store, toOutboxEntries(tenantId, options.events));
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        const current = await this.current(tenantId, id, options.expectedVersion);
+        const merged: Record<string, unknown> = { ...this.documentPart(current) };
+        for (const [field, value] of Object.entries(changes as Record<string, unknown>)) {
+          if (value === undefined) delete merged[field];
+          else merged[field] = value;
+        }
+        const fields = this.validate(merged);
+        const unset = Object.keys(this.documentPart(current)).filter((field) => !(field in fields));
+        const set = { ...fields, version: current.version + 1, updatedAt: new Date() };
+        const outbox = await this.nextOutbox(current, await marked.beforeWrite(current._id));
+        if (await this.store.updateIfVersion(current._id, tenantId, current.version, { set, unset, ...(outbox ? { outbox } : {}) })) {
+          const next: StoredRecord = { ...current, ...set };
+          for (const field of unset) delete next[field];
+          return this.toStored(next);
+        }
+        await this.raceLost(id, attempt, options.expectedVersion);
       }
-      const fields = this.validate(merged);
-      const unset = Object.keys(this.documentPart(current)).filter((field) => !(field in fields));
-      const set = { ...fields, version: current.version + 1, updatedAt: new Date() };
-      if (await this.store.updateIfVersion(current._id, tenantId, current.version, { set, unset, push: outbox })) {
-        const next: StoredRecord = { ...current, ...set };
-        for (const field of unset) delete next[field];
-        return this.toStored(next);
-      }
-      await this.raceLost(id, attempt, options.expectedVersion);
+    } catch (error) {
+      await marked.afterFailure(error);
+      throw error;
     }
   }
 
   async delete(tenantId: string, id: string, options: DeleteOptions = {}): Promise<void> {
     assertTenantId(tenantId);
-    const outbox = toOutboxEntries(tenantId, options.events);
-    for (let attempt = 1; ; attempt += 1) {
-      const current = await this.current(tenantId, id, options.expectedVersion);
-      const deleted =
-        outbox.length === 0 && current._outbox.length === 0
-          ? await this.store.deleteIfVersion(current._id, tenantId, current.version)
-          : await this.store.updateIfVersion(current._id, tenantId, current.version, this.tombstone(current, outbox));
-      if (deleted) return;
-      await this.raceLost(id, attempt, options.expectedVersion);
+    const marked = new MarkedEntries(this.store, toOutboxEntries(tenantId, options.events));
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        const current = await this.current(tenantId, id, options.expectedVersion);
+        const pending = await entriesToKeep(this.store, current);
+        const deleted =
+          marked.entries.length === 0 && pending.length === 0
+            ? await this.store.deleteIfVersion(current._id, tenantId, current.version)
+            : await this.store.updateIfVersion(current._id, tenantId, current.version, this.tombstone(current, [...pending, ...(await marked.beforeWrite(current._id))]));
+        if (deleted) return;
+        await this.raceLost(id, attempt, options.expectedVersion);
+      }
+    } catch (error) {
+      await marked.afterFailure(error);
+      throw error;
     }
   }
 
@@ -145,21 +166,37 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
 
   /**
    * A deleted document that still owes events becomes a tombstone in the same write that queues them;
-   * the outbox source removes it once they are published. Its unique fields get a per-document value
+   * the outbox relay removes it once they are published. Its unique fields get a per-document value
    * at once, so the key is free for a new document straight away.
    */
   private tombstone(current: StoredRecord, outbox: readonly OutboxEntry[]): RecordChange {
     const now = new Date();
     const set: Record<string, unknown> = { _deletedAt: now, version: current.version + 1, updatedAt: now };
     for (const field of this.tombstoneFields) set[field] = tombstoneValue(current._id);
-    return { set, unset: [], push: outbox };
+    return { set, unset: [], outbox };
+  }
+
+  /**
+   * The outbox a write leaves: the entries that may still be pending plus the new ones; undefined when
+   * that is what the document holds already (nothing to drop, nothing new).
+   */
+  private async nextOutbox(current: StoredRecord, added: readonly OutboxEntry[]): Promise<OutboxEntry[] | undefined> {
+    const kept = await entriesToKeep(this.store, current);
+    return kept.length === current._outbox.length && added.length === 0 ? undefined : [...kept, ...added];
   }
 
   private async current(tenantId: string, id: string, expectedVersion: number | undefined): Promise<StoredRecord> {
-    const [current] = isPlausibleId(id) ? await this.store.find({ tenantId, id, filters: [], order: 'asc' }, 1) : [];
-    if (!current) throw new NotFoundError(`${this.collection} ${id} not found`, { collection: this.collection, id });
+    const current = await this.live(id);
+    if (!current || current.tenantId !== tenantId) throw new NotFoundError(`${this.collection} ${id} not found`, { collection: this.collection, id });
     if (expectedVersion !== undefined && current.version !== expectedVersion) throw this.versionConflict(id, expectedVersion, current.version);
     return current;
+  }
+
+  /** The live (not deleted) record with this id, of any tenant: callers check the tenant. */
+  private async live(id: string): Promise<StoredRecord | null> {
+    if (!isPlausibleId(id)) return null;
+    const record = await this.store.get(id);
+    return record && !isTombstone(record) ? record : null;
   }
 
   /** Another writer got in between: a conflict if the caller pinned a version, else retry after a jittered pause. */

@@ -1,19 +1,21 @@
 import { ConflictError } from '@tenantry/contracts';
 import type { CollectionDefinition } from '../collection';
 import { compareScalars, matchesAll } from '../core/filter';
-import { type OutboxEntry, type OutboxState, type StoredRecord, headOf, outboxStateOf } from '../core/records';
+import { type OutboxDocument, type OutboxMarker, type StoredRecord, isTombstone, outboxDocumentOf } from '../core/records';
 import type { CollectionStore, RecordChange, RecordQuery } from '../core/stores';
 import { deepClone } from './deep-clone';
 
 /**
- * A collection held in a Map, with the semantics of the MongoDB store: unique indexes, version and
- * revision conditions, tombstones, leases. Every operation runs to completion synchronously, which
- * makes each one atomic like a single-document write; records are cloned in and out, so callers can
- * never mutate stored state.
+ * A collection held in a Map, with the semantics of the MongoDB store: unique indexes, version
+ * conditions, tombstones, outbox markers and the relay lease. Every operation runs to completion
+ * synchronously, which makes each one atomic like a single-document write; records are cloned in and
+ * out, so callers can never mutate stored state.
  */
 export class InMemoryCollectionStore implements CollectionStore {
   readonly collection: string;
   private readonly records = new Map<string, StoredRecord>();
+  private readonly markers = new Map<string, OutboxMarker>();
+  private lease: { leaseId: string; until: number } | undefined;
   private readonly uniqueIndexes: ReadonlyArray<readonly string[]>;
 
   constructor(definition: CollectionDefinition) {
@@ -29,6 +31,11 @@ export class InMemoryCollectionStore implements CollectionStore {
     this.records.set(record._id, deepClone(record));
   }
 
+  async get(id: string): Promise<StoredRecord | null> {
+    const record = this.records.get(id);
+    return record ? deepClone(record) : null;
+  }
+
   async find(query: RecordQuery, limit: number): Promise<StoredRecord[]> {
     return this.matching(query).slice(0, limit).map(deepClone);
   }
@@ -40,12 +47,9 @@ export class InMemoryCollectionStore implements CollectionStore {
   async updateIfVersion(id: string, tenantId: string, version: number, change: RecordChange): Promise<boolean> {
     const current = this.records.get(id);
     if (!current || current.tenantId !== tenantId || current.version !== version || isTombstone(current)) return false;
-    const next: StoredRecord = { ...current, ...deepClone(change.set), _outboxRev: current._outboxRev + 1 };
+    const next: StoredRecord = { ...current, ...deepClone(change.set) };
     for (const field of change.unset) delete next[field];
-    if (change.push.length > 0) {
-      next._outbox = [...current._outbox, ...deepClone([...change.push])];
-      next._outboxHead = Math.min(current._outboxHead ?? Number.POSITIVE_INFINITY, headOf(change.push) ?? Number.POSITIVE_INFINITY);
-    }
+    if (change.outbox) next._outbox = deepClone([...change.outbox]);
     this.assertUnique(next, id);
     this.records.set(id, next);
     return true;
@@ -53,53 +57,72 @@ export class InMemoryCollectionStore implements CollectionStore {
 
   async deleteIfVersion(id: string, tenantId: string, version: number): Promise<boolean> {
     const current = this.records.get(id);
-    if (!current || current.tenantId !== tenantId || current.version !== version || isTombstone(current) || current._outbox.length > 0) return false;
+    if (!current || current.tenantId !== tenantId || current.version !== version || isTombstone(current)) return false;
     this.records.delete(id);
     return true;
   }
 
+  async addMarker(marker: OutboxMarker): Promise<void> {
+    if (!this.markers.has(marker._id)) this.markers.set(marker._id, deepClone(marker));
+  }
+
+  async removeMarkers(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.markers.delete(id);
+  }
+
+  async existingMarkers(ids: readonly string[]): Promise<Set<string>> {
+    return new Set(ids.filter((id) => this.markers.has(id)));
+  }
+
   // ---------------------------------------------------------------- OutboxStore
 
-  async findClaimable(now: number, limit: number): Promise<Array<{ id: string; head: number }>> {
-    return [...this.records.values()]
-      .filter((record) => record._outboxHead !== undefined && record._outboxLeaseUntil <= now)
-      .map((record) => ({ id: record._id, head: record._outboxHead as number }))
-      .sort((a, b) => a.head - b.head)
-      .slice(0, limit);
+  async listMarkers(limit: number): Promise<OutboxMarker[]> {
+    return [...this.markers.values()]
+      .sort((a, b) => a.head - b.head || compareScalars(a._id, b._id))
+      .slice(0, limit)
+      .map(deepClone);
   }
 
-  async claim(id: string, now: number, leaseUntil: number, leaseId: string): Promise<OutboxState | null> {
-    const record = this.records.get(id);
-    if (!record || record._outboxHead === undefined || record._outboxLeaseUntil > now) return null;
-    record._outboxLeaseUntil = leaseUntil;
-    record._outboxLeaseId = leaseId;
-    record._outboxRev += 1;
-    return deepClone(outboxStateOf(record));
+  async markersOf(documentId: string): Promise<OutboxMarker[]> {
+    return [...this.markers.values()].filter((marker) => marker.doc === documentId).map(deepClone);
   }
 
-  async read(id: string): Promise<OutboxState | null> {
-    const record = this.records.get(id);
-    return record ? deepClone(outboxStateOf(record)) : null;
+  async recordPublished(markerId: string, eventIds: readonly string[], head: number): Promise<void> {
+    const marker = this.markers.get(markerId);
+    if (!marker) return;
+    marker.published = [...new Set([...(marker.published ?? []), ...eventIds])];
+    marker.head = head;
   }
 
-  async replaceOutbox(id: string, rev: number, outbox: readonly OutboxEntry[], releaseLease: boolean): Promise<boolean> {
-    const record = this.records.get(id);
-    if (!record || record._outboxRev !== rev) return false;
-    record._outbox = deepClone([...outbox]);
-    const head = headOf(outbox);
-    if (head === undefined) delete record._outboxHead;
-    else record._outboxHead = head;
-    if (releaseLease) {
-      record._outboxLeaseUntil = 0;
-      delete record._outboxLeaseId;
-    }
-    record._outboxRev += 1;
+  async recordFailure(markerId: string, error: string): Promise<void> {
+    const marker = this.markers.get(markerId);
+    if (!marker) return;
+    marker.attempts = (marker.attempts ?? 0) + 1;
+    marker.lastError = error;
+  }
+
+  async acquireLease(now: number, leaseUntil: number, leaseId: string): Promise<boolean> {
+    if (this.lease && this.lease.until > now && this.lease.leaseId !== leaseId) return false;
+    this.lease = { leaseId, until: leaseUntil };
     return true;
   }
 
-  async deleteTombstone(id: string, rev: number): Promise<boolean> {
+  async releaseLease(leaseId: string): Promise<void> {
+    if (this.lease?.leaseId === leaseId) this.lease = undefined;
+  }
+
+  async readOutboxes(ids: readonly string[]): Promise<Map<string, OutboxDocument>> {
+    const documents = new Map<string, OutboxDocument>();
+    for (const id of ids) {
+      const record = this.records.get(id);
+      if (record) documents.set(id, deepClone(outboxDocumentOf(record)));
+    }
+    return documents;
+  }
+
+  async deleteTombstone(id: string): Promise<boolean> {
     const record = this.records.get(id);
-    if (!record || record._outboxRev !== rev || !isTombstone(record)) return false;
+    if (!record || !isTombstone(record)) return false;
     this.records.delete(id);
     return true;
   }
@@ -115,7 +138,6 @@ export class InMemoryCollectionStore implements CollectionStore {
         (record) =>
           !isTombstone(record) &&
           (query.tenantId === undefined || record.tenantId === query.tenantId) &&
-          (query.id === undefined || record._id === query.id) &&
           position(record) > 0 &&
           matchesAll(record, query.filters),
       )
@@ -135,10 +157,6 @@ export class InMemoryCollectionStore implements CollectionStore {
   private duplicate(): ConflictError {
     return new ConflictError(`A ${this.collection} document with the same unique key already exists`, { collection: this.collection });
   }
-}
-
-function isTombstone(record: StoredRecord): boolean {
-  return record._deletedAt !== undefined;
 }
 
 function uniqueKey(record: StoredRecord, fields: readonly string[]): string {

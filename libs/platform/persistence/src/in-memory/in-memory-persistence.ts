@@ -2,7 +2,7 @@ import type { OutboxSource } from '@tenantry/event-bus';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { CollectionDefinition } from '../collection';
-import { LeasedOutboxSource } from '../core/leased-outbox-source';
+import { LeasedOutboxSource, type LeasedOutboxSourceOptions } from '../core/leased-outbox-source';
 import { ScopedRepository } from '../core/scoped-repository';
 import type { Persistence } from '../persistence';
 import type { TenantScopedRepository } from '../repository';
@@ -26,8 +26,8 @@ export class InMemoryPersistence implements Persistence {
     return new ScopedRepository(definition, store);
   }
 
-  createOutboxSource(): OutboxSource {
-    return new InMemoryOutboxSource(() => [...this.stores.values()], this.logger);
+  createOutboxSource(options?: LeasedOutboxSourceOptions): OutboxSource {
+    return new InMemoryOutboxSource(() => [...this.stores.values()], this.logger, options);
   }
 
   async processedEventStore(): Promise<InMemoryProcessedEventStore> {

@@ -3,7 +3,7 @@ import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { CollectionDefinition } from '../collection';
-import { LeasedOutboxSource } from '../core/leased-outbox-source';
+import { LeasedOutboxSource, type LeasedOutboxSourceOptions } from '../core/leased-outbox-source';
 import { ScopedRepository } from '../core/scoped-repository';
 import type { Persistence } from '../persistence';
 import type { TenantScopedRepository } from '../repository';
@@ -112,8 +112,8 @@ export class MongoPersistence implements Persistence {
     return new ScopedRepository(definition, await registered);
   }
 
-  createOutboxSource(): OutboxSource {
-    return new MongoOutboxSource(() => [...this.stores.values()], this.logger);
+  createOutboxSource(options?: LeasedOutboxSourceOptions): OutboxSource {
+    return new MongoOutboxSource(() => [...this.stores.values()], this.logger, options);
   }
 
   async processedEventStore(collection = 'processed_events'): Promise<MongoProcessedEventStore> {

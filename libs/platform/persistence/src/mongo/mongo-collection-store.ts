@@ -1,8 +1,11 @@
+import { ConflictError } from '@tenantry/contracts';
 import type mongoose from 'mongoose';
 import type { CollectionDefinition } from '../collection';
 import type { FilterClause } from '../core/filter';
-import { type OutboxEntry, type OutboxState, type StoredRecord, headOf, outboxStateOf } from '../core/records';
+import { headsByToken, markerId } from '../core/outbox-markers';
+import { type OutboxDocument, type OutboxEntry, type OutboxMarker, type StoredRecord, outboxDocumentOf } from '../core/records';
 import type { CollectionStore, RecordChange, RecordQuery } from '../core/stores';
+import { type Condition, holds } from './conditions';
 import { mongoCall } from './errors';
 import { decodeFields, encodeFields } from './key-encoding';
 import type { WriteGuard } from './write-guard';
@@ -15,26 +18,43 @@ interface RawDocument {
 }
 type MongoFilter = mongoose.mongo.Filter<RawDocument>;
 /** Update documents are built from validated parts; the driver's per-field typing cannot follow them. */
-type MongoUpdate = Partial<Record<'$set' | '$unset' | '$inc' | '$push' | '$min', Record<string, unknown>>>;
+type MongoUpdate = Partial<Record<'$set' | '$unset', Record<string, unknown>>>;
 const asUpdate = (update: MongoUpdate): mongoose.mongo.UpdateFilter<RawDocument> => update as mongoose.mongo.UpdateFilter<RawDocument>;
 
-const LIVE: MongoFilter = { _deletedAt: { $exists: false } };
+/** What the marker collection holds: markers, the relay lease and the sweep's record. */
+type SideDocument = Partial<Omit<OutboxMarker, '_id'>> & { _id: string; until?: number; leaseId?: string };
+
+const LIVE = { _deletedAt: { $exists: false } } as const;
 const OPERATOR: Readonly<Record<FilterClause['op'], string>> = { eq: '$eq', ne: '$ne', in: '$in', nin: '$nin', gt: '$gt', gte: '$gte', lt: '$lt', lte: '$lte' };
 
-/** Indexes every collection gets: tenant-scoped listing in creation order, and the outbox scan. */
-const BUILT_IN_INDEXES: ReadonlyArray<{ key: Record<string, 1 | -1>; name: string }> = [
-  { key: { tenantId: 1, createdAt: 1, _id: 1 }, name: 'tenant_created' },
-  { key: { _outboxHead: 1 }, name: 'outbox_head' },
-];
+/** The index every collection gets: tenant-scoped listing in creation order. */
+const BUILT_IN_INDEXES: ReadonlyArray<{ key: Record<string, 1 | -1>; name: string }> = [{ key: { tenantId: 1, createdAt: 1, _id: 1 }, name: 'tenant_created' }];
+
+/** The side collection of a collection's outbox markers; `.` cannot occur in a collection's own name. */
+export const markerCollectionName = (collection: string): string => `${collection}.outbox`;
+
+/** Side-collection ids without `#`, so never a marker's (`<document id>#<token>`). */
+const LEASE = 'meta:relay-lease';
+const LEGACY_SWEEP_DONE = 'meta:legacy-outbox-swept';
 
 /**
- * A collection in MongoDB (or FerretDB), using only what both support. Every conditional write to an
- * existing document goes through the WriteGuard, which is a no-op on MongoDB and a per-document lock
- * on FerretDB (see write-guard.ts); inserts need none.
+ * Up to this many documents are read one `{ _id }` query each, more with one `$in` query. FerretDB 1.x
+ * answers `{ _id }` with a SQLite scan (≈ 4 µs per document) and `$in` by decoding every document in
+ * Go (≈ 30 µs per document), measured here; on MongoDB both use the `_id` index.
+ */
+const POINT_READS_UP_TO = 8;
+
+/**
+ * A collection in MongoDB (or FerretDB), using only what both support. Single-document reads and
+ * writes address the document by `_id` alone wherever that is safe, because FerretDB 1.x (SQLite)
+ * pushes down only a bare `{ _id }` filter and answers every other one by decoding the whole
+ * collection. Conditional writes go through `writeIf` (see there); inserts need no guard. Outbox
+ * markers and the relay lease live in the small side collection `<name>.outbox`.
  */
 export class MongoCollectionStore implements CollectionStore {
   readonly collection: string;
   private readonly documents: mongoose.mongo.Collection<RawDocument>;
+  private readonly side: mongoose.mongo.Collection<SideDocument>;
 
   constructor(
     db: Db,
@@ -43,6 +63,7 @@ export class MongoCollectionStore implements CollectionStore {
   ) {
     this.collection = definition.name;
     this.documents = db.collection<RawDocument>(definition.name);
+    this.side = db.collection<SideDocument>(markerCollectionName(definition.name));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -54,12 +75,37 @@ export class MongoCollectionStore implements CollectionStore {
     for (const index of [...BUILT_IN_INDEXES, ...declared]) {
       await this.call(() => this.documents.createIndex(index.key, index));
     }
+    await this.call(() => this.side.createIndex({ head: 1 }, { name: 'head' }));
+    await this.call(() => this.side.createIndex({ doc: 1 }, { name: 'doc' }));
+    await this.sweepLegacyOutbox();
+  }
+
+  /**
+   * Once per collection: documents whose pending entries were written by a version without markers
+   * (they carry `_outboxHead`) get markers. A scan of the collection, once; its completion is
+   * recorded in the marker collection.
+   */
+  private async sweepLegacyOutbox(): Promise<void> {
+    if (await this.call(() => this.side.findOne({ _id: LEGACY_SWEEP_DONE }))) return;
+    const pending = await this.call(() => this.documents.find({ _outboxHead: { $gte: 0 } }, { projection: { _outbox: 1 } }).toArray());
+    const now = Date.now();
+    for (const document of pending) {
+      for (const [token, head] of headsByToken((document['_outbox'] ?? []) as OutboxEntry[])) {
+        await this.addMarker({ _id: markerId(document._id, token), doc: document._id, token, head, at: now });
+      }
+    }
+    await this.insertIgnoringDuplicate({ _id: LEGACY_SWEEP_DONE });
   }
 
   // ---------------------------------------------------------------- DocumentStore
 
   async insert(record: StoredRecord): Promise<void> {
     await this.call(() => this.documents.insertOne(encodeFields(record) as RawDocument));
+  }
+
+  async get(id: string): Promise<StoredRecord | null> {
+    const document = await this.call(() => this.documents.findOne({ _id: id }));
+    return document ? (decodeFields(document) as unknown as StoredRecord) : null;
   }
 
   async find(query: RecordQuery, limit: number): Promise<StoredRecord[]> {
@@ -79,23 +125,33 @@ export class MongoCollectionStore implements CollectionStore {
   }
 
   async updateIfVersion(id: string, tenantId: string, version: number, change: RecordChange): Promise<boolean> {
-    const update: MongoUpdate = {
-      $set: encodeFields(change.set),
-      $inc: { _outboxRev: 1 },
-    };
+    const update: MongoUpdate = { $set: { ...encodeFields(change.set), ...(change.outbox ? { _outbox: [...change.outbox] } : {}) } };
     if (change.unset.length > 0) update.$unset = Object.fromEntries(change.unset.map((field) => [field, '']));
-    const head = headOf(change.push);
-    if (head !== undefined) {
-      update.$push = { _outbox: { $each: [...change.push] } };
-      update.$min = { _outboxHead: head };
-    }
-    const result = await this.guarded(id, () => this.documents.updateOne({ _id: id, tenantId, version, ...LIVE }, asUpdate(update)));
-    return result.matchedCount === 1;
+    return this.writeIf(id, { tenantId, version, ...LIVE }, async (filter) => (await this.documents.updateOne(filter, asUpdate(update))).matchedCount === 1);
   }
 
   async deleteIfVersion(id: string, tenantId: string, version: number): Promise<boolean> {
-    const result = await this.guarded(id, () => this.documents.deleteOne({ _id: id, tenantId, version, _outbox: { $size: 0 }, ...LIVE }));
-    return result.deletedCount === 1;
+    return this.writeIf(id, { tenantId, version, ...LIVE }, async (filter) => (await this.documents.deleteOne(filter)).deletedCount === 1);
+  }
+
+  async addMarker(marker: OutboxMarker): Promise<void> {
+    await this.insertIgnoringDuplicate({ ...marker });
+  }
+
+  async removeMarkers(ids: readonly string[]): Promise<void> {
+    const [only] = ids;
+    if (only === undefined) return;
+    // A bare `{ _id }` is the filter FerretDB pushes down; `$in` is decoded in full (the collection is small).
+    await this.call(() => (ids.length === 1 ? this.side.deleteOne({ _id: only }) : this.side.deleteMany({ _id: { $in: [...ids] } })));
+  }
+
+  async existingMarkers(ids: readonly string[]): Promise<Set<string>> {
+    const [only] = ids;
+    if (only === undefined) return new Set();
+    const found = await this.call(() =>
+      ids.length === 1 ? this.side.find({ _id: only }, { projection: { _id: 1 } }).toArray() : this.side.find({ _id: { $in: [...ids] } }, { projection: { _id: 1 } }).toArray(),
+    );
+    return new Set(found.map((marker) => marker._id));
   }
 
   private toMongoQuery(query: RecordQuery): MongoFilter {
@@ -109,7 +165,6 @@ export class MongoCollectionStore implements CollectionStore {
       const beyond = query.order === 'asc' ? '$gt' : '$lt';
       mongoQuery['$or'] = [{ createdAt: { [beyond]: query.after.createdAt } }, { createdAt: query.after.createdAt, _id: { [beyond]: query.after.id } }];
     }
-    if (query.id !== undefined) mongoQuery['_id'] = query.id;
     if (query.tenantId !== undefined) mongoQuery['tenantId'] = query.tenantId;
     mongoQuery['_deletedAt'] = { $exists: false };
     return mongoQuery;
@@ -117,62 +172,121 @@ export class MongoCollectionStore implements CollectionStore {
 
   // ---------------------------------------------------------------- OutboxStore
 
-  async findClaimable(now: number, limit: number): Promise<Array<{ id: string; head: number }>> {
-    const documents = await this.call(() =>
-      this.documents
-        .find({ _outboxHead: { $gte: 0 }, _outboxLeaseUntil: { $lte: now } }, { projection: { _id: 1, _outboxHead: 1 } })
-        .sort({ _outboxHead: 1 })
-        .limit(limit)
-        .toArray(),
-    );
-    return documents.map((document) => ({ id: String(document._id), head: Number(document['_outboxHead']) }));
+  async listMarkers(limit: number): Promise<OutboxMarker[]> {
+    const markers = await this.call(() => this.side.find({ head: { $gte: 0 } }).sort({ head: 1, _id: 1 }).limit(limit).toArray());
+    return markers.map(toMarker);
   }
 
-  async claim(id: string, now: number, leaseUntil: number, leaseId: string): Promise<OutboxState | null> {
-    // No projection: FerretDB 1.x answers findAndModify with `fields` by "support for field "fields" … is not implemented yet".
-    const document = await this.guarded(id, () =>
-      this.documents.findOneAndUpdate(
-        { _id: id, _outboxHead: { $gte: 0 }, _outboxLeaseUntil: { $lte: now } },
-        asUpdate({ $set: { _outboxLeaseUntil: leaseUntil, _outboxLeaseId: leaseId }, $inc: { _outboxRev: 1 } }),
-        { returnDocument: 'after' },
-      ),
-    );
-    return document ? outboxStateOf(document as unknown as StoredRecord) : null;
+  async markersOf(documentId: string): Promise<OutboxMarker[]> {
+    return (await this.call(() => this.side.find({ doc: documentId }).toArray())).map(toMarker);
   }
 
-  async read(id: string): Promise<OutboxState | null> {
-    const document = await this.call(() =>
-      this.documents.findOne({ _id: id }, { projection: { _outbox: 1, _outboxRev: 1, _outboxLeaseId: 1, _deletedAt: 1 } }),
-    );
-    return document ? outboxStateOf(document as unknown as StoredRecord) : null;
+  async recordPublished(id: string, eventIds: readonly string[], head: number): Promise<void> {
+    await this.call(() => this.side.updateOne({ _id: id }, { $addToSet: { published: { $each: [...eventIds] } }, $set: { head } }));
   }
 
-  async replaceOutbox(id: string, rev: number, outbox: readonly OutboxEntry[], releaseLease: boolean): Promise<boolean> {
-    const head = headOf(outbox);
-    const set: Record<string, unknown> = { _outbox: [...outbox] };
-    const unset: Record<string, ''> = {};
-    if (head === undefined) unset['_outboxHead'] = '';
-    else set['_outboxHead'] = head;
-    if (releaseLease) {
-      set['_outboxLeaseUntil'] = 0;
-      unset['_outboxLeaseId'] = '';
+  async recordFailure(id: string, error: string): Promise<void> {
+    await this.call(() => this.side.updateOne({ _id: id }, { $inc: { attempts: 1 }, $set: { lastError: error } }));
+  }
+
+  async acquireLease(now: number, leaseUntil: number, leaseId: string): Promise<boolean> {
+    const lease = { until: leaseUntil, leaseId };
+    if (this.guard.kind === 'server-atomic') {
+      try {
+        // Matches a free, expired or own lease; otherwise the upsert collides with the holder's `_id`.
+        await this.call(() => this.side.updateOne({ _id: LEASE, $or: [{ until: { $lte: now } }, { leaseId }] }, { $set: lease }, { upsert: true }));
+        return true;
+      } catch (error) {
+        if (error instanceof ConflictError) return false;
+        throw error;
+      }
     }
-    const update: MongoUpdate = { $set: set, $inc: { _outboxRev: 1 } };
-    if (Object.keys(unset).length > 0) update.$unset = unset;
-    const result = await this.guarded(id, () => this.documents.updateOne({ _id: id, _outboxRev: rev }, asUpdate(update)));
-    return result.matchedCount === 1;
+    try {
+      return await this.guard.run(this.side.collectionName, LEASE, () =>
+        this.call(async () => {
+          const current = await this.side.findOne({ _id: LEASE });
+          if (current && Number(current.until) > now && current.leaseId !== leaseId) return false;
+          await this.side.updateOne({ _id: LEASE }, { $set: lease }, { upsert: true });
+          return true;
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConflictError) return false; // the lease document stayed busy: another relay is at it
+      throw error;
+    }
   }
 
-  async deleteTombstone(id: string, rev: number): Promise<boolean> {
-    const result = await this.guarded(id, () => this.documents.deleteOne({ _id: id, _outboxRev: rev, _deletedAt: { $exists: true } }));
-    return result.deletedCount === 1;
+  async releaseLease(leaseId: string): Promise<void> {
+    if (this.guard.kind === 'server-atomic') {
+      await this.call(() => this.side.deleteOne({ _id: LEASE, leaseId }));
+      return;
+    }
+    await this.guard.run(this.side.collectionName, LEASE, () =>
+      this.call(async () => {
+        const current = await this.side.findOne({ _id: LEASE });
+        if (current?.leaseId === leaseId) await this.side.deleteOne({ _id: LEASE });
+      }),
+    );
+  }
+
+  async readOutboxes(ids: readonly string[]): Promise<Map<string, OutboxDocument>> {
+    const projection = { _outbox: 1, _deletedAt: 1 };
+    const documents = await this.call(async () =>
+      ids.length <= POINT_READS_UP_TO
+        ? (await Promise.all(ids.map((id) => this.documents.findOne({ _id: id }, { projection })))).filter((document) => document !== null)
+        : this.documents.find({ _id: { $in: [...ids] } }, { projection }).toArray(),
+    );
+    return new Map(documents.map((document) => [document._id, outboxDocumentOf(document as unknown as StoredRecord)]));
+  }
+
+  async deleteTombstone(id: string): Promise<boolean> {
+    return this.writeIf(id, { _deletedAt: { $exists: true } }, async (filter) => (await this.documents.deleteOne(filter)).deletedCount === 1);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /**
+   * Runs a write only if the document satisfies `condition`, atomically; false when it does not.
+   *
+   * - MongoDB: the condition is part of the write's filter (`_id` + condition); the server applies it
+   *   atomically and finds the document through the `_id` index.
+   * - FerretDB 1.x: its updates are not isolated, and any filter beyond a bare `{ _id }` decodes the
+   *   whole collection. So the write runs under the per-document lock (which every writer of the
+   *   document takes, see write-guard.ts): read by `_id`, check the condition here, write by `_id`.
+   */
+  private async writeIf(id: string, condition: Condition, write: (filter: MongoFilter) => Promise<boolean>): Promise<boolean> {
+    if (this.guard.kind === 'server-atomic') return this.call(() => write({ ...condition, _id: id } as MongoFilter));
+    return this.guard.run(this.collection, id, () =>
+      this.call(async () => {
+        const current = await this.documents.findOne({ _id: id }, { projection: Object.fromEntries(Object.keys(condition).map((field) => [field, 1])) });
+        return current !== null && holds(current, condition) && write({ _id: id });
+      }),
+    );
+  }
+
+  private async insertIgnoringDuplicate(document: SideDocument): Promise<void> {
+    try {
+      await this.call(() => this.side.insertOne(document));
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
   }
 
   private call<T>(operation: () => Promise<T>): Promise<T> {
     return mongoCall(this.collection, operation);
   }
+}
 
-  private guarded<T>(id: string, operation: () => Promise<T>): Promise<T> {
-    return this.guard.run(this.collection, id, () => this.call(operation));
-  }
+function toMarker(document: SideDocument): OutboxMarker {
+  const { _id, doc = '', token = '', head, at, published, attempts, lastError } = document;
+  return {
+    _id,
+    doc,
+    token,
+    head: Number(head),
+    at: Number(at),
+    ...(published ? { published } : {}),
+    ...(attempts === undefined ? {} : { attempts: Number(attempts) }),
+    ...(lastError === undefined ? {} : { lastError }),
+  };
 }

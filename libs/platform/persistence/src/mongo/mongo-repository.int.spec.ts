@@ -3,6 +3,7 @@ import mongoose from 'mongoose';
 import pino from 'pino';
 import { repositoryContract } from '../test-support/repository.contract';
 import { connectMongo } from './connect';
+import { markerCollectionName } from './mongo-collection-store';
 
 describeWithInfra('MongoDB persistence', ['mongo'], (infra) => {
   const logger = pino({ level: 'silent' });
@@ -12,7 +13,7 @@ describeWithInfra('MongoDB persistence', ['mongo'], (infra) => {
     dropCollections: async (names) => {
       const connection = await mongoose.createConnection(infra.mongodbUri, { serverSelectionTimeoutMS: 2000 }).asPromise();
       try {
-        for (const name of names) await connection.db?.dropCollection(name).catch(() => undefined);
+        for (const name of names.flatMap((collection) => [collection, markerCollectionName(collection)])) await connection.db?.dropCollection(name).catch(() => undefined);
       } finally {
         await connection.close();
       }

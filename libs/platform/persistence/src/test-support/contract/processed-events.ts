@@ -16,5 +16,15 @@ export function processedEventsContract(context: ContractContext): void {
       expect(await store.isProcessed(otherGroup, eventId)).toBe(true);
       expect(await store.isProcessed(uniqueName('group'), eventId)).toBe(false);
     });
+
+    it('when group and event ids contain separators, then (group, event) pairs never collide', async () => {
+      const store = await context.shared().persistence.processedEventStore();
+      const prefix = uniqueName('g');
+      await store.markProcessed(`${prefix}:a`, 'b');
+
+      expect(await store.isProcessed(`${prefix}:a`, 'b')).toBe(true);
+      expect(await store.isProcessed(prefix, 'a:b')).toBe(false);
+      expect(await store.isProcessed(`${prefix}:a:b`, '')).toBe(false);
+    });
   });
 }

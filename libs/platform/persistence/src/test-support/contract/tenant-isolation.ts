@@ -19,6 +19,26 @@ export function tenantIsolationContract(context: ContractContext): void {
       expect(await widgets.findById(tenantB, secret.id)).toBeNull();
     });
 
+    it("when a deleted document's id is taken by another tenant, then reads and writes by id reach only the new owner", async () => {
+      const { widgets, tenantA, tenantB, secret } = await twoTenants();
+      await widgets.delete(tenantA, secret.id);
+      const reused = await widgets.insert(tenantB, buildWidget(), { id: secret.id });
+
+      expect(await widgets.findById(tenantA, secret.id)).toBeNull();
+      await expect(widgets.update(tenantA, secret.id, { name: 'x' }, { expectedVersion: reused.version })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(widgets.delete(tenantA, secret.id)).rejects.toBeInstanceOf(NotFoundError);
+      expect(await widgets.findById(tenantB, secret.id)).toEqual(reused);
+    });
+
+    it('when a document was deleted with an event still to publish, then its own tenant cannot read or change it either', async () => {
+      const { widgets, tenantA, secret } = await twoTenants();
+      await widgets.delete(tenantA, secret.id, { events: [buildEvent(tenantA, 'widget.deleted')] });
+
+      expect(await widgets.findById(tenantA, secret.id)).toBeNull();
+      await expect(widgets.update(tenantA, secret.id, { name: 'ghost' })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(widgets.delete(tenantA, secret.id)).rejects.toBeInstanceOf(NotFoundError);
+    });
+
     it("when tenant B filters for tenant A's values, then nothing matches", async () => {
       const { widgets, tenantB, secret } = await twoTenants();
       expect(await widgets.findOne(tenantB, { name: 'secret' })).toBeNull();
