@@ -56,3 +56,15 @@ export async function mongoCall<T>(collection: string, call: () => Promise<T>): 
     throw toTenantryError(error, collection);
   }
 }
+
+/** Inserts the document; one that already exists (same `_id` or unique key) counts as done, not as an error. */
+export async function insertIgnoringDuplicate<TDocument extends mongoose.mongo.BSON.Document>(
+  collection: mongoose.mongo.Collection<TDocument>,
+  document: mongoose.mongo.OptionalUnlessRequiredId<TDocument>,
+): Promise<void> {
+  try {
+    await mongoCall(collection.collectionName, () => collection.insertOne(document));
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+  }
+}

@@ -6,7 +6,7 @@ import { headsByToken, markerId } from '../core/outbox-markers';
 import { type OutboxDocument, type OutboxEntry, type OutboxMarker, type StoredRecord, outboxDocumentOf } from '../core/records';
 import type { CollectionStore, RecordChange, RecordQuery } from '../core/stores';
 import { type Condition, holds } from './conditions';
-import { mongoCall } from './errors';
+import { insertIgnoringDuplicate, mongoCall } from './errors';
 import { decodeFields, encodeFields } from './key-encoding';
 import type { WriteGuard } from './write-guard';
 
@@ -94,7 +94,7 @@ export class MongoCollectionStore implements CollectionStore {
         await this.addMarker({ _id: markerId(document._id, token), doc: document._id, token, head, at: now });
       }
     }
-    await this.insertIgnoringDuplicate({ _id: LEGACY_SWEEP_DONE });
+    await insertIgnoringDuplicate(this.side, { _id: LEGACY_SWEEP_DONE });
   }
 
   // ---------------------------------------------------------------- DocumentStore
@@ -135,7 +135,7 @@ export class MongoCollectionStore implements CollectionStore {
   }
 
   async addMarker(marker: OutboxMarker): Promise<void> {
-    await this.insertIgnoringDuplicate({ ...marker });
+    await insertIgnoringDuplicate(this.side, { ...marker });
   }
 
   async removeMarkers(ids: readonly string[]): Promise<void> {
@@ -262,14 +262,6 @@ export class MongoCollectionStore implements CollectionStore {
         return current !== null && holds(current, condition) && write({ _id: id });
       }),
     );
-  }
-
-  private async insertIgnoringDuplicate(document: SideDocument): Promise<void> {
-    try {
-      await this.call(() => this.side.insertOne(document));
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-    }
   }
 
   private call<T>(operation: () => Promise<T>): Promise<T> {

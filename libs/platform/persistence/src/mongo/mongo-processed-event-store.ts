@@ -1,7 +1,6 @@
-import { ConflictError } from '@tenantry/contracts';
 import type { ProcessedEventStore } from '@tenantry/event-bus';
 import mongoose from 'mongoose';
-import { mongoCall } from './errors';
+import { insertIgnoringDuplicate, mongoCall } from './errors';
 
 interface ProcessedEntry {
   _id: string | mongoose.mongo.ObjectId;
@@ -86,19 +85,11 @@ export class MongoProcessedEventStore implements ProcessedEventStore {
       }
       await this.call(() => this.entries.deleteOne({ _id: entry._id }));
     }
-    await this.insertIgnoringDuplicate({ _id: MIGRATED });
+    await insertIgnoringDuplicate(this.entries, { _id: MIGRATED });
   }
 
   private async markProcessedAt(group: string, eventId: string, processedAt: Date): Promise<void> {
-    await this.insertIgnoringDuplicate({ _id: processedEventKey(group, eventId), processedAt });
-  }
-
-  private async insertIgnoringDuplicate(entry: ProcessedEntry): Promise<void> {
-    try {
-      await this.call(() => this.entries.insertOne(entry));
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-    }
+    await insertIgnoringDuplicate(this.entries, { _id: processedEventKey(group, eventId), processedAt });
   }
 
   private call<T>(operation: () => Promise<T>): Promise<T> {
