@@ -24,11 +24,12 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-export async function openPlatform(config: PlatformConfig, logger: Logger): Promise<Platform> {
+/** `processName` names this process to the broker (Kafka client id `tenantry-<processName>`). */
+export async function openPlatform(config: PlatformConfig, logger: Logger, processName: string): Promise<Platform> {
   const { infra } = config;
   const bus: EventBus =
     infra.eventBus.adapter === 'kafka'
-      ? new KafkaEventBus({ brokers: infra.eventBus.brokers, clientId: `tenantry-${config.serviceName ?? 'all-in-one'}`, logger })
+      ? new KafkaEventBus({ brokers: infra.eventBus.brokers, clientId: `tenantry-${processName}`, logger })
       : new InMemoryEventBus({ logger });
   const persistence = await openPersistence({ mongodbUri: infra.storage.adapter === 'mongodb' ? infra.storage.uri : undefined, logger });
   const cache = openCache({ redisUrl: infra.cache.adapter === 'redis' ? infra.cache.url : undefined, logger });

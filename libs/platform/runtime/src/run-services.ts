@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
 import { describeInfra, loadPlatformConfig, orExit, type ServiceName } from '@tenantry/config';
-import { runUntilSignalled, startHttpServer, type RunningHttpServer, type SignalHandle } from '@tenantry/http';
+import { runUntilSignalled, startHttpServer, type RunningHttpServer } from '@tenantry/http';
 import { createLogger, type Logger, shutdownTelemetry } from '@tenantry/telemetry';
 import { openPlatform, type Platform } from './platform';
 
@@ -47,9 +47,8 @@ export async function runServices(services: readonly ServiceDefinition[], option
   logger.info({ mode: config.infra.mode }, `starting ${services.map((s) => s.name).join(', ')}: ${describeInfra(config.infra)}`);
   announceGeneratedSecrets(config, options.notice ?? ((text) => process.stderr.write(text)));
 
-  const platform = await openPlatform(config, logger);
+  const platform = await openPlatform(config, logger, options.processName);
   const started: Array<{ name: ServiceName; service: StartedService; server: RunningHttpServer }> = [];
-  const handle: { signals?: SignalHandle } = {};
   try {
     for (const definition of services) {
       // Its own logger rather than a child, so every line carries exactly one `service`.
@@ -66,7 +65,7 @@ export async function runServices(services: readonly ServiceDefinition[], option
     throw error;
   }
 
-  handle.signals = runUntilSignalled({
+  const signals = runUntilSignalled({
     logger,
     exit: options.exit,
     shutdown: [
@@ -80,7 +79,7 @@ export async function runServices(services: readonly ServiceDefinition[], option
   return {
     platform,
     servers: new Map(started.map(({ name, server }) => [name, server])),
-    shutdown: () => handle.signals?.shutdown('requested') ?? Promise.resolve(0),
+    shutdown: () => signals.shutdown('requested'),
   };
 }
 
