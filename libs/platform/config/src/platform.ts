@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError, ConfigIssueCollector } from './config-error';
-import { flag, logLevel, type LogLevel, oneOf, port, secret } from './fields';
+import { flag, logLevel, type LogLevel, oneOf, port, secret, url } from './fields';
 import { detectInfra, type InfraMode, type InfraSelection } from './infra';
 import { parseEnv, withoutBlankValues, type Env } from './parse-env';
 
@@ -34,7 +34,16 @@ export const platformEnvShape = {
   AI_ASSISTANT_PORT: port(DEFAULT_PORTS['ai-assistant']),
   ENABLE_RESPONSE_CACHE: flag(true),
   DEFAULT_SUBSCRIPTION_TIER: oneOf(SUBSCRIPTION_TIERS).default('basic'),
+  /** Where the gateway (and services calling each other) reach a service run in another process. */
+  TENANTS_URL: serviceUrl(),
+  BILLING_URL: serviceUrl(),
+  OBSERVABILITY_URL: serviceUrl(),
+  AI_ASSISTANT_URL: serviceUrl(),
 } as const;
+
+function serviceUrl() {
+  return url({ protocols: ['http:', 'https:'] }).optional();
+}
 
 export const platformEnvSchema = z.object(platformEnvShape);
 
@@ -68,6 +77,11 @@ export interface PlatformConfig {
   logLevel: LogLevel;
   serviceName: ServiceName | undefined;
   ports: Record<ServiceName, number>;
+  /**
+   * Base URLs of services in other processes (`TENANTS_URL`, …). A service absent here and not running in
+   * this process is reached on loopback at its port.
+   */
+  serviceUrls: Partial<Record<ServiceName, string>>;
   enableResponseCache: boolean;
   defaultSubscriptionTier: SubscriptionTier;
   infra: InfraSelection;
@@ -99,10 +113,20 @@ export function loadPlatformConfig(env: Env = process.env): PlatformConfig {
       observability: fields.OBSERVABILITY_PORT,
       'ai-assistant': fields.AI_ASSISTANT_PORT,
     },
+    serviceUrls: withoutUndefined({
+      tenants: fields.TENANTS_URL,
+      billing: fields.BILLING_URL,
+      observability: fields.OBSERVABILITY_URL,
+      'ai-assistant': fields.AI_ASSISTANT_URL,
+    }),
     enableResponseCache: fields.ENABLE_RESPONSE_CACHE,
     defaultSubscriptionTier: fields.DEFAULT_SUBSCRIPTION_TIER,
     infra,
     adminApiKey,
     internalSecret,
   };
+}
+
+function withoutUndefined<K extends string>(record: Record<K, string | undefined>): Partial<Record<K, string>> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<Record<K, string>>;
 }

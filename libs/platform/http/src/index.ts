@@ -33,3 +33,18 @@ export {
 } from './server';
 export { route, type RouteHandler, type RouteInput, type RouteSchemas } from './validation';
 export { notImplemented } from './not-implemented';
+export {
+  assertAdmin,
+  assertTenantAccess,
+  CLIENT_IDENTITY_HEADERS,
+  IDENTITY_HEADER,
+  IDENTITY_MAX_AGE_MS,
+  IDENTITY_SIGNATURE_HEADER,
+  identityOf,
+  identitySchema,
+  requireSignedIdentity,
+  signIdentity,
+  verifyIdentity,
+  type Identity,
+  type IdentityVerification,
+} from './identity';

@@ -1,3 +1,3 @@
 export { openPlatform, type Platform } from './platform';
-export { runServices, type RunningServices, type RunServicesOptions, type ServiceDefinition, type StartedService } from './run-services';
+export { runServices, type RunningServices, type RunServicesOptions, type ServiceContext, type ServiceDefinition, type StartedService } from './run-services';
 export { notBuiltService } from './not-built-service';

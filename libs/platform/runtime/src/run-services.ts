@@ -7,7 +7,16 @@ import { openPlatform, type Platform } from './platform';
 /** A service as the runtime starts it: its HTTP app on the shared platform, plus anything to stop. */
 export interface ServiceDefinition {
   name: ServiceName;
-  start(platform: Platform, logger: Logger): Promise<StartedService> | StartedService;
+  start(platform: Platform, logger: Logger, context: ServiceContext): Promise<StartedService> | StartedService;
+}
+
+/** What a starting service learns about the other services of the deployment. */
+export interface ServiceContext {
+  /**
+   * The base URL (no trailing slash) of a service: its real address when it already runs in this process
+   * (the gateway starts last, so it sees them all), else `<NAME>_URL`, else loopback at its configured port.
+   */
+  urlOf(name: ServiceName): string;
 }
 
 export interface StartedService {
@@ -49,11 +58,18 @@ export async function runServices(services: readonly ServiceDefinition[], option
 
   const platform = await openPlatform(config, logger, options.processName);
   const started: Array<{ name: ServiceName; service: StartedService; server: RunningHttpServer }> = [];
+  const context: ServiceContext = {
+    urlOf(name) {
+      const local = started.find((entry) => entry.name === name);
+      if (local) return local.server.url;
+      return (config.serviceUrls[name] ?? `http://127.0.0.1:${config.ports[name]}`).replace(/\/+$/, '');
+    },
+  };
   try {
     for (const definition of services) {
       // Its own logger rather than a child, so every line carries exactly one `service`.
       const serviceLogger = createLogger({ service: definition.name, level: config.logLevel });
-      const service = await definition.start(platform, serviceLogger);
+      const service = await definition.start(platform, serviceLogger, context);
       const port = options.ports?.[definition.name] ?? config.ports[definition.name];
       const server = await startHttpServer(service.app, { port, host: options.host, logger: serviceLogger });
       started.push({ name: definition.name, service, server });
