@@ -22,6 +22,9 @@ module.exports = {
       },
     ],
   },
+  // http-proxy-middleware 4 and two of its dependencies ship only ES modules; Jest's CommonJS runtime
+  // needs them compiled like our own code (Node itself loads them natively through require(esm)).
+  transformIgnorePatterns: ['/node_modules/(?!(http-proxy-middleware|httpxy|is-plain-obj)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   moduleNameMapper,
   testMatch: ['<rootDir>/**/*.spec.ts'],

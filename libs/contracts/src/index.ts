@@ -1,3 +1,5 @@
 export * from './errors';
 export * from './events';
 export * from './plans';
+export * from './internal/api-key-resolution';
+export * from './http';

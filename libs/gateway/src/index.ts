@@ -1,4 +1,4 @@
-import { notBuiltService } from '@tenantry/runtime';
-
-/** How the runtime starts the gateway service (alone in apps/gateway, or with the others in apps/all-in-one). */
-export const gatewayService = notBuiltService({ name: 'gateway', apiPrefix: '/api', capability: 'The gateway pipeline (authentication, rate limiting, caching, proxying)' });
+export { gatewayService } from './gateway-service';
+export { createGatewayApp, type GatewayAppDependencies } from './gateway-app';
+export { UPSTREAM_ROUTES, matchRoute, type UpstreamRoute } from './routes';
+export { UsageMeter, USAGE_LATENCY_BUCKETS_MS, type UsageRecord } from './metering/usage-meter';

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { RateLimitedError, TenantryError, type FieldIssue } from '@tenantry/contracts';
+import { RateLimitedError, TenantryError, UnauthorizedError, type FieldIssue } from '@tenantry/contracts';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 
@@ -53,8 +53,10 @@ export const INTERNAL_ERROR_DETAIL = 'An unexpected error occurred. Quote the re
 /** THE mapping from anything thrown while handling a request to the problem the client gets. */
 export function mapErrorToProblem(error: unknown): MappedProblem {
   if (error instanceof TenantryError) {
-    const headers: Record<string, string> =
-      error instanceof RateLimitedError ? { 'Retry-After': String(Math.max(0, Math.ceil(error.retryAfterSeconds))) } : {};
+    const headers: Record<string, string> = {};
+    if (error instanceof RateLimitedError) headers['Retry-After'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+    // RFC 9110 §11.6.1: a 401 names the scheme to authenticate with.
+    if (error instanceof UnauthorizedError) headers['WWW-Authenticate'] = 'Bearer realm="tenantry"';
     return { problem: build(error.problemType, error.status, error.title, error.message, error.extensions), headers, unexpected: false };
   }
   if (error instanceof HttpProblem) {

@@ -12,6 +12,8 @@ export interface ServiceDefinition {
 
 /** What a starting service learns about the other services of the deployment. */
 export interface ServiceContext {
+  /** The environment the process was configured from (for a service's own variables: `parseEnv(schema, context.env)`). */
+  readonly env: NodeJS.ProcessEnv;
   /**
    * The base URL (no trailing slash) of a service: its real address when it already runs in this process
    * (the gateway starts last, so it sees them all), else `<NAME>_URL`, else loopback at its configured port.
@@ -59,6 +61,7 @@ export async function runServices(services: readonly ServiceDefinition[], option
   const platform = await openPlatform(config, logger, options.processName);
   const started: Array<{ name: ServiceName; service: StartedService; server: RunningHttpServer }> = [];
   const context: ServiceContext = {
+    env,
     urlOf(name) {
       const local = started.find((entry) => entry.name === name);
       if (local) return local.server.url;

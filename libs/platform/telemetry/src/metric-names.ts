@@ -12,6 +12,14 @@ export const MetricNames = {
   httpServerRequests: 'tenantry.http.server.requests',
   /** Histogram (seconds): time from request arrival to the last byte of the response. */
   httpServerRequestDuration: 'tenantry.http.server.request.duration',
+  /** Counter: gateway response-cache outcomes (HIT, MISS, STALE, BYPASS). */
+  gatewayCacheRequests: 'tenantry.gateway.cache.requests',
+  /** Counter: requests the gateway refused with 429, by the policy that refused them. */
+  gatewayRateLimited: 'tenantry.gateway.rate_limited',
+  /** Counter: requests refused by authentication (401) or tenant status (403), by reason. */
+  gatewayAuthRefusals: 'tenantry.gateway.auth.refusals',
+  /** Counter: TCP connections the gateway opened to upstream services (keep-alive keeps this near zero per request). */
+  gatewayUpstreamConnections: 'tenantry.gateway.upstream.connections',
 } as const;
 
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
@@ -25,6 +33,14 @@ export const MetricAttributes = {
   method: 'http.request.method',
   /** `1xx` … `5xx`. The exact code is deliberately left out to bound cardinality. */
   statusClass: 'http.response.status_class',
+  /** HIT, MISS, STALE or BYPASS. */
+  cacheStatus: 'cache.status',
+  /** `minute`, `day` or `unavailable` (limiter down and configured fail-closed). */
+  rateLimitPolicy: 'rate_limit.policy',
+  /** `missing`, `invalid`, `suspended`, `cancelled`, `feature`. */
+  refusalReason: 'refusal.reason',
+  /** The upstream service name. */
+  upstreamService: 'upstream.service',
 } as const;
 
 export type MetricAttributeKey = (typeof MetricAttributes)[keyof typeof MetricAttributes];
@@ -36,6 +52,10 @@ export type MetricAttributeKey = (typeof MetricAttributes)[keyof typeof MetricAt
 export const PrometheusNames = {
   httpServerRequests: 'tenantry_http_server_requests_total',
   httpServerRequestDuration: 'tenantry_http_server_request_duration',
+  gatewayCacheRequests: 'tenantry_gateway_cache_requests_total',
+  gatewayRateLimited: 'tenantry_gateway_rate_limited_total',
+  gatewayAuthRefusals: 'tenantry_gateway_auth_refusals_total',
+  gatewayUpstreamConnections: 'tenantry_gateway_upstream_connections_total',
 } as const satisfies Record<keyof typeof MetricNames, string>;
 
 export const PrometheusLabels = {
@@ -43,6 +63,10 @@ export const PrometheusLabels = {
   route: 'http_route',
   method: 'http_request_method',
   statusClass: 'http_response_status_class',
+  cacheStatus: 'cache_status',
+  rateLimitPolicy: 'rate_limit_policy',
+  refusalReason: 'refusal_reason',
+  upstreamService: 'upstream_service',
 } as const satisfies Record<keyof typeof MetricAttributes, string>;
 
 /** Value of the route attribute when no route matched (404s, body errors before routing). */

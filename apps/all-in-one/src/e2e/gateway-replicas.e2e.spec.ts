@@ -1,0 +1,77 @@
+import type { RunningServices } from '@tenantry/runtime';
+import { controlInfra, describeWithInfra, eventually } from '@tenantry/testing';
+import { ADMIN_KEY, Client, createTenant, realInfraEnv, startExtraGateway, startPlatform } from '../test-support/e2e-harness';
+
+/** Two gateways sharing Redis and Kafka, as two replicas behind a load balancer would. */
+describeWithInfra('two gateway replicas on shared Redis', ['kafka', 'mongo', 'redis'], (infra) => {
+  let platform: RunningServices;
+  let second: RunningServices;
+  let gatewayA: Client;
+  let gatewayB: Client;
+
+  beforeAll(async () => {
+    const env = realInfraEnv(infra);
+    platform = await startPlatform(env);
+    second = await startExtraGateway(env, platform);
+    gatewayA = new Client(platform.servers.get('gateway')?.url ?? '', ADMIN_KEY);
+    gatewayB = new Client(second.servers.get('gateway')?.url ?? '', ADMIN_KEY);
+  }, 90_000);
+  afterAll(async () => {
+    await second?.shutdown();
+    await platform?.shutdown();
+  });
+
+  it("when 64 concurrent requests of one tenant hit both replicas, then exactly the plan's per-minute quota is admitted", async () => {
+    const { tenant, apiKey } = await createTenant(gatewayA); // basic: 10 requests/minute
+    const clients = [gatewayA.as(apiKey.key), gatewayB.as(apiKey.key)];
+    const responses = await Promise.all(
+      Array.from({ length: 64 }, (_, i) => clients[i % 2]?.get(`/api/v1/tenants/${tenant.id}/features?n=${i}`)),
+    );
+    const statuses = responses.map((response) => response?.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(54);
+  });
+
+  it('when a key is revoked through one replica, then the other refuses it within a second', async () => {
+    const { tenant, apiKey } = await createTenant(gatewayA, { subscriptionTier: 'pro' });
+    const onB = gatewayB.as(apiKey.key);
+    expect((await onB.get(`/api/v1/tenants/${tenant.id}`)).status).toBe(200); // B now remembers the key
+
+    expect((await gatewayA.delete(`/api/v1/tenants/${tenant.id}/api-keys/${apiKey.id}`)).status).toBe(204);
+    const revokedAt = Date.now();
+    await eventually(async () => (await onB.get(`/api/v1/tenants/${tenant.id}`)).status === 401, {
+      timeoutMs: 1_000,
+      intervalMs: 20,
+      description: 'replica B to refuse the revoked key',
+    });
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+  });
+
+  it('when Redis stops mid-test, then the gateway keeps serving, says so on /health, and recovers when Redis is back', async () => {
+    const { tenant, apiKey } = await createTenant(gatewayA, { subscriptionTier: 'pro' });
+    const asTenant = gatewayA.as(apiKey.key);
+    await asTenant.get(`/api/v1/tenants/${tenant.id}`);
+    expect((await asTenant.get(`/api/v1/tenants/${tenant.id}`)).headers.get('x-cache-status')).toBe('HIT');
+
+    await controlInfra('stop', 'redis');
+    try {
+      const during = await asTenant.get(`/api/v1/tenants/${tenant.id}`);
+      expect(during.status).toBe(200);
+      expect(during.headers.get('x-cache-status')).toBe('BYPASS');
+      const health = await gatewayA.get<{ degraded: string[] }>('/health');
+      expect(health.body.degraded.join(' ')).toMatch(/rate limits are enforced per gateway process/);
+      expect(health.body.degraded.join(' ')).toMatch(/response cache bypassed/);
+    } finally {
+      await controlInfra('start', 'redis');
+    }
+    await eventually(
+      async () => {
+        await asTenant.get(`/api/v1/tenants/${tenant.id}`);
+        return (await asTenant.get(`/api/v1/tenants/${tenant.id}`)).headers.get('x-cache-status') === 'HIT';
+      },
+      { timeoutMs: 20_000, intervalMs: 200, description: 'the response cache to be used again' },
+    );
+    const health = await gatewayA.get<{ degraded: string[] }>('/health');
+    expect(health.body.degraded).toEqual([]);
+  });
+});

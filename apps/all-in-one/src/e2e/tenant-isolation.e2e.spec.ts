@@ -1,0 +1,127 @@
+import type { RunningServices } from '@tenantry/runtime';
+import { describeWithInfra, eventually } from '@tenantry/testing';
+import { ADMIN_KEY, Client, createTenant, realInfraEnv, startPlatform, type CreatedTenant } from '../test-support/e2e-harness';
+
+describeWithInfra('tenant isolation through the gateway', ['kafka', 'mongo', 'redis'], (infra) => {
+  let platform: RunningServices;
+  let admin: Client;
+  let alice: CreatedTenant;
+  let bob: CreatedTenant;
+  let asAlice: Client;
+
+  beforeAll(async () => {
+    platform = await startPlatform(realInfraEnv(infra));
+    admin = new Client(platform.servers.get('gateway')?.url ?? '', ADMIN_KEY);
+    // Pro: 100 requests/minute, enough for every probe below.
+    [alice, bob] = await Promise.all([createTenant(admin, { subscriptionTier: 'pro' }), createTenant(admin, { subscriptionTier: 'pro' })]);
+    asAlice = admin.as(alice.apiKey.key);
+  }, 60_000);
+  afterAll(() => platform?.shutdown());
+
+  const bobPaths = () => [
+    `/api/v1/tenants/${bob.tenant.id}`,
+    `/api/v1/tenants/${bob.tenant.id}/features`,
+    `/api/v1/tenants/${bob.tenant.id}/usage`,
+    `/api/v1/tenants/${bob.tenant.id}/api-keys`,
+  ];
+
+  it("when a tenant key asks for another tenant's resources by id, then it gets 404 as if they did not exist", async () => {
+    for (const path of bobPaths()) {
+      const response = await asAlice.get(path);
+      expect({ path, status: response.status }).toEqual({ path, status: 404 });
+    }
+  });
+
+  it("when a tenant key tries to change another tenant, then nothing changes", async () => {
+    const update = await asAlice.put(`/api/v1/tenants/${bob.tenant.id}`, { name: 'Taken over' });
+    const newKey = await asAlice.post(`/api/v1/tenants/${bob.tenant.id}/api-keys`, { name: 'intruder' });
+    const revoke = await asAlice.delete(`/api/v1/tenants/${bob.tenant.id}/api-keys/${bob.apiKey.id}`);
+    expect([update.status, newKey.status, revoke.status]).toEqual([404, 404, 404]);
+
+    const bobView = await admin.get<{ name: string }>(`/api/v1/tenants/${bob.tenant.id}`);
+    expect(bobView.body.name).toBe(bob.tenant.name);
+    expect((await admin.as(bob.apiKey.key).get(`/api/v1/tenants/${bob.tenant.id}`)).status).toBe(200);
+  });
+
+  it('when a tenant key lists tenants or changes a status, then it is refused (admin only)', async () => {
+    expect((await asAlice.get('/api/v1/tenants')).status).toBe(403);
+    expect((await asAlice.get(`/api/v1/tenants?tenant_id=${bob.tenant.id}`)).status).toBe(403);
+    expect((await asAlice.post(`/api/v1/tenants/${alice.tenant.id}/status`, { status: 'active' })).status).toBe(403);
+  });
+
+  it('when a client spoofs identity headers, then the gateway ignores them and services refuse unsigned calls', async () => {
+    const spoofed = await asAlice.get(`/api/v1/tenants/${bob.tenant.id}`, {
+      'x-tenant-id': bob.tenant.id,
+      'x-role': 'admin',
+      'x-tenantry-identity': Buffer.from(JSON.stringify({ identity: { role: 'admin' }, iat: Date.now() })).toString('base64url'),
+      'x-tenantry-signature': 'forged',
+    });
+    expect(spoofed.status).toBe(404);
+
+    // Straight to the tenants service, around the gateway: refused whatever the headers claim.
+    const direct = new Client(platform.servers.get('tenants')?.url ?? '', undefined);
+    const bypass = await direct.get(`/api/v1/tenants/${bob.tenant.id}`, { 'x-tenant-id': bob.tenant.id, 'x-role': 'admin', authorization: `Bearer ${ADMIN_KEY}` });
+    expect(bypass.status).toBe(401);
+  });
+
+  it('when two tenants read the same path, then their cached responses never cross', async () => {
+    const asBob = admin.as(bob.apiKey.key);
+    // The same URL for both: each tenant's own features, cached per tenant.
+    const aliceFirst = await asAlice.get<{ tenantId: string }>(`/api/v1/tenants/${alice.tenant.id}/features?view=same`);
+    const aliceHit = await asAlice.get<{ tenantId: string }>(`/api/v1/tenants/${alice.tenant.id}/features?view=same`);
+    expect(aliceHit.headers.get('x-cache-status')).toBe('HIT');
+    // Bob asking for Alice's path (cached for Alice) must not be served from her namespace.
+    const bobOnAlicePath = await asBob.get(`/api/v1/tenants/${alice.tenant.id}/features?view=same`);
+    expect(bobOnAlicePath.status).toBe(404);
+    expect(bobOnAlicePath.headers.get('x-cache-status')).not.toBe('HIT');
+    const bobOwn = await asBob.get<{ tenantId: string }>(`/api/v1/tenants/${bob.tenant.id}/features?view=same`);
+    expect([aliceFirst.body.tenantId, aliceHit.body.tenantId, bobOwn.body.tenantId]).toEqual([alice.tenant.id, alice.tenant.id, bob.tenant.id]);
+  });
+
+  it('when a tenant updates itself, then its next read is fresh, not the cached copy', async () => {
+    const path = `/api/v1/tenants/${alice.tenant.id}`;
+    await asAlice.get(path);
+    expect((await asAlice.get(path)).headers.get('x-cache-status')).toBe('HIT');
+    expect((await asAlice.put(path, { name: 'Alice Renamed' })).status).toBe(200);
+    const after = await asAlice.get<{ name: string }>(path);
+    expect(after.body.name).toBe('Alice Renamed');
+  });
+
+  it('when a key is revoked, then requests with it are refused within a second', async () => {
+    const issued = await asAlice.post<{ id: string; key: string }>(`/api/v1/tenants/${alice.tenant.id}/api-keys`, { name: 'short-lived' });
+    expect(issued.status).toBe(201);
+    const shortLived = admin.as(issued.body.key);
+    expect((await shortLived.get(`/api/v1/tenants/${alice.tenant.id}/features`)).status).toBe(200); // now cached by the gateway
+
+    const revokedAt = Date.now();
+    expect((await asAlice.delete(`/api/v1/tenants/${alice.tenant.id}/api-keys/${issued.body.id}`)).status).toBe(204);
+    await eventually(
+      async () => (await shortLived.get(`/api/v1/tenants/${alice.tenant.id}/features`)).status === 401,
+      { timeoutMs: 1_000, intervalMs: 20, description: 'the revoked key to be refused' },
+    );
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    expect((await asAlice.get(`/api/v1/tenants/${alice.tenant.id}/features`)).status).toBe(200);
+  });
+
+  it('when input is bad, then the answer is a 4xx problem naming the field and nothing is created', async () => {
+    const before = await admin.get<{ items: unknown[] }>('/api/v1/tenants?limit=100&tier=enterprise');
+    const cases: Array<[string, unknown]> = [
+      ['missing name', { subscriptionTier: 'enterprise' }],
+      ['unknown tier', { name: 'x', subscriptionTier: 'platinum' }],
+      ['bad time zone', { name: 'x', subscriptionTier: 'enterprise', timezone: 'Mars/Olympus' }],
+      ['unknown field', { name: 'x', subscriptionTier: 'enterprise', isAdmin: true }],
+      ['not an object', '[1,2,3]'],
+      ['malformed JSON', '{"name": '],
+    ];
+    for (const [name, body] of cases) {
+      const response = await admin.post('/api/v1/tenants', body);
+      expect({ name, status: response.status, type: response.headers.get('content-type') }).toEqual({
+        name,
+        status: 400,
+        type: expect.stringContaining('application/problem+json'),
+      });
+    }
+    const after = await admin.get<{ items: unknown[] }>('/api/v1/tenants?limit=100&tier=enterprise');
+    expect(after.body.items.length).toBe(before.body.items.length);
+  });
+});

@@ -1,0 +1,73 @@
+import type { RunningServices } from '@tenantry/runtime';
+import { describeWithInfra, eventually } from '@tenantry/testing';
+import { ADMIN_KEY, Client, createTenant, realInfraEnv, startPlatform } from '../test-support/e2e-harness';
+
+/** The README walkthrough, step by step, through the gateway on real Kafka, FerretDB and Redis. */
+describeWithInfra('README walkthrough through the gateway', ['kafka', 'mongo', 'redis'], (infra) => {
+  let platform: RunningServices;
+  let admin: Client;
+
+  beforeAll(async () => {
+    platform = await startPlatform(realInfraEnv(infra));
+    admin = new Client(platform.servers.get('gateway')?.url ?? '', ADMIN_KEY);
+  }, 60_000);
+  afterAll(() => platform?.shutdown());
+
+  it('when a newcomer follows the README, then every step answers as written', async () => {
+    // 1. Create a tenant (admin): the tenant and its first API key, shown once.
+    const created = await admin.post<{ tenant: { id: string; status: string; subscriptionTier: string }; apiKey: { key: string } }>(
+      '/api/v1/tenants',
+      { name: 'Acme Corp', timezone: 'Europe/Ljubljana', metadata: { industry: 'fintech' } },
+    );
+    expect(created.status).toBe(201);
+    expect(created.body.tenant).toMatchObject({ status: 'trial', subscriptionTier: 'basic' });
+    expect(created.body.apiKey.key).toMatch(/^tnt_[a-z0-9]{16}_[A-Za-z0-9_-]{43}$/);
+    const tenantId = created.body.tenant.id;
+    const tenant = admin.as(created.body.apiKey.key);
+
+    // 2. Call the API with the tenant's key: first a MISS, then a HIT from the tenant's cache namespace.
+    const first = await tenant.get(`/api/v1/tenants/${tenantId}`);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ id: tenantId, name: 'Acme Corp' });
+    expect(first.headers.get('x-cache-status')).toBe('MISS');
+    const second = await tenant.get(`/api/v1/tenants/${tenantId}`);
+    expect(second.headers.get('x-cache-status')).toBe('HIT');
+    expect(second.body).toEqual(first.body);
+    // Rate-limit headers on every answer, computed fresh even on a hit (basic: 10 requests/minute).
+    expect(second.headers.get('ratelimit-policy')).toContain('q=10');
+    expect(second.headers.get('ratelimit')).toMatch(/r=8\b/);
+
+    // 3. Keep calling: the 11th request in the minute is refused with 429 and Retry-After.
+    const statuses: number[] = [];
+    let refused: Awaited<ReturnType<Client['get']>> | undefined;
+    for (let i = 0; i < 9; i += 1) {
+      const response = await tenant.get(`/api/v1/tenants/${tenantId}/features`);
+      statuses.push(response.status);
+      if (response.status === 429) refused ??= response;
+    }
+    expect(statuses.filter((status) => status === 200)).toHaveLength(8);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(1);
+    expect(refused?.headers.get('content-type')).toContain('application/problem+json');
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+
+    // 4. Suspend the tenant (admin): its key is refused with 403 within a second.
+    const suspended = await admin.post(`/api/v1/tenants/${tenantId}/status`, { status: 'suspended', reason: 'walkthrough' });
+    expect(suspended.status).toBe(200);
+    const refusedAfterSuspension = await eventually(
+      async () => {
+        const response = await tenant.get(`/api/v1/tenants/${tenantId}`);
+        if (response.status !== 403) throw new Error(`still ${response.status}`);
+        return response;
+      },
+      { timeoutMs: 1_000, intervalMs: 25, description: 'the suspended tenant to be refused' },
+    );
+    expect(refusedAfterSuspension.body).toMatchObject({ status: 403, type: 'https://tenantry.dev/problems/forbidden' });
+  });
+
+  it('when a service not built yet is called, then it answers 501 naming the missing capability', async () => {
+    const { apiKey } = await createTenant(admin, { subscriptionTier: 'pro' });
+    const response = await admin.as(apiKey.key).get('/api/v1/observability/slos');
+    expect(response.status).toBe(501);
+    expect(response.body).toMatchObject({ type: 'https://tenantry.dev/problems/not-implemented' });
+  });
+});

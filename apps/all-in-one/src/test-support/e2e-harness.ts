@@ -1,0 +1,109 @@
+import type { ServiceName } from '@tenantry/config';
+import { gatewayService } from '@tenantry/gateway';
+import { runServices, type RunningServices } from '@tenantry/runtime';
+import type { InfraEndpoints } from '@tenantry/testing';
+import { uniqueName } from '@tenantry/testing';
+import { allServices } from '../services';
+
+export const ADMIN_KEY = 'e2e-admin-key-0123456789abcdefghijklmnop';
+const INTERNAL_SECRET = 'e2e-internal-secret-0123456789abcdefghij';
+
+const ANY_PORT: Record<ServiceName, number> = { gateway: 0, tenants: 0, billing: 0, observability: 0, 'ai-assistant': 0 };
+
+/** The environment of a platform on the real infrastructure of the test run. */
+export function realInfraEnv(infra: InfraEndpoints, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    MONGODB_URI: infra.mongodbUri,
+    REDIS_URL: infra.redisUrl,
+    ADMIN_API_KEY: ADMIN_KEY,
+    INTERNAL_SECRET,
+    LOG_LEVEL: 'silent',
+    // Usage events every 200 ms so tests observe them quickly.
+    METERING_FLUSH_INTERVAL: '200ms',
+    ...extra,
+  };
+}
+
+/** The whole platform in this process (like `npm start`), on any free ports. */
+export function startPlatform(env: NodeJS.ProcessEnv): Promise<RunningServices> {
+  return runServices(allServices, { processName: 'all-in-one', env, ports: ANY_PORT, host: '127.0.0.1', exit: () => undefined });
+}
+
+/** A second gateway process-equivalent: its own platform (own Redis/Kafka connections), the same services. */
+export function startExtraGateway(env: NodeJS.ProcessEnv, platform: RunningServices): Promise<RunningServices> {
+  const urlOf = (name: ServiceName): string => platform.servers.get(name)?.url ?? '';
+  return runServices([gatewayService], {
+    processName: 'gateway',
+    env: { ...env, TENANTS_URL: urlOf('tenants'), BILLING_URL: urlOf('billing'), OBSERVABILITY_URL: urlOf('observability'), AI_ASSISTANT_URL: urlOf('ai-assistant') },
+    ports: { gateway: 0 },
+    host: '127.0.0.1',
+    exit: () => undefined,
+  });
+}
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A client of one gateway with one credential. */
+export class Client {
+  constructor(
+    readonly baseUrl: string,
+    private readonly key: string | undefined,
+  ) {}
+
+  as(key: string | undefined): Client {
+    return new Client(this.baseUrl, key);
+  }
+
+  get<T = Record<string, unknown>>(path: string, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    return this.send<T>('GET', path, undefined, headers);
+  }
+
+  post<T = Record<string, unknown>>(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    return this.send<T>('POST', path, body, headers);
+  }
+
+  put<T = Record<string, unknown>>(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    return this.send<T>('PUT', path, body, headers);
+  }
+
+  delete<T = Record<string, unknown>>(path: string, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    return this.send<T>('DELETE', path, undefined, headers);
+  }
+
+  async send<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(this.key ? { authorization: `Bearer ${this.key}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T };
+  }
+}
+
+export interface CreatedTenant {
+  tenant: { id: string; name: string; status: string; subscriptionTier: string; timezone: string };
+  apiKey: { id: string; key: string; prefix: string };
+}
+
+/** Creates a tenant through the gateway as the admin; returns it with its first key. */
+export async function createTenant(admin: Client, overrides: Record<string, unknown> = {}): Promise<CreatedTenant> {
+  const response = await admin.post<CreatedTenant>('/api/v1/tenants', { name: uniqueName('Acme'), ...overrides });
+  if (response.status !== 201) throw new Error(`creating a tenant answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return response.body;
+}

@@ -1,0 +1,73 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ForbiddenError, type PlanId, type ResolvedApiKey, UnauthorizedError } from '@tenantry/contracts';
+import { hashApiKey, type Identity, parseApiKey } from '@tenantry/http';
+import type { KeyResolver } from './key-resolver';
+
+/** Who is calling, as established by the gateway. */
+export type Caller =
+  | { kind: 'admin'; identity: Identity }
+  | { kind: 'tenant'; identity: Identity; tenantId: string; tier: PlanId; timezone: string; keyId: string };
+
+const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
+
+/**
+ * Turns an `Authorization: Bearer …` header into a caller, or throws the problem to answer:
+ * 401 for a missing, malformed, unknown, revoked or expired credential (one message for all of them,
+ * so nothing tells a prober which part was wrong), 403 for a suspended or cancelled tenant.
+ */
+export class Authenticator {
+  private readonly adminKeyDigest: Buffer;
+
+  constructor(
+    adminApiKey: string,
+    private readonly keys: KeyResolver,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.adminKeyDigest = sha256(adminApiKey);
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Caller> {
+    const presented = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+    if (presented === undefined) throw new UnauthorizedError('Send an API key as "Authorization: Bearer <key>".');
+    // Compare digests so the comparison takes the same time whatever the length of the guess.
+    if (timingSafeEqual(sha256(presented), this.adminKeyDigest)) return { kind: 'admin', identity: { role: 'admin' } };
+
+    const parsed = parseApiKey(presented);
+    if (!parsed) throw invalidKey();
+    const resolvedOrPending = this.keys.resolve(parsed.keyId);
+    const resolved = resolvedOrPending instanceof Promise ? await resolvedOrPending : resolvedOrPending;
+    if (!resolved || !sameHash(hashApiKey(presented), resolved.keyHash) || !this.isLive(resolved)) throw invalidKey();
+
+    const { tenant } = resolved;
+    if (tenant.status === 'suspended' || tenant.status === 'cancelled') {
+      throw new ForbiddenError(`Tenant ${tenant.id} is ${tenant.status}; its API access is disabled.`, { tenantStatus: tenant.status });
+    }
+    return {
+      kind: 'tenant',
+      identity: { role: 'tenant', tenantId: tenant.id, keyId: resolved.keyId, scopes: resolved.scopes },
+      tenantId: tenant.id,
+      tier: tenant.subscriptionTier,
+      timezone: tenant.timezone,
+      keyId: resolved.keyId,
+    };
+  }
+
+  private isLive(key: ResolvedApiKey): boolean {
+    if (key.revokedAt !== null) return false;
+    return key.expiresAt === null || Date.parse(key.expiresAt) > this.now();
+  }
+}
+
+function invalidKey(): UnauthorizedError {
+  return new UnauthorizedError('The API key is not valid (unknown, revoked or expired).');
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function sameHash(actualHex: string, expectedHex: string): boolean {
+  const actual = Buffer.from(actualHex, 'hex');
+  const expected = Buffer.from(expectedHex, 'hex');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}

@@ -1,0 +1,176 @@
+import { ForbiddenError, hasFeature, lowestPlanWith, planOf, RateLimitedError, ServiceUnavailableError, UnauthorizedError } from '@tenantry/contracts';
+import { CLIENT_IDENTITY_HEADERS, createHttpApp, HttpProblem, type ReadinessChecks, setRouteTemplate, signIdentity } from '@tenantry/http';
+import { rateLimitHeaders, type RateLimiter, type RateLimitDecision } from '@tenantry/cache';
+import { setLogContext, type Logger } from '@tenantry/telemetry';
+import type { Express, Request, Response } from 'express';
+import type { Authenticator, Caller } from './auth/authenticate';
+import type { RateLimitOverrides } from './gateway-config';
+import type { GatewayMetrics } from './gateway-metrics';
+import type { UsageMeter } from './metering/usage-meter';
+import type { Upstreams } from './proxy/upstreams';
+import type { CacheStatus, ResponseCache, UpstreamResponse } from './response-cache';
+import { isAmbiguousPath, matchRoute, type UpstreamRoute } from './routes';
+
+export interface GatewayAppDependencies {
+  logger: Logger;
+  internalSecret: string;
+  authenticator: Authenticator;
+  /** Absent when rate limiting is switched off. */
+  rateLimiter?: RateLimiter;
+  responseCache: ResponseCache;
+  upstreams: Upstreams;
+  /** Absent when usage metering is switched off. */
+  meter?: UsageMeter;
+  metrics: GatewayMetrics;
+  /** Deployment overrides of the catalog's gateway limits (RATE_LIMIT_OVERRIDES). */
+  rateLimitOverrides?: RateLimitOverrides;
+  readiness?: ReadinessChecks;
+  healthDetails?: () => Record<string, unknown>;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const X_CACHE_STATUS = 'X-Cache-Status';
+
+/**
+ * The gateway (MISSION §4): request id and trace context (platform middleware and OTel) → authenticate
+ * → tenant status → feature gate → rate limit → response cache → proxy → usage metering. Bodies are not
+ * parsed: they stream to the service untouched.
+ */
+export function createGatewayApp(deps: GatewayAppDependencies): Express {
+  return createHttpApp({
+    service: 'gateway',
+    logger: deps.logger,
+    json: false,
+    readiness: deps.readiness,
+    healthDetails: deps.healthDetails,
+    configure(app) {
+      app.use((req, res) => handle(deps, req, res));
+    },
+  });
+}
+
+async function handle(deps: GatewayAppDependencies, req: Request, res: Response): Promise<void> {
+  const startedAt = performance.now();
+  const path = req.path;
+  const route = matchRoute(path);
+  if (!route) throw new HttpProblem('not-found', 404, 'Not found', `No API route for ${req.method} ${path}.`);
+  setRouteTemplate(req, route.template);
+  if (isAmbiguousPath(req.originalUrl.split('?')[0] ?? '')) {
+    throw new HttpProblem('bad-request', 400, 'Bad request', 'The path contains dot segments or encoded slashes, which the API never uses.');
+  }
+
+  const caller = await authenticate(deps, req);
+  let outcome: { cacheStatus?: CacheStatus; rateLimited: boolean } = { rateLimited: false };
+  if (caller.kind === 'tenant') {
+    setLogContext({ tenantId: caller.tenantId });
+    const meter = deps.meter;
+    if (meter) {
+      res.once('finish', () =>
+        meter.record({
+          tenantId: caller.tenantId,
+          service: route.service,
+          route: route.template,
+          method: req.method,
+          statusCode: res.statusCode,
+          latencyMs: performance.now() - startedAt,
+          cacheHit: outcome.cacheStatus === 'HIT' || outcome.cacheStatus === 'STALE',
+          rateLimited: outcome.rateLimited,
+        }),
+      );
+    }
+    enforceFeatureGate(deps, caller, route);
+    if (deps.rateLimiter) {
+      const decision = await deps.rateLimiter.consume({ tenantId: caller.tenantId, limits: limitsOf(caller, deps.rateLimitOverrides), timezone: caller.timezone });
+      applyRateLimit(deps, res, decision, () => (outcome = { ...outcome, rateLimited: true }));
+    }
+  }
+
+  replaceIdentityHeaders(deps, req, caller);
+  if (caller.kind === 'tenant' && (req.method === 'GET' || req.method === 'HEAD')) {
+    outcome = { ...outcome, cacheStatus: await serveThroughCache(deps, req, res, route, caller.tenantId) };
+    return;
+  }
+  res.setHeader(X_CACHE_STATUS, 'BYPASS');
+  deps.metrics.cacheOutcome('BYPASS');
+  if (caller.kind === 'tenant' && !SAFE_METHODS.has(req.method)) {
+    // RFC 9111 §4.4: a write invalidates what the cache holds. Purging before forwarding gives a client
+    // that reads after its write a fresh answer; purging again after covers reads that raced the write.
+    await deps.responseCache.purgeTenant(caller.tenantId);
+    res.once('finish', () => void deps.responseCache.purgeTenant(caller.tenantId));
+  }
+  await deps.upstreams.forward(req, res, route);
+}
+
+async function authenticate(deps: GatewayAppDependencies, req: Request): Promise<Caller> {
+  try {
+    return await deps.authenticator.authenticate(req.headers.authorization);
+  } catch (error) {
+    if (error instanceof UnauthorizedError) deps.metrics.refusedAccess(req.headers.authorization ? 'invalid' : 'missing');
+    else if (error instanceof ForbiddenError) deps.metrics.refusedAccess(error.extensions['tenantStatus'] === 'cancelled' ? 'cancelled' : 'suspended');
+    throw error;
+  }
+}
+
+function enforceFeatureGate(deps: GatewayAppDependencies, caller: Extract<Caller, { kind: 'tenant' }>, route: UpstreamRoute): void {
+  if (!route.feature || hasFeature(caller.tier, route.feature)) return;
+  deps.metrics.refusedAccess('feature');
+  const unlockedBy = lowestPlanWith(route.feature);
+  throw new ForbiddenError(
+    `The ${planOf(caller.tier).name} plan does not include ${route.feature}${unlockedBy ? `; the ${unlockedBy.name} plan does` : ''}.`,
+    { feature: route.feature, currentPlan: caller.tier, ...(unlockedBy ? { requiredPlan: unlockedBy.id } : {}) },
+  );
+}
+
+function limitsOf(caller: Extract<Caller, { kind: 'tenant' }>, overrides: RateLimitOverrides = {}) {
+  const { limits } = planOf(caller.tier);
+  const override = overrides[caller.tier];
+  return { perMinute: override?.requestsPerMinute ?? limits.requestsPerMinute, perDay: override?.apiCallsPerDay ?? limits.apiCallsPerDay };
+}
+
+function applyRateLimit(deps: GatewayAppDependencies, res: Response, decision: RateLimitDecision, markLimited: () => void): void {
+  for (const [name, value] of Object.entries(rateLimitHeaders(decision))) res.setHeader(name, value);
+  if (decision.allowed) return;
+  markLimited();
+  if (decision.refusedBy === undefined) {
+    deps.metrics.refusedByRateLimit('unavailable');
+    throw new ServiceUnavailableError('The rate limiter is unavailable and the gateway is configured to refuse requests until it is back.');
+  }
+  deps.metrics.refusedByRateLimit(decision.refusedBy);
+  const retryAfter = decision.retryAfterSeconds ?? 1;
+  throw new RateLimitedError(
+    decision.refusedBy === 'day'
+      ? `Daily API call quota of your plan reached; it resets at midnight in your time zone (in ${retryAfter} s).`
+      : `Rate limit of your plan reached; retry in ${retryAfter} s.`,
+    retryAfter,
+    { policy: decision.refusedBy },
+  );
+}
+
+/** Removes every identity the client claimed (and its credential) and adds the gateway's, signed for this request. */
+function replaceIdentityHeaders(deps: GatewayAppDependencies, req: Request, caller: Caller): void {
+  for (const header of CLIENT_IDENTITY_HEADERS) delete req.headers[header];
+  delete req.headers.authorization;
+  Object.assign(req.headers, signIdentity(caller.identity, { method: req.method, url: req.originalUrl }, deps.internalSecret));
+}
+
+async function serveThroughCache(deps: GatewayAppDependencies, req: Request, res: Response, route: UpstreamRoute, tenantId: string): Promise<CacheStatus> {
+  const queryAt = req.originalUrl.indexOf('?');
+  const { status, response } = await deps.responseCache.serve(
+    { tenantId, method: req.method, path: req.path, query: queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1), headers: req.headers },
+    () => deps.upstreams.fetch(route, req.method, req.originalUrl, req.headers),
+  );
+  deps.metrics.cacheOutcome(status);
+  writeResponse(res, response, status, req.method === 'HEAD');
+  return status;
+}
+
+function writeResponse(res: Response, response: UpstreamResponse, cacheStatus: CacheStatus, headOnly: boolean): void {
+  res.status(response.statusCode);
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (name !== 'content-length' && name !== 'x-request-id') res.setHeader(name, value);
+  }
+  res.setHeader(X_CACHE_STATUS, cacheStatus);
+  res.setHeader('Content-Length', response.body.length);
+  if (headOnly) res.end();
+  else res.end(response.body);
+}

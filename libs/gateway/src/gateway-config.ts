@@ -1,0 +1,55 @@
+import { duration, envField, flag, int, oneOf, parseEnv, type Env } from '@tenantry/config';
+import { RATE_LIMIT_FALLBACK_MODES } from '@tenantry/cache';
+import { planIdSchema, UNLIMITED } from '@tenantry/contracts';
+import { z } from 'zod';
+
+const limitSchema = z.union([z.number().int().positive(), z.literal(UNLIMITED)]);
+const rateLimitOverridesSchema = z.partialRecord(planIdSchema, z.object({ requestsPerMinute: limitSchema, apiCallsPerDay: limitSchema }).partial().strict());
+export type RateLimitOverrides = z.output<typeof rateLimitOverridesSchema>;
+
+/** JSON such as `{"enterprise":{"requestsPerMinute":100000}}`. */
+function rateLimitOverrides() {
+  return envField<RateLimitOverrides>((raw) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      return { ok: false, message: 'must be JSON like {"pro":{"requestsPerMinute":500}}' };
+    }
+    const result = rateLimitOverridesSchema.safeParse(parsed);
+    return result.success
+      ? { ok: true, value: result.data }
+      : { ok: false, message: `must map plan ids to {requestsPerMinute?, apiCallsPerDay?} (positive integers or "unlimited")` };
+  });
+}
+
+/** The gateway's own variables (the platform ones — ports, secrets, infra, ENABLE_RESPONSE_CACHE — are in PlatformConfig). */
+export const gatewayEnvSchema = z.object({
+  /** How long a resolved API key is trusted without asking the tenants service again; events revoke earlier. */
+  GATEWAY_KEY_CACHE_TTL: duration({ min: 0, max: 3_600_000 }).default(30_000),
+  /** How long an unknown key id is remembered as unknown (a flood of garbage keys costs one lookup each per window). */
+  GATEWAY_NEGATIVE_KEY_CACHE_TTL: duration({ min: 0, max: 600_000 }).default(5_000),
+  /** What the gateway does while Redis, which holds the shared rate-limit counters, is unreachable. */
+  RATE_LIMIT_FALLBACK: oneOf(RATE_LIMIT_FALLBACK_MODES).default('per-process'),
+  ENABLE_RATE_LIMIT: flag(true),
+  /**
+   * Replaces the catalog's gateway limits of some plans in this deployment (an enterprise contract with a
+   * negotiated rate, a load test). Features and prices are not affected.
+   */
+  RATE_LIMIT_OVERRIDES: rateLimitOverrides().default({}),
+  ENABLE_USAGE_METERING: flag(true),
+  /** How often per-tenant usage is flushed as `metric.recorded` events. */
+  METERING_FLUSH_INTERVAL: duration({ min: 50, max: 600_000 }).default(5_000),
+  RESPONSE_CACHE_DEFAULT_TTL_SECONDS: int({ min: 1, max: 86_400 }).default(60),
+  RESPONSE_CACHE_STALE_SECONDS: int({ min: 0, max: 86_400 }).default(30),
+  /** Upstream request timeout: a slower service answers 504. */
+  UPSTREAM_TIMEOUT: duration({ min: 100, max: 600_000 }).default(30_000),
+  /** Keep-alive sockets kept open per upstream service. */
+  UPSTREAM_MAX_SOCKETS: int({ min: 1, max: 10_000 }).default(256),
+});
+
+export type GatewayEnv = z.output<typeof gatewayEnvSchema>;
+
+export function loadGatewayConfig(env: Env): GatewayEnv {
+  return parseEnv(gatewayEnvSchema, env);
+}

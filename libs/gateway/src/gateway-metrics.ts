@@ -1,0 +1,41 @@
+import { getMeter, MetricAttributes, MetricNames } from '@tenantry/telemetry';
+import type { CacheStatus } from './response-cache';
+
+/**
+ * The gateway's own counters, on top of the request counter and latency histogram every service has.
+ * Labels are bounded sets only (no tenant ids): per-tenant figures travel as usage events instead.
+ */
+export class GatewayMetrics {
+  private readonly meter = getMeter('@tenantry/gateway');
+  private readonly cacheRequests = this.meter.createCounter(MetricNames.gatewayCacheRequests, {
+    description: 'Gateway response-cache outcomes.',
+  });
+  private readonly rateLimited = this.meter.createCounter(MetricNames.gatewayRateLimited, {
+    description: 'Requests refused with 429 by the per-tenant rate limit or daily quota.',
+  });
+  private readonly authRefusals = this.meter.createCounter(MetricNames.gatewayAuthRefusals, {
+    description: 'Requests refused by authentication, tenant status or a plan feature gate.',
+  });
+  private readonly upstreamConnections = this.meter.createCounter(MetricNames.gatewayUpstreamConnections, {
+    description: 'TCP connections opened to upstream services.',
+  });
+  private readonly cacheAttributes = new Map<CacheStatus, Record<string, string>>();
+
+  cacheOutcome(status: CacheStatus): void {
+    let attributes = this.cacheAttributes.get(status);
+    if (!attributes) this.cacheAttributes.set(status, (attributes = { [MetricAttributes.cacheStatus]: status }));
+    this.cacheRequests.add(1, attributes);
+  }
+
+  refusedByRateLimit(policy: 'minute' | 'day' | 'unavailable'): void {
+    this.rateLimited.add(1, { [MetricAttributes.rateLimitPolicy]: policy });
+  }
+
+  refusedAccess(reason: 'missing' | 'invalid' | 'suspended' | 'cancelled' | 'feature'): void {
+    this.authRefusals.add(1, { [MetricAttributes.refusalReason]: reason });
+  }
+
+  openedUpstreamConnection(service: string): void {
+    this.upstreamConnections.add(1, { [MetricAttributes.upstreamService]: service });
+  }
+}

@@ -1,0 +1,109 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { resolveApiKeyPath, resolvedApiKeySchema, ServiceUnavailableError, type ResolvedApiKey } from '@tenantry/contracts';
+import { openRateLimiter } from '@tenantry/cache';
+import { signIdentity } from '@tenantry/http';
+import type { ServiceContext, ServiceDefinition, StartedService, Platform } from '@tenantry/runtime';
+import type { Logger } from '@tenantry/telemetry';
+import { Authenticator } from './auth/authenticate';
+import { KeyResolver } from './auth/key-resolver';
+import { loadGatewayConfig, type GatewayEnv } from './gateway-config';
+import { createGatewayApp } from './gateway-app';
+import { GatewayMetrics } from './gateway-metrics';
+import { UsageMeter } from './metering/usage-meter';
+import { Upstreams } from './proxy/upstreams';
+import { ResponseCache } from './response-cache';
+import { UPSTREAM_ROUTES } from './routes';
+import { subscribeToInvalidations } from './invalidation';
+
+const TENANTS_ROUTE = UPSTREAM_ROUTES.find((route) => route.service === 'tenants') ?? UPSTREAM_ROUTES[0];
+
+/** How the runtime starts the gateway (alone in apps/gateway, or last in apps/all-in-one). */
+export const gatewayService: ServiceDefinition = {
+  name: 'gateway',
+  start: (platform, logger, context) => startGateway(platform, logger, context),
+};
+
+async function startGateway(platform: Platform, logger: Logger, context: ServiceContext): Promise<StartedService> {
+  const env: GatewayEnv = loadGatewayConfig(context.env);
+  const { config } = platform;
+  const instance = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const metrics = new GatewayMetrics();
+
+  const upstreams = new Upstreams({
+    urlOf: (service) => context.urlOf(service),
+    timeoutMs: env.UPSTREAM_TIMEOUT,
+    maxSockets: env.UPSTREAM_MAX_SOCKETS,
+    logger,
+    onNewConnection: (service) => metrics.openedUpstreamConnection(service),
+  });
+  const keys = new KeyResolver({
+    fetchKey: (keyId) => fetchKeyFromTenants(upstreams, config.internalSecret.value, keyId, logger),
+    ttlMs: env.GATEWAY_KEY_CACHE_TTL,
+    negativeTtlMs: env.GATEWAY_NEGATIVE_KEY_CACHE_TTL,
+  });
+  const responseCache = new ResponseCache({
+    cache: platform.cache,
+    logger,
+    enabled: config.enableResponseCache,
+    defaultTtlSeconds: env.RESPONSE_CACHE_DEFAULT_TTL_SECONDS,
+    staleWhileRevalidateSeconds: env.RESPONSE_CACHE_STALE_SECONDS,
+  });
+  const rateLimiter = env.ENABLE_RATE_LIMIT ? openRateLimiter({ connection: platform.redis, logger, fallbackMode: env.RATE_LIMIT_FALLBACK }) : undefined;
+  const meter = env.ENABLE_USAGE_METERING
+    ? new UsageMeter({ bus: platform.bus, logger, reporter: `gateway-${instance}`, flushIntervalMs: env.METERING_FLUSH_INTERVAL })
+    : undefined;
+  meter?.start();
+
+  // Every gateway instance must see every invalidation, so each one is its own consumer group.
+  const subscription = await subscribeToInvalidations({ bus: platform.bus, groupId: `gateway-${instance}`, keys, responseCache, logger });
+
+  const app = createGatewayApp({
+    logger,
+    internalSecret: config.internalSecret.value,
+    authenticator: new Authenticator(config.adminApiKey.value, keys),
+    rateLimiter,
+    responseCache,
+    upstreams,
+    meter,
+    metrics,
+    rateLimitOverrides: env.RATE_LIMIT_OVERRIDES,
+    readiness: platform.readiness,
+    healthDetails: () => {
+      const limiter = rateLimiter?.status();
+      const cache = responseCache.status();
+      const degraded = [
+        ...(limiter?.degraded ? [`rate limits are enforced per gateway process (${limiter.backend})`] : []),
+        ...(cache.degraded ? ['response cache bypassed: cache backend unreachable'] : []),
+      ];
+      return {
+        degraded,
+        rateLimiter: limiter ?? { enabled: false },
+        responseCache: cache,
+        metering: meter?.stats() ?? { enabled: false },
+        upstreamConnections: upstreams.newConnections,
+      };
+    },
+  });
+
+  return {
+    app,
+    async stop() {
+      await subscription.stop();
+      await meter?.stop();
+      upstreams.close();
+    },
+  };
+}
+
+async function fetchKeyFromTenants(upstreams: Upstreams, internalSecret: string, keyId: string, logger: Logger): Promise<ResolvedApiKey | null> {
+  const url = resolveApiKeyPath(keyId);
+  const headers = signIdentity({ role: 'service', service: 'gateway' }, { method: 'GET', url }, internalSecret);
+  const response = await upstreams.fetch(TENANTS_ROUTE, 'GET', url, { ...headers, accept: 'application/json' });
+  if (response.statusCode === 404) return null;
+  if (response.statusCode !== 200) {
+    logger.error({ status: response.statusCode }, 'the tenants service refused to resolve an API key');
+    throw new ServiceUnavailableError('API keys cannot be verified right now (the tenants service did not answer).');
+  }
+  return resolvedApiKeySchema.parse(JSON.parse(response.body.toString('utf8')));
+}

@@ -1,0 +1,48 @@
+import { DEFAULT_RETRY_POLICY, type EventBus, type Subscription } from '@tenantry/event-bus';
+import type { Logger } from '@tenantry/telemetry';
+import type { KeyResolver } from './auth/key-resolver';
+import type { ResponseCache } from './response-cache';
+
+/** Events after which what the gateway remembers about a tenant may be wrong. */
+export const INVALIDATING_EVENTS = [
+  'tenant.api_key_revoked',
+  'tenant.status_changed',
+  'tenant.updated',
+  'subscription.created',
+  'subscription.upgraded',
+  'subscription.downgraded',
+  'subscription.cancelled',
+] as const;
+
+export interface InvalidationOptions {
+  bus: EventBus;
+  /** Unique per gateway instance: every instance must see every event. */
+  groupId: string;
+  keys: KeyResolver;
+  responseCache: ResponseCache;
+  logger: Logger;
+}
+
+/**
+ * Keeps the gateway's caches honest: a revoked key is forgotten at once; a tenant whose status, time
+ * zone or plan changed is re-resolved on its next request, and its cached responses are purged (its
+ * plan or status may change what the services answer). Handlers are idempotent, so redelivery is harmless.
+ */
+export function subscribeToInvalidations(options: InvalidationOptions): Promise<Subscription> {
+  const { keys, responseCache, logger } = options;
+  return options.bus.subscribe({
+    groupId: options.groupId,
+    eventTypes: INVALIDATING_EVENTS,
+    fromBeginning: false,
+    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 3 },
+    async handler(event) {
+      if (event.type === 'tenant.api_key_revoked') {
+        keys.forgetKey(event.data.keyId);
+        return;
+      }
+      keys.forgetTenant(event.subject);
+      await responseCache.purgeTenant(event.subject);
+      logger.debug({ type: event.type, tenantId: event.subject }, 'gateway caches invalidated');
+    },
+  });
+}

@@ -1,0 +1,42 @@
+import type { ServiceName } from '@tenantry/config';
+import type { Feature } from '@tenantry/contracts';
+
+/** One entry of the gateway's routing table: requests under `prefix` go to `service`. */
+export interface UpstreamRoute {
+  prefix: string;
+  service: Exclude<ServiceName, 'gateway'>;
+  /** Tenants whose plan lacks this feature are refused at the gateway (403 naming the plan that has it). */
+  feature?: Feature;
+  /** The route template used on metrics and usage events: bounded, never a raw path. */
+  template: string;
+}
+
+const route = (prefix: string, service: UpstreamRoute['service'], feature?: Feature): UpstreamRoute => ({
+  prefix,
+  service,
+  feature,
+  template: `${prefix}/*`,
+});
+
+/** The public API (MISSION §4). `/internal/**` of the services is never reachable from outside. */
+export const UPSTREAM_ROUTES: readonly UpstreamRoute[] = [
+  route('/api/v1/tenants', 'tenants'),
+  route('/api/v1/monetization', 'billing'),
+  route('/api/v1/observability', 'observability'),
+  route('/api/v1/ai-assistant', 'ai-assistant', 'ai_assistant'),
+];
+
+/** The route serving `path` (no query), or undefined. */
+export function matchRoute(path: string, routes: readonly UpstreamRoute[] = UPSTREAM_ROUTES): UpstreamRoute | undefined {
+  return routes.find((candidate) => path === candidate.prefix || path.startsWith(`${candidate.prefix}/`));
+}
+
+/**
+ * Dot segments (`/../`, `/%2e%2e/`) and encoded slashes or backslashes would let a path look like one
+ * route to the gateway and another to a service that normalises it. Nothing legitimate needs them.
+ */
+const AMBIGUOUS_PATH = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|%2f|%5c|\\/i;
+
+export function isAmbiguousPath(path: string): boolean {
+  return AMBIGUOUS_PATH.test(path);
+}
