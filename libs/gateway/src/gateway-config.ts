@@ -2,26 +2,29 @@ import { duration, envField, flag, int, oneOf, parseEnv, type Env } from '@tenan
 import { RATE_LIMIT_FALLBACK_MODES } from '@tenantry/cache';
 import { planIdSchema, UNLIMITED } from '@tenantry/contracts';
 import { z } from 'zod';
+import { cacheTtlRulesSchema } from './cache-ttl-rules';
 
 const limitSchema = z.union([z.number().int().positive(), z.literal(UNLIMITED)]);
 const rateLimitOverridesSchema = z.partialRecord(planIdSchema, z.object({ requestsPerMinute: limitSchema, apiCallsPerDay: limitSchema }).partial().strict());
 export type RateLimitOverrides = z.output<typeof rateLimitOverridesSchema>;
 
-/** JSON such as `{"enterprise":{"requestsPerMinute":100000}}`. */
-function rateLimitOverrides() {
-  return envField<RateLimitOverrides>((raw) => {
+/** A JSON variable validated by `schema`; the message says what shape is expected. */
+function jsonField<T>(schema: z.ZodType<T>, expected: string) {
+  return envField<T>((raw) => {
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      return { ok: false, message: 'must be JSON like {"pro":{"requestsPerMinute":500}}' };
+      return { ok: false, message: `must be JSON: ${expected}` };
     }
-    const result = rateLimitOverridesSchema.safeParse(parsed);
-    return result.success
-      ? { ok: true, value: result.data }
-      : { ok: false, message: `must map plan ids to {requestsPerMinute?, apiCallsPerDay?} (positive integers or "unlimited")` };
+    const result = schema.safeParse(parsed);
+    return result.success ? { ok: true, value: result.data } : { ok: false, message: `must be ${expected}` };
   });
 }
+
+/** JSON such as `{"enterprise":{"requestsPerMinute":100000}}`. */
+const rateLimitOverrides = () =>
+  jsonField(rateLimitOverridesSchema, 'a map of plan ids to {requestsPerMinute?, apiCallsPerDay?} (positive integers or "unlimited")');
 
 /** The gateway's own variables (the platform ones — ports, secrets, infra, ENABLE_RESPONSE_CACHE — are in PlatformConfig). */
 export const gatewayEnvSchema = z.object({
@@ -41,6 +44,8 @@ export const gatewayEnvSchema = z.object({
   /** How often per-tenant usage is flushed as `metric.recorded` events. */
   METERING_FLUSH_INTERVAL: duration({ min: 50, max: 600_000 }).default(5_000),
   RESPONSE_CACHE_DEFAULT_TTL_SECONDS: int({ min: 1, max: 86_400 }).default(60),
+  /** JSON array of `{route?, tenantId?, ttlSeconds}`; see cache-ttl-rules.ts. */
+  RESPONSE_CACHE_TTL_RULES: jsonField(cacheTtlRulesSchema, 'a JSON array of {route?, tenantId?, ttlSeconds}').default([]),
   RESPONSE_CACHE_STALE_SECONDS: int({ min: 0, max: 86_400 }).default(30),
   /** Upstream request timeout: a slower service answers 504. */
   UPSTREAM_TIMEOUT: duration({ min: 100, max: 600_000 }).default(30_000),

@@ -6,6 +6,7 @@ import { signIdentity } from '@tenantry/http';
 import type { ServiceContext, ServiceDefinition, StartedService, Platform } from '@tenantry/runtime';
 import type { Logger } from '@tenantry/telemetry';
 import { Authenticator } from './auth/authenticate';
+import { compileCacheTtlRules } from './cache-ttl-rules';
 import { KeyResolver } from './auth/key-resolver';
 import { loadGatewayConfig, type GatewayEnv } from './gateway-config';
 import { createGatewayApp } from './gateway-app';
@@ -48,6 +49,7 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
     enabled: config.enableResponseCache,
     defaultTtlSeconds: env.RESPONSE_CACHE_DEFAULT_TTL_SECONDS,
     staleWhileRevalidateSeconds: env.RESPONSE_CACHE_STALE_SECONDS,
+    routeTtl: compileCacheTtlRules(env.RESPONSE_CACHE_TTL_RULES),
   });
   const rateLimiter = env.ENABLE_RATE_LIMIT ? openRateLimiter({ connection: platform.redis, logger, fallbackMode: env.RATE_LIMIT_FALLBACK }) : undefined;
   const meter = env.ENABLE_USAGE_METERING

@@ -1,0 +1,37 @@
+import { ConfigError } from '@tenantry/config';
+import { loadGatewayConfig } from './gateway-config';
+
+describe('gateway configuration', () => {
+  it('when nothing is set, then the defaults apply', () => {
+    expect(loadGatewayConfig({})).toMatchObject({
+      GATEWAY_KEY_CACHE_TTL: 30_000,
+      RATE_LIMIT_FALLBACK: 'per-process',
+      ENABLE_RATE_LIMIT: true,
+      RATE_LIMIT_OVERRIDES: {},
+      RESPONSE_CACHE_TTL_RULES: [],
+    });
+  });
+
+  it('when limits are overridden for a plan, then the override is parsed', () => {
+    const config = loadGatewayConfig({ RATE_LIMIT_OVERRIDES: '{"enterprise":{"requestsPerMinute":100000,"apiCallsPerDay":"unlimited"}}' });
+    expect(config.RATE_LIMIT_OVERRIDES).toEqual({ enterprise: { requestsPerMinute: 100_000, apiCallsPerDay: 'unlimited' } });
+  });
+
+  it.each([
+    ['RATE_LIMIT_OVERRIDES', '{"platinum":{"requestsPerMinute":1}}'],
+    ['RATE_LIMIT_OVERRIDES', '{"pro":{"requestsPerMinute":-1}}'],
+    ['RATE_LIMIT_OVERRIDES', 'not json'],
+    ['RESPONSE_CACHE_TTL_RULES', '[{"ttlSeconds":5}]'],
+    ['RATE_LIMIT_FALLBACK', 'sometimes'],
+    ['METERING_FLUSH_INTERVAL', '1ms'],
+  ])('when %s is %s, then start-up fails naming the variable', (variable, value) => {
+    let error: unknown;
+    try {
+      loadGatewayConfig({ [variable]: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).toContain(variable);
+  });
+});
