@@ -51,7 +51,10 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
     staleWhileRevalidateSeconds: env.RESPONSE_CACHE_STALE_SECONDS,
     routeTtl: compileCacheTtlRules(env.RESPONSE_CACHE_TTL_RULES),
   });
-  const rateLimiter = env.ENABLE_RATE_LIMIT ? openRateLimiter({ connection: platform.redis, logger, fallbackMode: env.RATE_LIMIT_FALLBACK }) : undefined;
+  // Its own Redis connection: a large cached body on the cache's connection must not hold up the
+  // limiter's answer, which every request waits for.
+  const redisUrl = config.infra.cache.adapter === 'redis' ? config.infra.cache.url : undefined;
+  const rateLimiter = env.ENABLE_RATE_LIMIT ? openRateLimiter({ redisUrl, logger, fallbackMode: env.RATE_LIMIT_FALLBACK }) : undefined;
   const meter = env.ENABLE_USAGE_METERING
     ? new UsageMeter({ bus: platform.bus, logger, reporter: `gateway-${instance}`, flushIntervalMs: env.METERING_FLUSH_INTERVAL })
     : undefined;
@@ -93,6 +96,7 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
     async stop() {
       await subscription.stop();
       await meter?.stop();
+      await rateLimiter?.close();
       upstreams.close();
     },
   };

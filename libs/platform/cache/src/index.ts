@@ -4,3 +4,19 @@ export { createRedisConnection, redactRedisUrl, type RedisConnection, type Redis
 export { RedisCache } from './redis/redis-cache';
 export { InMemoryCache, type InMemoryCacheOptions } from './in-memory/in-memory-cache';
 export { openCache } from './open-cache';
+export {
+  RATE_LIMIT_FALLBACK_MODES,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimiterBackend,
+  type RateLimiterStatus,
+  type RateLimitFallbackMode,
+  type RateLimitPolicyName,
+  type RateLimitPolicyState,
+  type RateLimitRequest,
+} from './rate-limit/rate-limiter';
+export { RedisRateLimiter, rateLimitKey, type RedisRateLimiterOptions } from './rate-limit/redis-rate-limiter';
+export { InMemoryRateLimiter, type InMemoryRateLimiterOptions } from './rate-limit/in-memory-rate-limiter';
+export { FallbackRateLimiter, type FallbackRateLimiterOptions } from './rate-limit/fallback-rate-limiter';
+export { rateLimitHeaders, type RateLimitHeaderValues } from './rate-limit/headers';
+export { openRateLimiter, type OpenRateLimiterOptions } from './rate-limit/open-rate-limiter';

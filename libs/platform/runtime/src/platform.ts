@@ -1,5 +1,5 @@
 import type { PlatformConfig } from '@tenantry/config';
-import { type Cache, openCache, type RedisConnection } from '@tenantry/cache';
+import { type Cache, openCache } from '@tenantry/cache';
 import { type EventBus, InMemoryEventBus, KafkaEventBus, OutboxRelay } from '@tenantry/event-bus';
 import type { ReadinessChecks } from '@tenantry/http';
 import { openPersistence, type Persistence } from '@tenantry/persistence';
@@ -16,8 +16,6 @@ export interface Platform {
   readonly bus: EventBus;
   readonly persistence: Persistence;
   readonly cache: Cache;
-  /** The Redis connection behind the cache, when there is one (the gateway's rate limiter shares it). */
-  readonly redis?: RedisConnection;
   /** Publishes what the services' writes put into the outbox; `notify()` it after a write for low latency. */
   readonly outboxRelay: OutboxRelay;
   /** Dependency checks for `/ready`. */
@@ -56,7 +54,6 @@ export async function openPlatform(config: PlatformConfig, logger: Logger, proce
     bus,
     persistence,
     cache: cache.cache,
-    redis: cache.connection,
     outboxRelay,
     readiness,
     async close() {

@@ -1,0 +1,127 @@
+import type { CacheHealth } from '../cache';
+import { LocalDays } from './local-days';
+import {
+  ALLOWED_UNLIMITED,
+  MINUTE_MS,
+  NOT_COUNTED,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimiterStatus,
+  type RateLimitRequest,
+  decisionFrom,
+  normalizeRateLimitRequest,
+} from './rate-limiter';
+
+export interface InMemoryRateLimiterOptions {
+  now?: () => number;
+  /**
+   * Tenants tracked at once; beyond it the least recently swept tenant is forgotten (its counts start
+   * again, the permissive side), as Redis would evict under maxmemory. Default 100 000.
+   */
+  maxTenants?: number;
+}
+
+/** A tenant's windows: the same fields as the Redis hash (counts and window ends, ms). */
+interface Windows {
+  minuteCount: number;
+  minuteEnd: number;
+  dayCount: number;
+  dayEnd: number;
+}
+
+/** Tenants looked at per call by the expiry sweep: constant work per call, every entry visited in turn. */
+const SWEEP_PER_CALL = 2;
+
+/**
+ * The in-memory twin of RedisRateLimiter: the same fixed windows and decisions, per process. It is the
+ * embedded-mode limiter and the per-process fallback while Redis is down. O(1) per call: a Map lookup,
+ * plus a clock sweep that looks at two tracked tenants per call and forgets those whose windows have all
+ * ended, so memory follows the active tenants, not every tenant ever seen.
+ */
+export class InMemoryRateLimiter implements RateLimiter {
+  private readonly tenants = new Map<string, Windows>();
+  private readonly days = new LocalDays();
+  private readonly now: () => number;
+  private readonly maxTenants: number;
+  private readonly since = new Date().toISOString();
+
+  constructor(options: InMemoryRateLimiterOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.maxTenants = options.maxTenants ?? 100_000;
+  }
+
+  /** How many tenants have state right now (for tests and metrics). */
+  get trackedTenants(): number {
+    return this.tenants.size;
+  }
+
+  async consume(request: RateLimitRequest): Promise<RateLimitDecision> {
+    const normalized = normalizeRateLimitRequest(request);
+    const { minuteLimit, dayLimit, cost } = normalized;
+    if (minuteLimit === NOT_COUNTED && dayLimit === NOT_COUNTED) return ALLOWED_UNLIMITED;
+    if (typeof request.tenantId !== 'string' || request.tenantId.length === 0) throw new TypeError('tenantId must be a non-empty string');
+    const now = this.now();
+    const dayStarts = dayLimit === NOT_COUNTED ? undefined : this.days.around(now, request.timezone);
+    this.sweep(now);
+
+    const windows = this.tenants.get(request.tenantId) ?? { minuteCount: 0, minuteEnd: 0, dayCount: 0, dayEnd: 0 };
+    let { minuteCount, minuteEnd, dayCount, dayEnd } = windows;
+    if (minuteLimit !== NOT_COUNTED && now >= minuteEnd) {
+      minuteCount = 0;
+      minuteEnd = (Math.floor(now / MINUTE_MS) + 1) * MINUTE_MS;
+    }
+    if (dayStarts && now >= dayEnd) {
+      dayCount = 0;
+      dayEnd = dayStarts[2];
+    }
+    const allowed = (minuteLimit === NOT_COUNTED || minuteCount + cost <= minuteLimit) && (dayLimit === NOT_COUNTED || dayCount + cost <= dayLimit);
+    if (allowed) {
+      if (minuteLimit !== NOT_COUNTED) {
+        minuteCount += cost;
+        windows.minuteCount = minuteCount;
+        windows.minuteEnd = minuteEnd;
+      }
+      if (dayLimit !== NOT_COUNTED) {
+        dayCount += cost;
+        windows.dayCount = dayCount;
+        windows.dayEnd = dayEnd;
+      }
+      this.track(request.tenantId, windows);
+    }
+    return decisionFrom(normalized, {
+      allowed,
+      minuteCount,
+      minuteResetMs: minuteEnd - now,
+      dayCount,
+      dayResetMs: dayEnd - now,
+      dayWindowMs: dayStarts ? LocalDays.lengthOfDayEndingAt(dayEnd, dayStarts) : 0,
+    });
+  }
+
+  async health(): Promise<CacheHealth> {
+    return { status: 'up', latencyMs: 0 };
+  }
+
+  async close(): Promise<void> {
+    this.tenants.clear();
+  }
+
+  status(): RateLimiterStatus {
+    return { backend: 'in-process', degraded: false, since: this.since };
+  }
+
+  private track(tenantId: string, windows: Windows): void {
+    if (this.tenants.get(tenantId) === windows) return;
+    if (this.tenants.size >= this.maxTenants) this.tenants.delete(this.tenants.keys().next().value as string);
+    this.tenants.set(tenantId, windows);
+  }
+
+  /** Forgets tenants whose every window has ended; the others move to the back of the line. */
+  private sweep(now: number): void {
+    for (let visited = 0; visited < SWEEP_PER_CALL && this.tenants.size > 0; visited += 1) {
+      const [tenantId, windows] = this.tenants.entries().next().value as [string, Windows];
+      this.tenants.delete(tenantId);
+      if (now < windows.minuteEnd || now < windows.dayEnd) this.tenants.set(tenantId, windows);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import type { Logger } from 'pino';
+import type { RedisConnection } from '../redis/connection';
+import { FallbackRateLimiter } from './fallback-rate-limiter';
+import { InMemoryRateLimiter } from './in-memory-rate-limiter';
+import type { RateLimiter, RateLimitFallbackMode } from './rate-limiter';
+import { RedisRateLimiter } from './redis-rate-limiter';
+
+export interface OpenRateLimiterOptions {
+  /** A Redis connection to share (e.g. the cache's); `close()` leaves it open. */
+  connection?: RedisConnection | undefined;
+  /** Or a Redis URL: the limiter opens a connection of its own and `close()` closes it. */
+  redisUrl?: string | undefined;
+  logger: Logger;
+  /** What to do while Redis is unreachable (default `per-process`). */
+  fallbackMode?: RateLimitFallbackMode;
+  /** While Redis is unreachable, at most one health probe per interval (default 1000 ms). */
+  probeIntervalMs?: number;
+}
+
+/**
+ * Redis behind the fallback (MISSION §4: limits keep holding per process while Redis is down) when a
+ * connection or URL is given, otherwise the in-memory limiter (embedded mode); a log line says which.
+ */
+export function openRateLimiter(options: OpenRateLimiterOptions): RateLimiter {
+  const { connection, redisUrl, logger } = options;
+  if (!connection && !redisUrl) {
+    logger.warn({ adapter: 'in-memory' }, 'rate limiter: in-memory (REDIS_URL not set); limits are per process');
+    return new InMemoryRateLimiter();
+  }
+  const fallbackMode = options.fallbackMode ?? 'per-process';
+  logger.info({ adapter: 'redis', fallbackMode }, 'rate limiter: Redis, shared by every gateway process');
+  return new FallbackRateLimiter({
+    primary: new RedisRateLimiter(connection ? { connection } : { redisUrl: redisUrl as string, logger }),
+    mode: fallbackMode,
+    logger,
+    ...(options.probeIntervalMs !== undefined && { probeIntervalMs: options.probeIntervalMs }),
+  });
+}

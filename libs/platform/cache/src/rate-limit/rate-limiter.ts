@@ -1,0 +1,139 @@
+import { type Limit, UNLIMITED } from '@tenantry/contracts';
+import type { CacheHealth } from '../cache';
+
+export type RateLimitPolicyName = 'minute' | 'day';
+
+export interface RateLimitRequest {
+  tenantId: string;
+  /** From the tenant's plan; `'unlimited'` is neither counted nor checked. */
+  limits: { perMinute: Limit; perDay: Limit };
+  /** IANA time zone of the tenant: its daily quota resets at local midnight. */
+  timezone: string;
+  /** Quota units this request takes from both policies (default 1). */
+  cost?: number;
+}
+
+/** One limited policy as it stands after the request (the IETF RateLimit-Policy / RateLimit data). */
+export interface RateLimitPolicyState {
+  readonly name: RateLimitPolicyName;
+  readonly limit: number;
+  /** 60 for the minute; the length of the tenant's current local day for the day (86 400, or 82 800 / 90 000 on DST days). */
+  readonly windowSeconds: number;
+  readonly remaining: number;
+  /** Whole seconds (≥ 1, rounded up) until this window ends and its count starts again from 0. */
+  readonly resetSeconds: number;
+}
+
+export interface RateLimitDecision {
+  readonly allowed: boolean;
+  /** When refused: whole seconds (≥ 1) until a retry can succeed, for `Retry-After`. */
+  readonly retryAfterSeconds?: number;
+  /** The limited policies (unlimited ones are omitted), minute first. Empty when nothing was counted. */
+  readonly policies: readonly RateLimitPolicyState[];
+  /**
+   * Why it was refused (a 429): the policy whose window ends last among those exceeded, so
+   * `retryAfterSeconds` is when every exceeded policy has room again. Absent on a refusal made because
+   * the shared store is down and the limiter runs fail-closed: that is a 503, not a 429.
+   */
+  readonly refusedBy?: RateLimitPolicyName;
+  /** Decided without the shared store (Redis down): per-process limits, fail-open or fail-closed. */
+  readonly degraded?: boolean;
+}
+
+export type RateLimiterBackend = 'redis' | 'in-process' | 'none';
+
+/** What the gateway's /health reports about rate limiting. */
+export interface RateLimiterStatus {
+  /** Where decisions are made right now (`none`: the store is down and the limiter fails open or closed). */
+  readonly backend: RateLimiterBackend;
+  readonly degraded: boolean;
+  /** ISO-8601 time since which this backend/degraded state holds. */
+  readonly since: string;
+  readonly fallbackMode?: RateLimitFallbackMode;
+}
+
+/** What a limiter does while its shared store is unreachable. */
+export const RATE_LIMIT_FALLBACK_MODES = ['per-process', 'fail-open', 'fail-closed'] as const;
+export type RateLimitFallbackMode = (typeof RATE_LIMIT_FALLBACK_MODES)[number];
+
+/**
+ * Per-tenant rate limiting: a requests-per-minute policy and a calendar-day quota in the tenant's time
+ * zone, checked and consumed together. A request refused by either consumes neither.
+ */
+export interface RateLimiter {
+  /** Counts the request against both policies if both have room, atomically; otherwise counts nothing. */
+  consume(request: RateLimitRequest): Promise<RateLimitDecision>;
+  /** The backing store's health (Redis: `down` while unreachable, even when a fallback keeps deciding). */
+  health(): Promise<CacheHealth>;
+  /** What decides right now, for /health; synchronous, so it costs nothing to poll. */
+  status(): RateLimiterStatus;
+  /** Releases what the limiter owns (a connection it opened); a no-op otherwise. */
+  close(): Promise<void>;
+}
+
+/** A request with its limits as numbers, `-1` standing for unlimited (as the Lua script takes them). */
+export interface NormalizedRateLimitRequest {
+  readonly minuteLimit: number;
+  readonly dayLimit: number;
+  readonly cost: number;
+}
+
+export const NOT_COUNTED = -1;
+
+/** The decision for a tenant with no limits: constant, so the hot path allocates nothing for it. */
+export const ALLOWED_UNLIMITED: RateLimitDecision = Object.freeze({ allowed: true, policies: Object.freeze([]) });
+
+function limitValue(limit: Limit, what: string): number {
+  if (limit === UNLIMITED) return NOT_COUNTED;
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`${what} must be a non-negative integer or '${UNLIMITED}', got ${String(limit)}`);
+  return limit;
+}
+
+/** Validates the numbers of a request (tenant id and time zone are checked where they are used). */
+export function normalizeRateLimitRequest(request: RateLimitRequest): NormalizedRateLimitRequest {
+  const cost = request.cost ?? 1;
+  if (!Number.isSafeInteger(cost) || cost < 1) throw new RangeError(`cost must be a positive integer, got ${String(cost)}`);
+  return { minuteLimit: limitValue(request.limits.perMinute, 'limits.perMinute'), dayLimit: limitValue(request.limits.perDay, 'limits.perDay'), cost };
+}
+
+export const MINUTE_MS = 60_000;
+export const DAY_MS = 86_400_000;
+
+/** What an adapter found and did for one request: counts after it, ms until each window ends. */
+export interface WindowOutcome {
+  allowed: boolean;
+  minuteCount: number;
+  minuteResetMs: number;
+  dayCount: number;
+  dayResetMs: number;
+  dayWindowMs: number;
+}
+
+const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+/** The decision both adapters return for the same outcome, so they cannot drift apart. */
+export function decisionFrom(request: NormalizedRateLimitRequest, outcome: WindowOutcome): RateLimitDecision {
+  const { minuteLimit, dayLimit, cost } = request;
+  const policies: RateLimitPolicyState[] = [];
+  let refusedBy: RateLimitPolicyName | undefined;
+  let retryAfterSeconds = 0;
+  if (minuteLimit !== NOT_COUNTED) {
+    const resetSeconds = seconds(outcome.minuteResetMs);
+    policies.push({ name: 'minute', limit: minuteLimit, windowSeconds: MINUTE_MS / 1000, remaining: Math.max(0, minuteLimit - outcome.minuteCount), resetSeconds });
+    if (!outcome.allowed && outcome.minuteCount + cost > minuteLimit) {
+      refusedBy = 'minute';
+      retryAfterSeconds = resetSeconds;
+    }
+  }
+  if (dayLimit !== NOT_COUNTED) {
+    const resetSeconds = seconds(outcome.dayResetMs);
+    policies.push({ name: 'day', limit: dayLimit, windowSeconds: Math.round(outcome.dayWindowMs / 1000), remaining: Math.max(0, dayLimit - outcome.dayCount), resetSeconds });
+    if (!outcome.allowed && outcome.dayCount + cost > dayLimit && resetSeconds >= retryAfterSeconds) {
+      refusedBy = 'day';
+      retryAfterSeconds = resetSeconds;
+    }
+  }
+  if (outcome.allowed) return { allowed: true, policies };
+  const refused = { allowed: false, retryAfterSeconds: Math.max(1, retryAfterSeconds), policies };
+  return refusedBy ? { ...refused, refusedBy } : refused;
+}
