@@ -1,4 +1,5 @@
-import { notBuiltService } from '@tenantry/runtime';
-
-/** How the runtime starts the tenants service (alone in apps/tenants, or with the others in apps/all-in-one). */
-export const tenantsService = notBuiltService({ name: 'tenants', apiPrefix: '/api/v1/tenants', capability: 'Tenant lifecycle and API keys' });
+export { tenantsService } from './tenants-service';
+export { createTenantsApp, API_PREFIX, INTERNAL_PREFIX, type TenantsAppDeps } from './tenants-app';
+export { STATUS_TRANSITIONS, canTransition } from './tenants/tenant-status';
+export { MAX_ACTIVE_KEYS } from './api-keys/api-keys';
+export { EVENT_SOURCE } from './events';

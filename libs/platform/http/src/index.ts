@@ -48,3 +48,32 @@ export {
   type Identity,
   type IdentityVerification,
 } from './identity';
+export {
+  API_KEY_DOCUMENT_PREFIX,
+  API_KEY_ID_LENGTH,
+  API_KEY_PREFIX,
+  API_KEY_SECRET_BYTES,
+  apiKeyMatchesHash,
+  generateApiKey,
+  hashApiKey,
+  isApiKeyDocumentId,
+  maskApiKey,
+  parseApiKey,
+  type GeneratedApiKey,
+  type ParsedApiKey,
+} from './api-key-format';
+export {
+  DEFAULT_IDEMPOTENCY_LOCK_MS,
+  DEFAULT_IDEMPOTENCY_TTL_MS,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_REPLAYED_HEADER,
+  idempotency,
+  idempotencyKeyOf,
+  type IdempotencyOptions,
+  type IdempotencyScope,
+  type IdempotentWrapper,
+} from './idempotency/idempotent';
+export { isLive, type ClaimResult, type IdempotencyClaim, type IdempotencyRecord, type IdempotencyRecordState, type IdempotencyStore } from './idempotency/idempotency-store';
+export { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency-store';
+export { IDEMPOTENCY_COLLECTION, PersistentIdempotencyStore } from './idempotency/persistent-idempotency-store';
+export { canonicalJson, IdempotencySealer, type StoredResponse } from './idempotency/sealing';

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { billingIntervalSchema, isoDateTimeSchema, planIdSchema, tenantStatusSchema, timeZoneSchema } from '../events/schemas/common';
+import { FEATURES, UNLIMITED } from '../plans/catalog';
+
+/**
+ * HTTP bodies of the tenants service (`/api/v1/tenants`), camelCase. Request schemas are strict: an
+ * unknown field is a 400 naming it, never silently dropped. Response schemas are what clients (and the
+ * gateway, for the internal key resolution) can parse.
+ */
+
+export const tenantNameSchema = z.string().trim().min(1).max(200);
+export const billingEmailSchema = z.email().max(254);
+/** Metadata keys start with a letter or digit (so no `__proto__`), at most 50 entries. */
+export const tenantMetadataSchema = z
+  .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'Keys are 1-64 characters: letters, digits, _ . : - (starting with a letter or digit)'), z.string().max(512))
+  .refine((metadata) => Object.keys(metadata).length <= 50, { message: 'At most 50 metadata entries' });
+/** An API key scope, e.g. `usage:read`. A key without scopes may do all its tenant may do. */
+export const apiKeyScopeSchema = z.string().regex(/^[a-z][a-z0-9_.:-]{0,63}$/, 'A scope is 1-64 characters: a-z, 0-9, _ . : - (starting with a letter)');
+
+export const createTenantRequestSchema = z.strictObject({
+  name: tenantNameSchema,
+  /** Default: the platform's DEFAULT_SUBSCRIPTION_TIER. */
+  subscriptionTier: planIdSchema.optional(),
+  /** IANA time zone; quotas and usage days follow it. Default `UTC`. */
+  timezone: timeZoneSchema.optional(),
+  billingEmail: billingEmailSchema.optional(),
+  metadata: tenantMetadataSchema.optional(),
+});
+export type CreateTenantRequest = z.output<typeof createTenantRequestSchema>;
+
+/** Only what is sent changes; `metadata` replaces the whole map; `settings.billingEmail: null` removes it. */
+export const updateTenantRequestSchema = z.strictObject({
+  name: tenantNameSchema.optional(),
+  metadata: tenantMetadataSchema.optional(),
+  settings: z
+    .strictObject({
+      timezone: timeZoneSchema.optional(),
+      billingEmail: billingEmailSchema.nullable().optional(),
+    })
+    .optional(),
+});
+export type UpdateTenantRequest = z.output<typeof updateTenantRequestSchema>;
+
+export const changeTenantStatusRequestSchema = z.strictObject({
+  status: tenantStatusSchema,
+  reason: z.string().trim().min(1).max(500).optional(),
+});
+export type ChangeTenantStatusRequest = z.output<typeof changeTenantStatusRequestSchema>;
+
+export const upgradeTenantRequestSchema = z.strictObject({
+  subscriptionTier: planIdSchema,
+  billingInterval: billingIntervalSchema.optional(),
+});
+
+export const listTenantsFilterSchema = z.strictObject({
+  status: tenantStatusSchema.optional(),
+  tier: planIdSchema.optional(),
+});
+
+export const createApiKeyRequestSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  scopes: z
+    .array(apiKeyScopeSchema)
+    .max(32)
+    .refine((scopes) => new Set(scopes).size === scopes.length, { message: 'Scopes must not repeat' })
+    .optional(),
+  /** When the key stops working; must be in the future. Default: never. */
+  expiresAt: isoDateTimeSchema.optional(),
+});
+export type CreateApiKeyRequest = z.output<typeof createApiKeyRequestSchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// Responses
+
+export const tenantViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: tenantStatusSchema,
+  subscriptionTier: planIdSchema,
+  settings: z.object({ timezone: z.string(), billingEmail: z.string().nullable() }),
+  metadata: z.record(z.string(), z.string()),
+  trialEndsAt: isoDateTimeSchema.nullable(),
+  statusReason: z.string().nullable(),
+  statusChangedAt: isoDateTimeSchema.nullable(),
+  createdAt: isoDateTimeSchema,
+  updatedAt: isoDateTimeSchema,
+});
+export type TenantView = z.output<typeof tenantViewSchema>;
+
+export const apiKeyRevocationReasonSchema = z.enum(['revoked', 'rotated', 'tenant_cancelled']);
+
+/** An API key as listed: never the key or its hash. */
+export const apiKeyViewSchema = z.object({
+  id: z.string(),
+  tenantId: z.string(),
+  name: z.string().nullable(),
+  /** `tnt_<id>`: the public part of the key. */
+  prefix: z.string(),
+  /** `tnt_<id>…<last 4>`. */
+  maskedKey: z.string(),
+  scopes: z.array(z.string()),
+  createdAt: isoDateTimeSchema,
+  expiresAt: isoDateTimeSchema.nullable(),
+  revokedAt: isoDateTimeSchema.nullable(),
+  revokedReason: apiKeyRevocationReasonSchema.nullable(),
+});
+export type ApiKeyView = z.output<typeof apiKeyViewSchema>;
+
+/** A key just issued: the only response that ever carries `key`, the plaintext. */
+export const createdApiKeySchema = apiKeyViewSchema.extend({ key: z.string() });
+export type CreatedApiKey = z.output<typeof createdApiKeySchema>;
+
+export const rotatedApiKeySchema = createdApiKeySchema.extend({ rotatedFrom: z.string() });
+
+export const createTenantResponseSchema = z.object({ tenant: tenantViewSchema, apiKey: createdApiKeySchema });
+export type CreateTenantResponse = z.output<typeof createTenantResponseSchema>;
+
+const limitSchema = z.union([z.number().int().nonnegative(), z.literal(UNLIMITED)]);
+
+export const tenantFeaturesResponseSchema = z.object({
+  tenantId: z.string(),
+  tier: planIdSchema,
+  features: z.object(Object.fromEntries(FEATURES.map((feature) => [feature, z.boolean()])) as Record<(typeof FEATURES)[number], z.ZodBoolean>),
+  limits: z.object({ apiCallsPerDay: limitSchema, requestsPerMinute: limitSchema, users: limitSchema, storageBytes: limitSchema }),
+  slaTargetPercent: z.number().nullable(),
+});
+export type TenantFeaturesResponse = z.output<typeof tenantFeaturesResponseSchema>;
+
+export const tenantUsageResponseSchema = z.object({
+  tenantId: z.string(),
+  tier: planIdSchema,
+  /** `day` (YYYY-MM-DD) and `month` (YYYY-MM) in the tenant's time zone. */
+  period: z.object({ day: z.string(), month: z.string(), timezone: z.string() }),
+  apiCalls: z.object({
+    today: z.object({ used: z.number().int().nonnegative(), limit: limitSchema, remaining: limitSchema }),
+    month: z.object({ used: z.number().int().nonnegative() }),
+  }),
+  /** Not tracked yet: `used` is null rather than an invented number. */
+  users: z.object({ used: z.null(), limit: limitSchema }),
+  storageBytes: z.object({ used: z.null(), limit: limitSchema }),
+});
+export type TenantUsageResponse = z.output<typeof tenantUsageResponseSchema>;
+
+// The internal key resolution (`GET /internal/v1/api-keys/:keyId`) is `resolvedApiKeySchema` in ../internal.

@@ -1,0 +1,69 @@
+import { createApiKeyRequestSchema } from '@tenantry/contracts';
+import { assertTenantAccess, identityOf, paginationQuery, route, type IdempotentWrapper } from '@tenantry/http';
+import { Router } from 'express';
+import { z } from 'zod';
+import { noStore } from '../access';
+import type { ApiKeys } from './api-keys';
+
+const tenantParams = z.object({ tenantId: z.string().min(1).max(128) });
+const keyParams = tenantParams.extend({ keyId: z.string().min(1).max(128) });
+const listQuery = z.strictObject(paginationQuery.shape);
+
+/**
+ * `/api/v1/tenants/:tenantId/api-keys`: the admin or the tenant itself. Mounted at `/api/v1/tenants`
+ * with the full sub-paths (not as a router at `/:tenantId/api-keys`), so the route label on metrics and
+ * logs is the template, never a path with real ids.
+ */
+export function apiKeyRoutes(deps: { apiKeys: ApiKeys; idempotent: IdempotentWrapper }): Router {
+  const { apiKeys, idempotent } = deps;
+  const router = Router();
+  router.use('/:tenantId/api-keys', noStore);
+
+  router.post(
+    '/:tenantId/api-keys',
+    route(
+      { params: tenantParams, body: createApiKeyRequestSchema },
+      idempotent(async ({ params, body }, req, res) => {
+        const identity = identityOf(req);
+        assertTenantAccess(identity, params.tenantId);
+        const created = await apiKeys.issue(identity, params.tenantId, body);
+        res.status(201).location(`/api/v1/tenants/${params.tenantId}/api-keys/${created.id}`);
+        return created;
+      }),
+    ),
+  );
+
+  router.get(
+    '/:tenantId/api-keys',
+    route({ params: tenantParams, query: listQuery }, ({ params, query }, req) => {
+      assertTenantAccess(identityOf(req), params.tenantId);
+      return apiKeys.list(params.tenantId, query);
+    }),
+  );
+
+  router.delete(
+    '/:tenantId/api-keys/:keyId',
+    route({ params: keyParams }, async ({ params }, req, res) => {
+      const identity = identityOf(req);
+      assertTenantAccess(identity, params.tenantId);
+      await apiKeys.revoke(identity, params.tenantId, params.keyId);
+      res.status(204).end();
+    }),
+  );
+
+  router.post(
+    '/:tenantId/api-keys/:keyId/rotate',
+    route(
+      { params: keyParams },
+      idempotent(async ({ params }, req, res) => {
+        const identity = identityOf(req);
+        assertTenantAccess(identity, params.tenantId);
+        const rotated = await apiKeys.rotate(identity, params.tenantId, params.keyId);
+        res.status(201).location(`/api/v1/tenants/${params.tenantId}/api-keys/${rotated.id}`);
+        return rotated;
+      }),
+    ),
+  );
+
+  return router;
+}

@@ -1,0 +1,18 @@
+import { FEATURES, hasFeature, planOf, type Feature, type TenantFeaturesResponse } from '@tenantry/contracts';
+import type { Tenant } from '../tenants/tenant.collection';
+
+/**
+ * What the tenant's plan entitles it to, straight from the plan catalog: every feature (true/false),
+ * the limits (`"unlimited"` where the plan lifts one) and the SLA target. Billing will own subscriptions;
+ * until then the tenant's tier is the plan.
+ */
+export function entitlementsOf(tenant: Tenant): TenantFeaturesResponse {
+  const plan = planOf(tenant.subscriptionTier);
+  return {
+    tenantId: tenant.id,
+    tier: plan.id,
+    features: Object.fromEntries(FEATURES.map((feature) => [feature, hasFeature(plan.id, feature)])) as Record<Feature, boolean>,
+    limits: { ...plan.limits },
+    slaTargetPercent: plan.slaTargetPercent,
+  };
+}

@@ -1,0 +1,222 @@
+import { tenantViewSchema, tenantFeaturesResponseSchema, FEATURES } from '@tenantry/contracts';
+import { pageSchema, parseApiKey } from '@tenantry/http';
+import { ADMIN, startTenantsHarness, tenantKey, type TenantsHarness } from '../test-support/tenants-harness';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const tenantPage = pageSchema(tenantViewSchema);
+
+describe('tenants API: create, read, list, update', () => {
+  let h: TenantsHarness;
+  beforeAll(async () => {
+    h = await startTenantsHarness();
+  });
+  afterAll(() => h.close());
+
+  describe('POST /api/v1/tenants', () => {
+    it('when the admin creates a tenant, then it starts on a 14-day trial of the default tier with its first API key shown once', async () => {
+      const before = Date.now();
+      const reply = await h.call(ADMIN, 'POST', '/api/v1/tenants', {
+        body: { name: 'Acme d.o.o.', timezone: 'Europe/Ljubljana', billingEmail: 'billing@acme.test', metadata: { crm: 'A-1' } },
+      });
+      expect(reply.status).toBe(201);
+      expect(reply.headers.get('cache-control')).toBe('no-store');
+      const { tenant, apiKey } = reply.body as { tenant: Record<string, unknown>; apiKey: Record<string, unknown> };
+      expect(tenant).toMatchObject({
+        id: expect.stringMatching(/^ten_[a-z0-9]+$/),
+        name: 'Acme d.o.o.',
+        status: 'trial',
+        subscriptionTier: 'basic',
+        settings: { timezone: 'Europe/Ljubljana', billingEmail: 'billing@acme.test' },
+        metadata: { crm: 'A-1' },
+      });
+      expect(reply.headers.get('location')).toBe(`/api/v1/tenants/${String(tenant['id'])}`);
+      const trialEndsAt = Date.parse(String(tenant['trialEndsAt']));
+      expect(trialEndsAt).toBeGreaterThanOrEqual(before + 14 * DAY_MS);
+      expect(trialEndsAt).toBeLessThanOrEqual(Date.now() + 14 * DAY_MS);
+      expect(apiKey).toMatchObject({ id: expect.stringMatching(/^key_[a-z0-9]{16}$/), tenantId: tenant['id'], revokedAt: null });
+      expect(parseApiKey(String(apiKey['key']))).toEqual({ keyId: apiKey['id'], prefix: apiKey['prefix'] });
+    });
+
+    it('when a tenant is created, then tenant.created carries its data', async () => {
+      const { tenant } = await h.createTenant({ name: 'Evented', subscriptionTier: 'pro', timezone: 'America/New_York' });
+      const [event] = await h.waitForEvents(tenant.id, 'tenant.created');
+      expect(event).toMatchObject({
+        source: '/tenantry/tenants',
+        subject: tenant.id,
+        data: { tenantId: tenant.id, name: 'Evented', tier: 'pro', status: 'trial', timezone: 'America/New_York', trialEndsAt: tenant.trialEndsAt },
+      });
+      // The repository stamps the document itself, a moment after the event was built with it.
+      expect(Math.abs(Date.parse(String((event?.data as { createdAt?: string } | undefined)?.createdAt)) - Date.parse(tenant.createdAt))).toBeLessThan(1_000);
+    });
+
+    it('when only a name is given, then the time zone is UTC and there is no billing email', async () => {
+      const { tenant } = await h.createTenant({ name: 'Minimal' });
+      expect(tenant.settings).toEqual({ timezone: 'UTC', billingEmail: null });
+      expect(tenant.metadata).toEqual({});
+    });
+
+    it.each([
+      ['a missing name', {}, 'name'],
+      ['a blank name', { name: '   ' }, 'name'],
+      ['an unknown tier', { name: 'x', subscriptionTier: 'gold' }, 'subscriptionTier'],
+      ['a time zone that is not IANA', { name: 'x', timezone: 'Mars/Olympus' }, 'timezone'],
+      ['a bad email', { name: 'x', billingEmail: 'not-an-email' }, 'billingEmail'],
+      ['an unknown field', { name: 'x', plan: 'pro' }, ''],
+      ['metadata that is not strings', { name: 'x', metadata: { seats: 5 } }, 'metadata.seats'],
+    ])('when the body has %s, then 400 names the field and nothing is created', async (_case, body, field) => {
+      const before = (await h.call(ADMIN, 'GET', '/api/v1/tenants?limit=100')).body as { items: unknown[] };
+      const eventsBefore = h.events.length;
+      const reply = await h.call(ADMIN, 'POST', '/api/v1/tenants', { body });
+      expect(reply.status).toBe(400);
+      expect(reply.headers.get('content-type')).toContain('application/problem+json');
+      expect(reply.body).toMatchObject({ type: 'https://tenantry.dev/problems/validation-failed', errors: expect.arrayContaining([expect.objectContaining({ field })]) });
+      const after = (await h.call(ADMIN, 'GET', '/api/v1/tenants?limit=100')).body as { items: unknown[] };
+      expect(after.items).toHaveLength(before.items.length);
+      expect(h.events.length).toBe(eventsBefore);
+    });
+
+    it('when the body is not JSON, then 400 malformed-json', async () => {
+      const reply = await h.call(ADMIN, 'POST', '/api/v1/tenants', { rawBody: '{"name": ' });
+      expect(reply.status).toBe(400);
+      expect(reply.body).toMatchObject({ type: 'https://tenantry.dev/problems/malformed-json' });
+    });
+  });
+
+  describe('GET /api/v1/tenants (admin list)', () => {
+    it('when filtered by status and tier, then only matching tenants come, page by page with a cursor', async () => {
+      const created = [];
+      for (let i = 0; i < 5; i += 1) created.push((await h.createTenant({ name: `Enterprise ${i}`, subscriptionTier: 'enterprise' })).tenant);
+      const suspendedOne = created[2];
+      if (!suspendedOne) throw new Error('created 5');
+      await h.call(ADMIN, 'POST', `/api/v1/tenants/${suspendedOne.id}/status`, { body: { status: 'suspended' } });
+
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query = `?tier=enterprise&status=trial&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+        const reply = await h.call(ADMIN, 'GET', `/api/v1/tenants${query}`);
+        expect(reply.status).toBe(200);
+        const page = tenantPage.parse(reply.body);
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        for (const tenant of page.items) {
+          expect(tenant).toMatchObject({ subscriptionTier: 'enterprise', status: 'trial' });
+          seen.push(tenant.id);
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(created.filter((tenant) => tenant.id !== suspendedOne.id).map((tenant) => tenant.id));
+    });
+
+    it.each([
+      ['an unknown status', '?status=deleted', 'query.status'],
+      ['a limit above 100', '?limit=101', 'query.limit'],
+      ['a forged cursor', '?cursor=bm90LWEtY3Vyc29y', 'query.cursor'],
+      ['an unknown parameter', '?owner=me', 'query'],
+    ])('when the query has %s, then 400 names it', async (_case, query, field) => {
+      const reply = await h.call(ADMIN, 'GET', `/api/v1/tenants${query}`);
+      expect(reply.status).toBe(400);
+      expect(reply.body).toMatchObject({ errors: [expect.objectContaining({ field })] });
+    });
+  });
+
+  describe('GET and PUT /api/v1/tenants/:tenantId', () => {
+    it('when the tenant reads itself with its own key, then it gets its tenant', async () => {
+      const { tenant, apiKey } = await h.createTenant({ name: 'Self reader' });
+      const reply = await h.call(tenantKey(tenant.id, apiKey.id), 'GET', `/api/v1/tenants/${tenant.id}`);
+      expect(reply.status).toBe(200);
+      expect(tenantViewSchema.parse(reply.body)).toEqual(tenant);
+    });
+
+    it('when an unknown tenant is read, then 404 problem', async () => {
+      const reply = await h.call(ADMIN, 'GET', '/api/v1/tenants/ten_doesnotexist');
+      expect(reply.status).toBe(404);
+      expect(reply.body).toMatchObject({ type: 'https://tenantry.dev/problems/not-found', status: 404 });
+    });
+
+    it('when name, metadata and settings change, then the tenant shows them and tenant.updated carries only what changed', async () => {
+      const { tenant } = await h.createTenant({ name: 'Before', timezone: 'UTC', billingEmail: 'a@acme.test', metadata: { a: '1' } });
+      const reply = await h.call(tenantKey(tenant.id), 'PUT', `/api/v1/tenants/${tenant.id}`, {
+        body: { name: 'After', metadata: { a: '1' }, settings: { timezone: 'Asia/Tokyo', billingEmail: 'a@acme.test' } },
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.body).toMatchObject({ name: 'After', settings: { timezone: 'Asia/Tokyo', billingEmail: 'a@acme.test' }, metadata: { a: '1' } });
+      const [event] = await h.waitForEvents(tenant.id, 'tenant.updated');
+      expect(event?.data).toEqual({ tenantId: tenant.id, changes: { name: 'After', timezone: 'Asia/Tokyo' }, updatedAt: expect.any(String) });
+      expect((await h.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ name: 'After' });
+    });
+
+    it('when the billing email is set to null, then it is removed and the event says null', async () => {
+      const { tenant } = await h.createTenant({ billingEmail: 'old@acme.test' });
+      const reply = await h.call(ADMIN, 'PUT', `/api/v1/tenants/${tenant.id}`, { body: { settings: { billingEmail: null } } });
+      expect(reply.body).toMatchObject({ settings: { billingEmail: null } });
+      const [event] = await h.waitForEvents(tenant.id, 'tenant.updated');
+      expect(event?.data).toMatchObject({ changes: { billingEmail: null } });
+    });
+
+    it('when an update changes nothing, then the tenant is returned unchanged and no event is emitted', async () => {
+      const { tenant } = await h.createTenant({ name: 'Same', metadata: { k: 'v' } });
+      const reply = await h.call(ADMIN, 'PUT', `/api/v1/tenants/${tenant.id}`, { body: { name: 'Same', metadata: { k: 'v' }, settings: { timezone: 'UTC' } } });
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual(tenant);
+      // A later change's event is the first one: the no-op emitted nothing before it.
+      await h.call(ADMIN, 'PUT', `/api/v1/tenants/${tenant.id}`, { body: { name: 'Changed' } });
+      const updates = await h.waitForEvents(tenant.id, 'tenant.updated');
+      expect(updates).toHaveLength(1);
+      expect(updates[0]?.data).toMatchObject({ changes: { name: 'Changed' } });
+    });
+
+    it.each([
+      ['an unknown top-level field', { status: 'active' }, ''],
+      ['an unknown settings field', { settings: { currency: 'EUR' } }, 'settings'],
+      ['a bad time zone', { settings: { timezone: 'Europe/Atlantis' } }, 'settings.timezone'],
+      ['an empty name', { name: '' }, 'name'],
+      ['too many metadata entries', { metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }, 'metadata'],
+    ])('when the update has %s, then 400 names the field and the tenant is unchanged', async (_case, body, field) => {
+      const { tenant } = await h.createTenant({ name: 'Untouched' });
+      const reply = await h.call(ADMIN, 'PUT', `/api/v1/tenants/${tenant.id}`, { body });
+      expect(reply.status).toBe(400);
+      expect(reply.body).toMatchObject({ errors: expect.arrayContaining([expect.objectContaining({ field })]) });
+      expect((await h.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toEqual(tenant);
+      expect(h.eventsOf(tenant.id, 'tenant.updated')).toHaveLength(0);
+    });
+
+    it('when a cancelled tenant is updated, then 409', async () => {
+      const { tenant } = await h.createTenant();
+      await h.call(ADMIN, 'POST', `/api/v1/tenants/${tenant.id}/status`, { body: { status: 'cancelled' } });
+      const reply = await h.call(ADMIN, 'PUT', `/api/v1/tenants/${tenant.id}`, { body: { name: 'Zombie' } });
+      expect(reply.status).toBe(409);
+    });
+  });
+
+  describe('GET /:tenantId/features and POST /:tenantId/upgrade', () => {
+    it.each([
+      ['basic', { ai_assistant: false, white_label: false }, { apiCallsPerDay: 1000, requestsPerMinute: 10, users: 5, storageBytes: 1024 ** 3 }, null],
+      ['pro', { ai_assistant: true, advanced_analytics: true, white_label: false }, { apiCallsPerDay: 10_000, users: 50 }, 99.9],
+      ['enterprise', { ai_assistant: true, white_label: true, custom_integrations: true }, { apiCallsPerDay: 'unlimited', users: 'unlimited', storageBytes: 'unlimited' }, 99.99],
+    ])('when a %s tenant asks for its features, then it gets the catalog entitlements of its tier', async (tier, features, limits, sla) => {
+      const { tenant } = await h.createTenant({ subscriptionTier: tier });
+      const reply = await h.call(tenantKey(tenant.id), 'GET', `/api/v1/tenants/${tenant.id}/features`);
+      expect(reply.status).toBe(200);
+      const body = tenantFeaturesResponseSchema.parse(reply.body);
+      expect(Object.keys(body.features).sort()).toEqual([...FEATURES].sort());
+      expect(body).toMatchObject({ tenantId: tenant.id, tier, features, limits, slaTargetPercent: sla });
+    });
+
+    it('when an upgrade is asked for, then 501 names the missing billing capability and the tier stays', async () => {
+      const { tenant } = await h.createTenant();
+      const reply = await h.call(tenantKey(tenant.id), 'POST', `/api/v1/tenants/${tenant.id}/upgrade`, { body: { subscriptionTier: 'pro' } });
+      expect(reply.status).toBe(501);
+      expect(reply.body).toMatchObject({ type: 'https://tenantry.dev/problems/not-implemented', capability: 'plan changes through billing subscriptions' });
+      expect((await h.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ subscriptionTier: 'basic' });
+    });
+
+    it('when an upgrade names an unknown tier or an unknown tenant, then 400 and 404 come before the 501', async () => {
+      const { tenant } = await h.createTenant();
+      const bad = await h.call(ADMIN, 'POST', `/api/v1/tenants/${tenant.id}/upgrade`, { body: { subscriptionTier: 'platinum' } });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ errors: [expect.objectContaining({ field: 'subscriptionTier' })] });
+      const missing = await h.call(ADMIN, 'POST', '/api/v1/tenants/ten_missing/upgrade', { body: { subscriptionTier: 'pro' } });
+      expect(missing.status).toBe(404);
+    });
+  });
+});

@@ -1,0 +1,195 @@
+import { randomInt } from 'node:crypto';
+import {
+  ConflictError,
+  type ChangeTenantStatusRequest,
+  type CreateTenantRequest,
+  type CreateTenantResponse,
+  type EventDataInput,
+  type PlanId,
+  type TenantStatus,
+  type TenantView,
+  type UpdateTenantRequest,
+} from '@tenantry/contracts';
+import type { Page } from '@tenantry/http';
+import type { ApiKeys } from '../api-keys/api-keys';
+import { tenantEvent, type OutboxNotifier } from '../events';
+import { withQueryCursor } from '../paging';
+import { findTenantOrThrow } from './find-tenant';
+import { assertTransition } from './tenant-status';
+import type { Tenant, TenantFields, TenantRepository } from './tenant.collection';
+import { toTenantView } from './tenant-view';
+
+export const TRIAL_DAYS = 14;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** A PUT that keeps losing races to concurrent writers gives up after this many re-reads. */
+const MAX_UPDATE_ATTEMPTS = 3;
+
+export interface TenantsDeps {
+  tenants: TenantRepository;
+  apiKeys: ApiKeys;
+  outbox: OutboxNotifier;
+  defaultTier: PlanId;
+  clock: () => Date;
+}
+
+type TenantChanges = EventDataInput<'tenant.updated'>['changes'];
+
+/** The tenant lifecycle: create, read, list, update, change status. */
+export class Tenants {
+  constructor(private readonly deps: TenantsDeps) {}
+
+  /**
+   * Creates a tenant on a 14-day trial with its first API key. The key is written first: if the tenant
+   * write then fails, the key names a tenant that does not exist, which resolves as unknown (inert) and is
+   * removed right away; the reverse order could leave a tenant nobody can call.
+   */
+  async create(input: CreateTenantRequest): Promise<CreateTenantResponse> {
+    const now = this.deps.clock();
+    const tenantId = newTenantId();
+    const apiKey = await this.deps.apiKeys.insertKey(tenantId, { name: 'default', scopes: [] });
+    const fields: TenantFields = {
+      name: input.name,
+      status: 'trial',
+      subscriptionTier: input.subscriptionTier ?? this.deps.defaultTier,
+      timezone: input.timezone ?? 'UTC',
+      ...(input.billingEmail === undefined ? {} : { billingEmail: input.billingEmail }),
+      metadata: input.metadata ?? {},
+      trialEndsAt: new Date(now.getTime() + TRIAL_DAYS * DAY_MS),
+    };
+    const created = tenantEvent(
+      'tenant.created',
+      tenantId,
+      {
+        tenantId,
+        name: fields.name,
+        tier: fields.subscriptionTier,
+        status: fields.status,
+        timezone: fields.timezone,
+        ...(fields.billingEmail === undefined ? {} : { billingEmail: fields.billingEmail }),
+        metadata: fields.metadata,
+        trialEndsAt: fields.trialEndsAt?.toISOString(),
+        createdAt: now.toISOString(),
+      },
+      now,
+    );
+    let tenant: Tenant;
+    try {
+      tenant = await this.deps.tenants.insert(tenantId, fields, { id: tenantId, events: [created] });
+    } catch (error) {
+      await this.deps.apiKeys.withdraw(tenantId, apiKey.id);
+      throw error;
+    }
+    this.deps.outbox.notify();
+    return { tenant: toTenantView(tenant), apiKey };
+  }
+
+  async get(tenantId: string): Promise<TenantView> {
+    return toTenantView(await findTenantOrThrow(this.deps.tenants, tenantId));
+  }
+
+  /** Every tenant (platform admin only: the one unscoped read of this service). */
+  async list(query: { status?: TenantStatus | undefined; tier?: PlanId | undefined; limit: number; cursor?: string | undefined }): Promise<Page<TenantView>> {
+    const filter = { ...(query.status ? { status: query.status } : {}), ...(query.tier ? { subscriptionTier: query.tier } : {}) };
+    const page = await withQueryCursor(() =>
+      this.deps.tenants.admin.listAcrossTenants({ filter, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }),
+    );
+    return { items: page.items.map(toTenantView), nextCursor: page.nextCursor };
+  }
+
+  /** Applies what differs from the stored tenant; emits `tenant.updated` with exactly that, or nothing for a no-op. */
+  async update(tenantId: string, input: UpdateTenantRequest): Promise<TenantView> {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await findTenantOrThrow(this.deps.tenants, tenantId);
+      if (current.status === 'cancelled') throw new ConflictError(`Tenant ${tenantId} is cancelled and can no longer be changed.`);
+      const changes = changesOf(current, input);
+      if (Object.keys(changes).length === 0) return toTenantView(current);
+      const now = this.deps.clock();
+      const event = tenantEvent('tenant.updated', tenantId, { tenantId, changes, updatedAt: now.toISOString() }, now);
+      const patch: Partial<TenantFields> = {
+        ...(changes.name === undefined ? {} : { name: changes.name }),
+        ...(changes.timezone === undefined ? {} : { timezone: changes.timezone }),
+        ...(changes.metadata === undefined ? {} : { metadata: changes.metadata }),
+        // `undefined` removes the field; absent keeps it.
+        ...(changes.billingEmail === undefined ? {} : { billingEmail: changes.billingEmail ?? undefined }),
+      };
+      try {
+        const updated = await this.deps.tenants.update(tenantId, tenantId, patch, { expectedVersion: current.version, events: [event] });
+        this.deps.outbox.notify();
+        return toTenantView(updated);
+      } catch (error) {
+        // Someone else changed the tenant between our read and write: diff again against what they wrote.
+        if (!(error instanceof ConflictError) || attempt >= MAX_UPDATE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /**
+   * A cancellation whose key revocation failed part-way (the tenant write had committed) is finished by
+   * asking to cancel again: the leftover keys are revoked, then the request still gets its 409.
+   */
+  private async finishCancellation(tenantId: string): Promise<void> {
+    if ((await this.deps.apiKeys.revokeAllOf(tenantId, 'tenant_cancelled')) > 0) this.deps.outbox.notify();
+  }
+
+  /**
+   * Moves the tenant along its lifecycle (409 for a transition the lifecycle does not allow). Cancelling
+   * then revokes every key of the tenant: the tenant write comes first because it alone already stops
+   * all traffic (the gateway refuses cancelled tenants), so a failure part-way leaves nothing usable,
+   * and cancelling again finishes the revocations.
+   */
+  async changeStatus(tenantId: string, input: ChangeTenantStatusRequest): Promise<TenantView> {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await findTenantOrThrow(this.deps.tenants, tenantId);
+      if (current.status === 'cancelled' && input.status === 'cancelled') await this.finishCancellation(tenantId);
+      assertTransition(tenantId, current.status, input.status);
+      const now = this.deps.clock();
+      const event = tenantEvent(
+        'tenant.status_changed',
+        tenantId,
+        { tenantId, from: current.status, to: input.status, ...(input.reason ? { reason: input.reason } : {}), changedBy: 'admin', changedAt: now.toISOString() },
+        now,
+      );
+      let updated: Tenant;
+      try {
+        updated = await this.deps.tenants.update(
+          tenantId,
+          tenantId,
+          { status: input.status, statusReason: input.reason, statusChangedAt: now },
+          { expectedVersion: current.version, events: [event] },
+        );
+      } catch (error) {
+        // A concurrent write (e.g. a PUT): check the transition again against what is there now.
+        if (!(error instanceof ConflictError) || attempt >= MAX_UPDATE_ATTEMPTS) throw error;
+        continue;
+      }
+      if (input.status === 'cancelled') await this.deps.apiKeys.revokeAllOf(tenantId, 'tenant_cancelled');
+      this.deps.outbox.notify();
+      return toTenantView(updated);
+    }
+  }
+}
+
+/** Only the fields whose value differs. `billingEmail: null` means "remove it". */
+function changesOf(current: Tenant, input: UpdateTenantRequest): TenantChanges {
+  const changes: TenantChanges = {};
+  if (input.name !== undefined && input.name !== current.name) changes.name = input.name;
+  if (input.metadata !== undefined && !sameRecord(input.metadata, current.metadata)) changes.metadata = input.metadata;
+  const settings = input.settings ?? {};
+  if (settings.timezone !== undefined && settings.timezone !== current.timezone) changes.timezone = settings.timezone;
+  if (settings.billingEmail !== undefined && settings.billingEmail !== (current.billingEmail ?? null)) changes.billingEmail = settings.billingEmail;
+  return changes;
+}
+
+function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
+}
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `ten_` + time-ordered base-36 milliseconds + 10 random characters. */
+function newTenantId(): string {
+  let random = '';
+  for (let i = 0; i < 10; i += 1) random += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+  return `ten_${Date.now().toString(36).padStart(9, '0')}${random}`;
+}
