@@ -41,7 +41,9 @@ export function subscribeToInvalidations(options: InvalidationOptions): Promise<
         return;
       }
       keys.forgetTenant(event.subject);
-      await responseCache.purgeTenant(event.subject);
+      // A purge that fails (cache down) is remembered by the cache, which serves none of the tenant's
+      // entries until a later purge succeeds: retrying here would only end in the DLQ.
+      await responseCache.purgeTenant(event.subject).catch((error: unknown) => logger.warn({ err: error, tenantId: event.subject }, 'response cache purge deferred'));
       logger.debug({ type: event.type, tenantId: event.subject }, 'gateway caches invalidated');
     },
   });

@@ -57,6 +57,13 @@ describeWithInfra('KafkaEventBus against a real broker', ['kafka'], (infra) => {
       await expect(totalMessages(bus.topicOf('tenant.updated'))).resolves.toBe(1000);
     }, 45_000);
 
+    it('when one publish call carries several events of a type whose topic does not exist yet, then the topic is created and all arrive', async () => {
+      bus = makeKafkaBus(infra.kafkaBrokers);
+      const tenant = uniqueName('tenant');
+      await bus.publish([buildTenantUpdated(tenant), buildTenantUpdated(tenant), buildTenantUpdated(tenant)]);
+      await expect(totalMessages(bus.topicOf('tenant.updated'))).resolves.toBe(3);
+    }, 45_000);
+
     it('when the broker is down, then the relay holds the outbox event and retries, and after the restart it arrives exactly once', async () => {
       bus = makeKafkaBus(infra.kafkaBrokers, { producer: { retries: 2 } });
       const received: TenantryEvent[] = [];

@@ -145,7 +145,8 @@ export class KafkaEventBus implements EventBus {
   }
 
   async ensureTopics(eventTypes: readonly EventType[]): Promise<void> {
-    const topics = eventTypes.flatMap((type) => [this.topicOf(type), deadLetterTopicOf(this.topicOf(type))]);
+    // A batch usually holds several events of one type: Kafka refuses a request naming a topic twice.
+    const topics = [...new Set(eventTypes)].flatMap((type) => [this.topicOf(type), deadLetterTopicOf(this.topicOf(type))]);
     const missing = topics.filter((topic) => !this.topicsReady.has(topic));
     if (missing.length > 0) {
       const creation = this.createTopics(missing);

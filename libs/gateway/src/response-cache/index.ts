@@ -1,0 +1,13 @@
+export { ADMIN_TENANT_ID, ResponseCache } from './response-cache';
+export { RESPONSES_NAMESPACE, sortedQuery } from './keys';
+export type {
+  CacheableRequest,
+  CacheOutcome,
+  CacheStatus,
+  HeaderMap,
+  NotStorableReason,
+  OutcomeReason,
+  ResponseCacheOptions,
+  ServeResult,
+  UpstreamResponse,
+} from './types';
