@@ -64,16 +64,16 @@ class StubServices {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  addTenant(tenantId: string, tier: PlanId = 'pro', status: TenantStatus = 'active'): string {
+  addTenant(tenantId: string, tier: PlanId = 'pro', status: TenantStatus = 'active', scopes: string[] = []): string {
     const key = generateApiKey();
-    this.tenants.set(tenantId, { status, tier });
+    if (!this.tenants.has(tenantId)) this.tenants.set(tenantId, { status, tier });
     this.keys.set(key.keyId, {
       plaintext: key.plaintext,
       resolved: {
         keyId: key.keyId,
         tenantId,
         keyHash: key.hash,
-        scopes: [],
+        scopes,
         revokedAt: null,
         expiresAt: null,
         tenant: { id: tenantId, status, subscriptionTier: tier, timezone: 'Europe/Ljubljana' },
@@ -197,6 +197,14 @@ describe('gateway pipeline', () => {
     expect(second.headers.get('ratelimit')).toMatch(/"minute";r=98;t=\d+/);
   });
 
+  it('when two keys of one tenant have different scopes, then they never share a cached response', async () => {
+    const full = stub.addTenant('ten_scoped');
+    const readOnly = stub.addTenant('ten_scoped', 'pro', 'active', ['read']);
+    await call('/api/v1/tenants/ten_scoped/api-keys', full);
+    expect((await call('/api/v1/tenants/ten_scoped/api-keys', full)).headers.get('x-cache-status')).toBe('HIT');
+    expect((await call('/api/v1/tenants/ten_scoped/api-keys', readOnly)).headers.get('x-cache-status')).toBe('MISS');
+  });
+
   it('when a tenant writes, then its cached reads are purged before the write is forwarded', async () => {
     const key = stub.addTenant('ten_write');
     await call('/api/v1/tenants/ten_write', key);
@@ -286,5 +294,16 @@ describe('gateway pipeline', () => {
     const before = upstreams.newConnections;
     for (let i = 0; i < 50; i += 1) await call(`/api/v1/tenants/ten_keepalive?k=${i}`, key, { headers: { 'cache-control': 'no-cache' } });
     expect(upstreams.newConnections - before).toBeLessThanOrEqual(2);
+  });
+
+  it('when requests were cached or refused, then /metrics counts them by outcome, without tenant labels', async () => {
+    const key = stub.addTenant('ten_metrics');
+    await call('/api/v1/tenants/ten_metrics/m', key);
+    await call('/api/v1/tenants/ten_metrics/m', key);
+    const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^tenantry_gateway_cache_requests_total\{cache_status="HIT"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^tenantry_gateway_rate_limited_total\{rate_limit_policy="minute"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^tenantry_gateway_auth_refusals_total\{refusal_reason="missing"[^}]*\} [1-9]/m);
+    expect(metrics).not.toContain('ten_metrics');
   });
 });

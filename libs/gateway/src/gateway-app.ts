@@ -63,6 +63,9 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
   let outcome: { cacheStatus?: CacheStatus; rateLimited: boolean } = { rateLimited: false };
   if (caller.kind === 'tenant') {
     setLogContext({ tenantId: caller.tenantId });
+    enforceFeatureGate(deps, caller, route);
+    // Metered from here on: every request that reached the rate limiter is API usage (a refused one is
+    // flagged, and is not counted against the quota).
     const meter = deps.meter;
     if (meter) {
       res.once('finish', () =>
@@ -78,7 +81,6 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
         }),
       );
     }
-    enforceFeatureGate(deps, caller, route);
     if (deps.rateLimiter) {
       const decision = await deps.rateLimiter.consume({ tenantId: caller.tenantId, limits: limitsOf(caller, deps.rateLimitOverrides), timezone: caller.timezone });
       applyRateLimit(deps, res, decision, () => (outcome = { ...outcome, rateLimited: true }));
@@ -87,7 +89,7 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
 
   replaceIdentityHeaders(deps, req, caller);
   if (caller.kind === 'tenant' && (req.method === 'GET' || req.method === 'HEAD')) {
-    outcome = { ...outcome, cacheStatus: await serveThroughCache(deps, req, res, route, caller.tenantId) };
+    outcome = { ...outcome, cacheStatus: await serveThroughCache(deps, req, res, route, caller) };
     return;
   }
   res.setHeader(X_CACHE_STATUS, 'BYPASS');
@@ -155,11 +157,19 @@ function replaceIdentityHeaders(deps: GatewayAppDependencies, req: Request, call
   Object.assign(req.headers, signIdentity(caller.identity, { method: req.method, url: req.originalUrl }, deps.internalSecret));
 }
 
-async function serveThroughCache(deps: GatewayAppDependencies, req: Request, res: Response, route: UpstreamRoute, tenantId: string): Promise<CacheStatus> {
+async function serveThroughCache(
+  deps: GatewayAppDependencies,
+  req: Request,
+  res: Response,
+  route: UpstreamRoute,
+  caller: Extract<Caller, { kind: 'tenant' }>,
+): Promise<CacheStatus> {
   const queryAt = req.originalUrl.indexOf('?');
   const { status, response } = await deps.responseCache.serve(
     {
-      tenantId,
+      tenantId: caller.tenantId,
+      // Keys with different scopes may be answered differently: they never share cached responses.
+      ...(caller.scopePartition ? { partition: caller.scopePartition } : {}),
       method: req.method,
       path: queryAt === -1 ? req.originalUrl : req.originalUrl.slice(0, queryAt),
       query: queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1),

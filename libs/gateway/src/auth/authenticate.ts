@@ -6,7 +6,16 @@ import type { KeyResolver } from './key-resolver';
 /** Who is calling, as established by the gateway. */
 export type Caller =
   | { kind: 'admin'; identity: Identity }
-  | { kind: 'tenant'; identity: Identity; tenantId: string; tier: PlanId; timezone: string; keyId: string };
+  | {
+      kind: 'tenant';
+      identity: Identity;
+      tenantId: string;
+      tier: PlanId;
+      timezone: string;
+      keyId: string;
+      /** A digest of the key's scopes (undefined for an unscoped key): part of the response-cache key. */
+      scopePartition?: string;
+    };
 
 const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
 
@@ -49,6 +58,7 @@ export class Authenticator {
       tier: tenant.subscriptionTier,
       timezone: tenant.timezone,
       keyId: resolved.keyId,
+      ...(resolved.scopes.length > 0 ? { scopePartition: scopeDigest(resolved.scopes) } : {}),
     };
   }
 
@@ -60,6 +70,10 @@ export class Authenticator {
 
 function invalidKey(): UnauthorizedError {
   return new UnauthorizedError('The API key is not valid (unknown, revoked or expired).');
+}
+
+function scopeDigest(scopes: readonly string[]): string {
+  return createHash('sha256').update([...scopes].sort().join('\n')).digest('base64url').slice(0, 16);
 }
 
 function sha256(value: string): Buffer {
