@@ -11,8 +11,16 @@ import { consumerKeepsUp } from './event-bus/consumer-keeps-up.bench';
 import { inMemoryBus } from './event-bus/in-memory-bus.bench';
 import { deleteBenchTopicsAndGroups } from './event-bus/kafka-cleanup';
 import { kafkaClientVersion } from './event-bus/raw-kafkajs-baseline';
+import { cachedGet } from './gateway/g1-cached-get.bench';
+import { AUTOCANNON_VERSION } from './gateway/load';
+import { proxiedGet } from './gateway/g2-proxied-get.bench';
+import { addedLatency } from './gateway/g3-added-latency.bench';
+import { rateLimiter } from './gateway/g4-rate-limiter.bench';
+import { telemetry } from './gateway/g5-telemetry.bench';
+import { metering } from './gateway/g6-metering.bench';
+import { singleFlight } from './gateway/g7-single-flight.bench';
 import { createBenchContext } from './lib/context';
-import { ensureInfra, localFerretDbVersion, localKafkaVersion, machineInfo } from './lib/infra';
+import { codeVersion, ensureInfra, localFerretDbVersion, localKafkaVersion, localRedisVersion, machineInfo } from './lib/infra';
 import { summarizeLines } from './lib/log-capture';
 import { now } from './lib/measure';
 import { ResourceMeter, localServerPids } from './lib/resources';
@@ -21,9 +29,21 @@ import type { Scenario } from './lib/scenario';
 import { MongoBenchAdmin } from './persistence/mongo-admin';
 import { outboxEndToEnd } from './persistence/outbox-end-to-end.bench';
 
-const SCENARIOS: readonly Scenario[] = [batchingProducer, consumerKeepsUp, outboxEndToEnd, inMemoryBus];
+const SCENARIOS: readonly Scenario[] = [
+  batchingProducer,
+  consumerKeepsUp,
+  outboxEndToEnd,
+  inMemoryBus,
+  cachedGet,
+  proxiedGet,
+  addedLatency,
+  rateLimiter,
+  telemetry,
+  metering,
+  singleFlight,
+];
 /** Whatever happens (a hung broker, a stuck consumer), the run ends: every scenario is bounded well below this. */
-const HARD_LIMIT_MS = 6 * 60_000;
+const HARD_LIMIT_MS = 14 * 60_000;
 const BENCHMARKS_FILE = path.resolve(__dirname, '../BENCHMARKS.md');
 const START_MARKER = '<!-- bench:results:start (written by `npm run bench`; edit outside the markers) -->';
 const END_MARKER = '<!-- bench:results:end -->';
@@ -59,20 +79,26 @@ async function main(): Promise<number> {
   const environment = [
     `Date: ${startedAt.toISOString()}`,
     `Command: \`${command}\` (= \`tsx bench/run.ts\`), run id \`${ctx.runId}\`${process.env['BENCH_SCALE'] ? `, BENCH_SCALE=${process.env['BENCH_SCALE']}` : ''}`,
+    `Code: ${await codeVersion()}`,
     `Machine: ${machine.cpus} CPUs (nproc), ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, ${machine.platform}`,
     `Node.js: ${machine.node}`,
     `Kafka: ${await localKafkaVersion()} at ${ctx.kafkaBrokers.join(',')}; client kafkajs ${await kafkaClientVersion()}`,
     `Database: ${database} at ${ctx.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')}`,
-    `${sharing} Tracing: OpenTelemetry API without an SDK (no-op spans).`,
+    `${sharing} Tracing in the bench process: OpenTelemetry API without an SDK (no-op spans).`,
+    ...(selected.some((scenario) => scenario.id.startsWith('G'))
+      ? [
+          `Gateway scenarios (G*): their own Kafka, FerretDB and Redis (infra/local/up.sh with a private TENANTRY_INFRA_DIR and free ports; Redis ${await localRedisVersion()}), the services as child processes loading the telemetry register like \`npm start\`, autocannon ${AUTOCANNON_VERSION} in the bench process.`,
+        ]
+      : []),
   ];
   out(`Tenantry benchmarks\n${environment.map((line) => `  ${line}`).join('\n')}\n`);
 
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of selected) {
-      const result: ScenarioResult = { id: scenario.id, title: scenario.title, measurements: [], ratios: [], facts: [], checks: [], notes: [], elapsedMs: 0 };
+      const result: ScenarioResult = { id: scenario.id, title: scenario.title, measurements: [], ratios: [], facts: [], checks: [], targets: [], notes: [], elapsedMs: 0 };
       const mark = ctx.logs.mark();
-      const resources = new ResourceMeter(serverPids);
+      const resources = new ResourceMeter(scenario.ownInfra ? new Map() : serverPids);
       await resources.start();
       const scenarioStarted = now();
       try {
@@ -88,6 +114,8 @@ async function main(): Promise<number> {
       results.push(result);
     }
   } finally {
+    const released = await ctx.runCleanups();
+    if (released.length > 0) out(`\nCleanup failures: ${released.join('; ')}\n`);
     const topics = await deleteBenchTopicsAndGroups(ctx.kafkaBrokers, ctx.kafkaPrefix).catch((error: unknown) => `not cleaned up: ${String(error)}`);
     const dropped = await admin.dropCollections(ctx.collections).catch((error: unknown) => `not dropped: ${String(error)}`);
     await admin.close().catch(() => undefined);

@@ -22,6 +22,10 @@ export interface BenchContext {
   /** A MongoDB collection name of this run (remembered, and dropped at the end). */
   collection(part: string): string;
   readonly collections: readonly string[];
+  /** Registers what to release when the run ends (child processes, a database), after every scenario, in reverse order. */
+  atEnd(cleanup: () => Promise<void>): void;
+  /** Runs what `atEnd` registered (the runner calls it once); returns the failures' messages. */
+  runCleanups(): Promise<string[]>;
 }
 
 export function createBenchContext(kafkaBrokers: readonly string[], mongodbUri: string, database: string): BenchContext {
@@ -29,6 +33,7 @@ export function createBenchContext(kafkaBrokers: readonly string[], mongodbUri: 
   const kafkaPrefix = `bench-${runId}.`;
   const logs = new LogCapture();
   const collections: string[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
   return {
     runId,
     kafkaBrokers,
@@ -45,5 +50,13 @@ export function createBenchContext(kafkaBrokers: readonly string[], mongodbUri: 
       return name;
     },
     collections,
+    atEnd: (cleanup) => void cleanups.push(cleanup),
+    async runCleanups() {
+      const failures: string[] = [];
+      for (const cleanup of cleanups.splice(0).reverse()) {
+        await cleanup().catch((error: unknown) => failures.push(error instanceof Error ? error.message : String(error)));
+      }
+      return failures;
+    },
   };
 }

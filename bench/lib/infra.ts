@@ -89,3 +89,28 @@ export async function localFerretDbVersion(): Promise<string | undefined> {
     return undefined;
   }
 }
+
+/** `redis-server --version` of the local installation (what infra/local runs), or unknown. */
+export async function localRedisVersion(): Promise<string> {
+  try {
+    const { stdout } = await run('redis-server', ['--version'], { timeout: 5_000 });
+    return /v=(\S+)/.exec(stdout)?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown (redis-server not on PATH)';
+  }
+}
+
+/**
+ * The commit measured and how many tracked files differed from it (read-only git calls: `--no-optional-locks`
+ * keeps `status` from refreshing the index).
+ */
+export async function codeVersion(): Promise<string> {
+  try {
+    const { stdout: head } = await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, timeout: 5_000 });
+    const { stdout: status } = await run('git', ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, timeout: 10_000 });
+    const modified = status.split('\n').filter(Boolean).length;
+    return `commit ${head.trim()}${modified > 0 ? ` + uncommitted changes in ${modified} tracked file(s)` : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}

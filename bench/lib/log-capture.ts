@@ -32,7 +32,7 @@ export class LogCapture implements DestinationStream {
 }
 
 /** "3 warn lines: 'Could not commit' ×2, 'Consumer crashed' ×1" (distinct messages, most frequent first). */
-export function summarizeLines(lines: readonly CapturedLine[]): string | undefined {
+export function summarizeLines(lines: readonly CapturedLine[], what = 'library log line(s)'): string | undefined {
   if (lines.length === 0) return undefined;
   const counts = new Map<string, number>();
   for (const line of lines) {
@@ -40,5 +40,5 @@ export function summarizeLines(lines: readonly CapturedLine[]): string | undefin
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 5);
-  return `${lines.length} library log line(s) at warn or above: ${top.map(([message, count]) => `"${message}" ×${count}`).join('; ')}`;
+  return `${lines.length} ${what} at warn or above: ${top.map(([message, count]) => `"${message}" ×${count}`).join('; ')}`;
 }

@@ -22,6 +22,11 @@ export class LatencyHistogram {
     return this.histogram.count;
   }
 
+  /** Adds every value recorded in `other` (e.g. the rounds of one variant). */
+  add(other: LatencyHistogram): void {
+    this.histogram.add(other.histogram);
+  }
+
   /** The latency (ms) below which `percentile` % of the recorded values fall; NaN when empty. */
   percentileMs(percentile: number): number {
     return this.histogram.count === 0 ? Number.NaN : this.histogram.percentile(percentile) / 1000;

@@ -19,6 +19,21 @@ export interface Ratio {
   baseline: string;
   baselineValue: number;
   unit: string;
+  /**
+   * When the variants alternated in rounds (A B A B): the median of the per-round ratios, shown instead
+   * of subjectValue / baselineValue (which are then the variants' median rates).
+   */
+  value?: number;
+  /** A target of MISSION §7: the ratio should be at least this. */
+  atLeast?: number;
+}
+
+/** A target of MISSION §7 that is not a throughput ratio (added latency, connections per request, …). */
+export interface Target {
+  label: string;
+  measured: string;
+  goal: string;
+  met: boolean;
 }
 
 export interface Fact {
@@ -43,12 +58,22 @@ export interface ScenarioResult {
   ratios: Ratio[];
   facts: Fact[];
   checks: Check[];
+  /** MISSION §7 targets other than ratios (reported, never a failure of the run: timing is noisy here). */
+  targets: Target[];
   notes: string[];
   elapsedMs: number;
   error?: string;
 }
 
-export const ratioValue = (ratio: Ratio): number => (ratio.baselineValue > 0 ? ratio.subjectValue / ratio.baselineValue : Number.NaN);
+export const ratioValue = (ratio: Ratio): number => ratio.value ?? (ratio.baselineValue > 0 ? ratio.subjectValue / ratio.baselineValue : Number.NaN);
+
+const verdict = (met: boolean): string => (met ? 'met' : 'MISSED');
+
+/** "≥ 0.60×: met" for a ratio with a target, '' otherwise. */
+function ratioTarget(ratio: Ratio): string {
+  if (ratio.atLeast === undefined) return '';
+  return `≥ ${formatRatio(ratio.atLeast)}: ${verdict(ratioValue(ratio) >= ratio.atLeast)}`;
+}
 
 export function formatNumber(value: number, digits = 0): string {
   if (!Number.isFinite(value)) return '–';
@@ -82,15 +107,25 @@ function measurementTable(result: ScenarioResult): Table {
   };
 }
 
-function ratioTable(result: ScenarioResult): Table {
+const ratioHeader = (withTargets: boolean): string[] => ['ratio', 'value', 'measured', 'baseline (same run)', ...(withTargets ? ['target'] : [])];
+
+function ratioTable(result: ScenarioResult, withTargets = result.ratios.some((r) => r.atLeast !== undefined)): Table {
   return {
-    header: ['ratio', 'value', 'measured', 'baseline (same run)'],
+    header: ratioHeader(withTargets),
     rows: result.ratios.map((r) => [
       r.label,
       formatRatio(ratioValue(r)),
       `${r.subject}: ${formatNumber(r.subjectValue)} ${r.unit}`,
       `${r.baseline}: ${formatNumber(r.baselineValue)} ${r.unit}`,
+      ...(withTargets ? [ratioTarget(r)] : []),
     ]),
+  };
+}
+
+function targetTable(targets: ReadonlyArray<Target & { id?: string }>, withId = false): Table {
+  return {
+    header: [...(withId ? ['scenario'] : []), 'target (MISSION §7)', 'measured', 'goal', 'verdict'],
+    rows: targets.map((t) => [...(withId ? [t.id ?? ''] : []), t.label, t.measured, t.goal, verdict(t.met)]),
   };
 }
 
@@ -114,6 +149,7 @@ export function renderText(result: ScenarioResult): string {
   if (result.error) parts.push(`FAILED: ${result.error}`);
   if (result.measurements.length > 0) parts.push(textTable(measurementTable(result)));
   if (result.ratios.length > 0) parts.push('', textTable(ratioTable(result)));
+  if (result.targets.length > 0) parts.push('', textTable(targetTable(result.targets)));
   for (const fact of result.facts) parts.push(`  ${fact.label}: ${fact.value}`);
   for (const check of result.checks) parts.push(`  [${checkMark(check, 'ok', 'UNVERIFIED', 'FAIL')}] ${check.label}: ${check.detail}`);
   for (const note of result.notes) parts.push(`  note: ${note}`);
@@ -125,6 +161,7 @@ export function renderMarkdown(result: ScenarioResult): string {
   if (result.error) parts.push(`**FAILED:** ${result.error}`, '');
   if (result.measurements.length > 0) parts.push(markdownTable(measurementTable(result)), '');
   if (result.ratios.length > 0) parts.push(markdownTable(ratioTable(result)), '');
+  if (result.targets.length > 0) parts.push(markdownTable(targetTable(result.targets)), '');
   for (const fact of result.facts) parts.push(`- ${fact.label}: ${fact.value}`);
   for (const check of result.checks) parts.push(`- ${checkMark(check, '✅', '⚠️ unverified:', '❌')} ${check.label}: ${check.detail}`);
   for (const note of result.notes) parts.push(`- _Note:_ ${note}`);
@@ -132,11 +169,28 @@ export function renderMarkdown(result: ScenarioResult): string {
   return parts.join('\n');
 }
 
-/** Every ratio of the run in one table: the summary at the top of BENCHMARKS.md and of the output. */
+/**
+ * Every ratio of the run in one table (the summary at the top of BENCHMARKS.md and of the output), and
+ * every MISSION §7 target (ratio goals included) in another, when there are any.
+ */
 export function ratioSummary(results: readonly ScenarioResult[]): { text: string; markdown: string } {
+  const withTargets = results.some((result) => result.ratios.some((r) => r.atLeast !== undefined));
   const table: Table = {
-    header: ['scenario', 'ratio', 'value', 'measured', 'baseline (same run)'],
-    rows: results.flatMap((result) => ratioTable(result).rows.map((row) => [result.id, ...row])),
+    header: ['scenario', ...ratioHeader(withTargets)],
+    rows: results.flatMap((result) => ratioTable(result, withTargets).rows.map((row) => [result.id, ...row])),
   };
-  return { text: textTable(table), markdown: markdownTable(table) };
+  const targets = results.flatMap((result) => [
+    ...result.ratios
+      .filter((r) => r.atLeast !== undefined)
+      .map((r) => ({ id: result.id, label: r.label, measured: formatRatio(ratioValue(r)), goal: `≥ ${formatRatio(r.atLeast ?? 0)}`, met: ratioValue(r) >= (r.atLeast ?? 0) })),
+    ...result.targets.map((t) => ({ ...t, id: result.id })),
+  ]);
+  if (targets.length === 0) return { text: textTable(table), markdown: markdownTable(table) };
+  const met = targets.filter((t) => t.met).length;
+  const heading = `Targets (MISSION §7): ${met} of ${targets.length} met`;
+  const targetsTable = targetTable(targets, true);
+  return {
+    text: `${textTable(table)}\n\n${heading}\n${textTable(targetsTable)}`,
+    markdown: `${markdownTable(table)}\n\n#### ${heading}\n\n${markdownTable(targetsTable)}`,
+  };
 }

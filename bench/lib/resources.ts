@@ -21,7 +21,8 @@ export async function localServerPids(env: NodeJS.ProcessEnv = process.env): Pro
   return pids;
 }
 
-async function cpuSeconds(pid: number): Promise<number | undefined> {
+/** CPU seconds (user + system) a process has used so far; undefined when it is gone. */
+export async function cpuSeconds(pid: number): Promise<number | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.

@@ -9,6 +9,11 @@ import type { ScenarioResult } from './report';
 export interface Scenario {
   id: string;
   title: string;
+  /**
+   * The scenario runs on servers of its own (the gateway scenarios), not on the run's shared Kafka and
+   * database: the runner then leaves those out of the scenario's resource line.
+   */
+  ownInfra?: boolean;
   run(ctx: BenchContext, result: ScenarioResult): Promise<void>;
 }
 

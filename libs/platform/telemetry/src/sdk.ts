@@ -1,4 +1,4 @@
-import { diag, metrics } from '@opentelemetry/api';
+import { createNoopMeter, diag, metrics, type MeterProvider } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
@@ -37,14 +37,22 @@ export function startTelemetry(options: StartTelemetryOptions = {}): void {
   const metricsAlreadyInUse = state.prometheus !== undefined;
   if (metricsAlreadyInUse) diag.warn('@tenantry/telemetry: metrics were recorded before register.ts ran; load it with --import before app code');
   const prometheus = state.prometheus ?? new PrometheusExporter({ preventServerStart: true });
+  const instrumentations = options.instrumentations === false ? [] : defaultInstrumentations();
   const sdk = startNodeSdk({
-    instrumentations: options.instrumentations === false ? [] : defaultInstrumentations(),
+    instrumentations,
     spanProcessors: options.spanProcessors ?? spanProcessorsFromEnv(process.env),
     metricReaders: metricsAlreadyInUse ? [] : [prometheus],
     views: [dropInstrumentationServerDuration],
     logRecordProcessors: [],
     resourceAttributes: hasServiceName(process.env) ? undefined : { [ATTR_SERVICE_NAME]: 'tenantry' },
   });
+  // The HTTP instrumentation's server histogram duplicates `tenantry.http.server.request.duration` (which
+  // has the service and route template) and costs a hashed attribute set on every request even when a view
+  // drops it: give it a meter whose server histogram records nothing (client metrics stay). The SDK hands
+  // instrumentations the global meter at start, so this comes after.
+  for (const instrumentation of instrumentations) {
+    if (instrumentation instanceof HttpInstrumentation) instrumentation.setMeterProvider(withoutServerDuration(metrics.getMeterProvider()));
+  }
   const previousShutdown = state.shutdown;
   state.prometheus = prometheus;
   state.meterProvider = metrics.getMeterProvider();
@@ -75,6 +83,24 @@ export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv): SpanProcessor[] |
 
 function hasServiceName(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env['OTEL_SERVICE_NAME']?.trim()) || /(^|,)\s*service\.name\s*=/.test(env['OTEL_RESOURCE_ATTRIBUTES'] ?? '');
+}
+
+const INSTRUMENTATION_SERVER_DURATIONS = new Set(['http.server.request.duration', 'http.server.duration']);
+
+function withoutServerDuration(provider: MeterProvider): MeterProvider {
+  const noop = createNoopMeter();
+  return {
+    getMeter(name, version, options) {
+      const meter = provider.getMeter(name, version, options);
+      return new Proxy(meter, {
+        get(target, property, receiver) {
+          if (property !== 'createHistogram') return Reflect.get(target, property, receiver) as unknown;
+          return (instrument: string, histogramOptions?: Parameters<typeof meter.createHistogram>[1]) =>
+            INSTRUMENTATION_SERVER_DURATIONS.has(instrument) ? noop.createHistogram(instrument, histogramOptions) : target.createHistogram(instrument, histogramOptions);
+        },
+      });
+    },
+  };
 }
 
 /**
