@@ -151,8 +151,11 @@ start_kafka() {
     cluster_id="$(<"$KAFKA_STATE/cluster.id")"
   fi
   if [[ -z "$cluster_id" ]]; then
-    # 16 random bytes, base64url without padding = 22 chars, the format Kafka expects.
-    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    # 16 random bytes, base64url without padding = 22 chars, the format Kafka expects. An id starting
+    # with '-' would be read as an option by `kafka-storage format -t` (1 in 64): draw again.
+    while [[ -z "$cluster_id" || "$cluster_id" == -* ]]; do
+      cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    done
   fi
   printf '%s\n' "$cluster_id" >"$KAFKA_STATE/cluster.id"
 

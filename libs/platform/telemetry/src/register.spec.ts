@@ -100,6 +100,30 @@ describe('register.ts (OTel SDK loaded before the app)', () => {
     expect(body).toMatch(/^fixture_greetings_total\{[^}]*\} 1$/m);
     expect(body).toContain('http_client_request_duration_count');
     expect(body).toContain('service_name="register-fixture"');
+    // The instrumentation's own server histogram duplicates ours (which has the route template): not recorded.
+    expect(body).not.toMatch(/^http_server_(request_)?duration/m);
     expect(stderr).toBe('');
+  });
+});
+
+describe('register.ts with OTEL_SDK_DISABLED=true', () => {
+  it('when the SDK is disabled, then /metrics still serves the application metrics', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './libs/platform/telemetry/src/register.ts', fixture], {
+      cwd: repoRoot,
+      env: { ...process.env, OTEL_SDK_DISABLED: 'true', DOWNSTREAM_URL: 'http://127.0.0.1:9/unused' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const { port } = await eventually(() => JSON.parse(stdout.split('\n')[0] ?? '') as { port: number }, { timeoutMs: 15_000, description: 'the fixture to listen' });
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('# HELP');
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 });

@@ -33,6 +33,9 @@ export interface StartTelemetryOptions {
 export function startTelemetry(options: StartTelemetryOptions = {}): void {
   const state = telemetryState();
   if (state.sdkStarted) return;
+  // OTEL_SDK_DISABLED turns off the SDK (no spans, no instrumentation). `/metrics` is part of the product,
+  // not of the SDK: it keeps working from the meter provider `getMeter` makes on first use.
+  if ((process.env['OTEL_SDK_DISABLED'] ?? '').trim().toLowerCase() === 'true') return;
   // Metrics recorded before this call went to a lazily made provider; keep it rather than split the data.
   const metricsAlreadyInUse = state.prometheus !== undefined;
   if (metricsAlreadyInUse) diag.warn('@tenantry/telemetry: metrics were recorded before register.ts ran; load it with --import before app code');
