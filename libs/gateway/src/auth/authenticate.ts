@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { ForbiddenError, type PlanId, type ResolvedApiKey, UnauthorizedError } from '@tenantry/contracts';
 import { hashApiKey, type Identity, parseApiKey } from '@tenantry/http';
 import type { KeyResolver } from './key-resolver';
@@ -32,17 +32,20 @@ export class Authenticator {
     private readonly keys: KeyResolver,
     private readonly now: () => number = Date.now,
   ) {
+    if (parseApiKey(adminApiKey)) throw new Error('ADMIN_API_KEY must not have the shape of a tenant API key (tnt_<id>_<secret>)');
     this.adminKeyDigest = sha256(adminApiKey);
   }
 
   async authenticate(authorization: string | undefined): Promise<Caller> {
     const presented = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
     if (presented === undefined) throw new UnauthorizedError('Send an API key as "Authorization: Bearer <key>".');
-    // Compare digests so the comparison takes the same time whatever the length of the guess.
-    if (timingSafeEqual(sha256(presented), this.adminKeyDigest)) return { kind: 'admin', identity: { role: 'admin' } };
-
     const parsed = parseApiKey(presented);
-    if (!parsed) throw invalidKey();
+    if (!parsed) {
+      // Not tenant-key shaped: the admin key or nothing. Digests make the comparison take the same time
+      // whatever the length of the guess.
+      if (timingSafeEqual(sha256(presented), this.adminKeyDigest)) return { kind: 'admin', identity: { role: 'admin' } };
+      throw invalidKey();
+    }
     const resolvedOrPending = this.keys.resolve(parsed.keyId);
     const resolved = resolvedOrPending instanceof Promise ? await resolvedOrPending : resolvedOrPending;
     if (!resolved || !sameHash(hashApiKey(presented), resolved.keyHash) || !this.isLive(resolved)) throw invalidKey();
@@ -73,11 +76,11 @@ function invalidKey(): UnauthorizedError {
 }
 
 function scopeDigest(scopes: readonly string[]): string {
-  return createHash('sha256').update([...scopes].sort().join('\n')).digest('base64url').slice(0, 16);
+  return hash('sha256', [...scopes].sort().join('\n'), 'base64url').slice(0, 16);
 }
 
 function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  return hash('sha256', value, 'buffer');
 }
 
 function sameHash(actualHex: string, expectedHex: string): boolean {
