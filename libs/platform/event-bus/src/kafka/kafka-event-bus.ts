@@ -229,17 +229,32 @@ export class KafkaEventBus implements EventBus {
 
   private async createTopics(topics: readonly string[]): Promise<void> {
     const admin = await this.connectAdmin();
-    const created = await admin.createTopics({
+    const request = {
       waitForLeaders: true,
       topics: topics.map((topic) => ({
         topic,
         numPartitions: this.options.partitions ?? 3,
         ...(this.options.replicationFactor ? { replicationFactor: this.options.replicationFactor } : {}),
       })),
-    });
-    this.logger.debug({ topics, created }, 'Ensured topics {topics}');
+    };
+    // Right after a broker starts, kafkajs' wait for leaders can read metadata that does not know the new
+    // topic yet and gives up with a retriable UNKNOWN_TOPIC_OR_PARTITION instead of waiting (seen in the
+    // bench): creating again is idempotent and then finds the leaders.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const created = await admin.createTopics(request);
+        this.logger.debug({ topics, created }, 'Ensured topics {topics}');
+        return;
+      } catch (error) {
+        if (attempt >= TOPIC_CREATION_ATTEMPTS || !(error instanceof Error) || (error as { retriable?: boolean }).retriable !== true) throw error;
+        this.logger.debug({ topics, attempt, err: error }, 'Topic creation not confirmed yet; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
   }
 }
+
+const TOPIC_CREATION_ATTEMPTS = 5;
 
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
