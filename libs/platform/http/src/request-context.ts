@@ -1,4 +1,4 @@
-import { AsyncResource } from 'node:async_hooks';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { runWithLogContext } from '@tenantry/telemetry';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -59,5 +59,5 @@ export function rememberRouteTemplate(req: Request): void {
  * losing it would drop the log context and the active span for every later handler.
  */
 export function keepingContext(middleware: RequestHandler): RequestHandler {
-  return (req, res, next) => middleware(req, res, AsyncResource.bind(next));
+  return (req, res, next) => middleware(req, res, AsyncLocalStorage.bind(next));
 }
