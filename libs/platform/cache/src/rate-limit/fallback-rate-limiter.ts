@@ -47,7 +47,7 @@ export class FallbackRateLimiter implements RateLimiter {
     this.primary = options.primary;
     this.fallback = options.fallback ?? new InMemoryRateLimiter({ ...(options.now && { now: options.now }) });
     this.mode = options.mode ?? 'per-process';
-    this.log = options.logger.child({ component: 'rate-limiter' });
+    this.log = options.logger.child({ purpose: 'rate-limiter' });
     this.probeIntervalMs = options.probeIntervalMs ?? 1000;
     this.now = options.now ?? Date.now;
     this.healthySince = this.now();

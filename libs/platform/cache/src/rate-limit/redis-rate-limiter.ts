@@ -61,7 +61,7 @@ export class RedisRateLimiter implements RateLimiter {
         ? options.connection
         : createRedisConnection({
             url: options.redisUrl,
-            logger: options.logger.child({ component: 'rate-limiter' }),
+            logger: options.logger.child({ purpose: 'rate-limiter' }),
             ...(options.commandTimeoutMs !== undefined && { commandTimeoutMs: options.commandTimeoutMs }),
           });
   }

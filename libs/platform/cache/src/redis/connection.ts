@@ -60,6 +60,7 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
 
   let wasReady = false;
   let reportedError = false;
+  let closing = false;
   client.on('ready', () => {
     client.options.enableOfflineQueue = false;
     log.info(wasReady ? 'cache connection restored' : 'cache connected');
@@ -67,7 +68,7 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     reportedError = false;
   });
   client.on('close', () => {
-    if (wasReady && !reportedError) log.warn('cache connection lost; calls fail fast until it is back');
+    if (wasReady && !reportedError && !closing) log.warn('cache connection lost; calls fail fast until it is back');
     reportedError = true;
   });
   client.on('error', (error: Error) => {
@@ -102,6 +103,7 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
       }
     },
     close: async () => {
+      closing = true;
       if (client.status === 'end') return;
       // QUIT only when connected: otherwise it would wait in the queue while reconnecting goes on.
       if (client.status === 'ready') await client.quit().catch(() => client.disconnect());

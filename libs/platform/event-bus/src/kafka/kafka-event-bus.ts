@@ -227,8 +227,13 @@ export class KafkaEventBus implements EventBus {
     return this.adminConnection;
   }
 
-  private async createTopics(topics: readonly string[]): Promise<void> {
+  private async createTopics(wanted: readonly string[]): Promise<void> {
     const admin = await this.connectAdmin();
+    // Asking to create topics that exist makes the broker answer TOPIC_ALREADY_EXISTS, which kafkajs logs
+    // at error level on every process start: create only what the cluster does not have.
+    const existing = new Set(await admin.listTopics());
+    const topics = wanted.filter((topic) => !existing.has(topic));
+    if (topics.length === 0) return;
     const request = {
       waitForLeaders: true,
       topics: topics.map((topic) => ({

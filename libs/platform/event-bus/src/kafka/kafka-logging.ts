@@ -9,6 +9,12 @@ import type { Logger } from 'pino';
 const DELIBERATE_CHOICES = [/switched default partitioner/, /Limiting retries for the idempotent producer/];
 
 /**
+ * Error answers kafkajs logs at ERROR although it retries the request itself: a broker that has just
+ * started (coordinator loading, no leader yet). They say nothing an operator must act on.
+ */
+const RETRIED_BY_KAFKAJS = /coordinator is loading|not the correct coordinator|no leader for this topic-partition|leader not available/i;
+
+/**
  * Routes kafkajs's own logs into pino. kafkajs INFO lines (joins, restarts) become debug; its WARN
  * and ERROR stay as they are (an ERROR during a broker outage is expected: the bus keeps retrying).
  */
@@ -18,6 +24,7 @@ export function kafkaLogCreator(logger: Logger): logCreator {
       const { message, timestamp: _timestamp, ...extra } = log;
       const fields = { kafkajs: namespace, ...extra };
       if (DELIBERATE_CHOICES.some((pattern) => pattern.test(message))) logger.debug(fields, message);
+      else if (namespace === 'Connection' && RETRIED_BY_KAFKAJS.test(String(extra['error'] ?? ''))) logger.debug(fields, message);
       else if (level === logLevel.ERROR) logger.error(fields, message);
       else if (level === logLevel.WARN) logger.warn(fields, message);
       else if (level === logLevel.INFO) logger.debug(fields, message);

@@ -12,6 +12,9 @@ import { MongoCollectionStore } from './mongo-collection-store';
 import { MongoProcessedEventStore } from './mongo-processed-event-store';
 import { DocumentLocks, type WriteGuard, serverAtomicWrites } from './write-guard';
 
+/** Connections being closed on purpose (their 'disconnected' event is expected). */
+const closing = new WeakSet<object>();
+
 export interface MongoOptions {
   uri: string;
   logger: Logger;
@@ -76,7 +79,10 @@ export async function connectMongo(options: MongoOptions): Promise<MongoPersiste
     await connection.close().catch(() => undefined);
     throw error;
   });
-  connection.on('disconnected', () => log.warn('database connection lost; calls fail with 503 until it is back'));
+  connection.on('disconnected', () => {
+    // A disconnect we asked for (shutdown) is not news.
+    if (!closing.has(connection)) log.warn('database connection lost; calls fail with 503 until it is back');
+  });
   connection.on('reconnected', () => log.info('database connection restored'));
   log.info({ writeGuard: guard.kind }, 'connected to the database');
   return new MongoPersistence(connection, guard, log);
@@ -127,6 +133,7 @@ export class MongoPersistence implements Persistence {
   }
 
   async close(): Promise<void> {
+    closing.add(this.connection);
     await this.connection.close();
   }
 }
