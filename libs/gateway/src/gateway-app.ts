@@ -55,7 +55,8 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
   const route = matchRoute(path);
   if (!route) throw new HttpProblem('not-found', 404, 'Not found', `No API route for ${req.method} ${path}.`);
   setRouteTemplate(req, route.template);
-  if (isAmbiguousPath(req.originalUrl.split('?')[0] ?? '')) {
+  const queryAt = req.originalUrl.indexOf('?');
+  if (isAmbiguousPath(queryAt === -1 ? req.originalUrl : req.originalUrl.slice(0, queryAt))) {
     throw new HttpProblem('bad-request', 400, 'Bad request', 'The path contains dot segments or encoded slashes, which the API never uses.');
   }
 

@@ -26,10 +26,16 @@ export const UPSTREAM_ROUTES: readonly UpstreamRoute[] = [
   route('/api/v1/ai-assistant', 'ai-assistant', 'ai_assistant'),
 ];
 
-/** The route serving `path` (no query), or undefined. */
+/** The route serving `path` (no query), or undefined. Runs on every request: no allocation. */
 export function matchRoute(path: string, routes: readonly UpstreamRoute[] = UPSTREAM_ROUTES): UpstreamRoute | undefined {
-  return routes.find((candidate) => path === candidate.prefix || path.startsWith(`${candidate.prefix}/`));
+  for (const candidate of routes) {
+    const { prefix } = candidate;
+    if (path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === SLASH)) return candidate;
+  }
+  return undefined;
 }
+
+const SLASH = 0x2f;
 
 /**
  * Dot segments (`/../`, `/%2e%2e/`) and encoded slashes or backslashes would let a path look like one
