@@ -52,9 +52,7 @@ export class KeyResolver {
   forgetKey(keyId: string): void {
     this.epoch += 1;
     this.inFlight.delete(keyId);
-    const entry = this.entries.get(keyId);
-    this.entries.delete(keyId);
-    if (entry?.value) this.keysByTenant.get(entry.value.tenantId)?.delete(keyId);
+    this.forgetEntry(keyId);
   }
 
   forgetTenant(tenantId: string): void {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { PLAN_IDS } from '@tenantry/contracts';
 import { z } from 'zod';
 import { ConfigError, ConfigIssueCollector } from './config-error';
 import { flag, logLevel, type LogLevel, oneOf, port, secret, url } from './fields';
@@ -17,7 +18,8 @@ export const DEFAULT_PORTS = {
 export type ServiceName = keyof typeof DEFAULT_PORTS;
 export const SERVICE_NAMES = Object.keys(DEFAULT_PORTS) as ServiceName[];
 
-export const SUBSCRIPTION_TIERS = ['basic', 'pro', 'enterprise'] as const;
+/** The plan ids of the catalog in `@tenantry/contracts` (one list, so a new plan cannot be missed here). */
+export const SUBSCRIPTION_TIERS = PLAN_IDS;
 export type SubscriptionTier = (typeof SUBSCRIPTION_TIERS)[number];
 
 /** Minimum length of ADMIN_API_KEY and INTERNAL_SECRET: 32 characters (≥ 192 bits if random base64). */

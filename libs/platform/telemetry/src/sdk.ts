@@ -4,7 +4,6 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { startNodeSdk } from '@opentelemetry/sdk-node';
-import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { telemetryState } from './state';
@@ -45,7 +44,6 @@ export function startTelemetry(options: StartTelemetryOptions = {}): void {
     instrumentations,
     spanProcessors: options.spanProcessors ?? spanProcessorsFromEnv(process.env),
     metricReaders: metricsAlreadyInUse ? [] : [prometheus],
-    views: [dropInstrumentationServerDuration],
     logRecordProcessors: [],
     resourceAttributes: hasServiceName(process.env) ? undefined : { [ATTR_SERVICE_NAME]: 'tenantry' },
   });
@@ -106,12 +104,3 @@ function withoutServerDuration(provider: MeterProvider): MeterProvider {
   };
 }
 
-/**
- * The HTTP instrumentation's server histogram duplicates `tenantry.http.server.request.duration`,
- * which the HTTP library records with the service and route template; keep only ours.
- */
-const dropInstrumentationServerDuration: ViewOptions = {
-  meterName: '@opentelemetry/instrumentation-http',
-  instrumentName: 'http.server.request.duration',
-  aggregation: { type: AggregationType.DROP },
-};

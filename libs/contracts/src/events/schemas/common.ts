@@ -4,7 +4,9 @@ import { z } from 'zod';
 
 export const tenantIdSchema = z.string().min(1).max(128);
 
-export const planIdSchema = z.enum(['basic', 'pro', 'enterprise']);
+/** The plans of the catalog (`plans/catalog.ts`), lowest rank first. */
+export const PLAN_IDS = ['basic', 'pro', 'enterprise'] as const;
+export const planIdSchema = z.enum(PLAN_IDS);
 export type PlanId = z.infer<typeof planIdSchema>;
 
 export const tenantStatusSchema = z.enum(['trial', 'active', 'suspended', 'cancelled']);
