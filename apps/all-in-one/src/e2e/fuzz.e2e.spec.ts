@@ -1,5 +1,5 @@
 import type { RunningServices } from '@tenantry/runtime';
-import { ADMIN_KEY, Client, createTenant, startPlatform, type CreatedTenant } from '../test-support/e2e-harness';
+import { ADMIN_KEY, adminClient, Client, createTenant, startPlatform, type CreatedTenant } from '../test-support/e2e-harness';
 
 /** A small seeded generator: the same seed gives the same inputs, so a failure can be replayed. */
 function random(seed: number) {
@@ -68,7 +68,7 @@ describe('fuzzed requests through the gateway (embedded mode)', () => {
 
   beforeAll(async () => {
     platform = await startPlatform({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', RATE_LIMIT_OVERRIDES: '{"pro":{"requestsPerMinute":100000}}' });
-    admin = new Client(platform.servers.get('gateway')?.url ?? '', ADMIN_KEY);
+    admin = adminClient(platform);
     victim = await createTenant(admin, { subscriptionTier: 'pro' });
     attacker = await createTenant(admin, { subscriptionTier: 'pro' });
   }, 30_000);

@@ -1,6 +1,6 @@
 import type { RunningServices } from '@tenantry/runtime';
 import { controlInfra, describeWithInfra, eventually } from '@tenantry/testing';
-import { ADMIN_KEY, Client, createTenant, realInfraEnv, startExtraGateway, startPlatform } from '../test-support/e2e-harness';
+import { adminClient, Client, createTenant, realInfraEnv, startExtraGateway, startPlatform } from '../test-support/e2e-harness';
 
 /** Two gateways sharing Redis and Kafka, as two replicas behind a load balancer would. */
 describeWithInfra('two gateway replicas on shared Redis', ['kafka', 'mongo', 'redis'], (infra) => {
@@ -13,8 +13,8 @@ describeWithInfra('two gateway replicas on shared Redis', ['kafka', 'mongo', 're
     const env = realInfraEnv(infra);
     platform = await startPlatform(env);
     second = await startExtraGateway(env, platform);
-    gatewayA = new Client(platform.servers.get('gateway')?.url ?? '', ADMIN_KEY);
-    gatewayB = new Client(second.servers.get('gateway')?.url ?? '', ADMIN_KEY);
+    gatewayA = adminClient(platform);
+    gatewayB = adminClient(second);
   }, 90_000);
   afterAll(async () => {
     await second?.shutdown();

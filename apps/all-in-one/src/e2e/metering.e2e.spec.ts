@@ -1,6 +1,6 @@
 import type { RunningServices } from '@tenantry/runtime';
 import { controlInfra, describeWithInfra, eventually } from '@tenantry/testing';
-import { ADMIN_KEY, Client, createTenant, realInfraEnv, startPlatform } from '../test-support/e2e-harness';
+import { adminClient, Client, createTenant, realInfraEnv, startPlatform } from '../test-support/e2e-harness';
 
 interface Usage {
   apiCalls: { today: { used: number } };
@@ -13,7 +13,7 @@ describeWithInfra('usage metering through Kafka', ['kafka', 'mongo', 'redis'], (
 
   beforeAll(async () => {
     platform = await startPlatform(realInfraEnv(infra));
-    admin = new Client(platform.servers.get('gateway')?.url ?? '', ADMIN_KEY);
+    admin = adminClient(platform);
   }, 60_000);
   afterAll(() => platform?.shutdown());
 

@@ -1,6 +1,6 @@
 import type { RunningServices } from '@tenantry/runtime';
 import { describeWithInfra, eventually } from '@tenantry/testing';
-import { ADMIN_KEY, Client, createTenant, realInfraEnv, startPlatform, type CreatedTenant } from '../test-support/e2e-harness';
+import { ADMIN_KEY, adminClient, Client, createTenant, realInfraEnv, startPlatform, type CreatedTenant } from '../test-support/e2e-harness';
 
 describeWithInfra('tenant isolation through the gateway', ['kafka', 'mongo', 'redis'], (infra) => {
   let platform: RunningServices;
@@ -11,7 +11,7 @@ describeWithInfra('tenant isolation through the gateway', ['kafka', 'mongo', 're
 
   beforeAll(async () => {
     platform = await startPlatform(realInfraEnv(infra));
-    admin = new Client(platform.servers.get('gateway')?.url ?? '', ADMIN_KEY);
+    admin = adminClient(platform);
     // Pro: 100 requests/minute, enough for every probe below.
     [alice, bob] = await Promise.all([createTenant(admin, { subscriptionTier: 'pro' }), createTenant(admin, { subscriptionTier: 'pro' })]);
     asAlice = admin.as(alice.apiKey.key);

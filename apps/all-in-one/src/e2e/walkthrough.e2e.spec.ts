@@ -1,6 +1,6 @@
 import type { RunningServices } from '@tenantry/runtime';
 import { describeWithInfra, eventually } from '@tenantry/testing';
-import { ADMIN_KEY, Client, createTenant, realInfraEnv, startPlatform } from '../test-support/e2e-harness';
+import { adminClient, Client, createTenant, realInfraEnv, startPlatform } from '../test-support/e2e-harness';
 
 /** The README walkthrough, step by step, through the gateway on real Kafka, FerretDB and Redis. */
 describeWithInfra('README walkthrough through the gateway', ['kafka', 'mongo', 'redis'], (infra) => {
@@ -9,7 +9,7 @@ describeWithInfra('README walkthrough through the gateway', ['kafka', 'mongo', '
 
   beforeAll(async () => {
     platform = await startPlatform(realInfraEnv(infra));
-    admin = new Client(platform.servers.get('gateway')?.url ?? '', ADMIN_KEY);
+    admin = adminClient(platform);
   }, 60_000);
   afterAll(() => platform?.shutdown());
 

@@ -107,3 +107,10 @@ export async function createTenant(admin: Client, overrides: Record<string, unkn
   if (response.status !== 201) throw new Error(`creating a tenant answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body;
 }
+
+/** A client of the gateway of `platform`, as the platform admin (`.as(key)` for a tenant). */
+export function adminClient(platform: RunningServices): Client {
+  const url = platform.servers.get('gateway')?.url;
+  if (!url) throw new Error('this platform runs no gateway');
+  return new Client(url, ADMIN_KEY);
+}
