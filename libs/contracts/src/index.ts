@@ -3,3 +3,4 @@ export * from './events';
 export * from './plans';
 export * from './internal/api-key-resolution';
 export * from './http';
+export * from './internal/billing';

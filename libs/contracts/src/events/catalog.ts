@@ -3,7 +3,14 @@ import type { CloudEvent } from './cloud-event';
 import type { EventType } from './event-types';
 import { invoiceIssuedV1 } from './schemas/invoice';
 import { metricRecordedV1 } from './schemas/metric';
-import { subscriptionCancelledV1, subscriptionCreatedV1, subscriptionDowngradedV1, subscriptionUpgradedV1 } from './schemas/subscription';
+import {
+  subscriptionActivatedV1,
+  subscriptionCancelledV1,
+  subscriptionCreatedV1,
+  subscriptionDowngradedV1,
+  subscriptionIntervalChangedV1,
+  subscriptionUpgradedV1,
+} from './schemas/subscription';
 import { tenantApiKeyRevokedV1, tenantCreatedV1, tenantStatusChangedV1, tenantUpdatedV1 } from './schemas/tenant';
 
 /**
@@ -19,6 +26,8 @@ export const EVENT_CATALOG = {
   'subscription.upgraded': { v1: subscriptionUpgradedV1 },
   'subscription.downgraded': { v1: subscriptionDowngradedV1 },
   'subscription.cancelled': { v1: subscriptionCancelledV1 },
+  'subscription.activated': { v1: subscriptionActivatedV1 },
+  'subscription.interval_changed': { v1: subscriptionIntervalChangedV1 },
   'invoice.issued': { v1: invoiceIssuedV1 },
   'metric.recorded': { v1: metricRecordedV1 },
 } as const satisfies { [T in EventType]: Record<`v${number}`, z.ZodType> };
@@ -33,6 +42,8 @@ export const CURRENT_EVENT_VERSIONS = {
   'subscription.upgraded': 'v1',
   'subscription.downgraded': 'v1',
   'subscription.cancelled': 'v1',
+  'subscription.activated': 'v1',
+  'subscription.interval_changed': 'v1',
   'invoice.issued': 'v1',
   'metric.recorded': 'v1',
 } as const satisfies { [T in EventType]: EventVersion<T> };

@@ -11,6 +11,8 @@ export const EVENT_TYPES = [
   'subscription.upgraded',
   'subscription.downgraded',
   'subscription.cancelled',
+  'subscription.activated',
+  'subscription.interval_changed',
   'invoice.issued',
   'metric.recorded',
 ] as const;

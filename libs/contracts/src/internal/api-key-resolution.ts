@@ -21,6 +21,8 @@ export const resolvedApiKeySchema = z.object({
     id: tenantIdSchema,
     status: tenantStatusSchema,
     subscriptionTier: planIdSchema,
+    /** The revision of the last subscription event applied to the tier (0 before any): the gateway keeps whichever is newer, this or an event it consumed itself. */
+    subscriptionRevision: z.number().int().nonnegative(),
     timezone: timeZoneSchema,
   }),
 });

@@ -36,6 +36,13 @@ export interface Plan {
   features: readonly Feature[];
   /** Monthly availability target in percent, or null for no SLA. */
   slaTargetPercent: number | null;
+  /**
+   * Price of API calls above the daily quota, in integer cents per 1,000 calls (prorated per call), or
+   * null when overage is never billed. The gateway refuses calls above the quota (hard limit), so overage
+   * only arises when that limit was not enforced (quota disabled, limiter failing open). Billing lets an
+   * operator override it per plan (BILLING_OVERAGE_PRICES).
+   */
+  overagePerThousandCallsCents: number | null;
 }
 
 const GB = 1024 ** 3;
@@ -55,6 +62,7 @@ export const PLAN_CATALOG: Readonly<Record<PlanId, Plan>> = {
     limits: { apiCallsPerDay: 1_000, requestsPerMinute: 10, users: 5, storageBytes: 1 * GB },
     features: [],
     slaTargetPercent: null,
+    overagePerThousandCallsCents: 500,
   },
   pro: {
     id: 'pro',
@@ -65,6 +73,7 @@ export const PLAN_CATALOG: Readonly<Record<PlanId, Plan>> = {
     limits: { apiCallsPerDay: 10_000, requestsPerMinute: 100, users: 50, storageBytes: 10 * GB },
     features: ['ai_assistant', 'advanced_analytics', 'priority_support', 'custom_domain'],
     slaTargetPercent: 99.9,
+    overagePerThousandCallsCents: 300,
   },
   enterprise: {
     id: 'enterprise',
@@ -75,6 +84,7 @@ export const PLAN_CATALOG: Readonly<Record<PlanId, Plan>> = {
     limits: { apiCallsPerDay: UNLIMITED, requestsPerMinute: UNLIMITED, users: UNLIMITED, storageBytes: UNLIMITED },
     features: [...FEATURES],
     slaTargetPercent: 99.99,
+    overagePerThousandCallsCents: null,
   },
 };
 
@@ -86,11 +96,14 @@ export function hasFeature(id: PlanId, feature: Feature): boolean {
   return PLAN_CATALOG[id].features.includes(feature);
 }
 
+/** Every plan, lowest rank first. */
+export function plansByRank(): Plan[] {
+  return Object.values(PLAN_CATALOG).sort((a, b) => a.rank - b.rank);
+}
+
 /** The lowest-ranked plan that includes `feature` (for "upgrade to … to use this" messages). */
 export function lowestPlanWith(feature: Feature): Plan | undefined {
-  return Object.values(PLAN_CATALOG)
-    .filter((plan) => plan.features.includes(feature))
-    .sort((a, b) => a.rank - b.rank)[0];
+  return plansByRank().find((plan) => plan.features.includes(feature));
 }
 
 /** True when `used` is within `limit` (anything is within UNLIMITED). */

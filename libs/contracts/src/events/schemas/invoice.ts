@@ -14,7 +14,12 @@ export const invoiceIssuedV1 = z
   .object({
     tenantId: tenantIdSchema,
     invoiceId: z.string().min(1).max(128),
+    /** Sequential per tenant, shared by invoices and credit notes. */
     number: z.string().min(1).max(64),
+    /** A credit note gives money back (its total is negative); the credit goes to the tenant's balance. */
+    documentType: z.enum(['invoice', 'credit_note']),
+    /** Why it was issued. */
+    reason: z.enum(['subscription_start', 'renewal', 'trial_conversion', 'plan_change', 'cancellation']),
     subscriptionId: z.string().min(1).max(128).optional(),
     currency: currencySchema,
     period: periodSchema,
@@ -24,6 +29,7 @@ export const invoiceIssuedV1 = z
     issuedAt: isoDateTimeSchema,
     dueAt: isoDateTimeSchema.optional(),
   })
+  .refine((invoice) => invoice.totalCents === invoice.subtotalCents, { message: 'totalCents must equal subtotalCents (no taxes yet)', path: ['totalCents'] })
   .refine((invoice) => invoice.lines.reduce((sum, line) => sum + line.amountCents, 0) === invoice.subtotalCents, {
     message: 'subtotalCents must equal the sum of the lines',
     path: ['subtotalCents'],

@@ -3,6 +3,15 @@ import { billingIntervalSchema, currencySchema, isoDateTimeSchema, nonNegativeCe
 
 const subscriptionIdSchema = z.string().min(1).max(128);
 
+/**
+ * Orders a tenant's subscription events: billing counts up by one for every subscription event of a
+ * tenant (across its successive subscriptions). A consumer keeps the highest revision it applied and
+ * ignores an event with a lower one, so duplicates and out-of-order deliveries leave the same state.
+ */
+export const subscriptionRevisionSchema = z.number().int().positive();
+
+/** Every subscription event is published when it takes effect (a scheduled change when its time comes). */
+
 /** When a downgrade or cancellation takes effect. */
 export const changeTimingSchema = z.enum(['immediate', 'period_end']);
 
@@ -15,6 +24,7 @@ export const prorationSchema = z.object({
 
 export const subscriptionCreatedV1 = z.object({
   tenantId: tenantIdSchema,
+  revision: subscriptionRevisionSchema,
   subscriptionId: subscriptionIdSchema,
   planId: planIdSchema,
   interval: billingIntervalSchema,
@@ -27,6 +37,7 @@ export const subscriptionCreatedV1 = z.object({
 
 const planChange = {
   tenantId: tenantIdSchema,
+  revision: subscriptionRevisionSchema,
   subscriptionId: subscriptionIdSchema,
   fromPlanId: planIdSchema,
   toPlanId: planIdSchema,
@@ -51,6 +62,7 @@ export const subscriptionDowngradedV1 = z.object({
 
 export const subscriptionCancelledV1 = z.object({
   tenantId: tenantIdSchema,
+  revision: subscriptionRevisionSchema,
   subscriptionId: subscriptionIdSchema,
   planId: planIdSchema,
   interval: billingIntervalSchema,
@@ -60,4 +72,33 @@ export const subscriptionCancelledV1 = z.object({
   reason: z.string().max(500).optional(),
   /** Prorated credit for the unused part of the period when cancelled immediately. */
   creditCents: nonNegativeCentsSchema.optional(),
+});
+
+/** A trial converted into a paid subscription (at trial end, or early through `POST /subscribe`). */
+export const subscriptionActivatedV1 = z.object({
+  tenantId: tenantIdSchema,
+  revision: subscriptionRevisionSchema,
+  subscriptionId: subscriptionIdSchema,
+  planId: planIdSchema,
+  interval: billingIntervalSchema,
+  effectiveAt: isoDateTimeSchema,
+  period: periodSchema,
+});
+
+/**
+ * The same plan on another billing interval (e.g. annual → monthly): neither an upgrade nor a
+ * downgrade, since plans are ordered by rank, never by price per day. Limits and features do not change.
+ */
+export const subscriptionIntervalChangedV1 = z.object({
+  tenantId: tenantIdSchema,
+  revision: subscriptionRevisionSchema,
+  subscriptionId: subscriptionIdSchema,
+  planId: planIdSchema,
+  fromInterval: billingIntervalSchema,
+  interval: billingIntervalSchema,
+  timing: changeTimingSchema,
+  effectiveAt: isoDateTimeSchema,
+  period: periodSchema,
+  proration: prorationSchema.optional(),
+  creditNoteId: z.string().min(1).max(128).optional(),
 });

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { billingIntervalSchema, centsSchema, isoDateTimeSchema, planIdSchema, tenantIdSchema } from '../events/schemas/common';
+import { invoiceLineSchema } from '../events/schemas/invoice';
+import { changeTimingSchema } from '../events/schemas/subscription';
+import { FEATURES, UNLIMITED } from '../plans/catalog';
+
+/**
+ * HTTP bodies of the billing service (`/api/v1/monetization`), camelCase like the rest of the API.
+ * Request schemas are strict (an unknown field is a 400 naming it). Money is integer cents, EUR.
+ */
+
+/** A calendar date (`YYYY-MM-DD`) in the tenant's time zone. */
+export const localDateSchema = z.iso.date();
+
+export const trialEndBehaviorSchema = z.enum(['convert', 'cancel']);
+export type TrialEndBehavior = z.infer<typeof trialEndBehaviorSchema>;
+
+export const subscriptionStatusSchema = z.enum(['trialing', 'active', 'cancelled']);
+export type SubscriptionStatus = z.infer<typeof subscriptionStatusSchema>;
+
+/**
+ * `POST /subscribe`. With no live subscription it starts a paid one now (first invoice issued at once);
+ * on a trialing subscription it ends the trial early on the chosen plan and interval. A tenant key acts
+ * for its own tenant (`tenantId` may be omitted); the admin names the tenant.
+ */
+export const subscribeRequestSchema = z.strictObject({
+  tenantId: tenantIdSchema.optional(),
+  planId: planIdSchema,
+  interval: billingIntervalSchema.default('monthly'),
+  /** What happens when a trial ends: invoice and continue (default), or cancel. */
+  trialEndBehavior: trialEndBehaviorSchema.optional(),
+});
+export type SubscribeRequest = z.output<typeof subscribeRequestSchema>;
+
+/**
+ * `POST /subscriptions/{id}/change[?preview=true]`: another plan and/or interval. Upgrades apply at once;
+ * downgrades at period end unless `timing: "immediate"` (then with a credit note).
+ */
+export const changeSubscriptionRequestSchema = z
+  .strictObject({
+    planId: planIdSchema.optional(),
+    interval: billingIntervalSchema.optional(),
+    timing: changeTimingSchema.optional(),
+  })
+  .refine((change) => change.planId !== undefined || change.interval !== undefined, { message: 'Give planId, interval or both', path: ['planId'] });
+export type ChangeSubscriptionRequest = z.output<typeof changeSubscriptionRequestSchema>;
+
+/** `POST /subscriptions/{id}/cancel`: at period end (default) or now with a prorated credit note. */
+export const cancelSubscriptionRequestSchema = z.strictObject({
+  timing: changeTimingSchema.default('period_end'),
+  reason: z.string().trim().min(1).max(500).optional(),
+});
+export type CancelSubscriptionRequest = z.output<typeof cancelSubscriptionRequestSchema>;
+
+/** `POST /usage-report`: a tenant's usage between two local dates (inclusive; default: the current billing period). */
+export const usageReportRequestSchema = z
+  .strictObject({
+    tenantId: tenantIdSchema.optional(),
+    from: localDateSchema.optional(),
+    to: localDateSchema.optional(),
+  })
+  .refine((request) => (request.from === undefined) === (request.to === undefined), { message: 'Give both from and to, or neither', path: ['to'] })
+  .refine((request) => request.from === undefined || request.to === undefined || request.from <= request.to, { message: 'from must not be after to', path: ['to'] });
+export type UsageReportRequest = z.output<typeof usageReportRequestSchema>;
+
+const limitSchema = z.union([z.number().int().nonnegative(), z.literal(UNLIMITED)]);
+const periodViewSchema = z.object({ start: isoDateTimeSchema, end: isoDateTimeSchema });
+
+export const planViewSchema = z.object({
+  id: planIdSchema,
+  name: z.string(),
+  rank: z.number().int(),
+  currency: z.literal('EUR'),
+  prices: z.object({ monthly: centsSchema, annual: centsSchema }),
+  /** What a year on the annual price saves against twelve monthly payments. */
+  annualSavings: z.object({ cents: centsSchema, percent: z.number() }),
+  limits: z.object({ apiCallsPerDay: limitSchema, requestsPerMinute: limitSchema, users: limitSchema, storageBytes: limitSchema }),
+  features: z.array(z.enum(FEATURES)),
+  slaTargetPercent: z.number().nullable(),
+  overagePerThousandCallsCents: centsSchema.nullable(),
+});
+export type PlanView = z.output<typeof planViewSchema>;
+
+/** `GET /compare-plans`: rows a pricing page renders as they come, one value per plan. */
+export const comparePlansSchema = z.object({
+  currency: z.literal('EUR'),
+  plans: z.array(z.object({ id: planIdSchema, name: z.string(), rank: z.number().int() })),
+  rows: z.array(
+    z.object({
+      key: z.string(),
+      label: z.string(),
+      kind: z.enum(['price', 'saving', 'limit', 'feature', 'sla', 'overage']),
+      values: z.record(planIdSchema, z.union([z.number(), z.boolean(), z.string(), z.null()])),
+    }),
+  ),
+});
+export type ComparePlans = z.output<typeof comparePlansSchema>;
+
+export const pendingChangeSchema = z.object({
+  kind: z.enum(['downgrade', 'interval_change', 'cancellation']),
+  planId: planIdSchema,
+  interval: billingIntervalSchema,
+  effectiveAt: isoDateTimeSchema,
+});
+
+export const subscriptionViewSchema = z.object({
+  id: z.string(),
+  tenantId: tenantIdSchema,
+  planId: planIdSchema,
+  interval: billingIntervalSchema,
+  status: subscriptionStatusSchema,
+  trialEndsAt: isoDateTimeSchema.nullable(),
+  trialEndBehavior: trialEndBehaviorSchema,
+  /** The cycle's anchor: periods end on its day of month (clamped to shorter months) and time of day. */
+  billingCycleAnchor: isoDateTimeSchema,
+  currentPeriod: periodViewSchema,
+  /** A scheduled downgrade, interval change or cancellation, applied at `effectiveAt`. */
+  pendingChange: pendingChangeSchema.nullable(),
+  cancelledAt: isoDateTimeSchema.nullable(),
+  createdAt: isoDateTimeSchema,
+});
+export type SubscriptionView = z.output<typeof subscriptionViewSchema>;
+
+export const invoiceLineViewSchema = invoiceLineSchema.extend({
+  period: periodViewSchema.optional(),
+});
+
+export const invoiceViewSchema = z.object({
+  /** Absent on a preview. */
+  id: z.string().nullable(),
+  tenantId: tenantIdSchema,
+  number: z.string().nullable(),
+  documentType: z.enum(['invoice', 'credit_note']),
+  reason: z.enum(['subscription_start', 'renewal', 'trial_conversion', 'plan_change', 'cancellation']),
+  status: z.enum(['draft', 'open', 'paid', 'issued']),
+  subscriptionId: z.string().nullable(),
+  currency: z.literal('EUR'),
+  period: periodViewSchema,
+  lines: z.array(invoiceLineViewSchema),
+  subtotalCents: centsSchema,
+  totalCents: centsSchema,
+  issuedAt: isoDateTimeSchema.nullable(),
+  dueAt: isoDateTimeSchema.nullable(),
+});
+export type InvoiceView = z.output<typeof invoiceViewSchema>;
+
+export const changeKindSchema = z.enum(['upgrade', 'downgrade', 'interval_change']);
+export type ChangeKind = z.infer<typeof changeKindSchema>;
+
+/** The answer of a change (or its preview): what it is, when it applies, and the money it moves. */
+export const subscriptionChangeResultSchema = z.object({
+  preview: z.boolean(),
+  kind: changeKindSchema,
+  timing: changeTimingSchema,
+  effectiveAt: isoDateTimeSchema,
+  subscription: subscriptionViewSchema,
+  /** The invoice or credit note the change issues now (a draft on a preview); null when nothing is billed now. */
+  invoice: invoiceViewSchema.nullable(),
+});
+export type SubscriptionChangeResult = z.output<typeof subscriptionChangeResultSchema>;
+
+export const usageReportSchema = z.object({
+  tenantId: tenantIdSchema,
+  planId: planIdSchema,
+  timezone: z.string(),
+  from: localDateSchema,
+  to: localDateSchema,
+  days: z.array(z.object({ date: localDateSchema, calls: z.number().int().nonnegative(), quota: limitSchema, overageCalls: z.number().int().nonnegative() })),
+  totals: z.object({ calls: z.number().int().nonnegative(), overageCalls: z.number().int().nonnegative() }),
+  /** Nothing tracks users and storage yet: `used` is null until something does. */
+  users: z.object({ used: z.null(), limit: limitSchema }),
+  storage: z.object({ usedBytes: z.null(), limitBytes: limitSchema }),
+  overage: z.object({ calls: z.number().int().nonnegative(), perThousandCallsCents: centsSchema.nullable(), amountCents: centsSchema }),
+});
+export type UsageReport = z.output<typeof usageReportSchema>;
