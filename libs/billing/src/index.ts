@@ -1,4 +1,4 @@
-import { notBuiltService } from '@tenantry/runtime';
-
-/** How the runtime starts the billing service (alone in apps/billing, or with the others in apps/all-in-one). */
-export const billingService = notBuiltService({ name: 'billing', apiPrefix: '/api/v1/monetization', capability: 'Plans, subscriptions, usage and invoices' });
+export { billingService, EVENT_SOURCE } from './billing-service';
+export { createBillingApp, API_PREFIX, INTERNAL_PREFIX, type BillingAppDeps } from './billing-app';
+export { loadBillingConfig, billingEnvSchema, type BillingEnv } from './billing-config';
+export type { PaymentProvider, PayableDocument, PaymentOutcome } from './invoices/payment-provider';

@@ -12,7 +12,8 @@ import { FEATURES, UNLIMITED } from '../plans/catalog';
 /** A calendar date (`YYYY-MM-DD`) in the tenant's time zone. */
 export const localDateSchema = z.iso.date();
 
-export const trialEndBehaviorSchema = z.enum(['convert', 'cancel']);
+export const TRIAL_END_BEHAVIORS = ['convert', 'cancel'] as const;
+export const trialEndBehaviorSchema = z.enum(TRIAL_END_BEHAVIORS);
 export type TrialEndBehavior = z.infer<typeof trialEndBehaviorSchema>;
 
 export const subscriptionStatusSchema = z.enum(['trialing', 'active', 'cancelled']);
@@ -121,9 +122,6 @@ export const subscriptionViewSchema = z.object({
 });
 export type SubscriptionView = z.output<typeof subscriptionViewSchema>;
 
-export const invoiceLineViewSchema = invoiceLineSchema.extend({
-  period: periodViewSchema.optional(),
-});
 
 export const invoiceViewSchema = z.object({
   /** Absent on a preview. */
@@ -136,7 +134,7 @@ export const invoiceViewSchema = z.object({
   subscriptionId: z.string().nullable(),
   currency: z.literal('EUR'),
   period: periodViewSchema,
-  lines: z.array(invoiceLineViewSchema),
+  lines: z.array(invoiceLineSchema),
   subtotalCents: centsSchema,
   totalCents: centsSchema,
   issuedAt: isoDateTimeSchema.nullable(),

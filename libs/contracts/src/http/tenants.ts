@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { billingIntervalSchema, isoDateTimeSchema, planIdSchema, tenantStatusSchema, timeZoneSchema } from '../events/schemas/common';
+import { changeTimingSchema } from '../events/schemas/subscription';
 import { FEATURES, UNLIMITED } from '../plans/catalog';
 
 /**
@@ -47,10 +48,16 @@ export const changeTenantStatusRequestSchema = z.strictObject({
 });
 export type ChangeTenantStatusRequest = z.output<typeof changeTenantStatusRequestSchema>;
 
+/**
+ * `POST /tenants/{id}/upgrade[?preview=true]`: a plan change, carried out by billing (its subscription
+ * change). `timing` is for downgrades and interval changes (upgrades always apply at once).
+ */
 export const upgradeTenantRequestSchema = z.strictObject({
   subscriptionTier: planIdSchema,
   billingInterval: billingIntervalSchema.optional(),
+  timing: changeTimingSchema.optional(),
 });
+export type UpgradeTenantRequest = z.output<typeof upgradeTenantRequestSchema>;
 
 export const listTenantsFilterSchema = z.strictObject({
   status: tenantStatusSchema.optional(),

@@ -137,3 +137,17 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The pino log level, `info` unless set. */
 export const logLevel = () => oneOf(LOG_LEVELS).default('info');
+
+/** A JSON variable validated by `schema`; the message says what shape is expected (`expected`), not what was received. */
+export function jsonField<T>(schema: z.ZodType<T>, expected: string) {
+  return envField<T>((raw) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      return fail(`must be JSON: ${expected}`);
+    }
+    const result = schema.safeParse(parsed);
+    return result.success ? ok(result.data) : fail(`must be ${expected}`);
+  });
+}

@@ -6,6 +6,7 @@ export {
   envField,
   flag,
   int,
+  jsonField,
   LOG_LEVELS,
   logLevel,
   mongoUri,

@@ -25,6 +25,7 @@ export type {
   WriteOptions,
 } from './repository';
 export type { Persistence } from './persistence';
+export { generateId } from './core/sequence';
 export { InvalidOutboxEventError } from './core/outbox-events';
 export type { LeasedOutboxSourceOptions } from './core/leased-outbox-source';
 export { connectMongo, MongoOutboxSource, MongoPersistence, redactMongoUri, type MongoOptions } from './mongo/connect';

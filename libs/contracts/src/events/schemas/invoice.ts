@@ -8,6 +8,8 @@ export const invoiceLineSchema = z.object({
   unitAmountCents: centsSchema,
   /** Negative for credits. */
   amountCents: centsSchema,
+  /** The service period the line pays for (or credits), when it has one. */
+  period: periodSchema.optional(),
 });
 
 export const invoiceIssuedV1 = z

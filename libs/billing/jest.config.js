@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'billing-service',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

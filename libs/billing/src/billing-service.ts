@@ -1,0 +1,112 @@
+import { domainEventFactory } from '@tenantry/event-bus';
+import { PersistentIdempotencyStore } from '@tenantry/http';
+import type { Platform, ServiceContext, ServiceDefinition, StartedService } from '@tenantry/runtime';
+import type { Logger } from '@tenantry/telemetry';
+import { AccountTimezones } from './accounts/account-timezones';
+import { accountsCollection, subscriptionIndexCollection } from './accounts/account.collection';
+import { createBillingApp } from './billing-app';
+import { loadBillingConfig } from './billing-config';
+import { catalogPricing } from './domain';
+import { invoicesCollection } from './invoices/invoice.collection';
+import { Invoices } from './invoices/invoices';
+import { manualPayments, type PaymentProvider } from './invoices/payment-provider';
+import { MeteringConsumer, UsageLedger, usageDaysCollection } from './metering';
+import { BillingScheduler } from './subscriptions/scheduler';
+import { Subscriptions } from './subscriptions/subscriptions';
+import { subscribeToTenantEvents } from './subscriptions/tenant-events';
+import { overageLinesFrom } from './usage/usage-report';
+
+/** The CloudEvents `source` of every event billing emits. */
+export const EVENT_SOURCE = '/tenantry/billing';
+/** How often expired idempotency records are deleted (a collection scan, so rarely). */
+const IDEMPOTENCY_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * The billing service (MISSION §4): the plan catalog, subscriptions with proration, metering of the
+ * gateway's usage events, invoices and credit notes. Started alone (apps/billing) or with the others.
+ */
+export const billingService: ServiceDefinition = {
+  name: 'billing',
+  start: (platform, logger, context) => startBilling(platform, logger, context),
+};
+
+export interface BillingOptions {
+  /** The billing clock (tests move it to period ends); default the system clock. */
+  clock?: () => Date;
+  payments?: PaymentProvider;
+}
+
+/** What tests reach into: the use cases and the scheduler, to run a pass at a chosen time. */
+export interface StartedBilling extends StartedService {
+  subscriptions: Subscriptions;
+  invoices: Invoices;
+  ledger: UsageLedger;
+  scheduler: BillingScheduler;
+}
+
+export async function startBilling(platform: Platform, logger: Logger, context: ServiceContext, options: BillingOptions = {}): Promise<StartedBilling> {
+  const env = loadBillingConfig(context.env);
+  const clock = options.clock ?? (() => new Date());
+  const payments = options.payments ?? manualPayments;
+  const { persistence } = platform;
+  const [accounts, index, invoiceRepository, usageDays, idempotencyStore, processedEvents] = await Promise.all([
+    persistence.repository(accountsCollection),
+    persistence.repository(subscriptionIndexCollection),
+    persistence.repository(invoicesCollection),
+    persistence.repository(usageDaysCollection),
+    PersistentIdempotencyStore.open(persistence),
+    persistence.processedEventStore(),
+  ]);
+  const pricing = catalogPricing(env.BILLING_OVERAGE_PRICES);
+  const ledger = new UsageLedger(usageDays);
+  const invoices = new Invoices({ invoices: invoiceRepository, payments, logger });
+  const subscriptions = new Subscriptions({
+    accounts,
+    index,
+    invoices,
+    outbox: platform.outboxRelay,
+    pricing,
+    overageLines: overageLinesFrom(ledger, pricing),
+    newEvent: domainEventFactory(EVENT_SOURCE),
+    logger,
+    clock,
+    defaultTrialEndBehavior: env.BILLING_TRIAL_END_BEHAVIOR,
+  });
+
+  const consumers = await Promise.all([
+    subscribeToTenantEvents(platform.bus, processedEvents, subscriptions),
+    invoices.subscribe(platform.bus, processedEvents),
+    new MeteringConsumer({ usageDays, timezones: new AccountTimezones(accounts), logger }).subscribe(platform.bus, processedEvents),
+  ]);
+  const scheduler = new BillingScheduler({ subscriptions, intervalMs: env.BILLING_SCHEDULER_INTERVAL, batch: env.BILLING_SCHEDULER_BATCH, logger });
+  if (env.ENABLE_BILLING_SCHEDULER) scheduler.start();
+  const pruning = setInterval(() => {
+    idempotencyStore.pruneExpired(clock()).catch((error: unknown) => logger.warn({ err: error }, 'pruning expired idempotency records failed'));
+  }, IDEMPOTENCY_PRUNE_INTERVAL_MS);
+  pruning.unref();
+  logger.info({ paymentProvider: payments.name, trialEndBehavior: env.BILLING_TRIAL_END_BEHAVIOR }, 'billing ready');
+
+  const app = createBillingApp({
+    logger,
+    readiness: platform.readiness,
+    internalSecret: platform.config.internalSecret.value,
+    subscriptions,
+    invoices,
+    ledger,
+    pricing,
+    idempotencyStore,
+    clock,
+  });
+  return {
+    app,
+    subscriptions,
+    invoices,
+    ledger,
+    scheduler,
+    async stop() {
+      clearInterval(pruning);
+      await scheduler.stop();
+      await Promise.all(consumers.map((consumer) => consumer.stop({ timeoutMs: 10_000 })));
+    },
+  };
+}

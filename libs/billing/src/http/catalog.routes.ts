@@ -1,0 +1,37 @@
+import { NotFoundError, PLAN_CATALOG, planIdSchema, plansByRank } from '@tenantry/contracts';
+import { route } from '@tenantry/http';
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { comparePlans, toPlanView } from '../catalog/plan-views';
+import type { Pricing } from '../domain';
+
+/** The catalog changes only with a deployment: shared caches (the gateway's included) may keep it for 5 minutes. */
+const publicCache: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'public, max-age=300');
+  next();
+};
+
+/** `GET /plans`, `/plans/{id}`, `/compare-plans`: the public catalog (no identity needed). */
+export function catalogRoutes(pricing: Pricing): Router {
+  const router = Router();
+  router.get(
+    '/plans',
+    publicCache,
+    route({}, () => ({ items: plansByRank().map((plan) => toPlanView(plan, pricing)) })),
+  );
+  router.get(
+    '/plans/:planId',
+    publicCache,
+    route({ params: z.object({ planId: z.string().max(64) }) }, ({ params }) => {
+      const planId = planIdSchema.safeParse(params.planId);
+      if (!planId.success) throw new NotFoundError(`Plan ${params.planId} does not exist; the plans are ${Object.keys(PLAN_CATALOG).join(', ')}.`);
+      return toPlanView(PLAN_CATALOG[planId.data], pricing);
+    }),
+  );
+  router.get(
+    '/compare-plans',
+    publicCache,
+    route({}, () => comparePlans(pricing)),
+  );
+  return router;
+}

@@ -1,0 +1,26 @@
+import type { InvoiceView } from '@tenantry/contracts';
+import type { InvoiceFields } from './invoice.collection';
+
+/** An issued document, or a draft (a preview: no id, no number, nothing stored). */
+export function toInvoiceView(tenantId: string, fields: InvoiceFields, issued: { id: string } | 'draft'): InvoiceView {
+  const draft = issued === 'draft';
+  return {
+    id: draft ? null : issued.id,
+    tenantId,
+    number: draft ? null : fields.number,
+    documentType: fields.documentType,
+    reason: fields.reason,
+    status: draft ? 'draft' : fields.status,
+    subscriptionId: fields.subscriptionId ?? null,
+    currency: fields.currency,
+    period: { start: fields.periodStart.toISOString(), end: fields.periodEnd.toISOString() },
+    lines: fields.lines.map(({ periodStart, periodEnd, ...line }) => ({
+      ...line,
+      ...(periodStart && periodEnd ? { period: { start: periodStart.toISOString(), end: periodEnd.toISOString() } } : {}),
+    })),
+    subtotalCents: fields.subtotalCents,
+    totalCents: fields.totalCents,
+    issuedAt: draft ? null : fields.issuedAt.toISOString(),
+    dueAt: draft ? null : (fields.dueAt?.toISOString() ?? null),
+  };
+}

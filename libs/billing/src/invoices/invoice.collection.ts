@@ -1,0 +1,42 @@
+import { invoiceLineSchema } from '@tenantry/contracts';
+import { defineCollection, type Stored, type TenantScopedRepository } from '@tenantry/persistence';
+import { z } from 'zod';
+
+export const INVOICE_ID_PREFIX = 'in_';
+
+/**
+ * Issued invoices and credit notes, one document each, never changed afterwards except for their
+ * payment status. The account write that issues one commits its `invoice.issued` event (outbox) with the
+ * whole invoice in it; this document is written right after and, should the process die in between, by
+ * the projection of that event (`InvoiceProjection`): both insert the same id, so there is one document.
+ */
+export const invoicesCollection = defineCollection({
+  name: 'billing_invoices',
+  idPrefix: INVOICE_ID_PREFIX,
+  schema: z.object({
+    number: z.string().min(1).max(64),
+    documentType: z.enum(['invoice', 'credit_note']),
+    reason: z.enum(['subscription_start', 'renewal', 'trial_conversion', 'plan_change', 'cancellation']),
+    /** `open` until a payment provider reports it paid; a credit note is `issued`. */
+    status: z.enum(['open', 'paid', 'issued']),
+    subscriptionId: z.string().optional(),
+    currency: z.literal('EUR'),
+    periodStart: z.date(),
+    periodEnd: z.date(),
+    lines: z.array(
+      invoiceLineSchema.omit({ period: true }).extend({
+        periodStart: z.date().optional(),
+        periodEnd: z.date().optional(),
+      }),
+    ),
+    subtotalCents: z.number().int(),
+    totalCents: z.number().int(),
+    issuedAt: z.date(),
+    dueAt: z.date().optional(),
+  }),
+  indexes: [{ fields: { tenantId: 1, number: 1 }, unique: true }],
+});
+
+export type InvoiceFields = z.output<typeof invoicesCollection.schema>;
+export type Invoice = Stored<InvoiceFields>;
+export type InvoiceRepository = TenantScopedRepository<InvoiceFields, z.input<typeof invoicesCollection.schema>>;

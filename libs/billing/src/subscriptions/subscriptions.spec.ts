@@ -1,0 +1,347 @@
+import { invoiceViewSchema, subscriptionChangeResultSchema, subscriptionViewSchema, type InvoiceView, type SubscriptionView } from '@tenantry/contracts';
+import { eventually } from '@tenantry/testing';
+import { ADMIN, startBillingHarness, tenantKey, type BillingHarness } from '../test-support/billing-harness';
+
+/**
+ * The subscription lifecycle through the HTTP API, on in-memory adapters with a clock the test moves.
+ * Every amount below is worked out by hand from the rules (MISSION §4): proration = price × seconds
+ * left ÷ seconds in the period, rounded half up to a cent.
+ */
+
+const M = '/api/v1/monetization';
+const DAY = 86_400_000;
+
+let harness: BillingHarness;
+
+beforeEach(async () => {
+  harness = await startBillingHarness({ start: new Date('2025-03-01T10:00:00Z') });
+});
+
+afterEach(async () => {
+  await harness.close();
+});
+
+async function subscriptionsOf(tenantId: string): Promise<SubscriptionView[]> {
+  const reply = await harness.call<{ items: unknown[] }>(ADMIN, 'GET', `${M}/subscriptions?tenant_id=${tenantId}`);
+  expect(reply.status).toBe(200);
+  return reply.body.items.map((item) => subscriptionViewSchema.parse(item));
+}
+
+async function invoicesOf(tenantId: string): Promise<InvoiceView[]> {
+  const reply = await harness.call<{ items: unknown[] }>(ADMIN, 'GET', `${M}/invoices?tenant_id=${tenantId}&limit=100`);
+  expect(reply.status).toBe(200);
+  return reply.body.items.map((item) => invoiceViewSchema.parse(item)).reverse();
+}
+
+/** A tenant on a paid subscription from the clock's time (its trial ended early through /subscribe). */
+async function paidTenant(planId: 'basic' | 'pro' | 'enterprise', interval: 'monthly' | 'annual' = 'monthly') {
+  const tenantId = await harness.openTenant({ tier: planId });
+  const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId, interval });
+  expect(reply.status).toBe(201);
+  return { tenantId, subscription: subscriptionViewSchema.parse(reply.body.subscription), invoice: invoiceViewSchema.parse(reply.body.invoice) };
+}
+
+const change = (tenantId: string, subscriptionId: string, body: object, preview = false) =>
+  harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscriptionId}/change${preview ? '?preview=true' : ''}`, body);
+
+const amounts = (invoice: InvoiceView | null | undefined) => invoice?.lines.map((line) => [line.kind, line.amountCents]);
+
+describe('trials', () => {
+  it('opens a 14-day trial on the tenant tier from tenant.created, once even when the event is delivered twice', async () => {
+    const tenantId = await harness.openTenant({ tier: 'pro' });
+    const [trial] = await subscriptionsOf(tenantId);
+    expect(trial).toMatchObject({
+      planId: 'pro',
+      interval: 'monthly',
+      status: 'trialing',
+      trialEndsAt: '2025-03-15T10:00:00.000Z',
+      currentPeriod: { start: '2025-03-01T10:00:00.000Z', end: '2025-03-15T10:00:00.000Z' },
+    });
+    const [created] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.created').length === 1 ? harness.eventsOf(tenantId, 'subscription.created') : false));
+    expect(created?.data).toMatchObject({ revision: 1, status: 'trialing', planId: 'pro' });
+
+    await harness.openTenant({ tenantId, tier: 'pro' });
+    expect(await subscriptionsOf(tenantId)).toHaveLength(1);
+    expect(await invoicesOf(tenantId)).toEqual([]);
+  });
+
+  it('converts at the trial end and invoices the first period from that instant', async () => {
+    const tenantId = await harness.openTenant({ tier: 'basic' });
+    harness.clock.set('2025-03-15T09:59:59Z');
+    await harness.runScheduler();
+    expect((await subscriptionsOf(tenantId))[0]?.status).toBe('trialing');
+
+    harness.clock.set('2025-03-15T10:00:00Z');
+    await harness.runScheduler();
+    const [active] = await subscriptionsOf(tenantId);
+    expect(active).toMatchObject({ status: 'active', billingCycleAnchor: '2025-03-15T10:00:00.000Z', currentPeriod: { end: '2025-04-15T10:00:00.000Z' } });
+    const [invoice] = await invoicesOf(tenantId);
+    expect(invoice).toMatchObject({ reason: 'trial_conversion', documentType: 'invoice', totalCents: 4900, status: 'open' });
+    expect(invoice?.number).toMatch(/-0001$/);
+    await eventually(() => harness.eventsOf(tenantId, 'subscription.activated')[0]?.data.revision === 2);
+  });
+
+  it('cancels at the trial end when asked to, without an invoice', async () => {
+    const tenantId = await harness.openTenant();
+    const [trial] = await subscriptionsOf(tenantId);
+    const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${trial?.id}/cancel`, { timing: 'period_end' });
+    expect(reply.status).toBe(200);
+    expect(reply.body.subscription.pendingChange).toMatchObject({ kind: 'cancellation', effectiveAt: '2025-03-15T10:00:00.000Z' });
+    expect(harness.eventsOf(tenantId, 'subscription.cancelled')).toEqual([]);
+
+    harness.clock.set('2025-03-15T10:00:00Z');
+    await harness.runScheduler();
+    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ status: 'cancelled', cancelledAt: '2025-03-15T10:00:00.000Z' });
+    const [cancelled] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? harness.eventsOf(tenantId, 'subscription.cancelled') : false));
+    expect(cancelled?.data).toMatchObject({ timing: 'period_end', effectiveAt: '2025-03-15T10:00:00.000Z' });
+    expect(await invoicesOf(tenantId)).toEqual([]);
+  });
+
+  it('changes plan at once during a trial, with no money', async () => {
+    const tenantId = await harness.openTenant({ tier: 'basic' });
+    const [trial] = await subscriptionsOf(tenantId);
+    const reply = await change(tenantId, trial!.id, { planId: 'enterprise' });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ kind: 'upgrade', timing: 'immediate', invoice: null, subscription: { planId: 'enterprise', status: 'trialing' } });
+    await eventually(() => harness.eventsOf(tenantId, 'subscription.upgraded')[0]?.data.toPlanId === 'enterprise');
+  });
+});
+
+describe('plan changes, prorated to the second', () => {
+  // The period 1 Mar 10:00 – 1 Apr 10:00 2025 has 31 days = 2,678,400 s. On 16 Mar 10:00, 16 days
+  // (1,382,400 s) are left: basic 4900 × 16/31 = 2529.03 → 2529; pro 19900 × 16/31 = 10270.97 → 10271.
+
+  it('previews an upgrade with the exact lines, writing nothing, then bills exactly those', async () => {
+    const { tenantId, subscription, invoice: first } = await paidTenant('basic');
+    expect(first).toMatchObject({ reason: 'trial_conversion', totalCents: 4900 });
+    expect(subscription.currentPeriod).toEqual({ start: '2025-03-01T10:00:00.000Z', end: '2025-04-01T10:00:00.000Z' });
+    harness.clock.set('2025-03-16T10:00:00Z');
+
+    const preview = await change(tenantId, subscription.id, { planId: 'pro' }, true);
+    expect(preview.status).toBe(200);
+    const previewed = subscriptionChangeResultSchema.parse(preview.body);
+    expect(previewed).toMatchObject({ preview: true, kind: 'upgrade', timing: 'immediate', effectiveAt: '2025-03-16T10:00:00.000Z' });
+    expect(previewed.invoice).toMatchObject({ id: null, number: null, status: 'draft', totalCents: 10271 - 2529 });
+    expect(amounts(previewed.invoice)).toEqual([
+      ['proration', -2529],
+      ['proration', 10271],
+    ]);
+    expect(await invoicesOf(tenantId)).toHaveLength(1);
+    expect((await subscriptionsOf(tenantId))[0]?.planId).toBe('basic');
+
+    const committed = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'pro' })).body);
+    expect(committed.invoice).toMatchObject({ totalCents: 7742, status: 'open' });
+    expect(amounts(committed.invoice)).toEqual(amounts(previewed.invoice));
+    expect(committed.subscription).toMatchObject({ planId: 'pro', currentPeriod: subscription.currentPeriod });
+    const [upgraded] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.upgraded').length > 0 ? harness.eventsOf(tenantId, 'subscription.upgraded') : false));
+    // created (1), activated (2), upgraded (3)
+    expect(upgraded?.data).toMatchObject({ revision: 3, fromPlanId: 'basic', toPlanId: 'pro', proration: { creditCents: 2529, chargeCents: 10271, currency: 'EUR' } });
+    expect((await invoicesOf(tenantId)).map((invoice) => invoice.number?.slice(-4))).toEqual(['0001', '0002']);
+  });
+
+  it('schedules a downgrade for the period end by default and applies it there', async () => {
+    const { tenantId, subscription } = await paidTenant('pro');
+    harness.clock.set('2025-03-16T10:00:00Z');
+    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'basic' })).body);
+    expect(reply).toMatchObject({ kind: 'downgrade', timing: 'period_end', effectiveAt: '2025-04-01T10:00:00.000Z', invoice: null });
+    expect(reply.subscription).toMatchObject({ planId: 'pro', pendingChange: { kind: 'downgrade', planId: 'basic' } });
+
+    harness.clock.set('2025-04-01T10:00:00Z');
+    await harness.runScheduler();
+    const [renewed] = await subscriptionsOf(tenantId);
+    expect(renewed).toMatchObject({ planId: 'basic', pendingChange: null, currentPeriod: { start: '2025-04-01T10:00:00.000Z', end: '2025-05-01T10:00:00.000Z' } });
+    const invoices = await invoicesOf(tenantId);
+    expect(invoices.at(-1)).toMatchObject({ reason: 'renewal', totalCents: 4900 });
+    const [downgraded] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.downgraded').length > 0 ? harness.eventsOf(tenantId, 'subscription.downgraded') : false));
+    expect(downgraded?.data).toMatchObject({ timing: 'period_end', effectiveAt: '2025-04-01T10:00:00.000Z', toPlanId: 'basic' });
+  });
+
+  it('downgrades at once with a credit note whose balance pays the next invoices', async () => {
+    const { tenantId, subscription } = await paidTenant('pro');
+    harness.clock.set('2025-03-16T10:00:00Z');
+    // Credit pro 19900 × 16/31 = 10271, charge basic 4900 × 16/31 = 2529: a credit note of −7742.
+    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'basic', timing: 'immediate' })).body);
+    expect(reply.invoice).toMatchObject({ documentType: 'credit_note', status: 'issued', totalCents: -7742 });
+    const [downgraded] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.downgraded').length > 0 ? harness.eventsOf(tenantId, 'subscription.downgraded') : false));
+    expect(downgraded?.data).toMatchObject({ timing: 'immediate', creditNoteId: reply.invoice?.id });
+
+    // 1 Apr: basic 4900 − 4900 from the balance = 0 (2842 left); 1 May: 4900 − 2842 = 2058.
+    harness.clock.set('2025-04-01T10:00:00Z');
+    await harness.runScheduler();
+    harness.clock.set('2025-05-01T10:00:00Z');
+    await harness.runScheduler();
+    const [, , april, may] = await invoicesOf(tenantId);
+    expect(amounts(april)).toEqual([
+      ['subscription', 4900],
+      ['credit', -4900],
+    ]);
+    expect(april?.totalCents).toBe(0);
+    expect(amounts(may)).toEqual([
+      ['subscription', 4900],
+      ['credit', -2842],
+    ]);
+    expect(may?.totalCents).toBe(2058);
+  });
+
+  it('upgrade then downgrade in one period bills the sum of both changes', async () => {
+    const { tenantId, subscription } = await paidTenant('basic');
+    harness.clock.set('2025-03-16T10:00:00Z');
+    await change(tenantId, subscription.id, { planId: 'pro' }); // +7742, as above
+    // 24 Mar 10:00: 8 days (691,200 s) left: credit pro 19900 × 8/31 = 5135.48 → 5135, charge basic 4900 × 8/31 = 1264.52 → 1265.
+    harness.clock.set('2025-03-24T10:00:00Z');
+    const back = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'basic', timing: 'immediate' })).body);
+    expect(amounts(back.invoice)).toEqual([
+      ['proration', -5135],
+      ['proration', 1265],
+    ]);
+    expect(back.invoice?.totalCents).toBe(-3870);
+    const billed = (await invoicesOf(tenantId)).reduce((sum, invoice) => sum + invoice.totalCents, 0);
+    expect(billed).toBe(4900 + 7742 - 3870);
+  });
+
+  it('monthly → annual starts a new annual cycle at once; annual → monthly waits for the period end', async () => {
+    const { tenantId, subscription } = await paidTenant('pro');
+    harness.clock.set('2025-03-16T10:00:00Z');
+    // Credit pro monthly 10271 (as above), charge a full pro year 199000: 188729.
+    const toAnnual = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { interval: 'annual' })).body);
+    expect(toAnnual).toMatchObject({ kind: 'interval_change', timing: 'immediate' });
+    expect(toAnnual.invoice?.totalCents).toBe(188729);
+    expect(toAnnual.subscription).toMatchObject({
+      interval: 'annual',
+      billingCycleAnchor: '2025-03-16T10:00:00.000Z',
+      currentPeriod: { start: '2025-03-16T10:00:00.000Z', end: '2026-03-16T10:00:00.000Z' },
+    });
+    await eventually(() => harness.eventsOf(tenantId, 'subscription.interval_changed')[0]?.data.interval === 'annual');
+
+    const toMonthly = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { interval: 'monthly' })).body);
+    expect(toMonthly).toMatchObject({ kind: 'interval_change', timing: 'period_end', effectiveAt: '2026-03-16T10:00:00.000Z', invoice: null });
+    expect(harness.eventsOf(tenantId, 'subscription.upgraded')).toEqual([]);
+  });
+
+  it('classifies basic annual → pro monthly as an upgrade, although pro monthly costs less per period', async () => {
+    const { tenantId, subscription } = await paidTenant('basic', 'annual');
+    harness.clock.set('2025-03-16T10:00:00Z');
+    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'pro', interval: 'monthly' })).body);
+    expect(reply).toMatchObject({ kind: 'upgrade', timing: 'immediate' });
+    // 1 Mar 2025 – 1 Mar 2026 has 365 days; 15 days used, 350 left: basic annual 49000 × 350/365 = 46986.30 → 46986.
+    // The new monthly cycle starts now: a full pro month, 19900.
+    expect(amounts(reply.invoice)).toEqual([
+      ['proration', -46986],
+      ['subscription', 19900],
+    ]);
+    expect(reply.invoice).toMatchObject({ documentType: 'credit_note', totalCents: -27086 });
+  });
+});
+
+describe('cancellation', () => {
+  it('cancels now with a prorated credit note; the tenant may subscribe again', async () => {
+    const { tenantId, subscription } = await paidTenant('pro');
+    // 21 Mar 10:00: 11 of 31 days left: 19900 × 11/31 = 7061.29 → 7061.
+    harness.clock.set('2025-03-21T10:00:00Z');
+    const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, { timing: 'immediate', reason: 'moving on' });
+    expect(reply.status).toBe(200);
+    expect(reply.body.subscription).toMatchObject({ status: 'cancelled', cancelledAt: '2025-03-21T10:00:00.000Z' });
+    expect(reply.body.creditNote).toMatchObject({ documentType: 'credit_note', totalCents: -7061, reason: 'cancellation' });
+    const [cancelled] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? harness.eventsOf(tenantId, 'subscription.cancelled') : false));
+    expect(cancelled?.data).toMatchObject({ timing: 'immediate', creditCents: 7061, reason: 'moving on' });
+
+    expect((await change(tenantId, subscription.id, { planId: 'enterprise' })).status).toBe(409);
+    // The 7061 credit pays the next subscription's first invoice in part: 19900 − 7061 = 12839.
+    const again = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'pro' });
+    expect(again.status).toBe(201);
+    expect(again.body.invoice.totalCents).toBe(12839);
+    expect(await subscriptionsOf(tenantId)).toHaveLength(2);
+  });
+
+  it('cancels at the period end, billing nothing more', async () => {
+    const { tenantId, subscription } = await paidTenant('basic');
+    const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, {});
+    expect(reply.body.subscription.pendingChange).toMatchObject({ kind: 'cancellation', effectiveAt: '2025-04-01T10:00:00.000Z' });
+    harness.clock.set('2025-04-01T10:00:00Z');
+    await harness.runScheduler();
+    expect((await subscriptionsOf(tenantId))[0]?.status).toBe('cancelled');
+    expect(await invoicesOf(tenantId)).toHaveLength(1);
+  });
+
+  it('cancels the subscription of a tenant the admin cancelled', async () => {
+    const { tenantId } = await paidTenant('pro');
+    const { createEvent } = await import('@tenantry/contracts');
+    await harness.platform.bus.publish([
+      createEvent('tenant.status_changed', {
+        tenantId,
+        source: '/tenantry/tenants',
+        data: { tenantId, from: 'active', to: 'cancelled', changedBy: 'admin', changedAt: harness.clock.now().toISOString() },
+      }),
+    ]);
+    const [cancelled] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? harness.eventsOf(tenantId, 'subscription.cancelled') : false));
+    expect(cancelled?.data).toMatchObject({ timing: 'immediate', reason: 'tenant cancelled' });
+    const subscribe = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'pro' });
+    expect(subscribe.status).toBe(409);
+  });
+});
+
+describe('renewals', () => {
+  it('keeps a month-end anchor through short months (31 Jan → 28 Feb → 31 Mar → 30 Apr)', async () => {
+    harness.clock.set('2025-01-31T12:00:00Z');
+    const { tenantId } = await paidTenant('basic');
+    const ends: string[] = [];
+    for (const at of ['2025-02-28T12:00:00Z', '2025-03-31T12:00:00Z', '2025-04-30T12:00:00Z']) {
+      harness.clock.set(at);
+      await harness.runScheduler();
+      ends.push((await subscriptionsOf(tenantId))[0]!.currentPeriod.end);
+    }
+    expect(ends).toEqual(['2025-03-31T12:00:00.000Z', '2025-04-30T12:00:00.000Z', '2025-05-31T12:00:00.000Z']);
+    expect((await invoicesOf(tenantId)).map((invoice) => invoice.totalCents)).toEqual([4900, 4900, 4900, 4900]);
+  });
+
+  it('ends a leap-year January period on 29 February', async () => {
+    harness.clock.set('2028-01-31T00:00:00Z');
+    const { subscription } = await paidTenant('pro');
+    expect(subscription.currentPeriod.end).toBe('2028-02-29T00:00:00.000Z');
+  });
+
+  it('catches up every period missed while the scheduler did not run, one invoice each', async () => {
+    const { tenantId } = await paidTenant('basic');
+    harness.clock.set(new Date(Date.parse('2025-06-15T00:00:00Z')));
+    await harness.runScheduler();
+    const invoices = await invoicesOf(tenantId);
+    expect(invoices.map((invoice) => invoice.period.start)).toEqual([
+      '2025-03-01T10:00:00.000Z',
+      '2025-04-01T10:00:00.000Z',
+      '2025-05-01T10:00:00.000Z',
+      '2025-06-01T10:00:00.000Z',
+    ]);
+    expect(invoices.map((invoice) => invoice.number?.slice(-4))).toEqual(['0001', '0002', '0003', '0004']);
+  });
+
+  it('bills the ended period’s overage with the renewal', async () => {
+    const { tenantId } = await paidTenant('basic');
+    // Basic: 1,000 calls a day. 5 Mar: 1,500 (500 over); 6 Mar: 1,000 (none over). 500 × 500 cents / 1,000 = 250.
+    await harness.meter(tenantId, new Date('2025-03-05T12:00:00Z'), 1500);
+    await harness.meter(tenantId, new Date('2025-03-06T12:00:00Z'), 1000);
+    await eventually(async () => (await harness.billing.ledger.days(tenantId, '2025-03-01', '2025-03-31')).length === 2);
+
+    harness.clock.set('2025-04-01T10:00:00Z');
+    await harness.runScheduler();
+    const renewal = (await invoicesOf(tenantId)).at(-1);
+    expect(amounts(renewal)).toEqual([
+      ['subscription', 4900],
+      ['overage', 250],
+    ]);
+    expect(renewal?.lines[1]).toMatchObject({ quantity: 500, unitAmountCents: 500 });
+    expect(renewal?.totalCents).toBe(5150);
+  });
+
+  it('applies a change made after the period end to the renewed period, not the ended one', async () => {
+    const { tenantId, subscription } = await paidTenant('basic');
+    // The scheduler has not run yet at 1 Apr 10:00 + 1 day: the change first renews (1 Apr – 1 May,
+    // 30 days), then prorates on it: 29 of 30 days left: pro 19900 × 29/30 = 19236.67 → 19237, basic 4900 × 29/30 = 4736.67 → 4737.
+    harness.clock.set(new Date(Date.parse('2025-04-01T10:00:00Z') + DAY));
+    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'pro' })).body);
+    expect(amounts(reply.invoice)).toEqual([
+      ['proration', -4737],
+      ['proration', 19237],
+    ]);
+    expect((await invoicesOf(tenantId)).map((invoice) => invoice.reason)).toEqual(['trial_conversion', 'renewal', 'plan_change']);
+  });
+});

@@ -1,0 +1,314 @@
+import {
+  ConflictError,
+  NotFoundError,
+  type CancelSubscriptionRequest,
+  type ChangeSubscriptionRequest,
+  type EventData,
+  type InvoiceView,
+  type SubscribeRequest,
+  type SubscriptionChangeResult,
+  type SubscriptionView,
+  type TenantStatus,
+  type TrialEndBehavior,
+} from '@tenantry/contracts';
+import type { DomainEventFactory } from '@tenantry/event-bus';
+import { generateId } from '@tenantry/persistence';
+import type { Logger } from '@tenantry/telemetry';
+import { currentSubscription, type Account, type AccountFields, type AccountRepository, type SubscriptionIndexRepository } from '../accounts/account.collection';
+import type { Pricing } from '../domain';
+import type { Invoices } from '../invoices/invoices';
+import { toInvoiceView } from '../invoices/invoice-view';
+import { AccountTransition, type IssuedDocument } from './account-transition';
+import { activate, advance, cancel, changePlan, startPaid, startTrial, type OverageLines } from './lifecycle';
+import { toSubscriptionView } from './subscription-view';
+
+export const SUBSCRIPTION_ID_PREFIX = 'sub_';
+const TRIAL_DAYS = 14;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** A write that keeps losing races to concurrent writers (another replica's scheduler) gives up after this many re-reads. */
+const MAX_WRITE_ATTEMPTS = 4;
+
+/** What a use case needs of the outbox relay: a nudge after a write that queued events. */
+export interface OutboxNotifier {
+  notify(): void;
+}
+
+export interface SubscriptionsDeps {
+  accounts: AccountRepository;
+  index: SubscriptionIndexRepository;
+  invoices: Invoices;
+  outbox: OutboxNotifier;
+  pricing: Pricing;
+  overageLines: (tenantId: string, timezone: string) => OverageLines;
+  newEvent: DomainEventFactory;
+  logger: Logger;
+  clock: () => Date;
+  /** What a trial does at its end unless the tenant says otherwise. */
+  defaultTrialEndBehavior: TrialEndBehavior;
+}
+
+interface Outcome<R> {
+  result: R;
+  documents: readonly IssuedDocument[];
+}
+
+/**
+ * Billing accounts and their subscriptions: created from `tenant.created`, changed through the API and
+ * advanced by the scheduler. Every operation reads the account, applies the lifecycle rules to an
+ * AccountTransition and commits it in one conditional write (retrying on a concurrent change).
+ */
+export class Subscriptions {
+  constructor(private readonly deps: SubscriptionsDeps) {}
+
+  /** `tenant.created`: the billing account, with a trial on the tenant's tier. Redelivery changes nothing. */
+  async openAccount(data: EventData<'tenant.created'>): Promise<void> {
+    const { accounts, index, clock, defaultTrialEndBehavior } = this.deps;
+    if (await accounts.findById(data.tenantId, data.tenantId)) return;
+    const now = clock();
+    const empty: AccountFields = {
+      tenant: { status: data.status, timezone: data.timezone, ...(data.billingEmail ? { billingEmail: data.billingEmail } : {}) },
+      subscriptions: [],
+      revision: 0,
+      creditBalanceCents: 0,
+      invoiceSequence: 0,
+    };
+    const t = this.transition(data.tenantId, empty, now);
+    const subscriptionId = generateId(SUBSCRIPTION_ID_PREFIX);
+    const trialEndsAt = data.trialEndsAt ? new Date(data.trialEndsAt) : new Date(now.getTime() + TRIAL_DAYS * DAY_MS);
+    await index.insert(data.tenantId, {}, { id: subscriptionId });
+    startTrial(t, { id: subscriptionId, planId: data.tier, trialEndsAt: trialEndsAt > now ? trialEndsAt : now, trialEndBehavior: defaultTrialEndBehavior, now });
+    try {
+      await accounts.insert(data.tenantId, withoutUndefined({ ...empty, ...t.fields() }), { id: data.tenantId, events: t.events() });
+    } catch (error) {
+      if (error instanceof ConflictError) return; // another member opened it in between
+      throw error;
+    }
+    this.deps.outbox.notify();
+  }
+
+  /** `tenant.updated`: the time zone (usage days) and billing e-mail billing keeps. */
+  async tenantUpdated(data: EventData<'tenant.updated'>): Promise<void> {
+    const { timezone, billingEmail } = data.changes;
+    if (timezone === undefined && billingEmail === undefined) return;
+    await this.updateTenant(data.tenantId, (tenant) => ({
+      ...tenant,
+      ...(timezone === undefined ? {} : { timezone }),
+      ...(billingEmail === undefined ? {} : { billingEmail: billingEmail ?? undefined }),
+    }));
+  }
+
+  /** `tenant.status_changed`: a cancelled tenant's live subscription is cancelled at once (with its credit note). */
+  async tenantStatusChanged(data: EventData<'tenant.status_changed'>): Promise<void> {
+    await this.updateTenant(data.tenantId, (tenant) => ({ ...tenant, status: data.to }));
+    if (data.to !== 'cancelled') return;
+    await this.commit(data.tenantId, async (t, account, now) => {
+      const live = t.current;
+      if (live) await cancel(t, live, { timing: 'immediate', reason: 'tenant cancelled', now, pricing: this.deps.pricing, overageLines: this.overageOf(account) });
+    });
+  }
+
+  /**
+   * `POST /subscribe`: a paid subscription from now when the tenant has none live, or the early end of
+   * its trial on the chosen plan and interval. An active subscription is changed through `/change` (409).
+   */
+  async subscribe(tenantId: string, request: SubscribeRequest): Promise<{ subscription: SubscriptionView; invoice: InvoiceView }> {
+    const term = { planId: request.planId, interval: request.interval };
+    const { result } = await this.commit(tenantId, (t, account, now) => {
+      assertTenantMayBeBilled(tenantId, account.tenant.status);
+      const live = t.current;
+      if (live?.status === 'active') {
+        throw new ConflictError(`Tenant ${tenantId} already has the active subscription ${live.id}: change it with POST /subscriptions/${live.id}/change.`, {
+          subscriptionId: live.id,
+        });
+      }
+      if (live) {
+        const trial = request.trialEndBehavior ? { ...live, trialEndBehavior: request.trialEndBehavior } : live;
+        return Promise.resolve({ id: live.id, document: activate(t, trial, term, now, this.deps.pricing) });
+      }
+      const id = generateId(SUBSCRIPTION_ID_PREFIX);
+      const document = startPaid(t, { id, term, trialEndBehavior: request.trialEndBehavior ?? this.deps.defaultTrialEndBehavior, now, pricing: this.deps.pricing });
+      return this.deps.index.insert(tenantId, {}, { id }).then(() => ({ id, document }));
+    });
+    const { id, document } = result;
+    const account = await this.account(tenantId);
+    const subscription = account.subscriptions.find((kept) => kept.id === id);
+    if (!subscription) throw new Error('unreachable: a subscription just committed is missing');
+    return { subscription: toSubscriptionView(tenantId, subscription), invoice: toInvoiceView(tenantId, document.fields, document) };
+  }
+
+  /** `POST /subscriptions/{id}/change`; with `preview` nothing is written and the invoice is a draft. */
+  async change(tenantId: string, subscriptionId: string, request: ChangeSubscriptionRequest, preview: boolean): Promise<SubscriptionChangeResult> {
+    const run = async (t: AccountTransition, account: Account, now: Date) => {
+      assertTenantMayBeBilled(tenantId, account.tenant.status);
+      const subscription = liveSubscription(t, subscriptionId);
+      const to = { planId: request.planId ?? subscription.planId, interval: request.interval ?? subscription.interval };
+      return changePlan(t, subscription, to, request.timing, now, this.deps.pricing);
+    };
+    const { result: outcome, subscription } = preview ? await this.dryRun(tenantId, subscriptionId, run) : await this.commitAndRead(tenantId, subscriptionId, run);
+    const document = outcome.document;
+    return {
+      preview,
+      kind: outcome.kind,
+      timing: outcome.timing,
+      effectiveAt: outcome.effectiveAt.toISOString(),
+      subscription,
+      invoice: document ? toInvoiceView(tenantId, document.fields, preview ? 'draft' : document) : null,
+    };
+  }
+
+  /** `POST /subscriptions/{id}/cancel`: now (credit note for the unused part) or at the period end. */
+  async cancel(tenantId: string, subscriptionId: string, request: CancelSubscriptionRequest): Promise<{ subscription: SubscriptionView; creditNote: InvoiceView | null }> {
+    const { result, subscription } = await this.commitAndRead(tenantId, subscriptionId, (t, account, now) => {
+      const live = liveSubscription(t, subscriptionId);
+      return cancel(t, live, { timing: request.timing, reason: request.reason, now, pricing: this.deps.pricing, overageLines: this.overageOf(account) });
+    });
+    const document = result.document;
+    return { subscription, creditNote: document ? toInvoiceView(tenantId, document.fields, document) : null };
+  }
+
+  async get(tenantId: string, subscriptionId: string): Promise<SubscriptionView> {
+    const account = await this.deps.accounts.findById(tenantId, tenantId);
+    const subscription = account?.subscriptions.find((kept) => kept.id === subscriptionId);
+    if (!subscription) throw new NotFoundError(`Subscription ${subscriptionId} not found.`);
+    return toSubscriptionView(tenantId, subscription);
+  }
+
+  /** The tenant's subscriptions, newest first (the live one, then its history). */
+  async list(tenantId: string): Promise<SubscriptionView[]> {
+    const account = await this.account(tenantId);
+    return [...account.subscriptions].reverse().map((subscription) => toSubscriptionView(tenantId, subscription));
+  }
+
+  /** The live subscription's id (for the tenants service's `/upgrade`, which knows only the tenant). */
+  async liveSubscriptionId(tenantId: string): Promise<string> {
+    const live = currentSubscription(await this.account(tenantId));
+    if (!live) throw new NotFoundError(`Tenant ${tenantId} has no live subscription.`);
+    return live.id;
+  }
+
+  /** The tenant of a subscription, for the platform admin who reads one by id alone. */
+  async tenantOf(subscriptionId: string): Promise<string | null> {
+    return (await this.deps.index.admin.findByIdAcrossTenants(subscriptionId))?.tenantId ?? null;
+  }
+
+  async account(tenantId: string): Promise<Account> {
+    const account = await this.deps.accounts.findById(tenantId, tenantId);
+    if (!account) throw new NotFoundError(`Tenant ${tenantId} has no billing account.`);
+    return account;
+  }
+
+  /**
+   * The scheduler's pass: every account with something due (trial end, period end) is advanced, oldest
+   * due first. Replicas may run it at once: the conditional write lets one of them win each account.
+   */
+  async advanceDue(limit: number): Promise<number> {
+    const now = this.deps.clock();
+    const due = await this.deps.accounts.admin.listAcrossTenants({ filter: { dueAt: { $lte: now } }, limit });
+    let advanced = 0;
+    for (const account of due.items) {
+      try {
+        await this.advanceAccount(account.tenantId);
+        advanced += 1;
+      } catch (error) {
+        this.deps.logger.warn({ err: error, tenantId: account.tenantId }, 'advancing a billing account failed; the next pass retries it');
+      }
+    }
+    return advanced;
+  }
+
+  /** Does what is due on one account (the catching up every commit starts with). */
+  async advanceAccount(tenantId: string): Promise<void> {
+    await this.commit(tenantId, () => Promise.resolve());
+  }
+
+  private overageOf(account: Account): OverageLines {
+    return this.deps.overageLines(account.tenantId, account.tenant.timezone);
+  }
+
+  private transition(tenantId: string, account: AccountFields, now: Date): AccountTransition {
+    return new AccountTransition(tenantId, account, now, this.deps.newEvent);
+  }
+
+  /**
+   * A transition that first does what fell due since the scheduler's last pass (a renewal, a trial end):
+   * every operation then acts on the period that is current now, never on one that has ended.
+   */
+  private async caughtUp(tenantId: string, account: Account, now: Date): Promise<AccountTransition> {
+    const t = this.transition(tenantId, account, now);
+    await advance(t, now, this.deps.pricing, this.overageOf(account));
+    return t;
+  }
+
+  /** Reads, applies, writes (conditionally, retrying on a concurrent change), then stores the issued documents. */
+  private async commit<R>(tenantId: string, apply: (t: AccountTransition, account: Account, now: Date) => Promise<R>): Promise<Outcome<R>> {
+    for (let attempt = 1; ; attempt += 1) {
+      const account = await this.account(tenantId);
+      const now = this.deps.clock();
+      const t = await this.caughtUp(tenantId, account, now);
+      const result = await apply(t, account, now);
+      const fields = t.fields();
+      if (t.events().length === 0 && sameSubscriptions(account, fields)) return { result, documents: [] };
+      try {
+        await this.deps.accounts.update(tenantId, tenantId, fields, { expectedVersion: account.version, events: t.events() });
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+        continue;
+      }
+      this.deps.outbox.notify();
+      await this.deps.invoices.store(tenantId, t.documents()).catch((error: unknown) => {
+        // The committed invoice.issued event stores it through the projection.
+        this.deps.logger.warn({ err: error, tenantId }, 'storing an issued invoice failed; its event will store it');
+      });
+      return { result, documents: t.documents() };
+    }
+  }
+
+  private async commitAndRead<R>(tenantId: string, subscriptionId: string, apply: (t: AccountTransition, account: Account, now: Date) => Promise<R> | R) {
+    const outcome = await this.commit(tenantId, async (t, account, now) => apply(t, account, now));
+    return { ...outcome, subscription: await this.get(tenantId, subscriptionId) };
+  }
+
+  /** Applies without writing: what the change would do now. */
+  private async dryRun<R>(tenantId: string, subscriptionId: string, apply: (t: AccountTransition, account: Account, now: Date) => Promise<R> | R) {
+    const account = await this.account(tenantId);
+    const now = this.deps.clock();
+    const t = await this.caughtUp(tenantId, account, now);
+    const result = await apply(t, account, now);
+    const subscription = t.find(subscriptionId);
+    if (!subscription) throw new NotFoundError(`Subscription ${subscriptionId} not found.`);
+    return { result, documents: t.documents(), subscription: toSubscriptionView(tenantId, subscription) };
+  }
+
+  private async updateTenant(tenantId: string, change: (tenant: AccountFields['tenant']) => AccountFields['tenant']): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const account = await this.deps.accounts.findById(tenantId, tenantId);
+      // The account is opened from tenant.created, which this tenant's later events follow in order.
+      if (!account) throw new NotFoundError(`Tenant ${tenantId} has no billing account yet.`);
+      try {
+        await this.deps.accounts.update(tenantId, tenantId, { tenant: change(account.tenant) }, { expectedVersion: account.version });
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+      }
+    }
+  }
+}
+
+function liveSubscription(t: AccountTransition, subscriptionId: string) {
+  const subscription = t.find(subscriptionId);
+  if (!subscription) throw new NotFoundError(`Subscription ${subscriptionId} not found.`);
+  if (subscription.status === 'cancelled') throw new ConflictError(`Subscription ${subscriptionId} is cancelled.`, { subscriptionId });
+  return subscription;
+}
+
+function assertTenantMayBeBilled(tenantId: string, status: TenantStatus): void {
+  if (status === 'cancelled') throw new ConflictError(`Tenant ${tenantId} is cancelled.`, { tenantId });
+}
+
+function sameSubscriptions(account: AccountFields, fields: Omit<AccountFields, 'tenant'>): boolean {
+  return JSON.stringify(account.subscriptions) === JSON.stringify(fields.subscriptions) && account.creditBalanceCents === fields.creditBalanceCents;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}
