@@ -44,10 +44,16 @@ describe('all-in-one process (embedded mode)', () => {
   });
 
   it('when a service that is not built yet is called, then it answers a 501 problem naming the capability', async () => {
-    const response = await fetch(`${urlOf('billing')}/api/v1/monetization/plans`);
+    const response = await fetch(`${urlOf('observability')}/api/v1/observability/dashboard`);
     expect(response.status).toBe(501);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
-    expect(await response.json()).toMatchObject({ status: 501, capability: 'Plans, subscriptions, usage and invoices' });
+    expect(await response.json()).toMatchObject({ status: 501, capability: 'Metrics, health, SLOs and SLA reports' });
+  });
+
+  it('when the billing catalog is asked for, then billing answers it in embedded mode', async () => {
+    const response = await fetch(`${urlOf('billing')}/api/v1/monetization/plans`);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { items: Array<{ id: string }> }).items.map((plan) => plan.id)).toEqual(['basic', 'pro', 'enterprise']);
   });
 
   it('when /metrics is scraped, then it serves Prometheus text with the request counter', async () => {

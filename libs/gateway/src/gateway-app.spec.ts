@@ -1,137 +1,31 @@
-import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InMemoryCache, InMemoryRateLimiter } from '@tenantry/cache';
-import { resolveApiKeyPath, type PlanId, type ResolvedApiKey, type TenantStatus } from '@tenantry/contracts';
-import { InMemoryEventBus } from '@tenantry/event-bus';
-import { generateApiKey, signIdentity, verifyIdentity } from '@tenantry/http';
-import { createLogger } from '@tenantry/telemetry';
+import { InMemoryCache } from '@tenantry/cache';
 import { eventually } from '@tenantry/testing';
 import { Authenticator } from './auth/authenticate';
-import { KeyResolver } from './auth/key-resolver';
 import { createGatewayApp } from './gateway-app';
 import { GatewayMetrics } from './gateway-metrics';
-import { UsageMeter } from './metering/usage-meter';
 import { Upstreams } from './proxy/upstreams';
 import { ResponseCache } from './response-cache';
-
-const ADMIN_KEY = 'admin-key-for-gateway-tests-0123456789abcdef';
-const SECRET = 'internal-secret-for-gateway-tests-0123456789';
-const logger = createLogger({ service: 'gateway', level: 'silent' });
-
-interface StubTenant {
-  status: TenantStatus;
-  tier: PlanId;
-}
-
-/**
- * A stand-in for the services behind the gateway: it resolves keys like the tenants service and echoes
- * what it received, after checking the gateway's signature like every real service does.
- */
-class StubServices {
-  readonly keys = new Map<string, { plaintext: string; resolved: ResolvedApiKey }>();
-  readonly received: Array<{ method: string; url: string; headers: IncomingHttpHeaders; identity: unknown }> = [];
-  readonly tenants = new Map<string, StubTenant>();
-  server!: Server;
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      const verified = verifyIdentity(req.headers, { method: req.method ?? 'GET', url: req.url ?? '/' }, SECRET);
-      if (!verified.ok) {
-        res.writeHead(401).end();
-        return;
-      }
-      if (req.url?.startsWith('/internal/v1/api-keys/')) {
-        const keyId = decodeURIComponent(req.url.split('/').pop() ?? '');
-        const entry = this.keys.get(keyId);
-        if (!entry) {
-          res.writeHead(404).end();
-          return;
-        }
-        const tenant = this.tenants.get(entry.resolved.tenantId);
-        const body = { ...entry.resolved, tenant: { ...entry.resolved.tenant, status: tenant?.status ?? 'active', subscriptionTier: tenant?.tier ?? 'pro' } };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-        return;
-      }
-      this.received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, identity: verified.identity });
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ seen: this.received.length, url: req.url, body: Buffer.concat(chunks).toString('utf8') }));
-      });
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  addTenant(tenantId: string, tier: PlanId = 'pro', status: TenantStatus = 'active', scopes: string[] = []): string {
-    const key = generateApiKey();
-    if (!this.tenants.has(tenantId)) this.tenants.set(tenantId, { status, tier });
-    this.keys.set(key.keyId, {
-      plaintext: key.plaintext,
-      resolved: {
-        keyId: key.keyId,
-        tenantId,
-        keyHash: key.hash,
-        scopes,
-        revokedAt: null,
-        expiresAt: null,
-        tenant: { id: tenantId, status, subscriptionTier: tier, timezone: 'Europe/Ljubljana' },
-      },
-    });
-    return key.plaintext;
-  }
-}
+import { ADMIN_KEY, callGateway, SECRET, silentLogger as logger, startTestGateway, StubServices, type TestGateway } from './test-support/gateway-harness';
 
 describe('gateway pipeline', () => {
   let stub: StubServices;
+  let gateway: TestGateway;
   let gatewayUrl: string;
-  let gatewayServer: Server;
-  let upstreams: Upstreams;
-  let bus: InMemoryEventBus;
-  let meter: UsageMeter;
-  let keys: KeyResolver;
 
   beforeAll(async () => {
     stub = new StubServices();
-    const stubUrl = await stub.start();
-    upstreams = new Upstreams({ urlOf: () => stubUrl, timeoutMs: 2_000, maxSockets: 16, logger });
-    bus = new InMemoryEventBus({ logger });
-    meter = new UsageMeter({ bus, logger, reporter: 'test', flushIntervalMs: 60_000 });
-    keys = new KeyResolver({
-      fetchKey: async (keyId) => {
-        const response = await fetch(`${stubUrl}${resolveApiKeyPath(keyId)}`, {
-          headers: signIdentity({ role: 'service', service: 'gateway' }, { method: 'GET', url: resolveApiKeyPath(keyId) }, SECRET),
-        });
-        return response.status === 404 ? null : ((await response.json()) as ResolvedApiKey);
-      },
-      ttlMs: 60_000,
-      negativeTtlMs: 1_000,
-    });
-    const app = createGatewayApp({
-      logger,
-      internalSecret: SECRET,
-      authenticator: new Authenticator(ADMIN_KEY, keys),
-      rateLimiter: new InMemoryRateLimiter(),
-      responseCache: new ResponseCache({ cache: new InMemoryCache(), logger, enabled: true }),
-      upstreams,
-      meter,
-      metrics: new GatewayMetrics(),
-    });
-    gatewayServer = createServer(app);
-    await new Promise<void>((resolve) => gatewayServer.listen(0, '127.0.0.1', resolve));
-    gatewayUrl = `http://127.0.0.1:${(gatewayServer.address() as AddressInfo).port}`;
+    gateway = await startTestGateway(await stub.start());
+    gatewayUrl = gateway.url;
   });
 
   afterAll(async () => {
-    upstreams.close();
-    await new Promise((resolve) => gatewayServer.close(resolve));
-    await new Promise((resolve) => stub.server.close(resolve));
-    await bus.close();
+    await gateway.close();
+    await stub.close();
   });
 
-  const call = (path: string, key: string | undefined, init: RequestInit = {}) =>
-    fetch(`${gatewayUrl}${path}`, { ...init, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(init.headers as Record<string, string>) } });
+  const call = (path: string, key: string | undefined, init: RequestInit = {}) => callGateway(gatewayUrl, path, key, init);
 
   it('when no credential, a malformed one or an unknown key is sent, then the answer is 401 with WWW-Authenticate', async () => {
     for (const key of [undefined, 'not-a-key', 'tnt_aaaaaaaaaaaaaaaa_' + 'x'.repeat(43)]) {
@@ -158,7 +52,7 @@ describe('gateway pipeline', () => {
     expect(response.status).toBe(201);
     expect(((await response.json()) as { body: string }).body).toBe('{"hello":"world"}');
     const received = stub.received.at(-1);
-    expect(received?.identity).toEqual({ role: 'tenant', tenantId: 'ten_signed', keyId: expect.stringMatching(/^key_/), scopes: [] });
+    expect(received?.identity).toEqual({ role: 'tenant', tenantId: 'ten_signed', keyId: expect.stringMatching(/^key_/), scopes: [], planId: 'pro' });
     expect(received?.headers['x-tenant-id']).toBeUndefined();
     expect(received?.headers['x-role']).toBeUndefined();
     expect(received?.headers.authorization).toBeUndefined();
@@ -227,7 +121,7 @@ describe('gateway pipeline', () => {
 
   it('when requests were served, then usage events count each of them once, per tenant', async () => {
     const counted: number[] = [];
-    const subscription = await bus.subscribe({
+    const subscription = await gateway.bus.subscribe({
       groupId: 'meter-check',
       eventTypes: ['metric.recorded'],
       fromBeginning: true,
@@ -239,7 +133,7 @@ describe('gateway pipeline', () => {
     const key = stub.addTenant('ten_metered');
     for (let i = 0; i < 3; i += 1) await call(`/api/v1/tenants/ten_metered?m=${i}`, key);
     await eventually(async () => {
-      await meter.flush();
+      await gateway.meter.flush();
       return counted.reduce((sum, count) => sum + count, 0) === 3;
     });
     await subscription.stop();
@@ -269,7 +163,7 @@ describe('gateway pipeline', () => {
     const app = createGatewayApp({
       logger,
       internalSecret: SECRET,
-      authenticator: new Authenticator(ADMIN_KEY, keys),
+      authenticator: new Authenticator(ADMIN_KEY, gateway.keys, gateway.plans),
       responseCache: new ResponseCache({ cache: new InMemoryCache(), logger, enabled: false }),
       upstreams: dead,
       metrics: new GatewayMetrics(),
@@ -291,9 +185,9 @@ describe('gateway pipeline', () => {
 
   it('when many requests are proxied, then the upstream connections are reused (keep-alive)', async () => {
     const key = stub.addTenant('ten_keepalive', 'enterprise');
-    const before = upstreams.newConnections;
+    const before = gateway.upstreams.newConnections;
     for (let i = 0; i < 50; i += 1) await call(`/api/v1/tenants/ten_keepalive?k=${i}`, key, { headers: { 'cache-control': 'no-cache' } });
-    expect(upstreams.newConnections - before).toBeLessThanOrEqual(2);
+    expect(gateway.upstreams.newConnections - before).toBeLessThanOrEqual(2);
   });
 
   it('when requests were cached or refused, then /metrics counts them by outcome, without tenant labels', async () => {

@@ -1,5 +1,5 @@
-import { ForbiddenError, hasFeature, lowestPlanWith, planOf, RateLimitedError, ServiceUnavailableError, UnauthorizedError } from '@tenantry/contracts';
-import { CLIENT_IDENTITY_HEADERS, createHttpApp, HttpProblem, type ReadinessChecks, setRouteTemplate, signIdentity } from '@tenantry/http';
+import { ForbiddenError, hasFeature, planOf, RateLimitedError, ServiceUnavailableError, UnauthorizedError, UNLIMITED } from '@tenantry/contracts';
+import { CLIENT_IDENTITY_HEADERS, createHttpApp, featureNotInPlanError, HttpProblem, type ReadinessChecks, setRouteTemplate, signIdentity } from '@tenantry/http';
 import { rateLimitHeaders, type RateLimiter, type RateLimitDecision } from '@tenantry/cache';
 import { setLogContext, type Logger } from '@tenantry/telemetry';
 import type { Express, Request, Response } from 'express';
@@ -8,8 +8,8 @@ import type { RateLimitOverrides } from './gateway-config';
 import type { GatewayMetrics } from './gateway-metrics';
 import type { UsageMeter } from './metering/usage-meter';
 import type { Upstreams } from './proxy/upstreams';
-import type { CacheStatus, ResponseCache, UpstreamResponse } from './response-cache';
-import { isAmbiguousPath, matchRoute, type UpstreamRoute } from './routes';
+import { type CacheStatus, PUBLIC_TENANT_ID, type ResponseCache, type UpstreamResponse } from './response-cache';
+import { isAmbiguousPath, isPublicRequest, matchRoute, type UpstreamRoute } from './routes';
 
 export interface GatewayAppDependencies {
   logger: Logger;
@@ -24,17 +24,21 @@ export interface GatewayAppDependencies {
   metrics: GatewayMetrics;
   /** Deployment overrides of the catalog's gateway limits (RATE_LIMIT_OVERRIDES). */
   rateLimitOverrides?: RateLimitOverrides;
+  /** Requests per minute per client address on the public routes (PUBLIC_RATE_LIMIT_PER_MINUTE, default 60). */
+  publicRateLimitPerMinute?: number;
   readiness?: ReadinessChecks;
   healthDetails?: () => Record<string, unknown>;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const X_CACHE_STATUS = 'X-Cache-Status';
+const DEFAULT_PUBLIC_RATE_LIMIT_PER_MINUTE = 60;
 
 /**
  * The gateway (MISSION §4): request id and trace context (platform middleware and OTel) → authenticate
- * → tenant status → feature gate → rate limit → response cache → proxy → usage metering. Bodies are not
- * parsed: they stream to the service untouched.
+ * → tenant status → feature gate → rate limit → response cache → proxy → usage metering. The public
+ * routes (billing's catalog) skip authentication: rate limit per client address → response cache →
+ * proxy. Bodies are not parsed: they stream to the service untouched.
  */
 export function createGatewayApp(deps: GatewayAppDependencies): Express {
   return createHttpApp({
@@ -59,6 +63,10 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
   if (isAmbiguousPath(queryAt === -1 ? req.originalUrl : req.originalUrl.slice(0, queryAt))) {
     throw new HttpProblem('bad-request', 400, 'Bad request', 'The path contains dot segments or encoded slashes, which the API never uses.');
   }
+  if (isPublicRequest(req.method, path)) {
+    await servePublic(deps, req, res, route);
+    return;
+  }
 
   const caller = await authenticate(deps, req);
   let outcome: { cacheStatus?: CacheStatus; rateLimited: boolean } = { rateLimited: false };
@@ -72,6 +80,7 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
       res.once('finish', () =>
         meter.record({
           tenantId: caller.tenantId,
+          timezone: caller.timezone,
           service: route.service,
           route: route.template,
           method: req.method,
@@ -84,7 +93,7 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
     }
     if (deps.rateLimiter) {
       const decision = await deps.rateLimiter.consume({ tenantId: caller.tenantId, limits: limitsOf(caller, deps.rateLimitOverrides), timezone: caller.timezone });
-      applyRateLimit(deps, res, decision, () => (outcome = { ...outcome, rateLimited: true }));
+      applyRateLimit(deps, res, decision, 'plan', () => (outcome = { ...outcome, rateLimited: true }));
     }
   }
 
@@ -117,14 +126,35 @@ async function authenticate(deps: GatewayAppDependencies, req: Request): Promise
   }
 }
 
+/** The same 403 problem as the owning service's `requireFeature` gives (one construction, in @tenantry/http). */
 function enforceFeatureGate(deps: GatewayAppDependencies, caller: Extract<Caller, { kind: 'tenant' }>, route: UpstreamRoute): void {
   if (!route.feature || hasFeature(caller.tier, route.feature)) return;
   deps.metrics.refusedAccess('feature');
-  const unlockedBy = lowestPlanWith(route.feature);
-  throw new ForbiddenError(
-    `The ${planOf(caller.tier).name} plan does not include ${route.feature}${unlockedBy ? `; the ${unlockedBy.name} plan does` : ''}.`,
-    { feature: route.feature, currentPlan: caller.tier, ...(unlockedBy ? { requiredPlan: unlockedBy.id } : {}) },
-  );
+  throw featureNotInPlanError(route.feature, caller.tier);
+}
+
+/**
+ * A public route (the billing catalog): no credential is asked for or looked at — an Authorization
+ * header, valid or not, is dropped with the client's identity headers — and no identity is signed.
+ * Rate-limited per client address (`anon:<address>`, apart from every tenant's quota) and cached in the
+ * one public namespace, as the upstream's Cache-Control allows. Not metered: there is no tenant.
+ */
+async function servePublic(deps: GatewayAppDependencies, req: Request, res: Response, route: UpstreamRoute): Promise<void> {
+  if (deps.rateLimiter) {
+    const perMinute = deps.publicRateLimitPerMinute ?? DEFAULT_PUBLIC_RATE_LIMIT_PER_MINUTE;
+    const decision = await deps.rateLimiter.consume({ tenantId: `anon:${clientAddress(req)}`, limits: { perMinute, perDay: UNLIMITED }, timezone: 'UTC' });
+    applyRateLimit(deps, res, decision, 'public', () => undefined);
+  }
+  stripClientIdentity(req);
+  await serveThroughCache(deps, req, res, route, undefined);
+}
+
+/**
+ * The address the connection came from. Express's `trust proxy` is off, so a client cannot pick its own
+ * rate-limit bucket with `X-Forwarded-For`; behind a load balancer all clients share its address.
+ */
+function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
 function limitsOf(caller: Extract<Caller, { kind: 'tenant' }>, overrides: RateLimitOverrides = {}) {
@@ -133,7 +163,7 @@ function limitsOf(caller: Extract<Caller, { kind: 'tenant' }>, overrides: RateLi
   return { perMinute: override?.requestsPerMinute ?? limits.requestsPerMinute, perDay: override?.apiCallsPerDay ?? limits.apiCallsPerDay };
 }
 
-function applyRateLimit(deps: GatewayAppDependencies, res: Response, decision: RateLimitDecision, markLimited: () => void): void {
+function applyRateLimit(deps: GatewayAppDependencies, res: Response, decision: RateLimitDecision, whose: 'plan' | 'public', markLimited: () => void): void {
   for (const [name, value] of Object.entries(rateLimitHeaders(decision))) res.setHeader(name, value);
   if (decision.allowed) return;
   markLimited();
@@ -144,9 +174,11 @@ function applyRateLimit(deps: GatewayAppDependencies, res: Response, decision: R
   deps.metrics.refusedByRateLimit(decision.refusedBy);
   const retryAfter = decision.retryAfterSeconds ?? 1;
   throw new RateLimitedError(
-    decision.refusedBy === 'day'
-      ? `Daily API call quota of your plan reached; it resets at midnight in your time zone (in ${retryAfter} s).`
-      : `Rate limit of your plan reached; retry in ${retryAfter} s.`,
+    whose === 'public'
+      ? `Rate limit for requests without an API key reached (per client address); retry in ${retryAfter} s.`
+      : decision.refusedBy === 'day'
+        ? `Daily API call quota of your plan reached; it resets at midnight in your time zone (in ${retryAfter} s).`
+        : `Rate limit of your plan reached; retry in ${retryAfter} s.`,
     retryAfter,
     { policy: decision.refusedBy },
   );
@@ -165,19 +197,23 @@ function signFor(deps: GatewayAppDependencies, req: Request, caller: Caller): vo
   Object.assign(req.headers, signIdentity(caller.identity, { method: req.method, url: req.originalUrl }, deps.internalSecret));
 }
 
+/**
+ * Serves a GET/HEAD through the response cache: a tenant's request in its namespace, with its signed
+ * identity on the upstream call; a public request (no caller) in the shared public namespace, unsigned.
+ */
 async function serveThroughCache(
   deps: GatewayAppDependencies,
   req: Request,
   res: Response,
   route: UpstreamRoute,
-  caller: Extract<Caller, { kind: 'tenant' }>,
+  caller: Extract<Caller, { kind: 'tenant' }> | undefined,
 ): Promise<CacheStatus> {
   const queryAt = req.originalUrl.indexOf('?');
   const { status, response } = await deps.responseCache.serve(
     {
-      tenantId: caller.tenantId,
+      tenantId: caller ? caller.tenantId : PUBLIC_TENANT_ID,
       // Keys with different scopes may be answered differently: they never share cached responses.
-      ...(caller.scopePartition ? { partition: caller.scopePartition } : {}),
+      ...(caller?.scopePartition ? { partition: caller.scopePartition } : {}),
       method: req.method,
       path: queryAt === -1 ? req.originalUrl : req.originalUrl.slice(0, queryAt),
       query: queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1),
@@ -186,7 +222,7 @@ async function serveThroughCache(
     () => {
       // Signed when the upstream call happens (a cache hit needs no signature; a background
       // revalidation may run after the request ended).
-      signFor(deps, req, caller);
+      if (caller) signFor(deps, req, caller);
       return deps.upstreams.fetch(route, req.method, req.originalUrl, req.headers);
     },
   );

@@ -8,8 +8,13 @@ describe('gateway configuration', () => {
       RATE_LIMIT_FALLBACK: 'per-process',
       ENABLE_RATE_LIMIT: true,
       RATE_LIMIT_OVERRIDES: {},
+      PUBLIC_RATE_LIMIT_PER_MINUTE: 60,
       RESPONSE_CACHE_TTL_RULES: [],
     });
+  });
+
+  it('when the public routes get their own per-minute limit, then it is parsed', () => {
+    expect(loadGatewayConfig({ PUBLIC_RATE_LIMIT_PER_MINUTE: '600' }).PUBLIC_RATE_LIMIT_PER_MINUTE).toBe(600);
   });
 
   it('when limits are overridden for a plan, then the override is parsed', () => {
@@ -24,6 +29,8 @@ describe('gateway configuration', () => {
     ['RESPONSE_CACHE_TTL_RULES', '[{"ttlSeconds":5}]'],
     ['RATE_LIMIT_FALLBACK', 'sometimes'],
     ['METERING_FLUSH_INTERVAL', '1ms'],
+    ['PUBLIC_RATE_LIMIT_PER_MINUTE', '0'],
+    ['PUBLIC_RATE_LIMIT_PER_MINUTE', 'lots'],
   ])('when %s is %s, then start-up fails naming the variable', (variable, value) => {
     let error: unknown;
     try {

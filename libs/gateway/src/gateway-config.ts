@@ -40,6 +40,11 @@ export const gatewayEnvSchema = z.object({
    * negotiated rate, a load test). Features and prices are not affected.
    */
   RATE_LIMIT_OVERRIDES: rateLimitOverrides().default({}),
+  /**
+   * Requests per minute per client address on the public routes (the billing catalog), which need no
+   * API key: counted under `anon:<address>`, apart from any tenant's quota.
+   */
+  PUBLIC_RATE_LIMIT_PER_MINUTE: int({ min: 1, max: 1_000_000 }).default(60),
   ENABLE_USAGE_METERING: flag(true),
   /** How often per-tenant usage is flushed as `metric.recorded` events. */
   METERING_FLUSH_INTERVAL: duration({ min: 50, max: 600_000 }).default(5_000),

@@ -8,6 +8,7 @@ import type { Logger } from '@tenantry/telemetry';
 import { Authenticator } from './auth/authenticate';
 import { compileCacheTtlRules } from './cache-ttl-rules';
 import { KeyResolver } from './auth/key-resolver';
+import { PlansInForce } from './auth/plans-in-force';
 import { loadGatewayConfig, type GatewayEnv } from './gateway-config';
 import { createGatewayApp } from './gateway-app';
 import { GatewayMetrics } from './gateway-metrics';
@@ -43,6 +44,8 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
     ttlMs: env.GATEWAY_KEY_CACHE_TTL,
     negativeTtlMs: env.GATEWAY_NEGATIVE_KEY_CACHE_TTL,
   });
+  // Fed by subscription events, read on every authentication: a plan change applies from the next request.
+  const plans = new PlansInForce();
   const responseCache = new ResponseCache({
     cache: platform.cache,
     logger,
@@ -61,18 +64,19 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
   meter?.start();
 
   // Every gateway instance must see every invalidation, so each one is its own consumer group.
-  const subscription = await subscribeToInvalidations({ bus: platform.bus, groupId: `gateway-${instance}`, keys, responseCache, logger });
+  const subscription = await subscribeToInvalidations({ bus: platform.bus, groupId: `gateway-${instance}`, keys, plans, responseCache, logger });
 
   const app = createGatewayApp({
     logger,
     internalSecret: config.internalSecret.value,
-    authenticator: new Authenticator(config.adminApiKey.value, keys),
+    authenticator: new Authenticator(config.adminApiKey.value, keys, plans),
     rateLimiter,
     responseCache,
     upstreams,
     meter,
     metrics,
     rateLimitOverrides: env.RATE_LIMIT_OVERRIDES,
+    publicRateLimitPerMinute: env.PUBLIC_RATE_LIMIT_PER_MINUTE,
     readiness: platform.readiness,
     healthDetails: () => {
       const limiter = rateLimiter?.status();
@@ -86,6 +90,7 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
         rateLimiter: limiter ?? { enabled: false },
         responseCache: cache,
         metering: meter?.stats() ?? { enabled: false },
+        plansInForce: plans.stats(),
         upstreamConnections: upstreams.newConnections,
       };
     },

@@ -1,24 +1,21 @@
 import { DEFAULT_RETRY_POLICY, type EventBus, type Subscription } from '@tenantry/event-bus';
 import type { Logger } from '@tenantry/telemetry';
 import type { KeyResolver } from './auth/key-resolver';
+import { planInForceAfter, type PlansInForce, SUBSCRIPTION_EVENTS, type SubscriptionEvent } from './auth/plans-in-force';
 import type { ResponseCache } from './response-cache';
 
 /** Events after which what the gateway remembers about a tenant may be wrong. */
-export const INVALIDATING_EVENTS = [
-  'tenant.api_key_revoked',
-  'tenant.status_changed',
-  'tenant.updated',
-  'subscription.created',
-  'subscription.upgraded',
-  'subscription.downgraded',
-  'subscription.cancelled',
-] as const;
+export const INVALIDATING_EVENTS = ['tenant.api_key_revoked', 'tenant.status_changed', 'tenant.updated', ...SUBSCRIPTION_EVENTS] as const;
+
+const SUBSCRIPTION_EVENT_TYPES: ReadonlySet<string> = new Set(SUBSCRIPTION_EVENTS);
 
 export interface InvalidationOptions {
   bus: EventBus;
   /** Unique per gateway instance: every instance must see every event. */
   groupId: string;
   keys: KeyResolver;
+  /** Fed by the subscription events: the plan each tenant is on, applied from the next request. */
+  plans: PlansInForce;
   responseCache: ResponseCache;
   logger: Logger;
 }
@@ -26,10 +23,13 @@ export interface InvalidationOptions {
 /**
  * Keeps the gateway's caches honest: a revoked key is forgotten at once; a tenant whose status, time
  * zone or plan changed is re-resolved on its next request, and its cached responses are purged (its
- * plan or status may change what the services answer). Handlers are idempotent, so redelivery is harmless.
+ * plan or status may change what the services answer). A subscription event also records the plan it
+ * puts in force, which applies from the next request even while the tenants service (consuming the same
+ * event in its own group) still answers the old one; a subscription event older than one already seen
+ * changes nothing. Handlers are idempotent, so redelivery is harmless.
  */
 export function subscribeToInvalidations(options: InvalidationOptions): Promise<Subscription> {
-  const { keys, responseCache, logger } = options;
+  const { keys, plans, responseCache, logger } = options;
   return options.bus.subscribe({
     groupId: options.groupId,
     eventTypes: INVALIDATING_EVENTS,
@@ -40,6 +40,14 @@ export function subscribeToInvalidations(options: InvalidationOptions): Promise<
         keys.forgetKey(event.data.keyId);
         return;
       }
+      if (isSubscriptionEvent(event)) {
+        const plan = planInForceAfter(event);
+        if (!plans.record(event.subject, plan)) {
+          logger.debug({ type: event.type, tenantId: event.subject, revision: plan.revision }, 'subscription event older than the plan in force: ignored');
+          return;
+        }
+        logger.info({ type: event.type, tenantId: event.subject, planId: plan.planId, revision: plan.revision }, 'plan in force changed');
+      }
       keys.forgetTenant(event.subject);
       // A purge that fails (cache down) is remembered by the cache, which serves none of the tenant's
       // entries until a later purge succeeds: retrying here would only end in the DLQ.
@@ -47,4 +55,8 @@ export function subscribeToInvalidations(options: InvalidationOptions): Promise<
       logger.debug({ type: event.type, tenantId: event.subject }, 'gateway caches invalidated');
     },
   });
+}
+
+function isSubscriptionEvent(event: { type: string }): event is SubscriptionEvent {
+  return SUBSCRIPTION_EVENT_TYPES.has(event.type);
 }

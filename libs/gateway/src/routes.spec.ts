@@ -1,4 +1,4 @@
-import { isAmbiguousPath, matchRoute } from './routes';
+import { isAmbiguousPath, isPublicRequest, matchRoute } from './routes';
 
 describe('gateway routing table', () => {
   it.each([
@@ -26,5 +26,29 @@ describe('gateway routing table', () => {
 
   it('when the ai assistant is routed, then it is gated by the ai_assistant feature', () => {
     expect(matchRoute('/api/v1/ai-assistant/tasks')?.feature).toBe('ai_assistant');
+  });
+
+  it.each([
+    ['GET', '/api/v1/monetization/plans'],
+    ['HEAD', '/api/v1/monetization/plans'],
+    ['GET', '/api/v1/monetization/plans/pro'],
+    ['GET', '/api/v1/monetization/compare-plans'],
+  ])('when %s %s is asked, then it is public (billing catalog)', (method, path) => {
+    expect(isPublicRequest(method, path)).toBe(true);
+  });
+
+  it.each([
+    ['POST', '/api/v1/monetization/plans'],
+    ['DELETE', '/api/v1/monetization/plans/pro'],
+    ['OPTIONS', '/api/v1/monetization/compare-plans'],
+    ['GET', '/api/v1/monetization/plans/'],
+    ['GET', '/api/v1/monetization/plans/pro/prices'],
+    ['GET', '/api/v1/monetization/plansX'],
+    ['GET', '/api/v1/monetization/PLANS'],
+    ['GET', '/api/v1/monetization/subscriptions'],
+    ['GET', '/api/v1/monetization/compare-plans/x'],
+    ['GET', '/api/v1/tenants/plans'],
+  ])('when %s %s is asked, then it needs an API key', (method, path) => {
+    expect(isPublicRequest(method, path)).toBe(false);
   });
 });

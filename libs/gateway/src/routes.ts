@@ -38,6 +38,18 @@ export function matchRoute(path: string, routes: readonly UpstreamRoute[] = UPST
 const SLASH = 0x2f;
 
 /**
+ * The public API (MISSION §4, billing's catalog): `GET`/`HEAD` of `/api/v1/monetization/plans`,
+ * `/plans/{id}` and `/compare-plans`, exactly (no trailing slash, case as written), need no API key.
+ * Any other method on these paths and every other path still need one.
+ */
+const PUBLIC_CATALOG_PATH = /^\/api\/v1\/monetization\/(?:plans(?:\/[^/]+)?|compare-plans)$/;
+
+/** Whether a request (path without query) may be served without a credential. Runs on every request: no allocation. */
+export function isPublicRequest(method: string, path: string): boolean {
+  return (method === 'GET' || method === 'HEAD') && PUBLIC_CATALOG_PATH.test(path);
+}
+
+/**
  * Dot segments (`/../`, `/%2e%2e/`) and encoded slashes or backslashes would let a path look like one
  * route to the gateway and another to a service that normalises it. Nothing legitimate needs them.
  */

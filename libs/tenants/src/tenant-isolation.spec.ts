@@ -43,6 +43,8 @@ describe('tenant isolation and gateway signatures', () => {
     expect((await h.call(ADMIN, 'GET', `/api/v1/tenants/${b.tenantId}`)).body).toEqual(before.body);
     expect((await h.call(ADMIN, 'GET', `/api/v1/tenants/${b.tenantId}/api-keys`)).body).toEqual(keysBefore.body);
     expect(h.eventsOf(b.tenantId)).toHaveLength(eventsBefore);
+    // Nor did anything about B reach billing (its usage, a plan change) on A's behalf.
+    expect(h.billing.requests.filter((request) => request.tenantId === b.tenantId)).toHaveLength(0);
   });
 
   it('when a tenant asks for another existing tenant, then the answer is the same as for one that does not exist', async () => {

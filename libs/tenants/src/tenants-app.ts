@@ -4,10 +4,10 @@ import type { Express } from 'express';
 import type { ApiKeys } from './api-keys/api-keys';
 import { apiKeyRoutes } from './api-keys/api-keys.routes';
 import { internalRoutes } from './api-keys/internal.routes';
+import type { BillingClient } from './billing/billing-client';
 import type { TenantRepository } from './tenants/tenant.collection';
 import type { Tenants } from './tenants/tenants';
 import { tenantRoutes } from './tenants/tenants.routes';
-import type { UsageMonthRepository } from './usage/usage.collection';
 
 export const API_PREFIX = '/api/v1/tenants';
 export const INTERNAL_PREFIX = '/internal/v1';
@@ -20,7 +20,8 @@ export interface TenantsAppDeps {
   tenants: Tenants;
   apiKeys: ApiKeys;
   tenantRepository: TenantRepository;
-  usage: UsageMonthRepository;
+  /** Plan changes and metered usage: both are billing's. */
+  billing: BillingClient;
   idempotencyStore: IdempotencyStore;
   clock: () => Date;
 }
@@ -37,7 +38,7 @@ export function createTenantsApp(deps: TenantsAppDeps): Express {
       app.use(
         API_PREFIX,
         signed,
-        tenantRoutes({ tenants: deps.tenants, tenantRepository: deps.tenantRepository, usage: deps.usage, idempotent, clock: deps.clock }),
+        tenantRoutes({ tenants: deps.tenants, tenantRepository: deps.tenantRepository, billing: deps.billing, idempotent, clock: deps.clock }),
         apiKeyRoutes({ apiKeys: deps.apiKeys, idempotent }),
       );
       app.use(INTERNAL_PREFIX, signed, internalRoutes({ apiKeys: deps.apiKeys }));

@@ -2,28 +2,27 @@ import { PersistentIdempotencyStore } from '@tenantry/http';
 import type { ServiceDefinition } from '@tenantry/runtime';
 import { apiKeysCollection } from './api-keys/api-key.collection';
 import { ApiKeys } from './api-keys/api-keys';
+import { BillingClient } from './billing/billing-client';
+import { followSubscriptions } from './subscriptions/follow-subscriptions';
 import { createTenantsApp } from './tenants-app';
 import { tenantsCollection } from './tenants/tenant.collection';
 import { Tenants } from './tenants/tenants';
-import { UsageMeter } from './usage/usage-meter';
-import { usageMonthsCollection } from './usage/usage.collection';
 
 /** How often expired idempotency records are deleted (a collection scan, so rarely). */
 const IDEMPOTENCY_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
- * The tenants service (MISSION §4): tenants and their API keys, entitlements from the plan catalog, and
- * API-call usage counted from the gateway's `metric.recorded` events. Started by the runtime alone
- * (apps/tenants) or with the others (apps/all-in-one).
+ * The tenants service (MISSION §4): tenants and their API keys, entitlements from the plan catalog, the
+ * tier and status following billing's subscription events, plan changes and usage through billing.
+ * Started by the runtime alone (apps/tenants) or with the others (apps/all-in-one).
  */
 export const tenantsService: ServiceDefinition = {
   name: 'tenants',
-  async start(platform, logger) {
+  async start(platform, logger, context) {
     const clock = () => new Date();
-    const [tenantRepository, keyRepository, usage, idempotencyStore, processedEvents] = await Promise.all([
+    const [tenantRepository, keyRepository, idempotencyStore, processedEvents] = await Promise.all([
       platform.persistence.repository(tenantsCollection),
       platform.persistence.repository(apiKeysCollection),
-      platform.persistence.repository(usageMonthsCollection),
       PersistentIdempotencyStore.open(platform.persistence),
       platform.persistence.processedEventStore(),
     ]);
@@ -31,7 +30,9 @@ export const tenantsService: ServiceDefinition = {
     const apiKeys = new ApiKeys({ keys: keyRepository, tenants: tenantRepository, outbox, clock });
     const tenants = new Tenants({ tenants: tenantRepository, apiKeys, outbox, defaultTier: platform.config.defaultSubscriptionTier, clock });
 
-    const usageSubscription = await new UsageMeter({ usage, tenants: tenantRepository, logger }).subscribe(platform.bus, processedEvents);
+    const billing = new BillingClient({ baseUrl: () => context.urlOf('billing'), internalSecret: platform.config.internalSecret.value, logger });
+
+    const subscriptions = await followSubscriptions({ bus: platform.bus, processedEvents, tenants, logger });
     const pruning = setInterval(() => {
       idempotencyStore.pruneExpired(clock()).catch((error: unknown) => logger.warn({ err: error }, 'pruning expired idempotency records failed'));
     }, IDEMPOTENCY_PRUNE_INTERVAL_MS);
@@ -44,7 +45,7 @@ export const tenantsService: ServiceDefinition = {
       tenants,
       apiKeys,
       tenantRepository,
-      usage,
+      billing,
       idempotencyStore,
       clock,
     });
@@ -52,7 +53,7 @@ export const tenantsService: ServiceDefinition = {
       app,
       async stop() {
         clearInterval(pruning);
-        await usageSubscription.stop({ timeoutMs: 10_000 });
+        await subscriptions.stop({ timeoutMs: 10_000 });
       },
     };
   },

@@ -1,7 +1,7 @@
-import { createTenantResponseSchema, tenantUsageResponseSchema } from '@tenantry/contracts';
-import { describeWithInfra, eventually } from '@tenantry/testing';
-import { metricBatch, sample } from './test-support/metric-batches';
-import { ADMIN, startTenantsHarness, tenantKey, type TenantsHarness } from './test-support/tenants-harness';
+import { createTenantResponseSchema, resolvedApiKeySchema } from '@tenantry/contracts';
+import { describeWithInfra } from '@tenantry/testing';
+import { deliverInOrder, republished, subscriptionEvents as billing } from './test-support/subscription-events';
+import { ADMIN, GATEWAY, startTenantsHarness, tenantKey, type TenantsHarness } from './test-support/tenants-harness';
 
 jest.setTimeout(90_000);
 
@@ -63,20 +63,32 @@ describeWithInfra('tenants service on Kafka and the MongoDB-compatible server', 
     expect(replies.every((reply) => reply.status === 201 || reply.status === 409)).toBe(true);
   });
 
-  it("when the gateway's metric batch is delivered twice through Kafka, then usage counts it once", async () => {
-    const { tenant } = await first.createTenant({ name: 'Metered', timezone: 'America/New_York' });
-    const batch = metricBatch(tenant.id, new Date(), [sample(21), sample(4, 1)]);
-    await first.platform.bus.publish([batch]);
-    await second.platform.bus.publish([batch, metricBatch(tenant.id, new Date(), [sample(2)])]);
-    const usage = await eventually(
-      async () => {
-        const reply = await second.call(tenantKey(tenant.id), 'GET', `/api/v1/tenants/${tenant.id}/usage`);
-        const current = tenantUsageResponseSchema.parse(reply.body);
-        return current.apiCalls.today.used >= 26 ? current : false;
-      },
-      { timeoutMs: 60_000, description: 'the metered calls to be counted' },
-    );
-    expect(usage.apiCalls.today.used).toBe(26);
-    expect(usage.apiCalls.month.used).toBe(26);
+  it('when subscription events come through Kafka twice and out of order, then both instances show the newest plan and revision', async () => {
+    const { tenant, apiKey } = await first.createTenant({ name: 'Subscribed' });
+    await first.call(ADMIN, 'POST', `/api/v1/tenants/${tenant.id}/status`, { body: { status: 'active' } });
+    const upgrade = billing.upgraded(tenant.id, 3, 'pro', 'enterprise');
+    // Newest first, then the older ones it overtook (each applied before the next is published).
+    await deliverInOrder(first.platform, [upgrade, billing.downgraded(tenant.id, 2, 'enterprise', 'pro'), billing.created(tenant.id, 1, 'pro', 'active')], 60_000);
+    // The very same event again, then a copy under a new id (what a crash before "processed" would redeliver):
+    // on the same topic and key, so the copy is handled only after the duplicate.
+    await second.platform.bus.publish([upgrade]);
+    await deliverInOrder(second.platform, [republished(upgrade)], 60_000);
+
+    for (const instance of [first, second]) {
+      expect((await instance.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ subscriptionTier: 'enterprise', status: 'active' });
+      expect((await instance.call(tenantKey(tenant.id), 'GET', `/api/v1/tenants/${tenant.id}/features`)).body).toMatchObject({ tier: 'enterprise' });
+      const resolved = resolvedApiKeySchema.parse((await instance.call(GATEWAY, 'GET', `/internal/v1/api-keys/${apiKey.id}`)).body);
+      expect(resolved.tenant).toMatchObject({ subscriptionTier: 'enterprise', subscriptionRevision: 3 });
+    }
+  });
+
+  it('when billing cancels the subscription, then the tenant is cancelled and tenant.status_changed (system) arrives through Kafka', async () => {
+    const { tenant, apiKey } = await first.createTenant({ name: 'Leaving by billing' });
+    await deliverInOrder(second.platform, [billing.cancelled(tenant.id, 2, 'basic')], 60_000);
+    const [changed] = await first.waitForEvents(tenant.id, 'tenant.status_changed');
+    expect(changed?.data).toMatchObject({ from: 'trial', to: 'cancelled', reason: 'subscription cancelled', changedBy: 'system' });
+    expect((await second.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ status: 'cancelled', statusReason: 'subscription cancelled' });
+    const resolved = resolvedApiKeySchema.parse((await first.call(GATEWAY, 'GET', `/internal/v1/api-keys/${apiKey.id}`)).body);
+    expect(resolved).toMatchObject({ revokedAt: expect.any(String), tenant: { status: 'cancelled', subscriptionRevision: 2 } });
   });
 });

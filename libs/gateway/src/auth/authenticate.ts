@@ -2,6 +2,7 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import { ForbiddenError, type PlanId, type ResolvedApiKey, UnauthorizedError } from '@tenantry/contracts';
 import { hashApiKey, type Identity, parseApiKey } from '@tenantry/http';
 import type { KeyResolver } from './key-resolver';
+import type { PlansInForce } from './plans-in-force';
 
 /** Who is calling, as established by the gateway. */
 export type Caller =
@@ -10,6 +11,7 @@ export type Caller =
       kind: 'tenant';
       identity: Identity;
       tenantId: string;
+      /** The plan in force (the newer of the key resolution and the subscription events seen): limits and features follow it. */
       tier: PlanId;
       timezone: string;
       keyId: string;
@@ -30,6 +32,7 @@ export class Authenticator {
   constructor(
     adminApiKey: string,
     private readonly keys: KeyResolver,
+    private readonly plans: PlansInForce,
     private readonly now: () => number = Date.now,
   ) {
     if (parseApiKey(adminApiKey)) throw new Error('ADMIN_API_KEY must not have the shape of a tenant API key (tnt_<id>_<secret>)');
@@ -54,11 +57,12 @@ export class Authenticator {
     if (tenant.status === 'suspended' || tenant.status === 'cancelled') {
       throw new ForbiddenError(`Tenant ${tenant.id} is ${tenant.status}; its API access is disabled.`, { tenantStatus: tenant.status });
     }
+    const { planId } = this.plans.inForce(tenant.id, { planId: tenant.subscriptionTier, revision: tenant.subscriptionRevision });
     return {
       kind: 'tenant',
-      identity: { role: 'tenant', tenantId: tenant.id, keyId: resolved.keyId, scopes: resolved.scopes },
+      identity: { role: 'tenant', tenantId: tenant.id, keyId: resolved.keyId, scopes: resolved.scopes, planId },
       tenantId: tenant.id,
-      tier: tenant.subscriptionTier,
+      tier: planId,
       timezone: tenant.timezone,
       keyId: resolved.keyId,
       ...(resolved.scopes.length > 0 ? { scopePartition: scopeDigest(resolved.scopes) } : {}),

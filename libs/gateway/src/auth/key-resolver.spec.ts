@@ -8,7 +8,7 @@ const key = (keyId: string, tenantId = 'ten_a'): ResolvedApiKey => ({
   scopes: [],
   revokedAt: null,
   expiresAt: null,
-  tenant: { id: tenantId, status: 'active', subscriptionTier: 'pro', timezone: 'UTC' },
+  tenant: { id: tenantId, status: 'active', subscriptionTier: 'pro', subscriptionRevision: 0, timezone: 'UTC' },
 });
 
 function deferred<T>() {

@@ -16,6 +16,7 @@ class RecordingBus {
 
 const request = (overrides: Partial<UsageRecord> = {}): UsageRecord => ({
   tenantId: 'ten_a',
+  timezone: 'Europe/Ljubljana',
   service: 'tenants',
   route: '/api/v1/tenants/*',
   method: 'GET',
@@ -54,6 +55,18 @@ describe('UsageMeter', () => {
     });
     expect(b?.data).toMatchObject({ tenantId: 'ten_b', samples: [{ method: 'POST', requestCount: 1 }] });
     expect(meter.stats()).toEqual({ recorded: 9, published: 9, pendingEvents: 0 });
+  });
+
+  it('when a batch is flushed, then it carries the time zone the daily quota of its tenant used, so metering counts the same local day', async () => {
+    const { bus, meter, advance } = setUp();
+    meter.record(request());
+    meter.record(request({ tenantId: 'ten_utc', timezone: 'UTC' }));
+    advance(1_000);
+    await meter.flush();
+    expect(bus.published.map((event) => parseEvent(event).data)).toEqual([
+      expect.objectContaining({ tenantId: 'ten_a', timezone: 'Europe/Ljubljana' }),
+      expect.objectContaining({ tenantId: 'ten_utc', timezone: 'UTC' }),
+    ]);
   });
 
   it('when nothing happened, then a flush publishes nothing', async () => {

@@ -7,6 +7,8 @@ export const USAGE_LATENCY_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_0
 
 export interface UsageRecord {
   tenantId: string;
+  /** The tenant's time zone, as the daily quota applied it: metering counts the batch on that local day. */
+  timezone: string;
   service: string;
   /** Route template, never a raw path. */
   route: string;
@@ -35,6 +37,8 @@ interface Window {
   start: number;
   /** tenant → "service method route" → sample */
   tenants: Map<string, Map<string, Sample>>;
+  /** Each tenant's time zone in this window (as its first request saw it). */
+  timezones: Map<string, string>;
 }
 
 export interface UsageMeterOptions {
@@ -65,7 +69,7 @@ export class UsageMeter {
 
   constructor(private readonly options: UsageMeterOptions) {
     this.now = options.now ?? Date.now;
-    this.current = { start: this.now(), tenants: new Map() };
+    this.current = { start: this.now(), tenants: new Map(), timezones: new Map() };
   }
 
   start(): void {
@@ -75,7 +79,10 @@ export class UsageMeter {
 
   record(usage: UsageRecord): void {
     let samples = this.current.tenants.get(usage.tenantId);
-    if (!samples) this.current.tenants.set(usage.tenantId, (samples = new Map()));
+    if (!samples) {
+      this.current.tenants.set(usage.tenantId, (samples = new Map()));
+      this.current.timezones.set(usage.tenantId, usage.timezone);
+    }
     const key = `${usage.service} ${usage.method} ${usage.route}`;
     let sample = samples.get(key);
     if (!sample) {
@@ -129,8 +136,8 @@ export class UsageMeter {
   private async flushOnce(): Promise<void> {
     const closed = this.current;
     const end = Math.max(this.now(), closed.start + 1);
-    this.current = { start: end, tenants: new Map() };
-    for (const [tenantId, samples] of closed.tenants) this.unpublished.push(this.toEvent(tenantId, closed.start, end, samples));
+    this.current = { start: end, tenants: new Map(), timezones: new Map() };
+    for (const [tenantId, samples] of closed.tenants) this.unpublished.push(this.toEvent(tenantId, closed.timezones.get(tenantId), closed.start, end, samples));
     if (this.unpublished.length === 0) return;
 
     const batch = this.unpublished;
@@ -145,12 +152,13 @@ export class UsageMeter {
     }
   }
 
-  private toEvent(tenantId: string, start: number, end: number, samples: Map<string, Sample>): CloudEvent {
+  private toEvent(tenantId: string, timezone: string | undefined, start: number, end: number, samples: Map<string, Sample>): CloudEvent {
     return createEvent('metric.recorded', {
       source: '/tenantry/gateway',
       tenantId,
       data: {
         tenantId,
+        ...(timezone === undefined ? {} : { timezone }),
         reporter: this.options.reporter,
         window: { start: new Date(start).toISOString(), end: new Date(end).toISOString() },
         latencyBucketsMs: [...USAGE_LATENCY_BUCKETS_MS],

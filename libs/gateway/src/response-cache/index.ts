@@ -1,4 +1,4 @@
-export { ADMIN_TENANT_ID, ResponseCache } from './response-cache';
+export { ADMIN_TENANT_ID, PUBLIC_TENANT_ID, ResponseCache } from './response-cache';
 export { RESPONSES_NAMESPACE, sortedQuery } from './keys';
 export type {
   CacheableRequest,

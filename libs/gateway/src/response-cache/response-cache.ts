@@ -14,6 +14,14 @@ import type { CacheableRequest, OutcomeReason, ResponseCacheOptions, ServeResult
 /** Requests with this tenant id (the platform admin) are never cached: admin reads span tenants, and no tenant event would purge them. */
 export const ADMIN_TENANT_ID = '_admin';
 
+/**
+ * The one namespace shared by every anonymous caller of the public routes (the billing catalog): the
+ * same answer for everyone, so one entry serves all of them. Tenant ids (`ten_…`) never start with `_`,
+ * so it is no tenant's namespace; no tenant event purges it: entries live as long as the upstream's
+ * Cache-Control allows.
+ */
+export const PUBLIC_TENANT_ID = '_public';
+
 const DEFAULTS = { defaultTtlSeconds: 60, maxTtlSeconds: 600, staleWhileRevalidateSeconds: 30, maxBodyBytes: 1024 * 1024, peerWaitMs: 1000, probeIntervalMs: 500 };
 type Fetch = () => Promise<UpstreamResponse>;
 /** What the cache holds for a request: the entry (if any and current), the key it lives (or would live) at, the tenant's generation. */

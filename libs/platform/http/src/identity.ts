@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '@tenantry/contracts';
+import { ForbiddenError, NotFoundError, planIdSchema, UnauthorizedError } from '@tenantry/contracts';
 import { setLogContext } from '@tenantry/telemetry';
 import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
@@ -10,7 +10,9 @@ import { z } from 'zod';
  * INTERNAL_SECRET (MISSION §3).
  *
  * - `admin`: the platform admin (ADMIN_API_KEY); may act on any tenant.
- * - `tenant`: a tenant API key; may act on its own tenant only.
+ * - `tenant`: a tenant API key; may act on its own tenant only. `planId` is the plan in force when the
+ *   gateway authenticated the request (it follows subscription events live), so a service gates plan
+ *   features (`requireFeature`) without asking billing; an identity without it is granted no feature.
  * - `service`: a platform process calling another (e.g. the gateway resolving an API key).
  */
 export const identitySchema = z.discriminatedUnion('role', [
@@ -20,6 +22,7 @@ export const identitySchema = z.discriminatedUnion('role', [
     tenantId: z.string().min(1).max(128),
     keyId: z.string().min(1).max(128),
     scopes: z.array(z.string().max(64)).max(64).default([]),
+    planId: planIdSchema.optional(),
   }),
   z.object({ role: z.literal('service'), service: z.string().min(1).max(64) }),
 ]);

@@ -48,6 +48,7 @@ export {
   type Identity,
   type IdentityVerification,
 } from './identity';
+export { featureNotInPlanError, identityHasFeature, requireFeature } from './feature-gate';
 export {
   API_KEY_DOCUMENT_PREFIX,
   API_KEY_ID_LENGTH,

@@ -182,7 +182,7 @@ describe('API keys: issue, list (masked), revoke, rotate, resolve', () => {
         scopes: [],
         revokedAt: null,
         expiresAt: null,
-        tenant: { id: tenant.id, status: 'trial', subscriptionTier: 'pro', timezone: 'Europe/Ljubljana' },
+        tenant: { id: tenant.id, status: 'trial', subscriptionTier: 'pro', subscriptionRevision: 0, timezone: 'Europe/Ljubljana' },
       });
     });
 

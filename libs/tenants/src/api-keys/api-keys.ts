@@ -160,7 +160,13 @@ export class ApiKeys {
       scopes: key.scopes,
       revokedAt: key.revokedAt?.toISOString() ?? null,
       expiresAt: key.expiresAt?.toISOString() ?? null,
-      tenant: { id: tenant.id, status: tenant.status, subscriptionTier: tenant.subscriptionTier, timezone: tenant.timezone },
+      tenant: {
+        id: tenant.id,
+        status: tenant.status,
+        subscriptionTier: tenant.subscriptionTier,
+        subscriptionRevision: tenant.subscriptionRevision,
+        timezone: tenant.timezone,
+      },
     };
   }
 

@@ -3,8 +3,8 @@ import type { Tenant } from '../tenants/tenant.collection';
 
 /**
  * What the tenant's plan entitles it to, straight from the plan catalog: every feature (true/false),
- * the limits (`"unlimited"` where the plan lifts one) and the SLA target. Billing will own subscriptions;
- * until then the tenant's tier is the plan.
+ * the limits (`"unlimited"` where the plan lifts one) and the SLA target. The tier is the plan in force
+ * as billing's subscription events last said (subscriptions/follow-subscriptions.ts).
  */
 export function entitlementsOf(tenant: Tenant): TenantFeaturesResponse {
   const plan = planOf(tenant.subscriptionTier);

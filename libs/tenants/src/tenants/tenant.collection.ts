@@ -12,7 +12,10 @@ export const tenantsCollection = defineCollection({
   schema: z.object({
     name: z.string().min(1).max(200),
     status: tenantStatusSchema,
+    /** The plan in force, as billing's subscription events say (see subscriptions/follow-subscriptions.ts). */
     subscriptionTier: planIdSchema,
+    /** The revision of the last subscription event applied to the tier; 0 before any (and for documents older than the field). */
+    subscriptionRevision: z.number().int().nonnegative().default(0),
     timezone: z.string().min(1).max(64),
     billingEmail: z.string().max(254).optional(),
     metadata: z.record(z.string(), z.string()),

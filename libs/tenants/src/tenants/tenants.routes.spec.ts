@@ -188,7 +188,7 @@ describe('tenants API: create, read, list, update', () => {
     });
   });
 
-  describe('GET /:tenantId/features and POST /:tenantId/upgrade', () => {
+  describe('GET /:tenantId/features', () => {
     it.each([
       ['basic', { ai_assistant: false, white_label: false }, { apiCallsPerDay: 1000, requestsPerMinute: 10, users: 5, storageBytes: 1024 ** 3 }, null],
       ['pro', { ai_assistant: true, advanced_analytics: true, white_label: false }, { apiCallsPerDay: 10_000, users: 50 }, 99.9],
@@ -200,23 +200,6 @@ describe('tenants API: create, read, list, update', () => {
       const body = tenantFeaturesResponseSchema.parse(reply.body);
       expect(Object.keys(body.features).sort()).toEqual([...FEATURES].sort());
       expect(body).toMatchObject({ tenantId: tenant.id, tier, features, limits, slaTargetPercent: sla });
-    });
-
-    it('when an upgrade is asked for, then 501 names the missing billing capability and the tier stays', async () => {
-      const { tenant } = await h.createTenant();
-      const reply = await h.call(tenantKey(tenant.id), 'POST', `/api/v1/tenants/${tenant.id}/upgrade`, { body: { subscriptionTier: 'pro' } });
-      expect(reply.status).toBe(501);
-      expect(reply.body).toMatchObject({ type: 'https://tenantry.dev/problems/not-implemented', capability: 'plan changes through billing subscriptions' });
-      expect((await h.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ subscriptionTier: 'basic' });
-    });
-
-    it('when an upgrade names an unknown tier or an unknown tenant, then 400 and 404 come before the 501', async () => {
-      const { tenant } = await h.createTenant();
-      const bad = await h.call(ADMIN, 'POST', `/api/v1/tenants/${tenant.id}/upgrade`, { body: { subscriptionTier: 'platinum' } });
-      expect(bad.status).toBe(400);
-      expect(bad.body).toMatchObject({ errors: [expect.objectContaining({ field: 'subscriptionTier' })] });
-      const missing = await h.call(ADMIN, 'POST', '/api/v1/tenants/ten_missing/upgrade', { body: { subscriptionTier: 'pro' } });
-      expect(missing.status).toBe(404);
     });
   });
 });

@@ -2,16 +2,17 @@ import {
   changeTenantStatusRequestSchema,
   createTenantRequestSchema,
   listTenantsFilterSchema,
-  NotImplementedError,
   updateTenantRequestSchema,
   upgradeTenantRequestSchema,
+  type ChangeSubscriptionRequest,
+  type UpgradeTenantRequest,
 } from '@tenantry/contracts';
-import { assertTenantAccess, identityOf, paginationQuery, route, type IdempotentWrapper } from '@tenantry/http';
+import { assertTenantAccess, identityOf, paginationQuery, route, type IdempotentWrapper, type RouteHandler } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import { noStore, requireAdmin } from '../access';
+import type { BillingClient } from '../billing/billing-client';
 import { entitlementsOf } from '../entitlements/entitlements';
-import type { UsageMonthRepository } from '../usage/usage.collection';
 import { usageReport } from '../usage/usage-report';
 import { findTenantOrThrow } from './find-tenant';
 import type { TenantRepository } from './tenant.collection';
@@ -19,16 +20,19 @@ import type { Tenants } from './tenants';
 
 export const tenantParams = z.object({ tenantId: z.string().min(1).max(128) });
 const listTenantsQuery = listTenantsFilterSchema.extend(paginationQuery.shape);
+/** `?preview=true` prices a plan change without making it. */
+const upgradeQuery = z.strictObject({ preview: z.enum(['true', 'false']).optional() });
+const upgradeSchemas = { params: tenantParams, query: upgradeQuery, body: upgradeTenantRequestSchema };
 
 export interface TenantRoutesDeps {
   tenants: Tenants;
   tenantRepository: TenantRepository;
-  usage: UsageMonthRepository;
+  billing: BillingClient;
   idempotent: IdempotentWrapper;
   clock: () => Date;
 }
 
-/** `/api/v1/tenants`: the tenant lifecycle, entitlements and usage. */
+/** `/api/v1/tenants`: the tenant lifecycle, plan changes, entitlements and usage. */
 export function tenantRoutes(deps: TenantRoutesDeps): Router {
   const { tenants, idempotent } = deps;
   const router = Router();
@@ -75,17 +79,20 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
     route({ params: tenantParams, body: changeTenantStatusRequestSchema }, ({ params, body }) => tenants.changeStatus(params.tenantId, body)),
   );
 
+  // Plan changes are billing's (prorations, invoices): the answer is billing's, as it came. A preview
+  // changes nothing, so it skips Idempotency-Key (which keys on the path without its query: a preview
+  // must never be replayed as the answer to the real change that follows it with the same key).
+  const upgrade: RouteHandler<typeof upgradeSchemas, unknown> = async ({ params, query, body }, req, res) => {
+    assertTenantAccess(identityOf(req), params.tenantId);
+    await findTenantOrThrow(deps.tenantRepository, params.tenantId);
+    const answer = await deps.billing.changeSubscription(params.tenantId, subscriptionChangeOf(body), { preview: query.preview === 'true' });
+    res.status(answer.status);
+    return answer.body;
+  };
+  const idempotentUpgrade = idempotent(upgrade);
   router.post(
     '/:tenantId/upgrade',
-    route({ params: tenantParams, body: upgradeTenantRequestSchema }, async ({ params }, req) => {
-      assertTenantAccess(identityOf(req), params.tenantId);
-      await findTenantOrThrow(deps.tenantRepository, params.tenantId);
-      // Plan changes are billing's (prorations, invoices; issue #4). Until it exists, say so instead of faking it.
-      throw new NotImplementedError(
-        'Plan changes through billing subscriptions are not available yet: the tier of a tenant cannot be changed until the billing service handles subscriptions.',
-        { capability: 'plan changes through billing subscriptions' },
-      );
-    }),
+    route(upgradeSchemas, (input, req, res) => (input.query.preview === 'true' ? upgrade(input, req, res) : idempotentUpgrade(input, req, res))),
   );
 
   router.get(
@@ -101,9 +108,18 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
     route({ params: tenantParams }, async ({ params }, req) => {
       assertTenantAccess(identityOf(req), params.tenantId);
       const tenant = await findTenantOrThrow(deps.tenantRepository, params.tenantId);
-      return usageReport(deps.usage, tenant, deps.clock());
+      return usageReport(deps.billing, tenant, deps.clock());
     }),
   );
 
   return router;
+}
+
+/** The tenants API's names for a plan change, in billing's terms. */
+function subscriptionChangeOf(request: UpgradeTenantRequest): ChangeSubscriptionRequest {
+  return {
+    planId: request.subscriptionTier,
+    ...(request.billingInterval === undefined ? {} : { interval: request.billingInterval }),
+    ...(request.timing === undefined ? {} : { timing: request.timing }),
+  };
 }

@@ -6,6 +6,7 @@ import {
   type CreateTenantResponse,
   type EventDataInput,
   type PlanId,
+  type TenantryEventOf,
   type TenantStatus,
   type TenantView,
   type UpdateTenantRequest,
@@ -15,7 +16,7 @@ import type { ApiKeys } from '../api-keys/api-keys';
 import { tenantEvent, type OutboxNotifier } from '../events';
 import { withQueryCursor } from '../paging';
 import { findTenantOrThrow } from './find-tenant';
-import { assertTransition } from './tenant-status';
+import { assertTransition, canTransition } from './tenant-status';
 import type { Tenant, TenantFields, TenantRepository } from './tenant.collection';
 import { toTenantView } from './tenant-view';
 
@@ -23,6 +24,8 @@ export const TRIAL_DAYS = 14;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A PUT that keeps losing races to concurrent writers gives up after this many re-reads. */
 const MAX_UPDATE_ATTEMPTS = 3;
+/** A subscription event that keeps losing races is retried by its consumer (with backoff) after this many. */
+const MAX_SUBSCRIPTION_ATTEMPTS = 5;
 
 export interface TenantsDeps {
   tenants: TenantRepository;
@@ -34,7 +37,27 @@ export interface TenantsDeps {
 
 type TenantChanges = EventDataInput<'tenant.updated'>['changes'];
 
-/** The tenant lifecycle: create, read, list, update, change status. */
+/** What a subscription event says about its tenant (see subscriptions/follow-subscriptions.ts). */
+export interface SubscriptionChange {
+  tenantId: string;
+  /** Billing's per-tenant counter of subscription events. */
+  revision: number;
+  /** The plan in force from this event on. */
+  planId: PlanId;
+  /** `activated`: a paid subscription is in force (a trial converted); `cancelled`: the subscription ended. */
+  lifecycle?: 'activated' | 'cancelled';
+}
+
+/** `unchanged`: a duplicate or overtaken event; `unknown_tenant`: nothing to update. */
+export type FollowOutcome = 'applied' | 'unchanged' | 'unknown_tenant';
+
+/** The `statusReason` a tenant gets when a subscription moves it. */
+const SUBSCRIPTION_STEP_REASON: Record<'active' | 'cancelled', string> = {
+  active: 'subscription activated',
+  cancelled: 'subscription cancelled',
+};
+
+/** The tenant lifecycle: create, read, list, update, change status, follow its subscription. */
 export class Tenants {
   constructor(private readonly deps: TenantsDeps) {}
 
@@ -51,6 +74,8 @@ export class Tenants {
       name: input.name,
       status: 'trial',
       subscriptionTier: input.subscriptionTier ?? this.deps.defaultTier,
+      // Billing subscribes the tenant from tenant.created; its events then carry revisions from 1.
+      subscriptionRevision: 0,
       timezone: input.timezone ?? 'UTC',
       ...(input.billingEmail === undefined ? {} : { billingEmail: input.billingEmail }),
       metadata: input.metadata ?? {},
@@ -125,7 +150,7 @@ export class Tenants {
 
   /**
    * A cancellation whose key revocation failed part-way (the tenant write had committed) is finished by
-   * asking to cancel again: the leftover keys are revoked, then the request still gets its 409.
+   * asking to cancel again (the request still gets its 409) or by the redelivered cancellation event.
    */
   private async finishCancellation(tenantId: string): Promise<void> {
     if ((await this.deps.apiKeys.revokeAllOf(tenantId, 'tenant_cancelled')) > 0) this.deps.outbox.notify();
@@ -141,32 +166,90 @@ export class Tenants {
     for (let attempt = 1; ; attempt += 1) {
       const current = await findTenantOrThrow(this.deps.tenants, tenantId);
       if (current.status === 'cancelled' && input.status === 'cancelled') await this.finishCancellation(tenantId);
-      assertTransition(tenantId, current.status, input.status);
-      const now = this.deps.clock();
-      const event = tenantEvent(
-        'tenant.status_changed',
-        tenantId,
-        { tenantId, from: current.status, to: input.status, ...(input.reason ? { reason: input.reason } : {}), changedBy: 'admin', changedAt: now.toISOString() },
-        now,
-      );
+      const change = statusChange(current, input.status, { reason: input.reason, changedBy: 'admin' }, this.deps.clock());
       let updated: Tenant;
       try {
-        updated = await this.deps.tenants.update(
-          tenantId,
-          tenantId,
-          { status: input.status, statusReason: input.reason, statusChangedAt: now },
-          { expectedVersion: current.version, events: [event] },
-        );
+        updated = await this.deps.tenants.update(tenantId, tenantId, change.fields, { expectedVersion: current.version, events: [change.event] });
       } catch (error) {
         // A concurrent write (e.g. a PUT): check the transition again against what is there now.
         if (!(error instanceof ConflictError) || attempt >= MAX_UPDATE_ATTEMPTS) throw error;
         continue;
       }
-      if (input.status === 'cancelled') await this.deps.apiKeys.revokeAllOf(tenantId, 'tenant_cancelled');
-      this.deps.outbox.notify();
+      await this.afterStatusChange(updated);
       return toTenantView(updated);
     }
   }
+
+  /**
+   * Applies what a subscription event of billing says (see subscriptions/follow-subscriptions.ts): the
+   * plan in force and its revision, and a lifecycle step, in one versioned write with the
+   * `tenant.status_changed` it causes (`changedBy: 'system'`).
+   *
+   * The tier follows only an event newer than the revision stored (a duplicate or an overtaken event
+   * changes nothing). A lifecycle step is applied even from an overtaken event: both only ever move the
+   * tenant towards where it would be anyway (a trial never comes back, cancelled is final), so the end
+   * state is the same whatever order the events arrive in.
+   */
+  async followSubscription(change: SubscriptionChange): Promise<FollowOutcome> {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.deps.tenants.findById(change.tenantId, change.tenantId);
+      if (!current) return 'unknown_tenant';
+      // A redelivered cancellation whose key revocation failed part-way: finish it (as the admin route does).
+      if (change.lifecycle === 'cancelled' && current.status === 'cancelled') await this.finishCancellation(current.id);
+      const newer = change.revision > current.subscriptionRevision;
+      const to = statusAfterSubscriptionStep(current.status, change.lifecycle);
+      if (!newer && to === undefined) return 'unchanged';
+      const status = to === undefined ? undefined : statusChange(current, to, { reason: SUBSCRIPTION_STEP_REASON[to], changedBy: 'system' }, this.deps.clock());
+      const fields: Partial<TenantFields> = {
+        ...(newer ? { subscriptionTier: change.planId, subscriptionRevision: change.revision } : {}),
+        ...status?.fields,
+      };
+      let updated: Tenant;
+      try {
+        updated = await this.deps.tenants.update(current.id, current.id, fields, { expectedVersion: current.version, events: status ? [status.event] : [] });
+      } catch (error) {
+        // Another event of this tenant (a rebalance) or an admin write got there first: decide again.
+        if (!(error instanceof ConflictError) || attempt >= MAX_SUBSCRIPTION_ATTEMPTS) throw error;
+        continue;
+      }
+      if (status) await this.afterStatusChange(updated);
+      return 'applied';
+    }
+  }
+
+  /** What follows a committed status change: a cancelled tenant loses its keys; the outbox is nudged. */
+  private async afterStatusChange(tenant: Tenant): Promise<void> {
+    if (tenant.status === 'cancelled') await this.deps.apiKeys.revokeAllOf(tenant.id, 'tenant_cancelled');
+    this.deps.outbox.notify();
+  }
+}
+
+/**
+ * The write of one lifecycle step: the fields and the `tenant.status_changed` event that go into one
+ * versioned update. 409 for a transition the lifecycle does not allow, whoever asks.
+ */
+function statusChange(
+  current: Tenant,
+  to: TenantStatus,
+  how: { reason?: string | undefined; changedBy: 'admin' | 'system' },
+  now: Date,
+): { fields: Partial<TenantFields>; event: TenantryEventOf<'tenant.status_changed'> } {
+  assertTransition(current.id, current.status, to);
+  const event = tenantEvent(
+    'tenant.status_changed',
+    current.id,
+    { tenantId: current.id, from: current.status, to, ...(how.reason ? { reason: how.reason } : {}), changedBy: how.changedBy, changedAt: now.toISOString() },
+    now,
+  );
+  return { fields: { status: to, statusReason: how.reason, statusChangedAt: now }, event };
+}
+
+/** Where a subscription's lifecycle step takes a tenant now in `status`; undefined when it stays. */
+function statusAfterSubscriptionStep(status: TenantStatus, step: SubscriptionChange['lifecycle']): 'active' | 'cancelled' | undefined {
+  // A paid subscription ends the tenant's trial; a suspended tenant stays suspended (the admin's call).
+  if (step === 'activated') return status === 'trial' ? 'active' : undefined;
+  if (step === 'cancelled') return canTransition(status, 'cancelled') ? 'cancelled' : undefined;
+  return undefined;
 }
 
 /** Only the fields whose value differs. `billingEmail: null` means "remove it". */

@@ -11,6 +11,7 @@ import { openPlatform, type Platform } from '@tenantry/runtime';
 import { createLogger } from '@tenantry/telemetry';
 import { eventually, uniqueName } from '@tenantry/testing';
 import { tenantsService } from '../tenants-service';
+import { startFakeBilling, type FakeBilling } from './fake-billing';
 
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-'.padEnd(48, 'x');
 export const ADMIN: Identity = { role: 'admin' };
@@ -37,6 +38,8 @@ const TENANT_EVENT_TYPES = ['tenant.created', 'tenant.updated', 'tenant.status_c
 export interface TenantsHarness {
   url: string;
   platform: Platform;
+  /** The billing the service calls (unless `billingUrl` sent it elsewhere): records requests, answers as told. */
+  billing: FakeBilling;
   /** Every tenant.* event published on the bus since start (as a consumer sees them). */
   events: TenantryEvent[];
   /** A request signed as `identity` (null: unsigned), the way the gateway forwards it. */
@@ -54,6 +57,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Share this platform (e.g. two service instances on one database) instead of opening one. */
   platform?: Platform;
+  /** Where the service finds billing instead of the harness's fake (e.g. an address nothing listens on). */
+  billingUrl?: string;
 }
 
 /** The tenants service on a platform of its own, served on a loopback port, driven like the gateway would. */
@@ -68,7 +73,9 @@ export async function startTenantsHarness(options: HarnessOptions = {}): Promise
       uniqueName('tenants-test'),
     ));
   const secret = platform.config.internalSecret.value;
-  const started = await tenantsService.start(platform, logger, { env: {}, urlOf: () => 'http://127.0.0.1:1' });
+  const billing = await startFakeBilling({ secret });
+  const billingUrl = options.billingUrl ?? billing.url;
+  const started = await tenantsService.start(platform, logger, { env: {}, urlOf: (name) => (name === 'billing' ? billingUrl : 'http://127.0.0.1:1') });
   const server: RunningHttpServer = await startHttpServer(started.app, { port: 0, host: '127.0.0.1', logger, shutdownGraceMs: 1_000 });
 
   const events: TenantryEvent[] = [];
@@ -97,6 +104,7 @@ export async function startTenantsHarness(options: HarnessOptions = {}): Promise
   return {
     url: server.url,
     platform,
+    billing,
     events,
     call,
     eventsOf,
@@ -117,6 +125,7 @@ export async function startTenantsHarness(options: HarnessOptions = {}): Promise
       await server.close();
       await observer.stop({ timeoutMs: 1_000 });
       await started.stop?.();
+      await billing.close();
       if (ownsPlatform) await platform.close();
     },
   };

@@ -1,20 +1,25 @@
-import { planOf, UNLIMITED, type TenantUsageResponse } from '@tenantry/contracts';
+import { planOf, UNLIMITED, type TenantUsageDays, type TenantUsageResponse } from '@tenantry/contracts';
 import type { Tenant } from '../tenants/tenant.collection';
 import { localDate } from './local-date';
-import { usageMonthId, type UsageMonthRepository } from './usage.collection';
+
+/** Where the metered calls come from: billing, which owns metering (see billing/billing-client.ts). */
+export interface UsageDaysSource {
+  usageDays(tenantId: string, range: { from: string; to: string }): Promise<TenantUsageDays>;
+}
 
 /**
- * The tenant's usage against its plan's limits, today and this month in its own time zone. Users and
- * storage are not tracked yet: their `used` is null, never an invented number.
+ * The tenant's usage against its plan's limits, today and this month in its own time zone, from
+ * billing's per-day counters (one call for the whole local month). Users and storage are not tracked
+ * yet: their `used` is null, never an invented number.
  */
-export async function usageReport(usage: UsageMonthRepository, tenant: Tenant, now: Date): Promise<TenantUsageResponse> {
+export async function usageReport(billing: UsageDaysSource, tenant: Tenant, now: Date): Promise<TenantUsageResponse> {
   const plan = planOf(tenant.subscriptionTier);
   const day = localDate(now, tenant.timezone);
   const month = day.slice(0, 7);
-  const counters = await usage.findById(tenant.id, usageMonthId(tenant.id, month));
-  const days = counters?.days ?? {};
-  const today = days[day.slice(8)] ?? 0;
-  const monthTotal = Object.values(days).reduce((sum, calls) => sum + calls, 0);
+  const metered = await billing.usageDays(tenant.id, { from: `${month}-01`, to: lastDayOf(month) });
+  const thisMonth = metered.days.filter((entry) => entry.date.startsWith(month));
+  const today = thisMonth.find((entry) => entry.date === day)?.calls ?? 0;
+  const monthTotal = thisMonth.reduce((sum, entry) => sum + entry.calls, 0);
   const limit = plan.limits.apiCallsPerDay;
   return {
     tenantId: tenant.id,
@@ -27,4 +32,12 @@ export async function usageReport(usage: UsageMonthRepository, tenant: Tenant, n
     users: { used: null, limit: plan.limits.users },
     storageBytes: { used: null, limit: plan.limits.storageBytes },
   };
+}
+
+/** `YYYY-MM-DD` of the last day of a `YYYY-MM` month. */
+export function lastDayOf(month: string): string {
+  const [year, monthNumber] = month.split('-').map(Number) as [number, number];
+  // Day 0 of the next month is the last day of this one (Date.UTC takes a 0-based month).
+  const days = new Date(Date.UTC(year, monthNumber, 0)).getUTCDate();
+  return `${month}-${String(days).padStart(2, '0')}`;
 }

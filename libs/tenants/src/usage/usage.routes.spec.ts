@@ -1,15 +1,15 @@
 import { tenantUsageResponseSchema } from '@tenantry/contracts';
-import { eventually } from '@tenantry/testing';
-import { metricBatch, sample } from '../test-support/metric-batches';
 import { startTenantsHarness, tenantKey, type TenantsHarness } from '../test-support/tenants-harness';
 import { localDate } from './local-date';
+import { lastDayOf } from './usage-report';
 
-describe('GET /api/v1/tenants/:tenantId/usage', () => {
+describe('GET /api/v1/tenants/:tenantId/usage (from billing’s metering)', () => {
   let h: TenantsHarness;
   beforeAll(async () => {
     h = await startTenantsHarness();
   });
   afterAll(() => h.close());
+  beforeEach(() => h.billing.answerUsageWith('default'));
 
   const usageOf = async (tenantId: string) => {
     const reply = await h.call(tenantKey(tenantId), 'GET', `/api/v1/tenants/${tenantId}/usage`);
@@ -30,28 +30,61 @@ describe('GET /api/v1/tenants/:tenantId/usage', () => {
     });
   });
 
-  it("when the gateway's metric batches arrive (one of them twice), then today's calls count each batch once", async () => {
-    const { tenant } = await h.createTenant({ timezone: 'Europe/Ljubljana' });
-    const first = metricBatch(tenant.id, new Date(), [sample(30), sample(12, 2)]);
-    await h.platform.bus.publish([first]);
-    await h.platform.bus.publish([first, metricBatch(tenant.id, new Date(), [sample(5)])]);
-    const usage = await eventually(
-      async () => {
-        const current = await usageOf(tenant.id);
-        return current.apiCalls.today.used >= 45 ? current : false;
-      },
-      { description: 'the metered calls to show up' },
-    );
-    expect(usage.apiCalls).toEqual({ today: { used: 45, limit: 1000, remaining: 955 }, month: { used: 45 } });
+  it("when billing has metered days, then today is today's count and the month is the sum of this local month's days", async () => {
+    const { tenant } = await h.createTenant({ timezone: 'Pacific/Auckland' });
+    const today = localDate(new Date(), 'Pacific/Auckland');
+    const month = today.slice(0, 7);
+    const earlierDay = today.endsWith('-01') ? null : `${month}-01`;
+    h.billing.meter(tenant.id, [...(earlierDay ? [{ date: earlierDay, calls: 300 }] : []), { date: today, calls: 45 }]);
+    const usage = await usageOf(tenant.id);
+    expect(usage.period).toEqual({ day: today, month, timezone: 'Pacific/Auckland' });
+    expect(usage.apiCalls).toEqual({ today: { used: 45, limit: 1000, remaining: 955 }, month: { used: earlierDay ? 345 : 45 } });
+  });
+
+  it("when asking billing, then it asks for the tenant's whole local month, signed as the tenants service", async () => {
+    const { tenant } = await h.createTenant({ timezone: 'America/Los_Angeles' });
+    await usageOf(tenant.id);
+    const month = localDate(new Date(), 'America/Los_Angeles').slice(0, 7);
+    expect(h.billing.requests.filter((request) => request.tenantId === tenant.id)).toEqual([
+      expect.objectContaining({ method: 'GET', query: { from: `${month}-01`, to: lastDayOf(month) }, identity: { role: 'service', service: 'tenants' } }),
+    ]);
+  });
+
+  it('when the daily quota is used up and more, then remaining is 0, never negative', async () => {
+    const { tenant } = await h.createTenant();
+    h.billing.meter(tenant.id, [{ date: localDate(new Date(), 'UTC'), calls: 1_250 }]);
+    expect((await usageOf(tenant.id)).apiCalls.today).toEqual({ used: 1_250, limit: 1000, remaining: 0 });
   });
 
   it('when an enterprise tenant is metered, then its daily limit and remaining are "unlimited"', async () => {
     const { tenant } = await h.createTenant({ subscriptionTier: 'enterprise' });
-    await h.platform.bus.publish([metricBatch(tenant.id, new Date(), [sample(3)])]);
-    const usage = await eventually(async () => {
-      const current = await usageOf(tenant.id);
-      return current.apiCalls.today.used === 3 ? current : false;
-    });
-    expect(usage).toMatchObject({ apiCalls: { today: { used: 3, limit: 'unlimited', remaining: 'unlimited' } }, users: { used: null, limit: 'unlimited' } });
+    h.billing.meter(tenant.id, [{ date: localDate(new Date(), 'UTC'), calls: 3 }]);
+    expect(await usageOf(tenant.id)).toMatchObject({ apiCalls: { today: { used: 3, limit: 'unlimited', remaining: 'unlimited' } }, users: { used: null, limit: 'unlimited' } });
+  });
+
+  it.each([
+    ['an error', { status: 500, body: { type: 'https://tenantry.dev/problems/internal-error', title: 'Internal server error', status: 500, detail: 'x' } }],
+    ['a body outside its contract', { status: 200, body: { tenantId: 'ten_x', days: [{ date: 'yesterday', calls: -1 }] } }],
+  ])('when billing answers %s, then 503 problem', async (_case, answer) => {
+    const { tenant } = await h.createTenant();
+    h.billing.answerUsageWith(answer);
+    const reply = await h.call(tenantKey(tenant.id), 'GET', `/api/v1/tenants/${tenant.id}/usage`);
+    expect(reply.status).toBe(503);
+    expect(reply.body).toMatchObject({ type: 'https://tenantry.dev/problems/service-unavailable', detail: expect.stringContaining('meters API calls') });
+  });
+});
+
+describe('GET /usage when billing cannot be reached', () => {
+  let h: TenantsHarness;
+  beforeAll(async () => {
+    h = await startTenantsHarness({ billingUrl: 'http://127.0.0.1:1' });
+  });
+  afterAll(() => h.close());
+
+  it('when billing is down, then 503 problem, not 500 and not zeros', async () => {
+    const { tenant } = await h.createTenant();
+    const reply = await h.call(tenantKey(tenant.id), 'GET', `/api/v1/tenants/${tenant.id}/usage`);
+    expect(reply.status).toBe(503);
+    expect(reply.headers.get('content-type')).toContain('application/problem+json');
   });
 });

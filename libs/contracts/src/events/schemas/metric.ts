@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDateTimeSchema, periodSchema, tenantIdSchema } from './common';
+import { isoDateTimeSchema, periodSchema, tenantIdSchema, timeZoneSchema } from './common';
 
 const countSchema = z.number().int().nonnegative();
 
@@ -35,6 +35,11 @@ export const metricSampleSchema = z.object({
 export const metricRecordedV1 = z
   .object({
     tenantId: tenantIdSchema,
+    /**
+     * The tenant's IANA time zone as the reporter applied it (the gateway's daily quota): metering buckets
+     * the batch into that local day, with no lookup and no race with the tenant's other events.
+     */
+    timezone: timeZoneSchema.optional(),
     /** The gateway (or service) instance that aggregated the batch. */
     reporter: z.string().min(1).max(128),
     window: periodSchema,

@@ -1,0 +1,114 @@
+import type { RunningServices } from '@tenantry/runtime';
+import { describeWithInfra, eventually } from '@tenantry/testing';
+import { adminClient, Client, createTenant, realInfraEnv, startPlatform } from '../test-support/e2e-harness';
+
+const M = '/api/v1/monetization';
+/** MISSION: the gateway applies a plan change within a second of the billing event. */
+const WITHIN_A_SECOND = { timeoutMs: 1_000, intervalMs: 25 };
+
+interface Subscription {
+  id: string;
+  planId: string;
+  status: string;
+}
+
+/**
+ * Billing through the gateway on real Kafka, FerretDB and Redis: a tenant's plan change reaches the
+ * gateway's limits and feature gates and the tenants service within a second, the public catalog needs no
+ * key, and the invoice of a paid subscription is there with its lines.
+ */
+describeWithInfra('billing through the gateway', ['kafka', 'mongo', 'redis'], (infra) => {
+  let platform: RunningServices;
+  let admin: Client;
+
+  beforeAll(async () => {
+    platform = await startPlatform(realInfraEnv(infra));
+    admin = adminClient(platform);
+  }, 60_000);
+  afterAll(() => platform?.shutdown());
+
+  /** The tenant's trial subscription, opened by billing from tenant.created (polled as the admin, whose calls no quota counts). */
+  async function trialOf(tenantId: string): Promise<Subscription> {
+    return eventually(
+      async () => {
+        const reply = await admin.get<{ items: Subscription[] }>(`${M}/subscriptions?tenant_id=${tenantId}`);
+        return reply.status === 200 && reply.body.items[0] ? reply.body.items[0] : false;
+      },
+      { timeoutMs: 15_000, description: `the trial of ${tenantId}` },
+    );
+  }
+
+  it('serves the public catalog without a key', async () => {
+    const anonymous = admin.as(undefined);
+    const plans = await anonymous.get<{ items: Array<{ id: string; prices: { monthly: number } }> }>(`${M}/plans`);
+    expect(plans.status).toBe(200);
+    expect(plans.body.items.map((plan) => [plan.id, plan.prices.monthly])).toEqual([
+      ['basic', 4900],
+      ['pro', 19900],
+      ['enterprise', 99900],
+    ]);
+    expect((await anonymous.get(`${M}/compare-plans`)).status).toBe(200);
+    // Everything else in billing still needs a key.
+    expect((await anonymous.get(`${M}/invoices`)).status).toBe(401);
+  });
+
+  it('when a basic tenant upgrades to pro, then within a second the gateway applies pro limits and opens the AI assistant', async () => {
+    const { tenant, apiKey } = await createTenant(admin);
+    const client = admin.as(apiKey.key);
+    const trial = await trialOf(tenant.id);
+    expect(trial).toMatchObject({ planId: 'basic', status: 'trialing' });
+
+    // Basic: the AI assistant is refused by name of the plan that unlocks it; 10 requests a minute.
+    const gated = await client.get('/api/v1/ai-assistant/capabilities');
+    expect(gated.status).toBe(403);
+    expect(gated.body).toMatchObject({ requiredPlan: 'pro' });
+    const before = await client.get(`/api/v1/tenants/${tenant.id}/features`);
+    expect(before.headers.get('ratelimit-policy')).toContain('q=10;');
+
+    const upgraded = await client.post<{ kind: string; subscription: Subscription }>(`${M}/subscriptions/${trial.id}/change`, { planId: 'pro' });
+    expect(upgraded.status).toBe(200);
+    expect(upgraded.body).toMatchObject({ kind: 'upgrade', subscription: { planId: 'pro' } });
+
+    // The gated route now reaches the AI assistant service (which answers 501: not built yet) and the
+    // limits are pro's — within a second, with no restart.
+    await eventually(async () => (await client.get('/api/v1/ai-assistant/capabilities')).status === 501, { ...WITHIN_A_SECOND, description: 'the AI assistant open' });
+    await eventually(async () => (await admin.get(`/api/v1/tenants/${tenant.id}`)).body['subscriptionTier'] === 'pro', {
+      ...WITHIN_A_SECOND,
+      description: 'the tenants service on pro',
+    });
+    const after = await client.get<{ tier: string; features: Record<string, boolean> }>(`/api/v1/tenants/${tenant.id}/features`);
+    expect(after.headers.get('ratelimit-policy')).toContain('q=100;');
+    expect(after.body).toMatchObject({ tier: 'pro', features: { ai_assistant: true } });
+  });
+
+  it('when a paid subscription starts, then its invoice is issued with its lines, and a downgrade through the tenants API closes the gate again', async () => {
+    const { tenant, apiKey } = await createTenant(admin, { subscriptionTier: 'pro' });
+    const client = admin.as(apiKey.key);
+    await trialOf(tenant.id);
+
+    const subscribed = await client.post<{ subscription: Subscription; invoice: { id: string; totalCents: number; lines: Array<{ amountCents: number }> } }>(`${M}/subscribe`, {
+      planId: 'pro',
+      interval: 'annual',
+    });
+    expect(subscribed.status).toBe(201);
+    expect(subscribed.body.invoice).toMatchObject({ totalCents: 199000, documentType: 'invoice', reason: 'trial_conversion' });
+    const invoice = await client.get<{ id: string; lines: Array<{ kind: string; amountCents: number }> }>(`${M}/invoices/${subscribed.body.invoice.id}`);
+    expect(invoice.status).toBe(200);
+    expect(invoice.body.lines).toEqual([expect.objectContaining({ kind: 'subscription', amountCents: 199000 })]);
+    await eventually(async () => (await client.get('/api/v1/ai-assistant/capabilities')).status === 501, { timeoutMs: 5_000 });
+
+    // The tenants service's /upgrade delegates to billing: an immediate downgrade to basic with a credit note.
+    const downgraded = await client.post<{ kind: string; invoice: { documentType: string; totalCents: number } }>(`/api/v1/tenants/${tenant.id}/upgrade`, {
+      subscriptionTier: 'basic',
+      billingInterval: 'annual',
+      timing: 'immediate',
+    });
+    expect(downgraded.status).toBe(200);
+    expect(downgraded.body).toMatchObject({ kind: 'downgrade', invoice: { documentType: 'credit_note' } });
+    expect(downgraded.body.invoice.totalCents).toBeLessThan(0);
+    await eventually(async () => (await client.get('/api/v1/ai-assistant/capabilities')).status === 403, { ...WITHIN_A_SECOND, description: 'the AI assistant closed again' });
+
+    const invoices = await client.get<{ items: Array<{ number: string }> }>(`${M}/invoices`);
+    expect(invoices.body.items.map((item) => item.number.slice(-4))).toEqual(['0002', '0001']);
+  });
+});

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'ai-assistant-service',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

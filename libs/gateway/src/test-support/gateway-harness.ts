@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InMemoryCache, InMemoryRateLimiter } from '@tenantry/cache';
+import { createEvent, resolveApiKeyPath, type PlanId, type ResolvedApiKey, type TenantStatus } from '@tenantry/contracts';
+import { type EventBus, InMemoryEventBus, type Subscription } from '@tenantry/event-bus';
+import { generateApiKey, type Identity, signIdentity, verifyIdentity } from '@tenantry/http';
+import { createLogger } from '@tenantry/telemetry';
+import { Authenticator } from '../auth/authenticate';
+import { KeyResolver } from '../auth/key-resolver';
+import { PlansInForce } from '../auth/plans-in-force';
+import { createGatewayApp, type GatewayAppDependencies } from '../gateway-app';
+import { GatewayMetrics } from '../gateway-metrics';
+import { subscribeToInvalidations } from '../invalidation';
+import { UsageMeter } from '../metering/usage-meter';
+import { Upstreams } from '../proxy/upstreams';
+import { ResponseCache } from '../response-cache';
+import { isPublicRequest } from '../routes';
+
+export const ADMIN_KEY = 'admin-key-for-gateway-tests-0123456789abcdef';
+export const SECRET = 'internal-secret-for-gateway-tests-0123456789';
+export const silentLogger = createLogger({ service: 'gateway', level: 'silent' });
+
+/** What the stand-in tenants service says about a tenant: status, plan and the subscription revision it applied. */
+export interface StubTenant {
+  status: TenantStatus;
+  tier: PlanId;
+  revision: number;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  /** The verified gateway identity; undefined for a public route, which the gateway does not sign. */
+  identity: Identity | undefined;
+}
+
+/** What the stand-in billing service answers on its public catalog routes (as billing does: no identity, shared-cacheable). */
+export const CATALOG_CACHE_CONTROL = 'public, max-age=300';
+
+/**
+ * A stand-in for the services behind the gateway: it resolves keys like the tenants service and echoes
+ * what it received, after checking the gateway's signature like every real service does — except on
+ * billing's public catalog routes, which (like billing) it serves to anyone.
+ */
+export class StubServices {
+  readonly keys = new Map<string, { plaintext: string; resolved: ResolvedApiKey }>();
+  readonly received: ReceivedRequest[] = [];
+  readonly tenants = new Map<string, StubTenant>();
+  server!: Server;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      const method = req.method ?? 'GET';
+      const url = req.url ?? '/';
+      const path = url.split('?')[0] ?? url;
+      if (isPublicRequest(method, path)) {
+        this.received.push({ method, url, headers: req.headers, identity: undefined });
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': CATALOG_CACHE_CONTROL });
+        res.end(method === 'HEAD' ? undefined : JSON.stringify({ catalog: path, seen: this.received.length }));
+        return;
+      }
+      const verified = verifyIdentity(req.headers, { method, url }, SECRET);
+      if (!verified.ok) {
+        res.writeHead(401).end();
+        return;
+      }
+      if (url.startsWith('/internal/v1/api-keys/')) {
+        this.resolveKey(decodeURIComponent(url.split('/').pop() ?? ''), res);
+        return;
+      }
+      this.received.push({ method, url, headers: req.headers, identity: verified.identity });
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        res.writeHead(method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ seen: this.received.length, url, body: Buffer.concat(chunks).toString('utf8') }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Issues a key for the tenant (created on first use with this tier, status and subscription revision 1). */
+  addTenant(tenantId: string, tier: PlanId = 'pro', status: TenantStatus = 'active', scopes: string[] = []): string {
+    const key = generateApiKey();
+    if (!this.tenants.has(tenantId)) this.tenants.set(tenantId, { status, tier, revision: 1 });
+    this.keys.set(key.keyId, {
+      plaintext: key.plaintext,
+      resolved: {
+        keyId: key.keyId,
+        tenantId,
+        keyHash: key.hash,
+        scopes,
+        revokedAt: null,
+        expiresAt: null,
+        tenant: { id: tenantId, status, subscriptionTier: tier, subscriptionRevision: 1, timezone: 'Europe/Ljubljana' },
+      },
+    });
+    return key.plaintext;
+  }
+
+  /** The identities the services received for a tenant, oldest first. */
+  identitiesOf(tenantId: string): Array<Extract<Identity, { role: 'tenant' }>> {
+    return this.received.flatMap(({ identity }) => (identity?.role === 'tenant' && identity.tenantId === tenantId ? [identity] : []));
+  }
+
+  private resolveKey(keyId: string, res: ServerResponse): void {
+    const entry = this.keys.get(keyId);
+    if (!entry) {
+      res.writeHead(404).end();
+      return;
+    }
+    const tenant = this.tenants.get(entry.resolved.tenantId);
+    const body: ResolvedApiKey = {
+      ...entry.resolved,
+      tenant: {
+        ...entry.resolved.tenant,
+        status: tenant?.status ?? 'active',
+        subscriptionTier: tenant?.tier ?? 'pro',
+        subscriptionRevision: tenant?.revision ?? 0,
+      },
+    };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }
+}
+
+export interface TestGateway {
+  url: string;
+  bus: EventBus;
+  keys: KeyResolver;
+  plans: PlansInForce;
+  meter: UsageMeter;
+  upstreams: Upstreams;
+  close(): Promise<void>;
+}
+
+export type TestGatewayOptions = Pick<GatewayAppDependencies, 'publicRateLimitPerMinute'>;
+
+/**
+ * The gateway app wired as `gatewayService` wires it, on in-memory adapters (events published on `bus`
+ * invalidate and change plans, as Kafka does for a real gateway), in front of `stubUrl`, on a free port.
+ */
+export async function startTestGateway(stubUrl: string, options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const logger = silentLogger;
+  const upstreams = new Upstreams({ urlOf: () => stubUrl, timeoutMs: 2_000, maxSockets: 16, logger });
+  const bus = new InMemoryEventBus({ logger });
+  const meter = new UsageMeter({ bus, logger, reporter: 'test', flushIntervalMs: 60_000 });
+  const keys = new KeyResolver({
+    fetchKey: async (keyId) => {
+      const response = await fetch(`${stubUrl}${resolveApiKeyPath(keyId)}`, {
+        headers: signIdentity({ role: 'service', service: 'gateway' }, { method: 'GET', url: resolveApiKeyPath(keyId) }, SECRET),
+      });
+      return response.status === 404 ? null : ((await response.json()) as ResolvedApiKey);
+    },
+    ttlMs: 60_000,
+    negativeTtlMs: 1_000,
+  });
+  const plans = new PlansInForce();
+  const responseCache = new ResponseCache({ cache: new InMemoryCache(), logger, enabled: true });
+  const invalidations: Subscription = await subscribeToInvalidations({ bus, groupId: `gateway-test-${randomUUID()}`, keys, plans, responseCache, logger });
+  const app = createGatewayApp({
+    logger,
+    internalSecret: SECRET,
+    authenticator: new Authenticator(ADMIN_KEY, keys, plans),
+    rateLimiter: new InMemoryRateLimiter(),
+    responseCache,
+    upstreams,
+    meter,
+    metrics: new GatewayMetrics(),
+    ...(options.publicRateLimitPerMinute === undefined ? {} : { publicRateLimitPerMinute: options.publicRateLimitPerMinute }),
+  });
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    bus,
+    keys,
+    plans,
+    meter,
+    upstreams,
+    async close() {
+      await invalidations.stop();
+      upstreams.close();
+      await new Promise((resolve) => server.close(resolve));
+      await bus.close();
+    },
+  };
+}
+
+/** Builds a subscription event as billing publishes it (the tenant's `revision`-th subscription event). */
+export function planChanged(
+  type: 'subscription.upgraded' | 'subscription.downgraded',
+  tenantId: string,
+  change: { from: PlanId; to: PlanId; revision: number },
+) {
+  const effectiveAt = new Date();
+  const period = { start: effectiveAt.toISOString(), end: new Date(effectiveAt.getTime() + 30 * 86_400_000).toISOString() };
+  const data = {
+    tenantId,
+    revision: change.revision,
+    subscriptionId: `sub_${tenantId}`,
+    fromPlanId: change.from,
+    toPlanId: change.to,
+    fromInterval: 'monthly' as const,
+    interval: 'monthly' as const,
+    effectiveAt: effectiveAt.toISOString(),
+    period,
+  };
+  return type === 'subscription.upgraded'
+    ? createEvent('subscription.upgraded', { tenantId, source: '/tenantry/billing', data })
+    : createEvent('subscription.downgraded', { tenantId, source: '/tenantry/billing', data: { ...data, timing: 'immediate' as const } });
+}
+
+/** `fetch` against a gateway with an optional bearer key. */
+export function callGateway(gatewayUrl: string, path: string, key: string | undefined, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${gatewayUrl}${path}`, { ...init, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(init.headers as Record<string, string>) } });
+}
