@@ -1,4 +1,4 @@
-import { createHttpApp, idempotency, requireSignedIdentity, type IdempotencyStore, type ReadinessChecks } from '@tenantry/http';
+import { cacheControl, createHttpApp, idempotency, requireSignedIdentity, type IdempotencyStore, type ReadinessChecks } from '@tenantry/http';
 import type { Logger } from '@tenantry/telemetry';
 import type { Express } from 'express';
 import type { Pricing } from './domain';
@@ -39,6 +39,8 @@ export function createBillingApp(deps: BillingAppDeps): Express {
       app.use(
         API_PREFIX,
         signed,
+        // Subscriptions, invoices and usage change without the tenant's doing (renewals, metering): never served from a cache.
+        cacheControl('no-store'),
         subscriptionRoutes({ subscriptions: deps.subscriptions, idempotent }),
         invoiceRoutes({ invoices: deps.invoices, subscriptions: deps.subscriptions, ledger: deps.ledger, pricing: deps.pricing, clock: deps.clock }),
       );

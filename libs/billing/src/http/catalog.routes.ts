@@ -1,15 +1,12 @@
 import { NotFoundError, PLAN_CATALOG, planIdSchema, plansByRank } from '@tenantry/contracts';
-import { route } from '@tenantry/http';
-import { Router, type RequestHandler } from 'express';
+import { cacheControl, route } from '@tenantry/http';
+import { Router } from 'express';
 import { z } from 'zod';
 import { comparePlans, toPlanView } from '../catalog/plan-views';
 import type { Pricing } from '../domain';
 
 /** The catalog changes only with a deployment: shared caches (the gateway's included) may keep it for 5 minutes. */
-const publicCache: RequestHandler = (_req, res, next) => {
-  res.setHeader('Cache-Control', 'public, max-age=300');
-  next();
-};
+const publicCache = cacheControl('public, max-age=300');
 
 /** `GET /plans`, `/plans/{id}`, `/compare-plans`: the public catalog (no identity needed). */
 export function catalogRoutes(pricing: Pricing): Router {

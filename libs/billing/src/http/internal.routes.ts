@@ -2,10 +2,16 @@ import { changeSubscriptionRequestSchema, ForbiddenError, localDateSchema } from
 import { identityOf, route } from '@tenantry/http';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { UsageLedger } from '../metering';
+import { MAX_LEDGER_DAYS, type UsageLedger } from '../metering';
 import type { Subscriptions } from '../subscriptions/subscriptions';
 import { previewQuery } from './subscriptions.routes';
 
+const DAY_MS = 86_400_000;
+/** Inclusive local dates, at most MAX_LEDGER_DAYS: checked here so that the fields are named as the request names them. */
+const usageDaysQuery = z
+  .strictObject({ from: localDateSchema, to: localDateSchema })
+  .refine(({ from, to }) => from <= to, { message: 'from must not be after to', path: ['to'] })
+  .refine(({ from, to }) => (Date.parse(to) - Date.parse(from)) / DAY_MS + 1 <= MAX_LEDGER_DAYS, { message: `At most ${MAX_LEDGER_DAYS} days from from`, path: ['to'] });
 const tenantParams = z.object({ tenantId: z.string().min(1).max(128) });
 
 /** Internal endpoints are for platform services only (MISSION §3): never a tenant key, never the admin. */
@@ -27,7 +33,7 @@ export function internalRoutes(deps: { subscriptions: Subscriptions; ledger: Usa
   );
   router.get(
     '/tenants/:tenantId/usage-days',
-    route({ params: tenantParams, query: z.strictObject({ from: localDateSchema, to: localDateSchema }) }, async ({ params, query }) => ({
+    route({ params: tenantParams, query: usageDaysQuery }, async ({ params, query }) => ({
       tenantId: params.tenantId,
       days: (await deps.ledger.days(params.tenantId, query.from, query.to)).map(({ date, calls }) => ({ date, calls })),
     })),

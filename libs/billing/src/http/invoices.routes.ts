@@ -33,7 +33,7 @@ export function invoiceRoutes(deps: { invoices: Invoices; subscriptions: Subscri
   router.post(
     '/usage-report',
     route({ body: usageReportRequestSchema }, async ({ body }, req) => {
-      const tenantId = tenantInScope(identityOf(req), body.tenantId, 'body.tenantId');
+      const tenantId = tenantInScope(identityOf(req), body.tenantId, 'tenantId');
       const account = await deps.subscriptions.account(tenantId);
       return usageReport(deps.ledger, deps.pricing, account, body, deps.clock());
     }),

@@ -1,5 +1,5 @@
-import { cancelSubscriptionRequestSchema, changeSubscriptionRequestSchema, subscribeRequestSchema, tenantIdSchema } from '@tenantry/contracts';
-import { identityOf, route, type IdempotentWrapper } from '@tenantry/http';
+import { cancelSubscriptionRequestSchema, changeSubscriptionRequestSchema, subscribeRequestSchema, tenantIdSchema, type SubscriptionChangeResult } from '@tenantry/contracts';
+import { decodeCursor, encodeCursor, identityOf, paginationQuery, route, type IdempotentWrapper, type RouteHandler } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Subscriptions } from '../subscriptions/subscriptions';
@@ -21,7 +21,7 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
     route(
       { body: subscribeRequestSchema },
       idempotent(async ({ body }, req, res) => {
-        const tenantId = tenantInScope(identityOf(req), body.tenantId, 'body.tenantId');
+        const tenantId = tenantInScope(identityOf(req), body.tenantId, 'tenantId');
         const created = await subscriptions.subscribe(tenantId, body);
         res.status(201).location(`/api/v1/monetization/subscriptions/${created.subscription.id}`);
         return created;
@@ -31,9 +31,14 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
 
   router.get(
     '/subscriptions',
-    route({ query: z.strictObject({ tenant_id: tenantIdSchema.optional() }) }, async ({ query }, req) => {
+    route({ query: paginationQuery.extend({ tenant_id: tenantIdSchema.optional() }).strict() }, async ({ query }, req) => {
       const tenantId = tenantInScope(identityOf(req), query.tenant_id, 'query.tenant_id');
-      return { items: await subscriptions.list(tenantId), nextCursor: null };
+      const all = await subscriptions.list(tenantId);
+      const after = query.cursor ? decodeCursor(query.cursor, z.object({ after: z.string() })).after : undefined;
+      const start = after === undefined ? 0 : all.findIndex((subscription) => subscription.id === after) + 1;
+      const items = all.slice(start, start + query.limit);
+      const last = items.at(-1);
+      return { items, nextCursor: start + query.limit < all.length && last ? encodeCursor({ after: last.id }) : null };
     }),
   );
 
@@ -42,12 +47,14 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
     route({ params: subscriptionParams }, async ({ params }, req) => subscriptions.get(await owner(req, params.subscriptionId), params.subscriptionId)),
   );
 
+  // A preview writes nothing, so it takes no Idempotency-Key: a key must never make a preview the answer to the change.
+  const changeSchemas = { params: subscriptionParams, query: previewQuery, body: changeSubscriptionRequestSchema };
+  const change: RouteHandler<typeof changeSchemas, SubscriptionChangeResult> = async ({ params, query, body }, req) =>
+    subscriptions.change(await owner(req, params.subscriptionId), params.subscriptionId, body, query.preview);
+  const idempotentChange = idempotent(change);
   router.post(
     '/subscriptions/:subscriptionId/change',
-    route(
-      { params: subscriptionParams, query: previewQuery, body: changeSubscriptionRequestSchema },
-      idempotent(async ({ params, query, body }, req) => subscriptions.change(await owner(req, params.subscriptionId), params.subscriptionId, body, query.preview)),
-    ),
+    route(changeSchemas, (input, req, res) => (input.query.preview ? change(input, req, res) : idempotentChange(input, req, res))),
   );
 
   router.post(

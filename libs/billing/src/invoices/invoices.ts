@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, type InvoiceView, type TenantryEventOf } from '@tenantry/contracts';
 import { DEFAULT_RETRY_POLICY, type EventBus, type ProcessedEventStore, type Subscription } from '@tenantry/event-bus';
-import type { Page } from '@tenantry/http';
+import { withQueryCursor, type Page } from '@tenantry/http';
 import type { Logger } from '@tenantry/telemetry';
 import type { IssuedDocument } from '../subscriptions/account-transition';
 import type { InvoiceFields, InvoiceRepository } from './invoice.collection';
@@ -56,7 +56,7 @@ export class Invoices {
 
   /** Newest first. */
   async list(tenantId: string, page: { limit: number; cursor?: string | undefined }): Promise<Page<InvoiceView>> {
-    const found = await this.deps.invoices.list(tenantId, { limit: page.limit, sort: 'desc', ...(page.cursor ? { cursor: page.cursor } : {}) });
+    const found = await withQueryCursor(() => this.deps.invoices.list(tenantId, { limit: page.limit, sort: 'desc', ...(page.cursor ? { cursor: page.cursor } : {}) }));
     return { items: found.items.map((invoice) => toInvoiceView(tenantId, invoice, invoice)), nextCursor: found.nextCursor };
   }
 

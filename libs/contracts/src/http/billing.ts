@@ -46,11 +46,13 @@ export const changeSubscriptionRequestSchema = z
   .refine((change) => change.planId !== undefined || change.interval !== undefined, { message: 'Give planId, interval or both', path: ['planId'] });
 export type ChangeSubscriptionRequest = z.output<typeof changeSubscriptionRequestSchema>;
 
-/** `POST /subscriptions/{id}/cancel`: at period end (default) or now with a prorated credit note. */
-export const cancelSubscriptionRequestSchema = z.strictObject({
-  timing: changeTimingSchema.default('period_end'),
-  reason: z.string().trim().min(1).max(500).optional(),
-});
+/** `POST /subscriptions/{id}/cancel`: at period end (default) or now with a prorated credit note. No body: at period end. */
+export const cancelSubscriptionRequestSchema = z
+  .strictObject({
+    timing: changeTimingSchema.default('period_end'),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .default({ timing: 'period_end' });
 export type CancelSubscriptionRequest = z.output<typeof cancelSubscriptionRequestSchema>;
 
 /** `POST /usage-report`: a tenant's usage between two local dates (inclusive; default: the current billing period). */

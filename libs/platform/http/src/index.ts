@@ -9,6 +9,7 @@ export {
   MAX_PAGE_LIMIT,
   pageSchema,
   paginationQuery,
+  withQueryCursor,
   type Page,
   type PaginationQuery,
 } from './pagination';
@@ -33,6 +34,7 @@ export {
 } from './server';
 export { route, type RouteHandler, type RouteInput, type RouteSchemas } from './validation';
 export { notImplemented } from './not-implemented';
+export { cacheControl } from './cache-control';
 export {
   assertAdmin,
   assertTenantAccess,

@@ -8,9 +8,8 @@ import {
   type CreatedApiKey,
   type ResolvedApiKey,
 } from '@tenantry/contracts';
-import { generateApiKey, type Identity, type Page } from '@tenantry/http';
+import { generateApiKey, withQueryCursor, type Identity, type Page } from '@tenantry/http';
 import { tenantEvent, type OutboxNotifier } from '../events';
-import { withQueryCursor } from '../paging';
 import { findTenantOrThrow } from '../tenants/find-tenant';
 import type { TenantRepository } from '../tenants/tenant.collection';
 import type { ApiKey, ApiKeyRepository } from './api-key.collection';

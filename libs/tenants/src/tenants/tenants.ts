@@ -11,10 +11,9 @@ import {
   type TenantView,
   type UpdateTenantRequest,
 } from '@tenantry/contracts';
-import type { Page } from '@tenantry/http';
+import { withQueryCursor, type Page } from '@tenantry/http';
 import type { ApiKeys } from '../api-keys/api-keys';
 import { tenantEvent, type OutboxNotifier } from '../events';
-import { withQueryCursor } from '../paging';
 import { findTenantOrThrow } from './find-tenant';
 import { assertTransition, canTransition } from './tenant-status';
 import type { Tenant, TenantFields, TenantRepository } from './tenant.collection';
