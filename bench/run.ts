@@ -6,6 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { meteringConsumerKeepsUp } from './billing/b1-metering-consumer.bench';
 import { batchingProducer } from './event-bus/batching-producer.bench';
 import { consumerKeepsUp } from './event-bus/consumer-keeps-up.bench';
 import { inMemoryBus } from './event-bus/in-memory-bus.bench';
@@ -34,6 +35,7 @@ const SCENARIOS: readonly Scenario[] = [
   consumerKeepsUp,
   outboxEndToEnd,
   inMemoryBus,
+  meteringConsumerKeepsUp,
   cachedGet,
   proxiedGet,
   addedLatency,

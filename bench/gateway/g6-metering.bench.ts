@@ -26,8 +26,8 @@ const meteringOf = (health: GatewayHealth) => ({ recorded: health.metering.recor
 /**
  * G6: usage metering's cost (the same gateway with ENABLE_USAGE_METERING=false), and that it counts
  * exactly: a fresh tenant sends a known number of requests; the gateway must have recorded and published
- * that many, and the tenants service's usage counter (fed by `metric.recorded` events over Kafka) must
- * reach the same number.
+ * that many, and the usage the tenants service shows (`/usage`: billing's metering of the `metric.recorded`
+ * events, over Kafka) must reach the same number.
  */
 export const metering = gatewayScenario({
   id: 'G6',

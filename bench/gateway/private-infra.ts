@@ -21,7 +21,7 @@ export interface PrivateInfra {
  * TENANTRY_INFRA_DIR and free ports (same binaries and settings as the shared ones, ≈ 3 s to start).
  * Why not the shared servers: other engineers' reliability tests stop and restart them (libs/testing
  * `controlInfra`), which shows up here as cache bypasses and latency spikes; and every platform process
- * on a broker joins the same consumer groups (e.g. `tenants-usage`), so an e2e run elsewhere would take
+ * on a broker joins the same consumer groups (e.g. `billing-metering`), so an e2e run elsewhere would take
  * partitions of `metric.recorded` away from the bench's tenants service.
  */
 export async function startPrivateInfra(stateDir: string): Promise<PrivateInfra> {

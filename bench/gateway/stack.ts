@@ -11,7 +11,8 @@ import { startPrivateInfra, type PrivateInfra } from './private-infra';
 
 /**
  * The processes the gateway scenarios share, started on first use and stopped when the run ends:
- * - `tenants`: apps/tenants alone (the upstream of every measured route);
+ * - `tenants`: apps/tenants alone (the upstream of every measured route), and `billing` (apps/billing),
+ *   whose metering the tenants service's `/usage` reads;
  * - `gateway`: apps/gateway alone, the full pipeline as deployed: API-key auth, tenant status, the
  *   Redis rate limiter (engaged: enterprise limits overridden to huge finite numbers, see below), the
  *   Redis response cache, the keep-alive proxy and usage metering to Kafka;
@@ -52,6 +53,7 @@ export class GatewayStack {
   /** Max rates measured by G1/G2 (requests/s), reused by G3 for "half of max load". */
   readonly maxRates = new Map<'gateway cached' | 'gateway proxied' | 'express' | 'direct', number>();
   tenants!: ServiceProcess;
+  billing!: ServiceProcess;
   gateway!: ServiceProcess;
   /** An enterprise tenant (limits overridden, see HUGE_ENTERPRISE_LIMITS) for the throughput scenarios. */
   tenant!: BenchTenant;
@@ -74,8 +76,10 @@ export class GatewayStack {
 
   private async start(): Promise<void> {
     this.infra = await startPrivateInfra(path.join(this.logDir, 'infra'));
-    const tenantsPort = await freePort();
-    this.tenants = await this.spawnService('tenants', 'apps/tenants/src/main.ts', tenantsPort, { TENANTS_PORT: String(tenantsPort) });
+    const [tenantsPort, billingPort] = [await freePort(), await freePort()];
+    // Billing meters the gateway's usage events; the tenants service's /usage (G6's counter) reads them from it.
+    this.billing = await this.spawnService('billing', 'apps/billing/src/main.ts', billingPort, { BILLING_PORT: String(billingPort) });
+    this.tenants = await this.spawnService('tenants', 'apps/tenants/src/main.ts', tenantsPort, { TENANTS_PORT: String(tenantsPort), BILLING_URL: this.billing.url });
     this.gateway = await this.startGateway('gateway', {});
     this.tenant = await createTenant(this.gateway.url, this.adminKey, `bench-${this.ctx.runId}`, 'enterprise');
   }
@@ -119,6 +123,7 @@ export class GatewayStack {
           {
             GATEWAY_PORT: String(port),
             TENANTS_URL: this.tenants.url,
+            BILLING_URL: this.billing.url,
             RATE_LIMIT_OVERRIDES: HUGE_ENTERPRISE_LIMITS,
             METERING_FLUSH_INTERVAL,
             ...variant.env,

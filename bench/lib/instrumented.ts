@@ -58,14 +58,12 @@ export class TimedOutboxSource implements OutboxSource {
   }
 }
 
-/** An EventBus whose publish calls are timed; everything else goes straight through. */
-export class TimedPublishBus implements EventBus {
-  readonly publishLatency = new LatencyHistogram();
-
-  constructor(private readonly inner: EventBus) {}
+/** An EventBus that hands everything to `inner`: decorators override only what they observe or change. */
+export class ForwardingBus implements EventBus {
+  constructor(protected readonly inner: EventBus) {}
 
   publish(events: readonly CloudEvent[]): Promise<void> {
-    return timedCall(this.publishLatency, () => this.inner.publish(events));
+    return this.inner.publish(events);
   }
 
   subscribe<T extends EventType>(options: SubscribeOptions<T>): Promise<Subscription> {
@@ -82,5 +80,14 @@ export class TimedPublishBus implements EventBus {
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+}
+
+/** An EventBus whose publish calls are timed; everything else goes straight through. */
+export class TimedPublishBus extends ForwardingBus {
+  readonly publishLatency = new LatencyHistogram();
+
+  override publish(events: readonly CloudEvent[]): Promise<void> {
+    return timedCall(this.publishLatency, () => this.inner.publish(events));
   }
 }

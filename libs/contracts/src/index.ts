@@ -4,3 +4,4 @@ export * from './plans';
 export * from './internal/api-key-resolution';
 export * from './http';
 export * from './internal/billing';
+export { localDate } from './time/local-date';

@@ -111,4 +111,42 @@ describeWithInfra('billing through the gateway', ['kafka', 'mongo', 'redis'], (i
     const invoices = await client.get<{ items: Array<{ number: string }> }>(`${M}/invoices`);
     expect(invoices.body.items.map((item) => item.number.slice(-4))).toEqual(['0002', '0001']);
   });
+
+  it('when a newcomer follows the README billing walkthrough, then every step answers as written', async () => {
+    const anonymous = admin.as(undefined);
+    expect((await anonymous.get(`${M}/plans`)).status).toBe(200);
+    expect((await anonymous.get(`${M}/compare-plans`)).status).toBe(200);
+
+    const { tenant, apiKey } = await createTenant(admin, { name: 'Globex' });
+    const client = admin.as(apiKey.key);
+    const sub = await trialOf(tenant.id);
+    expect((await client.get<{ items: Subscription[] }>(`${M}/subscriptions`)).body.items[0]).toMatchObject({ id: sub.id, planId: 'basic', status: 'trialing' });
+
+    const subscribed = await client.post<{ invoice: { totalCents: number } }>(`${M}/subscribe`, { planId: 'basic', interval: 'monthly' });
+    expect(subscribed.status).toBe(201);
+    expect(subscribed.body.invoice.totalCents).toBe(4900);
+    const preview = await client.post<{ preview: boolean; kind: string; timing: string; invoice: { id: null; status: string; lines: Array<{ amountCents: number }>; totalCents: number } }>(
+      `${M}/subscriptions/${sub.id}/change?preview=true`,
+      { planId: 'pro' },
+    );
+    expect(preview.body).toMatchObject({ preview: true, kind: 'upgrade', timing: 'immediate', invoice: { id: null, status: 'draft' } });
+    // Seconds after the period started almost all of it is left: a credit of about 4900, a charge of about 19900.
+    const [credit, charge] = preview.body.invoice.lines.map((line) => line.amountCents);
+    expect(credit).toBeLessThan(0);
+    expect(charge).toBeGreaterThan(0);
+    expect(preview.body.invoice.totalCents).toBe((credit ?? 0) + (charge ?? 0));
+
+    expect((await client.post(`${M}/subscriptions/${sub.id}/change`, { planId: 'pro' })).status).toBe(200);
+    await eventually(async () => (await client.get('/api/v1/ai-assistant/tasks')).status === 501, { ...WITHIN_A_SECOND, description: 'the AI assistant open' });
+    const features = await client.get(`/api/v1/tenants/${tenant.id}/features`);
+    expect(features.headers.get('ratelimit-policy')).toBe('"minute";q=100;w=60, "day";q=10000;w=86400');
+
+    const invoices = await client.get<{ items: Array<{ number: string; totalCents: number; subtotalCents: number; lines: Array<{ amountCents: number }> }> }>(`${M}/invoices`);
+    expect(invoices.body.items.map((invoice) => invoice.number.slice(-4))).toEqual(['0002', '0001']);
+    for (const invoice of invoices.body.items) expect(invoice.lines.reduce((sum, line) => sum + line.amountCents, 0)).toBe(invoice.subtotalCents);
+    const report = await client.post<{ planId: string; days: Array<{ quota: number }> }>(`${M}/usage-report`, {});
+    expect(report.status).toBe(200);
+    expect(report.body.planId).toBe('pro');
+    expect(report.body.days.at(-1)?.quota).toBe(10_000);
+  });
 });

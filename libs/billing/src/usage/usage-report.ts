@@ -1,7 +1,7 @@
-import { planOf, type PlanId, type UsageReport } from '@tenantry/contracts';
+import { localDate, planOf, type PlanId, type UsageReport } from '@tenantry/contracts';
 import { currentSubscription, type Account } from '../accounts/account.collection';
 import { overage, overageLine, type Pricing } from '../domain';
-import { localDate, type UsageLedger } from '../metering';
+import type { UsageLedger } from '../metering';
 import type { OverageLines } from '../subscriptions/lifecycle';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

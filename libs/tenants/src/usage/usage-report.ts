@@ -1,6 +1,5 @@
-import { planOf, UNLIMITED, type TenantUsageDays, type TenantUsageResponse } from '@tenantry/contracts';
+import { localDate, planOf, UNLIMITED, type TenantUsageDays, type TenantUsageResponse } from '@tenantry/contracts';
 import type { Tenant } from '../tenants/tenant.collection';
-import { localDate } from './local-date';
 
 /** Where the metered calls come from: billing, which owns metering (see billing/billing-client.ts). */
 export interface UsageDaysSource {

@@ -1,6 +1,5 @@
-import { tenantUsageResponseSchema } from '@tenantry/contracts';
+import { localDate, tenantUsageResponseSchema } from '@tenantry/contracts';
 import { startTenantsHarness, tenantKey, type TenantsHarness } from '../test-support/tenants-harness';
-import { localDate } from './local-date';
 import { lastDayOf } from './usage-report';
 
 describe('GET /api/v1/tenants/:tenantId/usage (from billing’s metering)', () => {
