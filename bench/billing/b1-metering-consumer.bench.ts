@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { InMemoryProcessedEventStore, KafkaEventBus, type ProcessedEventStore } from '@tenantry/event-bus';
+import { KafkaEventBus } from '@tenantry/event-bus';
 import { connectMongo, createInMemoryPersistence, defineCollection, type MongoPersistence } from '@tenantry/persistence';
 import { BENCH_CONSUMER, ConsumptionTracker, deliveryCheck } from '../lib/consumption';
 import type { BenchContext } from '../lib/context';
 import { benchTenants } from '../lib/events';
-import { TimedProcessedEventStore } from '../lib/instrumented';
 import { LatencyHistogram, now, rate, runBounded, waitUntil } from '../lib/measure';
 import { formatMs, formatNumber, type Check, type Measurement, type ScenarioResult } from '../lib/report';
 import { scaled, type Scenario } from '../lib/scenario';
@@ -33,8 +32,8 @@ const PROBE_UPDATES = 20;
  * B1: can billing's metering consumer keep up with what the gateway produces? (1) The gateway's own
  * UsageMeter, fed requests of 2,000 tenants at the gateway's max request rate, publishes
  * `metric.recorded` to Kafka with the default flush interval: its events/s is the production rate.
- * (2) MeteringConsumer, wired as billing wires it (day documents and processed-event store in the
- * database), reads that backlog from Kafka: its sustained events/s, and the same with in-memory
+ * (2) MeteringConsumer, wired as billing wires it (day documents in the database, no processed-event
+ * store), reads that backlog from Kafka: its sustained events/s, and the same with in-memory
  * storage (what Kafka and the consumer's own code allow). (3) consumed / produced must be ≥ 1, and the
  * calls counted must equal the calls sent.
  */
@@ -69,7 +68,6 @@ export const meteringConsumerKeepsUp: Scenario = {
         key: 'db',
         label: `MeteringConsumer on Kafka + ${ctx.database}`,
         usageDays,
-        store: await persistence.processedEventStore(ctx.collection('processed_events')),
       });
       result.measurements.push(...database.measurements);
       result.ratios.push({
@@ -90,7 +88,6 @@ export const meteringConsumerKeepsUp: Scenario = {
         key: 'memory',
         label: 'MeteringConsumer on Kafka + in-memory storage',
         usageDays: await createInMemoryPersistence().repository(usageDaysCollection),
-        store: new InMemoryProcessedEventStore(200_000),
       });
       result.measurements.push(...memory.measurements);
       result.ratios.push(
@@ -112,7 +109,6 @@ interface ConsumerVariant {
   key: string;
   label: string;
   usageDays: UsageDayRepository;
-  store: ProcessedEventStore;
 }
 
 interface BacklogRun {
@@ -121,21 +117,19 @@ interface BacklogRun {
   drained: boolean;
   tracker: ConsumptionTracker;
   calls: RepositoryCalls;
-  store: TimedProcessedEventStore;
   usageDays: UsageDayRepository;
 }
 
 /** A new group of MeteringConsumer reads the whole backlog; rates per window (opening the days, then the steady state). */
 async function consumeBacklog(ctx: BenchContext, bus: KafkaEventBus, produced: GatewayUsageRun, tenants: readonly BenchTenant[], variant: ConsumerVariant): Promise<BacklogRun> {
   const calls = new RepositoryCalls();
-  const store = new TimedProcessedEventStore(variant.store);
   const tracker = new ConsumptionTracker();
   const progress = new WindowProgress(produced.flushes);
   // The gateway stamps each batch with the tenant's time zone; the read model answers only batches without one.
   const zones = new Map(tenants.map(({ tenantId, timezone }) => [tenantId, timezone]));
   const consumer = new TrackedMeteringConsumer({ usageDays: calls.wrap(variant.usageDays), timezones: { timezoneOf: async (tenantId) => zones.get(tenantId) ?? null }, logger: ctx.logger }, tracker, progress);
   const subscribedAt = now();
-  const subscription = await consumer.subscribe(new PrivateGroupsBus(bus, (group) => ctx.groupId(`b1-${variant.key}-${group}`)), store);
+  const subscription = await consumer.subscribe(new PrivateGroupsBus(bus, (group) => ctx.groupId(`b1-${variant.key}-${group}`)));
   const drained = await waitUntil(() => tracker.handled >= produced.totalEvents, DRAIN_TIMEOUT_MS, 20);
   await subscription.stop({ timeoutMs: 5_000 });
 
@@ -164,7 +158,7 @@ async function consumeBacklog(ctx: BenchContext, bus: KafkaEventBus, produced: G
     eventsPerSec: steadyRate,
     note: 'partitions overlap windows a little: rate of the later windows\' events, first → last handled',
   });
-  return { measurements, steadyRate, drained, tracker, calls, store, usageDays: variant.usageDays };
+  return { measurements, steadyRate, drained, tracker, calls, usageDays: variant.usageDays };
 }
 
 function reportCosts(result: ScenarioResult, ctx: BenchContext, run: BacklogRun, produced: GatewayUsageRun): void {
@@ -173,13 +167,8 @@ function reportCosts(result: ScenarioResult, ctx: BenchContext, run: BacklogRun,
     const histogram = run.calls.histogram(name);
     return `${name} ×${formatNumber(histogram.count / handled, 2)} (p50 ${formatMs(histogram.percentileMs(50))}, p99 ${formatMs(histogram.percentileMs(99))})`;
   };
-  const { isProcessedLatency: isProcessed, markProcessedLatency: markProcessed } = run.store;
   result.facts.push(
     { label: `${ctx.database}: repository calls per event handled`, value: `${method('insert')}, ${method('update')}, ${method('findById')}; ${formatNumber(run.calls.conflicts)} conflicts` },
-    {
-      label: `${ctx.database}: processed-event store per event handled`,
-      value: `isProcessed p50 ${formatMs(isProcessed.percentileMs(50))} / p99 ${formatMs(isProcessed.percentileMs(99))}, markProcessed p50 ${formatMs(markProcessed.percentileMs(50))} / p99 ${formatMs(markProcessed.percentileMs(99))} (${formatNumber(markProcessed.count)} ids stored by the end)`,
-    },
     {
       label: 'traffic behind the events',
       value:

@@ -123,11 +123,25 @@ ensure_ferret_bin() {
   t0="$(now)"
   log "mongo: building FerretDB from $FERRET_SRC (about a minute when the Go caches are cold)..."
   mkdir -p "$(dirname "$bin")"
-  (cd "$FERRET_SRC" && "$go" build -trimpath -buildvcs=false -o "$bin.tmp.$$" .) >&2 ||
+  # FerretDB is built from a copy of its module with the fix of ferretdb/sqlite-id-index.sed (lookups by
+  # `_id` use the `_id` index instead of scanning the table), through a `replace` in a copy of go.mod.
+  local moddir patched
+  moddir="$(cd "$FERRET_SRC" && "$go" mod download -json github.com/FerretDB/FerretDB | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -d "$moddir" ]] || die "mongo: could not download the FerretDB module (see output above)"
+  patched="$bin.src"
+  rm -rf "$patched" && cp -R "$moddir" "$patched" && chmod -R u+w "$patched"
+  sed -i -f "$FERRET_SRC/sqlite-id-index.sed" "$patched/internal/backends/sqlite/metadata/metadata.go"
+  grep -q "IDColumn = DefaultColumn + \"->'_id'\"" "$patched/internal/backends/sqlite/metadata/metadata.go" ||
+    die "mongo: the _id index fix no longer applies to FerretDB (see infra/local/ferretdb/sqlite-id-index.sed)"
+  cp "$FERRET_SRC/go.mod" "$bin.go.mod" && cp "$FERRET_SRC/go.sum" "$bin.go.sum"
+  (cd "$FERRET_SRC" && "$go" mod edit -modfile="$bin.go.mod" -replace "github.com/FerretDB/FerretDB=$patched") ||
+    die "mongo: could not point the build at the patched FerretDB"
+  (cd "$FERRET_SRC" && "$go" build -modfile "$bin.go.mod" -trimpath -buildvcs=false -o "$bin.tmp.$$" .) >&2 ||
     die "mongo: go build of $FERRET_SRC failed (see output above)"
   mv -f "$bin.tmp.$$" "$bin"
   # Binaries built from older sources are no longer used.
-  find "$(dirname "$bin")" -maxdepth 1 -name 'tenantry-ferretdb-*' ! -name "$(basename "$bin")" -delete
+  rm -rf "$patched" "$bin.go.mod" "$bin.go.sum"
+  find "$(dirname "$bin")" -maxdepth 1 -name 'tenantry-ferretdb-*' ! -name "$(basename "$bin")" -exec rm -rf {} +
   log "mongo: FerretDB built in $(elapsed "$t0") -> $bin"
 }
 

@@ -76,7 +76,8 @@ export async function startBilling(platform: Platform, logger: Logger, context: 
   const consumers = await Promise.all([
     subscribeToTenantEvents(platform.bus, processedEvents, subscriptions),
     invoices.subscribe(platform.bus, processedEvents),
-    new MeteringConsumer({ usageDays, timezones: new AccountTimezones(accounts), logger }).subscribe(platform.bus, processedEvents),
+    // Idempotent through its day documents' recent event ids (see MeteringConsumer.subscribe).
+    new MeteringConsumer({ usageDays, timezones: new AccountTimezones(accounts), logger }).subscribe(platform.bus),
   ]);
   const scheduler = new BillingScheduler({ subscriptions, intervalMs: env.BILLING_SCHEDULER_INTERVAL, batch: env.BILLING_SCHEDULER_BATCH, logger });
   if (env.ENABLE_BILLING_SCHEDULER) scheduler.start();

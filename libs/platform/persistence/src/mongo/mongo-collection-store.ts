@@ -39,7 +39,7 @@ const LEGACY_SWEEP_DONE = 'meta:legacy-outbox-swept';
 
 /**
  * Up to this many documents are read one `{ _id }` query each, more with one `$in` query. FerretDB 1.x
- * answers `{ _id }` with a SQLite scan (≈ 4 µs per document) and `$in` by decoding every document in
+ * answers `{ _id }` with a SQLite index search (with infra/local's fix; upstream a scan) and `$in` by decoding every document in
  * Go (≈ 30 µs per document), measured here; on MongoDB both use the `_id` index.
  */
 const POINT_READS_UP_TO = 8;
