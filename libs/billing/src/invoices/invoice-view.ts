@@ -14,13 +14,18 @@ export function toInvoiceView(tenantId: string, fields: InvoiceFields, issued: {
     subscriptionId: fields.subscriptionId ?? null,
     currency: fields.currency,
     period: { start: fields.periodStart.toISOString(), end: fields.periodEnd.toISOString() },
-    lines: fields.lines.map(({ periodStart, periodEnd, ...line }) => ({
-      ...line,
-      ...(periodStart && periodEnd ? { period: { start: periodStart.toISOString(), end: periodEnd.toISOString() } } : {}),
-    })),
+    lines: linesOf(fields),
     subtotalCents: fields.subtotalCents,
     totalCents: fields.totalCents,
     issuedAt: draft ? null : fields.issuedAt.toISOString(),
     dueAt: draft ? null : (fields.dueAt?.toISOString() ?? null),
   };
+}
+
+/** The stored lines as the API and the `invoice.issued` event carry them (ISO periods). */
+export function linesOf(fields: InvoiceFields): InvoiceView['lines'] {
+  return fields.lines.map(({ periodStart, periodEnd, ...line }) => ({
+    ...line,
+    ...(periodStart && periodEnd ? { period: { start: periodStart.toISOString(), end: periodEnd.toISOString() } } : {}),
+  }));
 }

@@ -4,6 +4,7 @@ import { generateId } from '@tenantry/persistence';
 import { MAX_KEPT_SUBSCRIPTIONS, type AccountFields, type SubscriptionState } from '../accounts/account.collection';
 import { settle, type LineDraft, type Period } from '../domain';
 import { INVOICE_ID_PREFIX, type InvoiceFields } from '../invoices/invoice.collection';
+import { linesOf } from '../invoices/invoice-view';
 
 export type SubscriptionEventType = Extract<EventType, `subscription.${string}`>;
 type EmittedData<T extends SubscriptionEventType> = Omit<EventDataInput<T>, 'revision' | 'tenantId'>;
@@ -153,10 +154,7 @@ export function invoiceIssuedData(tenantId: string, document: IssuedDocument): E
     ...(fields.subscriptionId ? { subscriptionId: fields.subscriptionId } : {}),
     currency: fields.currency,
     period: { start: fields.periodStart.toISOString(), end: fields.periodEnd.toISOString() },
-    lines: fields.lines.map(({ periodStart, periodEnd, ...line }) => ({
-      ...line,
-      ...(periodStart && periodEnd ? { period: { start: periodStart.toISOString(), end: periodEnd.toISOString() } } : {}),
-    })),
+    lines: linesOf(fields),
     subtotalCents: fields.subtotalCents,
     totalCents: fields.totalCents,
     issuedAt: fields.issuedAt.toISOString(),

@@ -1,5 +1,5 @@
 import { loadPlatformConfig } from '@tenantry/config';
-import { createEvent, type EventType, type PlanId, type TenantryEvent, type TenantryEventOf } from '@tenantry/contracts';
+import { createEvent, EVENT_TYPES, type EventType, type PlanId, type TenantryEvent, type TenantryEventOf } from '@tenantry/contracts';
 import { DEFAULT_RETRY_POLICY, type Subscription } from '@tenantry/event-bus';
 import { signIdentity, startHttpServer, type Identity, type RunningHttpServer } from '@tenantry/http';
 import { openPlatform, type Platform } from '@tenantry/runtime';
@@ -31,15 +31,8 @@ export class TestClock {
   }
 }
 
-const OBSERVED: readonly EventType[] = [
-  'subscription.created',
-  'subscription.upgraded',
-  'subscription.downgraded',
-  'subscription.cancelled',
-  'subscription.activated',
-  'subscription.interval_changed',
-  'invoice.issued',
-];
+/** What billing publishes: every subscription.* event and invoice.issued. */
+const OBSERVED: readonly EventType[] = EVENT_TYPES.filter((type) => type.startsWith('subscription.') || type === 'invoice.issued');
 
 export interface BillingHarness {
   url: string;
