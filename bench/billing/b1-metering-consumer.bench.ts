@@ -1,15 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { KafkaEventBus } from '@tenantry/event-bus';
 import { connectMongo, createInMemoryPersistence, defineCollection, type MongoPersistence } from '@tenantry/persistence';
 import { BENCH_CONSUMER, ConsumptionTracker, deliveryCheck } from '../lib/consumption';
 import type { BenchContext } from '../lib/context';
 import { benchTenants } from '../lib/events';
-import { LatencyHistogram, now, rate, runBounded, waitUntil } from '../lib/measure';
+import { now, rate, waitUntil } from '../lib/measure';
 import { formatMs, formatNumber, type Check, type Measurement, type ScenarioResult } from '../lib/report';
 import { scaled, type Scenario } from '../lib/scenario';
 // The bench (type:testing) measures billing's consumer in-process.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { RECENT_EVENT_IDS, usageDayId, usageDaysCollection, type UsageCounts, type UsageDayRepository } from '../../libs/billing/src/metering';
+import { usageShardsCollection, type UsageCounts, type UsageShardRepository } from '../../libs/billing/src/metering';
 import { runGatewayUsage, type BenchTenant, type GatewayUsageRun } from './gateway-usage';
 import { PrivateGroupsBus, RepositoryCalls, TrackedMeteringConsumer, WindowProgress } from './instrumented-metering';
 
@@ -19,14 +18,11 @@ const TENANTS = 2_000;
 const REQUEST_RATE = 10_000;
 /** The gateway's METERING_FLUSH_INTERVAL default (libs/gateway/src/gateway-config.ts). */
 const FLUSH_INTERVAL_MS = 5_000;
-/** The first window opens each tenant's day (an insert each); the second is the steady state (an update each). */
+/** The first window opens the day's shard documents; the second is the steady state (updates only). */
 const WINDOWS = 2;
 const PRODUCE_TIMEOUT_MS = WINDOWS * FLUSH_INTERVAL_MS + 15_000;
 const DRAIN_TIMEOUT_MS = 120_000;
 const TIMEZONES = ['UTC', 'Europe/Ljubljana', 'America/New_York', 'Asia/Tokyo', 'Pacific/Auckland', 'America/Los_Angeles'];
-/** Past days added for the probe of how a day's update slows down as the collection grows. */
-const PROBE_PAST_DAYS = 2;
-const PROBE_UPDATES = 20;
 
 /**
  * B1: can billing's metering consumer keep up with what the gateway produces? (1) The gateway's own
@@ -63,11 +59,11 @@ export const meteringConsumerKeepsUp: Scenario = {
       });
 
       // 2. Consumption of that backlog, as billing wires it, then with in-memory storage.
-      const usageDays = await persistence.repository(defineCollection({ name: ctx.collection('billing_usage_days'), schema: usageDaysCollection.schema, indexes: usageDaysCollection.indexes }));
+      const usageShards = await persistence.repository(defineCollection({ name: ctx.collection('billing_usage_shards'), schema: usageShardsCollection.schema, indexes: usageShardsCollection.indexes }));
       const database = await consumeBacklog(ctx, bus, produced, tenants, {
         key: 'db',
         label: `MeteringConsumer on Kafka + ${ctx.database}`,
-        usageDays,
+        usageShards,
       });
       result.measurements.push(...database.measurements);
       result.ratios.push({
@@ -81,23 +77,21 @@ export const meteringConsumerKeepsUp: Scenario = {
       });
       reportCosts(result, ctx, database, produced);
       result.checks.push(deliveryCheck(`${ctx.database}: metric.recorded backlog`, database.tracker, produced.totalEvents, database.drained));
-      const counted = await countedUsage(usageDays);
+      const counted = await countedUsage(usageShards);
       result.checks.push(exactnessCheck(`${ctx.database}`, produced, counted, database.drained));
 
       const memory = await consumeBacklog(ctx, bus, produced, tenants, {
         key: 'memory',
         label: 'MeteringConsumer on Kafka + in-memory storage',
-        usageDays: await createInMemoryPersistence().repository(usageDaysCollection),
+        usageShards: await createInMemoryPersistence().repository(usageShardsCollection),
       });
       result.measurements.push(...memory.measurements);
       result.ratios.push(
         { label: 'metering consumer with in-memory storage / gateway production', subject: 'consumed, steady state (in-memory)', subjectValue: memory.steadyRate, baseline: `produced (${production})`, baselineValue: productionRate, unit: 'events/s' },
         { label: `metering consumer on ${ctx.database} / on in-memory storage`, subject: ctx.database, subjectValue: database.steadyRate, baseline: 'in-memory', baselineValue: memory.steadyRate, unit: 'events/s' },
       );
-      result.checks.push(exactnessCheck('in-memory', produced, await countedUsage(memory.usageDays), memory.drained));
+      result.checks.push(exactnessCheck('in-memory', produced, await countedUsage(memory.usageShards), memory.drained));
 
-      // 3. Why: a day's update as the day collection grows (one document per tenant per day).
-      result.facts.push({ label: `update of one day document on ${ctx.database}, by collection size`, value: await probeGrowth(usageDays, tenants, counted.days) });
     } finally {
       await bus.close().catch(() => undefined);
       await persistence?.close().catch(() => undefined);
@@ -108,7 +102,7 @@ export const meteringConsumerKeepsUp: Scenario = {
 interface ConsumerVariant {
   key: string;
   label: string;
-  usageDays: UsageDayRepository;
+  usageShards: UsageShardRepository;
 }
 
 interface BacklogRun {
@@ -117,7 +111,7 @@ interface BacklogRun {
   drained: boolean;
   tracker: ConsumptionTracker;
   calls: RepositoryCalls;
-  usageDays: UsageDayRepository;
+  usageShards: UsageShardRepository;
 }
 
 /** A new group of MeteringConsumer reads the whole backlog; rates per window (opening the days, then the steady state). */
@@ -127,7 +121,7 @@ async function consumeBacklog(ctx: BenchContext, bus: KafkaEventBus, produced: G
   const progress = new WindowProgress(produced.flushes);
   // The gateway stamps each batch with the tenant's time zone; the read model answers only batches without one.
   const zones = new Map(tenants.map(({ tenantId, timezone }) => [tenantId, timezone]));
-  const consumer = new TrackedMeteringConsumer({ usageDays: calls.wrap(variant.usageDays), timezones: { timezoneOf: async (tenantId) => zones.get(tenantId) ?? null }, logger: ctx.logger }, tracker, progress);
+  const consumer = new TrackedMeteringConsumer({ usageShards: calls.wrap(variant.usageShards), timezones: { timezoneOf: async (tenantId) => zones.get(tenantId) ?? null }, logger: ctx.logger }, tracker, progress);
   const subscribedAt = now();
   const subscription = await consumer.subscribe(new PrivateGroupsBus(bus, (group) => ctx.groupId(`b1-${variant.key}-${group}`)));
   const drained = await waitUntil(() => tracker.handled >= produced.totalEvents, DRAIN_TIMEOUT_MS, 20);
@@ -143,22 +137,22 @@ async function consumeBacklog(ctx: BenchContext, bus: KafkaEventBus, produced: G
       events: tracker.handled,
       elapsedMs: wholeMs,
       eventsPerSec: rate(Math.max(0, tracker.handled - 1), wholeMs),
-      latency: { ...consumer.recordLatency.summary(), of: 'record() (the handler)' },
+      latency: { ...consumer.recordLatency.summary(), of: 'recordAll() (one bus batch)' },
       note: drained ? `group join + first fetch ${formatMs(consumer.firstHandledAt - subscribedAt)} before` : `NOT drained within ${DRAIN_TIMEOUT_MS / 1000} s`,
     },
   ];
   if (opening) {
     const ms = opening.lastAt - opening.firstAt;
-    measurements.push({ label: `${variant.label}: window 1 (opens each tenant's day: an insert each)`, events: opening.handled, elapsedMs: ms, eventsPerSec: rate(Math.max(0, opening.handled - 1), ms) });
+    measurements.push({ label: `${variant.label}: window 1 (opens the day: its shards are inserted)`, events: opening.handled, elapsedMs: ms, eventsPerSec: rate(Math.max(0, opening.handled - 1), ms) });
   }
   measurements.push({
-    label: `${variant.label}: later windows (steady state: an update each)`,
+    label: `${variant.label}: later windows (steady state: shard updates)`,
     events: steady.handled,
     elapsedMs: steady.lastAt - steady.firstAt,
     eventsPerSec: steadyRate,
     note: 'partitions overlap windows a little: rate of the later windows\' events, first → last handled',
   });
-  return { measurements, steadyRate, drained, tracker, calls, usageDays: variant.usageDays };
+  return { measurements, steadyRate, drained, tracker, calls, usageShards: variant.usageShards };
 }
 
 function reportCosts(result: ScenarioResult, ctx: BenchContext, run: BacklogRun, produced: GatewayUsageRun): void {
@@ -179,18 +173,20 @@ function reportCosts(result: ScenarioResult, ctx: BenchContext, run: BacklogRun,
   );
 }
 
-async function countedUsage(usageDays: UsageDayRepository): Promise<UsageCounts & { days: number }> {
+async function countedUsage(usageShards: UsageShardRepository): Promise<UsageCounts & { days: number }> {
   const total = { calls: 0, rateLimited: 0, cacheHits: 0, errors: 0, clientErrors: 0, days: 0 };
   let cursor: string | undefined;
   do {
-    const page = await usageDays.admin.listAcrossTenants({ limit: 1_000, ...(cursor ? { cursor } : {}) });
-    for (const day of page.items) {
-      total.calls += day.calls;
-      total.rateLimited += day.rateLimited;
-      total.cacheHits += day.cacheHits;
-      total.errors += day.errors;
-      total.clientErrors += day.clientErrors;
-      total.days += 1;
+    const page = await usageShards.admin.listAcrossTenants({ limit: 1_000, ...(cursor ? { cursor } : {}) });
+    for (const shard of page.items) {
+      for (const day of shard.tenants) {
+        total.calls += day.calls;
+        total.rateLimited += day.rateLimited;
+        total.cacheHits += day.cacheHits;
+        total.errors += day.errors;
+        total.clientErrors += day.clientErrors;
+        total.days += 1;
+      }
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -208,34 +204,6 @@ function exactnessCheck(label: string, produced: GatewayUsageRun, counted: Usage
     detail:
       `counted ${formatNumber(counted.calls)} calls for ${formatNumber(sent.calls)} sent; 429s ${formatNumber(counted.rateLimited)}/${formatNumber(sent.rateLimited)}, ` +
       `cache hits ${formatNumber(counted.cacheHits)}/${formatNumber(sent.cacheHits)}, 5xx ${formatNumber(counted.errors)}/${formatNumber(sent.errors)}, ` +
-      `4xx ${formatNumber(counted.clientErrors)}/${formatNumber(sent.clientErrors)}, in ${formatNumber(counted.days)} day documents`,
+      `4xx ${formatNumber(counted.clientErrors)}/${formatNumber(sent.clientErrors)}, in ${formatNumber(counted.days)} tenant days`,
   };
-}
-
-/** p50 of a day's update (the consumer's steady-state write) now, and after adding past days for every tenant. */
-async function probeGrowth(usageDays: UsageDayRepository, tenants: readonly BenchTenant[], days: number): Promise<string> {
-  const probe = async (): Promise<number> => {
-    const latency = new LatencyHistogram();
-    for (let i = 0; i < PROBE_UPDATES; i += 1) {
-      const { tenantId } = tenants[(i * 97) % tenants.length] ?? { tenantId: 'none' };
-      const page = await usageDays.list(tenantId, { limit: 1 });
-      const day = page.items[0];
-      if (!day) continue;
-      const started = now();
-      await usageDays.update(tenantId, day.id, { calls: day.calls }, { expectedVersion: day.version });
-      latency.recordMs(now() - started);
-    }
-    return latency.percentileMs(50);
-  };
-  const before = await probe();
-  const fillers = tenants.flatMap(({ tenantId }) => Array.from({ length: PROBE_PAST_DAYS }, (_, d) => ({ tenantId, date: `2020-01-${String(d + 1).padStart(2, '0')}` })));
-  await runBounded({ count: fillers.length, ms: 60_000 }, 8, async (i) => {
-    const filler = fillers[i];
-    if (!filler) return;
-    // As a past day looks: a full list of event ids.
-    const recentEventIds = Array.from({ length: RECENT_EVENT_IDS }, () => randomUUID());
-    await usageDays.insert(filler.tenantId, { date: filler.date, calls: 1, rateLimited: 0, cacheHits: 0, errors: 0, clientErrors: 0, recentEventIds }, { id: usageDayId(filler.tenantId, filler.date) });
-  });
-  const after = await probe();
-  return `p50 ${formatMs(before)} with ${formatNumber(days)} day documents (one day of ${formatNumber(tenants.length)} tenants), ${formatMs(after)} with ${formatNumber(days + fillers.length)} (+${PROBE_PAST_DAYS} past days each); ${PROBE_UPDATES} sequential updates each, nothing else running`;
 }

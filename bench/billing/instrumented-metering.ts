@@ -5,7 +5,7 @@ import { ForwardingBus } from '../lib/instrumented';
 import { LatencyHistogram, now } from '../lib/measure';
 // The bench (type:testing) measures billing's consumer in-process, timed by decorators around it.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { MeteringConsumer, type MeteringConsumerDeps, type UsageDayRepository } from '../../libs/billing/src/metering';
+import { MeteringConsumer, type MeteringConsumerDeps, type UsageShardRepository } from '../../libs/billing/src/metering';
 
 /**
  * The bus with the run's own consumer group names. The topics carry the run's prefix, but a Kafka group
@@ -31,7 +31,7 @@ export class RepositoryCalls {
   conflicts = 0;
 
   /** The repository, each method call timed (the library code beneath is unchanged). */
-  wrap(repository: UsageDayRepository): UsageDayRepository {
+  wrap(repository: UsageShardRepository): UsageShardRepository {
     return new Proxy(repository, {
       get: (target, property, receiver) => {
         const value: unknown = Reflect.get(target, property, receiver);
@@ -84,7 +84,7 @@ export class WindowProgress {
   }
 }
 
-/** MeteringConsumer whose handler reports each event it handled, and how long `record` took. */
+/** MeteringConsumer whose handler reports each event it handled, and how long each `recordAll` (a bus batch) took. */
 export class TrackedMeteringConsumer extends MeteringConsumer {
   readonly recordLatency = new LatencyHistogram();
   firstHandledAt = 0;
@@ -97,13 +97,15 @@ export class TrackedMeteringConsumer extends MeteringConsumer {
     super(deps);
   }
 
-  override async record(event: TenantryEventOf<'metric.recorded'>): Promise<void> {
+  override async recordAll(events: readonly TenantryEventOf<'metric.recorded'>[]): Promise<void> {
     const started = now();
-    await super.record(event);
+    await super.recordAll(events);
     const at = now();
     this.recordLatency.recordMs(at - started);
     if (this.firstHandledAt === 0) this.firstHandledAt = at;
-    this.tracker.onHandled(event.id);
-    this.progress.onHandled(event.id, at);
+    for (const event of events) {
+      this.tracker.onHandled(event.id);
+      this.progress.onHandled(event.id, at);
+    }
   }
 }

@@ -10,7 +10,7 @@ import { catalogPricing } from './domain';
 import { invoicesCollection } from './invoices/invoice.collection';
 import { Invoices } from './invoices/invoices';
 import { manualPayments, type PaymentProvider } from './invoices/payment-provider';
-import { MeteringConsumer, UsageLedger, usageDaysCollection } from './metering';
+import { MeteringConsumer, UsageLedger, usageShardsCollection } from './metering';
 import { BillingScheduler } from './subscriptions/scheduler';
 import { Subscriptions } from './subscriptions/subscriptions';
 import { subscribeToTenantEvents } from './subscriptions/tenant-events';
@@ -49,16 +49,16 @@ export async function startBilling(platform: Platform, logger: Logger, context: 
   const clock = options.clock ?? (() => new Date());
   const payments = options.payments ?? manualPayments;
   const { persistence } = platform;
-  const [accounts, index, invoiceRepository, usageDays, idempotencyStore, processedEvents] = await Promise.all([
+  const [accounts, index, invoiceRepository, usageShards, idempotencyStore, processedEvents] = await Promise.all([
     persistence.repository(accountsCollection),
     persistence.repository(subscriptionIndexCollection),
     persistence.repository(invoicesCollection),
-    persistence.repository(usageDaysCollection),
+    persistence.repository(usageShardsCollection),
     PersistentIdempotencyStore.open(persistence),
     persistence.processedEventStore(),
   ]);
   const pricing = catalogPricing(env.BILLING_OVERAGE_PRICES);
-  const ledger = new UsageLedger(usageDays);
+  const ledger = new UsageLedger(usageShards);
   const invoices = new Invoices({ invoices: invoiceRepository, payments, logger });
   const subscriptions = new Subscriptions({
     accounts,
@@ -76,8 +76,8 @@ export async function startBilling(platform: Platform, logger: Logger, context: 
   const consumers = await Promise.all([
     subscribeToTenantEvents(platform.bus, processedEvents, subscriptions),
     invoices.subscribe(platform.bus, processedEvents),
-    // Idempotent through its day documents' recent event ids (see MeteringConsumer.subscribe).
-    new MeteringConsumer({ usageDays, timezones: new AccountTimezones(accounts), logger }).subscribe(platform.bus),
+    // Batches of events, idempotent through its shard documents' recent event fingerprints.
+    new MeteringConsumer({ usageShards, timezones: new AccountTimezones(accounts), logger }).subscribe(platform.bus),
   ]);
   const scheduler = new BillingScheduler({ subscriptions, intervalMs: env.BILLING_SCHEDULER_INTERVAL, batch: env.BILLING_SCHEDULER_BATCH, logger });
   if (env.ENABLE_BILLING_SCHEDULER) scheduler.start();

@@ -1,9 +1,8 @@
 import { ConflictError, localDate, NotFoundError, type TenantryEventOf } from '@tenantry/contracts';
-import type { EventBus, ProcessedEventStore, RetryPolicy, Subscription } from '@tenantry/event-bus';
+import type { EventBus, RetryPolicy, Subscription } from '@tenantry/event-bus';
 import type { Logger } from '@tenantry/telemetry';
-import { RememberedDays } from './remembered-days';
-import { addCounts, countBatch, isNoUsage } from './usage-counts';
-import { RECENT_EVENT_IDS, usageDayId, type UsageDay, type UsageDayRepository } from './usage-day.collection';
+import { addCounts, countBatch, isNoUsage, NO_USAGE } from './usage-counts';
+import { eventFingerprint, METERING_SCOPE, RECENT_EVENT_IDS, shardOf, usageShardId, type UsageCounts, type UsageShard, type UsageShardFields, type UsageShardRepository } from './usage-shard.collection';
 
 export const METERING_CONSUMER_GROUP = 'billing-metering';
 
@@ -14,10 +13,12 @@ export const METERING_CONSUMER_GROUP = 'billing-metering';
  */
 export const METERING_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, initialBackoffMs: 500, maxBackoffMs: 8_000 };
 
-/** Write attempts before a conflict is left to the bus's retry. */
-const MAX_WRITE_ATTEMPTS = 5;
-/** Days remembered for a write without a read: ≈ 6 kB each with 100 event ids, so ≈ 25 MB at most. */
-const REMEMBERED_DAYS = 4_000;
+/** Events handed over at once by the bus: a Kafka fetch of one partition, at most this many. */
+export const METERING_BATCH_EVENTS = 1_000;
+/** Write attempts on one shard before a conflict is left to the bus's retry. */
+const MAX_WRITE_ATTEMPTS = 8;
+/** Shard documents remembered for a write without a read (≈ 30 kB each): today's and yesterday's shards, with room. */
+const REMEMBERED_SHARDS = 256;
 
 /**
  * Where metering learns a tenant's time zone for batches that do not carry one (billing's tenant read
@@ -29,87 +30,132 @@ export interface TenantTimezones {
 }
 
 export interface MeteringConsumerDeps {
-  usageDays: UsageDayRepository;
+  usageShards: UsageShardRepository;
   timezones: TenantTimezones;
   logger: Logger;
+  /** Default METERING_RETRY_POLICY. */
+  retry?: RetryPolicy;
 }
 
 type MetricRecorded = TenantryEventOf<'metric.recorded'>;
 
+/** One batch's counts, ready to add to its shard. */
+interface Increment {
+  tenantId: string;
+  /** `eventFingerprint` of the event's id. */
+  fingerprint: string;
+  counts: UsageCounts;
+}
+
 /**
- * Counts the gateway's `metric.recorded` batches into per-tenant per-local-day usage documents. One
- * write per event (a batch of many requests), never per request: the event rate follows the number of
- * active tenants and gateways, not the request rate.
+ * Counts the gateway's `metric.recorded` batches into per-tenant per-local-day counters. The bus hands
+ * over up to METERING_BATCH_EVENTS events of one partition at once; they are grouped by day and shard
+ * (usage-shard.collection.ts) and each group is ONE conditional write, so the writes per second follow
+ * the number of shards, not the number of tenants or requests. Nothing is acknowledged before every
+ * group of the batch is written; a batch that keeps failing is counted event by event by the bus.
  */
 export class MeteringConsumer {
-  private readonly days = new RememberedDays(REMEMBERED_DAYS);
+  private readonly remembered = new Map<string, UsageShard>();
 
   constructor(private readonly deps: MeteringConsumerDeps) {}
 
-  /**
-   * Billing subscribes WITHOUT a processed-event store: a day document remembers the ids of the last
-   * RECENT_EVENT_IDS batches counted into it, which covers every redelivery (the uncommitted window of a
-   * partition is at most 100 messages; a gateway's re-published batch arrives within a flush or two), and
-   * saves two database commands per event plus a row per event in the shared processed-events table —
-   * the difference between 192 and 278 events/s in B1. `processedEvents` is for tests of that guard.
-   */
-  subscribe(bus: EventBus, processedEvents?: ProcessedEventStore): Promise<Subscription> {
+  subscribe(bus: EventBus): Promise<Subscription> {
     return bus.subscribe({
       groupId: METERING_CONSUMER_GROUP,
       eventTypes: ['metric.recorded'],
-      retry: METERING_RETRY_POLICY,
-      ...(processedEvents ? { processedEvents } : {}),
-      handler: (event) => this.record(event),
+      retry: this.deps.retry ?? METERING_RETRY_POLICY,
+      batch: { handler: (deliveries) => this.recordAll(deliveries.map((delivery) => delivery.event)), maxEvents: METERING_BATCH_EVENTS },
+      handler: (event) => this.recordAll([event]),
     });
   }
 
   /**
-   * Counts one batch into its day (the tenant's local date of the window start, in the time zone the
-   * batch carries, else the one billing knows) in one write; an event already counted changes nothing.
-   * A batch without a time zone of a tenant billing does not know throws NotFoundError: the bus retries
-   * with backoff (billing may not have consumed its `tenant.created` yet), then moves it to the DLQ.
-   *
-   * The write is an insert with the day's fixed id, or an update at the version this member last wrote;
-   * only when that fails (the day exists already, or another member wrote it) is the day read first.
+   * Counts a batch of events. Each is dated by its tenant's local date of the window start (in the time
+   * zone the batch carries, else the one billing knows). A batch without a time zone of a tenant billing
+   * does not know throws NotFoundError: the bus retries (billing may not have consumed the tenant's
+   * `tenant.created` yet), then counts the other events one by one and dead-letters that one.
    */
-  async record(event: MetricRecorded): Promise<void> {
+  async recordAll(events: readonly MetricRecorded[]): Promise<void> {
+    const groups = new Map<string, { date: string; shard: number; increments: Increment[] }>();
+    for (const event of events) {
+      const increment = await this.incrementOf(event);
+      if (!increment) continue;
+      const { date } = increment;
+      const shard = shardOf(increment.tenantId);
+      const id = usageShardId(date, shard);
+      const group = groups.get(id) ?? { date, shard, increments: [] };
+      group.increments.push(increment);
+      groups.set(id, group);
+    }
+    for (const [id, group] of groups) await this.write(id, group.date, group.shard, group.increments);
+  }
+
+  private async incrementOf(event: MetricRecorded): Promise<(Increment & { date: string }) | undefined> {
     const { tenantId, window, samples } = event.data;
     const counts = countBatch(samples);
-    if (isNoUsage(counts)) return;
+    if (isNoUsage(counts)) return undefined;
     // The gateway stamps the time zone its daily quota used: counting on that same day needs no lookup.
     const timezone = event.data.timezone ?? (await this.deps.timezones.timezoneOf(tenantId));
     if (timezone === null) {
       throw new NotFoundError(`Tenant ${tenantId} is not known to billing (yet): its usage cannot be dated`, { tenantId, eventId: event.id });
     }
-    const date = localDate(new Date(window.start), timezone);
-    const id = usageDayId(tenantId, date);
-    const { usageDays } = this.deps;
+    return {
+      tenantId,
+      fingerprint: eventFingerprint(event.id),
+      counts,
+      date: localDate(new Date(window.start), timezone),
+    };
+  }
 
-    let known: UsageDay | null | undefined = this.days.get(id);
+  /**
+   * Adds the increments not counted yet to one shard in one write: an update at the version this member
+   * wrote last (no read), or an insert of a new shard; a conflict (another member wrote it) reads it again.
+   */
+  private async write(id: string, date: string, shard: number, increments: readonly Increment[]): Promise<void> {
+    const { usageShards } = this.deps;
+    let known: UsageShard | null | undefined = this.remembered.get(id);
     for (let attempt = 1; ; attempt += 1) {
-      if (known?.recentEventIds.includes(event.id)) {
-        this.deps.logger.debug({ tenantId, eventId: event.id, date }, 'Usage batch {eventId} was already counted for {date}: skipped');
+      // Not counted yet: neither in the shard nor earlier in this batch (a batch published twice in a row).
+      const seen = new Set(known?.recentEventIds);
+      const fresh = increments.filter((increment) => !seen.has(increment.fingerprint) && Boolean(seen.add(increment.fingerprint)));
+      if (fresh.length === 0) {
+        this.deps.logger.debug({ shard: id, events: increments.length }, 'Usage batches already counted in {shard}: skipped');
         return;
       }
+      const next = applied(known ?? { date, shard, tenants: [], recentEventIds: [] }, fresh);
       try {
         const written = known
-          ? await usageDays.update(
-              tenantId,
-              id,
-              { ...addCounts(known, counts), recentEventIds: [...known.recentEventIds, event.id].slice(-RECENT_EVENT_IDS) },
-              { expectedVersion: known.version },
-            )
-          : await usageDays.insert(tenantId, { date, ...counts, recentEventIds: [event.id] }, { id });
-        this.days.remember(written);
+          ? await usageShards.update(METERING_SCOPE, id, next, { expectedVersion: known.version })
+          : await usageShards.insert(METERING_SCOPE, next, { id });
+        this.remember(written);
         return;
       } catch (error) {
-        this.days.forget(id);
-        // The day exists already, or another member wrote it since our last write (a rebalance hands
-        // partitions over while the old owner finishes a batch): read it, which also finds our event if
-        // it was counted meanwhile, and try again.
+        this.remembered.delete(id);
+        // Another member wrote the shard since our last write, or created it first: read it (which also
+        // shows which of our batches it counted meanwhile) and try again.
         if (!(error instanceof ConflictError || error instanceof NotFoundError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-        known = await usageDays.findById(tenantId, id);
+        known = await usageShards.findById(METERING_SCOPE, id);
       }
     }
   }
+
+  private remember(shard: UsageShard): void {
+    this.remembered.delete(shard.id);
+    this.remembered.set(shard.id, shard);
+    if (this.remembered.size > REMEMBERED_SHARDS) {
+      const oldest = this.remembered.keys().next();
+      if (!oldest.done) this.remembered.delete(oldest.value);
+    }
+  }
+}
+
+function applied(shard: UsageShardFields, increments: readonly Increment[]): UsageShardFields {
+  const tenants = new Map<string, UsageCounts>(shard.tenants.map(({ tenantId, ...counts }) => [tenantId, counts]));
+  for (const { tenantId, counts } of increments) tenants.set(tenantId, addCounts(tenants.get(tenantId) ?? NO_USAGE, counts));
+  return {
+    date: shard.date,
+    shard: shard.shard,
+    tenants: [...tenants].map(([tenantId, counts]) => ({ tenantId, ...counts })),
+    recentEventIds: [...shard.recentEventIds, ...increments.map((increment) => increment.fingerprint)].slice(-RECENT_EVENT_IDS),
+  };
 }

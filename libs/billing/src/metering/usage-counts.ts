@@ -1,5 +1,5 @@
 import type { TenantryEventOf } from '@tenantry/contracts';
-import type { UsageCounts } from './usage-day.collection';
+import type { UsageCounts } from './usage-shard.collection';
 
 type MetricSample = TenantryEventOf<'metric.recorded'>['data']['samples'][number];
 

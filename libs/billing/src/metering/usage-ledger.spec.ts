@@ -3,16 +3,19 @@ import { createInMemoryPersistence } from '@tenantry/persistence';
 import { createLogger } from '@tenantry/telemetry';
 import { MeteringConsumer } from './metering-consumer';
 import { FakeTenantTimezones, sample, usageBatch } from './test-support/metric-batches';
-import { usageDaysCollection } from './usage-day.collection';
 import { UsageLedger } from './usage-ledger';
+import { shardOf, usageShardsCollection } from './usage-shard.collection';
 
 const logger = createLogger({ service: 'billing', level: 'silent' });
 
+/** A tenant id that lands in the same shard as `ten_a`: the ledger must keep them apart. */
+const NEIGHBOUR = Array.from({ length: 1_000 }, (_, i) => `ten_n${i}`).find((id) => shardOf(id) === shardOf('ten_a')) ?? 'ten_b';
+
 async function setUp() {
-  const usageDays = await createInMemoryPersistence().repository(usageDaysCollection);
-  const consumer = new MeteringConsumer({ usageDays, timezones: new FakeTenantTimezones({ ten_a: 'UTC', ten_b: 'UTC' }), logger });
-  const meter = (tenantId: string, at: string, counts: Parameters<typeof sample>[0]) => consumer.record(usageBatch(tenantId, new Date(at), [sample(counts)]));
-  return { ledger: new UsageLedger(usageDays), meter };
+  const usageShards = await createInMemoryPersistence().repository(usageShardsCollection);
+  const consumer = new MeteringConsumer({ usageShards, timezones: new FakeTenantTimezones({ ten_a: 'UTC', ten_b: 'UTC', [NEIGHBOUR]: 'UTC' }), logger });
+  const meter = (tenantId: string, at: string, counts: Parameters<typeof sample>[0]) => consumer.recordAll([usageBatch(tenantId, new Date(at), [sample(counts)])]);
+  return { ledger: new UsageLedger(usageShards), meter };
 }
 
 describe('UsageLedger: metered days of a tenant', () => {
@@ -37,11 +40,16 @@ describe('UsageLedger: metered days of a tenant', () => {
     expect(await ledger.days('ten_a', '2030-05-11', '2030-05-11')).toEqual([]);
   });
 
-  it("when another tenant has usage, then it never shows in a tenant's days", async () => {
+  it("when another tenant has usage, even one counted in the same shard document, then it never shows in a tenant's days", async () => {
     const { ledger, meter } = await setUp();
+    expect(NEIGHBOUR).not.toBe('ten_b');
     await meter('ten_b', '2030-05-10T08:00:00Z', { requests: 5 });
+    await meter(NEIGHBOUR, '2030-05-10T08:00:00Z', { requests: 7 });
     expect(await ledger.days('ten_a', '2030-05-01', '2030-05-31')).toEqual([]);
     expect(await ledger.days('ten_a', '2030-05-10', '2030-05-10')).toEqual([]);
+    await meter('ten_a', '2030-05-10T09:00:00Z', { requests: 1 });
+    expect(await ledger.days('ten_a', '2030-05-10', '2030-05-10')).toEqual([expect.objectContaining({ calls: 1 })]);
+    expect(await ledger.days(NEIGHBOUR, '2030-05-10', '2030-05-10')).toEqual([expect.objectContaining({ calls: 7 })]);
   });
 
   it('when the range spans 366 days, then it is read; one more day is refused', async () => {

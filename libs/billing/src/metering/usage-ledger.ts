@@ -1,7 +1,7 @@
 import { localDateSchema, ValidationFailedError, type FieldIssue } from '@tenantry/contracts';
-import { usageDayId, type UsageDay, type UsageCounts, type UsageDayRepository } from './usage-day.collection';
+import { METERING_SCOPE, shardOf, usageShardId, type UsageCounts, type UsageShardRepository } from './usage-shard.collection';
 
-/** The longest range one read may cover (a leap year), so a read is one bounded page. */
+/** The longest range one read may cover (a leap year). */
 export const MAX_LEDGER_DAYS = 366;
 
 const DAY_MS = 86_400_000;
@@ -11,28 +11,36 @@ export interface UsageDayTotals extends UsageCounts {
   date: string;
 }
 
-/** Reads the metered usage counters (written by MeteringConsumer). */
+/**
+ * Reads the metered usage counters (written by MeteringConsumer) of ONE tenant: the shard documents hold
+ * many tenants each, and this is the only reader; it returns the asking tenant's counters and nothing of
+ * the others.
+ */
 export class UsageLedger {
-  constructor(private readonly usageDays: UsageDayRepository) {}
+  constructor(private readonly usageShards: UsageShardRepository) {}
 
   /**
-   * The days from `from` to `to` (local dates, inclusive, at most 366 days) that have usage, ascending.
-   * A single day is one read by id; a range is one query on the `{ tenantId, date }` index.
+   * The days from `from` to `to` (local dates, inclusive, at most 366 days) that have usage, ascending:
+   * one read by id per day (the tenant's shard of that date).
    */
   async days(tenantId: string, from: string, to: string): Promise<UsageDayTotals[]> {
-    assertRange(from, to);
-    if (from === to) {
-      const day = await this.usageDays.findById(tenantId, usageDayId(tenantId, from));
-      return day ? [totalsOf(day)] : [];
-    }
-    // One document per date, so the range fits one page; creation order is not date order (a late
-    // batch can open an earlier day), hence the sort.
-    const page = await this.usageDays.list(tenantId, { filter: { date: { $gte: from, $lte: to } }, limit: MAX_LEDGER_DAYS });
-    return page.items.map(totalsOf).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+    const dates = datesOf(from, to);
+    const shard = shardOf(tenantId);
+    const found = await Promise.all(
+      dates.map(async (date) => {
+        const document = await this.usageShards.findById(METERING_SCOPE, usageShardId(date, shard));
+        const entry = document?.tenants.find((tenant) => tenant.tenantId === tenantId);
+        if (!entry) return undefined;
+        const { tenantId: _own, ...counts } = entry;
+        return { date, ...counts };
+      }),
+    );
+    return found.filter((day): day is UsageDayTotals => day !== undefined);
   }
 }
 
-function assertRange(from: string, to: string): void {
+/** Every date of a valid range; a ValidationFailedError naming `from`/`to` otherwise. */
+function datesOf(from: string, to: string): string[] {
   const issues: FieldIssue[] = [];
   for (const [field, value] of [['from', from], ['to', to]] as const) {
     if (!localDateSchema.safeParse(value).success) issues.push({ field, message: 'A calendar date YYYY-MM-DD' });
@@ -43,8 +51,7 @@ function assertRange(from: string, to: string): void {
     else if (days > MAX_LEDGER_DAYS) issues.push({ field: 'to', message: `At most ${MAX_LEDGER_DAYS} days from from` });
   }
   if (issues.length > 0) throw new ValidationFailedError('Invalid usage date range', issues);
-}
-
-function totalsOf(day: UsageDay): UsageDayTotals {
-  return { date: day.date, calls: day.calls, rateLimited: day.rateLimited, cacheHits: day.cacheHits, errors: day.errors, clientErrors: day.clientErrors };
+  const dates: string[] = [];
+  for (let at = Date.parse(`${from}T00:00:00Z`); at <= Date.parse(`${to}T00:00:00Z`); at += DAY_MS) dates.push(new Date(at).toISOString().slice(0, 10));
+  return dates;
 }

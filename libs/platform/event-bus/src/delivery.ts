@@ -1,4 +1,4 @@
-import { context, type Span } from '@opentelemetry/api';
+import { context, type Context, type Span } from '@opentelemetry/api';
 import { InvalidEventError, parseEventJson, type EventType, type TenantryEvent, type TenantryEventOf } from '@tenantry/contracts';
 import type { Logger } from 'pino';
 import { asError, backoffDelayMs, delay, errorMessage } from './backoff';
@@ -36,11 +36,13 @@ export interface DeliveryDeps<T extends EventType> {
   keepAliveIntervalMs?: number;
 }
 
-const ABANDONED = Symbol('abandoned');
-type Abandoned = typeof ABANDONED;
+/** What the steps below return when the delivery was given up (drain or abandon signal). */
+export const ABANDONED = Symbol('abandoned');
+export type Abandoned = typeof ABANDONED;
 
-export async function deliver<T extends EventType>(record: DeliveredRecord, deps: DeliveryDeps<T>): Promise<DeliveryOutcome> {
-  const { span, context: spanContext } = startConsumerSpan(record.headers, {
+/** The CONSUMER span of one delivered message, a child of its producer's span (W3C context in its headers). */
+export function consumerSpanOf(record: DeliveredRecord, deps: Pick<DeliveryDeps<EventType>, 'system' | 'groupId'>): { span: Span; context: Context } {
+  return startConsumerSpan(record.headers, {
     system: deps.system,
     topic: record.topic,
     partition: record.partition,
@@ -49,6 +51,10 @@ export async function deliver<T extends EventType>(record: DeliveredRecord, deps
     groupId: deps.groupId,
     messageId: record.headers[HEADER.id],
   });
+}
+
+export async function deliver<T extends EventType>(record: DeliveredRecord, deps: DeliveryDeps<T>): Promise<DeliveryOutcome> {
+  const { span, context: spanContext } = consumerSpanOf(record, deps);
   const stopKeepAlive = startKeepAlive(deps);
   try {
     const outcome = await context.with(spanContext, () => deliverInSpan(record, deps, span));
@@ -67,13 +73,9 @@ async function deliverInSpan<T extends EventType>(record: DeliveredRecord, deps:
   const { logger, groupId, retry, processedEvents } = deps;
   const where = { groupId, topic: record.topic, partition: record.partition, offset: record.offset, tenantId: record.key ?? undefined };
 
-  let event: TenantryEvent;
-  try {
-    event = decode(record, deps.expectedTypeOf(record.topic));
-  } catch (error) {
-    logger.error({ ...where, err: asError(error) }, 'Poison message on {topic}: moving it to the dead-letter topic');
-    return moveToDeadLetter(record, { reason: 'poison', error: asError(error), attempts: 0, groupId }, deps);
-  }
+  const decoded = await decodeOrDeadLetter(record, deps);
+  if ('outcome' in decoded) return decoded.outcome;
+  const { event } = decoded;
   const about = { ...where, eventId: event.id, eventType: event.type, tenantId: event.subject };
 
   if (processedEvents) {
@@ -116,6 +118,17 @@ async function deliverInSpan<T extends EventType>(record: DeliveredRecord, deps:
   return 'handled';
 }
 
+/** The record's event, or the outcome of moving it to the DLQ when it is poison (not a valid event of its topic). */
+export async function decodeOrDeadLetter<T extends EventType>(record: DeliveredRecord, deps: DeliveryDeps<T>): Promise<{ event: TenantryEvent } | { outcome: DeliveryOutcome }> {
+  try {
+    return { event: decode(record, deps.expectedTypeOf(record.topic)) };
+  } catch (error) {
+    const where = { groupId: deps.groupId, topic: record.topic, partition: record.partition, offset: record.offset, tenantId: record.key ?? undefined };
+    deps.logger.error({ ...where, err: asError(error) }, 'Poison message on {topic}: moving it to the dead-letter topic');
+    return { outcome: await moveToDeadLetter(record, { reason: 'poison', error: asError(error), attempts: 0, groupId: deps.groupId }, deps) };
+  }
+}
+
 function decode(record: DeliveredRecord, expectedType: EventType | undefined): TenantryEvent {
   if (!expectedType) throw new InvalidEventError('malformed', `Message on ${record.topic}, a topic this subscription does not read`);
   if (!record.value || record.value.length === 0) throw new InvalidEventError('malformed', 'Empty message');
@@ -150,7 +163,7 @@ async function untilSuccess<R, T extends EventType>(operation: () => Promise<R>,
 }
 
 /** Waits for `work` unless `signal` aborts first; `work` may then go on in the background, ignored. */
-function abandonable<R>(work: Promise<R>, signal: AbortSignal): Promise<R | Abandoned> {
+export function abandonable<R>(work: Promise<R>, signal: AbortSignal): Promise<R | Abandoned> {
   if (signal.aborted) {
     work.catch(() => undefined);
     return Promise.resolve(ABANDONED);
@@ -174,7 +187,7 @@ function abandonable<R>(work: Promise<R>, signal: AbortSignal): Promise<R | Aban
   });
 }
 
-function startKeepAlive<T extends EventType>(deps: DeliveryDeps<T>): () => void {
+export function startKeepAlive<T extends EventType>(deps: DeliveryDeps<T>): () => void {
   const { keepAlive, keepAliveIntervalMs = 1_000 } = deps;
   if (!keepAlive) return () => undefined;
   let running = false;

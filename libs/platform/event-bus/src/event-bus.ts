@@ -47,6 +47,19 @@ export interface DeliveryContext {
 
 export type EventHandler<T extends EventType> = (event: TenantryEventOf<T>, context: DeliveryContext) => Promise<void>;
 
+/** One event of a batch, with where it came from (partition and offset identify it for idempotency). */
+export interface BatchDelivery<T extends EventType> {
+  event: TenantryEventOf<T>;
+  context: DeliveryContext;
+}
+
+export type BatchHandler<T extends EventType> = (deliveries: readonly BatchDelivery<T>[]) => Promise<void>;
+
+/** Events per call of a batch handler when `batch.maxEvents` is not given. */
+export const DEFAULT_BATCH_MAX_EVENTS = 500;
+/** The largest `batch.maxEvents` accepted: a batch is held in memory and acknowledged as one. */
+export const MAX_BATCH_MAX_EVENTS = 10_000;
+
 export interface SubscribeOptions<T extends EventType> {
   /** Consumer group: each group receives every event once; the members of a group share them. */
   groupId: string;
@@ -61,6 +74,15 @@ export interface SubscribeOptions<T extends EventType> {
    * events published after it joined.
    */
   fromBeginning?: boolean;
+  /**
+   * Optional batch mode: consecutive events of ONE partition (in order) are handed to `batch.handler` at
+   * once, at most `batch.maxEvents` (default 500), and acknowledged together after it resolves. Poison
+   * messages are dead-lettered and left out, as always. A batch whose handler still fails after the retry
+   * policy's attempts is delivered event by event through `handler` (so one bad event is retried and
+   * dead-lettered alone, and the others are handled). The batch handler must be idempotent by itself:
+   * `processedEvents` may not be combined with `batch` (rejected by assertValidSubscribeOptions).
+   */
+  batch?: { handler: BatchHandler<T>; maxEvents?: number };
 }
 
 export interface StopOptions {

@@ -1,5 +1,5 @@
 import { isEventType, parseEvent, ValidationFailedError, type CloudEvent, type EventType, type FieldIssue, type TenantryEvent } from '@tenantry/contracts';
-import type { SubscribeOptions } from './event-bus';
+import { MAX_BATCH_MAX_EVENTS, type SubscribeOptions } from './event-bus';
 
 /** Rejects subscription options that could never work, before anything joins a group. */
 export function assertValidSubscribeOptions<T extends EventType>(options: SubscribeOptions<T>): void {
@@ -13,6 +13,15 @@ export function assertValidSubscribeOptions<T extends EventType>(options: Subscr
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) issues.push({ field: 'retry.maxAttempts', message: 'An integer ≥ 1' });
   if (!(initialBackoffMs >= 0)) issues.push({ field: 'retry.initialBackoffMs', message: '≥ 0' });
   if (!(maxBackoffMs >= initialBackoffMs)) issues.push({ field: 'retry.maxBackoffMs', message: '≥ initialBackoffMs' });
+  if (options.batch) {
+    const { maxEvents } = options.batch;
+    if (maxEvents !== undefined && !(Number.isInteger(maxEvents) && maxEvents >= 1 && maxEvents <= MAX_BATCH_MAX_EVENTS)) {
+      issues.push({ field: 'batch.maxEvents', message: `An integer from 1 to ${MAX_BATCH_MAX_EVENTS}` });
+    }
+    // A batch is acknowledged as one: a per-event processed-event store cannot tell which of its events
+    // a crashed batch handler already applied, so batch handlers are idempotent by themselves.
+    if (options.processedEvents) issues.push({ field: 'processedEvents', message: 'Not with batch: a batch handler must be idempotent by itself' });
+  }
   if (issues.length > 0) throw new ValidationFailedError('Invalid subscription options', issues);
 }
 

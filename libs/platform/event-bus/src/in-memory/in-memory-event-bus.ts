@@ -2,12 +2,13 @@ import { isEventType, type CloudEvent, type EventType } from '@tenantry/contract
 import type { Logger } from 'pino';
 import { delay } from '../backoff';
 import { readDeadLetter, toDeadLetterRecord, type DeadLetter } from '../dead-letter';
-import { deliver } from '../delivery';
-import type { EventBus, EventBusHealth, StopOptions, SubscribeOptions, Subscription, SubscriptionState } from '../event-bus';
+import { deliverBatch } from '../batch-delivery';
+import { deliver, type DeliveryDeps } from '../delivery';
+import { DEFAULT_BATCH_MAX_EVENTS, type EventBus, type EventBusHealth, type StopOptions, type SubscribeOptions, type Subscription, type SubscriptionState } from '../event-bus';
 import { deadLetterTopicOf, encodeEvent, type BusRecord, type DeliveredRecord } from '../records';
 import { assertValidSubscribeOptions, validateForPublish } from '../subscribe-options';
 import { endSpan, startProducerSpan } from '../tracing';
-import { MemoryTopic } from './memory-log';
+import { MemoryTopic, type MemoryPartition } from './memory-log';
 
 export interface InMemoryEventBusOptions {
   logger: Logger;
@@ -213,7 +214,10 @@ export class InMemoryEventBus implements EventBus {
     return position < end && this.ownerOf(group, topic, partition) !== undefined;
   }
 
-  /** Delivers one partition's records to the group, one at a time, committing each after handling. */
+  /**
+   * Delivers one partition's records to the group, one at a time (or in batches, in batch mode),
+   * committing each after handling.
+   */
   private async deliveryLoop(group: Group, topicName: string, partitionIndex: number): Promise<void> {
     const partition = this.topics.get(topicName)?.partitions[partitionIndex];
     const positions = group.positions.get(topicName);
@@ -221,24 +225,12 @@ export class InMemoryEventBus implements EventBus {
     for (;;) {
       const owner = this.ownerOf(group, topicName, partitionIndex);
       const offset = Math.max(positions[partitionIndex] ?? 0, partition.startOffset);
-      const stored = partition.at(offset);
-      if (!owner || !stored) return;
-      const record: DeliveredRecord = { topic: topicName, partition: partitionIndex, offset: String(offset), key: stored.key, value: stored.value, headers: stored.headers };
+      const records = this.recordsFrom(partition, topicName, partitionIndex, offset, owner?.options.batch ? (owner.options.batch.maxEvents ?? DEFAULT_BATCH_MAX_EVENTS) : 1);
+      if (!owner || records.length === 0) return;
       owner.inFlight += 1;
-      let outcome;
+      let done;
       try {
-        outcome = await deliver(record, {
-          system: 'in_memory',
-          groupId: group.id,
-          expectedTypeOf: (topic) => (owner.topics.has(topic) && isEventType(topic) ? topic : undefined),
-          handler: owner.options.handler,
-          retry: owner.options.retry,
-          processedEvents: owner.options.processedEvents,
-          logger: this.logger,
-          deadLetter: (failed, failure) => Promise.resolve(this.append(toDeadLetterRecord(failed, failure))),
-          drain: owner.drain.signal,
-          abandon: owner.abandon.signal,
-        });
+        done = await this.deliverTo(owner, group.id, records);
       } catch (error) {
         this.logger.error({ groupId: group.id, topic: topicName, partition: partitionIndex, err: error }, 'Delivery failed unexpectedly; retrying in 1 s');
         await delay(1_000, owner.abandon.signal);
@@ -247,10 +239,42 @@ export class InMemoryEventBus implements EventBus {
         owner.inFlight -= 1;
         if (owner.inFlight === 0) owner.onIdle?.();
       }
-      if (outcome === 'abandoned') continue; // the owner is stopping: the next owner gets this record again
-      positions[partitionIndex] = offset + 1;
-      this.trim(topicName, partitionIndex);
+      // Fewer than all only when the owner is stopping: the next owner gets the rest again.
+      positions[partitionIndex] = offset + done;
+      if (done > 0) this.trim(topicName, partitionIndex);
     }
+  }
+
+  /** Up to `count` consecutive records of a partition from `offset`. */
+  private recordsFrom(partition: MemoryPartition, topic: string, partitionIndex: number, offset: number, count: number): DeliveredRecord[] {
+    const records: DeliveredRecord[] = [];
+    for (let at = offset; at < offset + count; at += 1) {
+      const stored = partition.at(at);
+      if (!stored) break;
+      records.push({ topic, partition: partitionIndex, offset: String(at), key: stored.key, value: stored.value, headers: stored.headers });
+    }
+    return records;
+  }
+
+  /** Delivers records to a member; returns how many of them, from the first, are done (acknowledged). */
+  private async deliverTo(owner: Member, groupId: string, records: readonly DeliveredRecord[]): Promise<number> {
+    const deps: DeliveryDeps<EventType> = {
+      system: 'in_memory',
+      groupId,
+      expectedTypeOf: (topic) => (owner.topics.has(topic) && isEventType(topic) ? topic : undefined),
+      handler: owner.options.handler,
+      retry: owner.options.retry,
+      processedEvents: owner.options.processedEvents,
+      logger: this.logger,
+      deadLetter: (failed, failure) => Promise.resolve(this.append(toDeadLetterRecord(failed, failure))),
+      drain: owner.drain.signal,
+      abandon: owner.abandon.signal,
+    };
+    const { batch } = owner.options;
+    if (batch) return deliverBatch(records, { ...deps, batchHandler: batch.handler });
+    const [record] = records;
+    if (!record) return 0;
+    return (await deliver(record, deps)) === 'abandoned' ? 0 : 1;
   }
 
   private trim(topicName: string, partitionIndex: number): void {

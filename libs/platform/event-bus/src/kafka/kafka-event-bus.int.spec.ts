@@ -5,7 +5,7 @@ import { OutboxRelay } from '../outbox-relay';
 import { describeEventBusContract } from '../test-support/event-bus.contract';
 import { buildTenantUpdated } from '../test-support/events';
 import { InMemoryOutbox } from '../test-support/in-memory-outbox';
-import { kafkaContractHarness, makeKafkaBus, testLogger } from '../test-support/kafka-harness';
+import { FAST_CONSUMER, kafkaContractHarness, makeKafkaBus, testLogger } from '../test-support/kafka-harness';
 import type { KafkaEventBus } from './kafka-event-bus';
 
 const RETRY = { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 200 };
@@ -62,6 +62,36 @@ describeWithInfra('KafkaEventBus against a real broker', ['kafka'], (infra) => {
       const tenant = uniqueName('tenant');
       await bus.publish([buildTenantUpdated(tenant), buildTenantUpdated(tenant), buildTenantUpdated(tenant)]);
       await expect(totalMessages(bus.topicOf('tenant.updated'))).resolves.toBe(3);
+    }, 45_000);
+
+    it('when a batch handler runs longer than the session timeout, then the member keeps heartbeating: no rebalance, nothing redelivered', async () => {
+      bus = makeKafkaBus(infra.kafkaBrokers);
+      const tenant = uniqueName('tenant');
+      const waiting = [buildTenantUpdated(tenant, 'one'), buildTenantUpdated(tenant, 'two')];
+      await bus.publish(waiting);
+      const calls: string[][] = [];
+      const slowWorkMs = (FAST_CONSUMER?.sessionTimeoutMs ?? 10_000) + 2_000;
+      await bus.subscribe({
+        groupId: uniqueName('group'),
+        eventTypes: ['tenant.updated'],
+        retry: RETRY,
+        handler: () => Promise.reject(new Error('only a failed batch goes one by one')),
+        batch: {
+          handler: async (deliveries) => {
+            calls.push(deliveries.map(({ event }) => event.id));
+            // The first batch is slow work (say, a slow database): longer than the broker waits for a heartbeat.
+            if (calls.length === 1) await new Promise((resolve) => setTimeout(resolve, slowWorkMs));
+          },
+        },
+      });
+      await eventually(() => calls.length === 1, { timeoutMs: 20_000, description: 'the slow batch to start' });
+
+      const marker = buildTenantUpdated(tenant, 'after the slow batch');
+      await bus.publish([marker]);
+
+      await eventually(() => calls.flat().includes(marker.id), { timeoutMs: 30_000, description: 'the event published after the slow batch' });
+      expect(calls.flat()).toEqual([...waiting, marker].map((event) => event.id));
+      expect((await bus.health()).subscriptions.map((subscription) => subscription.state)).toEqual(['running']);
     }, 45_000);
 
     it('when the broker is down, then the relay holds the outbox event and retries, and after the restart it arrives exactly once', async () => {

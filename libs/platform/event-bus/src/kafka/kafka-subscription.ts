@@ -3,8 +3,9 @@ import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from '
 import type { Logger } from 'pino';
 import { asError, backoffDelayMs, delay } from '../backoff';
 import type { DeadLetterFailure } from '../dead-letter';
-import { deliver } from '../delivery';
-import type { StopOptions, SubscribeOptions, Subscription, SubscriptionState } from '../event-bus';
+import { deliverBatch } from '../batch-delivery';
+import { deliver, type DeliveryDeps } from '../delivery';
+import { DEFAULT_BATCH_MAX_EVENTS, type BatchHandler, type StopOptions, type SubscribeOptions, type Subscription, type SubscriptionState } from '../event-bus';
 import type { DeliveredRecord } from '../records';
 
 export interface KafkaConsumerTuning {
@@ -170,30 +171,22 @@ export class KafkaSubscription<T extends EventType> implements Subscription {
       uncommitted = 0;
       await commitOffsetsIfNecessary(uncommittedOffsets());
     };
-
-    try {
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale() || rebalance || this.drain.signal.aborted) break;
-        const outcome = await deliver(toRecord(batch.topic, batch.partition, message), {
-          system: 'kafka',
-          groupId: this.groupId,
-          expectedTypeOf: (topic) => deps.typeOfTopic(topic),
-          handler: deps.options.handler,
-          retry: deps.options.retry,
-          processedEvents: deps.options.processedEvents,
-          logger: deps.logger,
-          deadLetter: deps.deadLetter,
-          drain: this.drain.signal,
-          abandon: this.abandon.signal,
-          keepAlive,
-          keepAliveIntervalMs: deps.tuning.heartbeatIntervalMs ?? 3_000,
-        });
-        if (outcome === 'abandoned') break;
-        resolveOffset(message.offset);
-        uncommitted += 1;
+    const partition: PartitionDelivery<T> = {
+      records: batch.messages.map((message) => toRecord(batch.topic, batch.partition, message)),
+      shouldStop: () => !isRunning() || isStale() || rebalance !== undefined || this.drain.signal.aborted,
+      acknowledge: async (offset, count) => {
+        resolveOffset(offset);
+        uncommitted += count;
         if (uncommitted >= commitEvery) await commit();
         await keepAlive();
-      }
+      },
+      deliveryDeps: this.deliveryDeps(keepAlive),
+    };
+
+    try {
+      const batchMode = deps.options.batch;
+      if (batchMode) await deliverInChunks(partition, batchMode.handler, batchMode.maxEvents ?? DEFAULT_BATCH_MAX_EVENTS);
+      else await deliverOneByOne(partition);
     } finally {
       await commit().catch((error: unknown) => {
         // Not fatal: the messages were handled and will be redelivered (and skipped when idempotent).
@@ -202,6 +195,55 @@ export class KafkaSubscription<T extends EventType> implements Subscription {
       });
     }
     if (rebalance) throw rebalance;
+  }
+
+  private deliveryDeps(keepAlive: () => Promise<void>): DeliveryDeps<T> {
+    const { deps } = this;
+    return {
+      system: 'kafka',
+      groupId: this.groupId,
+      expectedTypeOf: (topic) => deps.typeOfTopic(topic),
+      handler: deps.options.handler,
+      retry: deps.options.retry,
+      processedEvents: deps.options.processedEvents,
+      logger: deps.logger,
+      deadLetter: deps.deadLetter,
+      drain: this.drain.signal,
+      abandon: this.abandon.signal,
+      keepAlive,
+      keepAliveIntervalMs: deps.tuning.heartbeatIntervalMs ?? 3_000,
+    };
+  }
+}
+
+/** The messages kafkajs fetched for one topic-partition, and how to acknowledge them. */
+interface PartitionDelivery<T extends EventType> {
+  records: readonly DeliveredRecord[];
+  /** True once the batch must end early (stopping, rebalancing, or kafkajs says so). */
+  shouldStop(): boolean;
+  /** Marks everything up to `offset` (the last `count` messages) as done, committing now and then. */
+  acknowledge(offset: string, count: number): Promise<void>;
+  deliveryDeps: DeliveryDeps<T>;
+}
+
+async function deliverOneByOne<T extends EventType>(partition: PartitionDelivery<T>): Promise<void> {
+  for (const record of partition.records) {
+    if (partition.shouldStop()) break;
+    const outcome = await deliver(record, partition.deliveryDeps);
+    if (outcome === 'abandoned') break;
+    await partition.acknowledge(record.offset, 1);
+  }
+}
+
+/** Batch mode: consecutive messages, at most `maxEvents` at a time, acknowledged once their chunk is done. */
+async function deliverInChunks<T extends EventType>(partition: PartitionDelivery<T>, batchHandler: BatchHandler<T>, maxEvents: number): Promise<void> {
+  for (let start = 0; start < partition.records.length; start += maxEvents) {
+    if (partition.shouldStop()) break;
+    const chunk = partition.records.slice(start, start + maxEvents);
+    const done = await deliverBatch(chunk, { ...partition.deliveryDeps, batchHandler });
+    const lastDone = chunk[done - 1];
+    if (lastDone) await partition.acknowledge(lastDone.offset, done);
+    if (done < chunk.length) break;
   }
 }
 

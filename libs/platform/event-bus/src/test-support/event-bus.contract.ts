@@ -5,6 +5,7 @@ import { eventually, uniqueName } from '@tenantry/testing';
 import type { DeadLetter } from '../dead-letter';
 import type { DeliveryContext, EventBus, RetryPolicy, Subscription } from '../event-bus';
 import { InMemoryProcessedEventStore } from '../in-memory/in-memory-processed-event-store';
+import { describeBatchDeliveryContract } from './event-bus-batch.contract';
 import { buildTenantCreated, buildTenantUpdated } from './events';
 import { installTestTracing, spansOfMessage } from './test-tracing';
 
@@ -418,4 +419,6 @@ export function describeEventBusContract(adapterName: string, makeHarness: () =>
       testTimeoutMs,
     );
   });
+
+  describeBatchDeliveryContract(adapterName, makeHarness, options);
 }
