@@ -10,6 +10,7 @@ import { endSpan, startProducerSpan } from '../tracing';
 import { BatchingProducer, type BatchingOptions, type BatchingStats } from './batching-producer';
 import { kafkaLogCreator, kafkaLogLevel } from './kafka-logging';
 import { KafkaSubscription, type KafkaConsumerTuning } from './kafka-subscription';
+import { retryWhileRetriable } from './retriable';
 
 export interface KafkaEventBusOptions {
   brokers: readonly string[];
@@ -245,17 +246,11 @@ export class KafkaEventBus implements EventBus {
     // Right after a broker starts, kafkajs' wait for leaders can read metadata that does not know the new
     // topic yet and gives up with a retriable UNKNOWN_TOPIC_OR_PARTITION instead of waiting (seen in the
     // bench): creating again is idempotent and then finds the leaders.
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const created = await admin.createTopics(request);
-        this.logger.debug({ topics, created }, 'Ensured topics {topics}');
-        return;
-      } catch (error) {
-        if (attempt >= TOPIC_CREATION_ATTEMPTS || !(error instanceof Error) || (error as { retriable?: boolean }).retriable !== true) throw error;
-        this.logger.debug({ topics, attempt, err: error }, 'Topic creation not confirmed yet; retrying');
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-      }
-    }
+    const created = await retryWhileRetriable(() => admin.createTopics(request), {
+      attempts: TOPIC_CREATION_ATTEMPTS,
+      onRetry: (attempt, error) => this.logger.debug({ topics, attempt, err: error }, 'Topic creation not confirmed yet; retrying'),
+    });
+    this.logger.debug({ topics, created }, 'Ensured topics {topics}');
   }
 }
 

@@ -7,6 +7,10 @@ import { deliverBatch } from '../batch-delivery';
 import { deliver, type DeliveryDeps } from '../delivery';
 import { DEFAULT_BATCH_MAX_EVENTS, type BatchHandler, type StopOptions, type SubscribeOptions, type Subscription, type SubscriptionState } from '../event-bus';
 import type { DeliveredRecord } from '../records';
+import { retryWhileRetriable } from './retriable';
+
+/** Attempts at subscribing while the broker's metadata does not show the topics yet (≈ 2.8 s in all). */
+const SUBSCRIBE_ATTEMPTS = 8;
 
 export interface KafkaConsumerTuning {
   /** The broker drops a member that has not heartbeated for this long (default 30 s). */
@@ -120,7 +124,11 @@ export class KafkaSubscription<T extends EventType> implements Subscription {
     });
 
     await consumer.connect();
-    await consumer.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? true });
+    // Topics created a moment ago (a fresh broker) may not be in every metadata answer yet.
+    await retryWhileRetriable(() => consumer.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? true }), {
+      attempts: SUBSCRIBE_ATTEMPTS,
+      onRetry: (attempt, error) => logger.debug({ groupId: options.groupId, attempt, err: error }, 'Topics of {groupId} not in the metadata yet; retrying'),
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
