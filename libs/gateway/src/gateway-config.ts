@@ -1,4 +1,4 @@
-import { duration, envField, flag, int, oneOf, parseEnv, type Env } from '@tenantry/config';
+import { duration, flag, int, jsonField, oneOf, parseEnv, type Env } from '@tenantry/config';
 import { RATE_LIMIT_FALLBACK_MODES } from '@tenantry/cache';
 import { planIdSchema, UNLIMITED } from '@tenantry/contracts';
 import { z } from 'zod';
@@ -7,20 +7,6 @@ import { cacheTtlRulesSchema } from './cache-ttl-rules';
 const limitSchema = z.union([z.number().int().positive(), z.literal(UNLIMITED)]);
 const rateLimitOverridesSchema = z.partialRecord(planIdSchema, z.object({ requestsPerMinute: limitSchema, apiCallsPerDay: limitSchema }).partial().strict());
 export type RateLimitOverrides = z.output<typeof rateLimitOverridesSchema>;
-
-/** A JSON variable validated by `schema`; the message says what shape is expected. */
-function jsonField<T>(schema: z.ZodType<T>, expected: string) {
-  return envField<T>((raw) => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      return { ok: false, message: `must be JSON: ${expected}` };
-    }
-    const result = schema.safeParse(parsed);
-    return result.success ? { ok: true, value: result.data } : { ok: false, message: `must be ${expected}` };
-  });
-}
 
 /** JSON such as `{"enterprise":{"requestsPerMinute":100000}}`. */
 const rateLimitOverrides = () =>

@@ -11,7 +11,7 @@ import {
   type TenantStatus,
   type TrialEndBehavior,
 } from '@tenantry/contracts';
-import type { DomainEventFactory } from '@tenantry/event-bus';
+import type { DomainEventFactory, OutboxNotifier } from '@tenantry/event-bus';
 import { generateId } from '@tenantry/persistence';
 import type { Logger } from '@tenantry/telemetry';
 import { currentSubscription, type Account, type AccountFields, type AccountRepository, type SubscriptionIndexRepository } from '../accounts/account.collection';
@@ -27,11 +27,6 @@ const TRIAL_DAYS = 14;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A write that keeps losing races to concurrent writers (another replica's scheduler) gives up after this many re-reads. */
 const MAX_WRITE_ATTEMPTS = 4;
-
-/** What a use case needs of the outbox relay: a nudge after a write that queued events. */
-export interface OutboxNotifier {
-  notify(): void;
-}
 
 export interface SubscriptionsDeps {
   accounts: AccountRepository;

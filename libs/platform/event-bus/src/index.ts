@@ -2,7 +2,7 @@ export * from './ports';
 export * from './event-bus';
 export { DLQ_HEADER, readDeadLetter, type DeadLetter, type DeadLetterReason } from './dead-letter';
 export { HEADER, deadLetterTopicOf, type BusRecord } from './records';
-export { OutboxRelay, type OutboxRelayOptions, type OutboxRelayStats } from './outbox-relay';
+export { OutboxRelay, type OutboxNotifier, type OutboxRelayOptions, type OutboxRelayStats } from './outbox-relay';
 export { domainEventFactory, type DomainEventFactory } from './domain-event';
 export { InMemoryEventBus, type InMemoryEventBusOptions } from './in-memory/in-memory-event-bus';
 export { InMemoryProcessedEventStore } from './in-memory/in-memory-processed-event-store';

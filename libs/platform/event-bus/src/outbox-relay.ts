@@ -42,6 +42,9 @@ type RoundResult = 'idle' | 'more' | 'failed';
  * nothing is ever dropped. A batch published but not marked (crash in between) is published again
  * when its lease expires: delivery is at-least-once, and consumers are idempotent.
  */
+/** What a use case needs of the outbox relay: a nudge after a write that queued events (for low latency). */
+export type OutboxNotifier = Pick<OutboxRelay, 'notify'>;
+
 export class OutboxRelay {
   private readonly batchSize: number;
   private readonly leaseMs: number;

@@ -9,7 +9,8 @@ import {
   type ResolvedApiKey,
 } from '@tenantry/contracts';
 import { generateApiKey, withQueryCursor, type Identity, type Page } from '@tenantry/http';
-import { tenantEvent, type OutboxNotifier } from '../events';
+import type { OutboxNotifier } from '@tenantry/event-bus';
+import { tenantEvent } from '../events';
 import { findTenantOrThrow } from '../tenants/find-tenant';
 import type { TenantRepository } from '../tenants/tenant.collection';
 import type { ApiKey, ApiKeyRepository } from './api-key.collection';

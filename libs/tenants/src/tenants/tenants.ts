@@ -13,7 +13,8 @@ import {
 } from '@tenantry/contracts';
 import { withQueryCursor, type Page } from '@tenantry/http';
 import type { ApiKeys } from '../api-keys/api-keys';
-import { tenantEvent, type OutboxNotifier } from '../events';
+import type { OutboxNotifier } from '@tenantry/event-bus';
+import { tenantEvent } from '../events';
 import { findTenantOrThrow } from './find-tenant';
 import { assertTransition, canTransition } from './tenant-status';
 import type { Tenant, TenantFields, TenantRepository } from './tenant.collection';
