@@ -1,6 +1,6 @@
 import type { RunningServices } from '@tenantry/runtime';
 import { controlInfra, describeWithInfra, eventually } from '@tenantry/testing';
-import { adminClient, Client, createTenant, realInfraEnv, startExtraGateway, startPlatform } from '../test-support/e2e-harness';
+import { adminClient, Client, createSettledTenants, createTenant, realInfraEnv, startExtraGateway, startPlatform, type CreatedTenant } from '../test-support/e2e-harness';
 
 /** Two gateways sharing Redis and Kafka, as two replicas behind a load balancer would. */
 describeWithInfra('two gateway replicas on shared Redis', ['kafka', 'mongo', 'redis'], (infra) => {
@@ -48,7 +48,7 @@ describeWithInfra('two gateway replicas on shared Redis', ['kafka', 'mongo', 're
   });
 
   it('when Redis stops mid-test, then the gateway keeps serving, says so on /health, and recovers when Redis is back', async () => {
-    const { tenant, apiKey } = await createTenant(gatewayA, { subscriptionTier: 'pro' });
+    const [{ tenant, apiKey }] = (await createSettledTenants(gatewayA, { subscriptionTier: 'pro' })) as [CreatedTenant];
     const asTenant = gatewayA.as(apiKey.key);
     await asTenant.get(`/api/v1/tenants/${tenant.id}`);
     expect((await asTenant.get(`/api/v1/tenants/${tenant.id}`)).headers.get('x-cache-status')).toBe('HIT');

@@ -1,6 +1,6 @@
 import type { RunningServices } from '@tenantry/runtime';
 import { describeWithInfra, eventually } from '@tenantry/testing';
-import { ADMIN_KEY, adminClient, Client, createTenant, realInfraEnv, startPlatform, type CreatedTenant } from '../test-support/e2e-harness';
+import { ADMIN_KEY, adminClient, Client, createSettledTenants, realInfraEnv, startPlatform, type CreatedTenant } from '../test-support/e2e-harness';
 
 describeWithInfra('tenant isolation through the gateway', ['kafka', 'mongo', 'redis'], (infra) => {
   let platform: RunningServices;
@@ -13,7 +13,8 @@ describeWithInfra('tenant isolation through the gateway', ['kafka', 'mongo', 're
     platform = await startPlatform(realInfraEnv(infra));
     admin = adminClient(platform);
     // Pro: 100 requests/minute, enough for every probe below.
-    [alice, bob] = await Promise.all([createTenant(admin, { subscriptionTier: 'pro' }), createTenant(admin, { subscriptionTier: 'pro' })]);
+    // Settled: the subscription billing opens for each would otherwise purge their cache mid-test.
+    [alice, bob] = (await createSettledTenants(admin, { subscriptionTier: 'pro' }, { subscriptionTier: 'pro' })) as [CreatedTenant, CreatedTenant];
     asAlice = admin.as(alice.apiKey.key);
   }, 60_000);
   afterAll(() => platform?.shutdown());

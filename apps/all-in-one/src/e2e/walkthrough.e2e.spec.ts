@@ -1,6 +1,6 @@
 import type { RunningServices } from '@tenantry/runtime';
 import { describeWithInfra, eventually } from '@tenantry/testing';
-import { adminClient, Client, createTenant, realInfraEnv, startPlatform } from '../test-support/e2e-harness';
+import { adminClient, Client, createTenant, gatewayPlansApplied, realInfraEnv, startPlatform, untilGatewayPlansApplied } from '../test-support/e2e-harness';
 
 /** The README walkthrough, step by step, through the gateway on real Kafka, FerretDB and Redis. */
 describeWithInfra('README walkthrough through the gateway', ['kafka', 'mongo', 'redis'], (infra) => {
@@ -15,6 +15,7 @@ describeWithInfra('README walkthrough through the gateway', ['kafka', 'mongo', '
 
   it('when a newcomer follows the README, then every step answers as written', async () => {
     // 1. Create a tenant (admin): the tenant and its first API key, shown once.
+    const plansAppliedBefore = await gatewayPlansApplied(admin);
     const created = await admin.post<{ tenant: { id: string; status: string; subscriptionTier: string }; apiKey: { key: string } }>(
       '/api/v1/tenants',
       { name: 'Acme Corp', timezone: 'Europe/Ljubljana', metadata: { industry: 'fintech' } },
@@ -24,6 +25,9 @@ describeWithInfra('README walkthrough through the gateway', ['kafka', 'mongo', '
     expect(created.body.apiKey.key).toMatch(/^tnt_[a-z0-9]{16}_[A-Za-z0-9_-]{43}$/);
     const tenantId = created.body.tenant.id;
     const tenant = admin.as(created.body.apiKey.key);
+    // A reader takes longer than this to reach step 2: by then billing's subscription.created (which
+    // purges the tenant's cached responses) has reached the gateway. The test waits for it likewise.
+    await untilGatewayPlansApplied(admin, plansAppliedBefore + 1);
 
     // 2. Call the API with the tenant's key: first a MISS, then a HIT from the tenant's cache namespace.
     const first = await tenant.get(`/api/v1/tenants/${tenantId}`);

@@ -2,7 +2,7 @@ import type { ServiceName } from '@tenantry/config';
 import { gatewayService } from '@tenantry/gateway';
 import { runServices, type RunningServices } from '@tenantry/runtime';
 import type { InfraEndpoints } from '@tenantry/testing';
-import { uniqueName } from '@tenantry/testing';
+import { eventually, uniqueName } from '@tenantry/testing';
 import { allServices } from '../services';
 
 export const ADMIN_KEY = 'e2e-admin-key-0123456789abcdefghijklmnop';
@@ -106,6 +106,36 @@ export async function createTenant(admin: Client, overrides: Record<string, unkn
   const response = await admin.post<CreatedTenant>('/api/v1/tenants', { name: uniqueName('Acme'), ...overrides });
   if (response.status !== 201) throw new Error(`creating a tenant answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body;
+}
+
+/** How many subscription events this client's gateway has applied to its plans in force (its /health). */
+export async function gatewayPlansApplied(gateway: Client): Promise<number> {
+  const health = await gateway.get<{ plansInForce?: { applied?: number } }>('/health');
+  const applied = health.body.plansInForce?.applied;
+  if (typeof applied !== 'number') throw new Error(`the gateway's /health shows no plansInForce.applied: ${JSON.stringify(health.body)}`);
+  return applied;
+}
+
+/**
+ * Creates tenants, then waits until the gateway has applied the `subscription.created` billing
+ * publishes for each one. Until it has, that event may still purge a tenant's cached responses, so a
+ * test that expects a cache HIT right after creating a tenant would see a MISS now and then. Specs run
+ * one at a time on a platform of their own, so no other tenant's event moves the count meanwhile.
+ */
+export async function createSettledTenants(gateway: Client, ...overrides: Array<Record<string, unknown>>): Promise<CreatedTenant[]> {
+  const before = await gatewayPlansApplied(gateway);
+  const created = await Promise.all(overrides.map((fields) => createTenant(gateway, fields)));
+  await untilGatewayPlansApplied(gateway, before + created.length);
+  return created;
+}
+
+/** Waits until this client's gateway has applied at least `count` subscription events. */
+export async function untilGatewayPlansApplied(gateway: Client, count: number): Promise<void> {
+  await eventually(async () => (await gatewayPlansApplied(gateway)) >= count, {
+    timeoutMs: 15_000,
+    intervalMs: 50,
+    description: `the gateway to apply ${count} subscription events (billing subscribes every new tenant)`,
+  });
 }
 
 /** A client of the gateway of `platform`, as the platform admin (`.as(key)` for a tenant). */
