@@ -148,5 +148,11 @@ describeWithInfra('billing through the gateway', ['kafka', 'mongo', 'redis'], (i
     expect(report.status).toBe(200);
     expect(report.body.planId).toBe('pro');
     expect(report.body.days.at(-1)?.quota).toBe(10_000);
+
+    const downgrade = await client.post(`${M}/subscriptions/${sub.id}/change`, { planId: 'basic' });
+    expect(downgrade.body).toMatchObject({ kind: 'downgrade', timing: 'period_end', subscription: { planId: 'pro', pendingChange: { kind: 'downgrade', planId: 'basic' } } });
+    const withdrawn = await client.delete(`${M}/subscriptions/${sub.id}/pending-change`);
+    expect(withdrawn).toMatchObject({ status: 200, body: { subscription: { planId: 'pro', pendingChange: null } } });
+    expect((await client.get(`${M}/subscriptions/${sub.id}`)).body).toMatchObject({ planId: 'pro', pendingChange: null });
   });
 });

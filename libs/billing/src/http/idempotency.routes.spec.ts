@@ -145,4 +145,20 @@ describe('Idempotency-Key on the billing writes', () => {
       await expectUntouched(h, before);
     });
   });
+
+  describe('DELETE /subscriptions/{id}/pending-change', () => {
+    it('when a withdrawal is retried with the same key, then the first answer comes again instead of a 409 for the change already gone', async () => {
+      const paid = await paidTenant(h, { planId: 'pro' });
+      const subscriptionPath = `${API}/subscriptions/${paid.subscriptionId}`;
+      expect((await send(h, tenantKey(paid.tenantId), 'POST', `${subscriptionPath}/change`, { body: { planId: 'basic' } })).status).toBe(200);
+
+      const first = await send(h, tenantKey(paid.tenantId), 'DELETE', `${subscriptionPath}/pending-change`, { headers: withKey('withdraw-1') });
+      expect(first).toMatchObject({ status: 200, body: { subscription: { planId: 'pro', pendingChange: null } } });
+      const replay = await send(h, tenantKey(paid.tenantId), 'DELETE', `${subscriptionPath}/pending-change`, { headers: withKey('withdraw-1') });
+      expect(replay).toMatchObject({ status: 200, body: first.body });
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      // Without the key, the same request says what is true now: nothing is scheduled.
+      expectProblem(await send(h, tenantKey(paid.tenantId), 'DELETE', `${subscriptionPath}/pending-change`), 409, 'conflict');
+    });
+  });
 });

@@ -9,7 +9,10 @@ const subscriptionParams = z.object({ subscriptionId: z.string().min(1).max(64) 
 /** `?preview=true` answers what the change would do, writing nothing. */
 export const previewQuery = z.strictObject({ preview: z.enum(['true', 'false']).default('false').transform((value) => value === 'true') });
 
-/** `POST /subscribe`, `GET /subscriptions`, `/subscriptions/{id}`, `POST /subscriptions/{id}/change` and `/cancel`. */
+/**
+ * `POST /subscribe`, `GET /subscriptions`, `/subscriptions/{id}`, `POST /subscriptions/{id}/change` and
+ * `/cancel`, `DELETE /subscriptions/{id}/pending-change`.
+ */
 export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempotent: IdempotentWrapper }): Router {
   const { subscriptions, idempotent } = deps;
   const router = Router();
@@ -62,6 +65,14 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
     route(
       { params: subscriptionParams, body: cancelSubscriptionRequestSchema },
       idempotent(async ({ params, body }, req) => subscriptions.cancel(await owner(req, params.subscriptionId), params.subscriptionId, body)),
+    ),
+  );
+
+  router.delete(
+    '/subscriptions/:subscriptionId/pending-change',
+    route(
+      { params: subscriptionParams },
+      idempotent(async ({ params }, req) => ({ subscription: await subscriptions.withdrawPendingChange(await owner(req, params.subscriptionId), params.subscriptionId) })),
     ),
   );
   return router;

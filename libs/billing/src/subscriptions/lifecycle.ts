@@ -158,6 +158,21 @@ export function changePlan(t: AccountTransition, subscription: SubscriptionState
 }
 
 /**
+ * Withdraws the change scheduled for the period end (a downgrade, an interval change or a cancellation):
+ * the subscription renews on its current plan and interval as if it had never been asked. Nothing was
+ * published when the change was scheduled, so nothing is published now. 409 when nothing is scheduled —
+ * also when the change already took effect at a period end that has passed.
+ */
+export function withdrawPendingChange(t: AccountTransition, subscription: SubscriptionState): NonNullable<SubscriptionState['pendingChange']> {
+  const { pendingChange: withdrawn, ...rest } = subscription;
+  if (!withdrawn) {
+    throw new ConflictError(`Subscription ${subscription.id} has no scheduled change to withdraw.`, { subscriptionId: subscription.id });
+  }
+  t.put(rest);
+  return withdrawn;
+}
+
+/**
  * Cancels now (the unused part of the period is credited; overage so far is billed) or at the period
  * end (the trial end for a trial). `subscription.cancelled` is emitted when the cancellation takes effect.
  */

@@ -344,3 +344,71 @@ describe('renewals', () => {
     expect((await invoicesOf(tenantId)).map((invoice) => invoice.reason)).toEqual(['trial_conversion', 'renewal', 'plan_change']);
   });
 });
+
+describe('withdrawing a scheduled change', () => {
+  const withdraw = (tenantId: string, subscriptionId: string) =>
+    harness.call<{ subscription: SubscriptionView }>(tenantKey(tenantId), 'DELETE', `${M}/subscriptions/${subscriptionId}/pending-change`);
+  /** Waits until the renewal's invoice.issued arrived: the change it would have applied is published with it. */
+  const renewalPublished = (tenantId: string) =>
+    eventually(() => harness.eventsOf(tenantId, 'invoice.issued').some((event) => event.data.reason === 'renewal'), { description: 'the renewal invoice.issued' });
+
+  it('withdraws a scheduled downgrade: the period renews on the plan it had, and no downgrade is published', async () => {
+    const { tenantId, subscription } = await paidTenant('pro');
+    harness.clock.set('2025-03-16T10:00:00Z');
+    expect((await change(tenantId, subscription.id, { planId: 'basic' })).status).toBe(200);
+
+    const reply = await withdraw(tenantId, subscription.id);
+    expect(reply.status).toBe(200);
+    expect(reply.body.subscription).toMatchObject({ id: subscription.id, planId: 'pro', pendingChange: null });
+
+    harness.clock.set('2025-04-01T10:00:00Z');
+    await harness.runScheduler();
+    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ planId: 'pro', currentPeriod: { start: '2025-04-01T10:00:00.000Z', end: '2025-05-01T10:00:00.000Z' } });
+    expect((await invoicesOf(tenantId)).at(-1)).toMatchObject({ reason: 'renewal', totalCents: 19900 });
+    await renewalPublished(tenantId);
+    expect(harness.eventsOf(tenantId, 'subscription.downgraded')).toEqual([]);
+  });
+
+  it('withdraws a cancellation at the period end: the subscription renews and stays active', async () => {
+    const { tenantId, subscription } = await paidTenant('basic');
+    expect((await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, {})).status).toBe(200);
+    expect((await withdraw(tenantId, subscription.id)).body.subscription).toMatchObject({ status: 'active', pendingChange: null, cancelledAt: null });
+
+    harness.clock.set('2025-04-01T10:00:00Z');
+    await harness.runScheduler();
+    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ status: 'active', planId: 'basic' });
+    expect((await invoicesOf(tenantId)).map((invoice) => [invoice.reason, invoice.totalCents])).toEqual([
+      ['trial_conversion', 4900],
+      ['renewal', 4900],
+    ]);
+    await renewalPublished(tenantId);
+    expect(harness.eventsOf(tenantId, 'subscription.cancelled')).toEqual([]);
+  });
+
+  it('withdraws a cancellation at the trial end: the trial converts', async () => {
+    const tenantId = await harness.openTenant({ tier: 'basic' });
+    const [trial] = await subscriptionsOf(tenantId);
+    await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${trial?.id}/cancel`, {});
+    expect((await withdraw(tenantId, String(trial?.id))).status).toBe(200);
+
+    harness.clock.set('2025-03-15T10:00:00Z');
+    await harness.runScheduler();
+    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ status: 'active' });
+    expect((await invoicesOf(tenantId)).map((invoice) => invoice.reason)).toEqual(['trial_conversion']);
+  });
+
+  it('answers 409 when nothing is scheduled, also when the change already took effect at a period end that passed', async () => {
+    const { tenantId, subscription } = await paidTenant('pro');
+    const nothing = await withdraw(tenantId, subscription.id);
+    expect(nothing.status).toBe(409);
+    expect(nothing.body).toMatchObject({ type: expect.stringMatching(/conflict$/), detail: expect.stringContaining('no scheduled change') });
+
+    await change(tenantId, subscription.id, { planId: 'basic' });
+    // The scheduler has not run at 1 Apr 10:00: the withdrawal first catches the account up, so the
+    // downgrade takes effect at its time, and there is nothing left to withdraw.
+    harness.clock.set('2025-04-01T10:00:01Z');
+    expect((await withdraw(tenantId, subscription.id)).status).toBe(409);
+    await harness.runScheduler();
+    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ planId: 'basic', pendingChange: null, currentPeriod: { start: '2025-04-01T10:00:00.000Z' } });
+  });
+});

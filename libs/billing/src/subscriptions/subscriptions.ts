@@ -19,7 +19,7 @@ import type { Pricing } from '../domain';
 import type { Invoices } from '../invoices/invoices';
 import { toInvoiceView } from '../invoices/invoice-view';
 import { AccountTransition, type IssuedDocument } from './account-transition';
-import { activate, advance, cancel, changePlan, startPaid, startTrial, type OverageLines } from './lifecycle';
+import { activate, advance, cancel, changePlan, startPaid, startTrial, withdrawPendingChange, type OverageLines } from './lifecycle';
 import { toSubscriptionView } from './subscription-view';
 
 export const SUBSCRIPTION_ID_PREFIX = 'sub_';
@@ -159,6 +159,13 @@ export class Subscriptions {
     });
     const document = result.document;
     return { subscription, creditNote: document ? toInvoiceView(tenantId, document.fields, document) : null };
+  }
+
+  /** `DELETE /subscriptions/{id}/pending-change`: the scheduled downgrade, interval change or cancellation is withdrawn. */
+  async withdrawPendingChange(tenantId: string, subscriptionId: string): Promise<SubscriptionView> {
+    const { result: withdrawn, subscription } = await this.commitAndRead(tenantId, subscriptionId, (t) => withdrawPendingChange(t, liveSubscription(t, subscriptionId)));
+    this.deps.logger.info({ tenantId, subscriptionId, kind: withdrawn.kind, effectiveAt: withdrawn.effectiveAt }, 'scheduled subscription change withdrawn');
+    return subscription;
   }
 
   async get(tenantId: string, subscriptionId: string): Promise<SubscriptionView> {
