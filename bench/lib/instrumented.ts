@@ -25,6 +25,10 @@ export class TimedProcessedEventStore implements ProcessedEventStore {
   markProcessed(consumerGroup: string, eventId: string): Promise<void> {
     return timedCall(this.markProcessedLatency, () => this.inner.markProcessed(consumerGroup, eventId));
   }
+
+  deleteProcessedBefore(cutoff: Date): Promise<number> {
+    return this.inner.deleteProcessedBefore(cutoff);
+  }
 }
 
 /** The relay's view of the outbox, timed: where a relay round spends its time. */

@@ -18,8 +18,6 @@ import { overageLinesFrom } from './usage/usage-report';
 
 /** The CloudEvents `source` of every event billing emits. */
 export const EVENT_SOURCE = '/tenantry/billing';
-/** How often expired idempotency records are deleted (a collection scan, so rarely). */
-const IDEMPOTENCY_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
  * The billing service (MISSION §4): the plan catalog, subscriptions with proration, metering of the
@@ -81,10 +79,7 @@ export async function startBilling(platform: Platform, logger: Logger, context: 
   ]);
   const scheduler = new BillingScheduler({ subscriptions, intervalMs: env.BILLING_SCHEDULER_INTERVAL, batch: env.BILLING_SCHEDULER_BATCH, logger });
   if (env.ENABLE_BILLING_SCHEDULER) scheduler.start();
-  const pruning = setInterval(() => {
-    idempotencyStore.pruneExpired(clock()).catch((error: unknown) => logger.warn({ err: error }, 'pruning expired idempotency records failed'));
-  }, IDEMPOTENCY_PRUNE_INTERVAL_MS);
-  pruning.unref();
+  platform.housekeeping.every(idempotencyStore.pruningTask());
   logger.info({ paymentProvider: payments.name, trialEndBehavior: env.BILLING_TRIAL_END_BEHAVIOR }, 'billing ready');
 
   const app = createBillingApp({
@@ -105,7 +100,6 @@ export async function startBilling(platform: Platform, logger: Logger, context: 
     ledger,
     scheduler,
     async stop() {
-      clearInterval(pruning);
       await scheduler.stop();
       await Promise.all(consumers.map((consumer) => consumer.stop({ timeoutMs: 10_000 })));
     },

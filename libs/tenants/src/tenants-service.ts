@@ -8,8 +8,6 @@ import { createTenantsApp } from './tenants-app';
 import { tenantsCollection } from './tenants/tenant.collection';
 import { Tenants } from './tenants/tenants';
 
-/** How often expired idempotency records are deleted (a collection scan, so rarely). */
-const IDEMPOTENCY_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
  * The tenants service (MISSION §4): tenants and their API keys, entitlements from the plan catalog, the
@@ -33,10 +31,7 @@ export const tenantsService: ServiceDefinition = {
     const billing = new BillingClient({ baseUrl: () => context.urlOf('billing'), internalSecret: platform.config.internalSecret.value, logger });
 
     const subscriptions = await followSubscriptions({ bus: platform.bus, processedEvents, tenants, logger });
-    const pruning = setInterval(() => {
-      idempotencyStore.pruneExpired(clock()).catch((error: unknown) => logger.warn({ err: error }, 'pruning expired idempotency records failed'));
-    }, IDEMPOTENCY_PRUNE_INTERVAL_MS);
-    pruning.unref();
+    platform.housekeeping.every(idempotencyStore.pruningTask());
 
     const app = createTenantsApp({
       logger,
@@ -52,7 +47,6 @@ export const tenantsService: ServiceDefinition = {
     return {
       app,
       async stop() {
-        clearInterval(pruning);
         await subscriptions.stop({ timeoutMs: 10_000 });
       },
     };

@@ -74,6 +74,7 @@ describe('loadPlatformConfig', () => {
       ports: { gateway: 8080, tenants: 3001, billing: 3002, observability: 3003, 'ai-assistant': 3004 },
       enableResponseCache: true,
       defaultSubscriptionTier: 'basic',
+      processedEventsRetentionMs: 7 * 24 * 60 * 60 * 1000,
       infra: { mode: 'embedded' },
       adminApiKey: { generated: true },
       internalSecret: { generated: true },
@@ -90,6 +91,7 @@ describe('loadPlatformConfig', () => {
       BILLING_PORT: '4002',
       ENABLE_RESPONSE_CACHE: 'no',
       DEFAULT_SUBSCRIPTION_TIER: 'pro',
+      PROCESSED_EVENTS_RETENTION: '30d',
     });
     expect(config).toMatchObject({
       logLevel: 'debug',
@@ -97,6 +99,7 @@ describe('loadPlatformConfig', () => {
       ports: { billing: 4002, gateway: 8080 },
       enableResponseCache: false,
       defaultSubscriptionTier: 'pro',
+      processedEventsRetentionMs: 30 * 24 * 60 * 60 * 1000,
       infra: { mode: 'real', eventBus: { adapter: 'kafka', brokers: ['localhost:9092'] } },
       adminApiKey: { value: adminKey, generated: false },
       internalSecret: { value: internalSecret, generated: false },
@@ -105,9 +108,9 @@ describe('loadPlatformConfig', () => {
 
   it('when fields, infrastructure and secrets are all wrong, then one error names every variable', () => {
     const error = catchConfigError(() =>
-      loadPlatformConfig({ TENANTS_PORT: '99999', DEFAULT_SUBSCRIPTION_TIER: 'gold', MONGODB_URI: 'http://db', ADMIN_API_KEY: 'short' }),
+      loadPlatformConfig({ TENANTS_PORT: '99999', DEFAULT_SUBSCRIPTION_TIER: 'gold', PROCESSED_EVENTS_RETENTION: '5m', MONGODB_URI: 'http://db', ADMIN_API_KEY: 'short' }),
     );
-    expect(error.variables).toEqual(['TENANTS_PORT', 'DEFAULT_SUBSCRIPTION_TIER', 'MONGODB_URI', 'ADMIN_API_KEY', 'INTERNAL_SECRET']);
+    expect(error.variables).toEqual(['TENANTS_PORT', 'DEFAULT_SUBSCRIPTION_TIER', 'PROCESSED_EVENTS_RETENTION', 'MONGODB_URI', 'ADMIN_API_KEY', 'INTERNAL_SECRET']);
     expect(error.message).not.toContain('short"');
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PLAN_IDS } from '@tenantry/contracts';
 import { z } from 'zod';
 import { ConfigError, ConfigIssueCollector } from './config-error';
-import { flag, logLevel, type LogLevel, oneOf, port, secret, url } from './fields';
+import { duration, flag, logLevel, type LogLevel, oneOf, port, secret, url } from './fields';
 import { detectInfra, type InfraMode, type InfraSelection } from './infra';
 import { parseEnv, withoutBlankValues, type Env } from './parse-env';
 
@@ -36,6 +36,11 @@ export const platformEnvShape = {
   AI_ASSISTANT_PORT: port(DEFAULT_PORTS['ai-assistant']),
   ENABLE_RESPONSE_CACHE: flag(true),
   DEFAULT_SUBSCRIPTION_TIER: oneOf(SUBSCRIPTION_TIERS).default('basic'),
+  /**
+   * How long consumers remember the ids of events they processed (to skip redeliveries). At least the
+   * topics' retention (Kafka's default: 7 days): an event is never redelivered after its topic dropped it.
+   */
+  PROCESSED_EVENTS_RETENTION: duration({ min: 3_600_000, max: 366 * 86_400_000 }).default(7 * 86_400_000),
   /** Where the gateway (and services calling each other) reach a service run in another process. */
   TENANTS_URL: serviceUrl(),
   BILLING_URL: serviceUrl(),
@@ -86,6 +91,8 @@ export interface PlatformConfig {
   serviceUrls: Partial<Record<ServiceName, string>>;
   enableResponseCache: boolean;
   defaultSubscriptionTier: SubscriptionTier;
+  /** `PROCESSED_EVENTS_RETENTION` in milliseconds: processed event ids older than this are forgotten. */
+  processedEventsRetentionMs: number;
   infra: InfraSelection;
   adminApiKey: ResolvedSecret;
   internalSecret: ResolvedSecret;
@@ -123,6 +130,7 @@ export function loadPlatformConfig(env: Env = process.env): PlatformConfig {
     }),
     enableResponseCache: fields.ENABLE_RESPONSE_CACHE,
     defaultSubscriptionTier: fields.DEFAULT_SUBSCRIPTION_TIER,
+    processedEventsRetentionMs: fields.PROCESSED_EVENTS_RETENTION,
     infra,
     adminApiKey,
     internalSecret,

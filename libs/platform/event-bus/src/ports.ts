@@ -40,4 +40,9 @@ export interface PendingOutboxEvent {
 export interface ProcessedEventStore {
   isProcessed(consumerGroup: string, eventId: string): Promise<boolean>;
   markProcessed(consumerGroup: string, eventId: string): Promise<void>;
+  /**
+   * Forgets the ids recorded before `cutoff`, of every group; returns how many. Keep the cutoff well
+   * beyond the longest time an event can be redelivered (the topics' retention).
+   */
+  deleteProcessedBefore(cutoff: Date): Promise<number>;
 }

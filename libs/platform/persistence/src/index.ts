@@ -24,12 +24,11 @@ export type {
   UpdateOptions,
   WriteOptions,
 } from './repository';
-export type { Persistence } from './persistence';
+export { PROCESSED_EVENTS_COLLECTION, type Persistence } from './persistence';
 export { generateId } from './core/sequence';
 export { InvalidOutboxEventError } from './core/outbox-events';
 export type { LeasedOutboxSourceOptions } from './core/leased-outbox-source';
 export { connectMongo, MongoOutboxSource, MongoPersistence, redactMongoUri, type MongoOptions } from './mongo/connect';
 export { MongoProcessedEventStore } from './mongo/mongo-processed-event-store';
 export { createInMemoryPersistence, InMemoryOutboxSource, InMemoryPersistence } from './in-memory/in-memory-persistence';
-export { InMemoryProcessedEventStore } from './in-memory/in-memory-processed-event-store';
 export { openPersistence } from './open-persistence';

@@ -4,6 +4,7 @@ import { type EventBus, InMemoryEventBus, KafkaEventBus, OutboxRelay } from '@te
 import type { ReadinessChecks } from '@tenantry/http';
 import { openPersistence, type Persistence } from '@tenantry/persistence';
 import type { Logger } from '@tenantry/telemetry';
+import { Housekeeping, processedEventsPruning } from './housekeeping';
 
 /**
  * The infrastructure every service of one process shares: the event bus, the database, the cache and
@@ -20,7 +21,9 @@ export interface Platform {
   readonly outboxRelay: OutboxRelay;
   /** Dependency checks for `/ready`. */
   readonly readiness: ReadinessChecks;
-  /** Stops the relay, then closes the bus, the database and the cache. */
+  /** Periodic clean-up: forgets old processed event ids; services add their own tasks (`every`). */
+  readonly housekeeping: Housekeeping;
+  /** Stops housekeeping and the relay, then closes the bus, the database and the cache. */
   close(): Promise<void>;
 }
 
@@ -35,6 +38,8 @@ export async function openPlatform(config: PlatformConfig, logger: Logger, proce
   const cache = openCache({ redisUrl: infra.cache.adapter === 'redis' ? infra.cache.url : undefined, logger });
   const outboxRelay = new OutboxRelay({ source: persistence.createOutboxSource(), bus, logger });
   outboxRelay.start();
+  const housekeeping = new Housekeeping(logger);
+  housekeeping.every(processedEventsPruning(() => persistence.processedEventStore(), config.processedEventsRetentionMs));
 
   const readiness: ReadinessChecks = {
     'event-bus': async () => {
@@ -56,7 +61,9 @@ export async function openPlatform(config: PlatformConfig, logger: Logger, proce
     cache: cache.cache,
     outboxRelay,
     readiness,
+    housekeeping,
     async close() {
+      await housekeeping.stop();
       await outboxRelay.stop();
       await bus.close();
       await Promise.all([persistence.close(), cache.close()]);

@@ -1,14 +1,18 @@
 import type { ProcessedEventStore } from '../ports';
 
 /**
- * Processed event ids per consumer group, in process memory (embedded mode, tests). Keeps the most
- * recent `maxIdsPerGroup` ids of each group: redeliveries come soon after the first delivery, so
- * forgetting very old ids costs nothing in practice and bounds memory.
+ * Processed event ids per consumer group, in process memory (embedded mode, tests), with the time each
+ * was recorded. Keeps the most recent `maxIdsPerGroup` ids of each group: redeliveries come soon after
+ * the first delivery, so forgetting very old ids costs nothing in practice and bounds memory.
  */
 export class InMemoryProcessedEventStore implements ProcessedEventStore {
-  private readonly groups = new Map<string, Set<string>>();
+  /** Per group, event id → when it was recorded; Map order is recording order. */
+  private readonly groups = new Map<string, Map<string, number>>();
 
-  constructor(private readonly maxIdsPerGroup = 100_000) {}
+  constructor(
+    private readonly maxIdsPerGroup = 100_000,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   isProcessed(consumerGroup: string, eventId: string): Promise<boolean> {
     return Promise.resolve(this.groups.get(consumerGroup)?.has(eventId) ?? false);
@@ -17,15 +21,26 @@ export class InMemoryProcessedEventStore implements ProcessedEventStore {
   markProcessed(consumerGroup: string, eventId: string): Promise<void> {
     let ids = this.groups.get(consumerGroup);
     if (!ids) {
-      ids = new Set();
+      ids = new Map();
       this.groups.set(consumerGroup, ids);
     }
-    ids.delete(eventId);
-    ids.add(eventId);
+    if (!ids.has(eventId)) ids.set(eventId, this.clock().getTime());
     if (ids.size > this.maxIdsPerGroup) {
-      const oldest = ids.values().next().value;
+      const oldest = ids.keys().next().value;
       if (oldest !== undefined) ids.delete(oldest);
     }
     return Promise.resolve();
+  }
+
+  deleteProcessedBefore(cutoff: Date): Promise<number> {
+    let deleted = 0;
+    for (const ids of this.groups.values()) {
+      for (const [eventId, recordedAt] of ids) {
+        if (recordedAt >= cutoff.getTime()) continue;
+        ids.delete(eventId);
+        deleted += 1;
+      }
+    }
+    return Promise.resolve(deleted);
   }
 }

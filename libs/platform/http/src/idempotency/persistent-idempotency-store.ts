@@ -30,10 +30,21 @@ const PRUNE_PAGE = 500;
  * `pruneExpired` (a collection scan; run it hourly, not per request).
  */
 export class PersistentIdempotencyStore implements IdempotencyStore {
-  private constructor(private readonly records: TenantScopedRepository<RecordFields, z.input<typeof idempotencyRecordSchema>>) {}
+  private constructor(
+    private readonly records: TenantScopedRepository<RecordFields, z.input<typeof idempotencyRecordSchema>>,
+    readonly collection: string,
+  ) {}
 
   static async open(persistence: Persistence, collection = IDEMPOTENCY_COLLECTION): Promise<PersistentIdempotencyStore> {
-    return new PersistentIdempotencyStore(await persistence.repository(defineCollection({ name: collection, schema: idempotencyRecordSchema })));
+    return new PersistentIdempotencyStore(await persistence.repository(defineCollection({ name: collection, schema: idempotencyRecordSchema })), collection);
+  }
+
+  /**
+   * The platform's housekeeping task for this store (`platform.housekeeping.every(store.pruningTask())`),
+   * named after the collection: services of one process sharing the collection register it once.
+   */
+  pruningTask(): { name: string; run: (now: Date) => Promise<number> } {
+    return { name: `expired records of ${this.collection}`, run: (now) => this.pruneExpired(now) };
   }
 
   async claim(claim: IdempotencyClaim, now: Date): Promise<ClaimResult> {

@@ -1,19 +1,19 @@
-import type { OutboxSource } from '@tenantry/event-bus';
+import { InMemoryProcessedEventStore, type OutboxSource } from '@tenantry/event-bus';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { CollectionDefinition } from '../collection';
 import { LeasedOutboxSource, type LeasedOutboxSourceOptions } from '../core/leased-outbox-source';
 import { ScopedRepository } from '../core/scoped-repository';
-import type { Persistence } from '../persistence';
+import { PROCESSED_EVENTS_COLLECTION, type Persistence } from '../persistence';
 import type { TenantScopedRepository } from '../repository';
 import { InMemoryCollectionStore } from './in-memory-collection-store';
-import { InMemoryProcessedEventStore } from './in-memory-processed-event-store';
 
 /** The in-memory twin of a MongoDB database, for embedded mode and unit tests. Data lives as long as the object. */
 export class InMemoryPersistence implements Persistence {
   readonly kind = 'in-memory' as const;
   private readonly stores = new Map<string, InMemoryCollectionStore>();
-  private readonly processed = new InMemoryProcessedEventStore();
+  /** One store per collection name, as MongoDB keeps one collection each. */
+  private readonly processed = new Map<string, InMemoryProcessedEventStore>();
 
   constructor(private readonly logger?: Logger) {}
 
@@ -30,8 +30,13 @@ export class InMemoryPersistence implements Persistence {
     return new InMemoryOutboxSource(() => [...this.stores.values()], this.logger, options);
   }
 
-  async processedEventStore(): Promise<InMemoryProcessedEventStore> {
-    return this.processed;
+  async processedEventStore(collection = PROCESSED_EVENTS_COLLECTION): Promise<InMemoryProcessedEventStore> {
+    let store = this.processed.get(collection);
+    if (!store) {
+      store = new InMemoryProcessedEventStore();
+      this.processed.set(collection, store);
+    }
+    return store;
   }
 
   /** Always reachable. */

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { CollectionDefinition } from '../collection';
 import { LeasedOutboxSource, type LeasedOutboxSourceOptions } from '../core/leased-outbox-source';
 import { ScopedRepository } from '../core/scoped-repository';
-import type { Persistence } from '../persistence';
+import { PROCESSED_EVENTS_COLLECTION, type Persistence } from '../persistence';
 import type { TenantScopedRepository } from '../repository';
 import { mongoCall, toTenantryError } from './errors';
 import { MongoCollectionStore } from './mongo-collection-store';
@@ -122,7 +122,7 @@ export class MongoPersistence implements Persistence {
     return new MongoOutboxSource(() => [...this.stores.values()], this.logger, options);
   }
 
-  async processedEventStore(collection = 'processed_events'): Promise<MongoProcessedEventStore> {
+  async processedEventStore(collection = PROCESSED_EVENTS_COLLECTION): Promise<MongoProcessedEventStore> {
     const store = new MongoProcessedEventStore(this.db, collection);
     await store.ensureIndexes();
     return store;

@@ -1,5 +1,6 @@
 import type { ProcessedEventStore } from '@tenantry/event-bus';
 import mongoose from 'mongoose';
+import { PROCESSED_EVENTS_COLLECTION } from '../persistence';
 import { insertIgnoringDuplicate, mongoCall } from './errors';
 
 interface ProcessedEntry {
@@ -40,7 +41,7 @@ export class MongoProcessedEventStore implements ProcessedEventStore {
 
   constructor(
     db: mongoose.mongo.Db,
-    private readonly collectionName = 'processed_events',
+    private readonly collectionName = PROCESSED_EVENTS_COLLECTION,
   ) {
     this.entries = db.collection<ProcessedEntry>(collectionName);
   }

@@ -26,5 +26,21 @@ export function processedEventsContract(context: ContractContext): void {
       expect(await store.isProcessed(prefix, 'a:b')).toBe(false);
       expect(await store.isProcessed(`${prefix}:a:b`, '')).toBe(false);
     });
+
+    it('when entries are pruned, then those recorded before the cutoff are forgotten, later ones stay, and an id may be recorded again', async () => {
+      // A collection of its own: the cutoff below would prune every other test's entries too.
+      const store = await context.shared().persistence.processedEventStore(uniqueName('processed_pruning'));
+      const group = uniqueName('group');
+      await store.markProcessed(group, 'evt_a');
+      await store.markProcessed(group, 'evt_b');
+
+      expect(await store.deleteProcessedBefore(new Date(Date.now() - 60_000))).toBe(0);
+      expect(await store.isProcessed(group, 'evt_a')).toBe(true);
+
+      expect(await store.deleteProcessedBefore(new Date(Date.now() + 60_000))).toBe(2);
+      expect([await store.isProcessed(group, 'evt_a'), await store.isProcessed(group, 'evt_b')]).toEqual([false, false]);
+      await store.markProcessed(group, 'evt_a');
+      expect(await store.isProcessed(group, 'evt_a')).toBe(true);
+    });
   });
 }
