@@ -1,6 +1,5 @@
-import type { RunningServices } from '@tenantry/runtime';
 import { describeWithInfra, eventually } from '@tenantry/testing';
-import { adminClient, Client, createTenant, realInfraEnv, startPlatform } from '../test-support/e2e-harness';
+import { createTenant, realInfraEnv, usePlatform } from '../test-support/e2e-harness';
 
 const M = '/api/v1/monetization';
 /** MISSION: the gateway applies a plan change within a second of the billing event. */
@@ -18,14 +17,7 @@ interface Subscription {
  * key, and the invoice of a paid subscription is there with its lines.
  */
 describeWithInfra('billing through the gateway', ['kafka', 'mongo', 'redis'], (infra) => {
-  let platform: RunningServices;
-  let admin: Client;
-
-  beforeAll(async () => {
-    platform = await startPlatform(realInfraEnv(infra));
-    admin = adminClient(platform);
-  }, 60_000);
-  afterAll(() => platform?.shutdown());
+  const { admin } = usePlatform(() => realInfraEnv(infra));
 
   /** The tenant's trial subscription, opened by billing from tenant.created (polled as the admin, whose calls no quota counts). */
   async function trialOf(tenantId: string): Promise<Subscription> {

@@ -1,5 +1,4 @@
-import type { RunningServices } from '@tenantry/runtime';
-import { ADMIN_KEY, adminClient, Client, createTenant, startPlatform, type CreatedTenant } from '../test-support/e2e-harness';
+import { ADMIN_KEY, createTenant, type CreatedTenant, usePlatform } from '../test-support/e2e-harness';
 
 /** A small seeded generator: the same seed gives the same inputs, so a failure can be replayed. */
 function random(seed: number) {
@@ -61,18 +60,14 @@ function randomBody(rng: ReturnType<typeof random>): string {
  * change state that the request was not allowed to change. Embedded mode, so it runs everywhere.
  */
 describe('fuzzed requests through the gateway (embedded mode)', () => {
-  let platform: RunningServices;
-  let admin: Client;
+  const { admin } = usePlatform(() => ({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', RATE_LIMIT_OVERRIDES: '{"pro":{"requestsPerMinute":100000}}' }));
   let victim: CreatedTenant;
   let attacker: CreatedTenant;
 
   beforeAll(async () => {
-    platform = await startPlatform({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', RATE_LIMIT_OVERRIDES: '{"pro":{"requestsPerMinute":100000}}' });
-    admin = adminClient(platform);
     victim = await createTenant(admin, { subscriptionTier: 'pro' });
     attacker = await createTenant(admin, { subscriptionTier: 'pro' });
   }, 30_000);
-  afterAll(() => platform?.shutdown());
 
   it('when 600 random requests are sent, then none is a 5xx and the victim tenant is untouched', async () => {
     const rng = random(20261127);

@@ -1,6 +1,5 @@
-import type { RunningServices } from '@tenantry/runtime';
 import { controlInfra, describeWithInfra, eventually } from '@tenantry/testing';
-import { adminClient, Client, createTenant, realInfraEnv, startPlatform } from '../test-support/e2e-harness';
+import { createTenant, realInfraEnv, usePlatform } from '../test-support/e2e-harness';
 
 interface Usage {
   apiCalls: { today: { used: number } };
@@ -8,14 +7,7 @@ interface Usage {
 
 /** Usage metering end to end: gateway → `metric.recorded` on Kafka → the tenants service's counters. */
 describeWithInfra('usage metering through Kafka', ['kafka', 'mongo', 'redis'], (infra) => {
-  let platform: RunningServices;
-  let admin: Client;
-
-  beforeAll(async () => {
-    platform = await startPlatform(realInfraEnv(infra));
-    admin = adminClient(platform);
-  }, 60_000);
-  afterAll(() => platform?.shutdown());
+  const { admin } = usePlatform(() => realInfraEnv(infra));
 
   // The admin's own requests are not metered, so reading the usage does not change it.
   const usedToday = async (tenantId: string): Promise<number> =>

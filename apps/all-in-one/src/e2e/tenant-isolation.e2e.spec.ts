@@ -1,23 +1,19 @@
-import type { RunningServices } from '@tenantry/runtime';
 import { describeWithInfra, eventually } from '@tenantry/testing';
-import { ADMIN_KEY, adminClient, Client, createSettledTenants, realInfraEnv, startPlatform, type CreatedTenant } from '../test-support/e2e-harness';
+import { ADMIN_KEY, Client, type CreatedTenant, createSettledTenants, realInfraEnv, usePlatform } from '../test-support/e2e-harness';
 
 describeWithInfra('tenant isolation through the gateway', ['kafka', 'mongo', 'redis'], (infra) => {
-  let platform: RunningServices;
-  let admin: Client;
+  const running = usePlatform(() => realInfraEnv(infra));
+  const { admin } = running;
   let alice: CreatedTenant;
   let bob: CreatedTenant;
   let asAlice: Client;
 
   beforeAll(async () => {
-    platform = await startPlatform(realInfraEnv(infra));
-    admin = adminClient(platform);
     // Pro: 100 requests/minute, enough for every probe below.
     // Settled: the subscription billing opens for each would otherwise purge their cache mid-test.
     [alice, bob] = (await createSettledTenants(admin, { subscriptionTier: 'pro' }, { subscriptionTier: 'pro' })) as [CreatedTenant, CreatedTenant];
     asAlice = admin.as(alice.apiKey.key);
   }, 60_000);
-  afterAll(() => platform?.shutdown());
 
   const bobPaths = () => [
     `/api/v1/tenants/${bob.tenant.id}`,
@@ -60,7 +56,7 @@ describeWithInfra('tenant isolation through the gateway', ['kafka', 'mongo', 're
     expect(spoofed.status).toBe(404);
 
     // Straight to the tenants service, around the gateway: refused whatever the headers claim.
-    const direct = new Client(platform.servers.get('tenants')?.url ?? '', undefined);
+    const direct = new Client(running.platform.servers.get('tenants')?.url ?? '', undefined);
     const bypass = await direct.get(`/api/v1/tenants/${bob.tenant.id}`, { 'x-tenant-id': bob.tenant.id, 'x-role': 'admin', authorization: `Bearer ${ADMIN_KEY}` });
     expect(bypass.status).toBe(401);
   });

@@ -1,17 +1,9 @@
-import type { RunningServices } from '@tenantry/runtime';
 import { describeWithInfra, eventually } from '@tenantry/testing';
-import { adminClient, Client, createTenant, gatewayPlansApplied, realInfraEnv, startPlatform, untilGatewayPlansApplied } from '../test-support/e2e-harness';
+import { Client, createTenant, gatewayPlansApplied, realInfraEnv, untilGatewayPlansApplied, usePlatform } from '../test-support/e2e-harness';
 
 /** The README walkthrough, step by step, through the gateway on real Kafka, FerretDB and Redis. */
 describeWithInfra('README walkthrough through the gateway', ['kafka', 'mongo', 'redis'], (infra) => {
-  let platform: RunningServices;
-  let admin: Client;
-
-  beforeAll(async () => {
-    platform = await startPlatform(realInfraEnv(infra));
-    admin = adminClient(platform);
-  }, 60_000);
-  afterAll(() => platform?.shutdown());
+  const { admin } = usePlatform(() => realInfraEnv(infra));
 
   it('when a newcomer follows the README, then every step answers as written', async () => {
     // 1. Create a tenant (admin): the tenant and its first API key, shown once.

@@ -50,13 +50,18 @@ export interface ApiResponse<T = Record<string, unknown>> {
 
 /** A client of one gateway with one credential. */
 export class Client {
+  /** `baseUrl` may be resolved late: a client made while a spec is defined, for a platform its `beforeAll` starts. */
   constructor(
-    readonly baseUrl: string,
+    private readonly url: string | (() => string),
     private readonly key: string | undefined,
   ) {}
 
+  get baseUrl(): string {
+    return typeof this.url === 'string' ? this.url : this.url();
+  }
+
   as(key: string | undefined): Client {
-    return new Client(this.baseUrl, key);
+    return new Client(this.url, key);
   }
 
   get<T = Record<string, unknown>>(path: string, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
@@ -138,9 +143,35 @@ export async function untilGatewayPlansApplied(gateway: Client, count: number): 
   });
 }
 
-/** A client of the gateway of `platform`, as the platform admin (`.as(key)` for a tenant). */
-export function adminClient(platform: RunningServices): Client {
+/**
+ * The platform of a spec on real infrastructure: started in `beforeAll` (before the spec's own hooks,
+ * which may use it), shut down in `afterAll`. `admin` is usable at once; it reaches the gateway once started.
+ */
+export function usePlatform(env: () => NodeJS.ProcessEnv): { readonly platform: RunningServices; readonly admin: Client } {
+  let running: RunningServices | undefined;
+  const started = (): RunningServices => {
+    if (!running) throw new Error('the platform is not started: use it from a test or a hook');
+    return running;
+  };
+  beforeAll(async () => {
+    running = await startPlatform(env());
+  }, 60_000);
+  afterAll(() => running?.shutdown());
+  return {
+    get platform() {
+      return started();
+    },
+    admin: new Client(() => gatewayUrlOf(started()), ADMIN_KEY),
+  };
+}
+
+function gatewayUrlOf(platform: RunningServices): string {
   const url = platform.servers.get('gateway')?.url;
   if (!url) throw new Error('this platform runs no gateway');
-  return new Client(url, ADMIN_KEY);
+  return url;
+}
+
+/** A client of the gateway of `platform`, as the platform admin (`.as(key)` for a tenant). */
+export function adminClient(platform: RunningServices): Client {
+  return new Client(gatewayUrlOf(platform), ADMIN_KEY);
 }
