@@ -136,6 +136,8 @@ describeWithInfra('billing through the gateway', ['kafka', 'mongo', 'redis'], (i
     const invoices = await client.get<{ items: Array<{ number: string; totalCents: number; subtotalCents: number; lines: Array<{ amountCents: number }> }> }>(`${M}/invoices`);
     expect(invoices.body.items.map((invoice) => invoice.number.slice(-4))).toEqual(['0002', '0001']);
     for (const invoice of invoices.body.items) expect(invoice.lines.reduce((sum, line) => sum + line.amountCents, 0)).toBe(invoice.subtotalCents);
+    const next = await client.get<{ endsThere: boolean; invoice: { id: null; status: string; reason: string; totalCents: number } }>(`${M}/subscriptions/${sub.id}/upcoming-invoice`);
+    expect(next.body).toMatchObject({ endsThere: false, invoice: { id: null, status: 'draft', reason: 'renewal', totalCents: 19_900 } });
     const report = await client.post<{ planId: string; days: Array<{ quota: number }> }>(`${M}/usage-report`, {});
     expect(report.status).toBe(200);
     expect(report.body.planId).toBe('pro');

@@ -20,6 +20,7 @@ describe('billing API access', () => {
       ['POST', `${API}/subscribe`, { planId: 'pro' }],
       ['GET', `${API}/subscriptions?tenant_id=ten_any`, undefined],
       ['GET', `${API}/subscriptions/sub_any`, undefined],
+      ['GET', `${API}/subscriptions/sub_any/upcoming-invoice`, undefined],
       ['POST', `${API}/subscriptions/sub_any/change`, { planId: 'pro' }],
       ['POST', `${API}/subscriptions/sub_any/change?preview=true`, { planId: 'pro' }],
       ['POST', `${API}/subscriptions/sub_any/cancel`, { timing: 'immediate' }],
@@ -58,6 +59,7 @@ describe('billing API access', () => {
 
     const attempts: Array<[string, string, (t: PaidTenant) => string, (t: PaidTenant) => unknown]> = [
       ['reads their subscription', 'GET', (t) => `${API}/subscriptions/${t.subscriptionId}`, () => undefined],
+      ['reads their upcoming invoice', 'GET', (t) => `${API}/subscriptions/${t.subscriptionId}/upcoming-invoice`, () => undefined],
       ['upgrades their subscription', 'POST', (t) => `${API}/subscriptions/${t.subscriptionId}/change`, () => ({ planId: 'enterprise' })],
       ['previews an upgrade of their subscription', 'POST', (t) => `${API}/subscriptions/${t.subscriptionId}/change?preview=true`, () => ({ planId: 'enterprise' })],
       ['cancels their subscription now', 'POST', (t) => `${API}/subscriptions/${t.subscriptionId}/cancel`, () => ({ timing: 'immediate' })],

@@ -10,8 +10,8 @@ const subscriptionParams = z.object({ subscriptionId: z.string().min(1).max(64) 
 export const previewQuery = z.strictObject({ preview: z.enum(['true', 'false']).default('false').transform((value) => value === 'true') });
 
 /**
- * `POST /subscribe`, `GET /subscriptions`, `/subscriptions/{id}`, `POST /subscriptions/{id}/change` and
- * `/cancel`, `DELETE /subscriptions/{id}/pending-change`.
+ * `POST /subscribe`, `GET /subscriptions`, `/subscriptions/{id}`, `/subscriptions/{id}/upcoming-invoice`,
+ * `POST /subscriptions/{id}/change` and `/cancel`, `DELETE /subscriptions/{id}/pending-change`.
  */
 export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempotent: IdempotentWrapper }): Router {
   const { subscriptions, idempotent } = deps;
@@ -48,6 +48,11 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
   router.get(
     '/subscriptions/:subscriptionId',
     route({ params: subscriptionParams }, async ({ params }, req) => subscriptions.get(await owner(req, params.subscriptionId), params.subscriptionId)),
+  );
+
+  router.get(
+    '/subscriptions/:subscriptionId/upcoming-invoice',
+    route({ params: subscriptionParams }, async ({ params }, req) => subscriptions.upcomingInvoice(await owner(req, params.subscriptionId), params.subscriptionId)),
   );
 
   // A preview writes nothing, so it takes no Idempotency-Key: a key must never make a preview the answer to the change.

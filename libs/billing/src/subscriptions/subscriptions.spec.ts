@@ -1,4 +1,4 @@
-import { createEvent, invoiceViewSchema, subscriptionChangeResultSchema, subscriptionViewSchema, type InvoiceView, type SubscriptionView } from '@tenantry/contracts';
+import { createEvent, invoiceViewSchema, subscriptionChangeResultSchema, subscriptionViewSchema, upcomingInvoiceSchema, type InvoiceView, type SubscriptionView } from '@tenantry/contracts';
 import { eventually } from '@tenantry/testing';
 import { ADMIN, startBillingHarness, tenantKey, type BillingHarness } from '../test-support/billing-harness';
 
@@ -410,5 +410,82 @@ describe('withdrawing a scheduled change', () => {
     expect((await withdraw(tenantId, subscription.id)).status).toBe(409);
     await harness.runScheduler();
     expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ planId: 'basic', pendingChange: null, currentPeriod: { start: '2025-04-01T10:00:00.000Z' } });
+  });
+});
+
+describe('the upcoming invoice', () => {
+  const upcoming = async (tenantId: string, subscriptionId: string) => {
+    const reply = await harness.call(tenantKey(tenantId), 'GET', `${M}/subscriptions/${subscriptionId}/upcoming-invoice`);
+    expect(reply.status).toBe(200);
+    return upcomingInvoiceSchema.parse(reply.body);
+  };
+  /** What a tenant's billing looks like from outside: documents and events. */
+  const footprint = async (tenantId: string) => ({
+    invoices: (await invoicesOf(tenantId)).map((invoice) => invoice.id),
+    subscriptions: await subscriptionsOf(tenantId),
+    events: harness.eventsOf(tenantId, 'invoice.issued').length,
+  });
+
+  it('shows the renewal as it will be billed: the same lines, total and period as the invoice issued at the period end, and writes nothing', async () => {
+    const { tenantId, subscription } = await paidTenant('basic');
+    // Basic: 1,000 calls a day; 1,300 on 5 Mar: 300 over × 500 cents / 1,000 = 150.
+    await harness.meter(tenantId, new Date('2025-03-05T12:00:00Z'), 1300);
+    await eventually(async () => (await harness.billing.ledger.days(tenantId, '2025-03-01', '2025-03-31')).length === 1);
+    harness.clock.set('2025-03-20T10:00:00Z');
+    const before = await footprint(tenantId);
+
+    const draft = await upcoming(tenantId, subscription.id);
+    expect(draft).toMatchObject({ subscriptionId: subscription.id, at: '2025-04-01T10:00:00.000Z', endsThere: false });
+    expect(draft.invoice).toMatchObject({ id: null, number: null, status: 'draft', reason: 'renewal', totalCents: 5050 });
+    expect(amounts(draft.invoice)).toEqual([
+      ['subscription', 4900],
+      ['overage', 150],
+    ]);
+    expect(await footprint(tenantId)).toEqual(before);
+
+    harness.clock.set('2025-04-01T10:00:00Z');
+    await harness.runScheduler();
+    const issued = (await invoicesOf(tenantId)).at(-1);
+    expect({ lines: issued?.lines, total: issued?.totalCents, period: issued?.period }).toEqual({
+      lines: draft.invoice?.lines,
+      total: draft.invoice?.totalCents,
+      period: { start: '2025-04-01T10:00:00.000Z', end: '2025-05-01T10:00:00.000Z' },
+    });
+  });
+
+  it('applies a scheduled downgrade and the credit balance', async () => {
+    const { tenantId, subscription } = await paidTenant('enterprise');
+    harness.clock.set('2025-03-16T10:00:00Z');
+    // Enterprise → pro at once, 16 of 31 days left: credit 99900 × 16/31 = 51561.29 → 51561, charge 19900 × 16/31 = 10270.97 → 10271: −41290.
+    const immediate = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'pro', timing: 'immediate' })).body);
+    expect(immediate.invoice?.totalCents).toBe(-41290);
+    // Then basic at the period end: the renewal is basic's 4900, paid from the 41290 balance.
+    expect((await change(tenantId, subscription.id, { planId: 'basic' })).status).toBe(200);
+
+    const draft = await upcoming(tenantId, subscription.id);
+    expect(draft.at).toBe('2025-04-01T10:00:00.000Z');
+    expect(amounts(draft.invoice)).toEqual([
+      ['subscription', 4900],
+      ['credit', -4900],
+    ]);
+    expect(draft.invoice?.totalCents).toBe(0);
+  });
+
+  it('shows a trial’s conversion at the trial end, and nothing billed when the trial is set to cancel', async () => {
+    const converting = await harness.openTenant({ tier: 'pro' });
+    const [trial] = await subscriptionsOf(converting);
+    const draft = await upcoming(converting, String(trial?.id));
+    expect(draft).toMatchObject({ at: '2025-03-15T10:00:00.000Z', endsThere: false, invoice: { reason: 'trial_conversion', totalCents: 19900 } });
+
+    const cancelling = await harness.openTenant({ tier: 'pro' });
+    const [other] = await subscriptionsOf(cancelling);
+    await harness.call(tenantKey(cancelling), 'POST', `${M}/subscriptions/${other?.id}/cancel`, {});
+    expect(await upcoming(cancelling, String(other?.id))).toEqual({ subscriptionId: other?.id, at: '2025-03-15T10:00:00.000Z', endsThere: true, invoice: null });
+  });
+
+  it('answers 409 for a cancelled subscription: nothing is upcoming', async () => {
+    const { tenantId, subscription } = await paidTenant('basic');
+    await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, { timing: 'immediate' });
+    expect((await harness.call(tenantKey(tenantId), 'GET', `${M}/subscriptions/${subscription.id}/upcoming-invoice`)).status).toBe(409);
   });
 });

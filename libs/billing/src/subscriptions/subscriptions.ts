@@ -10,6 +10,7 @@ import {
   type SubscriptionView,
   type TenantStatus,
   type TrialEndBehavior,
+  type UpcomingInvoice,
 } from '@tenantry/contracts';
 import type { DomainEventFactory, OutboxNotifier } from '@tenantry/event-bus';
 import { generateId } from '@tenantry/persistence';
@@ -166,6 +167,29 @@ export class Subscriptions {
     const { result: withdrawn, subscription } = await this.commitAndRead(tenantId, subscriptionId, (t) => withdrawPendingChange(t, liveSubscription(t, subscriptionId)));
     this.deps.logger.info({ tenantId, subscriptionId, kind: withdrawn.kind, effectiveAt: withdrawn.effectiveAt }, 'scheduled subscription change withdrawn');
     return subscription;
+  }
+
+  /**
+   * `GET /subscriptions/{id}/upcoming-invoice`: what the next period end (or trial end) will bill as
+   * things stand — the account is caught up to now, then advanced to that boundary, writing nothing.
+   * The same code bills it when the time comes, so the draft equals the invoice unless something
+   * changes before then (more usage, a plan change).
+   */
+  async upcomingInvoice(tenantId: string, subscriptionId: string): Promise<UpcomingInvoice> {
+    const account = await this.account(tenantId);
+    const caughtUp = await this.caughtUp(tenantId, account, this.deps.clock());
+    // Not cancelled, so it is the live one: the subscription advance() moves on.
+    const live = liveSubscription(caughtUp, subscriptionId);
+    const at = live.status === 'trialing' && live.trialEndsAt ? live.trialEndsAt : live.periodEnd;
+    const t = this.transition(tenantId, { ...account, ...caughtUp.fields() }, at);
+    await advance(t, at, this.deps.pricing, this.overageOf(account));
+    const document = t.documents().find((issued) => issued.fields.subscriptionId === subscriptionId);
+    return {
+      subscriptionId,
+      at: at.toISOString(),
+      endsThere: t.find(subscriptionId)?.status === 'cancelled',
+      invoice: document ? toInvoiceView(tenantId, document.fields, 'draft') : null,
+    };
   }
 
   async get(tenantId: string, subscriptionId: string): Promise<SubscriptionView> {

@@ -159,6 +159,22 @@ export const subscriptionChangeResultSchema = z.object({
 });
 export type SubscriptionChangeResult = z.output<typeof subscriptionChangeResultSchema>;
 
+/**
+ * What the subscription's next boundary (its period end, or its trial end) will bill as things stand
+ * now: the next period's fee on the plan it will be on (a scheduled change applied), the overage of the
+ * usage so far, the credit balance applied. A draft: nothing is stored.
+ */
+export const upcomingInvoiceSchema = z.object({
+  subscriptionId: z.string(),
+  /** When the invoice will be issued: the current period's end, or the trial's end. */
+  at: isoDateTimeSchema,
+  /** The subscription ends there (a scheduled cancellation, or a trial set to cancel). */
+  endsThere: z.boolean(),
+  /** Null when nothing is billed there (a subscription that ends with no overage). */
+  invoice: invoiceViewSchema.nullable(),
+});
+export type UpcomingInvoice = z.output<typeof upcomingInvoiceSchema>;
+
 export const usageReportSchema = z.object({
   tenantId: tenantIdSchema,
   planId: planIdSchema,
