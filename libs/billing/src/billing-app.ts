@@ -42,7 +42,7 @@ export function createBillingApp(deps: BillingAppDeps): Express {
         // Subscriptions, invoices and usage change without the tenant's doing (renewals, metering): never served from a cache.
         cacheControl('no-store'),
         subscriptionRoutes({ subscriptions: deps.subscriptions, idempotent }),
-        invoiceRoutes({ invoices: deps.invoices, subscriptions: deps.subscriptions, ledger: deps.ledger, pricing: deps.pricing, clock: deps.clock }),
+        invoiceRoutes({ invoices: deps.invoices, subscriptions: deps.subscriptions, ledger: deps.ledger, pricing: deps.pricing, idempotent, clock: deps.clock }),
       );
       app.use(INTERNAL_PREFIX, signed, internalRoutes({ subscriptions: deps.subscriptions, ledger: deps.ledger }));
     },

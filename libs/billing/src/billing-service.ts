@@ -57,7 +57,8 @@ export async function startBilling(platform: Platform, logger: Logger, context: 
   ]);
   const pricing = catalogPricing(env.BILLING_OVERAGE_PRICES);
   const ledger = new UsageLedger(usageShards);
-  const invoices = new Invoices({ invoices: invoiceRepository, payments, logger });
+  const newEvent = domainEventFactory(EVENT_SOURCE);
+  const invoices = new Invoices({ invoices: invoiceRepository, payments, newEvent, outbox: platform.outboxRelay, clock, logger });
   const subscriptions = new Subscriptions({
     accounts,
     index,
@@ -65,7 +66,7 @@ export async function startBilling(platform: Platform, logger: Logger, context: 
     outbox: platform.outboxRelay,
     pricing,
     overageLines: overageLinesFrom(ledger, pricing),
-    newEvent: domainEventFactory(EVENT_SOURCE),
+    newEvent,
     logger,
     clock,
     defaultTrialEndBehavior: env.BILLING_TRIAL_END_BEHAVIOR,

@@ -111,4 +111,22 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
     ]);
     expect(renewal?.totalCents).toBe(5100);
   });
+
+  it('records a payment made outside the platform on one replica: the other reads the invoice paid, and invoice.paid crosses Kafka', async () => {
+    const tenantId = await first.openTenant({ tier: 'pro' });
+    const subscribed = await first.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'pro' });
+    const invoiceId = String(subscribed.body.invoice.id);
+    for (const replica of [first, second]) replica.clock.set('2025-03-05T10:00:00Z');
+
+    const marked = await second.call(ADMIN, 'POST', `${M}/invoices/${invoiceId}/mark-paid`, { reference: 'SEPA #4411' });
+    expect(marked).toMatchObject({ status: 200, body: { status: 'paid', paidAt: '2025-03-05T10:00:00.000Z', paymentReference: 'SEPA #4411' } });
+    expect((await first.call(ADMIN, 'GET', `${M}/invoices/${invoiceId}`)).body).toMatchObject({ status: 'paid', paymentReference: 'SEPA #4411' });
+    const [paid] = await eventually(() => (first.eventsOf(tenantId, 'invoice.paid').length > 0 ? first.eventsOf(tenantId, 'invoice.paid') : false), {
+      timeoutMs: 15_000,
+      description: 'invoice.paid over Kafka',
+    });
+    expect(paid?.data).toMatchObject({ invoiceId, amountCents: 19_900, method: 'manual', reference: 'SEPA #4411' });
+    // Marking it again on the other replica is refused (the unit specs show it publishes nothing).
+    expect((await first.call(ADMIN, 'POST', `${M}/invoices/${invoiceId}/mark-paid`, {})).status).toBe(409);
+  });
 });

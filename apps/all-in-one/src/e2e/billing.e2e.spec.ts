@@ -136,6 +136,9 @@ describeWithInfra('billing through the gateway', ['kafka', 'mongo', 'redis'], (i
     const invoices = await client.get<{ items: Array<{ number: string; totalCents: number; subtotalCents: number; lines: Array<{ amountCents: number }> }> }>(`${M}/invoices`);
     expect(invoices.body.items.map((invoice) => invoice.number.slice(-4))).toEqual(['0002', '0001']);
     for (const invoice of invoices.body.items) expect(invoice.lines.reduce((sum, line) => sum + line.amountCents, 0)).toBe(invoice.subtotalCents);
+    const newest = invoices.body.items[0] as { id?: string } | undefined;
+    const marked = await admin.post(`${M}/invoices/${String(newest?.id)}/mark-paid`, { reference: 'SEPA 4411' });
+    expect(marked.body).toMatchObject({ status: 'paid', paidAt: expect.any(String), paymentReference: 'SEPA 4411' });
     const next = await client.get<{ endsThere: boolean; invoice: { id: null; status: string; reason: string; totalCents: number } }>(`${M}/subscriptions/${sub.id}/upcoming-invoice`);
     expect(next.body).toMatchObject({ endsThere: false, invoice: { id: null, status: 'draft', reason: 'renewal', totalCents: 19_900 } });
     const report = await client.post<{ planId: string; days: Array<{ quota: number }> }>(`${M}/usage-report`, {});

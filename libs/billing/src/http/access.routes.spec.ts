@@ -28,6 +28,7 @@ describe('billing API access', () => {
       ['POST', `${API}/usage-report`, { tenantId: 'ten_any' }],
       ['GET', `${API}/invoices?tenant_id=ten_any`, undefined],
       ['GET', `${API}/invoices/inv_any`, undefined],
+      ['POST', `${API}/invoices/inv_any/mark-paid`, {}],
       ['POST', '/internal/v1/tenants/ten_any/subscription/change', { planId: 'pro' }],
       ['GET', '/internal/v1/tenants/ten_any/usage-days?from=2025-03-01&to=2025-03-02', undefined],
     ])('when %s %s comes unsigned, then 401 with the scheme to authenticate with', async (method, path, body) => {

@@ -1,5 +1,5 @@
-import { tenantIdSchema, usageReportRequestSchema } from '@tenantry/contracts';
-import { identityOf, paginationQuery, route } from '@tenantry/http';
+import { markInvoicePaidRequestSchema, tenantIdSchema, usageReportRequestSchema } from '@tenantry/contracts';
+import { assertAdmin, identityOf, paginationQuery, route, type IdempotentWrapper } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Pricing } from '../domain';
@@ -9,9 +9,18 @@ import type { Subscriptions } from '../subscriptions/subscriptions';
 import { usageReport } from '../usage/usage-report';
 import { ownerOf, tenantInScope } from './tenant-scope';
 
-/** `GET /invoices`, `/invoices/{id}` and `POST /usage-report`. */
-export function invoiceRoutes(deps: { invoices: Invoices; subscriptions: Subscriptions; ledger: UsageLedger; pricing: Pricing; clock: () => Date }): Router {
-  const { invoices } = deps;
+const invoiceParams = z.object({ invoiceId: z.string().min(1).max(64) });
+
+/** `GET /invoices`, `/invoices/{id}`, `POST /invoices/{id}/mark-paid` and `POST /usage-report`. */
+export function invoiceRoutes(deps: {
+  invoices: Invoices;
+  subscriptions: Subscriptions;
+  ledger: UsageLedger;
+  pricing: Pricing;
+  idempotent: IdempotentWrapper;
+  clock: () => Date;
+}): Router {
+  const { invoices, idempotent } = deps;
   const router = Router();
 
   router.get(
@@ -24,10 +33,24 @@ export function invoiceRoutes(deps: { invoices: Invoices; subscriptions: Subscri
 
   router.get(
     '/invoices/:invoiceId',
-    route({ params: z.object({ invoiceId: z.string().min(1).max(64) }) }, async ({ params }, req) => {
+    route({ params: invoiceParams }, async ({ params }, req) => {
       const tenantId = await ownerOf(identityOf(req), () => invoices.tenantOf(params.invoiceId), `Invoice ${params.invoiceId}`);
       return invoices.get(tenantId, params.invoiceId);
     }),
+  );
+
+  // Only the platform admin records a payment made outside the platform: a tenant cannot mark its own invoices paid.
+  router.post(
+    '/invoices/:invoiceId/mark-paid',
+    route(
+      { params: invoiceParams, body: markInvoicePaidRequestSchema },
+      idempotent(async ({ params, body }, req) => {
+        const identity = identityOf(req);
+        assertAdmin(identity);
+        const tenantId = await ownerOf(identity, () => invoices.tenantOf(params.invoiceId), `Invoice ${params.invoiceId}`);
+        return invoices.markPaid(tenantId, params.invoiceId, { method: 'manual', paidAt: body.paidAt ? new Date(body.paidAt) : undefined, reference: body.reference });
+      }),
+    ),
   );
 
   router.post(

@@ -19,6 +19,8 @@ export function toInvoiceView(tenantId: string, fields: InvoiceFields, issued: {
     totalCents: fields.totalCents,
     issuedAt: draft ? null : fields.issuedAt.toISOString(),
     dueAt: draft ? null : (fields.dueAt?.toISOString() ?? null),
+    paidAt: draft ? null : (fields.paidAt?.toISOString() ?? null),
+    paymentReference: draft ? null : (fields.paymentReference ?? null),
   };
 }
 

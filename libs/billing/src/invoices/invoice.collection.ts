@@ -6,7 +6,7 @@ export const INVOICE_ID_PREFIX = 'in_';
 
 /**
  * Issued invoices and credit notes, one document each, never changed afterwards except for their
- * payment status. The account write that issues one commits its `invoice.issued` event (outbox) with the
+ * payment status (and when and how it was paid). The account write that issues one commits its `invoice.issued` event (outbox) with the
  * whole invoice in it; this document is written right after and, should the process die in between, by
  * the projection of that event (`InvoiceProjection`): both insert the same id, so there is one document.
  */
@@ -33,6 +33,9 @@ export const invoicesCollection = defineCollection({
     totalCents: z.number().int(),
     issuedAt: z.date(),
     dueAt: z.date().optional(),
+    /** Set with `status: paid` (by the payment provider, or by the admin for a payment made outside the platform). */
+    paidAt: z.date().optional(),
+    paymentReference: z.string().max(200).optional(),
   }),
   indexes: [{ fields: { tenantId: 1, number: 1 }, unique: true }],
 });

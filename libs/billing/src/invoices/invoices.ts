@@ -1,9 +1,9 @@
-import { ConflictError, NotFoundError, type InvoiceView, type TenantryEventOf } from '@tenantry/contracts';
-import { DEFAULT_RETRY_POLICY, type EventBus, type ProcessedEventStore, type Subscription } from '@tenantry/event-bus';
+import { ConflictError, NotFoundError, ValidationFailedError, type EventData, type InvoiceView, type TenantryEventOf } from '@tenantry/contracts';
+import { DEFAULT_RETRY_POLICY, type DomainEventFactory, type EventBus, type OutboxNotifier, type ProcessedEventStore, type Subscription } from '@tenantry/event-bus';
 import { withQueryCursor, type Page } from '@tenantry/http';
 import type { Logger } from '@tenantry/telemetry';
 import type { IssuedDocument } from '../subscriptions/account-transition';
-import type { InvoiceFields, InvoiceRepository } from './invoice.collection';
+import type { Invoice, InvoiceFields, InvoiceRepository } from './invoice.collection';
 import { toInvoiceView } from './invoice-view';
 import type { PaymentProvider } from './payment-provider';
 
@@ -13,8 +13,27 @@ export const INVOICES_CONSUMER_GROUP = 'billing-invoices';
  * Invoice documents: written right after the account write that issued them, and again from their
  * `invoice.issued` event (the same id, so once), which also hands each one to the payment provider.
  */
+/** A concurrent change of the same invoice (the projection and the admin at once) is re-read this often. */
+const MAX_WRITE_ATTEMPTS = 3;
+
+export interface Payment {
+  method: EventData<'invoice.paid'>['method'];
+  /** Default: now. */
+  paidAt?: Date | undefined;
+  reference?: string | undefined;
+}
+
 export class Invoices {
-  constructor(private readonly deps: { invoices: InvoiceRepository; payments: PaymentProvider; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      invoices: InvoiceRepository;
+      payments: PaymentProvider;
+      newEvent: DomainEventFactory;
+      outbox: OutboxNotifier;
+      clock: () => Date;
+      logger: Logger;
+    },
+  ) {}
 
   /** Stores issued documents; one that is already there (written by the projection first) is left as is. */
   async store(tenantId: string, documents: readonly IssuedDocument[]): Promise<void> {
@@ -45,7 +64,68 @@ export class Invoices {
       currency: data.currency,
       dueAt: fields.dueAt,
     });
-    if (outcome === 'paid') await this.deps.invoices.update(data.tenantId, data.invoiceId, { status: 'paid' });
+    // A redelivered event finds it paid already: nothing more to record.
+    if (outcome === 'paid') await this.recordPayment(data.tenantId, data.invoiceId, { method: data.totalCents === 0 ? 'credit_balance' : 'provider' });
+  }
+
+  /**
+   * `POST /invoices/{id}/mark-paid` (platform admin): an invoice paid outside the platform. 409 for a
+   * credit note or an invoice already paid; 400 for a `paidAt` in the future or before the invoice.
+   */
+  async markPaid(tenantId: string, invoiceId: string, payment: Payment): Promise<InvoiceView> {
+    const outcome = await this.recordPayment(tenantId, invoiceId, payment);
+    if (outcome.state === 'already_paid') {
+      const { invoice } = outcome;
+      throw new ConflictError(`Invoice ${invoice.number} was already paid${invoice.paidAt ? ` at ${invoice.paidAt.toISOString()}` : ''}.`, {
+        invoiceId,
+        paidAt: invoice.paidAt?.toISOString() ?? null,
+      });
+    }
+    return toInvoiceView(tenantId, outcome.invoice, outcome.invoice);
+  }
+
+  /** Sets the invoice paid and publishes `invoice.paid`, in one write; an invoice paid already is left as it is. */
+  private async recordPayment(tenantId: string, invoiceId: string, payment: Payment): Promise<{ state: 'paid' | 'already_paid'; invoice: Invoice }> {
+    for (let attempt = 1; ; attempt += 1) {
+      const invoice = await this.deps.invoices.findById(tenantId, invoiceId);
+      if (!invoice) throw new NotFoundError(`Invoice ${invoiceId} not found.`);
+      if (invoice.documentType !== 'invoice') throw new ConflictError(`${invoice.number} is a credit note: there is nothing to pay.`, { invoiceId });
+      if (invoice.status === 'paid') return { state: 'already_paid', invoice };
+      const now = this.deps.clock();
+      const paidAt = payment.paidAt ?? now;
+      if (paidAt > now || paidAt < invoice.issuedAt) {
+        throw new ValidationFailedError(`paidAt must be between the invoice's issue (${invoice.issuedAt.toISOString()}) and now.`, [
+          { field: 'paidAt', message: paidAt > now ? 'Must not be in the future' : 'Must not be before the invoice was issued' },
+        ]);
+      }
+      const event = this.deps.newEvent(
+        'invoice.paid',
+        tenantId,
+        {
+          tenantId,
+          invoiceId,
+          number: invoice.number,
+          amountCents: invoice.totalCents,
+          currency: invoice.currency,
+          paidAt: paidAt.toISOString(),
+          method: payment.method,
+          ...(payment.reference ? { reference: payment.reference } : {}),
+        },
+        now,
+      );
+      try {
+        const paid = await this.deps.invoices.update(
+          tenantId,
+          invoiceId,
+          { status: 'paid', paidAt, ...(payment.reference ? { paymentReference: payment.reference } : {}) },
+          { expectedVersion: invoice.version, events: [event] },
+        );
+        this.deps.outbox.notify();
+        return { state: 'paid', invoice: paid };
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   async get(tenantId: string, invoiceId: string): Promise<InvoiceView> {

@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'subscription.activated',
   'subscription.interval_changed',
   'invoice.issued',
+  'invoice.paid',
   'metric.recorded',
 ] as const;
 

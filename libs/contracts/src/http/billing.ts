@@ -55,6 +55,17 @@ export const cancelSubscriptionRequestSchema = z
   .default({ timing: 'period_end' });
 export type CancelSubscriptionRequest = z.output<typeof cancelSubscriptionRequestSchema>;
 
+/** `POST /invoices/{id}/mark-paid` (platform admin): an invoice paid outside the platform. */
+export const markInvoicePaidRequestSchema = z
+  .strictObject({
+    /** When the money arrived; default now. Not in the future. */
+    paidAt: isoDateTimeSchema.optional(),
+    /** The payment's reference (a bank transfer id, …), kept on the invoice and in `invoice.paid`. */
+    reference: z.string().trim().min(1).max(200).optional(),
+  })
+  .default({});
+export type MarkInvoicePaidRequest = z.output<typeof markInvoicePaidRequestSchema>;
+
 /** `POST /usage-report`: a tenant's usage between two local dates (inclusive; default: the current billing period). */
 export const usageReportRequestSchema = z
   .strictObject({
@@ -141,6 +152,9 @@ export const invoiceViewSchema = z.object({
   totalCents: centsSchema,
   issuedAt: isoDateTimeSchema.nullable(),
   dueAt: isoDateTimeSchema.nullable(),
+  /** When an invoice was paid (null until then, and for credit notes), and the payment's reference. */
+  paidAt: isoDateTimeSchema.nullable(),
+  paymentReference: z.string().nullable(),
 });
 export type InvoiceView = z.output<typeof invoiceViewSchema>;
 

@@ -36,3 +36,23 @@ export const invoiceIssuedV1 = z
     message: 'subtotalCents must equal the sum of the lines',
     path: ['subtotalCents'],
   });
+
+/**
+ * An invoice was paid: collected by the payment provider, or recorded by the platform admin as paid
+ * outside the platform (bank transfer, …). Published once per invoice, with the status change.
+ */
+export const invoicePaidV1 = z.object({
+  tenantId: tenantIdSchema,
+  invoiceId: z.string().min(1).max(128),
+  number: z.string().min(1).max(64),
+  amountCents: centsSchema,
+  currency: currencySchema,
+  paidAt: isoDateTimeSchema,
+  /**
+   * `provider`: collected by the payment provider; `manual`: recorded by the platform admin;
+   * `credit_balance`: the tenant's credit balance covered it all (a total of 0).
+   */
+  method: z.enum(['provider', 'manual', 'credit_balance']),
+  /** The provider's, or the admin's, reference of the payment (a bank transfer id, …). */
+  reference: z.string().min(1).max(200).optional(),
+});

@@ -65,6 +65,16 @@ export const EXAMPLE_EVENT_DATA: { [T in EventType]: EventDataInput<T> } = {
     totalCents: 17910,
     issuedAt: at,
   },
+  'invoice.paid': {
+    tenantId: 't-1',
+    invoiceId: 'inv-1',
+    number: 't-1-0001',
+    amountCents: 17910,
+    currency: 'EUR',
+    paidAt: at,
+    method: 'manual',
+    reference: 'SEPA 2026-03-04 #8812',
+  },
   'metric.recorded': {
     tenantId: 't-1',
     reporter: 'gateway-1',
