@@ -93,10 +93,39 @@ describe('gateway pipeline', () => {
 
   it('when two keys of one tenant have different scopes, then they never share a cached response', async () => {
     const full = stub.addTenant('ten_scoped');
-    const readOnly = stub.addTenant('ten_scoped', 'pro', 'active', ['read']);
+    const readOnly = stub.addTenant('ten_scoped', 'pro', 'active', ['tenants:read']);
     await call('/api/v1/tenants/ten_scoped/api-keys', full);
     expect((await call('/api/v1/tenants/ten_scoped/api-keys', full)).headers.get('x-cache-status')).toBe('HIT');
     expect((await call('/api/v1/tenants/ten_scoped/api-keys', readOnly)).headers.get('x-cache-status')).toBe('MISS');
+  });
+
+  it('when a key is limited to scopes, then it reaches only their areas and methods; a refusal is a 403 naming the scope, not forwarded and not counted against the quota', async () => {
+    const billingReader = stub.addTenant('ten_scopes', 'pro', 'active', ['billing:read', 'tenants:write']);
+    const before = stub.received.length;
+    const allowed = [
+      await call('/api/v1/monetization/invoices', billingReader),
+      await call('/api/v1/tenants/ten_scopes', billingReader),
+      await call('/api/v1/tenants/ten_scopes', billingReader, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' }),
+    ];
+    expect(allowed.map((response) => response.status)).toEqual([200, 200, 200]);
+    expect(stub.received.length - before).toBe(3);
+    const minuteLeft = (response: Response | undefined) => Number(/"minute";r=(\d+)/.exec(response?.headers.get('ratelimit') ?? '')?.[1]);
+    const leftBefore = minuteLeft(allowed[2]);
+    expect(leftBefore).toBeGreaterThan(90);
+
+    const refused = [
+      [await call('/api/v1/monetization/subscriptions/sub_1/cancel', billingReader, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 'billing:write'],
+      [await call('/api/v1/observability/metrics', billingReader), 'observability:read'],
+    ] as const;
+    for (const [response, scope] of refused) {
+      expect(response.status).toBe(403);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(await response.json()).toMatchObject({ requiredScope: scope, keyScopes: ['billing:read', 'tenants:write'], detail: expect.stringContaining(`needs the scope ${scope}`) });
+      expect(response.headers.get('ratelimit')).toBeNull();
+    }
+    expect(stub.received.length - before).toBe(3);
+    // The next allowed request takes one more from the minute's quota: the two refusals took none.
+    expect(minuteLeft(await call('/api/v1/tenants/ten_scopes', billingReader))).toBe(leftBefore - 1);
   });
 
   it('when a tenant writes, then its cached reads are purged before the write is forwarded', async () => {

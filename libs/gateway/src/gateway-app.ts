@@ -1,4 +1,4 @@
-import { ForbiddenError, hasFeature, planOf, RateLimitedError, ServiceUnavailableError, UnauthorizedError, UNLIMITED } from '@tenantry/contracts';
+import { ForbiddenError, hasFeature, planOf, RateLimitedError, requiredScope, scopesAllow, ServiceUnavailableError, UnauthorizedError, UNLIMITED } from '@tenantry/contracts';
 import { CLIENT_IDENTITY_HEADERS, createHttpApp, featureNotInPlanError, HttpProblem, type ReadinessChecks, setRouteTemplate, signIdentity } from '@tenantry/http';
 import { rateLimitHeaders, type RateLimiter, type RateLimitDecision } from '@tenantry/cache';
 import { setLogContext, type Logger } from '@tenantry/telemetry';
@@ -72,6 +72,7 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
   let outcome: { cacheStatus?: CacheStatus; rateLimited: boolean } = { rateLimited: false };
   if (caller.kind === 'tenant') {
     setLogContext({ tenantId: caller.tenantId });
+    enforceScopes(deps, caller, route, req.method);
     enforceFeatureGate(deps, caller, route);
     // Metered from here on: every request that reached the rate limiter is API usage (a refused one is
     // flagged, and is not counted against the quota).
@@ -124,6 +125,22 @@ async function authenticate(deps: GatewayAppDependencies, req: Request): Promise
     else if (error instanceof ForbiddenError) deps.metrics.refusedAccess(error.extensions['tenantStatus'] === 'cancelled' ? 'cancelled' : 'suspended');
     throw error;
   }
+}
+
+/**
+ * A key limited to scopes reaches only the areas and methods they allow (`billing:read`: GETs under
+ * `/api/v1/monetization`); refused before the rate limiter, so a refused request costs no quota.
+ */
+function enforceScopes(deps: GatewayAppDependencies, caller: Extract<Caller, { kind: 'tenant' }>, route: UpstreamRoute, method: string): void {
+  const { scopes } = caller;
+  if (scopes.length === 0) return;
+  const needed = requiredScope(route.service, method);
+  if (scopesAllow(scopes, needed)) return;
+  deps.metrics.refusedAccess('scope');
+  throw new ForbiddenError(`This API key is limited to the scopes ${scopes.join(', ')}; ${method} ${route.prefix} needs the scope ${needed}.`, {
+    requiredScope: needed,
+    keyScopes: scopes,
+  });
 }
 
 /** The same 403 problem as the owning service's `requireFeature` gives (one construction, in @tenantry/http). */

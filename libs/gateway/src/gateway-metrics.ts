@@ -14,7 +14,7 @@ export class GatewayMetrics {
     description: 'Requests refused with 429 by the per-tenant rate limit or daily quota.',
   });
   private readonly authRefusals = this.meter.createCounter(MetricNames.gatewayAuthRefusals, {
-    description: 'Requests refused by authentication, tenant status or a plan feature gate.',
+    description: 'Requests refused by authentication, tenant status, an API key scope or a plan feature gate.',
   });
   private readonly upstreamConnections = this.meter.createCounter(MetricNames.gatewayUpstreamConnections, {
     description: 'TCP connections opened to upstream services.',
@@ -31,7 +31,7 @@ export class GatewayMetrics {
     this.rateLimited.add(1, { [MetricAttributes.rateLimitPolicy]: policy });
   }
 
-  refusedAccess(reason: 'missing' | 'invalid' | 'suspended' | 'cancelled' | 'feature'): void {
+  refusedAccess(reason: 'missing' | 'invalid' | 'suspended' | 'cancelled' | 'feature' | 'scope'): void {
     this.authRefusals.add(1, { [MetricAttributes.refusalReason]: reason });
   }
 

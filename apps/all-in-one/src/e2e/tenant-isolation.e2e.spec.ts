@@ -121,4 +121,17 @@ describeWithInfra('tenant isolation through the gateway', ['kafka', 'mongo', 're
     const after = await admin.get<{ items: unknown[] }>('/api/v1/tenants?limit=100&tier=enterprise');
     expect(after.body.items.length).toBe(before.body.items.length);
   });
+
+  it('when a key is limited to billing:read, then through the gateway it reads billing and nothing else, and cannot mint a wider key', async () => {
+    const issued = await asAlice.post<{ key: string; scopes: string[] }>(`/api/v1/tenants/${alice.tenant.id}/api-keys`, { name: 'reporting', scopes: ['billing:read'] });
+    expect(issued.body.scopes).toEqual(['billing:read']);
+    const reporting = admin.as(issued.body.key);
+
+    expect((await reporting.get('/api/v1/monetization/invoices')).status).toBe(200);
+    const refused = await reporting.get<{ requiredScope: string }>(`/api/v1/tenants/${alice.tenant.id}`);
+    expect({ status: refused.status, requiredScope: refused.body.requiredScope }).toEqual({ status: 403, requiredScope: 'tenants:read' });
+    const write = await reporting.post<{ requiredScope: string }>('/api/v1/monetization/subscribe', { planId: 'enterprise' });
+    expect({ status: write.status, requiredScope: write.body.requiredScope }).toEqual({ status: 403, requiredScope: 'billing:write' });
+    expect((await reporting.post(`/api/v1/tenants/${alice.tenant.id}/api-keys`, { name: 'wider' })).status).toBe(403);
+  });
 });

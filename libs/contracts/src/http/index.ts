@@ -1,2 +1,3 @@
+export * from './api-key-scopes';
 export * from './tenants';
 export * from './billing';

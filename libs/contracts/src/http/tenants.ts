@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiKeyScopeSchema } from './api-key-scopes';
 import { billingIntervalSchema, isoDateTimeSchema, planIdSchema, tenantStatusSchema, timeZoneSchema } from '../events/schemas/common';
 import { changeTimingSchema } from '../events/schemas/subscription';
 import { FEATURES, UNLIMITED } from '../plans/catalog';
@@ -15,8 +16,6 @@ export const billingEmailSchema = z.email().max(254);
 export const tenantMetadataSchema = z
   .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'Keys are 1-64 characters: letters, digits, _ . : - (starting with a letter or digit)'), z.string().max(512))
   .refine((metadata) => Object.keys(metadata).length <= 50, { message: 'At most 50 metadata entries' });
-/** An API key scope, e.g. `usage:read`. A key without scopes may do all its tenant may do. */
-export const apiKeyScopeSchema = z.string().regex(/^[a-z][a-z0-9_.:-]{0,63}$/, 'A scope is 1-64 characters: a-z, 0-9, _ . : - (starting with a letter)');
 
 export const createTenantRequestSchema = z.strictObject({
   name: tenantNameSchema,

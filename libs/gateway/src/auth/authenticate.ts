@@ -15,6 +15,8 @@ export type Caller =
       tier: PlanId;
       timezone: string;
       keyId: string;
+      /** What the key is limited to (`tenants:read`, …); empty: everything its tenant may do. */
+      scopes: readonly string[];
       /** A digest of the key's scopes (undefined for an unscoped key): part of the response-cache key. */
       scopePartition?: string;
     };
@@ -65,6 +67,7 @@ export class Authenticator {
       tier: planId,
       timezone: tenant.timezone,
       keyId: resolved.keyId,
+      scopes: resolved.scopes,
       ...(resolved.scopes.length > 0 ? { scopePartition: scopeDigest(resolved.scopes) } : {}),
     };
   }

@@ -18,11 +18,11 @@ describe('API keys: issue, list (masked), revoke, rotate, resolve', () => {
 
   it('when a tenant issues a key for itself, then 201 shows the plaintext once and only its SHA-256 is stored', async () => {
     const { tenant, apiKey: own } = await h.createTenant();
-    const reply = await h.call(tenantKey(tenant.id, own.id), 'POST', keysPath(tenant.id), { body: { name: 'deploy', scopes: ['usage:read'] } });
+    const reply = await h.call(tenantKey(tenant.id, own.id), 'POST', keysPath(tenant.id), { body: { name: 'deploy', scopes: ['billing:read'] } });
     expect(reply.status).toBe(201);
     expect(reply.headers.get('cache-control')).toBe('no-store');
     const created = createdApiKeySchema.parse(reply.body);
-    expect(created).toMatchObject({ name: 'deploy', scopes: ['usage:read'], tenantId: tenant.id, revokedAt: null, expiresAt: null });
+    expect(created).toMatchObject({ name: 'deploy', scopes: ['billing:read'], tenantId: tenant.id, revokedAt: null, expiresAt: null });
     expect(reply.headers.get('location')).toBe(`${keysPath(tenant.id)}/${created.id}`);
     expect(parseApiKey(created.key)?.keyId).toBe(created.id);
 
@@ -96,11 +96,11 @@ describe('API keys: issue, list (masked), revoke, rotate, resolve', () => {
 
   it('when a key is rotated, then a new key with the same name and scopes is shown once and the old one is revoked (rotated)', async () => {
     const { tenant } = await h.createTenant();
-    const old = createdApiKeySchema.parse((await h.call(ADMIN, 'POST', keysPath(tenant.id), { body: { name: 'ci', scopes: ['usage:read'] } })).body);
+    const old = createdApiKeySchema.parse((await h.call(ADMIN, 'POST', keysPath(tenant.id), { body: { name: 'ci', scopes: ['billing:read'] } })).body);
     const reply = await h.call(ADMIN, 'POST', `${keysPath(tenant.id)}/${old.id}/rotate`);
     expect(reply.status).toBe(201);
     const rotated = createdApiKeySchema.extend({ rotatedFrom: createdApiKeySchema.shape.id }).parse(reply.body);
-    expect(rotated).toMatchObject({ name: 'ci', scopes: ['usage:read'], rotatedFrom: old.id, revokedAt: null });
+    expect(rotated).toMatchObject({ name: 'ci', scopes: ['billing:read'], rotatedFrom: old.id, revokedAt: null });
     expect(rotated.key).not.toBe(old.key);
     expect(await listKeys(tenant.id)).toEqual(
       expect.arrayContaining([expect.objectContaining({ id: old.id, revokedReason: 'rotated' }), expect.objectContaining({ id: rotated.id, revokedAt: null })]),
@@ -134,18 +134,22 @@ describe('API keys: issue, list (masked), revoke, rotate, resolve', () => {
 
   it('when a key limited to scopes asks for a wider key, then 403; within its scopes it may', async () => {
     const { tenant } = await h.createTenant();
-    const narrow = tenantKey(tenant.id, 'key_narrow0000000000', ['usage:read', 'tenant:read']);
-    for (const body of [{}, { scopes: ['usage:read', 'keys:write'] }]) {
+    const narrow = tenantKey(tenant.id, 'key_narrow0000000000', ['tenants:write', 'billing:read']);
+    for (const body of [{}, { scopes: ['tenants:write', 'billing:write'] }, { scopes: ['observability:read'] }]) {
       const reply = await h.call(narrow, 'POST', keysPath(tenant.id), { body });
       expect(reply.status).toBe(403);
     }
-    expect((await h.call(narrow, 'POST', keysPath(tenant.id), { body: { scopes: ['usage:read'] } })).status).toBe(201);
+    // Narrower: the same scopes, or a read where it holds the write.
+    for (const scopes of [['billing:read'], ['tenants:read', 'billing:read'], ['tenants:write']]) {
+      expect((await h.call(narrow, 'POST', keysPath(tenant.id), { body: { scopes } })).status).toBe(201);
+    }
   });
 
   it.each([
     ['an expiry in the past', { expiresAt: '2020-01-01T00:00:00Z' }, 'expiresAt'],
     ['a malformed scope', { scopes: ['Has Spaces'] }, 'scopes.0'],
-    ['repeated scopes', { scopes: ['a', 'a'] }, 'scopes'],
+    ['a scope outside the list', { scopes: ['billing:read', 'usage:read'] }, 'scopes.1'],
+    ['repeated scopes', { scopes: ['billing:read', 'billing:read'] }, 'scopes'],
     ['an unknown field', { owner: 'x' }, ''],
   ])('when the new key has %s, then 400 names the field and no key is added', async (_case, body, field) => {
     const { tenant } = await h.createTenant();

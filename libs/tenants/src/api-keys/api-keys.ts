@@ -1,7 +1,9 @@
 import {
   ConflictError,
   ForbiddenError,
+  isApiKeyScope,
   NotFoundError,
+  scopesAllow,
   ValidationFailedError,
   type ApiKeyView,
   type CreateApiKeyRequest,
@@ -194,7 +196,8 @@ export class ApiKeys {
  */
 function assertWithinCallerScopes(identity: Identity, scopes: readonly string[]): void {
   if (identity.role !== 'tenant' || identity.scopes.length === 0) return;
-  const wider = scopes.length === 0 || scopes.some((scope) => !identity.scopes.includes(scope));
+  // A key without scopes may do everything; one `write` covers the same area's `read`.
+  const wider = scopes.length === 0 || scopes.some((scope) => !isApiKeyScope(scope) || !scopesAllow(identity.scopes, scope));
   if (wider) {
     throw new ForbiddenError(`This API key is limited to the scopes ${identity.scopes.join(', ')}: it cannot issue or manage keys with wider access.`, {
       callerScopes: identity.scopes,
