@@ -127,6 +127,17 @@ export function brokerList() {
   });
 }
 
+/**
+ * A prefix for Kafka topic and consumer-group names: 1–64 letters, digits, `_` or `-` (the topic
+ * name becomes `<namespace>.<event type>`, which Kafka allows up to 249 characters).
+ */
+export function kafkaNamespace() {
+  return envField((raw) => {
+    const value = raw.trim();
+    return /^[A-Za-z0-9_-]{1,64}$/.test(value) ? ok(value) : fail(`must be 1-64 letters, digits, _ or - (got ${quoted(raw)})`);
+  });
+}
+
 function isHostPort(value: string): boolean {
   const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
   return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 65535;

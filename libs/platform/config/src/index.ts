@@ -7,6 +7,7 @@ export {
   flag,
   int,
   jsonField,
+  kafkaNamespace,
   LOG_LEVELS,
   logLevel,
   mongoUri,

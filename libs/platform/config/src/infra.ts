@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './config-error';
-import { brokerList, mongoUri, oneOf, redisUrl } from './fields';
+import { brokerList, kafkaNamespace, mongoUri, oneOf, redisUrl } from './fields';
 import { parseEnv, type Env } from './parse-env';
 
 /**
@@ -13,7 +13,8 @@ export type InfraMode = 'embedded' | 'real';
 
 export interface InfraSelection {
   mode: InfraMode;
-  eventBus: { adapter: 'kafka'; brokers: string[] } | { adapter: 'in-memory' };
+  /** `namespace` (KAFKA_NAMESPACE) prefixes every topic and consumer group: `<namespace>.tenant.created`. */
+  eventBus: { adapter: 'kafka'; brokers: string[]; namespace?: string } | { adapter: 'in-memory' };
   storage: { adapter: 'mongodb'; uri: string } | { adapter: 'in-memory' };
   cache: { adapter: 'redis'; url: string } | { adapter: 'in-memory' };
 }
@@ -21,12 +22,14 @@ export interface InfraSelection {
 export const infraEnvSchema = z.object({
   TENANTRY_MODE: oneOf(['embedded', 'real'] as const).optional(),
   KAFKA_BROKERS: brokerList().optional(),
+  /** Lets several deployments (staging and production, two test runs) share one Kafka cluster. */
+  KAFKA_NAMESPACE: kafkaNamespace().optional(),
   MONGODB_URI: mongoUri().optional(),
   REDIS_URL: redisUrl().optional(),
 });
 
 export function detectInfra(env: Env = process.env): InfraSelection {
-  const { TENANTRY_MODE, KAFKA_BROKERS, MONGODB_URI, REDIS_URL } = parseEnv(infraEnvSchema, env);
+  const { TENANTRY_MODE, KAFKA_BROKERS, KAFKA_NAMESPACE, MONGODB_URI, REDIS_URL } = parseEnv(infraEnvSchema, env);
   if (TENANTRY_MODE === 'embedded') {
     return { mode: 'embedded', eventBus: { adapter: 'in-memory' }, storage: { adapter: 'in-memory' }, cache: { adapter: 'in-memory' } };
   }
@@ -38,7 +41,7 @@ export function detectInfra(env: Env = process.env): InfraSelection {
   }
   const selection: InfraSelection = {
     mode: KAFKA_BROKERS || MONGODB_URI || REDIS_URL ? 'real' : 'embedded',
-    eventBus: KAFKA_BROKERS ? { adapter: 'kafka', brokers: KAFKA_BROKERS } : { adapter: 'in-memory' },
+    eventBus: KAFKA_BROKERS ? { adapter: 'kafka', brokers: KAFKA_BROKERS, ...(KAFKA_NAMESPACE ? { namespace: KAFKA_NAMESPACE } : {}) } : { adapter: 'in-memory' },
     storage: MONGODB_URI ? { adapter: 'mongodb', uri: MONGODB_URI } : { adapter: 'in-memory' },
     cache: REDIS_URL ? { adapter: 'redis', url: REDIS_URL } : { adapter: 'in-memory' },
   };
@@ -50,7 +53,8 @@ export function detectInfra(env: Env = process.env): InfraSelection {
  * the MongoDB and Redis URLs are left out because they may carry passwords.
  */
 export function describeInfra(selection: InfraSelection): string {
-  const eventBus = selection.eventBus.adapter === 'kafka' ? `Kafka (${selection.eventBus.brokers.join(', ')})` : 'in-memory';
+  const { eventBus: bus } = selection;
+  const eventBus = bus.adapter === 'kafka' ? `Kafka (${bus.brokers.join(', ')}${bus.namespace ? `, namespace ${bus.namespace}` : ''})` : 'in-memory';
   const storage = selection.storage.adapter === 'mongodb' ? 'MongoDB' : 'in-memory';
   const cache = selection.cache.adapter === 'redis' ? 'Redis' : 'in-memory';
   const inMemory = [selection.eventBus, selection.storage, selection.cache].some((part) => part.adapter === 'in-memory');

@@ -34,6 +34,15 @@ describe('detectInfra', () => {
     expect(detectInfra({ TENANTRY_MODE: 'embedded', ...realInfra }).mode).toBe('embedded');
   });
 
+  it('when KAFKA_NAMESPACE is set, then the Kafka adapter carries it and the description names it; a bad one is named', () => {
+    const selection = detectInfra({ KAFKA_BROKERS: 'k1:9092', KAFKA_NAMESPACE: 'staging-eu' });
+    expect(selection.eventBus).toEqual({ adapter: 'kafka', brokers: ['k1:9092'], namespace: 'staging-eu' });
+    expect(describeInfra(selection)).toContain('Kafka (k1:9092, namespace staging-eu)');
+    for (const bad of ['has.dot', 'has space', 'x'.repeat(65)]) {
+      expect(catchConfigError(() => detectInfra({ KAFKA_BROKERS: 'k1:9092', KAFKA_NAMESPACE: bad })).variables).toEqual(['KAFKA_NAMESPACE']);
+    }
+  });
+
   it('when describing the selection, then adapters are named and URLs (credentials) are not', () => {
     const line = describeInfra(detectInfra({ KAFKA_BROKERS: 'k1:9092', MONGODB_URI: 'mongodb://user:pa55@db:27017/t' }));
     expect(line).toBe('real mode; event bus: Kafka (k1:9092); storage: MongoDB; cache: in-memory — in-memory data is lost when the process exits');

@@ -1,6 +1,7 @@
 import type { TenantryEvent } from '@tenantry/contracts';
 import { controlInfra, describeWithInfra, eventually, uniqueName } from '@tenantry/testing';
 import { Kafka, logLevel } from 'kafkajs';
+import { DEFAULT_RETRY_POLICY } from '../event-bus';
 import { OutboxRelay } from '../outbox-relay';
 import { describeEventBusContract } from '../test-support/event-bus.contract';
 import { buildTenantUpdated } from '../test-support/events';
@@ -62,6 +63,29 @@ describeWithInfra('KafkaEventBus against a real broker', ['kafka'], (infra) => {
       const tenant = uniqueName('tenant');
       await bus.publish([buildTenantUpdated(tenant), buildTenantUpdated(tenant), buildTenantUpdated(tenant)]);
       await expect(totalMessages(bus.topicOf('tenant.updated'))).resolves.toBe(3);
+    }, 45_000);
+
+    it('when two namespaces share the broker, then each sees only its own events, under its own consumer group names', async () => {
+      const [namespaceA, namespaceB] = [uniqueName('ns-a'), uniqueName('ns-b')];
+      bus = makeKafkaBus(infra.kafkaBrokers, { topicPrefix: `${namespaceA}.`, groupPrefix: `${namespaceA}.` });
+      const other = makeKafkaBus(infra.kafkaBrokers, { topicPrefix: `${namespaceB}.`, groupPrefix: `${namespaceB}.` });
+      try {
+        const [seenA, seenB]: [string[], string[]] = [[], []];
+        // The same logical group in both: without the prefix they would split one topic's partitions.
+        await bus.subscribe({ groupId: 'billing-tenants', eventTypes: ['tenant.updated'], fromBeginning: true, retry: DEFAULT_RETRY_POLICY, handler: async (event) => { seenA.push(event.id); } });
+        await other.subscribe({ groupId: 'billing-tenants', eventTypes: ['tenant.updated'], fromBeginning: true, retry: DEFAULT_RETRY_POLICY, handler: async (event) => { seenB.push(event.id); } });
+        const [forA, forB] = [buildTenantUpdated(uniqueName('tenant')), buildTenantUpdated(uniqueName('tenant'))];
+        await bus.publish([forA]);
+        await other.publish([forB]);
+
+        await eventually(() => seenA.length === 1 && seenB.length === 1, { timeoutMs: 20_000, description: 'each namespace to receive its event' });
+        expect([seenA, seenB]).toEqual([[forA.id], [forB.id]]);
+        expect(bus.topicOf('tenant.updated')).toBe(`${namespaceA}.tenant.updated`);
+        const health = await bus.health();
+        expect(health.subscriptions.map((subscription) => subscription.groupId)).toEqual([`${namespaceA}.billing-tenants`]);
+      } finally {
+        await other.close();
+      }
     }, 45_000);
 
     it('when a batch handler runs longer than the session timeout, then the member keeps heartbeating: no rebalance, nothing redelivered', async () => {

@@ -21,6 +21,8 @@ export interface KafkaEventBusOptions {
    * environments or test runs share one cluster.
    */
   topicPrefix?: string;
+  /** Prepended to every consumer group id (default none), for the same reason. */
+  groupPrefix?: string;
   /** Partitions of topics created by ensureTopics (default 3). */
   partitions?: number;
   /** Replication factor of created topics (default: the broker's default.replication.factor). */
@@ -122,7 +124,7 @@ export class KafkaEventBus implements EventBus {
     await this.autoEnsure(options.eventTypes);
     const subscription = new KafkaSubscription<T>({
       kafka: this.kafka,
-      options,
+      options: this.options.groupPrefix ? { ...options, groupId: `${this.options.groupPrefix}${options.groupId}` } : options,
       topics: options.eventTypes.map((type) => this.topicOf(type)),
       typeOfTopic: (topic) => {
         const type = topic.slice(this.prefix.length);
