@@ -97,6 +97,34 @@ describe('gateway pipeline: public catalog routes', () => {
     }
   });
 
+  it.each([
+    ['no proxy is trusted', undefined, [200, 429, 429]],
+    ['the load balancer is trusted', ['loopback'], [200, 429, 200]],
+  ])('when %s, then X-Forwarded-For decides the client bucket only from a trusted proxy', async (_case, trustedProxies, expected) => {
+    // The test client connects from 127.0.0.1: the "load balancer" when loopback is trusted.
+    const limited = await startTestGateway(stubUrl, { publicRateLimitPerMinute: 1, ...(trustedProxies ? { trustedProxies } : {}) });
+    try {
+      const from = (client: string, n: number) =>
+        callGateway(limited.url, `/api/v1/monetization/plans?xff=${n}`, undefined, { headers: { 'x-forwarded-for': client } });
+      const statuses = [(await from('203.0.113.7', 1)).status, (await from('203.0.113.7', 2)).status, (await from('198.51.100.9', 3)).status];
+      expect(statuses).toEqual(expected);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('when a client behind a trusted proxy claims a trusted address itself, then it is still counted as the nearest untrusted one', async () => {
+    const limited = await startTestGateway(stubUrl, { publicRateLimitPerMinute: 1, trustedProxies: ['loopback'] });
+    try {
+      const spoofing = (n: number) =>
+        callGateway(limited.url, `/api/v1/monetization/plans?spoof=${n}`, undefined, { headers: { 'x-forwarded-for': `10.9.9.${n}, 203.0.113.50` } });
+      // The proxy appended the real client (203.0.113.50); what the client wrote before it is not believed.
+      expect([(await spoofing(1)).status, (await spoofing(2)).status]).toEqual([200, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('when nothing is configured, then the public limit is 60 requests per minute', async () => {
     const response = await call('/api/v1/monetization/plans?default-limit=1');
     expect(response.headers.get('ratelimit-policy')).toContain('"minute";q=60;w=60');

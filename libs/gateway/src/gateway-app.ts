@@ -26,6 +26,8 @@ export interface GatewayAppDependencies {
   rateLimitOverrides?: RateLimitOverrides;
   /** Requests per minute per client address on the public routes (PUBLIC_RATE_LIMIT_PER_MINUTE, default 60). */
   publicRateLimitPerMinute?: number;
+  /** GATEWAY_TRUSTED_PROXIES: whose `X-Forwarded-For` names the client address (default: nobody's). */
+  trustedProxies?: readonly string[];
   readiness?: ReadinessChecks;
   healthDetails?: () => Record<string, unknown>;
 }
@@ -48,6 +50,7 @@ export function createGatewayApp(deps: GatewayAppDependencies): Express {
     readiness: deps.readiness,
     healthDetails: deps.healthDetails,
     configure(app) {
+      if (deps.trustedProxies && deps.trustedProxies.length > 0) app.set('trust proxy', [...deps.trustedProxies]);
       app.use((req, res) => handle(deps, req, res));
     },
   });
@@ -167,8 +170,9 @@ async function servePublic(deps: GatewayAppDependencies, req: Request, res: Resp
 }
 
 /**
- * The address the connection came from. Express's `trust proxy` is off, so a client cannot pick its own
- * rate-limit bucket with `X-Forwarded-For`; behind a load balancer all clients share its address.
+ * The client's address: the connection's, or — when the connection comes from a trusted proxy
+ * (GATEWAY_TRUSTED_PROXIES, Express's `trust proxy`) — the nearest untrusted address of its
+ * `X-Forwarded-For`. Nobody else's header counts, so a client cannot pick its own rate-limit bucket.
  */
 function clientAddress(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';

@@ -10,7 +10,17 @@ describe('gateway configuration', () => {
       RATE_LIMIT_OVERRIDES: {},
       PUBLIC_RATE_LIMIT_PER_MINUTE: 60,
       RESPONSE_CACHE_TTL_RULES: [],
+      GATEWAY_TRUSTED_PROXIES: [],
     });
+  });
+
+  it('when trusted proxies are listed, then addresses, CIDR ranges and named ranges are kept', () => {
+    expect(loadGatewayConfig({ GATEWAY_TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.7 ,fd00::/8, loopback' }).GATEWAY_TRUSTED_PROXIES).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+      'loopback',
+    ]);
   });
 
   it('when the public routes get their own per-minute limit, then it is parsed', () => {
@@ -31,6 +41,9 @@ describe('gateway configuration', () => {
     ['METERING_FLUSH_INTERVAL', '1ms'],
     ['PUBLIC_RATE_LIMIT_PER_MINUTE', '0'],
     ['PUBLIC_RATE_LIMIT_PER_MINUTE', 'lots'],
+    ['GATEWAY_TRUSTED_PROXIES', '10.0.0.0/33'],
+    ['GATEWAY_TRUSTED_PROXIES', 'lb.example.com'],
+    ['GATEWAY_TRUSTED_PROXIES', '10.0.0.1/8/8'],
   ])('when %s is %s, then start-up fails naming the variable', (variable, value) => {
     let error: unknown;
     try {

@@ -1,4 +1,5 @@
-import { duration, flag, int, jsonField, oneOf, parseEnv, type Env } from '@tenantry/config';
+import { isIP } from 'node:net';
+import { duration, envField, flag, int, jsonField, oneOf, parseEnv, type Env } from '@tenantry/config';
 import { RATE_LIMIT_FALLBACK_MODES } from '@tenantry/cache';
 import { planIdSchema, UNLIMITED } from '@tenantry/contracts';
 import { z } from 'zod';
@@ -11,6 +12,28 @@ export type RateLimitOverrides = z.output<typeof rateLimitOverridesSchema>;
 /** JSON such as `{"enterprise":{"requestsPerMinute":100000}}`. */
 const rateLimitOverrides = () =>
   jsonField(rateLimitOverridesSchema, 'a map of plan ids to {requestsPerMinute?, apiCallsPerDay?} (positive integers or "unlimited")');
+
+/** Names Express (proxy-addr) knows for address ranges. */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `10.0.0.0/8, 192.168.1.7, loopback`: addresses, CIDR ranges or named ranges, comma-separated. */
+function trustedProxies() {
+  return envField((raw) => {
+    const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+    const bad = entries.filter((entry) => !isTrustedProxyEntry(entry));
+    if (bad.length > 0) return { ok: false as const, message: `must be addresses, CIDR ranges or loopback/linklocal/uniquelocal, comma-separated; bad entries: ${bad.map((entry) => JSON.stringify(entry.slice(0, 60))).join(', ')}` };
+    return { ok: true as const, value: entries };
+  });
+}
+
+function isTrustedProxyEntry(entry: string): boolean {
+  if (NAMED_RANGES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
 
 /** The gateway's own variables (the platform ones — ports, secrets, infra, ENABLE_RESPONSE_CACHE — are in PlatformConfig). */
 export const gatewayEnvSchema = z.object({
@@ -31,6 +54,12 @@ export const gatewayEnvSchema = z.object({
    * API key: counted under `anon:<address>`, apart from any tenant's quota.
    */
   PUBLIC_RATE_LIMIT_PER_MINUTE: int({ min: 1, max: 1_000_000 }).default(60),
+  /**
+   * The load balancers in front of the gateway. A request from one of them is attributed to the client
+   * its `X-Forwarded-For` names (the nearest address not itself trusted), for the public routes' per-address
+   * limit; from anyone else the header is ignored, so a client cannot pick its own bucket. Default: none.
+   */
+  GATEWAY_TRUSTED_PROXIES: trustedProxies().default([]),
   ENABLE_USAGE_METERING: flag(true),
   /** How often per-tenant usage is flushed as `metric.recorded` events. */
   METERING_FLUSH_INTERVAL: duration({ min: 50, max: 600_000 }).default(5_000),

@@ -77,6 +77,7 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
     metrics,
     rateLimitOverrides: env.RATE_LIMIT_OVERRIDES,
     publicRateLimitPerMinute: env.PUBLIC_RATE_LIMIT_PER_MINUTE,
+    trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
     readiness: platform.readiness,
     healthDetails: () => {
       const limiter = rateLimiter?.status();

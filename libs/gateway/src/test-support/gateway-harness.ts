@@ -140,7 +140,7 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export type TestGatewayOptions = Pick<GatewayAppDependencies, 'publicRateLimitPerMinute'>;
+export type TestGatewayOptions = Pick<GatewayAppDependencies, 'publicRateLimitPerMinute' | 'trustedProxies'>;
 
 /**
  * The gateway app wired as `gatewayService` wires it, on in-memory adapters (events published on `bus`
@@ -174,6 +174,7 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
     meter,
     metrics: new GatewayMetrics(),
     ...(options.publicRateLimitPerMinute === undefined ? {} : { publicRateLimitPerMinute: options.publicRateLimitPerMinute }),
+    ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
   });
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
