@@ -1,13 +1,14 @@
+import { SUBSCRIPTION_EVENT_TYPES } from '@tenantry/contracts';
 import { DEFAULT_RETRY_POLICY, type EventBus, type Subscription } from '@tenantry/event-bus';
 import type { Logger } from '@tenantry/telemetry';
 import type { KeyResolver } from './auth/key-resolver';
-import { planInForceAfter, type PlansInForce, SUBSCRIPTION_EVENTS, type SubscriptionEvent } from './auth/plans-in-force';
+import { planInForceAfter, type PlansInForce, type SubscriptionEvent } from './auth/plans-in-force';
 import type { ResponseCache } from './response-cache';
 
 /** Events after which what the gateway remembers about a tenant may be wrong. */
-export const INVALIDATING_EVENTS = ['tenant.api_key_revoked', 'tenant.status_changed', 'tenant.updated', ...SUBSCRIPTION_EVENTS] as const;
+export const INVALIDATING_EVENTS = ['tenant.api_key_revoked', 'tenant.status_changed', 'tenant.updated', ...SUBSCRIPTION_EVENT_TYPES] as const;
 
-const SUBSCRIPTION_EVENT_TYPES: ReadonlySet<string> = new Set(SUBSCRIPTION_EVENTS);
+const SUBSCRIPTION_TYPES: ReadonlySet<string> = new Set(SUBSCRIPTION_EVENT_TYPES);
 
 export interface InvalidationOptions {
   bus: EventBus;
@@ -58,5 +59,5 @@ export function subscribeToInvalidations(options: InvalidationOptions): Promise<
 }
 
 function isSubscriptionEvent(event: { type: string }): event is SubscriptionEvent {
-  return SUBSCRIPTION_EVENT_TYPES.has(event.type);
+  return SUBSCRIPTION_TYPES.has(event.type);
 }

@@ -20,6 +20,20 @@ export const EVENT_TYPES = [
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/**
+ * Billing's subscription events. Each carries the tenant's subscription `revision` and names the plan
+ * it puts in force; the services that follow a tenant's plan (tenants, gateway) consume all of them.
+ */
+export const SUBSCRIPTION_EVENT_TYPES = [
+  'subscription.created',
+  'subscription.activated',
+  'subscription.upgraded',
+  'subscription.downgraded',
+  'subscription.interval_changed',
+  'subscription.cancelled',
+] as const satisfies readonly EventType[];
+export type SubscriptionEventType = (typeof SUBSCRIPTION_EVENT_TYPES)[number];
+
 const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 
 export function isEventType(value: string): value is EventType {

@@ -1,6 +1,6 @@
-import { createEvent, type PlanId } from '@tenantry/contracts';
+import { createEvent, SUBSCRIPTION_EVENT_TYPES, type PlanId, type SubscriptionEventType } from '@tenantry/contracts';
 import { EXAMPLE_EVENT_DATA } from '@tenantry/contracts/test-support';
-import { planInForceAfter, PlansInForce, SUBSCRIPTION_EVENTS } from './plans-in-force';
+import { planInForceAfter, PlansInForce } from './plans-in-force';
 
 const at = (planId: PlanId, revision: number) => ({ planId, revision });
 
@@ -71,11 +71,11 @@ describe('PlansInForce', () => {
   });
 });
 
-const example = <T extends (typeof SUBSCRIPTION_EVENTS)[number]>(type: T) =>
+const example = <T extends SubscriptionEventType>(type: T) =>
   createEvent(type, { tenantId: 't-1', source: '/tenantry/billing', data: EXAMPLE_EVENT_DATA[type] });
 
 describe('planInForceAfter', () => {
-  it.each(SUBSCRIPTION_EVENTS)('when %s arrives, then the plan it puts in force and its revision are read from it', (type) => {
+  it.each(SUBSCRIPTION_EVENT_TYPES)('when %s arrives, then the plan it puts in force and its revision are read from it', (type) => {
     const event = example(type);
     const data = EXAMPLE_EVENT_DATA[type] as { revision: number; planId?: PlanId; toPlanId?: PlanId };
     expect(planInForceAfter(event)).toEqual({ planId: data.toPlanId ?? data.planId, revision: data.revision });

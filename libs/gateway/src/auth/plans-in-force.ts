@@ -1,15 +1,6 @@
-import type { PlanId, TenantryEventOf } from '@tenantry/contracts';
+import type { PlanId, SubscriptionEventType, TenantryEventOf } from '@tenantry/contracts';
 
-/** The subscription events: each carries the tenant's subscription revision and the plan it puts in force. */
-export const SUBSCRIPTION_EVENTS = [
-  'subscription.created',
-  'subscription.activated',
-  'subscription.upgraded',
-  'subscription.downgraded',
-  'subscription.interval_changed',
-  'subscription.cancelled',
-] as const;
-export type SubscriptionEvent = TenantryEventOf<(typeof SUBSCRIPTION_EVENTS)[number]>;
+export type SubscriptionEvent = TenantryEventOf<SubscriptionEventType>;
 
 /** A plan and the revision of the tenant's subscription event that put it in force (0: before any). */
 export interface PlanAtRevision {

@@ -1,20 +1,11 @@
-import type { EventType, TenantryEventOf } from '@tenantry/contracts';
+import { SUBSCRIPTION_EVENT_TYPES, type SubscriptionEventType, type TenantryEventOf } from '@tenantry/contracts';
 import { DEFAULT_RETRY_POLICY, type EventBus, type ProcessedEventStore, type Subscription } from '@tenantry/event-bus';
 import type { Logger } from '@tenantry/telemetry';
 import type { SubscriptionChange, Tenants } from '../tenants/tenants';
 
 export const SUBSCRIPTIONS_CONSUMER_GROUP = 'tenants-subscriptions';
 
-export const SUBSCRIPTION_EVENT_TYPES = [
-  'subscription.created',
-  'subscription.activated',
-  'subscription.upgraded',
-  'subscription.downgraded',
-  'subscription.interval_changed',
-  'subscription.cancelled',
-] as const satisfies readonly EventType[];
-
-export type SubscriptionEvent = TenantryEventOf<(typeof SUBSCRIPTION_EVENT_TYPES)[number]>;
+export type SubscriptionEvent = TenantryEventOf<SubscriptionEventType>;
 
 /**
  * What a subscription event says about its tenant. Billing publishes each one when it takes effect, so
