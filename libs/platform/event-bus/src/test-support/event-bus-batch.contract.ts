@@ -1,13 +1,11 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ValidationFailedError } from '@tenantry/contracts';
-import { eventually, uniqueName } from '@tenantry/testing';
-import type { BatchDelivery, BatchHandler, EventBus, EventHandler, RetryPolicy, SubscribeOptions } from '../event-bus';
+import { uniqueName } from '@tenantry/testing';
+import type { BatchDelivery, BatchHandler, EventBus, EventHandler, SubscribeOptions } from '../event-bus';
 import { InMemoryProcessedEventStore } from '../in-memory/in-memory-processed-event-store';
-import type { EventBusContractHarness, EventBusContractOptions } from './event-bus.contract';
+import { contractLifecycle, FAST_RETRY, type EventBusContractHarness, type EventBusContractOptions } from './contract-lifecycle';
 import { buildTenantUpdated } from './events';
 import { installTestTracing, spansOfMessage } from './test-tracing';
-
-const FAST_RETRY: RetryPolicy = { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 50 };
 
 type Batch = ReadonlyArray<BatchDelivery<'tenant.updated'>>;
 
@@ -21,25 +19,14 @@ const idsOf = (batches: readonly Batch[]) => batches.flat().map(({ event }) => e
  * real broker hands them over in one fetch and the batches are as full as they can be.
  */
 export function describeBatchDeliveryContract(adapterName: string, makeHarness: () => Promise<EventBusContractHarness>, options: EventBusContractOptions = {}): void {
-  const timeoutMs = options.deliveryTimeoutMs ?? 5_000;
-  const testTimeoutMs = options.testTimeoutMs ?? 30_000;
-
   describe(`EventBus contract, batch mode: ${adapterName}`, () => {
     let harness: EventBusContractHarness;
     let bus: EventBus;
-    const cleanups: Array<() => void> = [];
 
-    beforeEach(async () => {
-      harness = await makeHarness();
-      bus = harness.bus;
-    }, testTimeoutMs);
-
-    afterEach(async () => {
-      cleanups.splice(0).forEach((cleanup) => cleanup());
-      await harness.close();
-    }, testTimeoutMs);
-
-    const wait = <T>(probe: () => T | Promise<T>, description: string) => eventually(probe, { timeoutMs, description });
+    const { cleanups, wait, testTimeoutMs } = contractLifecycle(makeHarness, options, (fresh) => {
+      harness = fresh;
+      bus = fresh.bus;
+    });
 
     function subscribeBatches(groupId: string, batch: Partial<NonNullable<SubscribeOptions<'tenant.updated'>['batch']>> = {}, extra: Partial<SubscribeOptions<'tenant.updated'>> = {}) {
       const batches: Batch[] = [];

@@ -1,31 +1,15 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { InvalidEventError, type EventType, type TenantryEvent } from '@tenantry/contracts';
-import { eventually, uniqueName } from '@tenantry/testing';
-import type { DeadLetter } from '../dead-letter';
+import { uniqueName } from '@tenantry/testing';
 import type { DeliveryContext, EventBus, RetryPolicy, Subscription } from '../event-bus';
 import { InMemoryProcessedEventStore } from '../in-memory/in-memory-processed-event-store';
+import { contractLifecycle, FAST_RETRY, type EventBusContractHarness, type EventBusContractOptions } from './contract-lifecycle';
 import { describeBatchDeliveryContract } from './event-bus-batch.contract';
 import { buildTenantCreated, buildTenantUpdated } from './events';
 import { installTestTracing, spansOfMessage } from './test-tracing';
 
-/** What the contract needs from an adapter under test: a fresh bus isolated from other tests. */
-export interface EventBusContractHarness {
-  bus: EventBus;
-  /** Writes a message to the topic of `eventType` as it is: a corrupt or foreign producer. */
-  publishRaw(eventType: EventType, key: string, value: string): Promise<void>;
-  /** The messages moved to `<eventType>.dlq` so far. */
-  deadLetters(eventType: EventType): Promise<DeadLetter[]>;
-  close(): Promise<void>;
-}
-
-export interface EventBusContractOptions {
-  /** How long to wait for a delivery (a real broker needs longer to join groups and rebalance). */
-  deliveryTimeoutMs?: number;
-  testTimeoutMs?: number;
-}
-
-const FAST_RETRY: RetryPolicy = { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 50 };
+export type { EventBusContractHarness, EventBusContractOptions } from './contract-lifecycle';
 
 interface Received {
   event: TenantryEvent;
@@ -37,29 +21,18 @@ interface Received {
  * and the Kafka adapter against a real broker, so the two cannot drift apart.
  */
 export function describeEventBusContract(adapterName: string, makeHarness: () => Promise<EventBusContractHarness>, options: EventBusContractOptions = {}): void {
-  const timeoutMs = options.deliveryTimeoutMs ?? 5_000;
-  const testTimeoutMs = options.testTimeoutMs ?? 30_000;
-
   describe(`EventBus contract: ${adapterName}`, () => {
     let harness: EventBusContractHarness;
     let bus: EventBus;
-    const cleanups: Array<() => void> = [];
 
     beforeAll(() => {
       installTestTracing();
     });
 
-    beforeEach(async () => {
-      harness = await makeHarness();
-      bus = harness.bus;
-    }, testTimeoutMs);
-
-    afterEach(async () => {
-      cleanups.splice(0).forEach((cleanup) => cleanup());
-      await harness.close();
-    }, testTimeoutMs);
-
-    const wait = <T>(probe: () => T | Promise<T>, description: string) => eventually(probe, { timeoutMs, description });
+    const { cleanups, wait, testTimeoutMs } = contractLifecycle(makeHarness, options, (fresh) => {
+      harness = fresh;
+      bus = fresh.bus;
+    });
 
     function recorder(groupId: string, eventTypes: readonly EventType[], extra: { processedEvents?: InMemoryProcessedEventStore; retry?: RetryPolicy } = {}) {
       const received: Received[] = [];

@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 import { readDeadLetter, type DeadLetter } from '../dead-letter';
 import { KafkaEventBus, type KafkaEventBusOptions } from '../kafka/kafka-event-bus';
 import { deadLetterTopicOf } from '../records';
-import type { EventBusContractHarness } from './event-bus.contract';
+import type { EventBusContractHarness } from './contract-lifecycle';
 
 export const testLogger: Logger = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
 
