@@ -1,4 +1,4 @@
-import { cacheControl, createHttpApp, idempotency, requireSignedIdentity, type IdempotencyStore, type ReadinessChecks } from '@tenantry/http';
+import { cacheControl, createHttpApp, idempotency, openApiRoute, requireSignedIdentity, type ApiMount, type IdempotencyStore, type ReadinessChecks } from '@tenantry/http';
 import type { Logger } from '@tenantry/telemetry';
 import type { Express } from 'express';
 import type { Pricing } from './domain';
@@ -27,6 +27,13 @@ export interface BillingAppDeps {
 }
 
 /** The billing service's HTTP app: the catalog is public; everything else needs the gateway's signature. */
+const OPENAPI_INFO = {
+  title: 'Tenantry billing API',
+  version: '1',
+  description:
+    'Plans, subscriptions with proration, invoices and usage, through the gateway (`Authorization: Bearer <admin or tenant key>`; the catalog needs none). Amounts are integer cents (EUR). Errors are RFC 9457 problems.',
+};
+
 export function createBillingApp(deps: BillingAppDeps): Express {
   const idempotent = idempotency({ store: deps.idempotencyStore, secret: deps.internalSecret, logger: deps.logger, now: deps.clock });
   const signed = requireSignedIdentity(deps.internalSecret);
@@ -35,14 +42,24 @@ export function createBillingApp(deps: BillingAppDeps): Express {
     logger: deps.logger,
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
     configure(app) {
-      app.use(API_PREFIX, catalogRoutes(deps.pricing));
+      const catalog: ApiMount = { prefix: API_PREFIX, tag: 'catalog', router: catalogRoutes(deps.pricing) };
+      const tenantApi: ApiMount[] = [
+        { prefix: API_PREFIX, tag: 'subscriptions', router: subscriptionRoutes({ subscriptions: deps.subscriptions, idempotent }) },
+        {
+          prefix: API_PREFIX,
+          tag: 'invoices and usage',
+          router: invoiceRoutes({ invoices: deps.invoices, subscriptions: deps.subscriptions, ledger: deps.ledger, pricing: deps.pricing, idempotent, clock: deps.clock }),
+        },
+      ];
+      // The API's description is public, like the catalog (the gateway serves both without a key).
+      app.get(`${API_PREFIX}/openapi.json`, ...openApiRoute(OPENAPI_INFO, [catalog, ...tenantApi]));
+      app.use(API_PREFIX, catalog.router);
       app.use(
         API_PREFIX,
         signed,
         // Subscriptions, invoices and usage change without the tenant's doing (renewals, metering): never served from a cache.
         cacheControl('no-store'),
-        subscriptionRoutes({ subscriptions: deps.subscriptions, idempotent }),
-        invoiceRoutes({ invoices: deps.invoices, subscriptions: deps.subscriptions, ledger: deps.ledger, pricing: deps.pricing, idempotent, clock: deps.clock }),
+        ...tenantApi.map(({ router }) => router),
       );
       app.use(INTERNAL_PREFIX, signed, internalRoutes({ subscriptions: deps.subscriptions, ledger: deps.ledger }));
     },

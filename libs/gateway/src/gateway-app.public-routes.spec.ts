@@ -19,7 +19,7 @@ describe('gateway pipeline: public catalog routes', () => {
   const call = (path: string, key?: string, init: RequestInit = {}) => callGateway(gateway.url, path, key, init);
   const receivedAt = (path: string) => stub.received.filter((received) => received.url.startsWith(path));
 
-  it.each(['/api/v1/monetization/plans?page=first', '/api/v1/monetization/plans/pro', '/api/v1/monetization/compare-plans'])(
+  it.each(['/api/v1/monetization/plans?page=first', '/api/v1/monetization/plans/pro', '/api/v1/monetization/compare-plans', '/api/v1/monetization/openapi.json', '/api/v1/tenants/openapi.json'])(
     'when %s is asked without an API key, then billing answers it, unsigned',
     async (path) => {
       const response = await call(path);

@@ -33,7 +33,9 @@ describe('gateway routing table', () => {
     ['HEAD', '/api/v1/monetization/plans'],
     ['GET', '/api/v1/monetization/plans/pro'],
     ['GET', '/api/v1/monetization/compare-plans'],
-  ])('when %s %s is asked, then it is public (billing catalog)', (method, path) => {
+    ['GET', '/api/v1/monetization/openapi.json'],
+    ['GET', '/api/v1/tenants/openapi.json'],
+  ])('when %s %s is asked, then it is public (billing catalog, API descriptions)', (method, path) => {
     expect(isPublicRequest(method, path)).toBe(true);
   });
 
@@ -48,6 +50,10 @@ describe('gateway routing table', () => {
     ['GET', '/api/v1/monetization/subscriptions'],
     ['GET', '/api/v1/monetization/compare-plans/x'],
     ['GET', '/api/v1/tenants/plans'],
+    ['POST', '/api/v1/tenants/openapi.json'],
+    ['GET', '/api/v1/tenants/openapi.jsonx'],
+    ['GET', '/api/v1/tenants/ten_1/openapi.json'],
+    ['GET', '/api/v1/observability/openapi.json'],
   ])('when %s %s is asked, then it needs an API key', (method, path) => {
     expect(isPublicRequest(method, path)).toBe(false);
   });

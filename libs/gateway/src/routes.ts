@@ -38,15 +38,16 @@ export function matchRoute(path: string, routes: readonly UpstreamRoute[] = UPST
 const SLASH = 0x2f;
 
 /**
- * The public API (MISSION §4, billing's catalog): `GET`/`HEAD` of `/api/v1/monetization/plans`,
- * `/plans/{id}` and `/compare-plans`, exactly (no trailing slash, case as written), need no API key.
+ * The public API: `GET`/`HEAD` of billing's catalog (MISSION §4: `/api/v1/monetization/plans`,
+ * `/plans/{id}`, `/compare-plans`) and of the services' API descriptions (`/api/v1/tenants/openapi.json`,
+ * `/api/v1/monetization/openapi.json`), exactly (no trailing slash, case as written), need no API key.
  * Any other method on these paths and every other path still need one.
  */
-const PUBLIC_CATALOG_PATH = /^\/api\/v1\/monetization\/(?:plans(?:\/[^/]+)?|compare-plans)$/;
+const PUBLIC_PATH = /^\/api\/v1\/(?:monetization\/(?:plans(?:\/[^/]+)?|compare-plans|openapi\.json)|tenants\/openapi\.json)$/;
 
 /** Whether a request (path without query) may be served without a credential. Runs on every request: no allocation. */
 export function isPublicRequest(method: string, path: string): boolean {
-  return (method === 'GET' || method === 'HEAD') && PUBLIC_CATALOG_PATH.test(path);
+  return (method === 'GET' || method === 'HEAD') && PUBLIC_PATH.test(path);
 }
 
 /**

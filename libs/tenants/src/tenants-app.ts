@@ -1,4 +1,4 @@
-import { createHttpApp, idempotency, requireSignedIdentity, type IdempotencyStore, type ReadinessChecks } from '@tenantry/http';
+import { createHttpApp, idempotency, openApiRoute, requireSignedIdentity, type ApiMount, type IdempotencyStore, type ReadinessChecks } from '@tenantry/http';
 import type { Logger } from '@tenantry/telemetry';
 import type { Express } from 'express';
 import type { ApiKeys } from './api-keys/api-keys';
@@ -11,6 +11,12 @@ import { tenantRoutes } from './tenants/tenants.routes';
 
 export const API_PREFIX = '/api/v1/tenants';
 export const INTERNAL_PREFIX = '/internal/v1';
+
+const OPENAPI_INFO = {
+  title: 'Tenantry tenants API',
+  version: '1',
+  description: 'Tenant lifecycle and API keys, through the gateway (`Authorization: Bearer <admin or tenant key>`). Errors are RFC 9457 problems.',
+};
 
 export interface TenantsAppDeps {
   logger: Logger;
@@ -35,12 +41,13 @@ export function createTenantsApp(deps: TenantsAppDeps): Express {
     logger: deps.logger,
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
     configure(app) {
-      app.use(
-        API_PREFIX,
-        signed,
-        tenantRoutes({ tenants: deps.tenants, tenantRepository: deps.tenantRepository, billing: deps.billing, idempotent, clock: deps.clock }),
-        apiKeyRoutes({ apiKeys: deps.apiKeys, idempotent }),
-      );
+      const api: ApiMount[] = [
+        { prefix: API_PREFIX, tag: 'tenants', router: tenantRoutes({ tenants: deps.tenants, tenantRepository: deps.tenantRepository, billing: deps.billing, idempotent, clock: deps.clock }) },
+        { prefix: API_PREFIX, tag: 'api-keys', router: apiKeyRoutes({ apiKeys: deps.apiKeys, idempotent }) },
+      ];
+      // The API's description is public (the gateway serves it without a key): mounted before the signature check.
+      app.get(`${API_PREFIX}/openapi.json`, ...openApiRoute(OPENAPI_INFO, api));
+      app.use(API_PREFIX, signed, ...api.map(({ router }) => router));
       app.use(INTERNAL_PREFIX, signed, internalRoutes({ apiKeys: deps.apiKeys }));
     },
   });

@@ -42,6 +42,15 @@ describeWithInfra('billing through the gateway', ['kafka', 'mongo', 'redis'], (i
     expect((await anonymous.get(`${M}/compare-plans`)).status).toBe(200);
     // Everything else in billing still needs a key.
     expect((await anonymous.get(`${M}/invoices`)).status).toBe(401);
+
+    // The API descriptions (OpenAPI 3.1, from the routes' zod schemas) are public too.
+    const [billingApi, tenantsApi] = await Promise.all([
+      anonymous.get<{ openapi: string; paths: Record<string, unknown> }>(`${M}/openapi.json`),
+      anonymous.get<{ openapi: string; paths: Record<string, unknown> }>('/api/v1/tenants/openapi.json'),
+    ]);
+    expect([billingApi.status, billingApi.body.openapi, tenantsApi.status, tenantsApi.body.openapi]).toEqual([200, '3.1.0', 200, '3.1.0']);
+    expect(Object.keys(billingApi.body.paths)).toContain(`${M}/subscriptions/{subscriptionId}/change`);
+    expect(Object.keys(tenantsApi.body.paths)).toContain('/api/v1/tenants/{tenantId}/api-keys/{keyId}/rotate');
   });
 
   it('when a basic tenant upgrades to pro, then within a second the gateway applies pro limits and opens the AI assistant', async () => {

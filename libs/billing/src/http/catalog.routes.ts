@@ -1,4 +1,4 @@
-import { NotFoundError, PLAN_CATALOG, planIdSchema, plansByRank } from '@tenantry/contracts';
+import { comparePlansSchema, NotFoundError, PLAN_CATALOG, planIdSchema, plansByRank, planViewSchema } from '@tenantry/contracts';
 import { cacheControl, route } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -14,12 +14,12 @@ export function catalogRoutes(pricing: Pricing): Router {
   router.get(
     '/plans',
     publicCache,
-    route({}, () => ({ items: plansByRank().map((plan) => toPlanView(plan, pricing)) })),
+    route({ doc: { summary: 'The plans, lowest rank first: prices in cents, limits, features, SLA, overage price', public: true, response: z.object({ items: z.array(planViewSchema) }) } }, () => ({ items: plansByRank().map((plan) => toPlanView(plan, pricing)) })),
   );
   router.get(
     '/plans/:planId',
     publicCache,
-    route({ params: z.object({ planId: z.string().max(64) }) }, ({ params }) => {
+    route({ params: z.object({ planId: z.string().max(64) }), doc: { summary: 'One plan', public: true, response: planViewSchema } }, ({ params }) => {
       const planId = planIdSchema.safeParse(params.planId);
       if (!planId.success) throw new NotFoundError(`Plan ${params.planId} does not exist; the plans are ${Object.keys(PLAN_CATALOG).join(', ')}.`);
       return toPlanView(PLAN_CATALOG[planId.data], pricing);
@@ -28,7 +28,7 @@ export function catalogRoutes(pricing: Pricing): Router {
   router.get(
     '/compare-plans',
     publicCache,
-    route({}, () => comparePlans(pricing)),
+    route({ doc: { summary: 'The plans side by side, one row per price, saving, limit, feature and SLA (what a pricing page renders)', public: true, response: comparePlansSchema } }, () => comparePlans(pricing)),
   );
   return router;
 }

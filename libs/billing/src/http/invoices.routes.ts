@@ -1,5 +1,5 @@
-import { markInvoicePaidRequestSchema, tenantIdSchema, usageReportRequestSchema } from '@tenantry/contracts';
-import { assertAdmin, identityOf, paginationQuery, route, type IdempotentWrapper } from '@tenantry/http';
+import { invoiceViewSchema, markInvoicePaidRequestSchema, tenantIdSchema, usageReportRequestSchema, usageReportSchema } from '@tenantry/contracts';
+import { assertAdmin, identityOf, pageSchema, paginationQuery, route, type IdempotentWrapper } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Pricing } from '../domain';
@@ -25,15 +25,21 @@ export function invoiceRoutes(deps: {
 
   router.get(
     '/invoices',
-    route({ query: paginationQuery.extend({ tenant_id: tenantIdSchema.optional() }).strict() }, ({ query }, req) => {
-      const tenantId = tenantInScope(identityOf(req), query.tenant_id, 'query.tenant_id');
-      return invoices.list(tenantId, query);
-    }),
+    route(
+      {
+        query: paginationQuery.extend({ tenant_id: tenantIdSchema.optional() }).strict(),
+        doc: { summary: "The tenant's invoices and credit notes, newest first", response: pageSchema(invoiceViewSchema) },
+      },
+      ({ query }, req) => {
+        const tenantId = tenantInScope(identityOf(req), query.tenant_id, 'query.tenant_id');
+        return invoices.list(tenantId, query);
+      },
+    ),
   );
 
   router.get(
     '/invoices/:invoiceId',
-    route({ params: invoiceParams }, async ({ params }, req) => {
+    route({ params: invoiceParams, doc: { summary: 'One invoice or credit note with its lines', response: invoiceViewSchema } }, async ({ params }, req) => {
       const tenantId = await ownerOf(identityOf(req), () => invoices.tenantOf(params.invoiceId), `Invoice ${params.invoiceId}`);
       return invoices.get(tenantId, params.invoiceId);
     }),
@@ -43,7 +49,7 @@ export function invoiceRoutes(deps: {
   router.post(
     '/invoices/:invoiceId/mark-paid',
     route(
-      { params: invoiceParams, body: markInvoicePaidRequestSchema },
+      { params: invoiceParams, body: markInvoicePaidRequestSchema, doc: { summary: 'Record a payment made outside the platform (admin); publishes invoice.paid', idempotent: true, response: invoiceViewSchema } },
       idempotent(async ({ params, body }, req) => {
         const identity = identityOf(req);
         assertAdmin(identity);
@@ -55,7 +61,7 @@ export function invoiceRoutes(deps: {
 
   router.post(
     '/usage-report',
-    route({ body: usageReportRequestSchema }, async ({ body }, req) => {
+    route({ body: usageReportRequestSchema, doc: { summary: 'Calls per local day against the quota, and the overage, for a period', response: usageReportSchema } }, async ({ body }, req) => {
       const tenantId = tenantInScope(identityOf(req), body.tenantId, 'tenantId');
       const account = await deps.subscriptions.account(tenantId);
       return usageReport(deps.ledger, deps.pricing, account, body, deps.clock());

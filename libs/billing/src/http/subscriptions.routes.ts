@@ -1,5 +1,15 @@
-import { cancelSubscriptionRequestSchema, changeSubscriptionRequestSchema, subscribeRequestSchema, tenantIdSchema, type SubscriptionChangeResult } from '@tenantry/contracts';
-import { decodeCursor, encodeCursor, identityOf, paginationQuery, route, type IdempotentWrapper, type RouteHandler } from '@tenantry/http';
+import {
+  cancelSubscriptionRequestSchema,
+  changeSubscriptionRequestSchema,
+  invoiceViewSchema,
+  subscribeRequestSchema,
+  subscriptionChangeResultSchema,
+  subscriptionViewSchema,
+  tenantIdSchema,
+  upcomingInvoiceSchema,
+  type SubscriptionChangeResult,
+} from '@tenantry/contracts';
+import { decodeCursor, encodeCursor, identityOf, pageSchema, paginationQuery, route, type IdempotentWrapper, type RouteHandler } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Subscriptions } from '../subscriptions/subscriptions';
@@ -22,7 +32,15 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
   router.post(
     '/subscribe',
     route(
-      { body: subscribeRequestSchema },
+      {
+        body: subscribeRequestSchema,
+        doc: {
+          summary: 'Subscribe: end the trial now on a plan and interval, or start a paid subscription (first invoice issued at once)',
+          status: 201,
+          idempotent: true,
+          response: z.object({ subscription: subscriptionViewSchema, invoice: invoiceViewSchema }),
+        },
+      },
       idempotent(async ({ body }, req, res) => {
         const tenantId = tenantInScope(identityOf(req), body.tenantId, 'tenantId');
         const created = await subscriptions.subscribe(tenantId, body);
@@ -34,29 +52,49 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
 
   router.get(
     '/subscriptions',
-    route({ query: paginationQuery.extend({ tenant_id: tenantIdSchema.optional() }).strict() }, async ({ query }, req) => {
-      const tenantId = tenantInScope(identityOf(req), query.tenant_id, 'query.tenant_id');
-      const all = await subscriptions.list(tenantId);
-      const after = query.cursor ? decodeCursor(query.cursor, z.object({ after: z.string() })).after : undefined;
-      const start = after === undefined ? 0 : all.findIndex((subscription) => subscription.id === after) + 1;
-      const items = all.slice(start, start + query.limit);
-      const last = items.at(-1);
-      return { items, nextCursor: start + query.limit < all.length && last ? encodeCursor({ after: last.id }) : null };
-    }),
+    route(
+      {
+        query: paginationQuery.extend({ tenant_id: tenantIdSchema.optional() }).strict(),
+        doc: { summary: "The tenant's subscriptions, newest first (the admin names the tenant)", response: pageSchema(subscriptionViewSchema) },
+      },
+      async ({ query }, req) => {
+        const tenantId = tenantInScope(identityOf(req), query.tenant_id, 'query.tenant_id');
+        const all = await subscriptions.list(tenantId);
+        const after = query.cursor ? decodeCursor(query.cursor, z.object({ after: z.string() })).after : undefined;
+        const start = after === undefined ? 0 : all.findIndex((subscription) => subscription.id === after) + 1;
+        const items = all.slice(start, start + query.limit);
+        const last = items.at(-1);
+        return { items, nextCursor: start + query.limit < all.length && last ? encodeCursor({ after: last.id }) : null };
+      },
+    ),
   );
 
   router.get(
     '/subscriptions/:subscriptionId',
-    route({ params: subscriptionParams }, async ({ params }, req) => subscriptions.get(await owner(req, params.subscriptionId), params.subscriptionId)),
+    route({ params: subscriptionParams, doc: { summary: 'One subscription: status, current period, pending change', response: subscriptionViewSchema } }, async ({ params }, req) =>
+      subscriptions.get(await owner(req, params.subscriptionId), params.subscriptionId),
+    ),
   );
 
   router.get(
     '/subscriptions/:subscriptionId/upcoming-invoice',
-    route({ params: subscriptionParams }, async ({ params }, req) => subscriptions.upcomingInvoice(await owner(req, params.subscriptionId), params.subscriptionId)),
+    route(
+      { params: subscriptionParams, doc: { summary: 'The draft of what the period end (or trial end) will bill as things stand', response: upcomingInvoiceSchema } },
+      async ({ params }, req) => subscriptions.upcomingInvoice(await owner(req, params.subscriptionId), params.subscriptionId),
+    ),
   );
 
   // A preview writes nothing, so it takes no Idempotency-Key: a key must never make a preview the answer to the change.
-  const changeSchemas = { params: subscriptionParams, query: previewQuery, body: changeSubscriptionRequestSchema };
+  const changeSchemas = {
+    params: subscriptionParams,
+    query: previewQuery,
+    body: changeSubscriptionRequestSchema,
+    doc: {
+      summary: 'Change plan or interval: upgrades at once (prorated to the second), downgrades at the period end or at once with a credit note; ?preview=true bills nothing',
+      idempotent: true,
+      response: subscriptionChangeResultSchema,
+    },
+  };
   const change: RouteHandler<typeof changeSchemas, SubscriptionChangeResult> = async ({ params, query, body }, req) =>
     subscriptions.change(await owner(req, params.subscriptionId), params.subscriptionId, body, query.preview);
   const idempotentChange = idempotent(change);
@@ -68,7 +106,11 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
   router.post(
     '/subscriptions/:subscriptionId/cancel',
     route(
-      { params: subscriptionParams, body: cancelSubscriptionRequestSchema },
+      {
+        params: subscriptionParams,
+        body: cancelSubscriptionRequestSchema,
+        doc: { summary: 'Cancel now (prorated credit note) or at the period end', idempotent: true, response: z.object({ subscription: subscriptionViewSchema, creditNote: invoiceViewSchema.nullable() }) },
+      },
       idempotent(async ({ params, body }, req) => subscriptions.cancel(await owner(req, params.subscriptionId), params.subscriptionId, body)),
     ),
   );
@@ -76,7 +118,7 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
   router.delete(
     '/subscriptions/:subscriptionId/pending-change',
     route(
-      { params: subscriptionParams },
+      { params: subscriptionParams, doc: { summary: 'Withdraw the scheduled downgrade, interval change or cancellation', idempotent: true, response: z.object({ subscription: subscriptionViewSchema }) } },
       idempotent(async ({ params }, req) => ({ subscription: await subscriptions.withdrawPendingChange(await owner(req, params.subscriptionId), params.subscriptionId) })),
     ),
   );

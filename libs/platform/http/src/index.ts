@@ -32,9 +32,10 @@ export {
   type RunningHttpServer,
   type StartHttpServerOptions,
 } from './server';
-export { route, type RouteHandler, type RouteInput, type RouteSchemas } from './validation';
+export { route, type RouteDoc, type RouteHandler, type RouteInput, type RouteSchemas } from './validation';
 export { notImplemented } from './not-implemented';
 export { cacheControl } from './cache-control';
+export { openApiDocument, openApiRoute, operationsOf, type ApiInfo, type ApiMount, type DocumentedOperation } from './openapi';
 export {
   assertAdmin,
   assertTenantAccess,

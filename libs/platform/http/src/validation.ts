@@ -4,18 +4,43 @@ import type { z } from 'zod';
 import { fieldIssuesFromZod, HttpProblem, validationDetail } from './problem';
 import { rememberRouteTemplate } from './request-context';
 
-/** The zod schemas of the parts of a request a route reads. */
+type RequestPart = 'params' | 'query' | 'body' | 'headers';
+
+/**
+ * What a route answers when it succeeds, for the OpenAPI document (openapi.ts): the same zod schemas
+ * validate the request, type the handler and describe the operation.
+ */
+export interface RouteDoc {
+  summary: string;
+  description?: string;
+  /** Default 200. */
+  status?: 200 | 201 | 204;
+  /** The success body; none for a 204. */
+  response?: z.ZodType;
+  /** No API key needed (the public catalog). */
+  public?: boolean;
+  /** Takes an `Idempotency-Key` header (the handler is wrapped by `idempotency()`). */
+  idempotent?: boolean;
+}
+
+/** The zod schemas of the parts of a request a route reads, and its documentation. */
 export interface RouteSchemas {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
   headers?: z.ZodType;
+  doc?: RouteDoc;
 }
 
 /** The parsed, typed request: each part given a schema is its output type; the others are `undefined`. */
 export type RouteInput<S extends RouteSchemas> = {
-  [K in keyof RouteSchemas]-?: K extends keyof S ? (S[K] extends z.ZodType ? z.output<S[K]> : undefined) : undefined;
+  [K in RequestPart]-?: K extends keyof S ? (S[K] extends z.ZodType ? z.output<S[K]> : undefined) : undefined;
 };
+
+/** Where route() keeps a route's schemas on the handler it returns, for the OpenAPI document. */
+export const ROUTE_SCHEMAS = Symbol('tenantry.routeSchemas');
+
+export type DocumentedHandler = RequestHandler & { [ROUTE_SCHEMAS]?: RouteSchemas };
 
 export type RouteHandler<S extends RouteSchemas, R> = (input: RouteInput<S>, req: Request, res: Response) => R | Promise<R>;
 
@@ -31,7 +56,7 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
  *   router.get('/tenants', route({ query: paginationQuery }, ({ query }) => tenants.list(query)));
  */
 export function route<const S extends RouteSchemas, R>(schemas: S, handler: RouteHandler<S, R>): RequestHandler {
-  return async (req, res) => {
+  const handle: DocumentedHandler = async (req, res) => {
     rememberRouteTemplate(req);
     if (schemas.body && hasBody(req) && !req.is(JSON_TYPES)) {
       throw new HttpProblem('unsupported-media-type', 415, 'Unsupported media type', 'The request body must be JSON (Content-Type: application/json).');
@@ -40,6 +65,8 @@ export function route<const S extends RouteSchemas, R>(schemas: S, handler: Rout
     const result = await handler(input, req, res);
     if (result !== undefined && !res.headersSent) res.json(result);
   };
+  handle[ROUTE_SCHEMAS] = schemas;
+  return handle;
 }
 
 /** Where each part of the request is read from, and how its failing fields are named. */

@@ -1,5 +1,5 @@
-import { createApiKeyRequestSchema } from '@tenantry/contracts';
-import { assertTenantAccess, identityOf, paginationQuery, route, type IdempotentWrapper } from '@tenantry/http';
+import { apiKeyViewSchema, createApiKeyRequestSchema, createdApiKeySchema, rotatedApiKeySchema } from '@tenantry/contracts';
+import { assertTenantAccess, identityOf, pageSchema, paginationQuery, route, type IdempotentWrapper } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import { noStore } from '../access';
@@ -22,7 +22,7 @@ export function apiKeyRoutes(deps: { apiKeys: ApiKeys; idempotent: IdempotentWra
   router.post(
     '/:tenantId/api-keys',
     route(
-      { params: tenantParams, body: createApiKeyRequestSchema },
+      { params: tenantParams, body: createApiKeyRequestSchema, doc: { summary: 'Issue an API key (the key is in this answer only)', status: 201, idempotent: true, response: createdApiKeySchema } },
       idempotent(async ({ params, body }, req, res) => {
         const identity = identityOf(req);
         assertTenantAccess(identity, params.tenantId);
@@ -35,7 +35,7 @@ export function apiKeyRoutes(deps: { apiKeys: ApiKeys; idempotent: IdempotentWra
 
   router.get(
     '/:tenantId/api-keys',
-    route({ params: tenantParams, query: listQuery }, ({ params, query }, req) => {
+    route({ params: tenantParams, query: listQuery, doc: { summary: "List the tenant's API keys (masked)", response: pageSchema(apiKeyViewSchema) } }, ({ params, query }, req) => {
       assertTenantAccess(identityOf(req), params.tenantId);
       return apiKeys.list(params.tenantId, query);
     }),
@@ -43,7 +43,7 @@ export function apiKeyRoutes(deps: { apiKeys: ApiKeys; idempotent: IdempotentWra
 
   router.delete(
     '/:tenantId/api-keys/:keyId',
-    route({ params: keyParams }, async ({ params }, req, res) => {
+    route({ params: keyParams, doc: { summary: 'Revoke an API key (not the one making the request)', status: 204 } }, async ({ params }, req, res) => {
       const identity = identityOf(req);
       assertTenantAccess(identity, params.tenantId);
       await apiKeys.revoke(identity, params.tenantId, params.keyId);
@@ -54,7 +54,7 @@ export function apiKeyRoutes(deps: { apiKeys: ApiKeys; idempotent: IdempotentWra
   router.post(
     '/:tenantId/api-keys/:keyId/rotate',
     route(
-      { params: keyParams },
+      { params: keyParams, doc: { summary: 'Rotate an API key: a new key with the same name, scopes and expiry; the old one is revoked', status: 201, idempotent: true, response: rotatedApiKeySchema } },
       idempotent(async ({ params }, req, res) => {
         const identity = identityOf(req);
         assertTenantAccess(identity, params.tenantId);

@@ -1,13 +1,18 @@
 import {
   changeTenantStatusRequestSchema,
   createTenantRequestSchema,
+  createTenantResponseSchema,
   listTenantsFilterSchema,
+  subscriptionChangeResultSchema,
+  tenantFeaturesResponseSchema,
+  tenantUsageResponseSchema,
+  tenantViewSchema,
   updateTenantRequestSchema,
   upgradeTenantRequestSchema,
   type ChangeSubscriptionRequest,
   type UpgradeTenantRequest,
 } from '@tenantry/contracts';
-import { assertTenantAccess, identityOf, paginationQuery, route, type IdempotentWrapper, type RouteHandler } from '@tenantry/http';
+import { assertTenantAccess, identityOf, pageSchema, paginationQuery, route, type IdempotentWrapper, type RouteHandler } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import { noStore, requireAdmin } from '../access';
@@ -22,7 +27,16 @@ export const tenantParams = z.object({ tenantId: z.string().min(1).max(128) });
 const listTenantsQuery = listTenantsFilterSchema.extend(paginationQuery.shape);
 /** `?preview=true` prices a plan change without making it. */
 const upgradeQuery = z.strictObject({ preview: z.enum(['true', 'false']).optional() });
-const upgradeSchemas = { params: tenantParams, query: upgradeQuery, body: upgradeTenantRequestSchema };
+const upgradeSchemas = {
+  params: tenantParams,
+  query: upgradeQuery,
+  body: upgradeTenantRequestSchema,
+  doc: {
+    summary: "Change the tenant's plan or billing interval (billing's subscription change; ?preview=true prices it without making it)",
+    idempotent: true,
+    response: subscriptionChangeResultSchema,
+  },
+};
 
 export interface TenantRoutesDeps {
   tenants: Tenants;
@@ -42,7 +56,7 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
     requireAdmin,
     noStore, // the answer carries the first API key in plaintext
     route(
-      { body: createTenantRequestSchema },
+      { body: createTenantRequestSchema, doc: { summary: 'Create a tenant (admin); the answer carries its first API key, shown once', status: 201, idempotent: true, response: createTenantResponseSchema } },
       idempotent(async ({ body }, _req, res) => {
         const created = await tenants.create(body);
         res.status(201).location(`/api/v1/tenants/${created.tenant.id}`);
@@ -54,12 +68,12 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
   router.get(
     '/',
     requireAdmin,
-    route({ query: listTenantsQuery }, ({ query }) => tenants.list(query)),
+    route({ query: listTenantsQuery, doc: { summary: 'List tenants (admin), filtered by status or tier', response: pageSchema(tenantViewSchema) } }, ({ query }) => tenants.list(query)),
   );
 
   router.get(
     '/:tenantId',
-    route({ params: tenantParams }, ({ params }, req) => {
+    route({ params: tenantParams, doc: { summary: 'Read a tenant', response: tenantViewSchema } }, ({ params }, req) => {
       assertTenantAccess(identityOf(req), params.tenantId);
       return tenants.get(params.tenantId);
     }),
@@ -67,7 +81,7 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
 
   router.put(
     '/:tenantId',
-    route({ params: tenantParams, body: updateTenantRequestSchema }, ({ params, body }, req) => {
+    route({ params: tenantParams, body: updateTenantRequestSchema, doc: { summary: "Update a tenant's name, settings or metadata", response: tenantViewSchema } }, ({ params, body }, req) => {
       assertTenantAccess(identityOf(req), params.tenantId);
       return tenants.update(params.tenantId, body);
     }),
@@ -76,7 +90,10 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
   router.post(
     '/:tenantId/status',
     requireAdmin,
-    route({ params: tenantParams, body: changeTenantStatusRequestSchema }, ({ params, body }) => tenants.changeStatus(params.tenantId, body)),
+    route(
+      { params: tenantParams, body: changeTenantStatusRequestSchema, doc: { summary: 'Activate, suspend or cancel a tenant (admin)', response: tenantViewSchema } },
+      ({ params, body }) => tenants.changeStatus(params.tenantId, body),
+    ),
   );
 
   // Plan changes are billing's (prorations, invoices): the answer is billing's, as it came. A preview
@@ -97,7 +114,7 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
 
   router.get(
     '/:tenantId/features',
-    route({ params: tenantParams }, async ({ params }, req) => {
+    route({ params: tenantParams, doc: { summary: "The tenant's plan: its limits and features", response: tenantFeaturesResponseSchema } }, async ({ params }, req) => {
       assertTenantAccess(identityOf(req), params.tenantId);
       return entitlementsOf(await findTenantOrThrow(deps.tenantRepository, params.tenantId));
     }),
@@ -105,7 +122,7 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
 
   router.get(
     '/:tenantId/usage',
-    route({ params: tenantParams }, async ({ params }, req) => {
+    route({ params: tenantParams, doc: { summary: "The tenant's API usage today and this period, against its quota", response: tenantUsageResponseSchema } }, async ({ params }, req) => {
       assertTenantAccess(identityOf(req), params.tenantId);
       const tenant = await findTenantOrThrow(deps.tenantRepository, params.tenantId);
       return usageReport(deps.billing, tenant, deps.clock());

@@ -1,0 +1,151 @@
+import type { RequestHandler, Router } from 'express';
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import { cacheControl } from './cache-control';
+import { ROUTE_SCHEMAS, type DocumentedHandler, type RouteSchemas } from './validation';
+
+/** A router and the path it is mounted on, as `app.use(prefix, …, router)` mounts it. */
+export interface ApiMount {
+  prefix: string;
+  router: Router;
+  /** Groups the mount's operations in the document (one tag per area of the API). */
+  tag: string;
+}
+
+export interface ApiInfo {
+  title: string;
+  version: string;
+  description?: string;
+}
+
+/** The RFC 9457 problem every error answer is. */
+const problemSchema = z
+  .object({
+    type: z.string().meta({ description: 'A stable URI to branch on, e.g. https://tenantry.dev/problems/validation-failed' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().meta({ description: 'What is wrong, for a human' }),
+    instance: z.string(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().meta({ description: 'The failing fields of a 400' }),
+  })
+  .meta({ id: 'Problem' });
+
+const PROBLEMS: ZodOpenApiResponsesObject = {
+  '4XX': { description: 'A problem (RFC 9457): bad input (400, naming the fields), no or a bad key (401), not allowed (403), not found (404), conflict (409), rate limited (429)', content: { 'application/problem+json': { schema: problemSchema } } },
+  '5XX': { description: 'A problem (RFC 9457): the service or one it depends on is unavailable', content: { 'application/problem+json': { schema: problemSchema } } },
+};
+
+const idempotencyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .meta({ description: 'A retry with the same key and body answers the first result (Idempotent-Replayed: true); the same key with another body is 422' }),
+});
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** The parts of Express's router a document needs (its own typings keep `stack` private). */
+interface RouterLayer {
+  route?: { path: unknown; methods: Partial<Record<string, boolean>>; stack: Array<{ handle: RequestHandler }> };
+}
+
+/** One operation a router serves: its method, its full path in OpenAPI form, and what route() was given. */
+export interface DocumentedOperation {
+  method: HttpMethod;
+  path: string;
+  tag: string;
+  schemas: RouteSchemas | undefined;
+}
+
+/** Every operation of the mounted routers, in registration order; `schemas` is undefined where route() was not used. */
+export function operationsOf(mounts: readonly ApiMount[]): DocumentedOperation[] {
+  const operations: DocumentedOperation[] = [];
+  for (const { prefix, router, tag } of mounts) {
+    for (const layer of (router as unknown as { stack: RouterLayer[] }).stack) {
+      const { route } = layer;
+      if (!route || typeof route.path !== 'string') continue;
+      const path = toOpenApiPath(route.path === '/' ? prefix : `${prefix}${route.path}`);
+      const schemas = route.stack.map(({ handle }) => (handle as DocumentedHandler)[ROUTE_SCHEMAS]).find((found) => found !== undefined);
+      for (const method of HTTP_METHODS) if (route.methods[method]) operations.push({ method, path, tag, schemas });
+    }
+  }
+  return operations;
+}
+
+/**
+ * The OpenAPI 3.1 document of the mounted routers, built from the zod schemas their routes validate
+ * with (`route({ params, query, body, doc })`), so the document cannot drift from what is enforced.
+ * A route without `doc` is a programming error: the service's spec checks that none is missing.
+ */
+export function openApiDocument(info: ApiInfo, mounts: readonly ApiMount[]): ReturnType<typeof createDocument> {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const { method, path, tag, schemas } of operationsOf(mounts)) {
+    if (!schemas?.doc) throw new Error(`${method.toUpperCase()} ${path} has no documentation: give its route() a doc`);
+    const item = (paths[path] ??= {});
+    item[method] = operationOf(schemas, tag);
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: { title: info.title, version: info.version, ...(info.description ? { description: info.description } : {}) },
+    paths,
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'The platform admin key (ADMIN_API_KEY) or a tenant API key (tnt_<id>_<secret>), sent to the gateway.' },
+      },
+    },
+  });
+}
+
+function operationOf(schemas: RouteSchemas, tag: string): ZodOpenApiOperationObject {
+  const doc = schemas.doc;
+  if (!doc) throw new Error('unreachable: checked by the caller');
+  const status = String(doc.status ?? 200);
+  return {
+    tags: [tag],
+    summary: doc.summary,
+    ...(doc.description ? { description: doc.description } : {}),
+    ...(doc.public ? { security: [] } : {}),
+    ...(schemas.params || schemas.query || doc.idempotent
+      ? {
+          requestParams: {
+            ...(schemas.params ? { path: schemas.params as never } : {}),
+            ...(schemas.query ? { query: schemas.query as never } : {}),
+            ...(doc.idempotent ? { header: idempotencyHeader } : {}),
+          },
+        }
+      : {}),
+    ...(schemas.body ? { requestBody: { content: { 'application/json': { schema: schemas.body } } } } : {}),
+    responses: {
+      [status]: {
+        description: doc.status === 201 ? 'Created' : doc.status === 204 ? 'No content' : 'OK',
+        ...(doc.response ? { content: { 'application/json': { schema: doc.response } } } : {}),
+      },
+      ...PROBLEMS,
+    },
+  };
+}
+
+/** `/:tenantId/api-keys` → `/{tenantId}/api-keys`. */
+function toOpenApiPath(expressPath: string): string {
+  return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+/**
+ * `GET <path>`: the document, built once on first request, public and cacheable (it changes only with
+ * a deployment). Mount it before the signature check.
+ */
+export function openApiRoute(info: ApiInfo, mounts: readonly ApiMount[]): RequestHandler[] {
+  let document: string | undefined;
+  return [
+    cacheControl('public, max-age=300'),
+    (_req, res) => {
+      document ??= JSON.stringify(openApiDocument(info, mounts));
+      res.type('application/json').send(document);
+    },
+  ];
+}
