@@ -5,16 +5,16 @@ import { asError, backoffDelayMs, delay, errorMessage } from './backoff';
 import type { DeadLetterFailure } from './dead-letter';
 import type { EventHandler, RetryPolicy } from './event-bus';
 import type { ProcessedEventStore } from './ports';
-import { HEADER, type DeliveredRecord } from './records';
+import { HEADER, REPLAY_HEADER, type DeliveredRecord } from './records';
 import { endSpan, startConsumerSpan, type MessagingSystem } from './tracing';
 
 /**
- * What happens to one delivered message, the same for every adapter: decode and validate (poison →
- * DLQ), skip ids the group already processed, run the handler with retries and backoff, DLQ after
+ * What happens to one delivered message, the same for every adapter: skip a replay meant for another
+ * group, decode and validate (poison → DLQ), skip ids the group already processed, run the handler with retries and backoff, DLQ after
  * the last attempt, record the id. The adapter acknowledges (commits) the message only for an outcome
  * other than `abandoned`.
  */
-export type DeliveryOutcome = 'handled' | 'duplicate' | 'dead-lettered' | 'abandoned';
+export type DeliveryOutcome = 'handled' | 'duplicate' | 'dead-lettered' | 'not-for-this-group' | 'abandoned';
 
 export interface DeliveryDeps<T extends EventType> {
   system: MessagingSystem;
@@ -118,8 +118,14 @@ async function deliverInSpan<T extends EventType>(record: DeliveredRecord, deps:
   return 'handled';
 }
 
-/** The record's event, or the outcome of moving it to the DLQ when it is poison (not a valid event of its topic). */
+/**
+ * The record's event; or `not-for-this-group` for a message replayed from a dead-letter topic for
+ * another group (acknowledged without handling: it is not this group's); or the outcome of moving it to
+ * the DLQ when it is poison (not a valid event of its topic).
+ */
 export async function decodeOrDeadLetter<T extends EventType>(record: DeliveredRecord, deps: DeliveryDeps<T>): Promise<{ event: TenantryEvent } | { outcome: DeliveryOutcome }> {
+  const replayedFor = record.headers[REPLAY_HEADER.forGroup];
+  if (replayedFor !== undefined && replayedFor !== deps.groupId) return { outcome: 'not-for-this-group' };
   try {
     return { event: decode(record, deps.expectedTypeOf(record.topic)) };
   } catch (error) {

@@ -1,7 +1,8 @@
 export * from './ports';
 export * from './event-bus';
 export { DLQ_HEADER, readDeadLetter, type DeadLetter, type DeadLetterReason } from './dead-letter';
-export { HEADER, deadLetterTopicOf, type BusRecord } from './records';
+export { HEADER, REPLAY_HEADER, deadLetterTopicOf, type BusRecord } from './records';
+export type { ReplayDeadLettersOptions, ReplayReport } from './kafka/dead-letter-replay';
 export { OutboxRelay, type OutboxNotifier, type OutboxRelayOptions, type OutboxRelayStats } from './outbox-relay';
 export { domainEventFactory, type DomainEventFactory } from './domain-event';
 export { InMemoryEventBus, type InMemoryEventBusOptions } from './in-memory/in-memory-event-bus';

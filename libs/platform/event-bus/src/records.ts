@@ -26,6 +26,15 @@ export const HEADER = {
   tracestate: 'tracestate',
 } as const;
 
+/**
+ * Headers of a message replayed from a dead-letter topic: it is meant for the one consumer group that
+ * failed it (every other group handled or skipped it the first time) and carries where it came from.
+ */
+export const REPLAY_HEADER = {
+  forGroup: 'replay_for_group',
+  of: 'replay_of',
+} as const;
+
 export const STRUCTURED_CONTENT_TYPE = 'application/cloudevents+json; charset=utf-8';
 
 /**

@@ -72,6 +72,6 @@ export async function openPlatform(config: PlatformConfig, logger: Logger, proce
 }
 
 /** KAFKA_NAMESPACE: `<namespace>.` before every topic and consumer group, so deployments can share a cluster. */
-function namespaced(namespace: string | undefined): { topicPrefix?: string; groupPrefix?: string } {
+export function namespaced(namespace: string | undefined): { topicPrefix?: string; groupPrefix?: string } {
   return namespace ? { topicPrefix: `${namespace}.`, groupPrefix: `${namespace}.` } : {};
 }

@@ -88,6 +88,48 @@ describeWithInfra('KafkaEventBus against a real broker', ['kafka'], (infra) => {
       }
     }, 45_000);
 
+    it('when a group failed an event, then replaying its dead letters hands the event to that group only, once', async () => {
+      bus = makeKafkaBus(infra.kafkaBrokers);
+      const tenant = uniqueName('tenant');
+      const handledBy: Record<'billing' | 'audit', string[]> = { billing: [], audit: [] };
+      let billingBroken = true;
+      const retry = { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 };
+      await bus.subscribe({
+        groupId: 'billing-tenants',
+        eventTypes: ['tenant.updated'],
+        fromBeginning: true,
+        retry,
+        handler: async (event) => {
+          if (billingBroken) throw new Error('billing cannot handle this yet');
+          handledBy.billing.push(event.id);
+        },
+      });
+      await bus.subscribe({ groupId: 'audit', eventTypes: ['tenant.updated'], fromBeginning: true, retry, handler: async (event) => void handledBy.audit.push(event.id) });
+
+      const failed = buildTenantUpdated(tenant);
+      await bus.publish([failed]);
+      // The dry run reads the DLQ without moving the replay's progress: it sees the letter once it is there.
+      await eventually(async () => (await bus.replayDeadLetters('tenant.updated', { groupId: 'billing-tenants', dryRun: true })).replayed === 1, {
+        timeoutMs: 20_000,
+        intervalMs: 250,
+        description: "billing's failure in the dead-letter topic",
+      });
+      expect(handledBy).toEqual({ billing: [], audit: [failed.id] });
+
+      billingBroken = false;
+      const report = await bus.replayDeadLetters('tenant.updated', { groupId: 'billing-tenants' });
+      expect(report).toMatchObject({ examined: 1, replayed: 1, skipped: { otherGroups: 0, poison: 0 } });
+      await eventually(() => handledBy.billing.length === 1, { timeoutMs: 20_000, description: 'billing to handle the replayed event' });
+
+      // A sentinel on the same partition (same tenant) after the replayed copy: once audit has it, audit has passed the copy.
+      const sentinel = buildTenantUpdated(tenant);
+      await bus.publish([sentinel]);
+      await eventually(() => handledBy.audit.includes(sentinel.id) && handledBy.billing.includes(sentinel.id), { timeoutMs: 20_000, description: 'the sentinel' });
+      expect(handledBy).toEqual({ billing: [failed.id, sentinel.id], audit: [failed.id, sentinel.id] });
+      // Replayed once: a second replay finds nothing new.
+      expect(await bus.replayDeadLetters('tenant.updated', { groupId: 'billing-tenants' })).toMatchObject({ examined: 0, replayed: 0 });
+    }, 60_000);
+
     it('when a batch handler runs longer than the session timeout, then the member keeps heartbeating: no rebalance, nothing redelivered', async () => {
       bus = makeKafkaBus(infra.kafkaBrokers);
       const tenant = uniqueName('tenant');

@@ -8,6 +8,7 @@ import { deadLetterTopicOf, encodeEvent, type BusRecord } from '../records';
 import { assertValidSubscribeOptions, validateForPublish } from '../subscribe-options';
 import { endSpan, startProducerSpan } from '../tracing';
 import { BatchingProducer, type BatchingOptions, type BatchingStats } from './batching-producer';
+import { replayDeadLetters, type ReplayDeadLettersOptions, type ReplayReport } from './dead-letter-replay';
 import { kafkaLogCreator, kafkaLogLevel } from './kafka-logging';
 import { KafkaSubscription, type KafkaConsumerTuning } from './kafka-subscription';
 import { retryWhileRetriable } from './retriable';
@@ -145,6 +146,29 @@ export class KafkaEventBus implements EventBus {
       throw error;
     }
     return subscription;
+  }
+
+  /**
+   * Replays the dead letters of `eventType` that `options.groupId` failed, to that group only (see
+   * dead-letter-replay.ts): once its handler or its data is fixed, the events it could not handle are
+   * handled, and no other group sees them twice.
+   */
+  async replayDeadLetters(eventType: EventType, options: ReplayDeadLettersOptions): Promise<ReplayReport> {
+    this.assertOpen();
+    await this.ensureTopics([eventType]);
+    const groupId = `${this.options.groupPrefix ?? ''}${options.groupId}`;
+    return replayDeadLetters(
+      {
+        kafka: this.kafka,
+        admin: await this.connectAdmin(),
+        logger: this.logger,
+        deadLetterTopic: deadLetterTopicOf(this.topicOf(eventType)),
+        groupId,
+        replayGroupId: `${this.options.groupPrefix ?? ''}dlq-replay.${options.groupId}`,
+        publish: (records) => this.publishRecords(records),
+      },
+      options,
+    );
   }
 
   async ensureTopics(eventTypes: readonly EventType[]): Promise<void> {
