@@ -78,7 +78,7 @@ export async function startBilling(platform: Platform, logger: Logger, context: 
     // Batches of events, idempotent through its shard documents' recent event fingerprints.
     new MeteringConsumer({ usageShards, timezones: new AccountTimezones(accounts), logger }).subscribe(platform.bus),
   ]);
-  const scheduler = new BillingScheduler({ subscriptions, intervalMs: env.BILLING_SCHEDULER_INTERVAL, batch: env.BILLING_SCHEDULER_BATCH, logger });
+  const scheduler = new BillingScheduler({ subscriptions, invoices, intervalMs: env.BILLING_SCHEDULER_INTERVAL, batch: env.BILLING_SCHEDULER_BATCH, logger });
   if (env.ENABLE_BILLING_SCHEDULER) scheduler.start();
   platform.housekeeping.every(idempotencyStore.pruningTask());
   logger.info({ paymentProvider: payments.name, trialEndBehavior: env.BILLING_TRIAL_END_BEHAVIOR }, 'billing ready');

@@ -129,4 +129,24 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
     // Marking it again on the other replica is refused (the unit specs show it publishes nothing).
     expect((await first.call(ADMIN, 'POST', `${M}/invoices/${invoiceId}/mark-paid`, {})).status).toBe(409);
   });
+
+  it('marks an invoice unpaid past its due date overdue while both schedulers race for it, and invoice.overdue crosses Kafka', async () => {
+    const tenantId = await first.openTenant({ tier: 'basic' });
+    const subscribed = await first.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'basic' });
+    const invoiceId = String(subscribed.body.invoice.id);
+    const dueAt = Date.parse(String(subscribed.body.invoice.dueAt));
+    for (const replica of [first, second]) replica.clock.set(new Date(dueAt + 1_000));
+
+    // Other tests' invoices fall due too: the passes count those as well.
+    const passes = await Promise.all([first.runScheduler(), second.runScheduler()]);
+    expect(passes[0] + passes[1]).toBeGreaterThanOrEqual(1);
+    expect((await second.call(ADMIN, 'GET', `${M}/invoices/${invoiceId}`)).body).toMatchObject({ status: 'overdue' });
+    const [overdue] = await eventually(() => (first.eventsOf(tenantId, 'invoice.overdue').length > 0 ? first.eventsOf(tenantId, 'invoice.overdue') : false), {
+      timeoutMs: 15_000,
+      description: 'invoice.overdue over Kafka',
+    });
+    expect(overdue?.data).toMatchObject({ invoiceId, amountCents: 4_900 });
+    // Nothing is left for either scheduler.
+    expect(await Promise.all([first.runScheduler(), second.runScheduler()])).toEqual([0, 0]);
+  });
 });

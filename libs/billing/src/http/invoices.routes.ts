@@ -27,8 +27,8 @@ export function invoiceRoutes(deps: {
     '/invoices',
     route(
       {
-        query: paginationQuery.extend({ tenant_id: tenantIdSchema.optional() }).strict(),
-        doc: { summary: "The tenant's invoices and credit notes, newest first", response: pageSchema(invoiceViewSchema) },
+        query: paginationQuery.extend({ tenant_id: tenantIdSchema.optional(), status: z.enum(['open', 'overdue', 'paid', 'issued']).optional() }).strict(),
+        doc: { summary: "The tenant's invoices and credit notes, newest first (?status=overdue: those unpaid past their due date)", response: pageSchema(invoiceViewSchema) },
       },
       ({ query }, req) => {
         const tenantId = tenantInScope(identityOf(req), query.tenant_id, 'query.tenant_id');

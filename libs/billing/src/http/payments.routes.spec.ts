@@ -120,4 +120,32 @@ describe('POST /invoices/{id}/mark-paid', () => {
     const events = await eventually(() => (paidEvents(paid.tenantId).length > 0 ? paidEvents(paid.tenantId) : false), { description: 'invoice.paid' });
     expect(events.map((event) => [event.data.invoiceId, event.data.method, event.data.amountCents])).toEqual([[renewal.id, 'credit_balance', 0]]);
   });
+
+  it('when an invoice is still unpaid after its due date, then the scheduler marks it overdue once, with invoice.overdue, and it can still be paid', async () => {
+    const paid = await paidTenant(h);
+    const invoicePath = `${API}/invoices/${paid.invoiceId}`;
+    const statusNow = async () => invoiceViewSchema.parse((await h.call(tenantKey(paid.tenantId), 'GET', invoicePath)).body).status;
+    const overdueIds = async () =>
+      (await h.call<{ items: Array<{ id: string }> }>(tenantKey(paid.tenantId), 'GET', `${API}/invoices?status=overdue`)).body.items.map(({ id }) => id);
+    const { dueAt } = invoiceViewSchema.parse((await h.call(tenantKey(paid.tenantId), 'GET', invoicePath)).body);
+
+    h.clock.set(new Date(Date.parse(String(dueAt)) - 1_000));
+    await h.runScheduler();
+    expect(await statusNow()).toBe('open');
+
+    h.clock.set(new Date(Date.parse(String(dueAt)) + 1_000));
+    await h.runScheduler();
+    await h.runScheduler();
+    expect(await statusNow()).toBe('overdue');
+    expect(await overdueIds()).toEqual([paid.invoiceId]);
+    const [overdue] = await eventually(() => (h.eventsOf(paid.tenantId, 'invoice.overdue').length > 0 ? h.eventsOf(paid.tenantId, 'invoice.overdue') : false), {
+      description: 'invoice.overdue',
+    });
+    expect(overdue?.data).toEqual({ tenantId: paid.tenantId, invoiceId: paid.invoiceId, number: expect.any(String), amountCents: 4_900, currency: 'EUR', dueAt });
+
+    expect((await markPaid(paid.invoiceId, { reference: 'late transfer' })).status).toBe(200);
+    expect([await statusNow(), await overdueIds()]).toEqual(['paid', []]);
+    await eventually(() => paidEvents(paid.tenantId).length === 1, { description: 'invoice.paid' });
+    expect(h.eventsOf(paid.tenantId, 'invoice.overdue')).toHaveLength(1);
+  });
 });

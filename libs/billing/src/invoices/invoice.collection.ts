@@ -17,8 +17,8 @@ export const invoicesCollection = defineCollection({
     number: z.string().min(1).max(64),
     documentType: z.enum(['invoice', 'credit_note']),
     reason: z.enum(['subscription_start', 'renewal', 'trial_conversion', 'plan_change', 'cancellation']),
-    /** `open` until a payment provider reports it paid; a credit note is `issued`. */
-    status: z.enum(['open', 'paid', 'issued']),
+    /** `open` until paid; `overdue` once unpaid past `dueAt` (the scheduler marks it); a credit note is `issued`. */
+    status: z.enum(['open', 'overdue', 'paid', 'issued']),
     subscriptionId: z.string().optional(),
     currency: z.literal('EUR'),
     periodStart: z.date(),
@@ -37,7 +37,7 @@ export const invoicesCollection = defineCollection({
     paidAt: z.date().optional(),
     paymentReference: z.string().max(200).optional(),
   }),
-  indexes: [{ fields: { tenantId: 1, number: 1 }, unique: true }],
+  indexes: [{ fields: { tenantId: 1, number: 1 }, unique: true }, { fields: { status: 1, dueAt: 1 } }],
 });
 
 export type InvoiceFields = z.output<typeof invoicesCollection.schema>;

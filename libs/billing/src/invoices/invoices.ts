@@ -69,8 +69,8 @@ export class Invoices {
   }
 
   /**
-   * `POST /invoices/{id}/mark-paid` (platform admin): an invoice paid outside the platform. 409 for a
-   * credit note or an invoice already paid; 400 for a `paidAt` in the future or before the invoice.
+   * `POST /invoices/{id}/mark-paid` (platform admin): an invoice paid outside the platform, open or
+   * overdue. 409 for a credit note or an invoice already paid; 400 for a `paidAt` in the future or before the invoice.
    */
   async markPaid(tenantId: string, invoiceId: string, payment: Payment): Promise<InvoiceView> {
     const outcome = await this.recordPayment(tenantId, invoiceId, payment);
@@ -128,15 +128,57 @@ export class Invoices {
     }
   }
 
+  /**
+   * The scheduler's pass: invoices still `open` after their `dueAt` become `overdue`, each with its
+   * `invoice.overdue` event in the same write. Replicas may run it at once: the write is conditional on
+   * the version read, so one of them marks each invoice and publishes its event.
+   */
+  async markOverdue(limit: number): Promise<number> {
+    const now = this.deps.clock();
+    const due = await this.deps.invoices.admin.listAcrossTenants({ filter: { status: 'open', dueAt: { $lte: now } }, limit });
+    let marked = 0;
+    for (const invoice of due.items) {
+      const event = this.deps.newEvent(
+        'invoice.overdue',
+        invoice.tenantId,
+        {
+          tenantId: invoice.tenantId,
+          invoiceId: invoice.id,
+          number: invoice.number,
+          amountCents: invoice.totalCents,
+          currency: invoice.currency,
+          dueAt: (invoice.dueAt ?? now).toISOString(),
+        },
+        now,
+      );
+      try {
+        await this.deps.invoices.update(invoice.tenantId, invoice.id, { status: 'overdue' }, { expectedVersion: invoice.version, events: [event] });
+        marked += 1;
+      } catch (error) {
+        // Paid, or marked by another replica, since it was listed: nothing left to do for it.
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+    if (marked > 0) this.deps.outbox.notify();
+    return marked;
+  }
+
   async get(tenantId: string, invoiceId: string): Promise<InvoiceView> {
     const invoice = await this.deps.invoices.findById(tenantId, invoiceId);
     if (!invoice) throw new NotFoundError(`Invoice ${invoiceId} not found.`);
     return toInvoiceView(tenantId, invoice, invoice);
   }
 
-  /** Newest first. */
-  async list(tenantId: string, page: { limit: number; cursor?: string | undefined }): Promise<Page<InvoiceView>> {
-    const found = await withQueryCursor(() => this.deps.invoices.list(tenantId, { limit: page.limit, sort: 'desc', ...(page.cursor ? { cursor: page.cursor } : {}) }));
+  /** Newest first; only those with `status` when given. */
+  async list(tenantId: string, page: { limit: number; cursor?: string | undefined; status?: InvoiceFields['status'] | undefined }): Promise<Page<InvoiceView>> {
+    const found = await withQueryCursor(() =>
+      this.deps.invoices.list(tenantId, {
+        limit: page.limit,
+        sort: 'desc',
+        ...(page.status ? { filter: { status: page.status } } : {}),
+        ...(page.cursor ? { cursor: page.cursor } : {}),
+      }),
+    );
     return { items: found.items.map((invoice) => toInvoiceView(tenantId, invoice, invoice)), nextCursor: found.nextCursor };
   }
 

@@ -1,11 +1,12 @@
 import type { Logger } from '@tenantry/telemetry';
+import type { Invoices } from '../invoices/invoices';
 import type { Subscriptions } from './subscriptions';
 
 /** Bounds one pass, so a pass always ends (the next one continues). */
 const MAX_BATCHES_PER_PASS = 20;
 
 /**
- * Runs the subscriptions' due work (trial ends, renewals, scheduled changes) every `intervalMs`. Every
+ * Runs the due work (trial ends, renewals, scheduled changes, then invoices gone overdue) every `intervalMs`. Every
  * billing replica runs one; they cannot double-bill, because each account is advanced by a conditional
  * write that only one of them wins. A pass that fills its batch runs again at once.
  */
@@ -14,19 +15,24 @@ export class BillingScheduler {
   private running: Promise<void> | undefined;
   private stopped = false;
 
-  constructor(private readonly deps: { subscriptions: Subscriptions; intervalMs: number; batch: number; logger: Logger }) {}
+  constructor(private readonly deps: { subscriptions: Subscriptions; invoices: Invoices; intervalMs: number; batch: number; logger: Logger }) {}
 
   start(): void {
     this.schedule(0);
   }
 
-  /** One pass now (also used by tests and the scheduler itself); resolves when it is done. */
+  /** One pass now (also used by tests and the scheduler itself); resolves with how many accounts and invoices it moved on. */
   async runOnce(): Promise<number> {
+    // Accounts first: a renewal issues invoices, and settling a balance may pay them before they are due.
+    return (await this.inBatches((batch) => this.deps.subscriptions.advanceDue(batch))) + (await this.inBatches((batch) => this.deps.invoices.markOverdue(batch)));
+  }
+
+  private async inBatches(step: (batch: number) => Promise<number>): Promise<number> {
     let total = 0;
     for (let batches = 0; batches < MAX_BATCHES_PER_PASS; batches += 1) {
-      const advanced = await this.deps.subscriptions.advanceDue(this.deps.batch);
-      total += advanced;
-      if (advanced < this.deps.batch || this.stopped) break;
+      const done = await step(this.deps.batch);
+      total += done;
+      if (done < this.deps.batch || this.stopped) break;
     }
     return total;
   }
@@ -43,7 +49,7 @@ export class BillingScheduler {
       this.running = this.runOnce()
         .then(
           (advanced) => {
-            if (advanced > 0) this.deps.logger.info({ advanced }, 'billing accounts advanced (renewals, trial ends, scheduled changes)');
+            if (advanced > 0) this.deps.logger.info({ advanced }, 'billing scheduler pass: accounts advanced (renewals, trial ends, scheduled changes) and invoices marked overdue');
           },
           (error: unknown) => this.deps.logger.warn({ err: error }, 'billing scheduler pass failed; the next pass retries'),
         )

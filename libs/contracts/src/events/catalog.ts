@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { CloudEvent } from './cloud-event';
 import type { EventType } from './event-types';
-import { invoiceIssuedV1, invoicePaidV1 } from './schemas/invoice';
+import { invoiceIssuedV1, invoiceOverdueV1, invoicePaidV1 } from './schemas/invoice';
 import { metricRecordedV1 } from './schemas/metric';
 import {
   subscriptionActivatedV1,
@@ -30,6 +30,7 @@ export const EVENT_CATALOG = {
   'subscription.interval_changed': { v1: subscriptionIntervalChangedV1 },
   'invoice.issued': { v1: invoiceIssuedV1 },
   'invoice.paid': { v1: invoicePaidV1 },
+  'invoice.overdue': { v1: invoiceOverdueV1 },
   'metric.recorded': { v1: metricRecordedV1 },
 } as const satisfies { [T in EventType]: Record<`v${number}`, z.ZodType> };
 
@@ -47,6 +48,7 @@ export const CURRENT_EVENT_VERSIONS = {
   'subscription.interval_changed': 'v1',
   'invoice.issued': 'v1',
   'invoice.paid': 'v1',
+  'invoice.overdue': 'v1',
   'metric.recorded': 'v1',
 } as const satisfies { [T in EventType]: EventVersion<T> };
 

@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   'subscription.interval_changed',
   'invoice.issued',
   'invoice.paid',
+  'invoice.overdue',
   'metric.recorded',
 ] as const;
 

@@ -143,7 +143,8 @@ export const invoiceViewSchema = z.object({
   number: z.string().nullable(),
   documentType: z.enum(['invoice', 'credit_note']),
   reason: z.enum(['subscription_start', 'renewal', 'trial_conversion', 'plan_change', 'cancellation']),
-  status: z.enum(['draft', 'open', 'paid', 'issued']),
+  /** `overdue`: an invoice still unpaid after its `dueAt`; `issued`: a credit note. */
+  status: z.enum(['draft', 'open', 'overdue', 'paid', 'issued']),
   subscriptionId: z.string().nullable(),
   currency: z.literal('EUR'),
   period: periodViewSchema,

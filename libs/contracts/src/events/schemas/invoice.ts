@@ -37,16 +37,21 @@ export const invoiceIssuedV1 = z
     path: ['subtotalCents'],
   });
 
-/**
- * An invoice was paid: collected by the payment provider, or recorded by the platform admin as paid
- * outside the platform (bank transfer, …). Published once per invoice, with the status change.
- */
-export const invoicePaidV1 = z.object({
+/** Which invoice an event after its issue is about, and its amount. */
+const invoiceReferenceShape = {
   tenantId: tenantIdSchema,
   invoiceId: z.string().min(1).max(128),
   number: z.string().min(1).max(64),
   amountCents: centsSchema,
   currency: currencySchema,
+};
+
+/**
+ * An invoice was paid: collected by the payment provider, or recorded by the platform admin as paid
+ * outside the platform (bank transfer, …). Published once per invoice, with the status change.
+ */
+export const invoicePaidV1 = z.object({
+  ...invoiceReferenceShape,
   paidAt: isoDateTimeSchema,
   /**
    * `provider`: collected by the payment provider; `manual`: recorded by the platform admin;
@@ -55,4 +60,13 @@ export const invoicePaidV1 = z.object({
   method: z.enum(['provider', 'manual', 'credit_balance']),
   /** The provider's, or the admin's, reference of the payment (a bank transfer id, …). */
   reference: z.string().min(1).max(200).optional(),
+});
+
+/**
+ * An invoice passed its due date unpaid (published once, when billing marks it `overdue`): the cue for
+ * reminders, or for suspending the tenant, in whatever service does that.
+ */
+export const invoiceOverdueV1 = z.object({
+  ...invoiceReferenceShape,
+  dueAt: isoDateTimeSchema,
 });

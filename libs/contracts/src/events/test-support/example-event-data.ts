@@ -75,6 +75,14 @@ export const EXAMPLE_EVENT_DATA: { [T in EventType]: EventDataInput<T> } = {
     method: 'manual',
     reference: 'SEPA 2026-03-04 #8812',
   },
+  'invoice.overdue': {
+    tenantId: 't-1',
+    invoiceId: 'inv-1',
+    number: 't-1-0001',
+    amountCents: 17910,
+    currency: 'EUR',
+    dueAt: at,
+  },
   'metric.recorded': {
     tenantId: 't-1',
     reporter: 'gateway-1',
