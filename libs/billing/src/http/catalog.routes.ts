@@ -1,24 +1,22 @@
 import { comparePlansSchema, NotFoundError, PLAN_CATALOG, planIdSchema, plansByRank, planViewSchema } from '@tenantry/contracts';
-import { cacheControl, route } from '@tenantry/http';
+import { deploymentStatic, route } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import { comparePlans, toPlanView } from '../catalog/plan-views';
 import type { Pricing } from '../domain';
 
-/** The catalog changes only with a deployment: shared caches (the gateway's included) may keep it for 5 minutes. */
-const publicCache = cacheControl('public, max-age=300');
 
 /** `GET /plans`, `/plans/{id}`, `/compare-plans`: the public catalog (no identity needed). */
 export function catalogRoutes(pricing: Pricing): Router {
   const router = Router();
   router.get(
     '/plans',
-    publicCache,
+    deploymentStatic,
     route({ doc: { summary: 'The plans, lowest rank first: prices in cents, limits, features, SLA, overage price', public: true, response: z.object({ items: z.array(planViewSchema) }) } }, () => ({ items: plansByRank().map((plan) => toPlanView(plan, pricing)) })),
   );
   router.get(
     '/plans/:planId',
-    publicCache,
+    deploymentStatic,
     route({ params: z.object({ planId: z.string().max(64) }), doc: { summary: 'One plan', public: true, response: planViewSchema } }, ({ params }) => {
       const planId = planIdSchema.safeParse(params.planId);
       if (!planId.success) throw new NotFoundError(`Plan ${params.planId} does not exist; the plans are ${Object.keys(PLAN_CATALOG).join(', ')}.`);
@@ -27,7 +25,7 @@ export function catalogRoutes(pricing: Pricing): Router {
   );
   router.get(
     '/compare-plans',
-    publicCache,
+    deploymentStatic,
     route({ doc: { summary: 'The plans side by side, one row per price, saving, limit, feature and SLA (what a pricing page renders)', public: true, response: comparePlansSchema } }, () => comparePlans(pricing)),
   );
   return router;

@@ -11,3 +11,6 @@ export function cacheControl(value: string): RequestHandler {
     next();
   };
 }
+
+/** What changes only with a deployment (the plan catalog, the API descriptions): shared caches may keep it 5 minutes. */
+export const deploymentStatic: RequestHandler = cacheControl('public, max-age=300');

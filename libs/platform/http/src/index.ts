@@ -34,7 +34,7 @@ export {
 } from './server';
 export { route, type RouteDoc, type RouteHandler, type RouteInput, type RouteSchemas } from './validation';
 export { notImplemented } from './not-implemented';
-export { cacheControl } from './cache-control';
+export { cacheControl, deploymentStatic } from './cache-control';
 export { openApiDocument, openApiRoute, operationsOf, type ApiInfo, type ApiMount, type DocumentedOperation } from './openapi';
 export {
   assertAdmin,

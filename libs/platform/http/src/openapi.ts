@@ -1,7 +1,7 @@
 import type { RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
-import { cacheControl } from './cache-control';
+import { deploymentStatic } from './cache-control';
 import { ROUTE_SCHEMAS, type DocumentedHandler, type RouteSchemas } from './validation';
 
 /** A router and the path it is mounted on, as `app.use(prefix, …, router)` mounts it. */
@@ -142,7 +142,7 @@ function toOpenApiPath(expressPath: string): string {
 export function openApiRoute(info: ApiInfo, mounts: readonly ApiMount[]): RequestHandler[] {
   let document: string | undefined;
   return [
-    cacheControl('public, max-age=300'),
+    deploymentStatic,
     (_req, res) => {
       document ??= JSON.stringify(openApiDocument(info, mounts));
       res.type('application/json').send(document);

@@ -32,7 +32,7 @@ export async function openPlatform(config: PlatformConfig, logger: Logger, proce
   const { infra } = config;
   const bus: EventBus =
     infra.eventBus.adapter === 'kafka'
-      ? new KafkaEventBus({ brokers: infra.eventBus.brokers, clientId: `tenantry-${processName}`, logger, ...namespaced(infra.eventBus.namespace) })
+      ? new KafkaEventBus({ brokers: infra.eventBus.brokers, clientId: `tenantry-${processName}`, logger, ...kafkaNamespaceOptions(infra.eventBus.namespace) })
       : new InMemoryEventBus({ logger });
   const persistence = await openPersistence({ mongodbUri: infra.storage.adapter === 'mongodb' ? infra.storage.uri : undefined, logger });
   const cache = openCache({ redisUrl: infra.cache.adapter === 'redis' ? infra.cache.url : undefined, logger });
@@ -72,6 +72,6 @@ export async function openPlatform(config: PlatformConfig, logger: Logger, proce
 }
 
 /** KAFKA_NAMESPACE: `<namespace>.` before every topic and consumer group, so deployments can share a cluster. */
-export function namespaced(namespace: string | undefined): { topicPrefix?: string; groupPrefix?: string } {
+export function kafkaNamespaceOptions(namespace: string | undefined): { topicPrefix?: string; groupPrefix?: string } {
   return namespace ? { topicPrefix: `${namespace}.`, groupPrefix: `${namespace}.` } : {};
 }
