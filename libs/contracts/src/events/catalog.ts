@@ -3,6 +3,7 @@ import type { CloudEvent } from './cloud-event';
 import type { EventType } from './event-types';
 import { invoiceIssuedV1, invoiceOverdueV1, invoicePaidV1 } from './schemas/invoice';
 import { metricRecordedV1 } from './schemas/metric';
+import { alertFiredV1, alertResolvedV1, slaBreachedV1 } from './schemas/observability';
 import {
   subscriptionActivatedV1,
   subscriptionCancelledV1,
@@ -32,6 +33,9 @@ export const EVENT_CATALOG = {
   'invoice.paid': { v1: invoicePaidV1 },
   'invoice.overdue': { v1: invoiceOverdueV1 },
   'metric.recorded': { v1: metricRecordedV1 },
+  'alert.fired': { v1: alertFiredV1 },
+  'alert.resolved': { v1: alertResolvedV1 },
+  'sla.breached': { v1: slaBreachedV1 },
 } as const satisfies { [T in EventType]: Record<`v${number}`, z.ZodType> };
 
 /** The version `createEvent` writes. */
@@ -50,6 +54,9 @@ export const CURRENT_EVENT_VERSIONS = {
   'invoice.paid': 'v1',
   'invoice.overdue': 'v1',
   'metric.recorded': 'v1',
+  'alert.fired': 'v1',
+  'alert.resolved': 'v1',
+  'sla.breached': 'v1',
 } as const satisfies { [T in EventType]: EventVersion<T> };
 
 type Catalog = typeof EVENT_CATALOG;

@@ -17,6 +17,9 @@ export const EVENT_TYPES = [
   'invoice.paid',
   'invoice.overdue',
   'metric.recorded',
+  'alert.fired',
+  'alert.resolved',
+  'sla.breached',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

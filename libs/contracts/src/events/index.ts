@@ -10,3 +10,4 @@ export * from './schemas/tenant';
 export * from './schemas/subscription';
 export * from './schemas/invoice';
 export * from './schemas/metric';
+export * from './schemas/observability';
