@@ -26,6 +26,8 @@ export interface StubTenant {
   status: TenantStatus;
   tier: PlanId;
   revision: number;
+  /** The tenant's time zone as the tenants service answers it (default Europe/Ljubljana). */
+  timezone?: string;
 }
 
 export interface ReceivedRequest {
@@ -124,6 +126,7 @@ export class StubServices {
         status: tenant?.status ?? 'active',
         subscriptionTier: tenant?.tier ?? 'pro',
         subscriptionRevision: tenant?.revision ?? 0,
+        timezone: tenant?.timezone ?? entry.resolved.tenant.timezone,
       },
     };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -140,7 +143,10 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export type TestGatewayOptions = Pick<GatewayAppDependencies, 'publicRateLimitPerMinute' | 'trustedProxies'>;
+export type TestGatewayOptions = Pick<GatewayAppDependencies, 'publicRateLimitPerMinute' | 'trustedProxies' | 'rateLimitOverrides'> & {
+  /** The rate limiter's clock (default: the real one). */
+  now?: () => number;
+};
 
 /**
  * The gateway app wired as `gatewayService` wires it, on in-memory adapters (events published on `bus`
@@ -168,13 +174,14 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
     logger,
     internalSecret: SECRET,
     authenticator: new Authenticator(ADMIN_KEY, keys, plans),
-    rateLimiter: new InMemoryRateLimiter(),
+    rateLimiter: new InMemoryRateLimiter(options.now ? { now: options.now } : {}),
     responseCache,
     upstreams,
     meter,
     metrics: new GatewayMetrics(),
     ...(options.publicRateLimitPerMinute === undefined ? {} : { publicRateLimitPerMinute: options.publicRateLimitPerMinute }),
     ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
+    ...(options.rateLimitOverrides === undefined ? {} : { rateLimitOverrides: options.rateLimitOverrides }),
   });
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

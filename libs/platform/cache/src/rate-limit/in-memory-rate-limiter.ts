@@ -8,7 +8,9 @@ import {
   type RateLimiter,
   type RateLimiterStatus,
   type RateLimitRequest,
+  type DayWindow,
   decisionFrom,
+  nextDayWindow,
   normalizeRateLimitRequest,
 } from './rate-limiter';
 
@@ -21,13 +23,16 @@ export interface InMemoryRateLimiterOptions {
   maxTenants?: number;
 }
 
-/** A tenant's windows: the same fields as the Redis hash (counts and window ends, ms). */
+/** A tenant's windows: the same fields as the Redis hash (counts, window bounds, ms). */
 interface Windows {
   minuteCount: number;
   minuteEnd: number;
   dayCount: number;
-  dayEnd: number;
+  /** The day window; `end` 0 before the first. */
+  day: DayWindow;
 }
+
+const NO_DAY: DayWindow = Object.freeze({ start: 0, end: 0, nextEndNotBefore: 0 });
 
 /** Tenants looked at per call by the expiry sweep: constant work per call, every entry visited in turn. */
 const SWEEP_PER_CALL = 2;
@@ -64,15 +69,15 @@ export class InMemoryRateLimiter implements RateLimiter {
     const dayStarts = dayLimit === NOT_COUNTED ? undefined : this.days.around(now, request.timezone);
     this.sweep(now);
 
-    const windows = this.tenants.get(request.tenantId) ?? { minuteCount: 0, minuteEnd: 0, dayCount: 0, dayEnd: 0 };
-    let { minuteCount, minuteEnd, dayCount, dayEnd } = windows;
+    const windows = this.tenants.get(request.tenantId) ?? { minuteCount: 0, minuteEnd: 0, dayCount: 0, day: NO_DAY };
+    let { minuteCount, minuteEnd, dayCount, day } = windows;
     if (minuteLimit !== NOT_COUNTED && now >= minuteEnd) {
       minuteCount = 0;
       minuteEnd = (Math.floor(now / MINUTE_MS) + 1) * MINUTE_MS;
     }
-    if (dayStarts && now >= dayEnd) {
+    if (dayStarts && now >= day.end) {
       dayCount = 0;
-      dayEnd = dayStarts[2];
+      day = nextDayWindow(now, dayStarts, day.end === 0 ? undefined : day);
     }
     const allowed = (minuteLimit === NOT_COUNTED || minuteCount + cost <= minuteLimit) && (dayLimit === NOT_COUNTED || dayCount + cost <= dayLimit);
     if (allowed) {
@@ -84,7 +89,7 @@ export class InMemoryRateLimiter implements RateLimiter {
       if (dayLimit !== NOT_COUNTED) {
         dayCount += cost;
         windows.dayCount = dayCount;
-        windows.dayEnd = dayEnd;
+        windows.day = day;
       }
       this.track(request.tenantId, windows);
     }
@@ -93,8 +98,8 @@ export class InMemoryRateLimiter implements RateLimiter {
       minuteCount,
       minuteResetMs: minuteEnd - now,
       dayCount,
-      dayResetMs: dayEnd - now,
-      dayWindowMs: dayStarts ? LocalDays.lengthOfDayEndingAt(dayEnd, dayStarts) : 0,
+      dayResetMs: day.end - now,
+      dayWindowMs: day.end - day.start,
     });
   }
 
@@ -116,12 +121,15 @@ export class InMemoryRateLimiter implements RateLimiter {
     this.tenants.set(tenantId, windows);
   }
 
-  /** Forgets tenants whose every window has ended; the others move to the back of the line. */
+  /**
+   * Forgets tenants whose every window has ended and whose day no longer bounds the next one (see
+   * `DayWindow.nextEndNotBefore`); the others move to the back of the line.
+   */
   private sweep(now: number): void {
     for (let visited = 0; visited < SWEEP_PER_CALL && this.tenants.size > 0; visited += 1) {
       const [tenantId, windows] = this.tenants.entries().next().value as [string, Windows];
       this.tenants.delete(tenantId);
-      if (now < windows.minuteEnd || now < windows.dayEnd) this.tenants.set(tenantId, windows);
+      if (now < windows.minuteEnd || now < windows.day.nextEndNotBefore) this.tenants.set(tenantId, windows);
     }
   }
 }

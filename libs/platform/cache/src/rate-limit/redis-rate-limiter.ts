@@ -74,16 +74,16 @@ export class RedisRateLimiter implements RateLimiter {
     // The caller's clock only picks which local days to offer; the script decides with its own now.
     const dayStarts = normalized.dayLimit === NOT_COUNTED ? undefined : this.days.around(now ?? Date.now(), request.timezone);
     const args: Array<string | number> = [key, normalized.cost, normalized.minuteLimit, normalized.dayLimit, now ?? ''];
-    if (dayStarts) args.push(dayStarts[1], dayStarts[2], dayStarts[3]);
+    if (dayStarts) args.push(...dayStarts);
 
-    const [allowed, minuteCount, minuteResetMs, dayCount, dayResetMs, dayEnd] = await this.evaluate(args);
+    const [allowed, minuteCount, minuteResetMs, dayCount, dayResetMs, , dayWindowMs] = await this.evaluate(args);
     return decisionFrom(normalized, {
       allowed: allowed === 1,
       minuteCount,
       minuteResetMs,
       dayCount,
       dayResetMs,
-      dayWindowMs: dayStarts ? LocalDays.lengthOfDayEndingAt(dayEnd, dayStarts) : 0,
+      dayWindowMs: dayStarts ? dayWindowMs : 0,
     });
   }
 

@@ -174,6 +174,56 @@ export function rateLimiterContract(adapter: string, open: (clock: () => number)
       expect(await consume(tenantId, { perDay: 2, timezone: 'Pacific/Kiritimati' })).toMatchObject({ allowed: false, retryAfterSeconds: 12 * 3600 });
     });
 
+    it('when the tenant moves to the zone whose midnight comes soonest at every window end, then no day is shortened: 20, 10, 10 calls on three UTC days against a quota of 10', async () => {
+      // The attack of issue 9: at each window end pick the whole-hour zone (UTC−12 … UTC+14) whose local
+      // midnight is next. Before the fix every window lasted an hour: 240 calls per UTC day.
+      const quota = 10;
+      const tenantId = newTenantId();
+      const HOUR = 3_600_000;
+      const soonestMidnightZone = (instant: number): string => {
+        let best = { offset: 0, midnight: Number.POSITIVE_INFINITY };
+        for (let offset = -12; offset <= 14; offset += 1) {
+          const local = instant + offset * HOUR;
+          const midnight = Math.floor(local / 86_400_000 + 1) * 86_400_000 - offset * HOUR;
+          if (midnight < best.midnight) best = { offset, midnight };
+        }
+        return best.offset === 0 ? 'Etc/UTC' : `Etc/GMT${best.offset > 0 ? '-' : '+'}${Math.abs(best.offset)}`; // Etc/GMT-2 is UTC+2
+      };
+      const allowedPerUtcDay = new Map<string, number>();
+      const firstOfWindow: Array<RateLimitPolicyState | undefined> = [];
+      at('2025-06-02T00:00:00Z');
+      const end = Date.parse('2025-06-05T00:00:00Z');
+      while (now < end) {
+        const timezone = soonestMidnightZone(now);
+        const decisions = await consumeTimes(quota + 1, tenantId, { perDay: quota, timezone });
+        // Retry-After is truthful: the first call once it has passed is allowed.
+        expect(decisions[0]?.allowed).toBe(true);
+        firstOfWindow.push(policy(decisions[0] as RateLimitDecision, 'day'));
+        const day = new Date(now).toISOString().slice(0, 10);
+        allowedPerUtcDay.set(day, (allowedPerUtcDay.get(day) ?? 0) + decisions.filter((decision) => decision.allowed).length);
+        const refused = decisions[quota] as RateLimitDecision;
+        expect(refused).toMatchObject({ allowed: false, refusedBy: 'day' });
+        now += (refused.retryAfterSeconds as number) * 1000;
+      }
+
+      expect(Object.fromEntries(allowedPerUtcDay)).toEqual({ '2025-06-02': 20, '2025-06-03': 10, '2025-06-04': 10 });
+      // 1st window: UTC−1's calendar day (it ends at 01:00Z). 2nd: UTC−2 from 01:00Z may not end before
+      // UTC−1's next midnight (3 June 01:00Z), so it runs to UTC−2's midnight after that: 25 hours, all reported.
+      expect(firstOfWindow.slice(0, 3)).toEqual([
+        { name: 'day', limit: quota, remaining: quota - 1, windowSeconds: 24 * 3600, resetSeconds: 3600 },
+        { name: 'day', limit: quota, remaining: quota - 1, windowSeconds: 25 * 3600, resetSeconds: 25 * 3600 },
+        { name: 'day', limit: quota, remaining: quota - 1, windowSeconds: 25 * 3600, resetSeconds: 25 * 3600 },
+      ]);
+    });
+
+    it('when the tenant changes time zone and then idles past the day that bounded it, then the new zone\'s calendar day applies', async () => {
+      const tenantId = newTenantId();
+      at('2025-06-02T12:00:00Z');
+      await consume(tenantId, { perDay: 5, timezone: 'Etc/UTC' }); // ends 3 June 00:00Z; the next may not end before 4 June 00:00Z
+      at('2025-06-04T00:30:00Z'); // 09:30 in Tokyo on 4 June
+      expect(policy(await consume(tenantId, { perDay: 5, timezone: 'Asia/Tokyo' }), 'day')).toEqual({ name: 'day', limit: 5, remaining: 4, windowSeconds: 24 * 3600, resetSeconds: 14.5 * 3600 });
+    });
+
     it('when the plan changes mid-window, then the new limits apply at once to the count so far', async () => {
       const tenantId = newTenantId();
       at('2025-06-02T12:30:00Z');
