@@ -1,9 +1,10 @@
 import { metricsHandler, type Logger } from '@tenantry/telemetry';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { DEFAULT_READINESS_TIMEOUT_MS, healthHandler, readinessHandler, type ReadinessChecks } from './health';
+import { jsonBody } from './json-body';
 import { observeRequests } from './observe';
 import { HttpProblem, mapErrorToProblem, pathOf, sendProblem } from './problem';
-import { keepingContext, rememberRouteTemplate, requestIdMiddleware, requestIdOf } from './request-context';
+import { rememberRouteTemplate, requestIdMiddleware, requestIdOf } from './request-context';
 
 export const DEFAULT_JSON_LIMIT = '1mb';
 
@@ -37,7 +38,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.get('/ready', readinessHandler(options.readiness ?? {}, options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS, logger));
   app.get('/metrics', metricsHandler);
   if (options.json !== false) {
-    app.use(keepingContext(express.json({ limit: options.json?.limit ?? DEFAULT_JSON_LIMIT, type: ['application/json', 'application/*+json'] })));
+    app.use(jsonBody(options.json?.limit ?? DEFAULT_JSON_LIMIT));
   }
   options.configure(app);
   app.use((req) => {

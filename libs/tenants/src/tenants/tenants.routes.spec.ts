@@ -63,6 +63,9 @@ describe('tenants API: create, read, list, update', () => {
       ['a bad email', { name: 'x', billingEmail: 'not-an-email' }, 'billingEmail'],
       ['an unknown field', { name: 'x', plan: 'pro' }, ''],
       ['metadata that is not strings', { name: 'x', metadata: { seats: 5 } }, 'metadata.seats'],
+      // Issue 9: was silently dropped with a 201.
+      ['__proto__ in metadata', JSON.parse('{"name":"x","metadata":{"__proto__":{"role":"admin"}}}') as object, 'metadata.__proto__'],
+      ['a NUL in the name', { name: 'acme\u0000corp' }, 'name'],
     ])('when the body has %s, then 400 names the field and nothing is created', async (_case, body, field) => {
       const before = (await h.call(ADMIN, 'GET', '/api/v1/tenants?limit=100')).body as { items: unknown[] };
       const eventsBefore = h.events.length;

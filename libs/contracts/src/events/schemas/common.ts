@@ -17,9 +17,15 @@ export type BillingInterval = z.infer<typeof billingIntervalSchema>;
 
 export const isoDateTimeSchema = z.iso.datetime({ offset: true });
 
+/**
+ * Answers remembered at once. There are ~600 zone names and aliases, but a client can send endless
+ * invalid strings (and case variants of valid ones, which Intl accepts), so the memory is bounded:
+ * beyond it the oldest answer is forgotten and computed again when asked (a few µs).
+ */
+export const MAX_REMEMBERED_TIME_ZONES = 1024;
 const validTimeZones = new Map<string, boolean>();
 
-/** True for an IANA time zone the runtime knows (e.g. `Europe/Ljubljana`); results are cached. */
+/** True for an IANA time zone the runtime knows (e.g. `Europe/Ljubljana`); recent answers are remembered. */
 function isTimeZone(value: string): boolean {
   let valid = validTimeZones.get(value);
   if (valid === undefined) {
@@ -29,10 +35,14 @@ function isTimeZone(value: string): boolean {
     } catch {
       valid = false;
     }
+    if (validTimeZones.size >= MAX_REMEMBERED_TIME_ZONES) validTimeZones.delete(validTimeZones.keys().next().value as string);
     validTimeZones.set(value, valid);
   }
   return valid;
 }
+
+/** How many time-zone answers are remembered (to check the bound). */
+export const rememberedTimeZones = (): number => validTimeZones.size;
 
 /** Quotas are aligned to the tenant's time zone, so a bad value must never reach a consumer. */
 export const timeZoneSchema = z.string().min(1).max(64).refine(isTimeZone, { message: 'Not an IANA time zone' });
