@@ -1,6 +1,7 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InMemoryCache } from '@tenantry/cache';
+import { parseApiKey } from '@tenantry/http';
 import { eventually } from '@tenantry/testing';
 import { Authenticator } from './auth/authenticate';
 import { createGatewayApp } from './gateway-app';
@@ -70,6 +71,30 @@ describe('gateway pipeline', () => {
     const response = await call(`/api/v1/tenants/ten_${status}`, key);
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ tenantStatus: status });
+  });
+
+  it('when a tenant is cancelled and its keys were revoked with it (as the tenants service does), then a key still gets the same 403 problem as a suspended one, naming the status', async () => {
+    const suspendedKey = stub.addTenant('ten_suspended_shape', 'pro', 'suspended');
+    const cancelledKey = stub.addTenant('ten_cancelled_revoked', 'pro', 'cancelled');
+    const revoke = (plaintext: string): void => {
+      const keyId = parseApiKey(plaintext)?.keyId as string;
+      (stub.keys.get(keyId) as { resolved: { revokedAt: string | null } }).resolved.revokedAt = '2025-06-02T10:00:00.000Z';
+    };
+    revoke(cancelledKey);
+
+    const [suspended, cancelled] = await Promise.all([call('/api/v1/tenants/ten_suspended_shape', suspendedKey), call('/api/v1/tenants/ten_cancelled_revoked', cancelledKey)]);
+    expect([suspended.status, cancelled.status]).toEqual([403, 403]);
+    expect(cancelled.headers.get('content-type')).toContain('application/problem+json');
+    const [suspendedBody, cancelledBody] = (await Promise.all([suspended.json(), cancelled.json()])) as Array<Record<string, unknown>>;
+    expect(Object.keys(cancelledBody as object).sort()).toEqual(Object.keys(suspendedBody as object).sort());
+    expect(cancelledBody).toMatchObject({ type: 'https://tenantry.dev/problems/forbidden', status: 403, tenantStatus: 'cancelled', detail: 'Tenant ten_cancelled_revoked is cancelled; its API access is disabled.' });
+
+    // Without the secret nothing is learned about the tenant; a revoked key of a live tenant stays a 401.
+    const wrongSecret = `${cancelledKey.slice(0, -1)}${cancelledKey.endsWith('A') ? 'B' : 'A'}`;
+    expect((await call('/api/v1/tenants/ten_cancelled_revoked', wrongSecret)).status).toBe(401);
+    const liveKey = stub.addTenant('ten_live_revoked_key', 'pro', 'active');
+    revoke(liveKey);
+    expect((await call('/api/v1/tenants/ten_live_revoked_key', liveKey)).status).toBe(401);
   });
 
   it('when a basic tenant calls the AI assistant, then it is refused naming the plan that unlocks it', async () => {

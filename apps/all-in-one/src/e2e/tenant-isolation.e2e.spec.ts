@@ -1,5 +1,5 @@
 import { describeWithInfra, eventually } from '@tenantry/testing';
-import { ADMIN_KEY, Client, type CreatedTenant, createSettledTenants, realInfraEnv, usePlatform } from '../test-support/e2e-harness';
+import { ADMIN_KEY, Client, type CreatedTenant, createSettledTenants, createTenant, realInfraEnv, usePlatform } from '../test-support/e2e-harness';
 
 describeWithInfra('tenant isolation through the gateway', ['kafka', 'mongo', 'redis'], (infra) => {
   const running = usePlatform(() => realInfraEnv(infra));
@@ -100,6 +100,26 @@ describeWithInfra('tenant isolation through the gateway', ['kafka', 'mongo', 're
     expect((await asAlice.get(`/api/v1/tenants/${alice.tenant.id}/features`)).status).toBe(200);
   });
 
+  it("when a tenant is cancelled (which revokes its keys), then its key gets the same 403 problem as a suspended tenant's, naming the status", async () => {
+    const [toSuspend, toCancel] = await Promise.all([createTenant(admin), createTenant(admin)]);
+    expect((await admin.post(`/api/v1/tenants/${toSuspend.tenant.id}/status`, { status: 'suspended', reason: 'e2e' })).status).toBe(200);
+    expect((await admin.post(`/api/v1/tenants/${toCancel.tenant.id}/status`, { status: 'cancelled', reason: 'e2e' })).status).toBe(200);
+    const refusal = (created: CreatedTenant) =>
+      eventually(
+        async () => {
+          const response = await admin.as(created.apiKey.key).get<Record<string, unknown>>(`/api/v1/tenants/${created.tenant.id}`);
+          if (response.status !== 403) throw new Error(`still ${response.status}`);
+          return response;
+        },
+        { timeoutMs: 2_000, intervalMs: 25, description: `${created.tenant.id} to be refused with 403` },
+      );
+    const [suspended, cancelled] = await Promise.all([refusal(toSuspend), refusal(toCancel)]);
+    expect(cancelled.headers.get('content-type')).toContain('application/problem+json');
+    expect(Object.keys(cancelled.body).sort()).toEqual(Object.keys(suspended.body).sort());
+    expect(cancelled.body).toMatchObject({ type: 'https://tenantry.dev/problems/forbidden', status: 403, tenantStatus: 'cancelled' });
+    expect(suspended.body).toMatchObject({ tenantStatus: 'suspended' });
+  });
+
   it('when input is bad, then the answer is a 4xx problem naming the field and nothing is created', async () => {
     const before = await admin.get<{ items: unknown[] }>('/api/v1/tenants?limit=100&tier=enterprise');
     const cases: Array<[string, unknown]> = [
@@ -109,6 +129,10 @@ describeWithInfra('tenant isolation through the gateway', ['kafka', 'mongo', 're
       ['unknown field', { name: 'x', subscriptionTier: 'enterprise', isAdmin: true }],
       ['not an object', '[1,2,3]'],
       ['malformed JSON', '{"name": '],
+      // Issue 9: these were accepted (201), __proto__ silently dropped, the bytes stored as U+FFFD.
+      ['__proto__ in metadata', '{"name":"x","subscriptionTier":"enterprise","metadata":{"__proto__":{"role":"admin"}}}'],
+      ['a NUL in the name', { name: 'x\u0000y', subscriptionTier: 'enterprise' }],
+      ['invalid UTF-8', Buffer.concat([Buffer.from('{"name":"x'), Buffer.from([0xc3, 0x28]), Buffer.from('","subscriptionTier":"enterprise"}')])],
     ];
     for (const [name, body] of cases) {
       const response = await admin.post('/api/v1/tenants', body);

@@ -53,12 +53,16 @@ export class Authenticator {
     }
     const resolvedOrPending = this.keys.resolve(parsed.keyId);
     const resolved = resolvedOrPending instanceof Promise ? await resolvedOrPending : resolvedOrPending;
-    if (!resolved || !sameHash(hashApiKey(presented), resolved.keyHash) || !this.isLive(resolved)) throw invalidKey();
+    if (!resolved || !sameHash(hashApiKey(presented), resolved.keyHash)) throw invalidKey();
 
+    // The tenant's status before the key's liveness: cancelling a tenant revokes all its keys, and its
+    // holder (who proved the secret) must learn that the tenant is cancelled (403, MISSION §3), not that
+    // the key is invalid (401).
     const { tenant } = resolved;
     if (tenant.status === 'suspended' || tenant.status === 'cancelled') {
       throw new ForbiddenError(`Tenant ${tenant.id} is ${tenant.status}; its API access is disabled.`, { tenantStatus: tenant.status });
     }
+    if (!this.isLive(resolved)) throw invalidKey();
     const { planId } = this.plans.inForce(tenant.id, { planId: tenant.subscriptionTier, revision: tenant.subscriptionRevision });
     return {
       kind: 'tenant',
