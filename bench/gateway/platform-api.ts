@@ -42,11 +42,12 @@ export function tenantIdentity(tenant: BenchTenant): Identity {
 }
 
 /**
- * Headers that let the bench call a service directly, as the gateway would: signed for ONE method + URL
- * and valid for 60 s (IDENTITY_MAX_AGE_MS), so sign again before each run.
+ * Headers that let the bench call the tenants service directly, as the gateway would: signed for ONE
+ * method + URL, for the tenants service, and valid for 10 s (IDENTITY_MAX_AGE_MS), so sign again before
+ * each run (runs last 5 s).
  */
 export function signedHeaders(secret: string, identity: Identity, method: string, url: string): Record<string, string> {
-  return signIdentity(identity, { method, url }, secret);
+  return signIdentity(identity, { method, url, audience: 'tenants' }, secret);
 }
 
 export interface GatewayHealth {

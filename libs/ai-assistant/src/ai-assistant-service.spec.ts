@@ -24,7 +24,7 @@ describe('ai-assistant service (not built yet) behind its feature gate', () => {
   afterAll(() => running?.shutdown());
 
   const tenant = (planId?: PlanId): Identity => ({ role: 'tenant', tenantId: 'ten_direct', keyId: 'key_direct', scopes: [], ...(planId ? { planId } : {}) });
-  const get = (identity?: Identity) => fetch(`${url}${TASKS}`, { headers: identity ? signIdentity(identity, { method: 'GET', url: TASKS }, INTERNAL_SECRET) : {} });
+  const get = (identity?: Identity) => fetch(`${url}${TASKS}`, { headers: identity ? signIdentity(identity, { method: 'GET', url: TASKS, audience: 'ai-assistant' }, INTERNAL_SECRET) : {} });
 
   it('when a basic tenant calls it directly with a validly signed identity, then it is refused with 403 naming the plan that unlocks it', async () => {
     const response = await get(tenant('basic'));

@@ -18,6 +18,8 @@ export interface BillingAppDeps {
   readiness?: ReadinessChecks;
   /** INTERNAL_SECRET: verifies the gateway's identity headers and keys idempotency records. */
   internalSecret: string;
+  /** How long a signed identity stays valid (IDENTITY_MAX_AGE; default IDENTITY_MAX_AGE_MS). */
+  identityMaxAgeMs?: number;
   subscriptions: Subscriptions;
   invoices: Invoices;
   ledger: UsageLedger;
@@ -36,7 +38,7 @@ const OPENAPI_INFO = {
 
 export function createBillingApp(deps: BillingAppDeps): Express {
   const idempotent = idempotency({ store: deps.idempotencyStore, secret: deps.internalSecret, logger: deps.logger, now: deps.clock });
-  const signed = requireSignedIdentity(deps.internalSecret);
+  const signed = requireSignedIdentity(deps.internalSecret, { audience: 'billing', ...(deps.identityMaxAgeMs === undefined ? {} : { maxAgeMs: deps.identityMaxAgeMs }) });
   return createHttpApp({
     service: 'billing',
     logger: deps.logger,

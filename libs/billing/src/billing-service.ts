@@ -87,6 +87,7 @@ export async function startBilling(platform: Platform, logger: Logger, context: 
     logger,
     readiness: platform.readiness,
     internalSecret: platform.config.internalSecret.value,
+    identityMaxAgeMs: platform.config.identityMaxAgeMs,
     subscriptions,
     invoices,
     ledger,

@@ -1,7 +1,7 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InMemoryCache } from '@tenantry/cache';
-import { parseApiKey } from '@tenantry/http';
+import { parseApiKey, verifyIdentity } from '@tenantry/http';
 import { eventually } from '@tenantry/testing';
 import { Authenticator } from './auth/authenticate';
 import { createGatewayApp } from './gateway-app';
@@ -57,6 +57,18 @@ describe('gateway pipeline', () => {
     expect(received?.headers['x-tenant-id']).toBeUndefined();
     expect(received?.headers['x-role']).toBeUndefined();
     expect(received?.headers.authorization).toBeUndefined();
+  });
+
+  it('when a tenant calls a service, then the identity is signed for that service and the body length it is forwarded with, and no other service accepts it', async () => {
+    const key = stub.addTenant('ten_audience', 'pro');
+    const body = JSON.stringify({ name: 'žabji kraki' }); // multi-byte: the length signed is in bytes
+    expect((await call('/api/v1/monetization/subscribe', key, { method: 'POST', body, headers: { 'content-type': 'application/json' } })).status).toBe(201);
+    const received = stub.received.at(-1) as (typeof stub.received)[number];
+    expect(received.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+    const arrived = { method: received.method, url: received.url };
+    expect(verifyIdentity(received.headers, arrived, SECRET, { audience: 'billing' })).toMatchObject({ ok: true });
+    expect(verifyIdentity(received.headers, arrived, SECRET, { audience: 'tenants' })).toMatchObject({ ok: false, wrongAudience: 'billing' });
+    expect(verifyIdentity({ ...received.headers, 'content-length': '2' }, arrived, SECRET, { audience: 'billing' })).toEqual({ ok: false, reason: 'bad signature' });
   });
 
   it('when the admin key is used, then the service receives the admin identity and nothing is cached', async () => {

@@ -116,7 +116,7 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
     await purge();
     res.once('finish', () => void purge());
   }
-  signFor(deps, req, caller);
+  signFor(deps, req, caller, route, req.headers['content-length']);
   await deps.upstreams.forward(req, res, route);
 }
 
@@ -213,9 +213,12 @@ function stripClientIdentity(req: Request): void {
   delete headers.authorization;
 }
 
-/** The gateway's identity headers, signed for this request; added only when the request goes upstream. */
-function signFor(deps: GatewayAppDependencies, req: Request, caller: Caller): void {
-  Object.assign(req.headers, signIdentity(caller.identity, { method: req.method, url: req.originalUrl }, deps.internalSecret));
+/**
+ * The gateway's identity headers, signed for this request, its target service and the body length it is
+ * forwarded with (none on the buffered path, which sends no body); added only when the request goes upstream.
+ */
+function signFor(deps: GatewayAppDependencies, req: Request, caller: Caller, route: UpstreamRoute, bodyLength: string | undefined): void {
+  Object.assign(req.headers, signIdentity(caller.identity, { method: req.method, url: req.originalUrl, audience: route.service, bodyLength }, deps.internalSecret));
 }
 
 /**
@@ -243,7 +246,7 @@ async function serveThroughCache(
     () => {
       // Signed when the upstream call happens (a cache hit needs no signature; a background
       // revalidation may run after the request ended).
-      if (caller) signFor(deps, req, caller);
+      if (caller) signFor(deps, req, caller, route, undefined);
       return deps.upstreams.fetch(route, req.method, req.originalUrl, req.headers);
     },
   );

@@ -110,7 +110,7 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
 
 async function fetchKeyFromTenants(upstreams: Upstreams, internalSecret: string, keyId: string, logger: Logger): Promise<ResolvedApiKey | null> {
   const url = resolveApiKeyPath(keyId);
-  const headers = signIdentity({ role: 'service', service: 'gateway' }, { method: 'GET', url }, internalSecret);
+  const headers = signIdentity({ role: 'service', service: 'gateway' }, { method: 'GET', url, audience: TENANTS_ROUTE.service }, internalSecret);
   const response = await upstreams.fetch(TENANTS_ROUTE, 'GET', url, { ...headers, accept: 'application/json' });
   if (response.statusCode === 404) return null;
   if (response.statusCode !== 200) {

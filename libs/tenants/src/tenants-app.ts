@@ -23,6 +23,8 @@ export interface TenantsAppDeps {
   readiness?: ReadinessChecks;
   /** INTERNAL_SECRET: verifies the gateway's identity headers and keys idempotency records. */
   internalSecret: string;
+  /** How long a signed identity stays valid (IDENTITY_MAX_AGE; default IDENTITY_MAX_AGE_MS). */
+  identityMaxAgeMs?: number;
   tenants: Tenants;
   apiKeys: ApiKeys;
   tenantRepository: TenantRepository;
@@ -35,7 +37,7 @@ export interface TenantsAppDeps {
 /** The tenants service's HTTP app: every API route behind the gateway signature; probes and /metrics open. */
 export function createTenantsApp(deps: TenantsAppDeps): Express {
   const idempotent = idempotency({ store: deps.idempotencyStore, secret: deps.internalSecret, logger: deps.logger, now: deps.clock });
-  const signed = requireSignedIdentity(deps.internalSecret);
+  const signed = requireSignedIdentity(deps.internalSecret, { audience: 'tenants', ...(deps.identityMaxAgeMs === undefined ? {} : { maxAgeMs: deps.identityMaxAgeMs }) });
   return createHttpApp({
     service: 'tenants',
     logger: deps.logger,

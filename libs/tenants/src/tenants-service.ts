@@ -37,6 +37,7 @@ export const tenantsService: ServiceDefinition = {
       logger,
       readiness: platform.readiness,
       internalSecret: platform.config.internalSecret.value,
+      identityMaxAgeMs: platform.config.identityMaxAgeMs,
       tenants,
       apiKeys,
       tenantRepository,

@@ -39,15 +39,23 @@ describe('billing API access', () => {
 
     it("when a tenant's signed headers for reading its subscription are replayed to cancel it, then 401 and the subscription stays", async () => {
       const paid = await paidTenant(h);
-      const signedForRead = signIdentity(tenantKey(paid.tenantId), { method: 'GET', url: `${API}/subscriptions/${paid.subscriptionId}` }, h.platform.config.internalSecret.value);
+      const signedForRead = signIdentity(tenantKey(paid.tenantId), { method: 'GET', url: `${API}/subscriptions/${paid.subscriptionId}`, audience: 'billing' }, h.platform.config.internalSecret.value);
       const reply = await send(h, null, 'POST', `${API}/subscriptions/${paid.subscriptionId}/cancel`, { body: { timing: 'immediate' }, headers: signedForRead });
       expectProblem(reply, 401, 'unauthorized');
       expect((await adminView(h, paid.tenantId)).subscriptions[0]).toMatchObject({ id: paid.subscriptionId, status: 'active' });
     });
 
+    it('when the headers were signed for the tenants service, then billing refuses them with a 403 problem', async () => {
+      const path = `${API}/subscriptions?tenant_id=ten_any`;
+      const forTenants = signIdentity(ADMIN, { method: 'GET', url: path, audience: 'tenants' }, h.platform.config.internalSecret.value);
+      const reply = await send(h, null, 'GET', path, { headers: forTenants });
+      expectProblem(reply, 403, 'forbidden');
+      expect(reply.body).toMatchObject({ detail: 'This request was signed for the tenants service, not for billing.' });
+    });
+
     it('when the headers are signed with another secret, then 401', async () => {
       const path = `${API}/subscriptions?tenant_id=ten_any`;
-      const forged = signIdentity(ADMIN, { method: 'GET', url: path }, 'not-the-internal-secret-'.padEnd(48, 'y'));
+      const forged = signIdentity(ADMIN, { method: 'GET', url: path, audience: 'billing' }, 'not-the-internal-secret-'.padEnd(48, 'y'));
       expectProblem(await send(h, null, 'GET', path, { headers: forged }), 401, 'unauthorized');
     });
   });

@@ -85,9 +85,11 @@ export async function startBillingHarness(options: { env?: Record<string, string
   });
 
   const call = async <T>(identity: Identity | null, method: string, path: string, body?: unknown): Promise<Reply<T>> => {
-    const headers: Record<string, string> = identity ? signIdentity(identity, { method, url: path }, secret) : {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    const signed = { method, url: path, audience: 'billing', ...(json === undefined ? {} : { bodyLength: Buffer.byteLength(json) }) };
+    const headers: Record<string, string> = identity ? signIdentity(identity, signed, secret) : {};
+    if (json !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${server.url}${path}`, { method, headers, ...(json === undefined ? {} : { body: json }) });
     const raw = await response.text();
     return { status: response.status, headers: response.headers, body: (raw ? JSON.parse(raw) : undefined) as T };
   };

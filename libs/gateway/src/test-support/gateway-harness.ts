@@ -15,7 +15,7 @@ import { subscribeToInvalidations } from '../invalidation';
 import { UsageMeter } from '../metering/usage-meter';
 import { Upstreams } from '../proxy/upstreams';
 import { ResponseCache } from '../response-cache';
-import { isPublicRequest } from '../routes';
+import { isPublicRequest, matchRoute } from '../routes';
 
 export const ADMIN_KEY = 'admin-key-for-gateway-tests-0123456789abcdef';
 export const SECRET = 'internal-secret-for-gateway-tests-0123456789';
@@ -63,7 +63,9 @@ export class StubServices {
         res.end(method === 'HEAD' ? undefined : JSON.stringify({ catalog: path, seen: this.received.length }));
         return;
       }
-      const verified = verifyIdentity(req.headers, { method, url }, SECRET);
+      // Each request must be signed for the service the gateway routes it to (key resolution: tenants).
+      const audience = url.startsWith('/internal/v1/api-keys/') ? 'tenants' : matchRoute(path)?.service ?? 'unrouted';
+      const verified = verifyIdentity(req.headers, { method, url }, SECRET, { audience });
       if (!verified.ok) {
         res.writeHead(401).end();
         return;
@@ -160,7 +162,7 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
   const keys = new KeyResolver({
     fetchKey: async (keyId) => {
       const response = await fetch(`${stubUrl}${resolveApiKeyPath(keyId)}`, {
-        headers: signIdentity({ role: 'service', service: 'gateway' }, { method: 'GET', url: resolveApiKeyPath(keyId) }, SECRET),
+        headers: signIdentity({ role: 'service', service: 'gateway' }, { method: 'GET', url: resolveApiKeyPath(keyId), audience: 'tenants' }, SECRET),
       });
       return response.status === 404 ? null : ((await response.json()) as ResolvedApiKey);
     },

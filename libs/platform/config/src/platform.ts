@@ -41,6 +41,8 @@ export const platformEnvShape = {
    * topics' retention (Kafka's default: 7 days): an event is never redelivered after its topic dropped it.
    */
   PROCESSED_EVENTS_RETENTION: duration({ min: 3_600_000, max: 366 * 86_400_000 }).default(7 * 86_400_000),
+  /** How long a gateway-signed identity stays valid (a few seconds: a captured pair is soon worthless). */
+  IDENTITY_MAX_AGE: duration({ min: 1_000, max: 60_000 }).default(10_000),
   /** Where the gateway (and services calling each other) reach a service run in another process. */
   TENANTS_URL: serviceUrl(),
   BILLING_URL: serviceUrl(),
@@ -93,6 +95,8 @@ export interface PlatformConfig {
   defaultSubscriptionTier: SubscriptionTier;
   /** `PROCESSED_EVENTS_RETENTION` in milliseconds: processed event ids older than this are forgotten. */
   processedEventsRetentionMs: number;
+  /** `IDENTITY_MAX_AGE` in milliseconds (default 10 s): services refuse older signed identities. */
+  identityMaxAgeMs: number;
   infra: InfraSelection;
   adminApiKey: ResolvedSecret;
   internalSecret: ResolvedSecret;
@@ -131,6 +135,7 @@ export function loadPlatformConfig(env: Env = process.env): PlatformConfig {
     enableResponseCache: fields.ENABLE_RESPONSE_CACHE,
     defaultSubscriptionTier: fields.DEFAULT_SUBSCRIPTION_TIER,
     processedEventsRetentionMs: fields.PROCESSED_EVENTS_RETENTION,
+    identityMaxAgeMs: fields.IDENTITY_MAX_AGE,
     infra,
     adminApiKey,
     internalSecret,

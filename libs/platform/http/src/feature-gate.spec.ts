@@ -17,7 +17,7 @@ describe('requireFeature', () => {
 
   beforeAll(async () => {
     served = await serveApp((app) => {
-      app.use('/api/assistant', requireSignedIdentity(secret), requireFeature('ai_assistant'));
+      app.use('/api/assistant', requireSignedIdentity(secret, { audience: 'ai-assistant' }), requireFeature('ai_assistant'));
       app.get('/api/assistant/tasks', (_req, res) => {
         res.json({ tasks: [] });
       });
@@ -25,8 +25,18 @@ describe('requireFeature', () => {
   });
   afterAll(() => served.close());
 
-  const get = (identity: Identity) =>
-    fetch(`${served.url}/api/assistant/tasks`, { headers: signIdentity(identity, { method: 'GET', url: '/api/assistant/tasks' }, secret) });
+  const get = (identity: Identity, audience = 'ai-assistant') =>
+    fetch(`${served.url}/api/assistant/tasks`, { headers: signIdentity(identity, { method: 'GET', url: '/api/assistant/tasks', audience }, secret) });
+
+  it('when a request signed for another service arrives, then it is a 403 problem naming this one, before any feature check', async () => {
+    const response = await get(tenantOn('pro'), 'billing');
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({
+      type: 'https://tenantry.dev/problems/forbidden',
+      detail: 'This request was signed for the billing service, not for ai-assistant.',
+      audience: 'ai-assistant',
+    });
+  });
 
   it('when a tenant on a plan with the feature calls, then the route answers', async () => {
     for (const planId of ['pro', 'enterprise'] as const) expect((await get(tenantOn(planId))).status).toBe(200);
@@ -74,15 +84,15 @@ describe('featureNotInPlanError', () => {
 });
 
 describe('the plan in the signed identity', () => {
-  const request = { method: 'GET', url: '/api/v1/ai-assistant/tasks' };
+  const request = { method: 'GET', url: '/api/v1/ai-assistant/tasks', audience: 'ai-assistant' };
 
   it('when the gateway signs a tenant with its plan, then the service reads the same plan', () => {
     const identity = tenantOn('pro');
-    expect(verifyIdentity(signIdentity(identity, request, secret), request, secret)).toEqual({ ok: true, identity });
+    expect(verifyIdentity(signIdentity(identity, request, secret), request, secret, request)).toEqual({ ok: true, identity });
   });
 
   it('when a signed identity names a plan the catalog does not have, then it is refused as malformed', () => {
     const forged = { ...tenantOn(), planId: 'platinum' } as unknown as Identity;
-    expect(verifyIdentity(signIdentity(forged, request, secret), request, secret)).toEqual({ ok: false, reason: 'malformed identity' });
+    expect(verifyIdentity(signIdentity(forged, request, secret), request, secret, request)).toEqual({ ok: false, reason: 'malformed identity' });
   });
 });

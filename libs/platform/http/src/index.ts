@@ -50,6 +50,8 @@ export {
   verifyIdentity,
   type Identity,
   type IdentityVerification,
+  type SignedRequest,
+  type VerificationOptions,
 } from './identity';
 export { featureNotInPlanError, identityHasFeature, requireFeature } from './feature-gate';
 export {

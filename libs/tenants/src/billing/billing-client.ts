@@ -89,14 +89,16 @@ export class BillingClient {
   }
 
   private async send(method: 'GET' | 'POST', path: string, body: unknown, defaultTimeoutMs: number, unavailable: string): Promise<RawAnswer> {
-    const headers: Record<string, string> = { accept: 'application/json', ...signIdentity(CALLER, { method, url: path }, this.options.internalSecret) };
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    const bodyLength = json === undefined ? undefined : Buffer.byteLength(json);
+    const headers: Record<string, string> = { accept: 'application/json', ...signIdentity(CALLER, { method, url: path, audience: 'billing', bodyLength }, this.options.internalSecret) };
     propagation.inject(context.active(), headers);
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
       const response = await fetch(`${this.options.baseUrl()}${path}`, {
         method,
         headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(json === undefined ? {} : { body: json }),
         // Covers reading the body too: a billing that stalls mid-answer is as unavailable as a silent one.
         signal: AbortSignal.timeout(this.options.timeoutMs ?? defaultTimeoutMs),
       });

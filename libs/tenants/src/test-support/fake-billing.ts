@@ -64,7 +64,7 @@ export async function startFakeBilling(options: { secret: string }): Promise<Fak
     service: 'billing',
     logger: createLogger({ service: 'billing', level: 'silent' }),
     configure(express) {
-      express.use('/internal', requireSignedIdentity(options.secret));
+      express.use('/internal', requireSignedIdentity(options.secret, { audience: 'billing' }));
       express.post('/internal/v1/tenants/:tenantId/subscription/change', (req, res) => {
         const { tenantId, query } = record(req);
         const behaviour = changeBehaviour;

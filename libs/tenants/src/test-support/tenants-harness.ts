@@ -90,8 +90,9 @@ export async function startTenantsHarness(options: HarnessOptions = {}): Promise
   });
 
   const call = async (identity: Identity | null, method: string, path: string, callOptions: CallOptions = {}): Promise<Reply> => {
-    const headers: Record<string, string> = { ...(identity ? signIdentity(identity, { method, url: path }, secret) : {}), ...callOptions.headers };
     const text = callOptions.rawBody ?? (callOptions.body === undefined ? undefined : JSON.stringify(callOptions.body));
+    const signed = { method, url: path, audience: 'tenants', ...(text === undefined ? {} : { bodyLength: Buffer.byteLength(text) }) };
+    const headers: Record<string, string> = { ...(identity ? signIdentity(identity, signed, secret) : {}), ...callOptions.headers };
     if (text !== undefined) headers['content-type'] ??= 'application/json';
     const response = await fetch(`${server.url}${path}`, { method, headers, ...(text === undefined ? {} : { body: text }) });
     const raw = await response.text();

@@ -22,8 +22,9 @@ export interface SendOptions {
 
 /** A request signed like the gateway's, with the headers and body bytes the test chooses. */
 export async function send<T = unknown>(h: BillingHarness, identity: Identity | null, method: string, path: string, options: SendOptions = {}): Promise<Reply<T>> {
-  const headers: Record<string, string> = { ...(identity ? signIdentity(identity, { method, url: path }, h.platform.config.internalSecret.value) : {}), ...options.headers };
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const signed = { method, url: path, audience: 'billing', ...(body === undefined ? {} : { bodyLength: Buffer.byteLength(body) }) };
+  const headers: Record<string, string> = { ...(identity ? signIdentity(identity, signed, h.platform.config.internalSecret.value) : {}), ...options.headers };
   if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
   const response = await fetch(`${h.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   const raw = await response.text();

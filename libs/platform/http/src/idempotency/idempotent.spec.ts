@@ -44,7 +44,7 @@ describe('Idempotency-Key on a route', () => {
     store = new SpyStore();
     const idempotent = idempotency({ store, secret });
     served = await serveApp((app) => {
-      app.use('/api', requireSignedIdentity(secret));
+      app.use('/api', requireSignedIdentity(secret, { audience: 'things' }));
       app.post(
         '/api/things',
         route(
@@ -67,12 +67,14 @@ describe('Idempotency-Key on a route', () => {
     gate = undefined;
   });
 
-  const post = (body: unknown, headers: Record<string, string> = {}, identity: Identity = admin) =>
-    fetch(`${served.url}/api/things`, {
+  const post = (body: unknown, headers: Record<string, string> = {}, identity: Identity = admin) => {
+    const json = JSON.stringify(body);
+    return fetch(`${served.url}/api/things`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signIdentity(identity, { method: 'POST', url: '/api/things' }, secret), ...headers },
-      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...signIdentity(identity, { method: 'POST', url: '/api/things', audience: 'things', bodyLength: Buffer.byteLength(json) }, secret), ...headers },
+      body: json,
     });
+  };
 
   it('when a request is retried with the same key and body, then the first response is replayed and the work is done once', async () => {
     const before = created;
@@ -91,7 +93,7 @@ describe('Idempotency-Key on a route', () => {
     const first = await post({ name: 'order' }, { 'idempotency-key': 'key-order' });
     const second = await fetch(`${served.url}/api/things`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': 'key-order', ...signIdentity(admin, { method: 'POST', url: '/api/things' }, secret) },
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'key-order', ...signIdentity(admin, { method: 'POST', url: '/api/things', audience: 'things', bodyLength: Buffer.byteLength('{ "name" : "order" }') }, secret) },
       body: '{ "name" : "order" }',
     });
     expect(second.headers.get('idempotent-replayed')).toBe('true');
