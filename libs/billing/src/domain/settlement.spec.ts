@@ -28,8 +28,24 @@ describe('settle', () => {
     ['no lines', [], 300, { documentType: 'invoice', lines: [], subtotalCents: 0, creditAppliedCents: 0, creditBalanceCents: 300 }],
   ])('when settling against %s, then the document and the balance after are as expected', (_case, lines, balance, expected) => {
     const settlement = settle(lines, balance);
-    expect(settlement).toEqual({ ...expected, totalCents: expected.subtotalCents });
+    expect(settlement).toEqual({ ...expected, totalCents: expected.subtotalCents, invoiceCreditsCents: [] });
     expect(settlement.subtotalCents).toBe(settlement.lines.reduce((sum, each) => sum + each.amountCents, 0));
+  });
+
+  // The credit note of DOWNGRADE (7540) against the invoice it credits, by how much of it is still due.
+  it.each<[string, number[], number, { invoiceCreditsCents: number[]; creditBalanceCents: number }]>([
+    // paid: nothing due, 1000 + 7540 = 8540 spendable
+    ['a paid invoice', [0], 1_000, { invoiceCreditsCents: [0], creditBalanceCents: 8_540 }],
+    // unpaid 7540: the whole credit settles it, the balance stays 1000
+    ['an unpaid invoice of exactly the credit', [7_540], 1_000, { invoiceCreditsCents: [7_540], creditBalanceCents: 1_000 }],
+    // unpaid 10003: 7540 off it (2463 still due), nothing spendable, the balance stays 1000
+    ['an unpaid invoice bigger than the credit', [10_003], 1_000, { invoiceCreditsCents: [7_540], creditBalanceCents: 1_000 }],
+    // partly paid, 2463 of it still due: 2463 off it (paid), 7540 − 2463 = 5077 spendable, 1000 + 5077 = 6077
+    ['a partly paid invoice', [2_463], 1_000, { invoiceCreditsCents: [2_463], creditBalanceCents: 6_077 }],
+    // two unpaid, 5000 and 4000: 5000 off the first, 7540 − 5000 = 2540 off the second (1460 still due), nothing spendable
+    ['two unpaid invoices', [5_000, 4_000], 1_000, { invoiceCreditsCents: [5_000, 2_540], creditBalanceCents: 1_000 }],
+  ])('when a credit note credits %s, then what is due on it is reduced first and only the rest becomes balance', (_case, due, balance, expected) => {
+    expect(settle(DOWNGRADE, balance, due)).toEqual({ documentType: 'credit_note', lines: DOWNGRADE, subtotalCents: -7_540, totalCents: -7_540, creditAppliedCents: 0, ...expected });
   });
 
   it('when the balance is negative, then it throws a RangeError', () => {

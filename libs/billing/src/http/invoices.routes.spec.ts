@@ -20,7 +20,11 @@ describe('GET /invoices', () => {
     tenantId = paid.tenantId;
     const first = await h.call(ADMIN, 'GET', `${API}/invoices/${paid.invoiceId}`);
     issued.push(invoiceViewSchema.parse(first.body));
-    // Upgrade, immediate downgrade (a credit note), upgrade paid from the credit, longer interval.
+    // Upgrade, immediate downgrade (a credit note), upgrade paid from the credit, longer interval; each
+    // invoice paid as it comes (a credit note for an unpaid invoice would reduce that invoice instead).
+    const pay = (invoice: InvoiceView) =>
+      invoice.documentType === 'invoice' && invoice.status === 'open' ? h.call(ADMIN, 'POST', `${API}/invoices/${invoice.id}/mark-paid`, {}) : undefined;
+    await pay(issued[0] as InvoiceView);
     const changes: Array<[number, Record<string, string>]> = [
       [5, { planId: 'enterprise' }],
       [10, { planId: 'basic', timing: 'immediate' }],
@@ -32,6 +36,7 @@ describe('GET /invoices', () => {
       const reply = await h.call(tenantKey(tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, change);
       if (reply.status !== 200 || !reply.body.invoice) throw new Error(`change ${JSON.stringify(change)} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
       issued.push(invoiceViewSchema.parse(reply.body.invoice));
+      await pay(issued.at(-1) as InvoiceView);
     }
   });
   afterAll(() => h.close());

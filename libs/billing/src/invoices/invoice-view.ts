@@ -1,5 +1,5 @@
 import type { InvoiceView } from '@tenantry/contracts';
-import type { InvoiceFields } from './invoice.collection';
+import { amountDueOf, type InvoiceFields } from './invoice.collection';
 
 /** An issued document, or a draft (a preview: no id, no number, nothing stored). */
 export function toInvoiceView(tenantId: string, fields: InvoiceFields, issued: { id: string } | 'draft'): InvoiceView {
@@ -21,6 +21,9 @@ export function toInvoiceView(tenantId: string, fields: InvoiceFields, issued: {
     dueAt: draft ? null : (fields.dueAt?.toISOString() ?? null),
     paidAt: draft ? null : (fields.paidAt?.toISOString() ?? null),
     paymentReference: draft ? null : (fields.paymentReference ?? null),
+    amount_due_cents: amountDueOf(fields),
+    credited_cents: fields.creditedCents ?? 0,
+    applied_to_invoices: (fields.appliedTo ?? []).map(({ invoiceId, cents }) => ({ invoice_id: invoiceId, amount_cents: cents })),
   };
 }
 

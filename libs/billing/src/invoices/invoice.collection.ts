@@ -36,6 +36,14 @@ export const invoicesCollection = defineCollection({
     /** Set with `status: paid` (by the payment provider, or by the admin for a payment made outside the platform). */
     paidAt: z.date().optional(),
     paymentReference: z.string().max(200).optional(),
+    /**
+     * An invoice: what credit notes took off it (they reduce an unpaid invoice before anything becomes
+     * spendable balance), and which ones, so that applying one twice is a no-op. Due: total − credited.
+     */
+    creditedCents: z.number().int().nonnegative().optional(),
+    creditNoteIds: z.array(z.string().max(128)).max(500).optional(),
+    /** A credit note: the unpaid invoices whose amount due it reduced first, and by how much (the rest went to the balance). */
+    appliedTo: z.array(z.object({ invoiceId: z.string().max(128), cents: z.number().int().positive() })).max(100).optional(),
   }),
   indexes: [{ fields: { tenantId: 1, number: 1 }, unique: true }, { fields: { status: 1, dueAt: 1 } }],
 });
@@ -43,3 +51,9 @@ export const invoicesCollection = defineCollection({
 export type InvoiceFields = z.output<typeof invoicesCollection.schema>;
 export type Invoice = Stored<InvoiceFields>;
 export type InvoiceRepository = TenantScopedRepository<InvoiceFields, z.input<typeof invoicesCollection.schema>>;
+
+/** What is still to be paid on an invoice: its total less the credit notes applied to it; 0 once paid (and for a credit note). */
+export function amountDueOf(fields: Pick<InvoiceFields, 'documentType' | 'status' | 'totalCents' | 'creditedCents'>): number {
+  if (fields.documentType !== 'invoice' || fields.status === 'paid') return 0;
+  return Math.max(0, fields.totalCents - (fields.creditedCents ?? 0));
+}

@@ -2,8 +2,8 @@ import { ConflictError, NotFoundError, ValidationFailedError, type EventData, ty
 import { DEFAULT_RETRY_POLICY, type DomainEventFactory, type EventBus, type OutboxNotifier, type ProcessedEventStore, type Subscription } from '@tenantry/event-bus';
 import { withQueryCursor, type Page } from '@tenantry/http';
 import type { Logger } from '@tenantry/telemetry';
-import type { IssuedDocument } from '../subscriptions/account-transition';
-import type { Invoice, InvoiceFields, InvoiceRepository } from './invoice.collection';
+import type { IssuedDocument, UnpaidInvoice } from '../subscriptions/account-transition';
+import { amountDueOf, type Invoice, type InvoiceFields, type InvoiceRepository } from './invoice.collection';
 import { toInvoiceView } from './invoice-view';
 import type { PaymentProvider } from './payment-provider';
 
@@ -35,9 +35,27 @@ export class Invoices {
     },
   ) {}
 
-  /** Stores issued documents; one that is already there (written by the projection first) is left as is. */
+  /**
+   * Stores issued documents; one that is already there (written by the projection first) is left as is.
+   * A credit note then takes its part off the invoice it credits.
+   */
   async store(tenantId: string, documents: readonly IssuedDocument[]): Promise<void> {
-    for (const document of documents) await this.insertOnce(tenantId, document.id, document.fields);
+    for (const document of documents) {
+      await this.insertOnce(tenantId, document.id, document.fields);
+      for (const { invoiceId, cents } of document.fields.appliedTo ?? []) await this.applyCredit(tenantId, invoiceId, document.id, cents);
+    }
+  }
+
+  /**
+   * The tenant's invoices not paid yet, newest first, with what is still due on each: what a credit note
+   * reduces before it adds to the balance. The newest 100 documents are looked at (older unpaid ones are
+   * for collection, not for crediting).
+   */
+  async unpaidOf(tenantId: string): Promise<UnpaidInvoice[]> {
+    const recent = await this.deps.invoices.list(tenantId, { limit: 100, sort: 'desc' });
+    return recent.items
+      .filter((invoice) => amountDueOf(invoice) > 0)
+      .map((invoice) => ({ id: invoice.id, subscriptionId: invoice.subscriptionId, amountDueCents: amountDueOf(invoice) }));
   }
 
   subscribe(bus: EventBus, processedEvents: ProcessedEventStore): Promise<Subscription> {
@@ -55,12 +73,14 @@ export class Invoices {
     const { data } = event;
     const fields = fieldsOf(data);
     await this.insertOnce(data.tenantId, data.invoiceId, fields);
+    for (const { invoice_id, amount_cents } of data.applied_to_invoices ?? []) await this.applyCredit(data.tenantId, invoice_id, data.invoiceId, amount_cents);
     const outcome = await this.deps.payments.settle({
       documentId: data.invoiceId,
       tenantId: data.tenantId,
       number: data.number,
       documentType: data.documentType,
-      totalCents: data.totalCents,
+      // A credit note: only what did not go to the credited invoice may be refunded.
+      totalCents: data.totalCents + (data.applied_to_invoices ?? []).reduce((sum, applied) => sum + applied.amount_cents, 0),
       currency: data.currency,
       dueAt: fields.dueAt,
     });
@@ -105,7 +125,7 @@ export class Invoices {
           tenantId,
           invoiceId,
           number: invoice.number,
-          amountCents: invoice.totalCents,
+          amountCents: amountDueOf(invoice),
           currency: invoice.currency,
           paidAt: paidAt.toISOString(),
           method: payment.method,
@@ -145,7 +165,7 @@ export class Invoices {
           tenantId: invoice.tenantId,
           invoiceId: invoice.id,
           number: invoice.number,
-          amountCents: invoice.totalCents,
+          amountCents: amountDueOf(invoice),
           currency: invoice.currency,
           dueAt: (invoice.dueAt ?? now).toISOString(),
         },
@@ -161,6 +181,49 @@ export class Invoices {
     }
     if (marked > 0) this.deps.outbox.notify();
     return marked;
+  }
+
+  /**
+   * Takes a credit note's part off the invoice it credits, once (by credit note id): the invoice whose
+   * amount due reaches 0 is paid, with its `invoice.paid` in the same write. The account write that
+   * issued the credit note counted on it; should the invoice have been paid in between (a payment racing
+   * the plan change), the part is not applied twice and the conflict is logged for the operator.
+   */
+  private async applyCredit(tenantId: string, invoiceId: string, creditNoteId: string, cents: number): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const invoice = await this.deps.invoices.findById(tenantId, invoiceId);
+      if (!invoice) throw new NotFoundError(`Invoice ${invoiceId}, credited by ${creditNoteId}, not found.`);
+      if (invoice.creditNoteIds?.includes(creditNoteId)) return;
+      if (invoice.status === 'paid') {
+        this.deps.logger.error({ tenantId, invoiceId, creditNoteId, cents }, 'a credit note was issued against an invoice paid meanwhile; its part is owed to the tenant');
+        return;
+      }
+      const creditedCents = (invoice.creditedCents ?? 0) + cents;
+      const covered = creditedCents >= invoice.totalCents;
+      const now = this.deps.clock();
+      const events = covered
+        ? [
+            this.deps.newEvent(
+              'invoice.paid',
+              tenantId,
+              { tenantId, invoiceId, number: invoice.number, amountCents: amountDueOf(invoice), currency: invoice.currency, paidAt: now.toISOString(), method: 'credit_balance', reference: creditNoteId },
+              now,
+            ),
+          ]
+        : [];
+      try {
+        await this.deps.invoices.update(
+          tenantId,
+          invoiceId,
+          { creditedCents, creditNoteIds: [...(invoice.creditNoteIds ?? []), creditNoteId], ...(covered ? { status: 'paid' as const, paidAt: now, paymentReference: creditNoteId } : {}) },
+          { expectedVersion: invoice.version, events },
+        );
+        if (covered) this.deps.outbox.notify();
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   async get(tenantId: string, invoiceId: string): Promise<InvoiceView> {
@@ -211,5 +274,6 @@ function fieldsOf(data: TenantryEventOf<'invoice.issued'>['data']): InvoiceField
     totalCents: data.totalCents,
     issuedAt: new Date(data.issuedAt),
     ...(data.dueAt ? { dueAt: new Date(data.dueAt) } : {}),
+    ...(data.applied_to_invoices ? { appliedTo: data.applied_to_invoices.map((applied) => ({ invoiceId: applied.invoice_id, cents: applied.amount_cents })) } : {}),
   };
 }

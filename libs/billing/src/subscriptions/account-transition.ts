@@ -15,6 +15,13 @@ export interface IssuedDocument {
   fields: InvoiceFields;
 }
 
+/** An invoice of the tenant that is not paid yet, and what is still due on it. */
+export interface UnpaidInvoice {
+  id: string;
+  subscriptionId: string | undefined;
+  amountDueCents: number;
+}
+
 export interface InvoiceDraft {
   reason: InvoiceFields['reason'];
   subscriptionId: string;
@@ -40,13 +47,17 @@ export class AccountTransition {
   private invoiceSequence: number;
   private readonly emitted: CloudEvent[] = [];
   private readonly issued: IssuedDocument[] = [];
+  /** Newest first; a credit note reduces its subscription's first one before it adds to the balance. */
+  private readonly unpaid: UnpaidInvoice[];
 
   constructor(
     private readonly tenantId: string,
     account: AccountFields,
     private readonly now: Date,
     private readonly newEvent: DomainEventFactory,
+    unpaid: readonly UnpaidInvoice[] = [],
   ) {
+    this.unpaid = unpaid.map((invoice) => ({ ...invoice }));
     this.subscriptions = account.subscriptions.map((subscription) => ({ ...subscription }));
     this.currentSubscriptionId = account.currentSubscriptionId;
     this.revision = account.revision;
@@ -82,10 +93,25 @@ export class AccountTransition {
     this.emitted.push(this.newEvent(type, this.tenantId, { ...data, tenantId: this.tenantId, revision: this.revision } as EventDataInput<T>, this.now));
   }
 
-  /** Issues an invoice (or a credit note, when the lines sum below zero) against the credit balance. */
+  /**
+   * Issues an invoice (or a credit note, when the lines sum below zero) against the credit balance. A
+   * credit note first reduces what is due on the unpaid invoices of its subscription, newest first (the
+   * document names them); only the rest goes to the balance. The invoices themselves are updated after
+   * the account write (`Invoices.store`, or the projection of this credit note's event).
+   */
   issue(draft: InvoiceDraft): IssuedDocument {
-    const settlement = settle(draft.lines, this.creditBalanceCents);
+    const credited = this.unpaid.filter((invoice) => invoice.subscriptionId === draft.subscriptionId && invoice.amountDueCents > 0);
+    const settlement = settle(
+      draft.lines,
+      this.creditBalanceCents,
+      credited.map((invoice) => invoice.amountDueCents),
+    );
     this.creditBalanceCents = settlement.creditBalanceCents;
+    const appliedTo = credited.flatMap((invoice, index) => {
+      const cents = settlement.invoiceCreditsCents[index] ?? 0;
+      invoice.amountDueCents -= cents;
+      return cents > 0 ? [{ invoiceId: invoice.id, cents }] : [];
+    });
     this.invoiceSequence += 1;
     const id = generateId(INVOICE_ID_PREFIX);
     const isInvoice = settlement.documentType === 'invoice';
@@ -103,7 +129,9 @@ export class AccountTransition {
       totalCents: settlement.totalCents,
       issuedAt: this.now,
       ...(isInvoice ? { dueAt: new Date(this.now.getTime() + PAYMENT_TERMS_DAYS * DAY_MS) } : {}),
+      ...(appliedTo.length > 0 ? { appliedTo } : {}),
     };
+    if (isInvoice && settlement.totalCents > 0) this.unpaid.unshift({ id, subscriptionId: draft.subscriptionId, amountDueCents: settlement.totalCents });
     const document = { id, fields };
     this.issued.push(document);
     this.emitted.push(this.newEvent('invoice.issued', this.tenantId, invoiceIssuedData(this.tenantId, document), this.now));
@@ -159,5 +187,6 @@ export function invoiceIssuedData(tenantId: string, document: IssuedDocument): E
     totalCents: fields.totalCents,
     issuedAt: fields.issuedAt.toISOString(),
     ...(fields.dueAt ? { dueAt: fields.dueAt.toISOString() } : {}),
+    ...(fields.appliedTo ? { applied_to_invoices: fields.appliedTo.map(({ invoiceId, cents }) => ({ invoice_id: invoiceId, amount_cents: cents })) } : {}),
   };
 }

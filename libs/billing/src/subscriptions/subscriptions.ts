@@ -19,7 +19,7 @@ import { currentSubscription, type Account, type AccountFields, type AccountRepo
 import type { Pricing } from '../domain';
 import type { Invoices } from '../invoices/invoices';
 import { toInvoiceView } from '../invoices/invoice-view';
-import { AccountTransition, type IssuedDocument } from './account-transition';
+import { AccountTransition, type IssuedDocument, type UnpaidInvoice } from './account-transition';
 import { activate, advance, cancel, changePlan, startPaid, startTrial, withdrawPendingChange, type OverageLines } from './lifecycle';
 import { toSubscriptionView } from './subscription-view';
 
@@ -251,8 +251,8 @@ export class Subscriptions {
     return this.deps.overageLines(account.tenantId, account.tenant.timezone);
   }
 
-  private transition(tenantId: string, account: AccountFields, now: Date): AccountTransition {
-    return new AccountTransition(tenantId, account, now, this.deps.newEvent);
+  private transition(tenantId: string, account: AccountFields, now: Date, unpaid: readonly UnpaidInvoice[] = []): AccountTransition {
+    return new AccountTransition(tenantId, account, now, this.deps.newEvent, unpaid);
   }
 
   /**
@@ -260,7 +260,8 @@ export class Subscriptions {
    * every operation then acts on the period that is current now, never on one that has ended.
    */
   private async caughtUp(tenantId: string, account: Account, now: Date): Promise<AccountTransition> {
-    const t = this.transition(tenantId, account, now);
+    // Read with the account: a credit note issued by this operation reduces what is still due on them first.
+    const t = this.transition(tenantId, account, now, await this.deps.invoices.unpaidOf(tenantId));
     await advance(t, now, this.deps.pricing, this.overageOf(account));
     return t;
   }

@@ -156,6 +156,12 @@ export const invoiceViewSchema = z.object({
   /** When an invoice was paid (null until then, and for credit notes), and the payment's reference. */
   paidAt: isoDateTimeSchema.nullable(),
   paymentReference: z.string().nullable(),
+  /** What is still to be paid: the total less credit notes applied to it; 0 once paid, and for a credit note. */
+  amount_due_cents: centsSchema,
+  /** An invoice: what credit notes took off it (they reduce an unpaid invoice before anything becomes spendable credit). */
+  credited_cents: centsSchema,
+  /** A credit note: the unpaid invoices whose amount due it reduced first, and by how much; the rest went to the credit balance. */
+  applied_to_invoices: z.array(z.object({ invoice_id: z.string(), amount_cents: centsSchema })),
 });
 export type InvoiceView = z.output<typeof invoiceViewSchema>;
 

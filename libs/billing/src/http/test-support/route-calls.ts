@@ -118,6 +118,11 @@ async function expectNoEventsSince(h: BillingHarness, tenantId: string, seen: nu
     if (reply.status !== 200) throw new Error(`the marker cancellation answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     expected.push(`subscription.cancelled ${live.id}`);
     if (reply.body.creditNote?.id) expected.push(`invoice.issued ${reply.body.creditNote.id}`);
+    // A credit note that covers what is still due on an invoice it credits pays it.
+    for (const { invoice_id: credited } of reply.body.creditNote?.applied_to_invoices ?? []) {
+      const invoice = await h.call<InvoiceView>(ADMIN, 'GET', `/api/v1/monetization/invoices/${credited}`);
+      if (invoice.body.status === 'paid' && invoice.body.paymentReference === reply.body.creditNote?.id) expected.push(`invoice.paid ${credited}`);
+    }
   } else {
     const reply = await h.call<{ subscription: SubscriptionView; invoice: InvoiceView }>(ADMIN, 'POST', '/api/v1/monetization/subscribe', { tenantId, planId: 'basic' });
     if (reply.status !== 201) throw new Error(`the marker subscription answered ${reply.status}: ${JSON.stringify(reply.body)}`);

@@ -30,6 +30,11 @@ export const invoiceIssuedV1 = z
     totalCents: centsSchema,
     issuedAt: isoDateTimeSchema,
     dueAt: isoDateTimeSchema.optional(),
+    /**
+     * A credit note reduces the amount due of the unpaid invoices it credits first: which ones, and by
+     * how much (the rest of the credit, if any, went to the tenant's balance).
+     */
+    applied_to_invoices: z.array(z.object({ invoice_id: z.string().min(1).max(128), amount_cents: z.number().int().positive() })).max(100).optional(),
   })
   .refine((invoice) => invoice.totalCents === invoice.subtotalCents, { message: 'totalCents must equal subtotalCents (no taxes yet)', path: ['totalCents'] })
   .refine((invoice) => invoice.lines.reduce((sum, line) => sum + line.amountCents, 0) === invoice.subtotalCents, {
