@@ -79,13 +79,23 @@ export class Invoices {
       tenantId: data.tenantId,
       number: data.number,
       documentType: data.documentType,
-      // A credit note: only what did not go to the credited invoice may be refunded.
-      totalCents: data.totalCents + (data.applied_to_invoices ?? []).reduce((sum, applied) => sum + applied.amount_cents, 0),
+      // Only what is to be paid: an invoice less the credit notes applied to it since it was issued; a
+      // credit note less what it took off unpaid invoices (only the rest may be refunded).
+      totalCents:
+        data.documentType === 'invoice'
+          ? await this.amountDue(data.tenantId, data.invoiceId)
+          : data.totalCents + (data.applied_to_invoices ?? []).reduce((sum, applied) => sum + applied.amount_cents, 0),
       currency: data.currency,
       dueAt: fields.dueAt,
     });
     // A redelivered event finds it paid already: nothing more to record.
     if (outcome === 'paid') await this.recordPayment(data.tenantId, data.invoiceId, { method: data.totalCents === 0 ? 'credit_balance' : 'provider' });
+  }
+
+  private async amountDue(tenantId: string, invoiceId: string): Promise<number> {
+    const invoice = await this.deps.invoices.findById(tenantId, invoiceId);
+    if (!invoice) throw new NotFoundError(`Invoice ${invoiceId} not found.`);
+    return amountDueOf(invoice);
   }
 
   /**

@@ -14,7 +14,10 @@ export interface PayableDocument {
   tenantId: string;
   number: string;
   documentType: 'invoice' | 'credit_note';
-  /** Negative for a credit note. */
+  /**
+   * What to collect: an invoice's amount due (its total less credit notes applied to it). Negative for a
+   * credit note: what may be refunded (its total less what it took off unpaid invoices).
+   */
   totalCents: number;
   currency: string;
   dueAt: Date | undefined;
