@@ -27,15 +27,18 @@ export function realInfraEnv(infra: InfraEndpoints, extra: Record<string, string
 
 /** The whole platform in this process (like `npm start`), on any free ports. */
 export function startPlatform(env: NodeJS.ProcessEnv): Promise<RunningServices> {
-  return runServices(allServices, { processName: 'all-in-one', env, ports: ANY_PORT, host: '127.0.0.1', exit: () => undefined });
+  return runServices(allServices, { processName: 'all-in-one', env: { ...ANY_OPERATOR_PORT, ...env }, ports: ANY_PORT, host: '127.0.0.1', exit: () => undefined });
 }
+
+/** The gateway's operator listener (`/metrics`) on a free port too: parallel runs must not collide on 9464. */
+const ANY_OPERATOR_PORT = { GATEWAY_ADMIN_PORT: '0' };
 
 /** A second gateway process-equivalent: its own platform (own Redis/Kafka connections), the same services. */
 export function startExtraGateway(env: NodeJS.ProcessEnv, platform: RunningServices): Promise<RunningServices> {
   const urlOf = (name: ServiceName): string => platform.servers.get(name)?.url ?? '';
   return runServices([gatewayService], {
     processName: 'gateway',
-    env: { ...env, TENANTS_URL: urlOf('tenants'), BILLING_URL: urlOf('billing'), OBSERVABILITY_URL: urlOf('observability'), AI_ASSISTANT_URL: urlOf('ai-assistant') },
+    env: { ...ANY_OPERATOR_PORT, ...env, TENANTS_URL: urlOf('tenants'), BILLING_URL: urlOf('billing'), OBSERVABILITY_URL: urlOf('observability'), AI_ASSISTANT_URL: urlOf('ai-assistant') },
     ports: { gateway: 0 },
     host: '127.0.0.1',
     exit: () => undefined,
