@@ -123,6 +123,8 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
     outcome = { ...outcome, cacheStatus: await serveThroughCache(deps, req, res, route, caller) };
     return;
   }
+  // Read whole before the cache is purged or an upstream connection taken: a trickled body holds neither.
+  const body = await readRequestBody(req, () => res.setHeader('Connection', 'close'), deps.bodyLimits ?? DEFAULT_BODY_LIMITS);
   res.setHeader(X_CACHE_STATUS, 'BYPASS');
   deps.metrics.cacheOutcome('BYPASS');
   if (caller.kind === 'tenant' && !SAFE_METHODS.has(req.method)) {
@@ -133,7 +135,6 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
     await purge();
     res.once('finish', () => void purge());
   }
-  const body = await readRequestBody(req, () => res.setHeader('Connection', 'close'), deps.bodyLimits ?? DEFAULT_BODY_LIMITS);
   await deps.upstreams.forward({ ...upstreamCall(req, route, caller), body }, res);
 }
 
