@@ -175,6 +175,9 @@ export class Upstreams {
         },
         (response) => {
           answered = true;
+          // Free the slot as soon as the response is read, not a tick later at 'close': a client that sends
+          // its next request as soon as it has this answer must find it free.
+          response.once('end', release);
           response.once('close', release);
           resolve(response);
         },
