@@ -18,7 +18,7 @@ describe('gateway edge', () => {
 
   beforeAll(async () => {
     stubUrl = await stub.start();
-    gateway = await startTestGateway(stubUrl, { maxConcurrentPerCaller: 2, bodyLimits: { maxBytes: 64, timeoutMs: 300 } });
+    gateway = await startTestGateway(stubUrl, { maxConcurrentPerCaller: 2, bodyLimits: { maxBytes: 64, timeoutMs: 300 }, headersTimeoutMs: 1_000 });
   });
   afterAll(async () => {
     stub.releaseHeld();
@@ -178,6 +178,22 @@ describe('gateway edge', () => {
         connection.close();
       }
       expect(stub.received.length).toBe(before);
+    });
+  });
+
+  describe('slow headers', () => {
+    it('when the headers of a request do not arrive within the headers timeout, then the answer is a 408 problem and the connection is closed', async () => {
+      const connection = await RawConnection.open(gateway.url);
+      try {
+        connection.write('GET /api/v1/monetization/plans HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+        const answer = await connection.read();
+        expect(answer.status).toBe(408);
+        expect(JSON.parse(answer.body)).toMatchObject({ status: 408, type: 'https://tenantry.dev/problems/request-timeout' });
+        expect(answer.headers['x-content-type-options']).toEqual(['nosniff']);
+        await connection.untilClosed();
+      } finally {
+        connection.close();
+      }
     });
   });
 

@@ -79,6 +79,8 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_MAX_CONCURRENT_PER_TENANT: int({ min: 1, max: 10_000 }).default(32),
   /** Keep-alive sockets per service kept apart for the platform admin and key resolution. */
   GATEWAY_CONTROL_MAX_SOCKETS: int({ min: 1, max: 10_000 }).default(32),
+  /** A request's headers must arrive whole within this time (408 problem, connection closed): slow-header clients cannot hoard connections. */
+  GATEWAY_HEADERS_TIMEOUT: duration({ min: 1_000, max: 120_000 }).default(10_000),
   /** A request body must arrive whole within this time (408 problem otherwise); it is read before any upstream connection is taken. */
   GATEWAY_BODY_TIMEOUT: duration({ min: 100, max: 60_000 }).default(10_000),
   /** Largest request body the gateway forwards, in bytes (413 problem beyond; the services parse at most 1 MB). */

@@ -113,7 +113,7 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
 
   return {
     app,
-    http: { clientErrorHeaders: securityHeaders({ behindTls: env.GATEWAY_BEHIND_TLS }) },
+    http: { clientErrorHeaders: securityHeaders({ behindTls: env.GATEWAY_BEHIND_TLS }), headersTimeoutMs: env.GATEWAY_HEADERS_TIMEOUT },
     operator,
     async stop() {
       await operator.close();

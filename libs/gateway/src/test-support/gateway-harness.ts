@@ -169,6 +169,8 @@ export type TestGatewayOptions = Pick<GatewayAppDependencies, 'publicRateLimitPe
   maxConcurrentPerCaller?: number;
   /** Failed authentications per address and minute (default 1 000: not in the way of other tests). */
   authFailuresPerMinute?: number;
+  /** The server's headers timeout (default the platform's). */
+  headersTimeoutMs?: number;
 };
 
 /**
@@ -216,7 +218,7 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
     ...(options.behindTls === undefined ? {} : { behindTls: options.behindTls }),
   });
   // As gatewayService is served: the platform's server, answering unparseable requests with problems.
-  const server = await startHttpServer(app, { port: 0, host: '127.0.0.1', logger, shutdownGraceMs: 500, clientErrorHeaders: securityHeaders({ behindTls: options.behindTls ?? false }) });
+  const server = await startHttpServer(app, { port: 0, host: '127.0.0.1', logger, shutdownGraceMs: 500, ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }), clientErrorHeaders: securityHeaders({ behindTls: options.behindTls ?? false }) });
   const operator = createServer(operatorApp());
   await new Promise<void>((resolve) => operator.listen(0, '127.0.0.1', resolve));
   return {

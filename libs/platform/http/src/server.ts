@@ -14,7 +14,7 @@ export interface StartHttpServerOptions {
    * balancers in front (60 s on common ones), so they never reuse a socket this server just closed.
    */
   keepAliveTimeoutMs?: number;
-  /** Time allowed to receive a request's headers; must exceed `keepAliveTimeoutMs`. */
+  /** Time allowed to receive a request's headers, counted from their first byte (an idle keep-alive connection is governed by `keepAliveTimeoutMs`). */
   headersTimeoutMs?: number;
   /** Time allowed to receive a whole request (slow-body protection). */
   requestTimeoutMs?: number;
@@ -42,9 +42,13 @@ const IDLE_SWEEP_INTERVAL_MS = 25;
 
 export async function startHttpServer(app: RequestListener, options: StartHttpServerOptions): Promise<RunningHttpServer> {
   const { logger, host = '0.0.0.0', shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS } = options;
-  const server = createServer(app);
-  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = options.headersTimeoutMs ?? server.keepAliveTimeout + 1_000;
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
+  const headersTimeout = options.headersTimeoutMs ?? keepAliveTimeout + 1_000;
+  // Node checks the headers and request timeouts every 30 s by default, so a 10 s limit would hold for up
+  // to 40 s: check four times per headers timeout instead (a walk over the open connections).
+  const server = createServer({ connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(headersTimeout / 4))) }, app);
+  server.keepAliveTimeout = keepAliveTimeout;
+  server.headersTimeout = headersTimeout;
   server.requestTimeout = options.requestTimeoutMs ?? 60_000;
   server.on('clientError', (error: Error & { code?: string }, socket) => answerClientError(error, socket, options.clientErrorHeaders ?? {}));
 
