@@ -43,8 +43,8 @@ export const cachedGet = gatewayScenario({
   async measure(stack: GatewayStack, result: ScenarioResult): Promise<void> {
     await expectCacheHit(stack, stack.gateway.url);
     const [express, nodeHttp] = await Promise.all([stack.startBaseline('express', tenantPath(stack)), stack.startBaseline('node-http', tenantPath(stack))]);
-    const hitsBefore = await prometheusSum(stack.gateway.url, CACHE_REQUESTS_METRIC, { cache_status: 'HIT' });
-    const allBefore = await prometheusSum(stack.gateway.url, CACHE_REQUESTS_METRIC);
+    const hitsBefore = await prometheusSum(stack.gateway.operatorUrl ?? stack.gateway.url, CACHE_REQUESTS_METRIC, { cache_status: 'HIT' });
+    const allBefore = await prometheusSum(stack.gateway.operatorUrl ?? stack.gateway.url, CACHE_REQUESTS_METRIC);
 
     const [gateway, expressRoute, bare] = await interleave([
       cachedGatewayVariant('gateway: cached GET (auth, rate limit, cache HIT, metering)', stack, stack.gateway),
@@ -55,8 +55,8 @@ export const cachedGet = gatewayScenario({
     stack.maxRates.set('gateway cached', gateway.medianRate);
     stack.maxRates.set('express', expressRoute.medianRate);
 
-    const hits = (await prometheusSum(stack.gateway.url, CACHE_REQUESTS_METRIC, { cache_status: 'HIT' })) - hitsBefore;
-    const all = (await prometheusSum(stack.gateway.url, CACHE_REQUESTS_METRIC)) - allBefore;
+    const hits = (await prometheusSum(stack.gateway.operatorUrl ?? stack.gateway.url, CACHE_REQUESTS_METRIC, { cache_status: 'HIT' })) - hitsBefore;
+    const all = (await prometheusSum(stack.gateway.operatorUrl ?? stack.gateway.url, CACHE_REQUESTS_METRIC)) - allBefore;
     result.measurements.push(measurementOf(gateway), measurementOf(expressRoute), measurementOf(bare));
     result.ratios.push(
       ratioOf('gateway cached GET / no-op express route', gateway, expressRoute, { subject: 'gateway', baseline: 'express' }, 0.6),

@@ -42,7 +42,7 @@ export const telemetry = gatewayScenario({
       stack.startGateway('gateway-untraced-no-metrics', { env: { OTEL_TRACES_EXPORTER: 'none' }, preload: [METRICS_OFF] }),
     ]);
     await Promise.all([traced, untraced, noMetrics, stack.gateway].map((gateway) => expectCacheHit(stack, gateway.url)));
-    const metricsOffAnswer = await fetch(`${noMetrics.url}/metrics`).then((response) => response.status);
+    const metricsOffAnswer = await fetch(`${noMetrics.operatorUrl ?? noMetrics.url}/metrics`).then((response) => response.status);
     const sinkBefore = await sinkStats(sink.url);
 
     const [on, off, bare, defaults] = await interleave([

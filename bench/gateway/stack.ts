@@ -31,6 +31,8 @@ export interface ServiceProcess {
   name: string;
   url: string;
   child: BenchChild;
+  /** A gateway's operator listener (`/metrics`), which is not on its public port. */
+  operatorUrl?: string;
 }
 
 export interface GatewayVariant {
@@ -115,13 +117,14 @@ export class GatewayStack {
     let started = this.extras.get(name);
     if (!started) {
       started = (async () => {
-        const port = await freePort();
-        return this.spawnService(
+        const [port, operatorPort] = [await freePort(), await freePort()];
+        const started = await this.spawnService(
           name,
           'apps/gateway/src/main.ts',
           port,
           {
             GATEWAY_PORT: String(port),
+            GATEWAY_ADMIN_PORT: String(operatorPort),
             TENANTS_URL: this.tenants.url,
             BILLING_URL: this.billing.url,
             RATE_LIMIT_OVERRIDES: HUGE_ENTERPRISE_LIMITS,
@@ -131,6 +134,7 @@ export class GatewayStack {
           variant.preload,
           variant.nodeArgs,
         );
+        return { ...started, operatorUrl: `http://127.0.0.1:${operatorPort}` };
       })();
       this.extras.set(name, started);
     }

@@ -15,6 +15,7 @@ describeWithInfra('all-in-one process on real infrastructure', ['kafka', 'mongo'
         ADMIN_API_KEY: 'integration-test-admin-key-0123456789abcdef',
         INTERNAL_SECRET: 'integration-test-internal-secret-0123456789',
         LOG_LEVEL: 'silent',
+        GATEWAY_ADMIN_PORT: '0',
       },
       ports: { gateway: 0, tenants: 0, billing: 0, observability: 0, 'ai-assistant': 0 },
       host: '127.0.0.1',

@@ -11,7 +11,7 @@ describe('all-in-one process (embedded mode)', () => {
   beforeAll(async () => {
     running = await runServices(allServices, {
       processName: 'all-in-one',
-      env: { TENANTRY_MODE: 'embedded', LOG_LEVEL: 'silent' },
+      env: { TENANTRY_MODE: 'embedded', LOG_LEVEL: 'silent', GATEWAY_ADMIN_PORT: '0' },
       ports: Object.fromEntries(SERVICES.map((name) => [name, 0])),
       host: '127.0.0.1',
       exit: (code) => {
@@ -62,10 +62,37 @@ describe('all-in-one process (embedded mode)', () => {
     expect(await response.text()).toContain('tenantry_http_server_requests_total');
   });
 
+  it("when the gateway's metrics are scraped, then the operator listener serves them and the public door does not", async () => {
+    const operator = running.operatorServers.get('gateway');
+    expect((await fetch(`${urlOf('gateway')}/metrics`)).status).toBe(404);
+    const response = await fetch(`${operator?.url ?? ''}/metrics`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('tenantry_http_server_requests_total');
+  });
+
   it('when shut down, then every port is released and the process would exit 0', async () => {
-    const urls = SERVICES.map(urlOf);
+    const urls = [...SERVICES.map(urlOf), running.operatorServers.get('gateway')?.url ?? ''];
     await running.shutdown();
     expect(exitCode).toBe(0);
     for (const url of urls) await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+});
+
+describe('all-in-one process without a host override (as `npm start` runs it)', () => {
+  let running: RunningServices | undefined;
+  afterAll(() => running?.shutdown());
+
+  it('when started, then the four services listen on loopback only, the gateway on HOST, and its operator listener on loopback', async () => {
+    running = await runServices(allServices, {
+      processName: 'all-in-one',
+      env: { TENANTRY_MODE: 'embedded', LOG_LEVEL: 'silent', GATEWAY_ADMIN_PORT: '0', HOST: '0.0.0.0' },
+      ports: Object.fromEntries(SERVICES.map((name) => [name, 0])),
+      exit: () => undefined,
+      notice: () => undefined,
+    });
+    const addressOf = (server: { server: { address(): unknown } } | undefined) => (server?.server.address() as { address?: string } | null)?.address;
+    const bound = Object.fromEntries(SERVICES.map((name) => [name, addressOf(running?.servers.get(name))]));
+    expect(bound).toEqual({ gateway: '0.0.0.0', tenants: '127.0.0.1', billing: '127.0.0.1', observability: '127.0.0.1', 'ai-assistant': '127.0.0.1' });
+    expect(addressOf(running.operatorServers.get('gateway'))).toBe('127.0.0.1');
   });
 });

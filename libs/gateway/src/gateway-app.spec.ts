@@ -225,10 +225,9 @@ describe('gateway pipeline', () => {
 
   it('when the service is unreachable, then the answer is a 502 problem', async () => {
     const key = stub.addTenant('ten_down');
-    const dead = new Upstreams({ urlOf: () => 'http://127.0.0.1:1', timeoutMs: 500, maxSockets: 1, logger });
+    const dead = new Upstreams({ urlOf: () => 'http://127.0.0.1:1', internalSecret: SECRET, timeoutMs: 500, maxSockets: 1, logger });
     const app = createGatewayApp({
       logger,
-      internalSecret: SECRET,
       authenticator: new Authenticator(ADMIN_KEY, gateway.keys, gateway.plans),
       responseCache: new ResponseCache({ cache: new InMemoryCache(), logger, enabled: false }),
       upstreams: dead,
@@ -256,11 +255,12 @@ describe('gateway pipeline', () => {
     expect(gateway.upstreams.newConnections - before).toBeLessThanOrEqual(2);
   });
 
-  it('when requests were cached or refused, then /metrics counts them by outcome, without tenant labels', async () => {
+  it('when requests were cached or refused, then the operator listener\'s /metrics counts them by outcome, without tenant labels, and the public door has no /metrics', async () => {
     const key = stub.addTenant('ten_metrics');
     await call('/api/v1/tenants/ten_metrics/m', key);
     await call('/api/v1/tenants/ten_metrics/m', key);
-    const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
+    expect((await fetch(`${gatewayUrl}/metrics`)).status).toBe(404);
+    const metrics = await (await fetch(`${gateway.operatorUrl}/metrics`)).text();
     expect(metrics).toMatch(/^tenantry_gateway_cache_requests_total\{cache_status="HIT"[^}]*\} [1-9]/m);
     expect(metrics).toMatch(/^tenantry_gateway_rate_limited_total\{rate_limit_policy="minute"[^}]*\} [1-9]/m);
     expect(metrics).toMatch(/^tenantry_gateway_auth_refusals_total\{refusal_reason="missing"[^}]*\} [1-9]/m);

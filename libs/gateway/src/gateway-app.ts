@@ -1,20 +1,25 @@
 import { ForbiddenError, hasFeature, planOf, RateLimitedError, requiredScope, scopesAllow, ServiceUnavailableError, UnauthorizedError, UNLIMITED } from '@tenantry/contracts';
-import { CLIENT_IDENTITY_HEADERS, createHttpApp, featureNotInPlanError, HttpProblem, type ReadinessChecks, setRouteTemplate, signIdentity } from '@tenantry/http';
+import { CLIENT_IDENTITY_HEADERS, createHttpApp, featureNotInPlanError, HttpProblem, type ReadinessChecks, requestIdOf, setRouteTemplate } from '@tenantry/http';
 import { rateLimitHeaders, type RateLimiter, type RateLimitDecision } from '@tenantry/cache';
 import { setLogContext, type Logger } from '@tenantry/telemetry';
 import type { Express, Request, Response } from 'express';
 import type { Authenticator, Caller } from './auth/authenticate';
+import type { FailedAuthentications } from './auth/failed-authentications';
 import type { RateLimitOverrides } from './gateway-config';
 import type { GatewayMetrics } from './gateway-metrics';
 import type { UsageMeter } from './metering/usage-meter';
-import type { Upstreams } from './proxy/upstreams';
+import { assertUnambiguousFraming, type BodyLimits, readRequestBody } from './proxy/framing';
+import { type ForwardedFor, plainHost } from './proxy/headers';
+import type { UpstreamCall, Upstreams } from './proxy/upstreams';
 import { type CacheStatus, PUBLIC_TENANT_ID, type ResponseCache, type UpstreamResponse } from './response-cache';
 import { isAmbiguousPath, isPublicRequest, matchRoute, type UpstreamRoute } from './routes';
+import { securityHeadersMiddleware } from './security-headers';
 
 export interface GatewayAppDependencies {
   logger: Logger;
-  internalSecret: string;
   authenticator: Authenticator;
+  /** Throttles failed authentications per client address (absent: not throttled). */
+  failedAuthentications?: FailedAuthentications;
   /** Absent when rate limiting is switched off. */
   rateLimiter?: RateLimiter;
   responseCache: ResponseCache;
@@ -28,9 +33,15 @@ export interface GatewayAppDependencies {
   publicRateLimitPerMinute?: number;
   /** GATEWAY_TRUSTED_PROXIES: whose `X-Forwarded-For` names the client address (default: nobody's). */
   trustedProxies?: readonly string[];
+  /** Request bodies: read whole at the edge, within a size and a time limit (defaults: 1 MiB, 10 s). */
+  bodyLimits?: BodyLimits;
+  /** GATEWAY_BEHIND_TLS: answers carry HSTS. */
+  behindTls?: boolean;
   readiness?: ReadinessChecks;
   healthDetails?: () => Record<string, unknown>;
 }
+
+const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 1024 * 1024, timeoutMs: 10_000 };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const X_CACHE_STATUS = 'X-Cache-Status';
@@ -47,8 +58,13 @@ export function createGatewayApp(deps: GatewayAppDependencies): Express {
     service: 'gateway',
     logger: deps.logger,
     json: false,
+    // Operators scrape the gateway's metrics on its own listener (gateway-service.ts), not on the public door.
+    metrics: false,
     readiness: deps.readiness,
     healthDetails: deps.healthDetails,
+    before(app) {
+      app.use(securityHeadersMiddleware({ behindTls: deps.behindTls ?? false }));
+    },
     configure(app) {
       if (deps.trustedProxies && deps.trustedProxies.length > 0) app.set('trust proxy', [...deps.trustedProxies]);
       app.use((req, res) => handle(deps, req, res));
@@ -58,6 +74,7 @@ export function createGatewayApp(deps: GatewayAppDependencies): Express {
 
 async function handle(deps: GatewayAppDependencies, req: Request, res: Response): Promise<void> {
   const startedAt = performance.now();
+  assertUnambiguousFraming(req);
   const path = req.path;
   const route = matchRoute(path);
   if (!route) throw new HttpProblem('not-found', 404, 'Not found', `No API route for ${req.method} ${path}.`);
@@ -106,6 +123,8 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
     outcome = { ...outcome, cacheStatus: await serveThroughCache(deps, req, res, route, caller) };
     return;
   }
+  // Read whole before the cache is purged or an upstream connection taken: a trickled body holds neither.
+  const body = await readRequestBody(req, () => res.setHeader('Connection', 'close'), deps.bodyLimits ?? DEFAULT_BODY_LIMITS);
   res.setHeader(X_CACHE_STATUS, 'BYPASS');
   deps.metrics.cacheOutcome('BYPASS');
   if (caller.kind === 'tenant' && !SAFE_METHODS.has(req.method)) {
@@ -116,16 +135,49 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
     await purge();
     res.once('finish', () => void purge());
   }
-  signFor(deps, req, caller, route, req.headers['content-length']);
-  await deps.upstreams.forward(req, res, route);
+  await deps.upstreams.forward({ ...upstreamCall(req, route, caller), body }, res);
+}
+
+/** What every upstream call of this request shares (the body, if any, is added by the caller). */
+function upstreamCall(req: Request, route: UpstreamRoute, caller: Caller | undefined): UpstreamCall {
+  return {
+    route,
+    method: req.method,
+    url: req.originalUrl,
+    headers: req.headers,
+    ...(caller ? { identity: caller.identity } : {}),
+    pool: caller?.kind === 'admin' ? 'control' : 'tenant',
+    ...(caller?.kind === 'admin' ? {} : { bulkhead: caller ? caller.tenantId : `anon:${clientAddress(req)}` }),
+    forwarded: forwardedFor(req),
+    requestId: requestIdOf(req),
+  };
+}
+
+/**
+ * X-Forwarded-* as the gateway vouches for them: the chain a trusted proxy sent (GATEWAY_TRUSTED_PROXIES)
+ * plus the address of the connection, or from anyone else just that address — a client's own
+ * X-Forwarded-For never reaches a service as if the gateway had seen it.
+ */
+function forwardedFor(req: Request): ForwardedFor {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  const claimed = req.headers['x-forwarded-for'];
+  const trusts = req.app.get('trust proxy fn') as ((address: string, hop: number) => boolean) | undefined;
+  const fromTrustedProxy = claimed !== undefined && trusts !== undefined && trusts(peer, 0);
+  const host = plainHost(req.headers.host);
+  return { for: fromTrustedProxy ? `${claimed}, ${peer}` : peer, proto: req.protocol, ...(host ? { host } : {}) };
 }
 
 async function authenticate(deps: GatewayAppDependencies, req: Request): Promise<Caller> {
+  const address = clientAddress(req);
+  deps.failedAuthentications?.assertNotLimited(address);
   try {
     return await deps.authenticator.authenticate(req.headers.authorization);
   } catch (error) {
-    if (error instanceof UnauthorizedError) deps.metrics.refusedAccess(req.headers.authorization ? 'invalid' : 'missing');
-    else if (error instanceof ForbiddenError) deps.metrics.refusedAccess(error.extensions['tenantStatus'] === 'cancelled' ? 'cancelled' : 'suspended');
+    if (error instanceof UnauthorizedError) {
+      deps.metrics.refusedAccess(req.headers.authorization ? 'invalid' : 'missing');
+      const limited = await deps.failedAuthentications?.recordFailure(address);
+      if (limited) throw limited;
+    } else if (error instanceof ForbiddenError) deps.metrics.refusedAccess(error.extensions['tenantStatus'] === 'cancelled' ? 'cancelled' : 'suspended');
     throw error;
   }
 }
@@ -214,14 +266,6 @@ function stripClientIdentity(req: Request): void {
 }
 
 /**
- * The gateway's identity headers, signed for this request, its target service and the body length it is
- * forwarded with (none on the buffered path, which sends no body); added only when the request goes upstream.
- */
-function signFor(deps: GatewayAppDependencies, req: Request, caller: Caller, route: UpstreamRoute, bodyLength: string | undefined): void {
-  Object.assign(req.headers, signIdentity(caller.identity, { method: req.method, url: req.originalUrl, audience: route.service, bodyLength }, deps.internalSecret));
-}
-
-/**
  * Serves a GET/HEAD through the response cache: a tenant's request in its namespace, with its signed
  * identity on the upstream call; a public request (no caller) in the shared public namespace, unsigned.
  */
@@ -243,12 +287,9 @@ async function serveThroughCache(
       query: queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1),
       headers: req.headers,
     },
-    () => {
-      // Signed when the upstream call happens (a cache hit needs no signature; a background
-      // revalidation may run after the request ended).
-      if (caller) signFor(deps, req, caller, route, undefined);
-      return deps.upstreams.fetch(route, req.method, req.originalUrl, req.headers);
-    },
+    // Signed when the upstream call happens (a cache hit needs no signature; a background revalidation
+    // may run after the request ended). GET and HEAD carry no body: `assertUnambiguousFraming` saw to it.
+    () => deps.upstreams.fetch(upstreamCall(req, route, caller)),
   );
   deps.metrics.cacheOutcome(status);
   writeResponse(res, response, status, req.method === 'HEAD');

@@ -11,7 +11,22 @@ describe('gateway configuration', () => {
       PUBLIC_RATE_LIMIT_PER_MINUTE: 60,
       RESPONSE_CACHE_TTL_RULES: [],
       GATEWAY_TRUSTED_PROXIES: [],
+      GATEWAY_MAX_CONCURRENT_PER_TENANT: 32,
+      GATEWAY_CONTROL_MAX_SOCKETS: 32,
+      GATEWAY_HEADERS_TIMEOUT: 10_000,
+      GATEWAY_BODY_TIMEOUT: 10_000,
+      GATEWAY_MAX_BODY_BYTES: 1024 * 1024,
+      GATEWAY_AUTH_FAILURES_PER_MINUTE: 20,
+      GATEWAY_BEHIND_TLS: false,
+      GATEWAY_ADMIN_PORT: 9464,
+      GATEWAY_ADMIN_HOST: '127.0.0.1',
     });
+  });
+
+  it('when the edge limits are set, then they are parsed', () => {
+    expect(
+      loadGatewayConfig({ GATEWAY_MAX_CONCURRENT_PER_TENANT: '8', GATEWAY_BODY_TIMEOUT: '2s', GATEWAY_BEHIND_TLS: 'true', GATEWAY_ADMIN_PORT: '0', GATEWAY_ADMIN_HOST: '0.0.0.0' }),
+    ).toMatchObject({ GATEWAY_MAX_CONCURRENT_PER_TENANT: 8, GATEWAY_BODY_TIMEOUT: 2_000, GATEWAY_BEHIND_TLS: true, GATEWAY_ADMIN_PORT: 0, GATEWAY_ADMIN_HOST: '0.0.0.0' });
   });
 
   it('when trusted proxies are listed, then addresses, CIDR ranges and named ranges are kept', () => {
@@ -44,6 +59,11 @@ describe('gateway configuration', () => {
     ['GATEWAY_TRUSTED_PROXIES', '10.0.0.0/33'],
     ['GATEWAY_TRUSTED_PROXIES', 'lb.example.com'],
     ['GATEWAY_TRUSTED_PROXIES', '10.0.0.1/8/8'],
+    ['GATEWAY_MAX_CONCURRENT_PER_TENANT', '0'],
+    ['GATEWAY_BODY_TIMEOUT', '2m'],
+    ['GATEWAY_AUTH_FAILURES_PER_MINUTE', 'many'],
+    ['GATEWAY_ADMIN_PORT', '70000'],
+    ['GATEWAY_ADMIN_HOST', 'not a host!'],
   ])('when %s is %s, then start-up fails naming the variable', (variable, value) => {
     let error: unknown;
     try {

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { duration, envField, flag, int, jsonField, oneOf, parseEnv, type Env } from '@tenantry/config';
 import { RATE_LIMIT_FALLBACK_MODES } from '@tenantry/cache';
+import { listenHost } from '@tenantry/runtime';
 import { planIdSchema, UNLIMITED } from '@tenantry/contracts';
 import { z } from 'zod';
 import { cacheTtlRulesSchema } from './cache-ttl-rules';
@@ -71,6 +72,27 @@ export const gatewayEnvSchema = z.object({
   UPSTREAM_TIMEOUT: duration({ min: 100, max: 600_000 }).default(30_000),
   /** Keep-alive sockets kept open per upstream service. */
   UPSTREAM_MAX_SOCKETS: int({ min: 1, max: 10_000 }).default(256),
+  /**
+   * Upstream requests one tenant (or one anonymous client address) may have in flight at once; more get a
+   * 429 problem with Retry-After. Well below UPSTREAM_MAX_SOCKETS, so no tenant can hold the whole pool.
+   */
+  GATEWAY_MAX_CONCURRENT_PER_TENANT: int({ min: 1, max: 10_000 }).default(32),
+  /** Keep-alive sockets per service kept apart for the platform admin and key resolution. */
+  GATEWAY_CONTROL_MAX_SOCKETS: int({ min: 1, max: 10_000 }).default(32),
+  /** A request's headers must arrive whole within this time (408 problem, connection closed): slow-header clients cannot hoard connections. */
+  GATEWAY_HEADERS_TIMEOUT: duration({ min: 1_000, max: 120_000 }).default(10_000),
+  /** A request body must arrive whole within this time (408 problem otherwise); it is read before any upstream connection is taken. */
+  GATEWAY_BODY_TIMEOUT: duration({ min: 100, max: 60_000 }).default(10_000),
+  /** Largest request body the gateway forwards, in bytes (413 problem beyond; the services parse at most 1 MB). */
+  GATEWAY_MAX_BODY_BYTES: int({ min: 1, max: 64 * 1024 * 1024 }).default(1024 * 1024),
+  /** Failed authentications one client address may have per minute before it gets 429 (and no key lookups). */
+  GATEWAY_AUTH_FAILURES_PER_MINUTE: int({ min: 1, max: 1_000_000 }).default(20),
+  /** Clients reach the gateway over HTTPS (here or at a balancer in front): answers carry Strict-Transport-Security. */
+  GATEWAY_BEHIND_TLS: flag(false),
+  /** The operator listener (`/metrics`, `/health`, `/ready`): its own port, never the public one. 0 = any free port. */
+  GATEWAY_ADMIN_PORT: int({ min: 0, max: 65_535 }).default(9464),
+  /** Where the operator listener binds: loopback unless the deployment says (docker-compose: 0.0.0.0 on the private network). */
+  GATEWAY_ADMIN_HOST: listenHost().default('127.0.0.1'),
 });
 
 export type GatewayEnv = z.output<typeof gatewayEnvSchema>;

@@ -11,7 +11,7 @@ export class GatewayMetrics {
     description: 'Gateway response-cache outcomes.',
   });
   private readonly rateLimited = this.meter.createCounter(MetricNames.gatewayRateLimited, {
-    description: 'Requests refused with 429 by the per-tenant rate limit or daily quota.',
+    description: 'Requests refused with 429 by the per-tenant rate limit, daily quota or concurrency bound.',
   });
   private readonly authRefusals = this.meter.createCounter(MetricNames.gatewayAuthRefusals, {
     description: 'Requests refused by authentication, tenant status, an API key scope or a plan feature gate.',
@@ -27,7 +27,7 @@ export class GatewayMetrics {
     this.cacheRequests.add(1, attributes);
   }
 
-  refusedByRateLimit(policy: 'minute' | 'day' | 'unavailable'): void {
+  refusedByRateLimit(policy: 'minute' | 'day' | 'unavailable' | 'concurrency'): void {
     this.rateLimited.add(1, { [MetricAttributes.rateLimitPolicy]: policy });
   }
 

@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { resolveApiKeyPath, resolvedApiKeySchema, ServiceUnavailableError, type ResolvedApiKey } from '@tenantry/contracts';
-import { openRateLimiter } from '@tenantry/cache';
-import { signIdentity } from '@tenantry/http';
+import { InMemoryRateLimiter, openRateLimiter } from '@tenantry/cache';
+import { startHttpServer } from '@tenantry/http';
 import type { ServiceContext, ServiceDefinition, StartedService, Platform } from '@tenantry/runtime';
 import type { Logger } from '@tenantry/telemetry';
 import { Authenticator } from './auth/authenticate';
+import { FailedAuthentications } from './auth/failed-authentications';
 import { compileCacheTtlRules } from './cache-ttl-rules';
 import { KeyResolver } from './auth/key-resolver';
 import { PlansInForce } from './auth/plans-in-force';
@@ -17,6 +18,8 @@ import { Upstreams } from './proxy/upstreams';
 import { ResponseCache } from './response-cache';
 import { UPSTREAM_ROUTES } from './routes';
 import { subscribeToInvalidations } from './invalidation';
+import { operatorApp } from './operator-listener';
+import { securityHeaders } from './security-headers';
 
 const TENANTS_ROUTE = UPSTREAM_ROUTES.find((route) => route.service === 'tenants') ?? UPSTREAM_ROUTES[0];
 
@@ -34,13 +37,17 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
 
   const upstreams = new Upstreams({
     urlOf: (service) => context.urlOf(service),
+    internalSecret: config.internalSecret.value,
     timeoutMs: env.UPSTREAM_TIMEOUT,
     maxSockets: env.UPSTREAM_MAX_SOCKETS,
+    controlMaxSockets: env.GATEWAY_CONTROL_MAX_SOCKETS,
+    maxConcurrentPerCaller: env.GATEWAY_MAX_CONCURRENT_PER_TENANT,
     logger,
     onNewConnection: (service) => metrics.openedUpstreamConnection(service),
+    onBulkheadFull: () => metrics.refusedByRateLimit('concurrency'),
   });
   const keys = new KeyResolver({
-    fetchKey: (keyId) => fetchKeyFromTenants(upstreams, config.internalSecret.value, keyId, logger),
+    fetchKey: (keyId) => fetchKeyFromTenants(upstreams, keyId, logger),
     ttlMs: env.GATEWAY_KEY_CACHE_TTL,
     negativeTtlMs: env.GATEWAY_NEGATIVE_KEY_CACHE_TTL,
   });
@@ -66,10 +73,15 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
   // Every gateway instance must see every invalidation, so each one is its own consumer group.
   const subscription = await subscribeToInvalidations({ bus: platform.bus, groupId: `gateway-${instance}`, keys, plans, responseCache, logger });
 
+  // Counted in the shared limiter when there is one, so every replica sees an address's failures.
+  const failedAuthentications = new FailedAuthentications({ limiter: rateLimiter ?? new InMemoryRateLimiter(), perMinute: env.GATEWAY_AUTH_FAILURES_PER_MINUTE });
+
   const app = createGatewayApp({
     logger,
-    internalSecret: config.internalSecret.value,
     authenticator: new Authenticator(config.adminApiKey.value, keys, plans),
+    failedAuthentications,
+    bodyLimits: { maxBytes: env.GATEWAY_MAX_BODY_BYTES, timeoutMs: env.GATEWAY_BODY_TIMEOUT },
+    behindTls: env.GATEWAY_BEHIND_TLS,
     rateLimiter,
     responseCache,
     upstreams,
@@ -97,9 +109,14 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
     },
   });
 
+  const operator = await startHttpServer(operatorApp(), { port: env.GATEWAY_ADMIN_PORT, host: env.GATEWAY_ADMIN_HOST, logger });
+
   return {
     app,
+    http: { clientErrorHeaders: securityHeaders({ behindTls: env.GATEWAY_BEHIND_TLS }), headersTimeoutMs: env.GATEWAY_HEADERS_TIMEOUT },
+    operator,
     async stop() {
+      await operator.close();
       await subscription.stop();
       await meter?.stop();
       await rateLimiter?.close();
@@ -108,10 +125,16 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
   };
 }
 
-async function fetchKeyFromTenants(upstreams: Upstreams, internalSecret: string, keyId: string, logger: Logger): Promise<ResolvedApiKey | null> {
+async function fetchKeyFromTenants(upstreams: Upstreams, keyId: string, logger: Logger): Promise<ResolvedApiKey | null> {
   const url = resolveApiKeyPath(keyId);
-  const headers = signIdentity({ role: 'service', service: 'gateway' }, { method: 'GET', url, audience: TENANTS_ROUTE.service }, internalSecret);
-  const response = await upstreams.fetch(TENANTS_ROUTE, 'GET', url, { ...headers, accept: 'application/json' });
+  const response = await upstreams.fetch({
+    route: TENANTS_ROUTE,
+    method: 'GET',
+    url,
+    headers: { accept: 'application/json' },
+    identity: { role: 'service', service: 'gateway' },
+    pool: 'control',
+  });
   if (response.statusCode === 404) return null;
   if (response.statusCode !== 200) {
     logger.error({ status: response.statusCode }, 'the tenants service refused to resolve an API key');

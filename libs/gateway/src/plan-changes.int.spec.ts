@@ -32,6 +32,7 @@ describeWithInfra('gateway applies plan changes from Kafka live', ['kafka', 'red
         ADMIN_API_KEY: ADMIN_KEY,
         INTERNAL_SECRET: SECRET,
         LOG_LEVEL: 'silent',
+        GATEWAY_ADMIN_PORT: '0',
         TENANTS_URL: stubUrl,
         BILLING_URL: stubUrl,
         OBSERVABILITY_URL: stubUrl,

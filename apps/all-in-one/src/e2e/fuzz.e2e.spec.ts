@@ -1,3 +1,4 @@
+import { RawConnection, type RawResponse } from '@tenantry/testing';
 import { ADMIN_KEY, createTenant, type CreatedTenant, usePlatform } from '../test-support/e2e-harness';
 
 /** A small seeded generator: the same seed gives the same inputs, so a failure can be replayed. */
@@ -117,4 +118,73 @@ describe('fuzzed requests through the gateway (embedded mode)', () => {
     const tenantsAfter = await admin.get<{ items: unknown[] }>('/api/v1/tenants?limit=100');
     expect(tenantsAfter.body.items).toHaveLength(tenantsBefore.body.items.length);
   }, 60_000);
+  /**
+   * Framing an attacker controls: each case is sent on a raw keep-alive connection followed by a probe
+   * request. The case must not be answered with a 5xx, and the connection must either be closed or answer
+   * the probe with the probe's own answer — never with an answer to bytes smuggled inside the case.
+   */
+  it('when requests with ambiguous or hostile framing are sent, then none is a 5xx, the next request on the connection gets its own answer and nothing changes', async () => {
+    const victimBefore = await admin.get(`/api/v1/tenants/${victim.tenant.id}`);
+    const keysBefore = await admin.get<{ items: unknown[] }>(`/api/v1/tenants/${victim.tenant.id}/api-keys`);
+    const key = attacker.apiKey.key;
+    const smuggled = `DELETE /api/v1/tenants/${victim.tenant.id}/api-keys/${victim.apiKey.id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_KEY}\r\n\r\n`;
+    const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n0\r\n\r\n`;
+    const auth = `Authorization: Bearer ${key}\r\n`;
+    const target = `/api/v1/tenants/${attacker.tenant.id}`;
+    const cases: Record<string, string> = {
+      'conflicting Content-Length and Transfer-Encoding': `POST ${target}/api-keys HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${smuggled}`,
+      'Transfer-Encoding then Content-Length': `POST ${target}/api-keys HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: chunked\r\nContent-Length: ${Buffer.byteLength(smuggled) + 5}\r\n\r\n0\r\n\r\n${smuggled}`,
+      'duplicated Content-Length (same value)': `POST ${target}/api-keys HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}`,
+      'duplicated Content-Length (different values)': `POST ${target}/api-keys HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 0\r\nContent-Length: ${Buffer.byteLength(smuggled)}\r\n\r\n${smuggled}`,
+      'a list in Content-Length': `POST ${target}/api-keys HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 2, 2\r\n\r\n{}`,
+      'a signed Content-Length': `POST ${target}/api-keys HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: +2\r\n\r\n{}`,
+      'Transfer-Encoding on a GET': `GET ${target} HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: chunked\r\n\r\n${chunk(smuggled)}`,
+      'Content-Length on a GET': `GET /api/v1/monetization/plans HTTP/1.1\r\nHost: x\r\nContent-Length: ${Buffer.byteLength(smuggled)}\r\n\r\n${smuggled}`,
+      'a body on a HEAD': `HEAD ${target} HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: ${Buffer.byteLength(smuggled)}\r\n\r\n${smuggled}`,
+      'an unknown transfer coding': `POST ${target}/api-keys HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: gzip, chunked\r\n\r\n${chunk('{}')}`,
+      'chunked not last': `POST ${target}/api-keys HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: chunked, identity\r\n\r\n${chunk('{}')}`,
+      'whitespace before the colon': `POST ${target}/api-keys HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding : chunked\r\nContent-Length: 2\r\n\r\n{}`,
+      'an obs-folded header': `GET ${target} HTTP/1.1\r\nHost: x\r\n${auth}X-Folded: a\r\n ${smuggled.split('\r\n')[0]}\r\n\r\n`,
+      'bare LF line ends': `GET ${target} HTTP/1.1\nHost: x\n${auth.trim()}\n\n`,
+      'a bare LF inside a header block': `GET ${target} HTTP/1.1\r\nHost: x\n${auth}\r\n`,
+      'an invalid chunk size': `POST ${target}/api-keys HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+      'pipelined requests': `GET /api/v1/monetization/plans/basic HTTP/1.1\r\nHost: x\r\n\r\nGET ${target} HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+      'an absolute-form target': `GET http://internal/internal/v1/api-keys/${victim.apiKey.id} HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+      'a NUL in a header': `GET ${target} HTTP/1.1\r\nHost: x\r\n${auth}X-A: a\u0000b\r\n\r\n`,
+      'a huge header': `GET ${target} HTTP/1.1\r\nHost: x\r\n${auth}X-Big: ${'a'.repeat(70_000)}\r\n\r\n`,
+    };
+    const probe = 'GET /api/v1/monetization/plans/pro HTTP/1.1\r\nHost: x\r\n\r\n';
+    const failures: string[] = [];
+    for (const [name, bytes] of Object.entries(cases)) {
+      const connection = await RawConnection.open(admin.baseUrl);
+      try {
+        connection.write(bytes + probe);
+        const answers: RawResponse[] = [];
+        for (;;) {
+          try {
+            answers.push(await connection.read({ head: name.includes('HEAD') && answers.length === 0, timeoutMs: 5_000 }));
+          } catch {
+            break; // closed, or nothing more to read
+          }
+          if (answers.length > 4) break;
+        }
+        const statuses = answers.map((answer) => answer.status);
+        if (answers.length === 0) failures.push(`${name}: no answer at all`);
+        if (statuses.some((status) => status >= 500)) failures.push(`${name}: ${statuses.join(',')}`);
+        const last = answers[answers.length - 1];
+        const probeAnswered = last?.status === 200 && last.body.includes('"id":"pro"');
+        // Either the probe got its own answer, or the connection was closed after the refusal.
+        if (!probeAnswered && !connection.isClosed) failures.push(`${name}: connection left open without answering the probe (${statuses.join(',')})`);
+        if (answers.some((answer) => answer !== last && answer.body.includes('"id":"pro"'))) failures.push(`${name}: the probe's answer came early`);
+      } finally {
+        connection.close();
+      }
+      const fresh = await admin.as(undefined).get<{ id: string }>('/api/v1/monetization/plans/pro');
+      if (fresh.body.id !== 'pro') failures.push(`${name}: a fresh request after it got ${JSON.stringify(fresh.body)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(await admin.get(`/api/v1/tenants/${victim.tenant.id}`)).toMatchObject({ status: 200, body: victimBefore.body });
+    expect((await admin.get<{ items: unknown[] }>(`/api/v1/tenants/${victim.tenant.id}/api-keys`)).body.items).toEqual(keysBefore.body.items);
+    expect((await admin.as(victim.apiKey.key).get(`/api/v1/tenants/${victim.tenant.id}`)).status).toBe(200);
+  }, 120_000);
 });

@@ -21,21 +21,27 @@ export function realInfraEnv(infra: InfraEndpoints, extra: Record<string, string
     LOG_LEVEL: 'silent',
     // Usage events every 200 ms so tests observe them quickly.
     METERING_FLUSH_INTERVAL: '200ms',
+    // Every spec's gateway counts failed authentications of 127.0.0.1 in the one shared Redis: out of the
+    // way here; failed-authentication.e2e.spec.ts tests the limit with addresses of its own.
+    GATEWAY_AUTH_FAILURES_PER_MINUTE: '1000000',
     ...extra,
   };
 }
 
 /** The whole platform in this process (like `npm start`), on any free ports. */
 export function startPlatform(env: NodeJS.ProcessEnv): Promise<RunningServices> {
-  return runServices(allServices, { processName: 'all-in-one', env, ports: ANY_PORT, host: '127.0.0.1', exit: () => undefined });
+  return runServices(allServices, { processName: 'all-in-one', env: { ...ANY_OPERATOR_PORT, ...env }, ports: ANY_PORT, host: '127.0.0.1', exit: () => undefined });
 }
+
+/** The gateway's operator listener (`/metrics`) on a free port too: parallel runs must not collide on 9464. */
+const ANY_OPERATOR_PORT = { GATEWAY_ADMIN_PORT: '0' };
 
 /** A second gateway process-equivalent: its own platform (own Redis/Kafka connections), the same services. */
 export function startExtraGateway(env: NodeJS.ProcessEnv, platform: RunningServices): Promise<RunningServices> {
   const urlOf = (name: ServiceName): string => platform.servers.get(name)?.url ?? '';
   return runServices([gatewayService], {
     processName: 'gateway',
-    env: { ...env, TENANTS_URL: urlOf('tenants'), BILLING_URL: urlOf('billing'), OBSERVABILITY_URL: urlOf('observability'), AI_ASSISTANT_URL: urlOf('ai-assistant') },
+    env: { ...ANY_OPERATOR_PORT, ...env, TENANTS_URL: urlOf('tenants'), BILLING_URL: urlOf('billing'), OBSERVABILITY_URL: urlOf('observability'), AI_ASSISTANT_URL: urlOf('ai-assistant') },
     ports: { gateway: 0 },
     host: '127.0.0.1',
     exit: () => undefined,

@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { InMemoryCache, InMemoryRateLimiter } from '@tenantry/cache';
 import { createEvent, resolveApiKeyPath, type PlanId, type ResolvedApiKey, type TenantStatus } from '@tenantry/contracts';
 import { type EventBus, InMemoryEventBus, type Subscription } from '@tenantry/event-bus';
-import { generateApiKey, type Identity, signIdentity, verifyIdentity } from '@tenantry/http';
+import { generateApiKey, type Identity, signIdentity, startHttpServer, verifyIdentity } from '@tenantry/http';
 import { createLogger } from '@tenantry/telemetry';
 import { Authenticator } from '../auth/authenticate';
+import { FailedAuthentications } from '../auth/failed-authentications';
 import { KeyResolver } from '../auth/key-resolver';
 import { PlansInForce } from '../auth/plans-in-force';
 import { createGatewayApp, type GatewayAppDependencies } from '../gateway-app';
@@ -15,7 +16,9 @@ import { subscribeToInvalidations } from '../invalidation';
 import { UsageMeter } from '../metering/usage-meter';
 import { Upstreams } from '../proxy/upstreams';
 import { ResponseCache } from '../response-cache';
+import { operatorApp } from '../operator-listener';
 import { isPublicRequest, matchRoute } from '../routes';
+import { securityHeaders } from '../security-headers';
 
 export const ADMIN_KEY = 'admin-key-for-gateway-tests-0123456789abcdef';
 export const SECRET = 'internal-secret-for-gateway-tests-0123456789';
@@ -50,7 +53,19 @@ export class StubServices {
   readonly keys = new Map<string, { plaintext: string; resolved: ResolvedApiKey }>();
   readonly received: ReceivedRequest[] = [];
   readonly tenants = new Map<string, StubTenant>();
+  /** Key resolutions asked of this stand-in (hits of the key cache do not count). */
+  keyLookups = 0;
+  /** Requests to a path containing `/hold` wait here until `releaseHeld()`. */
+  private held: Array<() => void> = [];
   server!: Server;
+
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  releaseHeld(): void {
+    for (const release of this.held.splice(0)) release();
+  }
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -71,6 +86,7 @@ export class StubServices {
         return;
       }
       if (url.startsWith('/internal/v1/api-keys/')) {
+        this.keyLookups += 1;
         this.resolveKey(decodeURIComponent(url.split('/').pop() ?? ''), res);
         return;
       }
@@ -78,8 +94,14 @@ export class StubServices {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        res.writeHead(method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ seen: this.received.length, url, body: Buffer.concat(chunks).toString('utf8') }));
+        const answer = () => {
+          // A service naming a hop-by-hop header of its own: the gateway must not pass it (or Keep-Alive) on.
+          const hop = url.includes('/hop') ? { connection: 'keep-alive, x-upstream-hop', 'x-upstream-hop': 'secret', 'keep-alive': 'timeout=5' } : {};
+          res.writeHead(method === 'POST' ? 201 : 200, { 'content-type': 'application/json', 'x-request-id': 'the-service-own-id', ...hop });
+          res.end(JSON.stringify({ seen: this.received.length, url, body: Buffer.concat(chunks).toString('utf8') }));
+        };
+        if (url.includes('/hold')) this.held.push(answer);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -137,6 +159,8 @@ export class StubServices {
 
 export interface TestGateway {
   url: string;
+  /** The operator listener (`/metrics`), apart from the public door. */
+  operatorUrl: string;
   bus: EventBus;
   keys: KeyResolver;
   plans: PlansInForce;
@@ -145,9 +169,15 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export type TestGatewayOptions = Pick<GatewayAppDependencies, 'publicRateLimitPerMinute' | 'trustedProxies' | 'rateLimitOverrides'> & {
+export type TestGatewayOptions = Pick<GatewayAppDependencies, 'publicRateLimitPerMinute' | 'trustedProxies' | 'rateLimitOverrides' | 'bodyLimits' | 'behindTls'> & {
   /** The rate limiter's clock (default: the real one). */
   now?: () => number;
+  /** Upstream requests one tenant may have in flight (default unbounded). */
+  maxConcurrentPerCaller?: number;
+  /** Failed authentications per address and minute (default 1 000: not in the way of other tests). */
+  authFailuresPerMinute?: number;
+  /** The server's headers timeout (default the platform's). */
+  headersTimeoutMs?: number;
 };
 
 /**
@@ -156,7 +186,14 @@ export type TestGatewayOptions = Pick<GatewayAppDependencies, 'publicRateLimitPe
  */
 export async function startTestGateway(stubUrl: string, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const logger = silentLogger;
-  const upstreams = new Upstreams({ urlOf: () => stubUrl, timeoutMs: 2_000, maxSockets: 16, logger });
+  const upstreams = new Upstreams({
+    urlOf: () => stubUrl,
+    internalSecret: SECRET,
+    timeoutMs: 2_000,
+    maxSockets: 16,
+    ...(options.maxConcurrentPerCaller === undefined ? {} : { maxConcurrentPerCaller: options.maxConcurrentPerCaller }),
+    logger,
+  });
   const bus = new InMemoryEventBus({ logger });
   const meter = new UsageMeter({ bus, logger, reporter: 'test', flushIntervalMs: 60_000 });
   const keys = new KeyResolver({
@@ -172,11 +209,12 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
   const plans = new PlansInForce();
   const responseCache = new ResponseCache({ cache: new InMemoryCache(), logger, enabled: true });
   const invalidations: Subscription = await subscribeToInvalidations({ bus, groupId: `gateway-test-${randomUUID()}`, keys, plans, responseCache, logger });
+  const rateLimiter = new InMemoryRateLimiter(options.now ? { now: options.now } : {});
   const app = createGatewayApp({
     logger,
-    internalSecret: SECRET,
     authenticator: new Authenticator(ADMIN_KEY, keys, plans),
-    rateLimiter: new InMemoryRateLimiter(options.now ? { now: options.now } : {}),
+    failedAuthentications: new FailedAuthentications({ limiter: rateLimiter, perMinute: options.authFailuresPerMinute ?? 1_000 }),
+    rateLimiter,
     responseCache,
     upstreams,
     meter,
@@ -184,11 +222,16 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
     ...(options.publicRateLimitPerMinute === undefined ? {} : { publicRateLimitPerMinute: options.publicRateLimitPerMinute }),
     ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
     ...(options.rateLimitOverrides === undefined ? {} : { rateLimitOverrides: options.rateLimitOverrides }),
+    ...(options.bodyLimits === undefined ? {} : { bodyLimits: options.bodyLimits }),
+    ...(options.behindTls === undefined ? {} : { behindTls: options.behindTls }),
   });
-  const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // As gatewayService is served: the platform's server, answering unparseable requests with problems.
+  const server = await startHttpServer(app, { port: 0, host: '127.0.0.1', logger, shutdownGraceMs: 500, ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }), clientErrorHeaders: securityHeaders({ behindTls: options.behindTls ?? false }) });
+  const operator = createServer(operatorApp());
+  await new Promise<void>((resolve) => operator.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
+    operatorUrl: `http://127.0.0.1:${(operator.address() as AddressInfo).port}`,
     bus,
     keys,
     plans,
@@ -197,7 +240,8 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
     async close() {
       await invalidations.stop();
       upstreams.close();
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
+      await new Promise((resolve) => operator.close(resolve));
       await bus.close();
     },
   };

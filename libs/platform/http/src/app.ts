@@ -21,6 +21,10 @@ export interface HttpAppOptions {
   json?: { limit?: string | number } | false;
   /** Extra members of the `/health` body, e.g. which dependency is degraded. */
   healthDetails?: () => Record<string, unknown>;
+  /** Serve `/metrics` on this app (default true); the gateway serves it on an operator listener instead. */
+  metrics?: boolean;
+  /** Mounts middleware that must run for every request, probes included (the gateway's security headers). */
+  before?: (app: Express) => void;
 }
 
 /**
@@ -34,9 +38,10 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable('x-powered-by');
   app.use(requestIdMiddleware());
   app.use(observeRequests(service, logger));
+  options.before?.(app);
   app.get('/health', healthHandler(service, options.healthDetails));
   app.get('/ready', readinessHandler(options.readiness ?? {}, options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS, logger));
-  app.get('/metrics', metricsHandler);
+  if (options.metrics !== false) app.get('/metrics', metricsHandler);
   if (options.json !== false) {
     app.use(jsonBody(options.json?.limit ?? DEFAULT_JSON_LIMIT));
   }

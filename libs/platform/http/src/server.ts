@@ -1,6 +1,8 @@
-import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@tenantry/telemetry';
+import { PROBLEM_CONTENT_TYPE, problemTypeUri } from './problem';
 
 export interface StartHttpServerOptions {
   /** 0 picks a free port (tests); the chosen one is returned. */
@@ -12,12 +14,14 @@ export interface StartHttpServerOptions {
    * balancers in front (60 s on common ones), so they never reuse a socket this server just closed.
    */
   keepAliveTimeoutMs?: number;
-  /** Time allowed to receive a request's headers; must exceed `keepAliveTimeoutMs`. */
+  /** Time allowed to receive a request's headers, counted from their first byte (an idle keep-alive connection is governed by `keepAliveTimeoutMs`). */
   headersTimeoutMs?: number;
   /** Time allowed to receive a whole request (slow-body protection). */
   requestTimeoutMs?: number;
   /** How long `close()` lets in-flight requests finish before closing their sockets. */
   shutdownGraceMs?: number;
+  /** Extra headers on the answers to requests that could not be parsed (the gateway's security headers). */
+  clientErrorHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface RunningHttpServer {
@@ -38,10 +42,15 @@ const IDLE_SWEEP_INTERVAL_MS = 25;
 
 export async function startHttpServer(app: RequestListener, options: StartHttpServerOptions): Promise<RunningHttpServer> {
   const { logger, host = '0.0.0.0', shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS } = options;
-  const server = createServer(app);
-  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = options.headersTimeoutMs ?? server.keepAliveTimeout + 1_000;
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
+  const headersTimeout = options.headersTimeoutMs ?? keepAliveTimeout + 1_000;
+  // Node checks the headers and request timeouts every 30 s by default, so a 10 s limit would hold for up
+  // to 40 s: check four times per headers timeout instead (a walk over the open connections).
+  const server = createServer({ connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(headersTimeout / 4))) }, app);
+  server.keepAliveTimeout = keepAliveTimeout;
+  server.headersTimeout = headersTimeout;
   server.requestTimeout = options.requestTimeoutMs ?? 60_000;
+  server.on('clientError', (error: Error & { code?: string }, socket) => answerClientError(error, socket, options.clientErrorHeaders ?? {}));
 
   // Responses in progress, so a drain can tell each one to close its connection when it ends.
   const inFlight = new Set<ServerResponse>();
@@ -90,4 +99,29 @@ export async function startHttpServer(app: RequestListener, options: StartHttpSe
   };
 
   return { port, url, server, close };
+}
+
+/**
+ * A request the parser refused (ambiguous framing — Content-Length with Transfer-Encoding, duplicated or
+ * invalid Content-Length —, obs-folded headers, bare LF, oversized headers) or that took too long gets
+ * a problem document like every other answer, and the connection is closed: after a framing error
+ * nobody can tell where the next request would start.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex, extraHeaders: Readonly<Record<string, string>>): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, problemType, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'request-header-fields-too-large', 'The request headers are too large.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request-timeout', 'The request did not arrive in time.']
+        : [400, 'bad-request', `The request is not valid HTTP/1.1 (${(error.code ?? 'parse error').replace(/[^A-Z0-9_]/g, '')}).`];
+  const title = STATUS_CODES[status] ?? 'Bad Request';
+  const body = JSON.stringify({ type: problemTypeUri(problemType), title, status, detail });
+  const headers = Object.entries(extraHeaders).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`,
+  );
 }

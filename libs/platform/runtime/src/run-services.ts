@@ -1,6 +1,8 @@
 import type { RequestListener } from 'node:http';
-import { describeInfra, loadPlatformConfig, orExit, type ServiceName } from '@tenantry/config';
-import { runUntilSignalled, startHttpServer, type RunningHttpServer } from '@tenantry/http';
+import { isIP } from 'node:net';
+import { describeInfra, envField, loadPlatformConfig, orExit, parseEnv, type ServiceName } from '@tenantry/config';
+import { runUntilSignalled, startHttpServer, type RunningHttpServer, type StartHttpServerOptions } from '@tenantry/http';
+import { z } from 'zod';
 import { createLogger, type Logger, shutdownTelemetry } from '@tenantry/telemetry';
 import { openPlatform, type Platform } from './platform';
 
@@ -25,6 +27,10 @@ export interface StartedService {
   app: RequestListener;
   /** Stops what the service runs besides HTTP (consumers, schedulers); called after HTTP drained. */
   stop?(): Promise<void>;
+  /** Options of the service's HTTP server (the gateway: its headers on answers to unparseable requests). */
+  http?: Pick<StartHttpServerOptions, 'clientErrorHeaders' | 'headersTimeoutMs'>;
+  /** A listener for operators only (the gateway's `/metrics`), which the service started and its `stop` closes. */
+  operator?: RunningHttpServer;
 }
 
 export interface RunServicesOptions {
@@ -33,6 +39,7 @@ export interface RunServicesOptions {
   env?: NodeJS.ProcessEnv;
   /** Overrides the configured ports (0 = any free port; tests use it). */
   ports?: Partial<Record<ServiceName, number>>;
+  /** Overrides HOST and INTERNAL_HOST: every service listens here. */
   host?: string;
   /** Process exit, replaced in tests. */
   exit?: (code: number) => void;
@@ -43,6 +50,8 @@ export interface RunServicesOptions {
 export interface RunningServices {
   platform: Platform;
   servers: ReadonlyMap<ServiceName, RunningHttpServer>;
+  /** The operator listeners of the services that have one (the gateway's `/metrics`). */
+  operatorServers: ReadonlyMap<ServiceName, RunningHttpServer>;
   /** Drains HTTP, stops the services, closes the platform and flushes telemetry. */
   shutdown(): Promise<number>;
 }
@@ -54,6 +63,11 @@ export interface RunningServices {
 export async function runServices(services: readonly ServiceDefinition[], options: RunServicesOptions): Promise<RunningServices> {
   const env = options.env ?? process.env;
   const config = orExit(() => loadPlatformConfig(env));
+  const hosts = orExit(() => parseEnv(listenEnvSchema, env));
+  // With the gateway in this process (embedded mode, `npm start`), it is the one door: the services
+  // behind it listen on INTERNAL_HOST (loopback) and only the gateway on HOST.
+  const withGateway = services.some((service) => service.name === 'gateway');
+  const hostOf = (name: ServiceName): string => options.host ?? (withGateway && name !== 'gateway' ? hosts.INTERNAL_HOST : hosts.HOST);
   const logger = createLogger({ service: options.processName, level: config.logLevel });
   logger.info({ mode: config.infra.mode }, `starting ${services.map((s) => s.name).join(', ')}: ${describeInfra(config.infra)}`);
   announceGeneratedSecrets(config, options.notice ?? ((text) => process.stderr.write(text)));
@@ -74,7 +88,7 @@ export async function runServices(services: readonly ServiceDefinition[], option
       const serviceLogger = createLogger({ service: definition.name, level: config.logLevel });
       const service = await definition.start(platform, serviceLogger, context);
       const port = options.ports?.[definition.name] ?? config.ports[definition.name];
-      const server = await startHttpServer(service.app, { port, host: options.host, logger: serviceLogger });
+      const server = await startHttpServer(service.app, { port, host: hostOf(definition.name), logger: serviceLogger, ...service.http });
       started.push({ name: definition.name, service, server });
     }
   } catch (error) {
@@ -98,6 +112,7 @@ export async function runServices(services: readonly ServiceDefinition[], option
   return {
     platform,
     servers: new Map(started.map(({ name, server }) => [name, server])),
+    operatorServers: new Map(started.flatMap(({ name, service }) => (service.operator ? [[name, service.operator] as const] : []))),
     shutdown: () => signals.shutdown('requested'),
   };
 }
@@ -119,3 +134,22 @@ function announceGeneratedSecrets(config: ReturnType<typeof loadPlatformConfig>,
     ].join('\n'),
   );
 }
+
+/** An IP address or a host name to listen on (HOST, INTERNAL_HOST, GATEWAY_ADMIN_HOST). */
+export const listenHost = () =>
+  envField((raw) => {
+    const value = raw.trim();
+    return isIP(value) !== 0 || /^[A-Za-z0-9.-]{1,253}$/.test(value)
+      ? { ok: true as const, value }
+      : { ok: false as const, message: `must be an IP address or a host name (got ${JSON.stringify(value.slice(0, 60))})` };
+  });
+
+/**
+ * Where services listen. HOST: the gateway, and a service run alone in its own process (a container
+ * reached by the gateway over the deployment's network). INTERNAL_HOST: the services that share a
+ * process with the gateway, which reaches them over loopback.
+ */
+const listenEnvSchema = z.object({
+  HOST: listenHost().default('0.0.0.0'),
+  INTERNAL_HOST: listenHost().default('127.0.0.1'),
+});
