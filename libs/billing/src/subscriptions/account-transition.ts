@@ -40,6 +40,7 @@ export class AccountTransition {
   private invoiceSequence: number;
   private readonly emitted: CloudEvent[] = [];
   private readonly issued: IssuedDocument[] = [];
+  private readonly startedIds: string[] = [];
 
   constructor(
     private readonly tenantId: string,
@@ -68,6 +69,12 @@ export class AccountTransition {
     const excess = this.subscriptions.length - MAX_KEPT_SUBSCRIPTIONS;
     if (excess > 0) this.subscriptions = this.subscriptions.filter((kept, i) => kept.status !== 'cancelled' || i >= excess);
     this.currentSubscriptionId = subscription.id;
+    this.startedIds.push(subscription.id);
+  }
+
+  /** The subscriptions this transition started (to index once it is committed). */
+  started(): readonly string[] {
+    return this.startedIds;
   }
 
   /** Replaces the subscription's state; a cancelled one stops being the live one. */
