@@ -1,17 +1,6 @@
 import { createEvent } from '@tenantry/contracts';
-import { domainEventFactory } from '@tenantry/event-bus';
-import { createInMemoryPersistence } from '@tenantry/persistence';
-import { createLogger } from '@tenantry/telemetry';
 import { deliverInEveryOrder, type ConsumerUnderTest } from '@tenantry/testing';
-import { accountsCollection, subscriptionIndexCollection } from '../accounts/account.collection';
-import { AccountTimezones } from '../accounts/account-timezones';
-import { catalogPricing } from '../domain';
-import { invoicesCollection } from '../invoices/invoice.collection';
-import { Invoices } from '../invoices/invoices';
-import { manualPayments } from '../invoices/payment-provider';
-import { UsageLedger, usageShardsCollection } from '../metering';
-import { overageLinesFrom } from '../usage/usage-report';
-import { Subscriptions } from './subscriptions';
+import { inMemoryBilling } from '../test-support/in-memory-billing';
 import { tenantFactsOf, type TenantEvent } from './tenant-facts';
 
 /**
@@ -23,7 +12,6 @@ import { tenantFactsOf, type TenantEvent } from './tenant-facts';
 const T0 = new Date('2025-03-01T10:00:00Z');
 const TRIAL_END = new Date('2025-03-15T10:00:00Z');
 const TENANT = 'ten_permutations0001';
-const logger = createLogger({ service: 'billing', level: 'silent' });
 
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000).toISOString();
 
@@ -54,36 +42,11 @@ function statusChanged(revision: number, from: 'trial' | 'active' | 'suspended',
  */
 const billingTenantConsumer: ConsumerUnderTest<TenantEvent, unknown> = {
   async start() {
-    const persistence = createInMemoryPersistence();
-    let now = T0;
-    const clock = () => now;
-    const [accounts, index, invoiceRepository, usageShards] = await Promise.all([
-      persistence.repository(accountsCollection),
-      persistence.repository(subscriptionIndexCollection),
-      persistence.repository(invoicesCollection),
-      persistence.repository(usageShardsCollection),
-    ]);
-    const newEvent = domainEventFactory('/tenantry/billing');
-    const outbox = { notify: () => undefined };
-    const pricing = catalogPricing();
-    const invoices = new Invoices({ invoices: invoiceRepository, payments: manualPayments, newEvent, outbox, clock, logger });
-    const subscriptions = new Subscriptions({
-      accounts,
-      index,
-      invoices,
-      outbox,
-      pricing,
-      overageLines: overageLinesFrom(new UsageLedger(usageShards), pricing),
-      newEvent,
-      logger,
-      clock,
-      defaultTrialEndBehavior: 'convert',
-    });
-    const timezones = new AccountTimezones(accounts);
+    const { subscriptions, invoices, timezones, setNow, close } = await inMemoryBilling(T0);
     return {
       deliver: (event) => subscriptions.followTenant(tenantFactsOf(event)),
       async state() {
-        now = new Date(TRIAL_END.getTime() + 60_000);
+        setNow(new Date(TRIAL_END.getTime() + 60_000));
         await subscriptions.advanceDue(10);
         const account = await subscriptions.account(TENANT);
         const documents = await invoices.list(TENANT, { limit: 100 });
@@ -95,7 +58,7 @@ const billingTenantConsumer: ConsumerUnderTest<TenantEvent, unknown> = {
           documents: documents.items.map(({ documentType, reason, totalCents }) => ({ documentType, reason, totalCents })),
         };
       },
-      close: () => persistence.close(),
+      close,
     };
   },
 };
