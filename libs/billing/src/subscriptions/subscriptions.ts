@@ -18,6 +18,7 @@ import { currentSubscription, type Account, type AccountFields, type AccountRepo
 import type { Pricing } from '../domain';
 import type { Invoices } from '../invoices/invoices';
 import { toInvoiceView } from '../invoices/invoice-view';
+import { LOST_RACE, untilWritten, written } from '../accounts/conditional-writes';
 import { AccountTransition, type IssuedDocument } from './account-transition';
 import { awaitsCreation, followed, sameTenant, type TenantFacts } from './tenant-facts';
 import { activate, advance, cancel, changePlan, startPaid, startTrial, withdrawPendingChange, type OverageLines } from './lifecycle';
@@ -26,8 +27,6 @@ import { toSubscriptionView } from './subscription-view';
 export const SUBSCRIPTION_ID_PREFIX = 'sub_';
 const TRIAL_DAYS = 14;
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** A write that keeps losing races to concurrent writers (another replica's scheduler) gives up after this many re-reads. */
-const MAX_WRITE_ATTEMPTS = 4;
 
 export interface SubscriptionsDeps {
   accounts: AccountRepository;
@@ -67,7 +66,7 @@ export class Subscriptions {
   async followTenant(facts: TenantFacts): Promise<void> {
     const { accounts, clock } = this.deps;
     const tenantId = facts.tenantId;
-    for (let attempt = 1; ; attempt += 1) {
+    await untilWritten(`The billing account of ${tenantId}`, async () => {
       const account = await accounts.findById(tenantId, tenantId);
       const now = clock();
       const tenant = followed(account?.tenant, facts);
@@ -78,18 +77,15 @@ export class Subscriptions {
         await cancel(t, live, { timing: 'immediate', reason: 'tenant cancelled', now, pricing: this.deps.pricing, overageLines: this.deps.overageLines(tenantId, tenant.timezone) });
       }
       const fields = t.fields();
-      if (account && sameTenant(account.tenant, tenant) && t.events().length === 0 && sameSubscriptions(account, fields)) return;
-      try {
-        if (account) await accounts.update(tenantId, tenantId, { ...fields, tenant }, { expectedVersion: account.version, events: t.events() });
-        else await accounts.insert(tenantId, withoutUndefined({ ...emptyAccount(tenant), ...fields }), { id: tenantId, events: t.events() });
-      } catch (error) {
-        // Another member (or the scheduler) wrote the account in between: apply the facts to what it wrote.
-        if (!(error instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-        continue;
-      }
+      if (account && sameTenant(account.tenant, tenant) && t.events().length === 0 && sameSubscriptions(account, fields)) return 'unchanged';
+      // Another member (or the scheduler) may write the account in between: then the facts are applied to what it wrote.
+      const write = account
+        ? accounts.update(tenantId, tenantId, { ...fields, tenant }, { expectedVersion: account.version, events: t.events() })
+        : accounts.insert(tenantId, withoutUndefined({ ...emptyAccount(tenant), ...fields }), { id: tenantId, events: t.events() });
+      if ((await written(write)) === LOST_RACE) return LOST_RACE;
       await this.afterCommit(tenantId, t);
-      return;
-    }
+      return 'applied';
+    });
   }
 
   private openTrial(t: AccountTransition, opening: NonNullable<TenantFacts['opening']>, now: Date): void {
@@ -287,22 +283,18 @@ export class Subscriptions {
 
   /** Reads, applies, writes (conditionally, retrying on a concurrent change), then stores the issued documents. */
   private async commit<R>(tenantId: string, apply: (t: AccountTransition, account: Account, now: Date) => Promise<R>): Promise<Outcome<R>> {
-    for (let attempt = 1; ; attempt += 1) {
+    return untilWritten(`The billing account of ${tenantId}`, async () => {
       const account = await this.account(tenantId);
       const now = this.deps.clock();
       const t = await this.caughtUp(tenantId, account, now);
       const result = await apply(t, account, now);
       const fields = t.fields();
       if (t.events().length === 0 && sameSubscriptions(account, fields)) return { result, documents: [] };
-      try {
-        await this.deps.accounts.update(tenantId, tenantId, fields, { expectedVersion: account.version, events: t.events() });
-      } catch (error) {
-        if (!(error instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-        continue;
-      }
+      const write = this.deps.accounts.update(tenantId, tenantId, fields, { expectedVersion: account.version, events: t.events() });
+      if ((await written(write)) === LOST_RACE) return LOST_RACE;
       await this.afterCommit(tenantId, t);
       return { result, documents: t.documents() };
-    }
+    });
   }
 
   private async commitAndRead<R>(tenantId: string, subscriptionId: string, apply: (t: AccountTransition, account: Account, now: Date) => Promise<R> | R) {
