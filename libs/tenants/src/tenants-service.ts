@@ -18,10 +18,11 @@ export const tenantsService: ServiceDefinition = {
   name: 'tenants',
   async start(platform, logger, context) {
     const clock = () => new Date();
-    const [tenantRepository, keyRepository, idempotencyStore] = await Promise.all([
+    const [tenantRepository, keyRepository, idempotencyStore, processedEvents] = await Promise.all([
       platform.persistence.repository(tenantsCollection),
       platform.persistence.repository(apiKeysCollection),
       PersistentIdempotencyStore.open(platform.persistence),
+      platform.persistence.processedEventStore(),
     ]);
     const outbox = platform.outboxRelay;
     const apiKeys = new ApiKeys({ keys: keyRepository, tenants: tenantRepository, outbox, clock });
@@ -29,7 +30,7 @@ export const tenantsService: ServiceDefinition = {
 
     const billing = new BillingClient({ baseUrl: () => context.urlOf('billing'), internalSecret: platform.config.internalSecret.value, logger });
 
-    const subscriptions = await followSubscriptions({ bus: platform.bus, tenants, logger });
+    const subscriptions = await followSubscriptions({ bus: platform.bus, processedEvents, tenants, logger });
     platform.housekeeping.every(idempotencyStore.pruningTask());
 
     const app = createTenantsApp({

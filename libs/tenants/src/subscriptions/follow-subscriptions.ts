@@ -1,5 +1,5 @@
 import { SUBSCRIPTION_EVENT_TYPES, type SubscriptionEventType, type TenantryEventOf } from '@tenantry/contracts';
-import { DEFAULT_RETRY_POLICY, type EventBus, type Subscription } from '@tenantry/event-bus';
+import { DEFAULT_RETRY_POLICY, type EventBus, type ProcessedEventStore, type Subscription } from '@tenantry/event-bus';
 import type { Logger } from '@tenantry/telemetry';
 import type { SubscriptionChange, Tenants } from '../tenants/tenants';
 
@@ -31,17 +31,16 @@ export function subscriptionChangeOf(event: SubscriptionEvent): SubscriptionChan
 /**
  * Keeps each tenant's tier and status following billing (consumer group `tenants-subscriptions`), so
  * the tenant view, `/features` and the gateway's key resolution show the plan in force within a
- * second of the event. Idempotent by construction, so without a processed-event store: a redelivered or
- * overtaken event is not newer than the revision stored, and its lifecycle step either was applied
- * (nothing to do) or is overtaken by a later one (see `Tenants.followSubscription`); proven in any order
- * and with redeliveries by follow-subscriptions.permutations.spec.ts.
+ * second of the event. Redeliveries are skipped by the processed-event store, and whatever slips past
+ * it (or arrives out of order from another topic) by the revision (see `Tenants.followSubscription`).
  */
-export function followSubscriptions(deps: { bus: EventBus; tenants: Tenants; logger: Logger }): Promise<Subscription> {
+export function followSubscriptions(deps: { bus: EventBus; processedEvents: ProcessedEventStore; tenants: Tenants; logger: Logger }): Promise<Subscription> {
   const { tenants, logger } = deps;
   return deps.bus.subscribe({
     groupId: SUBSCRIPTIONS_CONSUMER_GROUP,
     eventTypes: SUBSCRIPTION_EVENT_TYPES,
     retry: DEFAULT_RETRY_POLICY,
+    processedEvents: deps.processedEvents,
     async handler(event) {
       const change = subscriptionChangeOf(event);
       const outcome = await tenants.followSubscription(change);
