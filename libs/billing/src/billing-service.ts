@@ -73,7 +73,8 @@ export async function startBilling(platform: Platform, logger: Logger, context: 
   });
 
   const consumers = await Promise.all([
-    subscribeToTenantEvents(platform.bus, processedEvents, subscriptions),
+    // Idempotent by construction (revisions), so without the processed-event store.
+    subscribeToTenantEvents(platform.bus, subscriptions),
     invoices.subscribe(platform.bus, processedEvents),
     // Batches of events, idempotent through its shard documents' recent event fingerprints.
     new MeteringConsumer({ usageShards, timezones: new AccountTimezones(accounts), logger }).subscribe(platform.bus),

@@ -2,3 +2,4 @@ export * from './infra';
 export * from './poll';
 export * from './ids';
 export * from './raw-http';
+export * from './permutations';

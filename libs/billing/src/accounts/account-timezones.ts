@@ -1,4 +1,5 @@
 import type { TenantTimezones } from '../metering';
+import { knownTimezone } from '../subscriptions/tenant-facts';
 import type { AccountRepository } from './account.collection';
 
 const TTL_MS = 60_000;
@@ -22,9 +23,10 @@ export class AccountTimezones implements TenantTimezones {
     const hit = this.cached.get(tenantId);
     if (hit && hit.until > now) return hit.timezone;
     const account = await this.accounts.findById(tenantId, tenantId);
-    if (!account) return null;
+    const timezone = account ? knownTimezone(account.tenant) : null;
+    if (timezone === null) return null;
     if (this.cached.size >= MAX_CACHED) this.cached.clear();
-    this.cached.set(tenantId, { timezone: account.tenant.timezone, until: now + TTL_MS });
-    return account.tenant.timezone;
+    this.cached.set(tenantId, { timezone, until: now + TTL_MS });
+    return timezone;
   }
 }

@@ -47,6 +47,10 @@ export const accountsCollection = defineCollection({
       status: tenantStatusSchema,
       timezone: z.string().min(1).max(64),
       billingEmail: z.string().max(254).optional(),
+      /** The tenant revision each field was last set from (tenant events arrive in any order); absent on accounts older than revisions. */
+      revisions: z.object({ status: z.number().int().nonnegative(), timezone: z.number().int().nonnegative(), billingEmail: z.number().int().nonnegative() }).optional(),
+      /** The account was opened by a tenant event that overtook tenant.created: no trial yet, time zone unknown. */
+      awaitingCreation: z.literal(true).optional(),
     }),
     subscriptions: z.array(subscriptionStateSchema).max(MAX_KEPT_SUBSCRIPTIONS),
     /** The live (trialing or active) subscription, if any. */

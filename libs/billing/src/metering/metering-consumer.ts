@@ -1,4 +1,5 @@
-import { ConflictError, localDate, NotFoundError, type TenantryEventOf } from '@tenantry/contracts';
+import { localDate, NotFoundError, type TenantryEventOf } from '@tenantry/contracts';
+import { LOST_RACE, untilWritten, written } from '../accounts/conditional-writes';
 import type { EventBus, RetryPolicy, Subscription } from '@tenantry/event-bus';
 import type { Logger } from '@tenantry/telemetry';
 import { addCounts, countBatch, isNoUsage, NO_USAGE } from './usage-counts';
@@ -15,8 +16,6 @@ export const METERING_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, initialBacko
 
 /** Events handed over at once by the bus: a Kafka fetch of one partition, at most this many. */
 export const METERING_BATCH_EVENTS = 1_000;
-/** Write attempts on one shard before a conflict is left to the bus's retry. */
-const MAX_WRITE_ATTEMPTS = 8;
 /** Shard documents remembered for a write without a read (≈ 30 kB each): today's and yesterday's shards, with room. */
 const REMEMBERED_SHARDS = 256;
 
@@ -114,29 +113,26 @@ export class MeteringConsumer {
   private async write(id: string, date: string, shard: number, increments: readonly Increment[]): Promise<void> {
     const { usageShards } = this.deps;
     let known: UsageShard | null | undefined = this.remembered.get(id);
-    for (let attempt = 1; ; attempt += 1) {
+    await untilWritten(`Usage shard ${id}`, async (attempt) => {
+      // After a lost race: another member wrote the shard since our last write, or created it first;
+      // reading it also shows which of our batches it counted meanwhile.
+      if (attempt > 1) known = await usageShards.findById(METERING_SCOPE, id);
       // Not counted yet: neither in the shard nor earlier in this batch (a batch published twice in a row).
       const seen = new Set(known?.recentEventIds);
       const fresh = increments.filter((increment) => !seen.has(increment.fingerprint) && Boolean(seen.add(increment.fingerprint)));
       if (fresh.length === 0) {
         this.deps.logger.debug({ shard: id, events: increments.length }, 'Usage batches already counted in {shard}: skipped');
-        return;
+        return 'counted before';
       }
       const next = applied(known ?? { date, shard, tenants: [], recentEventIds: [] }, fresh);
-      try {
-        const written = known
-          ? await usageShards.update(METERING_SCOPE, id, next, { expectedVersion: known.version })
-          : await usageShards.insert(METERING_SCOPE, next, { id });
-        this.remember(written);
-        return;
-      } catch (error) {
+      const outcome = await written(known ? usageShards.update(METERING_SCOPE, id, next, { expectedVersion: known.version }) : usageShards.insert(METERING_SCOPE, next, { id }));
+      if (outcome === LOST_RACE) {
         this.remembered.delete(id);
-        // Another member wrote the shard since our last write, or created it first: read it (which also
-        // shows which of our batches it counted meanwhile) and try again.
-        if (!(error instanceof ConflictError || error instanceof NotFoundError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-        known = await usageShards.findById(METERING_SCOPE, id);
+        return LOST_RACE;
       }
-    }
+      this.remember(outcome);
+      return 'counted';
+    });
   }
 
   private remember(shard: UsageShard): void {

@@ -49,6 +49,7 @@ export class AccountTransition {
   private readonly issued: IssuedDocument[] = [];
   /** Newest first; a credit note reduces its subscription's first one before it adds to the balance. */
   private readonly unpaid: UnpaidInvoice[];
+  private readonly startedIds: string[] = [];
 
   constructor(
     private readonly tenantId: string,
@@ -79,6 +80,12 @@ export class AccountTransition {
     const excess = this.subscriptions.length - MAX_KEPT_SUBSCRIPTIONS;
     if (excess > 0) this.subscriptions = this.subscriptions.filter((kept, i) => kept.status !== 'cancelled' || i >= excess);
     this.currentSubscriptionId = subscription.id;
+    this.startedIds.push(subscription.id);
+  }
+
+  /** The subscriptions this transition started (to index once it is committed). */
+  started(): readonly string[] {
+    return this.startedIds;
   }
 
   /** Replaces the subscription's state; a cancelled one stops being the live one. */

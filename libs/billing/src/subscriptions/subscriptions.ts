@@ -3,7 +3,6 @@ import {
   NotFoundError,
   type CancelSubscriptionRequest,
   type ChangeSubscriptionRequest,
-  type EventData,
   type InvoiceView,
   type SubscribeRequest,
   type SubscriptionChangeResult,
@@ -19,15 +18,15 @@ import { currentSubscription, type Account, type AccountFields, type AccountRepo
 import type { Pricing } from '../domain';
 import type { Invoices } from '../invoices/invoices';
 import { toInvoiceView } from '../invoices/invoice-view';
+import { LOST_RACE, untilWritten, written } from '../accounts/conditional-writes';
 import { AccountTransition, type IssuedDocument, type UnpaidInvoice } from './account-transition';
+import { awaitsCreation, followed, sameTenant, type TenantFacts } from './tenant-facts';
 import { activate, advance, cancel, changePlan, startPaid, startTrial, withdrawPendingChange, type OverageLines } from './lifecycle';
 import { toSubscriptionView } from './subscription-view';
 
 export const SUBSCRIPTION_ID_PREFIX = 'sub_';
 const TRIAL_DAYS = 14;
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** A write that keeps losing races to concurrent writers (another replica's scheduler) gives up after this many re-reads. */
-const MAX_WRITE_ATTEMPTS = 4;
 
 export interface SubscriptionsDeps {
   accounts: AccountRepository;
@@ -56,50 +55,67 @@ interface Outcome<R> {
 export class Subscriptions {
   constructor(private readonly deps: SubscriptionsDeps) {}
 
-  /** `tenant.created`: the billing account, with a trial on the tenant's tier. Redelivery changes nothing. */
-  async openAccount(data: EventData<'tenant.created'>): Promise<void> {
-    const { accounts, index, clock, defaultTrialEndBehavior } = this.deps;
-    if (await accounts.findById(data.tenantId, data.tenantId)) return;
-    const now = clock();
-    const empty: AccountFields = {
-      tenant: { status: data.status, timezone: data.timezone, ...(data.billingEmail ? { billingEmail: data.billingEmail } : {}) },
-      subscriptions: [],
-      revision: 0,
-      creditBalanceCents: 0,
-      invoiceSequence: 0,
-    };
-    const t = this.transition(data.tenantId, empty, now);
-    const subscriptionId = generateId(SUBSCRIPTION_ID_PREFIX);
-    const trialEndsAt = data.trialEndsAt ? new Date(data.trialEndsAt) : new Date(now.getTime() + TRIAL_DAYS * DAY_MS);
-    await index.insert(data.tenantId, {}, { id: subscriptionId });
-    startTrial(t, { id: subscriptionId, planId: data.tier, trialEndsAt: trialEndsAt > now ? trialEndsAt : now, trialEndBehavior: defaultTrialEndBehavior, now });
-    try {
-      await accounts.insert(data.tenantId, withoutUndefined({ ...empty, ...t.fields() }), { id: data.tenantId, events: t.events() });
-    } catch (error) {
-      if (error instanceof ConflictError) return; // another member opened it in between
-      throw error;
-    }
-    this.deps.outbox.notify();
-  }
-
-  /** `tenant.updated`: the time zone (usage days) and billing e-mail billing keeps. */
-  async tenantUpdated(data: EventData<'tenant.updated'>): Promise<void> {
-    const { timezone, billingEmail } = data.changes;
-    if (timezone === undefined && billingEmail === undefined) return;
-    await this.updateTenant(data.tenantId, (tenant) => ({
-      ...tenant,
-      ...(timezone === undefined ? {} : { timezone }),
-      ...(billingEmail === undefined ? {} : { billingEmail: billingEmail ?? undefined }),
-    }));
-  }
-
-  /** `tenant.status_changed`: a cancelled tenant's live subscription is cancelled at once (with its credit note). */
-  async tenantStatusChanged(data: EventData<'tenant.status_changed'>): Promise<void> {
-    await this.updateTenant(data.tenantId, (tenant) => ({ ...tenant, status: data.to }));
-    if (data.to !== 'cancelled') return;
-    await this.commit(data.tenantId, async (t, account, now) => {
+  /**
+   * What a tenant event says (`tenant.created`, `tenant.updated`, `tenant.status_changed`), applied
+   * whatever order they arrive in: the account is created by whichever comes first, each tenant field
+   * follows its newest revision (tenant-facts.ts), the trial opens once `tenant.created` has been seen,
+   * and a cancelled tenant's live subscription is cancelled at once (with its credit note) in the same
+   * write — so a cancellation that overtook the creation still ends the trial before anything is billed.
+   * A duplicate or overtaken event writes nothing.
+   */
+  async followTenant(facts: TenantFacts): Promise<void> {
+    const { accounts, clock } = this.deps;
+    const tenantId = facts.tenantId;
+    await untilWritten(`The billing account of ${tenantId}`, async () => {
+      const account = await accounts.findById(tenantId, tenantId);
+      const now = clock();
+      const tenant = followed(account?.tenant, facts);
+      const t = account ? await this.caughtUp(tenantId, account, now) : this.transition(tenantId, emptyAccount(tenant), now);
+      if (facts.opening && awaitsCreation(account) && !t.current) this.openTrial(t, facts.opening, now);
       const live = t.current;
-      if (live) await cancel(t, live, { timing: 'immediate', reason: 'tenant cancelled', now, pricing: this.deps.pricing, overageLines: this.overageOf(account) });
+      if (tenant.status === 'cancelled' && live) {
+        await cancel(t, live, { timing: 'immediate', reason: 'tenant cancelled', now, pricing: this.deps.pricing, overageLines: this.deps.overageLines(tenantId, tenant.timezone) });
+      }
+      const fields = t.fields();
+      if (account && sameTenant(account.tenant, tenant) && t.events().length === 0 && sameSubscriptions(account, fields)) return 'unchanged';
+      // Another member (or the scheduler) may write the account in between: then the facts are applied to what it wrote.
+      const write = account
+        ? accounts.update(tenantId, tenantId, { ...fields, tenant }, { expectedVersion: account.version, events: t.events() })
+        : accounts.insert(tenantId, withoutUndefined({ ...emptyAccount(tenant), ...fields }), { id: tenantId, events: t.events() });
+      if ((await written(write)) === LOST_RACE) return LOST_RACE;
+      await this.afterCommit(tenantId, t);
+      return 'applied';
+    });
+  }
+
+  private openTrial(t: AccountTransition, opening: NonNullable<TenantFacts['opening']>, now: Date): void {
+    const trialEndsAt = opening.trialEndsAt ? new Date(opening.trialEndsAt) : new Date(now.getTime() + TRIAL_DAYS * DAY_MS);
+    startTrial(t, {
+      id: generateId(SUBSCRIPTION_ID_PREFIX),
+      planId: opening.tier,
+      trialEndsAt: trialEndsAt > now ? trialEndsAt : now,
+      trialEndBehavior: this.deps.defaultTrialEndBehavior,
+      now,
+    });
+  }
+
+  /**
+   * What follows a committed account write: the relay is nudged, the index learns the subscriptions the
+   * write started (only now, so no entry ever names a subscription that was not committed: a retried
+   * callback or a crash in between leaves no orphan), and the issued documents are stored (the
+   * committed invoice.issued event stores them too). A crash between the commit and the index write
+   * leaves the subscription reachable through its tenant but not by id alone.
+   */
+  private async afterCommit(tenantId: string, t: AccountTransition): Promise<void> {
+    this.deps.outbox.notify();
+    for (const id of t.started()) {
+      await this.deps.index.insert(tenantId, {}, { id }).catch((error: unknown) => {
+        if (!(error instanceof ConflictError)) this.deps.logger.warn({ err: error, tenantId, subscriptionId: id }, 'indexing a new subscription failed');
+      });
+    }
+    await this.deps.invoices.store(tenantId, t.documents()).catch((error: unknown) => {
+      // The committed invoice.issued event stores it through the projection.
+      this.deps.logger.warn({ err: error, tenantId }, 'storing an issued invoice failed; its event will store it');
     });
   }
 
@@ -123,7 +139,7 @@ export class Subscriptions {
       }
       const id = generateId(SUBSCRIPTION_ID_PREFIX);
       const document = startPaid(t, { id, term, trialEndBehavior: request.trialEndBehavior ?? this.deps.defaultTrialEndBehavior, now, pricing: this.deps.pricing });
-      return this.deps.index.insert(tenantId, {}, { id }).then(() => ({ id, document }));
+      return Promise.resolve({ id, document });
     });
     const { id, document } = result;
     const account = await this.account(tenantId);
@@ -268,26 +284,18 @@ export class Subscriptions {
 
   /** Reads, applies, writes (conditionally, retrying on a concurrent change), then stores the issued documents. */
   private async commit<R>(tenantId: string, apply: (t: AccountTransition, account: Account, now: Date) => Promise<R>): Promise<Outcome<R>> {
-    for (let attempt = 1; ; attempt += 1) {
+    return untilWritten(`The billing account of ${tenantId}`, async () => {
       const account = await this.account(tenantId);
       const now = this.deps.clock();
       const t = await this.caughtUp(tenantId, account, now);
       const result = await apply(t, account, now);
       const fields = t.fields();
       if (t.events().length === 0 && sameSubscriptions(account, fields)) return { result, documents: [] };
-      try {
-        await this.deps.accounts.update(tenantId, tenantId, fields, { expectedVersion: account.version, events: t.events() });
-      } catch (error) {
-        if (!(error instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-        continue;
-      }
-      this.deps.outbox.notify();
-      await this.deps.invoices.store(tenantId, t.documents()).catch((error: unknown) => {
-        // The committed invoice.issued event stores it through the projection.
-        this.deps.logger.warn({ err: error, tenantId }, 'storing an issued invoice failed; its event will store it');
-      });
+      const write = this.deps.accounts.update(tenantId, tenantId, fields, { expectedVersion: account.version, events: t.events() });
+      if ((await written(write)) === LOST_RACE) return LOST_RACE;
+      await this.afterCommit(tenantId, t);
       return { result, documents: t.documents() };
-    }
+    });
   }
 
   private async commitAndRead<R>(tenantId: string, subscriptionId: string, apply: (t: AccountTransition, account: Account, now: Date) => Promise<R> | R) {
@@ -305,20 +313,6 @@ export class Subscriptions {
     if (!subscription) throw new NotFoundError(`Subscription ${subscriptionId} not found.`);
     return { result, documents: t.documents(), subscription: toSubscriptionView(tenantId, subscription) };
   }
-
-  private async updateTenant(tenantId: string, change: (tenant: AccountFields['tenant']) => AccountFields['tenant']): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      const account = await this.deps.accounts.findById(tenantId, tenantId);
-      // The account is opened from tenant.created, which this tenant's later events follow in order.
-      if (!account) throw new NotFoundError(`Tenant ${tenantId} has no billing account yet.`);
-      try {
-        await this.deps.accounts.update(tenantId, tenantId, { tenant: change(account.tenant) }, { expectedVersion: account.version });
-        return;
-      } catch (error) {
-        if (!(error instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
-      }
-    }
-  }
 }
 
 function liveSubscription(t: AccountTransition, subscriptionId: string) {
@@ -334,6 +328,11 @@ function assertTenantMayBeBilled(tenantId: string, status: TenantStatus): void {
 
 function sameSubscriptions(account: AccountFields, fields: Omit<AccountFields, 'tenant'>): boolean {
   return JSON.stringify(account.subscriptions) === JSON.stringify(fields.subscriptions) && account.creditBalanceCents === fields.creditBalanceCents;
+}
+
+/** A new account, before its first transition. */
+function emptyAccount(tenant: AccountFields['tenant']): AccountFields {
+  return { tenant, subscriptions: [], revision: 0, creditBalanceCents: 0, invoiceSequence: 0 };
 }
 
 function withoutUndefined<T extends object>(value: T): T {

@@ -74,6 +74,9 @@ export async function startBillingHarness(options: { env?: Record<string, string
   const secret = platform.config.internalSecret.value;
 
   const events: TenantryEvent[] = [];
+  // The observer starts at the end of each topic: topics that do not exist yet (a fresh KAFKA_NAMESPACE)
+  // are created first, or their first events would be missed.
+  await platform.bus.ensureTopics(OBSERVED);
   const observer: Subscription = await platform.bus.subscribe({
     groupId: uniqueName('billing-test-observer'),
     eventTypes: OBSERVED,

@@ -72,7 +72,7 @@ describe('the tenant follows its subscription (subscription.* events from billin
     const { view } = await seen(tenantId, keyId);
     expect(view).toMatchObject({ status: 'active', subscriptionTier: 'pro', statusReason: 'subscription activated' });
     const [changed] = await h.waitForEvents(tenantId, 'tenant.status_changed');
-    expect(changed?.data).toEqual({ tenantId, from: 'trial', to: 'active', reason: 'subscription activated', changedBy: 'system', changedAt: expect.any(String) });
+    expect(changed?.data).toEqual({ tenantId, from: 'trial', to: 'active', reason: 'subscription activated', changedBy: 'system', changedAt: expect.any(String), revision: 2 });
   });
 
   it('when a subscription is created on a trial, then the tenant stays in trial', async () => {

@@ -38,7 +38,7 @@ describe('tenant status lifecycle', () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ id: tenantId, status: to, statusReason: 'ops ticket 42', statusChangedAt: expect.any(String) });
     const events = await h.waitForEvents(tenantId, 'tenant.status_changed', before + 1);
-    expect(events.at(-1)?.data).toEqual({ tenantId, from, to, reason: 'ops ticket 42', changedBy: 'admin', changedAt: expect.any(String) });
+    expect(events.at(-1)?.data).toEqual({ tenantId, from, to, reason: 'ops ticket 42', changedBy: 'admin', changedAt: expect.any(String), revision: expect.any(Number) });
   });
 
   it.each(pairs.filter(([, , allowed]) => !allowed))('when %s → %s is asked for, then 409 names both and nothing changes', async (from, to) => {

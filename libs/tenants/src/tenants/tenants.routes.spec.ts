@@ -144,7 +144,7 @@ describe('tenants API: create, read, list, update', () => {
       expect(reply.status).toBe(200);
       expect(reply.body).toMatchObject({ name: 'After', settings: { timezone: 'Asia/Tokyo', billingEmail: 'a@acme.test' }, metadata: { a: '1' } });
       const [event] = await h.waitForEvents(tenant.id, 'tenant.updated');
-      expect(event?.data).toEqual({ tenantId: tenant.id, changes: { name: 'After', timezone: 'Asia/Tokyo' }, updatedAt: expect.any(String) });
+      expect(event?.data).toEqual({ tenantId: tenant.id, changes: { name: 'After', timezone: 'Asia/Tokyo' }, updatedAt: expect.any(String), revision: 2 });
       expect((await h.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ name: 'After' });
     });
 

@@ -94,6 +94,7 @@ export class Tenants {
         metadata: fields.metadata,
         trialEndsAt: fields.trialEndsAt?.toISOString(),
         createdAt: now.toISOString(),
+        revision: FIRST_VERSION,
       },
       now,
     );
@@ -129,7 +130,7 @@ export class Tenants {
       const changes = changesOf(current, input);
       if (Object.keys(changes).length === 0) return toTenantView(current);
       const now = this.deps.clock();
-      const event = tenantEvent('tenant.updated', tenantId, { tenantId, changes, updatedAt: now.toISOString() }, now);
+      const event = tenantEvent('tenant.updated', tenantId, { tenantId, changes, updatedAt: now.toISOString(), revision: revisionAfterWrite(current) }, now);
       const patch: Partial<TenantFields> = {
         ...(changes.name === undefined ? {} : { name: changes.name }),
         ...(changes.timezone === undefined ? {} : { timezone: changes.timezone }),
@@ -238,10 +239,29 @@ function statusChange(
   const event = tenantEvent(
     'tenant.status_changed',
     current.id,
-    { tenantId: current.id, from: current.status, to, ...(how.reason ? { reason: how.reason } : {}), changedBy: how.changedBy, changedAt: now.toISOString() },
+    {
+      tenantId: current.id,
+      from: current.status,
+      to,
+      ...(how.reason ? { reason: how.reason } : {}),
+      changedBy: how.changedBy,
+      changedAt: now.toISOString(),
+      revision: revisionAfterWrite(current),
+    },
     now,
   );
   return { fields: { status: to, statusReason: how.reason, statusChangedAt: now }, event };
+}
+
+/** The version persistence gives a newly inserted document. */
+const FIRST_VERSION = 1;
+
+/**
+ * A tenant event's `revision`: the version of the tenant document once the versioned write carrying
+ * the event commits, so the tenant's events are numbered in commit order whatever topic they travel on.
+ */
+function revisionAfterWrite(current: Tenant): number {
+  return current.version + 1;
 }
 
 /** Where a subscription's lifecycle step takes a tenant now in `status`; undefined when it stays. */

@@ -3,6 +3,13 @@ import { isoDateTimeSchema, metadataSchema, planIdSchema, tenantIdSchema, tenant
 
 const tenantNameSchema = z.string().trim().min(1).max(200);
 
+/**
+ * The tenant's per-tenant revision after the write that emitted the event (the tenant document's
+ * version). Tenant events travel on three topics, so a consumer sees them in any order: the revision
+ * tells it which fact is newer. Optional only for events written before it existed.
+ */
+const tenantRevisionSchema = z.number().int().positive().optional();
+
 export const tenantCreatedV1 = z.object({
   tenantId: tenantIdSchema,
   name: tenantNameSchema,
@@ -13,6 +20,7 @@ export const tenantCreatedV1 = z.object({
   metadata: metadataSchema.optional(),
   trialEndsAt: isoDateTimeSchema.optional(),
   createdAt: isoDateTimeSchema,
+  revision: tenantRevisionSchema,
 });
 
 /** Only the fields that changed; `billingEmail: null` means it was removed. */
@@ -27,6 +35,7 @@ export const tenantUpdatedV1 = z.object({
     })
     .refine((changes) => Object.values(changes).some((value) => value !== undefined), { message: 'At least one change' }),
   updatedAt: isoDateTimeSchema,
+  revision: tenantRevisionSchema,
 });
 
 export const tenantStatusChangedV1 = z
@@ -37,6 +46,7 @@ export const tenantStatusChangedV1 = z
     reason: z.string().max(500).optional(),
     changedBy: z.enum(['admin', 'system']),
     changedAt: isoDateTimeSchema,
+    revision: tenantRevisionSchema,
   })
   .refine((change) => change.from !== change.to, { message: 'from and to must differ', path: ['to'] });
 
