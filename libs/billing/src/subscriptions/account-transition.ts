@@ -5,6 +5,7 @@ import { MAX_KEPT_SUBSCRIPTIONS, type AccountFields, type SubscriptionState } fr
 import { settle, type LineDraft, type Period } from '../domain';
 import { INVOICE_ID_PREFIX, type InvoiceFields } from '../invoices/invoice.collection';
 import { linesOf } from '../invoices/invoice-view';
+import { applyPendingCredits, type SlaCreditLedger } from '../sla-credits/sla-credit-ledger';
 
 export type SubscriptionEventType = Extract<EventType, `subscription.${string}`>;
 type EmittedData<T extends SubscriptionEventType> = Omit<EventDataInput<T>, 'revision' | 'tenantId'>;
@@ -38,6 +39,7 @@ export class AccountTransition {
   private revision: number;
   private creditBalanceCents: number;
   private invoiceSequence: number;
+  private slaCredits: SlaCreditLedger | undefined;
   private readonly emitted: CloudEvent[] = [];
   private readonly issued: IssuedDocument[] = [];
 
@@ -52,6 +54,7 @@ export class AccountTransition {
     this.revision = account.revision;
     this.creditBalanceCents = account.creditBalanceCents;
     this.invoiceSequence = account.invoiceSequence;
+    this.slaCredits = account.slaCredits;
   }
 
   get current(): SubscriptionState | undefined {
@@ -82,9 +85,11 @@ export class AccountTransition {
     this.emitted.push(this.newEvent(type, this.tenantId, { ...data, tenantId: this.tenantId, revision: this.revision } as EventDataInput<T>, this.now));
   }
 
-  /** Issues an invoice (or a credit note, when the lines sum below zero) against the credit balance. */
+  /** Issues an invoice (or a credit note, when the lines sum below zero) against the credit balance, with the pending SLA credits. */
   issue(draft: InvoiceDraft): IssuedDocument {
-    const settlement = settle(draft.lines, this.creditBalanceCents);
+    const slaCredits = applyPendingCredits(this.slaCredits);
+    this.slaCredits = slaCredits.ledger;
+    const settlement = settle([...draft.lines, ...slaCredits.lines], this.creditBalanceCents);
     this.creditBalanceCents = settlement.creditBalanceCents;
     this.invoiceSequence += 1;
     const id = generateId(INVOICE_ID_PREFIX);
@@ -120,6 +125,7 @@ export class AccountTransition {
       creditBalanceCents: this.creditBalanceCents,
       invoiceSequence: this.invoiceSequence,
       dueAt: current && current.status !== 'cancelled' ? dueAtOf(current) : undefined,
+      slaCredits: this.slaCredits,
     };
   }
 
