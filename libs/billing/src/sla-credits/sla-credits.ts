@@ -53,12 +53,17 @@ export class SlaCredits {
 
   /** Moves every parked credit whose account now exists onto it; resolves to how many moved. */
   async adoptParked(): Promise<number> {
-    const page = await this.deps.parked.admin.listAcrossTenants({ limit: PARKED_BATCH, sort: 'asc' });
     let moved = 0;
-    for (const parked of page.items) {
-      const { id, tenantId, version: _version, createdAt: _createdAt, updatedAt: _updatedAt, ...fields } = parked;
-      if (await this.adopt(tenantId, { reportId: id, ...fields })) moved += 1;
-    }
+    let cursor: string | undefined;
+    // Page through all of them: credits of tenants that never got an account must not hide the others.
+    do {
+      const page = await this.deps.parked.admin.listAcrossTenants({ limit: PARKED_BATCH, sort: 'asc', ...(cursor ? { cursor } : {}) });
+      for (const parked of page.items) {
+        const { id, tenantId, version: _version, createdAt: _createdAt, updatedAt: _updatedAt, ...fields } = parked;
+        if (await this.adopt(tenantId, { reportId: id, ...fields })) moved += 1;
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
     return moved;
   }
 
