@@ -11,6 +11,7 @@ import { invoicesCollection } from './invoices/invoice.collection';
 import { Invoices } from './invoices/invoices';
 import { manualPayments, type PaymentProvider } from './invoices/payment-provider';
 import { MeteringConsumer, UsageLedger, usageShardsCollection } from './metering';
+import { parkedSlaCreditsCollection, SlaCredits, subscribeToSlaBreaches } from './sla-credits';
 import { BillingScheduler } from './subscriptions/scheduler';
 import { Subscriptions } from './subscriptions/subscriptions';
 import { subscribeToTenantEvents } from './subscriptions/tenant-events';
@@ -40,6 +41,7 @@ export interface StartedBilling extends StartedService {
   invoices: Invoices;
   ledger: UsageLedger;
   scheduler: BillingScheduler;
+  slaCredits: SlaCredits;
 }
 
 export async function startBilling(platform: Platform, logger: Logger, context: ServiceContext, options: BillingOptions = {}): Promise<StartedBilling> {
@@ -72,16 +74,19 @@ export async function startBilling(platform: Platform, logger: Logger, context: 
     defaultTrialEndBehavior: env.BILLING_TRIAL_END_BEHAVIOR,
   });
 
+  const slaCredits = new SlaCredits({ accounts, parked: await persistence.repository(parkedSlaCreditsCollection), logger });
   const consumers = await Promise.all([
     // Idempotent by construction (revisions), so without the processed-event store.
     subscribeToTenantEvents(platform.bus, subscriptions),
     invoices.subscribe(platform.bus, processedEvents),
     // Batches of events, idempotent through its shard documents' recent event fingerprints.
     new MeteringConsumer({ usageShards, timezones: new AccountTimezones(accounts), logger }).subscribe(platform.bus),
+    subscribeToSlaBreaches(platform.bus, processedEvents, slaCredits),
   ]);
   const scheduler = new BillingScheduler({ subscriptions, invoices, intervalMs: env.BILLING_SCHEDULER_INTERVAL, batch: env.BILLING_SCHEDULER_BATCH, logger });
   if (env.ENABLE_BILLING_SCHEDULER) scheduler.start();
   platform.housekeeping.every(idempotencyStore.pruningTask());
+  platform.housekeeping.every(slaCredits.adoptionTask());
   logger.info({ paymentProvider: payments.name, trialEndBehavior: env.BILLING_TRIAL_END_BEHAVIOR }, 'billing ready');
 
   const app = createBillingApp({
@@ -102,6 +107,7 @@ export async function startBilling(platform: Platform, logger: Logger, context: 
     invoices,
     ledger,
     scheduler,
+    slaCredits,
     async stop() {
       await scheduler.stop();
       await Promise.all(consumers.map((consumer) => consumer.stop({ timeoutMs: 10_000 })));

@@ -1,6 +1,7 @@
 import { billingIntervalSchema, planIdSchema, tenantStatusSchema, trialEndBehaviorSchema } from '@tenantry/contracts';
 import { defineCollection, type Stored, type TenantScopedRepository } from '@tenantry/persistence';
 import { z } from 'zod';
+import { slaCreditLedgerSchema } from '../sla-credits/sla-credit-ledger';
 
 /** A tenant keeps its past subscriptions for its history; this many at most (the oldest cancelled ones go first). */
 export const MAX_KEPT_SUBSCRIPTIONS = 50;
@@ -63,6 +64,8 @@ export const accountsCollection = defineCollection({
     invoiceSequence: z.number().int().nonnegative(),
     /** When the scheduler must next look at this account (trial end, period end); absent when nothing is due. */
     dueAt: z.date().optional(),
+    /** SLA credits waiting for the next invoice, and the reports already credited (sla-credits/). */
+    slaCredits: slaCreditLedgerSchema.optional(),
   }),
   indexes: [{ fields: { dueAt: 1 } }],
 });

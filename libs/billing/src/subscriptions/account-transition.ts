@@ -5,6 +5,7 @@ import { MAX_KEPT_SUBSCRIPTIONS, type AccountFields, type SubscriptionState } fr
 import { settle, type LineDraft, type Period } from '../domain';
 import { INVOICE_ID_PREFIX, type InvoiceFields } from '../invoices/invoice.collection';
 import { linesOf } from '../invoices/invoice-view';
+import { applyPendingCredits, type SlaCreditLedger } from '../sla-credits/sla-credit-ledger';
 
 export type SubscriptionEventType = Extract<EventType, `subscription.${string}`>;
 type EmittedData<T extends SubscriptionEventType> = Omit<EventDataInput<T>, 'revision' | 'tenantId'>;
@@ -45,6 +46,7 @@ export class AccountTransition {
   private revision: number;
   private creditBalanceCents: number;
   private invoiceSequence: number;
+  private slaCredits: SlaCreditLedger | undefined;
   private readonly emitted: CloudEvent[] = [];
   private readonly issued: IssuedDocument[] = [];
   /** Newest first; a credit note reduces its subscription's first one before it adds to the balance. */
@@ -64,6 +66,7 @@ export class AccountTransition {
     this.revision = account.revision;
     this.creditBalanceCents = account.creditBalanceCents;
     this.invoiceSequence = account.invoiceSequence;
+    this.slaCredits = account.slaCredits;
   }
 
   get current(): SubscriptionState | undefined {
@@ -101,15 +104,18 @@ export class AccountTransition {
   }
 
   /**
-   * Issues an invoice (or a credit note, when the lines sum below zero) against the credit balance. A
-   * credit note first reduces what is due on the unpaid invoices of its subscription, newest first (the
-   * document names them); only the rest goes to the balance. The invoices themselves are updated after
-   * the account write (`Invoices.store`, or the projection of this credit note's event).
+   * Issues an invoice (or a credit note, when the lines sum below zero) against the credit balance, with
+   * the pending SLA credits. A credit note first reduces what is due on the unpaid invoices of its
+   * subscription, newest first (the document names them); only the rest goes to the balance. The invoices
+   * themselves are updated after the account write (`Invoices.store`, or the projection of this credit
+   * note's event).
    */
   issue(draft: InvoiceDraft): IssuedDocument {
+    const slaCredits = applyPendingCredits(this.slaCredits);
+    this.slaCredits = slaCredits.ledger;
     const credited = this.unpaid.filter((invoice) => invoice.subscriptionId === draft.subscriptionId && invoice.amountDueCents > 0);
     const settlement = settle(
-      draft.lines,
+      [...draft.lines, ...slaCredits.lines],
       this.creditBalanceCents,
       credited.map((invoice) => invoice.amountDueCents),
     );
@@ -155,6 +161,7 @@ export class AccountTransition {
       creditBalanceCents: this.creditBalanceCents,
       invoiceSequence: this.invoiceSequence,
       dueAt: current && current.status !== 'cancelled' ? dueAtOf(current) : undefined,
+      slaCredits: this.slaCredits,
     };
   }
 

@@ -122,3 +122,20 @@ export function defaultSloDefinitions(): SloDefinition[] {
   });
   return [...services, ...tenants];
 }
+
+/**
+ * The gauges through which the observability service exports its SLO state to Prometheus; the Grafana
+ * dashboards in infra/grafana read them (the per-tenant one only from them: Prometheus' own request
+ * metrics carry no tenant). Labels: `slo`, `service`, `tenant_id` (empty for a service SLO; only tenants
+ * on a plan with an SLA), and `window` on burn rates (the windows of BURN_RATE_POLICY).
+ */
+export const SLO_STATE_METRICS = {
+  /** The SLI achieved over the SLO's rolling window, as a fraction. */
+  sli: 'tenantry_slo_sli_ratio',
+  /** The share of the error budget left over the rolling window (negative once overspent). */
+  budgetRemaining: 'tenantry_slo_error_budget_remaining_ratio',
+  /** The burn rate over `window`: 1 spends the budget exactly over the SLO window. */
+  burnRate: 'tenantry_slo_burn_rate',
+} as const;
+
+export const SLO_STATE_LABELS = { slo: 'slo', service: 'service', tenantId: 'tenant_id', window: 'window' } as const;

@@ -1,0 +1,4 @@
+export * from './sli-queries';
+export * from './slo-rules';
+export * from './rules-yaml';
+export * from './rules-file';
