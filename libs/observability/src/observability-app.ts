@@ -1,0 +1,50 @@
+import { createHttpApp, openApiRoute, requireSignedIdentity, type ApiMount, type ReadinessChecks } from '@tenantry/http';
+import type { Logger } from '@tenantry/telemetry';
+import type { Express } from 'express';
+import { dashboardRoutes } from './dashboard/dashboard.routes';
+import { recordRoutes } from './ingest/record.routes';
+import { RollupReader } from './ingest/rollup-reader';
+import type { RollupWriter } from './ingest/rollup-writer';
+import type { RollupRepository } from './ingest/rollup.collection';
+import { metricsRoutes } from './metrics/metrics.routes';
+import { SLI_DESCRIPTION, slaRoutes, type SloSource, type TenantProfiles } from './slos/sla.routes';
+
+export const API_PREFIX = '/api/v1/observability';
+
+const OPENAPI_INFO = {
+  title: 'Tenantry observability API',
+  version: '1',
+  description: `Metrics, SLOs and error budgets, through the gateway (\`Authorization: Bearer <admin or tenant key>\`). ${SLI_DESCRIPTION} Errors are RFC 9457 problems.`,
+};
+
+export interface ObservabilityAppDeps {
+  logger: Logger;
+  readiness?: ReadinessChecks;
+  internalSecret: string;
+  rollups: RollupRepository;
+  writer: RollupWriter;
+  slos: SloSource;
+  profiles: TenantProfiles;
+  clock: () => Date;
+}
+
+/** The observability service's HTTP app: every API route behind the gateway signature; probes and /metrics open. */
+export function createObservabilityApp(deps: ObservabilityAppDeps): Express {
+  // A reader per request: it remembers the documents it read, for that request only.
+  const reader = (): RollupReader => new RollupReader(deps.rollups);
+  return createHttpApp({
+    service: 'observability',
+    logger: deps.logger,
+    ...(deps.readiness ? { readiness: deps.readiness } : {}),
+    configure(app) {
+      const api: ApiMount[] = [
+        { prefix: API_PREFIX, tag: 'metrics', router: recordRoutes({ writer: deps.writer }) },
+        { prefix: API_PREFIX, tag: 'metrics', router: metricsRoutes({ reader, clock: deps.clock }) },
+        { prefix: API_PREFIX, tag: 'slos', router: slaRoutes({ reader, slos: deps.slos, profiles: deps.profiles, clock: deps.clock }) },
+        { prefix: API_PREFIX, tag: 'dashboard', router: dashboardRoutes({ reader, slos: deps.slos, clock: deps.clock }) },
+      ];
+      app.get(`${API_PREFIX}/openapi.json`, ...openApiRoute(OPENAPI_INFO, api));
+      app.use(API_PREFIX, requireSignedIdentity(deps.internalSecret), ...api.map(({ router }) => router));
+    },
+  });
+}
