@@ -1,49 +1,65 @@
 import type { ServiceDefinition } from '@tenantry/runtime';
+import { AlertEvaluator, DEFAULT_EVALUATION_INTERVAL_MS } from './alerts/alert-evaluator';
+import { alertStatesCollection } from './alerts/alert-state.collection';
+import { startEvaluationLoop } from './alerts/evaluation-loop';
 import { consumeMetricRecorded } from './ingest/ingest-consumer';
 import { rollupRetention } from './ingest/retention';
 import { RollupWriter } from './ingest/rollup-writer';
 import { rollupsCollection } from './ingest/rollup.collection';
 import { createObservabilityApp } from './observability-app';
 import { defaultSloDefinitions } from './slo-definitions/definitions';
-import type { TenantProfiles } from './slos/sla.routes';
+import { followTenants, TenantProfileStore } from './tenant-profiles/follow-tenants';
+import { tenantProfilesCollection } from './tenant-profiles/tenant-profile.collection';
 
 export interface ObservabilityOptions {
   /** The clock every evaluation reads (tests move it). */
   clock?: () => Date;
+  /** How often burn-rate alerts are evaluated (default every minute); null: only when a test calls the evaluator. */
+  evaluationIntervalMs?: number | null;
+  /** Hands the alert evaluator to a test that drives it with its clock. */
+  onEvaluator?: (evaluator: AlertEvaluator) => void;
 }
-
-/** No tenant read model yet: a tenant's plan comes from its key's identity and its calendar months are UTC. */
-const unknownProfiles: TenantProfiles = { profileOf: () => Promise.resolve(null) };
 
 /**
  * The observability service (MISSION §4): the gateway's metric.recorded batches and recorded samples
  * rolled up per service and per tenant, metrics and SLO state (error budgets, burn rates) served from
- * them. Started by the runtime alone (apps/observability) or with the others (apps/all-in-one).
+ * them, and multi-burn-rate alerts evaluated every minute. Started by the runtime alone (apps/observability) or with the others (apps/all-in-one).
  */
 export function observabilityServiceWith(options: ObservabilityOptions = {}): ServiceDefinition {
   return {
     name: 'observability',
     async start(platform, logger) {
       const clock = options.clock ?? (() => new Date());
-      const rollups = await platform.persistence.repository(rollupsCollection);
+      const [rollups, profiles, states] = await Promise.all([
+        platform.persistence.repository(rollupsCollection),
+        platform.persistence.repository(tenantProfilesCollection),
+        platform.persistence.repository(alertStatesCollection),
+      ]);
       const writer = new RollupWriter({ rollups, logger });
-      const ingest = await consumeMetricRecorded(platform.bus, writer);
+      const tenants = new TenantProfileStore(profiles);
+      const subscriptions = await Promise.all([consumeMetricRecorded(platform.bus, writer), followTenants(platform.bus, tenants)]);
       platform.housekeeping.every(rollupRetention(rollups));
       const definitions = defaultSloDefinitions();
+      const slos = { definitions: () => definitions };
+      const evaluator = new AlertEvaluator({ rollups, states, slos, tenants, outbox: platform.outboxRelay, logger });
+      options.onEvaluator?.(evaluator);
+      const intervalMs = options.evaluationIntervalMs === undefined ? DEFAULT_EVALUATION_INTERVAL_MS : options.evaluationIntervalMs;
+      const loop = intervalMs === null ? null : startEvaluationLoop(evaluator, { intervalMs, clock, logger });
       const app = createObservabilityApp({
         logger,
         readiness: platform.readiness,
         internalSecret: platform.config.internalSecret.value,
         rollups,
         writer,
-        slos: { definitions: () => definitions },
-        profiles: unknownProfiles,
+        slos,
+        profiles: tenants,
         clock,
       });
       return {
         app,
         async stop() {
-          await ingest.stop({ timeoutMs: 10_000 });
+          await loop?.stop();
+          await Promise.all(subscriptions.map((subscription) => subscription.stop({ timeoutMs: 10_000 })));
         },
       };
     },

@@ -1,9 +1,11 @@
 import { loadPlatformConfig } from '@tenantry/config';
-import { createEvent, type TenantryEventOf } from '@tenantry/contracts';
+import { createEvent, type TenantryEvent, type TenantryEventOf } from '@tenantry/contracts';
+import { DEFAULT_RETRY_POLICY, type Subscription } from '@tenantry/event-bus';
 import { signIdentity, startHttpServer, type Identity, type RunningHttpServer } from '@tenantry/http';
 import { openPlatform, type Platform } from '@tenantry/runtime';
 import { createLogger } from '@tenantry/telemetry';
 import { uniqueName } from '@tenantry/testing';
+import type { AlertEvaluator, EvaluationResult } from '../alerts/alert-evaluator';
 import { observabilityServiceWith } from '../observability-service';
 
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-'.padEnd(48, 'x');
@@ -28,6 +30,10 @@ export interface ObservabilityHarness {
   platform: Platform;
   clock: TestClock;
   call(identity: Identity | null, method: string, path: string, body?: unknown): Promise<Reply>;
+  /** One evaluation of the burn-rate alerts at the test clock's time (as the every-minute loop does). */
+  evaluate(): Promise<EvaluationResult>;
+  /** Every alert.* event published since start (as a consumer sees them). */
+  alertEvents: TenantryEvent[];
   close(): Promise<void>;
 }
 
@@ -39,12 +45,28 @@ export async function startObservabilityHarness(options: { env?: Record<string, 
     options.platform ??
     (await openPlatform(loadPlatformConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET: TEST_INTERNAL_SECRET, ...(options.env ?? { TENANTRY_MODE: 'embedded' }) }), logger, uniqueName('observability-test')));
   const clock = options.clock ?? new TestClock(new Date('2026-11-10T12:00:00Z'));
-  const started = await observabilityServiceWith({ clock: clock.now }).start(platform, logger, { env: {}, urlOf: () => 'http://127.0.0.1:1' });
+  let evaluator: AlertEvaluator | undefined;
+  const started = await observabilityServiceWith({ clock: clock.now, evaluationIntervalMs: null, onEvaluator: (created) => (evaluator = created) }).start(platform, logger, { env: {}, urlOf: () => 'http://127.0.0.1:1' });
   const server: RunningHttpServer = await startHttpServer(started.app, { port: 0, host: '127.0.0.1', logger, shutdownGraceMs: 1_000 });
   const secret = platform.config.internalSecret.value;
+  const alertEvents: TenantryEvent[] = [];
+  const observer: Subscription = await platform.bus.subscribe({
+    groupId: uniqueName('observability-test-observer'),
+    eventTypes: ['alert.fired', 'alert.resolved'],
+    retry: DEFAULT_RETRY_POLICY,
+    fromBeginning: false,
+    handler: async (event) => {
+      alertEvents.push(event);
+    },
+  });
   return {
     platform,
     clock,
+    alertEvents,
+    evaluate: () => {
+      if (!evaluator) throw new Error('the service did not hand over its evaluator');
+      return evaluator.evaluate(clock.now());
+    },
     async call(identity, method, path, body) {
       const headers: Record<string, string> = identity ? signIdentity(identity, { method, url: path }, secret) : {};
       if (body !== undefined) headers['content-type'] = 'application/json';
@@ -54,6 +76,7 @@ export async function startObservabilityHarness(options: { env?: Record<string, 
     },
     async close() {
       await server.close();
+      await observer.stop({ timeoutMs: 1_000 });
       await started.stop?.();
       if (ownsPlatform) await platform.close();
     },
