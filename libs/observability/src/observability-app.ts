@@ -7,6 +7,9 @@ import { RollupReader } from './ingest/rollup-reader';
 import type { RollupWriter } from './ingest/rollup-writer';
 import type { RollupRepository } from './ingest/rollup.collection';
 import { metricsRoutes } from './metrics/metrics.routes';
+import { slaReportRoutes } from './sla-reports/sla-report.routes';
+import type { SlaReports } from './sla-reports/sla-reports';
+import type { TenantProfileStore } from './tenant-profiles/follow-tenants';
 import { SLI_DESCRIPTION, slaRoutes, type SloSource, type TenantProfiles } from './slos/sla.routes';
 
 export const API_PREFIX = '/api/v1/observability';
@@ -24,7 +27,8 @@ export interface ObservabilityAppDeps {
   rollups: RollupRepository;
   writer: RollupWriter;
   slos: SloSource;
-  profiles: TenantProfiles;
+  profiles: TenantProfiles & Pick<TenantProfileStore, 'pageWithSla'>;
+  reports: SlaReports;
   clock: () => Date;
 }
 
@@ -40,6 +44,7 @@ export function createObservabilityApp(deps: ObservabilityAppDeps): Express {
       const api: ApiMount[] = [
         { prefix: API_PREFIX, tag: 'metrics', router: recordRoutes({ writer: deps.writer }) },
         { prefix: API_PREFIX, tag: 'metrics', router: metricsRoutes({ reader, clock: deps.clock }) },
+        { prefix: API_PREFIX, tag: 'sla-reports', router: slaReportRoutes({ reports: deps.reports, tenants: deps.profiles, clock: deps.clock, reader }) },
         { prefix: API_PREFIX, tag: 'slos', router: slaRoutes({ reader, slos: deps.slos, profiles: deps.profiles, clock: deps.clock }) },
         { prefix: API_PREFIX, tag: 'dashboard', router: dashboardRoutes({ reader, slos: deps.slos, clock: deps.clock }) },
       ];

@@ -7,6 +7,8 @@ import { rollupRetention } from './ingest/retention';
 import { RollupWriter } from './ingest/rollup-writer';
 import { rollupsCollection } from './ingest/rollup.collection';
 import { createObservabilityApp } from './observability-app';
+import { slaBreachesCollection } from './sla-reports/sla-report.collection';
+import { SlaReports } from './sla-reports/sla-reports';
 import { defaultSloDefinitions } from './slo-definitions/definitions';
 import { followTenants, TenantProfileStore } from './tenant-profiles/follow-tenants';
 import { tenantProfilesCollection } from './tenant-profiles/tenant-profile.collection';
@@ -18,6 +20,8 @@ export interface ObservabilityOptions {
   evaluationIntervalMs?: number | null;
   /** Hands the alert evaluator to a test that drives it with its clock. */
   onEvaluator?: (evaluator: AlertEvaluator) => void;
+  /** Hands over the month closing (sla.breached of the month before `now`) to a test that drives it with its clock. */
+  onMonthClose?: (close: (now: Date) => Promise<string[]>) => void;
 }
 
 /**
@@ -30,10 +34,11 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
     name: 'observability',
     async start(platform, logger) {
       const clock = options.clock ?? (() => new Date());
-      const [rollups, profiles, states] = await Promise.all([
+      const [rollups, profiles, states, breaches] = await Promise.all([
         platform.persistence.repository(rollupsCollection),
         platform.persistence.repository(tenantProfilesCollection),
         platform.persistence.repository(alertStatesCollection),
+        platform.persistence.repository(slaBreachesCollection),
       ]);
       const writer = new RollupWriter({ rollups, logger });
       const tenants = new TenantProfileStore(profiles);
@@ -42,9 +47,14 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
       const definitions = defaultSloDefinitions();
       const slos = { definitions: () => definitions };
       const evaluator = new AlertEvaluator({ rollups, states, slos, tenants, outbox: platform.outboxRelay, logger });
+      const reports = new SlaReports({ rollups, breaches, outbox: platform.outboxRelay });
       options.onEvaluator?.(evaluator);
+      options.onMonthClose?.((now) => reports.closePreviousMonth(tenants.withSla(), now));
       const intervalMs = options.evaluationIntervalMs === undefined ? DEFAULT_EVALUATION_INTERVAL_MS : options.evaluationIntervalMs;
-      const loop = intervalMs === null ? null : startEvaluationLoop(evaluator, { intervalMs, clock, logger });
+      const loop = intervalMs === null ? null : startEvaluationLoop(async (now) => {
+        await evaluator.evaluate(now);
+        await reports.closePreviousMonth(tenants.withSla(), now);
+      }, { intervalMs, clock, logger });
       const app = createObservabilityApp({
         logger,
         readiness: platform.readiness,
@@ -53,6 +63,7 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
         writer,
         slos,
         profiles: tenants,
+        reports,
         clock,
       });
       return {

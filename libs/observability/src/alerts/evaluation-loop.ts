@@ -1,14 +1,12 @@
 import type { Logger } from '@tenantry/telemetry';
-import type { AlertEvaluator, EvaluationResult } from './alert-evaluator';
 
-/** Runs the evaluator every `intervalMs` on `clock`, never two evaluations at once in this process. */
-export function startEvaluationLoop(evaluator: AlertEvaluator, options: { intervalMs: number; clock: () => Date; logger: Logger; onResult?: (result: EvaluationResult) => void }): { stop(): Promise<void> } {
+/** Runs `evaluate` every `intervalMs` on `clock`, never two evaluations at once in this process. */
+export function startEvaluationLoop(evaluate: (now: Date) => Promise<unknown>, options: { intervalMs: number; clock: () => Date; logger: Logger }): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
   const tick = (): void => {
     if (running) return;
-    running = evaluator
-      .evaluate(options.clock())
-      .then((result) => options.onResult?.(result))
+    running = evaluate(options.clock())
+      .then(() => undefined)
       .catch((error: unknown) => options.logger.warn({ err: error }, 'SLO evaluation failed; retried at the next tick'))
       .finally(() => {
         running = null;

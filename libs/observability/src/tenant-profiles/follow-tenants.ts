@@ -84,6 +84,12 @@ export class TenantProfileStore implements TenantProfiles {
     return profile ? { plan_id: profile.plan_id, timezone: profile.timezone } : null;
   }
 
+  /** One page of the tenants on a plan with an SLA (creation order). */
+  async pageWithSla(limit: number, cursor?: string): Promise<{ items: { tenant_id: string; plan_id: PlanId; timezone: string }[]; next_cursor: string | null }> {
+    const page = await this.profiles.admin.listAcrossTenants({ filter: { has_sla: true }, limit, ...(cursor ? { cursor } : {}) });
+    return { items: page.items.flatMap((profile) => (profile.plan_id ? [{ tenant_id: profile.tenantId, plan_id: profile.plan_id, timezone: profile.timezone }] : [])), next_cursor: page.nextCursor };
+  }
+
   /** Every tenant on a plan with an SLA, a page at a time. */
   async *withSla(): AsyncGenerator<{ tenant_id: string; plan_id: PlanId; timezone: string }> {
     let cursor: string | undefined;

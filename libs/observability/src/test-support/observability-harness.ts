@@ -32,7 +32,9 @@ export interface ObservabilityHarness {
   call(identity: Identity | null, method: string, path: string, body?: unknown): Promise<Reply>;
   /** One evaluation of the burn-rate alerts at the test clock's time (as the every-minute loop does). */
   evaluate(): Promise<EvaluationResult>;
-  /** Every alert.* event published since start (as a consumer sees them). */
+  /** Emits sla.breached for the month before the test clock's (as the every-minute loop does). */
+  closePreviousMonth(): Promise<string[]>;
+  /** Every alert.* and sla.breached event published since start (as a consumer sees them). */
   alertEvents: TenantryEvent[];
   close(): Promise<void>;
 }
@@ -46,13 +48,14 @@ export async function startObservabilityHarness(options: { env?: Record<string, 
     (await openPlatform(loadPlatformConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET: TEST_INTERNAL_SECRET, ...(options.env ?? { TENANTRY_MODE: 'embedded' }) }), logger, uniqueName('observability-test')));
   const clock = options.clock ?? new TestClock(new Date('2026-11-10T12:00:00Z'));
   let evaluator: AlertEvaluator | undefined;
-  const started = await observabilityServiceWith({ clock: clock.now, evaluationIntervalMs: null, onEvaluator: (created) => (evaluator = created) }).start(platform, logger, { env: {}, urlOf: () => 'http://127.0.0.1:1' });
+  let closeMonth: ((now: Date) => Promise<string[]>) | undefined;
+  const started = await observabilityServiceWith({ clock: clock.now, evaluationIntervalMs: null, onEvaluator: (created) => (evaluator = created), onMonthClose: (close) => (closeMonth = close) }).start(platform, logger, { env: {}, urlOf: () => 'http://127.0.0.1:1' });
   const server: RunningHttpServer = await startHttpServer(started.app, { port: 0, host: '127.0.0.1', logger, shutdownGraceMs: 1_000 });
   const secret = platform.config.internalSecret.value;
   const alertEvents: TenantryEvent[] = [];
   const observer: Subscription = await platform.bus.subscribe({
     groupId: uniqueName('observability-test-observer'),
-    eventTypes: ['alert.fired', 'alert.resolved'],
+    eventTypes: ['alert.fired', 'alert.resolved', 'sla.breached'],
     retry: DEFAULT_RETRY_POLICY,
     fromBeginning: false,
     handler: async (event) => {
@@ -66,6 +69,10 @@ export async function startObservabilityHarness(options: { env?: Record<string, 
     evaluate: () => {
       if (!evaluator) throw new Error('the service did not hand over its evaluator');
       return evaluator.evaluate(clock.now());
+    },
+    closePreviousMonth: () => {
+      if (!closeMonth) throw new Error('the service did not hand over its month closing');
+      return closeMonth(clock.now());
     },
     async call(identity, method, path, body) {
       const headers: Record<string, string> = identity ? signIdentity(identity, { method, url: path }, secret) : {};
