@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '@tenantry/runtime';
 import { AlertEvaluator, DEFAULT_EVALUATION_INTERVAL_MS } from './alerts/alert-evaluator';
 import { alertStatesCollection } from './alerts/alert-state.collection';
 import { startEvaluationLoop } from './alerts/evaluation-loop';
+import { exportSloGauges } from './alerts/slo-gauges';
 import { consumeMetricRecorded } from './ingest/ingest-consumer';
 import { rollupRetention } from './ingest/retention';
 import { RollupWriter } from './ingest/rollup-writer';
@@ -52,7 +53,7 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
       options.onMonthClose?.((now) => reports.closePreviousMonth(tenants.withSla(), now));
       const intervalMs = options.evaluationIntervalMs === undefined ? DEFAULT_EVALUATION_INTERVAL_MS : options.evaluationIntervalMs;
       const loop = intervalMs === null ? null : startEvaluationLoop(async (now) => {
-        await evaluator.evaluate(now);
+        exportSloGauges((await evaluator.evaluate(now)).statuses);
         await reports.closePreviousMonth(tenants.withSla(), now);
       }, { intervalMs, clock, logger });
       const app = createObservabilityApp({
