@@ -10,7 +10,9 @@ import { metricsRoutes } from './metrics/metrics.routes';
 import { slaReportRoutes } from './sla-reports/sla-report.routes';
 import type { SlaReports } from './sla-reports/sla-reports';
 import type { TenantProfileStore } from './tenant-profiles/follow-tenants';
-import { SLI_DESCRIPTION, slaRoutes, type SloSource, type TenantProfiles } from './slos/sla.routes';
+import { openSloRoutes } from './slos/openslo.routes';
+import { SLI_DESCRIPTION, slaRoutes, type TenantProfiles } from './slos/sla.routes';
+import type { SloCatalog } from './slos/slo-catalog';
 
 export const API_PREFIX = '/api/v1/observability';
 
@@ -26,7 +28,7 @@ export interface ObservabilityAppDeps {
   internalSecret: string;
   rollups: RollupRepository;
   writer: RollupWriter;
-  slos: SloSource;
+  slos: SloCatalog;
   profiles: TenantProfiles & Pick<TenantProfileStore, 'pageWithSla'>;
   reports: SlaReports;
   clock: () => Date;
@@ -46,6 +48,7 @@ export function createObservabilityApp(deps: ObservabilityAppDeps): Express {
         { prefix: API_PREFIX, tag: 'metrics', router: metricsRoutes({ reader, clock: deps.clock }) },
         { prefix: API_PREFIX, tag: 'sla-reports', router: slaReportRoutes({ reports: deps.reports, tenants: deps.profiles, clock: deps.clock, reader }) },
         { prefix: API_PREFIX, tag: 'slos', router: slaRoutes({ reader, slos: deps.slos, profiles: deps.profiles, clock: deps.clock }) },
+        { prefix: API_PREFIX, tag: 'slos', router: openSloRoutes({ catalog: deps.slos }) },
         { prefix: API_PREFIX, tag: 'dashboard', router: dashboardRoutes({ reader, slos: deps.slos, clock: deps.clock }) },
       ];
       app.get(`${API_PREFIX}/openapi.json`, ...openApiRoute(OPENAPI_INFO, api));

@@ -10,7 +10,7 @@ import { rollupsCollection } from './ingest/rollup.collection';
 import { createObservabilityApp } from './observability-app';
 import { slaBreachesCollection } from './sla-reports/sla-report.collection';
 import { SlaReports } from './sla-reports/sla-reports';
-import { defaultSloDefinitions } from './slo-definitions/definitions';
+import { SloCatalog, sloCatalogCollection } from './slos/slo-catalog';
 import { followTenants, TenantProfileStore } from './tenant-profiles/follow-tenants';
 import { tenantProfilesCollection } from './tenant-profiles/tenant-profile.collection';
 
@@ -35,24 +35,26 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
     name: 'observability',
     async start(platform, logger) {
       const clock = options.clock ?? (() => new Date());
-      const [rollups, profiles, states, breaches] = await Promise.all([
+      const [rollups, profiles, states, breaches, catalogs] = await Promise.all([
         platform.persistence.repository(rollupsCollection),
         platform.persistence.repository(tenantProfilesCollection),
         platform.persistence.repository(alertStatesCollection),
         platform.persistence.repository(slaBreachesCollection),
+        platform.persistence.repository(sloCatalogCollection),
       ]);
       const writer = new RollupWriter({ rollups, logger });
       const tenants = new TenantProfileStore(profiles);
       const subscriptions = await Promise.all([consumeMetricRecorded(platform.bus, writer), followTenants(platform.bus, tenants)]);
       platform.housekeeping.every(rollupRetention(rollups));
-      const definitions = defaultSloDefinitions();
-      const slos = { definitions: () => definitions };
+      const slos = new SloCatalog(catalogs);
+      await slos.refresh();
       const evaluator = new AlertEvaluator({ rollups, states, slos, tenants, outbox: platform.outboxRelay, logger });
       const reports = new SlaReports({ rollups, breaches, outbox: platform.outboxRelay });
       options.onEvaluator?.(evaluator);
       options.onMonthClose?.((now) => reports.closePreviousMonth(tenants.withSla(), now));
       const intervalMs = options.evaluationIntervalMs === undefined ? DEFAULT_EVALUATION_INTERVAL_MS : options.evaluationIntervalMs;
       const loop = intervalMs === null ? null : startEvaluationLoop(async (now) => {
+        await slos.refresh();
         exportSloGauges((await evaluator.evaluate(now)).statuses);
         await reports.closePreviousMonth(tenants.withSla(), now);
       }, { intervalMs, clock, logger });
