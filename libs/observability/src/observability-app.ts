@@ -1,6 +1,6 @@
 import { createHttpApp, openApiRoute, requireSignedIdentity, type ApiMount, type ReadinessChecks } from '@tenantry/http';
 import type { Logger } from '@tenantry/telemetry';
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import { dashboardRoutes } from './dashboard/dashboard.routes';
 import { recordRoutes } from './ingest/record.routes';
 import { RollupReader } from './ingest/rollup-reader';
@@ -31,6 +31,8 @@ export interface ObservabilityAppDeps {
   slos: SloCatalog;
   profiles: TenantProfiles & Pick<TenantProfileStore, 'pageWithSla'>;
   reports: SlaReports;
+  /** GET /health and /health/{service} (health/health.routes.ts). */
+  health: Router;
   clock: () => Date;
 }
 
@@ -44,6 +46,7 @@ export function createObservabilityApp(deps: ObservabilityAppDeps): Express {
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
     configure(app) {
       const api: ApiMount[] = [
+        { prefix: API_PREFIX, tag: 'health', router: deps.health },
         { prefix: API_PREFIX, tag: 'metrics', router: recordRoutes({ writer: deps.writer }) },
         { prefix: API_PREFIX, tag: 'metrics', router: metricsRoutes({ reader, clock: deps.clock }) },
         { prefix: API_PREFIX, tag: 'sla-reports', router: slaReportRoutes({ reports: deps.reports, tenants: deps.profiles, clock: deps.clock, reader }) },

@@ -1,4 +1,8 @@
+import { SERVICE_NAMES, type ServiceName } from '@tenantry/config';
 import type { ServiceDefinition } from '@tenantry/runtime';
+import { healthRoutes } from './health/health.routes';
+import { probeHoursCollection, probeStatusCollection } from './health/probe.collection';
+import { DEFAULT_PROBE_INTERVAL_MS, Prober } from './health/prober';
 import { AlertEvaluator, DEFAULT_EVALUATION_INTERVAL_MS } from './alerts/alert-evaluator';
 import { alertStatesCollection } from './alerts/alert-state.collection';
 import { startEvaluationLoop } from './alerts/evaluation-loop';
@@ -21,6 +25,10 @@ export interface ObservabilityOptions {
   evaluationIntervalMs?: number | null;
   /** Hands the alert evaluator to a test that drives it with its clock. */
   onEvaluator?: (evaluator: AlertEvaluator) => void;
+  /** How often every service's /ready is probed (default OBSERVABILITY_PROBE_INTERVAL_MS, else 10 s); null: only when a test calls the prober. */
+  probeIntervalMs?: number | null;
+  /** Hands the prober to a test that drives it with its clock. */
+  onProber?: (prober: Prober) => void;
   /** Hands over the month closing (sla.breached of the month before `now`) to a test that drives it with its clock. */
   onMonthClose?: (close: (now: Date) => Promise<string[]>) => void;
 }
@@ -33,15 +41,29 @@ export interface ObservabilityOptions {
 export function observabilityServiceWith(options: ObservabilityOptions = {}): ServiceDefinition {
   return {
     name: 'observability',
-    async start(platform, logger) {
+    async start(platform, logger, context) {
       const clock = options.clock ?? (() => new Date());
-      const [rollups, profiles, states, breaches, catalogs] = await Promise.all([
+      const [rollups, profiles, states, breaches, catalogs, probeHours, probeStatuses] = await Promise.all([
         platform.persistence.repository(rollupsCollection),
         platform.persistence.repository(tenantProfilesCollection),
         platform.persistence.repository(alertStatesCollection),
         platform.persistence.repository(slaBreachesCollection),
         platform.persistence.repository(sloCatalogCollection),
+        platform.persistence.repository(probeHoursCollection),
+        platform.persistence.repository(probeStatusCollection),
       ]);
+      const configured = Number(context.env['OBSERVABILITY_PROBE_INTERVAL_MS'] ?? DEFAULT_PROBE_INTERVAL_MS);
+      const probeEvery = options.probeIntervalMs === undefined ? (Number.isInteger(configured) && configured >= 1_000 ? configured : DEFAULT_PROBE_INTERVAL_MS) : options.probeIntervalMs;
+      const prober = new Prober({
+        services: SERVICE_NAMES,
+        urlOf: (service) => context.urlOf(service as ServiceName),
+        hours: probeHours,
+        statuses: probeStatuses,
+        intervalMs: probeEvery ?? DEFAULT_PROBE_INTERVAL_MS,
+        logger,
+      });
+      options.onProber?.(prober);
+      const probing = probeEvery === null ? null : startEvaluationLoop((now) => prober.probeAll(now), { intervalMs: probeEvery, clock, logger });
       const writer = new RollupWriter({ rollups, logger });
       const tenants = new TenantProfileStore(profiles);
       const subscriptions = await Promise.all([consumeMetricRecorded(platform.bus, writer), followTenants(platform.bus, tenants)]);
@@ -67,12 +89,13 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
         slos,
         profiles: tenants,
         reports,
+        health: healthRoutes({ prober, services: SERVICE_NAMES, clock }),
         clock,
       });
       return {
         app,
         async stop() {
-          await loop?.stop();
+          await Promise.all([loop?.stop(), probing?.stop()]);
           await Promise.all(subscriptions.map((subscription) => subscription.stop({ timeoutMs: 10_000 })));
         },
       };

@@ -6,6 +6,7 @@ import { openPlatform, type Platform } from '@tenantry/runtime';
 import { createLogger } from '@tenantry/telemetry';
 import { uniqueName } from '@tenantry/testing';
 import type { AlertEvaluator, EvaluationResult } from '../alerts/alert-evaluator';
+import type { Prober } from '../health/prober';
 import { observabilityServiceWith } from '../observability-service';
 
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-'.padEnd(48, 'x');
@@ -32,6 +33,8 @@ export interface ObservabilityHarness {
   call(identity: Identity | null, method: string, path: string, body?: unknown): Promise<Reply>;
   /** One evaluation of the burn-rate alerts at the test clock's time (as the every-minute loop does). */
   evaluate(): Promise<EvaluationResult>;
+  /** One round of /ready probes at the test clock's time. */
+  probe(): Promise<void>;
   /** Emits sla.breached for the month before the test clock's (as the every-minute loop does). */
   closePreviousMonth(): Promise<string[]>;
   /** Every alert.* and sla.breached event published since start (as a consumer sees them). */
@@ -40,7 +43,7 @@ export interface ObservabilityHarness {
 }
 
 /** The observability service on a platform of its own (embedded unless `env` names real infrastructure), on a loopback port. */
-export async function startObservabilityHarness(options: { env?: Record<string, string>; platform?: Platform; clock?: TestClock } = {}): Promise<ObservabilityHarness> {
+export async function startObservabilityHarness(options: { env?: Record<string, string>; platform?: Platform; clock?: TestClock; urlOf?: (service: string) => string } = {}): Promise<ObservabilityHarness> {
   const logger = createLogger({ service: 'observability', level: 'silent' });
   const ownsPlatform = options.platform === undefined;
   const platform =
@@ -48,8 +51,9 @@ export async function startObservabilityHarness(options: { env?: Record<string, 
     (await openPlatform(loadPlatformConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET: TEST_INTERNAL_SECRET, ...(options.env ?? { TENANTRY_MODE: 'embedded' }) }), logger, uniqueName('observability-test')));
   const clock = options.clock ?? new TestClock(new Date('2026-11-10T12:00:00Z'));
   let evaluator: AlertEvaluator | undefined;
+  let prober: Prober | undefined;
   let closeMonth: ((now: Date) => Promise<string[]>) | undefined;
-  const started = await observabilityServiceWith({ clock: clock.now, evaluationIntervalMs: null, onEvaluator: (created) => (evaluator = created), onMonthClose: (close) => (closeMonth = close) }).start(platform, logger, { env: {}, urlOf: () => 'http://127.0.0.1:1' });
+  const started = await observabilityServiceWith({ clock: clock.now, evaluationIntervalMs: null, onEvaluator: (created) => (evaluator = created), onMonthClose: (close) => (closeMonth = close), probeIntervalMs: null, onProber: (created) => (prober = created) }).start(platform, logger, { env: {}, urlOf: options.urlOf ?? (() => 'http://127.0.0.1:1') });
   const server: RunningHttpServer = await startHttpServer(started.app, { port: 0, host: '127.0.0.1', logger, shutdownGraceMs: 1_000 });
   const secret = platform.config.internalSecret.value;
   const alertEvents: TenantryEvent[] = [];
@@ -69,6 +73,10 @@ export async function startObservabilityHarness(options: { env?: Record<string, 
     evaluate: () => {
       if (!evaluator) throw new Error('the service did not hand over its evaluator');
       return evaluator.evaluate(clock.now());
+    },
+    probe: () => {
+      if (!prober) throw new Error('the service did not hand over its prober');
+      return prober.probeAll(clock.now());
     },
     closePreviousMonth: () => {
       if (!closeMonth) throw new Error('the service did not hand over its month closing');
