@@ -74,7 +74,9 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
       const reports = new SlaReports({ rollups, breaches, outbox: platform.outboxRelay });
       options.onEvaluator?.(evaluator);
       options.onMonthClose?.((now) => reports.closePreviousMonth(tenants.withSla(), now));
-      const intervalMs = options.evaluationIntervalMs === undefined ? DEFAULT_EVALUATION_INTERVAL_MS : options.evaluationIntervalMs;
+      const evaluationEvery = Number(context.env['OBSERVABILITY_EVALUATION_INTERVAL_MS'] ?? DEFAULT_EVALUATION_INTERVAL_MS);
+      const intervalMs =
+        options.evaluationIntervalMs === undefined ? (Number.isInteger(evaluationEvery) && evaluationEvery >= 1_000 ? evaluationEvery : DEFAULT_EVALUATION_INTERVAL_MS) : options.evaluationIntervalMs;
       const loop = intervalMs === null ? null : startEvaluationLoop(async (now) => {
         await slos.refresh();
         exportSloGauges((await evaluator.evaluate(now)).statuses);

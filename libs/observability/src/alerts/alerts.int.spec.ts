@@ -34,7 +34,8 @@ describeWithInfra('burn-rate alerts from two replicas on Kafka and the MongoDB-c
         async () => {
           const reply = await replica.call(ADMIN, 'GET', `/api/v1/observability/sla/gateway?tenant_id=${tenantId}`);
           const slo = reply.body.slos?.[0];
-          return slo?.slo === 'tenant-availability-enterprise' && slo.valid_events === 1000;
+          if (slo?.slo === 'tenant-availability-enterprise' && slo.valid_events === 1000) return true;
+          throw new Error(JSON.stringify(reply.body).slice(0, 300));
         },
         { timeoutMs: 60_000, description: 'the profile and the traffic consumed' },
       );

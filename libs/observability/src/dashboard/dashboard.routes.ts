@@ -27,7 +27,7 @@ export function dashboardRoutes(deps: { reader: () => RollupReader; slos: SloSou
       assertAdmin(identityOf(req));
       const now = deps.clock();
       const reader = deps.reader();
-      const { totals } = await reader.sum(SERVICE_SHARD, new Date(now.getTime() - HOUR_MS), now, now, (series) => (series.tenant_id === null ? series.service : null));
+      const { totals } = await reader.sum(SERVICE_SHARD, new Date(now.getTime() - HOUR_MS), now, now, null, (series) => (series.tenant_id === null ? series.service : null));
       const definitions = deps.slos.definitions().filter((definition) => definition.scope === 'service');
       const slos = await Promise.all(definitions.map((definition) => sloStatus(reader, { definition, tenant_id: null, timezone: 'UTC' }, now)));
       slos.sort((a, b) => a.budget.remaining_fraction - b.budget.remaining_fraction || a.slo.localeCompare(b.slo));

@@ -42,31 +42,49 @@ export function coverage(from: Date, to: Date, now: Date): { buckets: Bucket[]; 
 
 /** Reads rollups by id (ids are derived from resolution, bucket and shard), remembering them for one evaluation. */
 export class RollupReader {
-  private readonly cache = new Map<string, Promise<Rollup | null>>();
+  /** Each document's series by tenant ('' for service-wide): an evaluation of many tenants reads each series once. */
+  private readonly cache = new Map<string, Promise<Map<string, Series[]>>>();
 
   constructor(private readonly rollups: RollupRepository) {}
 
-  private document(id: string): Promise<Rollup | null> {
+  private document(id: string): Promise<Map<string, Series[]>> {
     let found = this.cache.get(id);
     if (!found) {
-      found = this.rollups.findById(ROLLUP_SCOPE, id);
+      found = this.rollups.findById(ROLLUP_SCOPE, id).then((document: Rollup | null) => {
+        const byTenant = new Map<string, Series[]>();
+        for (const series of document?.series ?? []) {
+          const key = series.tenant_id ?? '';
+          const list = byTenant.get(key) ?? [];
+          list.push(series);
+          byTenant.set(key, list);
+        }
+        return byTenant;
+      });
       this.cache.set(id, found);
     }
     return found;
   }
 
   /**
-   * The series of `shard` summed over [from, to), one per key `keyOf` gives (series it maps to null
-   * are skipped). `exact` is false when an edge had to be widened to a coarser bucket.
+   * The series of `tenantId` (null: the service-wide ones) in `shard` summed over [from, to), one per
+   * key `keyOf` gives (series it maps to null are skipped). `exact` is false when an edge had to be widened to a coarser bucket.
    */
-  async sum(shard: string, from: Date, to: Date, now: Date, keyOf: (series: Series) => string | null, routeLevel = false): Promise<{ totals: Map<string, Series>; exact: boolean }> {
+  async sum(
+    shard: string,
+    from: Date,
+    to: Date,
+    now: Date,
+    tenantId: string | null,
+    keyOf: (series: Series) => string | null,
+    routeLevel = false,
+  ): Promise<{ totals: Map<string, Series>; exact: boolean }> {
     const { buckets, exact } = coverage(from, to, now);
     const usable = routeLevel ? buckets.map((bucket) => (bucket.resolution === 'minute' ? { resolution: 'hour' as const, start: new Date(Math.floor(bucket.start.getTime() / RESOLUTION_MS.hour) * RESOLUTION_MS.hour) } : bucket)) : buckets;
     const ids = [...new Set(usable.map((bucket) => rollupId(bucket.resolution, bucket.start, shard)))];
     const documents = await Promise.all(ids.map((id) => this.document(id)));
     const totals = new Map<string, Series>();
     for (const document of documents) {
-      for (const series of document?.series ?? []) {
+      for (const series of document.get(tenantId ?? '') ?? []) {
         const key = keyOf(series);
         if (key === null) continue;
         const total = totals.get(key) ?? emptySeries({ tenant_id: series.tenant_id, service: series.service, route: series.route, method: series.method });

@@ -41,7 +41,7 @@ export function metricsRoutes(deps: { reader: () => RollupReader; clock: () => D
         const tenantId = identity.role === 'tenant' ? identity.tenantId : null;
         const { totals, exact } = await deps
           .reader()
-          .sum(tenantId === null ? SERVICE_SHARD : tenantShard(tenantId), from, to, now, (series) => (series.tenant_id === tenantId && series.route === null ? series.service : null));
+          .sum(tenantId === null ? SERVICE_SHARD : tenantShard(tenantId), from, to, now, tenantId, (series) => (series.tenant_id === tenantId && series.route === null ? series.service : null));
         const services = [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([service, series]) => ({ service, ...trafficOf(series) }));
         return { window: query.window, from: from.toISOString(), to: to.toISOString(), latency_bucket_bounds_ms: BOUNDS, exact, tenant_id: tenantId, services };
       },
@@ -62,7 +62,7 @@ export function metricsRoutes(deps: { reader: () => RollupReader; clock: () => D
         const { from, to } = windowBounds(query.window, now);
         const { totals, exact } = await deps
           .reader()
-          .sum(routeShard(params.tenant_id), from, to, now, (series) => (series.tenant_id === params.tenant_id && series.route !== null ? `${series.service} ${series.method ?? ''} ${series.route}` : null), true);
+          .sum(routeShard(params.tenant_id), from, to, now, params.tenant_id, (series) => (series.tenant_id === params.tenant_id && series.route !== null ? `${series.service} ${series.method ?? ''} ${series.route}` : null), true);
         const routes = [...totals]
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([, series]) => ({ service: series.service, route: series.route ?? '', method: series.method ?? '', ...trafficOf(series) }));

@@ -40,10 +40,16 @@ export interface SlaTenant {
   timezone: string;
 }
 
+/** How long after a month's end its report is closed (ingest lag; the gateway flushes every few seconds). */
+export const CLOSE_GRACE_MS = 15 * 60_000;
+
 export const reportIdOf = (tenantId: string, month: string): string => `sla_${tenantId}_${month}`;
 
 /** Monthly SLA reports per tenant (its calendar month in its time zone) and their one sla.breached each. */
 export class SlaReports {
+  /** Tenant-months this process has closed (emitted, or found met): not read again every minute. */
+  private readonly closed = new Set<string>();
+
   constructor(
     private readonly deps: {
       rollups: RollupRepository;
@@ -59,7 +65,7 @@ export class SlaReports {
     if (objective === null) return null;
     const bounds = monthIn(month, tenant.timezone);
     const to = now < bounds.end ? now : bounds.end;
-    const { totals } = await reader.sum(tenantShard(tenant.tenant_id), bounds.start, to > bounds.start ? to : bounds.start, now, (series) =>
+    const { totals } = await reader.sum(tenantShard(tenant.tenant_id), bounds.start, to > bounds.start ? to : bounds.start, now, tenant.tenant_id, (series) =>
       series.tenant_id === tenant.tenant_id && series.service === GATEWAY_SERVICE && series.route === null ? 'x' : null,
     );
     const series = totals.get('x');
@@ -102,7 +108,13 @@ export class SlaReports {
     for await (const tenant of tenants) {
       const current = monthContaining(now, tenant.timezone);
       const previous = monthContaining(new Date(current.start.getTime() - 1), tenant.timezone).month;
+      const reportId = reportIdOf(tenant.tenant_id, previous);
+      if (this.closed.has(reportId)) continue;
       const report = await this.report(tenant, previous, now, reader);
+      // Batches of the month's last minutes may still be on their way: a month is closed a while after it ends.
+      if (report && now.getTime() < Date.parse(report.period.end) + CLOSE_GRACE_MS) continue;
+      if (report && this.closed.size > 1_000_000) this.closed.clear();
+      if (report) this.closed.add(reportId);
       if (!report?.breached) continue;
       if (await this.deps.breaches.findById(tenant.tenant_id, report.report_id)) continue;
       const event = observabilityEvent(

@@ -67,7 +67,7 @@ export async function sloStatus(reader: RollupReader, subject: SloSubject, now: 
   const service = definition.scope === 'tenant' ? GATEWAY_SERVICE : definition.service;
   const keyOf = (series: Series): string | null => (series.tenant_id === tenant_id && series.service === service && series.route === null ? 'x' : null);
   const over = async (from: Date, to: Date): Promise<{ counts: WindowCounts; exact: boolean }> => {
-    const { totals, exact } = await reader.sum(shard, from, to, now, keyOf);
+    const { totals, exact } = await reader.sum(shard, from, to, now, tenant_id, keyOf);
     return { counts: countsOf(definition, totals.get('x')), exact };
   };
   const rolling = await over(new Date(now.getTime() - definition.window_days * 86_400_000), now);

@@ -2,7 +2,7 @@ import { ConflictError, SUBSCRIPTION_EVENT_TYPES, type PlanId, type TenantryEven
 import { DEFAULT_RETRY_POLICY, type EventBus, type Subscription } from '@tenantry/event-bus';
 import { planSlaObjective } from '../slo-definitions/definitions';
 import type { TenantProfiles } from '../slos/sla.routes';
-import { PROFILE_ID, type TenantProfileFields, type TenantProfileRepository } from './tenant-profile.collection';
+import { profileIdOf, type TenantProfileFields, type TenantProfileRepository } from './tenant-profile.collection';
 
 export const PROFILES_CONSUMER_GROUP = 'observability-tenant-profiles';
 
@@ -66,12 +66,12 @@ export class TenantProfileStore implements TenantProfiles {
 
   private async applyFact(fact: ProfileFact): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
-      const current = await this.profiles.findById(fact.tenant_id, PROFILE_ID);
+      const current = await this.profiles.findById(fact.tenant_id, profileIdOf(fact.tenant_id));
       const next = applied(current ?? BLANK, fact);
       if (current && next === current) return;
       try {
-        if (current) await this.profiles.update(fact.tenant_id, PROFILE_ID, next, { expectedVersion: current.version });
-        else await this.profiles.insert(fact.tenant_id, next, { id: PROFILE_ID });
+        if (current) await this.profiles.update(fact.tenant_id, profileIdOf(fact.tenant_id), next, { expectedVersion: current.version });
+        else await this.profiles.insert(fact.tenant_id, next, { id: profileIdOf(fact.tenant_id) });
         return;
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= 8) throw error;
@@ -80,7 +80,7 @@ export class TenantProfileStore implements TenantProfiles {
   }
 
   async profileOf(tenantId: string): Promise<{ plan_id: PlanId | null; timezone: string } | null> {
-    const profile = await this.profiles.findById(tenantId, PROFILE_ID);
+    const profile = await this.profiles.findById(tenantId, profileIdOf(tenantId));
     return profile ? { plan_id: profile.plan_id, timezone: profile.timezone } : null;
   }
 

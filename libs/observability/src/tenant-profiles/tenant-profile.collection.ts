@@ -2,8 +2,8 @@ import { planIdSchema } from '@tenantry/contracts';
 import { defineCollection, type Stored, type TenantScopedRepository } from '@tenantry/persistence';
 import { z } from 'zod';
 
-/** The one document per tenant (scoped to the tenant), id PROFILE_ID. */
-export const PROFILE_ID = 'profile';
+/** The id of a tenant's one profile document: ids are unique across tenants, so it names the tenant. */
+export const profileIdOf = (tenantId: string): string => `profile_${tenantId}`;
 
 /**
  * What observability needs to know of a tenant: its plan (for its SLA) and its time zone (for its
