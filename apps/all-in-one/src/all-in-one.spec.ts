@@ -43,11 +43,10 @@ describe('all-in-one process (embedded mode)', () => {
     expect(await ready.json()).toMatchObject({ checks: { 'event-bus': { status: 'up' }, storage: { status: 'up' }, cache: { status: 'up' } } });
   });
 
-  it('when a service that is not built yet is called, then it answers a 501 problem naming the capability', async () => {
+  it('when the observability API is called without the gateway\'s signature, then it answers a 401 problem', async () => {
     const response = await fetch(`${urlOf('observability')}/api/v1/observability/dashboard`);
-    expect(response.status).toBe(501);
+    expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
-    expect(await response.json()).toMatchObject({ status: 501, capability: 'Metrics, health, SLOs and SLA reports' });
   });
 
   it('when the billing catalog is asked for, then billing answers it in embedded mode', async () => {

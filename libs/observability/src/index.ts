@@ -1,4 +1,4 @@
-import { notBuiltService } from '@tenantry/runtime';
-
-/** How the runtime starts the observability service (alone in apps/observability, or with the others in apps/all-in-one). */
-export const observabilityService = notBuiltService({ name: 'observability', apiPrefix: '/api/v1/observability', capability: 'Metrics, health, SLOs and SLA reports' });
+export { observabilityService, observabilityServiceWith, type ObservabilityOptions } from './observability-service';
+export { createObservabilityApp, API_PREFIX, type ObservabilityAppDeps } from './observability-app';
+export { batchOfMetricRecorded, type MetricBatch } from './ingest/metric-batch';
+export * from './slo-definitions/definitions';

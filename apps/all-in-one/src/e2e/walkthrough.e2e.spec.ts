@@ -62,7 +62,7 @@ describeWithInfra('README walkthrough through the gateway', ['kafka', 'mongo', '
 
   it('when a service not built yet is called, then it answers 501 naming the missing capability', async () => {
     const { apiKey } = await createTenant(admin, { subscriptionTier: 'pro' });
-    const response = await admin.as(apiKey.key).get('/api/v1/observability/slos');
+    const response = await admin.as(apiKey.key).get('/api/v1/ai-assistant/capabilities');
     expect(response.status).toBe(501);
     expect(response.body).toMatchObject({ type: 'https://tenantry.dev/problems/not-implemented' });
   });

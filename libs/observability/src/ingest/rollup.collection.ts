@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { defineCollection, type Stored, type TenantScopedRepository } from '@tenantry/persistence';
+import { z } from 'zod';
+import { ROLLUP_BUCKETS } from './histogram';
+
+export const RESOLUTIONS = ['minute', 'hour', 'day'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+
+export const RESOLUTION_MS: Record<Resolution, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** How long each resolution is kept (the longest alert window; a rolling 30-day budget plus a month edge; 13 months). */
+export const RETENTION_MS: Record<Resolution, number> = { minute: 3 * 86_400_000 + 3_600_000, hour: 35 * 86_400_000, day: 397 * 86_400_000 };
+
+/** Tenants are spread over this many documents per bucket (part of the storage format: do not change). */
+export const TENANT_SHARDS = 16;
+/** Fingerprints of the batches a document counted last (see billing's usage shards for the sizing). */
+export const RECENT_BATCHES = 2_000;
+/** The storage scope of rollup documents: they hold many tenants each, so they belong to none of them. */
+export const ROLLUP_SCOPE = '_observability';
+
+/**
+ * Which series a document holds:
+ * - `svc`: one series per service, platform-wide (every resolution);
+ * - `tNN`: tenant × service, for the tenants of shard NN (every resolution);
+ * - `rNN`: tenant × service × route × method, for shard NN (hour and day only: routes multiply the
+ *   series, and per-route views do not need minutes).
+ */
+export type ShardKey = string;
+export const SERVICE_SHARD = 'svc';
+
+const count = z.number().int().nonnegative();
+
+export const seriesSchema = z.object({
+  tenant_id: z.string().max(128).nullable(),
+  service: z.string().min(1).max(64),
+  route: z.string().max(256).nullable(),
+  method: z.string().max(16).nullable(),
+  requests: count,
+  errors: count,
+  client_errors: count,
+  rate_limited: count,
+  cache_hits: count,
+  latency_sum: z.number().nonnegative(),
+  latency_max: z.number().nonnegative(),
+  buckets: z.array(count).length(ROLLUP_BUCKETS),
+});
+export type Series = z.output<typeof seriesSchema>;
+
+/**
+ * One bucket of time (a minute, hour or UTC day) of one shard: id `<resolution>:<bucket start ISO>:<shard>`.
+ * A batch of events is then one conditional write per touched document, not one per event or tenant.
+ */
+export const rollupsCollection = defineCollection({
+  name: 'observability_rollups',
+  schema: z.object({
+    resolution: z.enum(RESOLUTIONS),
+    /** ISO instant of the bucket's start (ISO strings order like instants). */
+    bucket_start: z.string().min(20).max(30),
+    shard: z.string().min(1).max(8),
+    series: z.array(seriesSchema),
+    recent_batches: z.array(z.string().min(1)).max(RECENT_BATCHES),
+  }),
+  indexes: [{ fields: { resolution: 1, bucket_start: 1 } }],
+});
+
+export type RollupFields = z.output<typeof rollupsCollection.schema>;
+export type Rollup = Stored<RollupFields>;
+export type RollupRepository = TenantScopedRepository<RollupFields, z.input<typeof rollupsCollection.schema>>;
+
+export function tenantShardOf(tenantId: string): number {
+  return createHash('sha256').update(tenantId).digest().readUInt32BE(0) % TENANT_SHARDS;
+}
+export const tenantShard = (tenantId: string): ShardKey => `t${String(tenantShardOf(tenantId)).padStart(2, '0')}`;
+export const routeShard = (tenantId: string): ShardKey => `r${String(tenantShardOf(tenantId)).padStart(2, '0')}`;
+
+export function bucketStart(at: Date, resolution: Resolution): Date {
+  const size = RESOLUTION_MS[resolution];
+  return new Date(Math.floor(at.getTime() / size) * size);
+}
+
+export const rollupId = (resolution: Resolution, start: Date, shard: ShardKey): string => `${resolution}:${start.toISOString()}:${shard}`;
+
+export const seriesKey = (series: Pick<Series, 'tenant_id' | 'service' | 'route' | 'method'>): string =>
+  `${series.tenant_id ?? ''}\u0000${series.service}\u0000${series.route ?? ''}\u0000${series.method ?? ''}`;
+
+/** 12 characters of a batch id's SHA-256 (collisions ~1e-14 per pair). */
+export function batchFingerprint(batchId: string): string {
+  return createHash('sha256').update(batchId).digest('base64url').slice(0, 12);
+}

@@ -1,0 +1,62 @@
+import { NotFoundError } from '@tenantry/contracts';
+import { identityOf, paginationQuery, route } from '@tenantry/http';
+import { Router } from 'express';
+import { z } from 'zod';
+import { RollupReader } from '../ingest/rollup-reader';
+import type { TenantProfileStore } from '../tenant-profiles/follow-tenants';
+import type { SlaReport, SlaReports } from './sla-reports';
+
+const reportSchema = z.object({
+  report_id: z.string(),
+  tenant_id: z.string(),
+  month: z.string(),
+  timezone: z.string(),
+  period: z.object({ start: z.string(), end: z.string() }),
+  complete: z.boolean().describe('False while the month is not over: figures so far, nothing credited'),
+  plan_id: z.string(),
+  objective: z.number(),
+  achieved: z.number().describe("Availability of the tenant's valid requests through the gateway (a month without traffic: 1)"),
+  valid_requests: z.number(),
+  failed_requests: z.number(),
+  downtime_minutes: z.number().describe("(1 − achieved) × the month's minutes"),
+  excluded_maintenance_minutes: z.number(),
+  breached: z.boolean(),
+  credit_percent: z.number(),
+  monthly_fee_cents: z.number(),
+  credit_cents: z.number(),
+  currency: z.string(),
+});
+
+/** `GET /sla/report?period=YYYY-MM` (mounted before `/sla/{service}`). */
+export function slaReportRoutes(deps: { reports: SlaReports; tenants: Pick<TenantProfileStore, 'pageWithSla' | 'profileOf'>; clock: () => Date; reader: () => RollupReader }): Router {
+  const router = Router();
+  router.get(
+    '/sla/report',
+    route(
+      {
+        query: paginationQuery.extend({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM') }).strict(),
+        doc: {
+          summary: "Monthly SLA report per tenant (the calendar month in the tenant's time zone): achieved availability, downtime, credit owed",
+          description: 'The admin gets every tenant on a plan with an SLA, paged; a tenant key its own report.',
+          response: z.object({ period: z.string(), items: z.array(reportSchema), next_cursor: z.string().nullable() }),
+        },
+      },
+      async ({ query }, req) => {
+        const identity = identityOf(req);
+        const now = deps.clock();
+        const reader = deps.reader();
+        if (identity.role === 'tenant') {
+          const profile = await deps.tenants.profileOf(identity.tenantId);
+          const planId = profile?.plan_id ?? identity.planId ?? null;
+          const report = planId ? await deps.reports.report({ tenant_id: identity.tenantId, plan_id: planId, timezone: profile?.timezone ?? 'UTC' }, query.period, now, reader) : null;
+          if (!report) throw new NotFoundError(`Tenant ${identity.tenantId} has no SLA on its plan.`);
+          return { period: query.period, items: [report], next_cursor: null };
+        }
+        const page = await deps.tenants.pageWithSla(query.limit, query.cursor);
+        const items = (await Promise.all(page.items.map((tenant) => deps.reports.report(tenant, query.period, now, reader)))).filter((report): report is SlaReport => report !== null);
+        return { period: query.period, items, next_cursor: page.next_cursor };
+      },
+    ),
+  );
+  return router;
+}

@@ -1,0 +1,152 @@
+import { ConflictError, PLAN_CATALOG, type PlanId } from '@tenantry/contracts';
+import type { OutboxRelay } from '@tenantry/event-bus';
+import type { TenantScopedRepository } from '@tenantry/persistence';
+import { observabilityEvent } from '../events';
+import { RollupReader } from '../ingest/rollup-reader';
+import { GATEWAY_SERVICE } from '../ingest/rollup-writer';
+import { tenantShard, type RollupRepository } from '../ingest/rollup.collection';
+import { DEFAULT_CREDIT_SCHEDULE, planSlaObjective, type CreditTier } from '../slo-definitions/definitions';
+import { monthContaining, monthIn } from '../slos/calendar';
+import { availability, round } from '../slos/slo-math';
+import { creditPercent } from './credit';
+
+export interface SlaReport {
+  report_id: string;
+  tenant_id: string;
+  month: string;
+  timezone: string;
+  period: { start: string; end: string };
+  /** False while the month is not over yet (figures so far; nothing is credited). */
+  complete: boolean;
+  plan_id: PlanId;
+  objective: number;
+  achieved: number;
+  valid_requests: number;
+  failed_requests: number;
+  /** (1 − achieved) × the month's minutes: the unavailability as minutes of full outage. */
+  downtime_minutes: number;
+  /** Minutes excluded for maintenance (always 0: maintenance windows are not built yet). */
+  excluded_maintenance_minutes: number;
+  breached: boolean;
+  credit_percent: number;
+  monthly_fee_cents: number;
+  credit_cents: number;
+  currency: 'EUR';
+}
+
+export interface SlaTenant {
+  tenant_id: string;
+  plan_id: PlanId;
+  timezone: string;
+}
+
+/** How long after a month's end its report is closed (ingest lag; the gateway flushes every few seconds). */
+export const CLOSE_GRACE_MS = 15 * 60_000;
+
+export const reportIdOf = (tenantId: string, month: string): string => `sla_${tenantId}_${month}`;
+
+/** Monthly SLA reports per tenant (its calendar month in its time zone) and their one sla.breached each. */
+export class SlaReports {
+  /** Tenant-months this process has closed (emitted, or found met): not read again every minute. */
+  private readonly closed = new Set<string>();
+
+  constructor(
+    private readonly deps: {
+      rollups: RollupRepository;
+      breaches: TenantScopedRepository<{ report_id: string; month: string; credit_cents: number }>;
+      outbox: Pick<OutboxRelay, 'notify'>;
+      schedule?: readonly CreditTier[];
+    },
+  ) {}
+
+  /** The report of one tenant; `reader` may be shared by many tenants (they share shard documents). */
+  async report(tenant: SlaTenant, month: string, now: Date, reader = new RollupReader(this.deps.rollups)): Promise<SlaReport | null> {
+    const objective = planSlaObjective(tenant.plan_id);
+    if (objective === null) return null;
+    const bounds = monthIn(month, tenant.timezone);
+    const to = now < bounds.end ? now : bounds.end;
+    const { totals } = await reader.sum(tenantShard(tenant.tenant_id), bounds.start, to > bounds.start ? to : bounds.start, now, tenant.tenant_id, (series) =>
+      series.tenant_id === tenant.tenant_id && series.service === GATEWAY_SERVICE && series.route === null ? 'x' : null,
+    );
+    const series = totals.get('x');
+    const counts = availability(series ?? { requests: 0, errors: 0, client_errors: 0 });
+    // A month without traffic met its SLA: nothing failed.
+    const achieved = counts.sli === null ? 1 : round(counts.sli);
+    const minutes = (bounds.end.getTime() - bounds.start.getTime()) / 60_000;
+    const complete = now >= bounds.end;
+    const percent = complete ? creditPercent(this.deps.schedule ?? DEFAULT_CREDIT_SCHEDULE, objective, achieved) : 0;
+    const fee = PLAN_CATALOG[tenant.plan_id].prices.monthly;
+    return {
+      report_id: reportIdOf(tenant.tenant_id, month),
+      tenant_id: tenant.tenant_id,
+      month,
+      timezone: tenant.timezone,
+      period: { start: bounds.start.toISOString(), end: bounds.end.toISOString() },
+      complete,
+      plan_id: tenant.plan_id,
+      objective,
+      achieved,
+      valid_requests: counts.valid,
+      failed_requests: counts.bad,
+      downtime_minutes: round((1 - achieved) * minutes),
+      excluded_maintenance_minutes: 0,
+      breached: complete && achieved < objective,
+      credit_percent: percent,
+      monthly_fee_cents: fee,
+      credit_cents: Math.round((fee * percent) / 100),
+      currency: 'EUR',
+    };
+  }
+
+  /**
+   * Emits sla.breached for the month before `now` (in each tenant's zone) of every tenant that missed it:
+   * one insert per report_id carrying the event, so replicas, restarts and re-runs emit it once.
+   */
+  async closePreviousMonth(tenants: AsyncIterable<SlaTenant>, now: Date): Promise<string[]> {
+    const reader = new RollupReader(this.deps.rollups);
+    const emitted: string[] = [];
+    for await (const tenant of tenants) {
+      const current = monthContaining(now, tenant.timezone);
+      const previous = monthContaining(new Date(current.start.getTime() - 1), tenant.timezone).month;
+      const reportId = reportIdOf(tenant.tenant_id, previous);
+      if (this.closed.has(reportId)) continue;
+      const report = await this.report(tenant, previous, now, reader);
+      // Batches of the month's last minutes may still be on their way: a month is closed a while after it ends.
+      if (report && now.getTime() < Date.parse(report.period.end) + CLOSE_GRACE_MS) continue;
+      if (report && this.closed.size > 1_000_000) this.closed.clear();
+      if (report) this.closed.add(reportId);
+      if (!report?.breached) continue;
+      if (await this.deps.breaches.findById(tenant.tenant_id, report.report_id)) continue;
+      const event = observabilityEvent(
+        'sla.breached',
+        tenant.tenant_id,
+        {
+          report_id: report.report_id,
+          tenant_id: report.tenant_id,
+          month: report.month,
+          timezone: report.timezone,
+          period: report.period,
+          plan_id: report.plan_id,
+          objective: report.objective,
+          achieved: report.achieved,
+          downtime_minutes: report.downtime_minutes,
+          excluded_maintenance_minutes: report.excluded_maintenance_minutes,
+          credit_percent: report.credit_percent,
+          monthly_fee_cents: report.monthly_fee_cents,
+          credit_cents: report.credit_cents,
+          currency: report.currency,
+          breached_at: now.toISOString(),
+        },
+        now,
+      );
+      try {
+        await this.deps.breaches.insert(tenant.tenant_id, { report_id: report.report_id, month: report.month, credit_cents: report.credit_cents }, { id: report.report_id, events: [event] });
+        emitted.push(report.report_id);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+    if (emitted.length > 0) this.deps.outbox.notify();
+    return emitted;
+  }
+}
