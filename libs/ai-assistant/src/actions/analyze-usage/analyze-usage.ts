@@ -53,16 +53,18 @@ export function analyzeSeries(inputs: AnalyzeUsageInputs, parameters: AnalyzeUsa
     robust_z: zScores[i] === null || zScores[i] === undefined ? null : round(zScores[i] as number),
     ewma: chart[i] ? round(chart[i].ewma) : null,
     ewma_outside_limits: chart[i]?.outside ?? false,
+    // A run of days outside the limits is one signal (the EWMA remembers), reported on the day it starts.
+    ewma_signal: (chart[i]?.outside ?? false) && !(chart[i - 1]?.outside ?? false),
   }));
   const anomalies = days
-    .filter((day) => (day.robust_z !== null && Math.abs(day.robust_z) > ROBUST_Z_THRESHOLD) || day.ewma_outside_limits)
+    .filter((day) => (day.robust_z !== null && Math.abs(day.robust_z) > ROBUST_Z_THRESHOLD) || day.ewma_signal)
     .map((day) => ({
       day: day.day,
       requests: day.requests,
       robust_z: day.robust_z,
       flagged_by: [
         ...(day.robust_z !== null && Math.abs(day.robust_z) > ROBUST_Z_THRESHOLD ? ['robust_z'] : []),
-        ...(day.ewma_outside_limits ? ['ewma'] : []),
+        ...(day.ewma_signal ? ['ewma'] : []),
       ],
     }));
   const trend = trendOf(slope, center);
@@ -84,7 +86,7 @@ export function analyzeSeries(inputs: AnalyzeUsageInputs, parameters: AnalyzeUsa
     method:
       'Days from the first day with data in the window to today (the last day is partial), quiet days counted as 0. ' +
       'Trend: Theil–Sen slope (median of pairwise slopes) in requests per day; flat below 1 % of the median day per day. ' +
-      `Anomalies: modified z-score 0.6745·(x − median)/MAD with |z| > ${ROBUST_Z_THRESHOLD}, and an EWMA chart (λ 0.3, limits ±3σ, σ = 1.4826·MAD). ` +
+      `Anomalies: modified z-score 0.6745·(x − median)/MAD with |z| > ${ROBUST_Z_THRESHOLD}, and an EWMA chart (λ 0.3, limits ±3σ, σ = 1.4826·MAD) flagging the first day of each run outside its limits. ` +
       `Seasonality: mean per weekday ÷ overall mean, from ${SEASONALITY_MIN_DAYS} days. Quota pressure: days at ≥ ${NEAR_QUOTA_SHARE * 100} % and ≥ 100 % of the plan's daily quota, and 429s.`,
   };
 }
