@@ -56,7 +56,7 @@ async function stateAfter(events: readonly ReadModelEvent[]) {
   const models = await ReadModels.open(createInMemoryPersistence());
   for (const e of events) await applyEvent(models, e);
   const tracker = new DataVersionTracker();
-  const strip = <D extends object>(documents: D[]) => documents.map(({ version: _v, createdAt: _c, updatedAt: _u, ...rest }: D & Record<string, unknown>) => rest);
+  const strip = <D extends { version?: number; createdAt?: Date; updatedAt?: Date }>(documents: D[]) => documents.map(({ version: _v, createdAt: _c, updatedAt: _u, ...rest }) => rest);
   return {
     plan: strip([(await models.planOf(T, tracker)) ?? {}]),
     invoices: strip(await models.invoicesOf(T, tracker)),
