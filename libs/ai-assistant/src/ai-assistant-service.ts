@@ -25,6 +25,8 @@ export interface AssistantServiceOptions {
   clock?: () => Date;
   /** Receives the worker this process runs (tests stop or crash it). */
   onWorker?: (worker: TaskWorker) => void;
+  /** false: the worker waits for `start()` (tests fill the queue first). Default true. */
+  startWorker?: boolean;
 }
 
 /** The ai-assistant service (MISSION §4): tasks on a fair queue, read models from events, actions over them. */
@@ -76,7 +78,7 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
           })
         : undefined;
       if (worker) {
-        worker.start();
+        if (options.startWorker !== false) worker.start();
         options.onWorker?.(worker);
       }
 

@@ -31,7 +31,14 @@ export interface RunTaskDeps {
  */
 export async function runTask(deps: RunTaskDeps, claimed: Task, abandon: AbortSignal): Promise<void> {
   const guard = new LeaseGuard(deps, claimed);
-  const heartbeat = setInterval(() => void guard.beat().catch((error: unknown) => deps.logger.warn({ err: error, taskId: claimed.id }, 'task heartbeat failed')), deps.heartbeatMs);
+  const heartbeat = setInterval(
+    () =>
+      void guard.beat().catch((error: unknown) => {
+        // A lost lease stops the run through the guard's signal; anything else is worth a look.
+        if (!(error instanceof LeaseLostError)) deps.logger.warn({ err: error, taskId: claimed.id }, 'task heartbeat failed');
+      }),
+    deps.heartbeatMs,
+  );
   heartbeat.unref();
   try {
     const outcome = await execute(deps, guard, abandon);
@@ -99,6 +106,7 @@ class LeaseGuard {
   /** Aborted once the task is cancelled or the lease is lost: a long step can stop waiting at once. */
   readonly stopped = new AbortController();
   private cancelRequested = false;
+  private finished = false;
   private lastRenewal: number;
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -113,6 +121,7 @@ class LeaseGuard {
   /** Reads the task; renews the lease when a third of it has passed. */
   beat(): Promise<void> {
     return this.serialized(async () => {
+      if (this.finished) return;
       const now = this.deps.clock().getTime();
       const renew = now - this.lastRenewal >= this.deps.leaseMs / 3;
       if (renew) await this.write({});
@@ -130,6 +139,7 @@ class LeaseGuard {
 
   finish(outcome: Outcome): Promise<void> {
     return this.serialized(async () => {
+      this.finished = true;
       const now = this.deps.clock();
       if ('retry' in outcome) {
         await this.refresh();

@@ -61,15 +61,14 @@ export class TaskQueue {
   }
 
   /**
-   * Always writes (a new version), even when the lane already has work: a worker that found the lane
-   * empty and is about to clear `has_work` then fails its conditional write and looks again.
+   * Marks the lane as having work, writing only when it does not say so already (so concurrent submits
+   * do not contend on it). Safe with a worker clearing the flag at the same moment: the task was written
+   * before this read, and a worker re-checks for queued tasks after it clears the flag (see claimFromLane).
    */
   private async touchLane(tenantId: string): Promise<void> {
-    await upsertWith(this.options.lanes, tenantId, laneId(tenantId), (current) => ({
-      has_work: true,
-      last_claim_at: current?.last_claim_at ?? new Date(0),
-      running: current?.running ?? [],
-    }));
+    await upsertWith(this.options.lanes, tenantId, laneId(tenantId), (current) =>
+      current?.has_work ? null : { has_work: true, last_claim_at: current?.last_claim_at ?? new Date(0), running: current?.running ?? [] },
+    );
   }
 
   /** Leases the next task fairly, or null when nothing may run now. */
@@ -90,7 +89,9 @@ export class TaskQueue {
     const next = await tasks.findOne(tenantId, { status: 'queued', not_before: { $lte: now } });
     if (!next) {
       if ((await tasks.count(tenantId, { status: 'queued' })) === 0) {
-        await lanes.update(tenantId, lane.id, { has_work: false }, { expectedVersion: lane.version }).catch(ignoreConflict);
+        const cleared = await lanes.update(tenantId, lane.id, { has_work: false }, { expectedVersion: lane.version }).then(() => true, ignoreConflict);
+        // A task submitted while the flag was being cleared may have seen it still set: look once more.
+        if (cleared && (await tasks.count(tenantId, { status: 'queued' })) > 0) await this.touchLane(tenantId);
       }
       return null;
     }

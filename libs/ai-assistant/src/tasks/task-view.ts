@@ -13,6 +13,8 @@ export const taskViewSchema = z
     attempts: z.number().int(),
     max_attempts: z.number().int(),
     cancel_requested: z.boolean(),
+    /** The worker replica holding the task's lease while it runs. */
+    worker: z.string().nullable(),
     /** True when the result came from the cache: the same action and inputs on the same data (`data_version`). */
     cached: z.boolean().nullable(),
     data_version: z.string().nullable(),
@@ -39,6 +41,7 @@ export function taskView(task: Task): TaskView {
     attempts: task.attempts,
     max_attempts: task.max_attempts,
     cancel_requested: task.cancel_requested,
+    worker: task.status === 'running' ? (task.lease_owner ?? null) : null,
     cached: task.cached ?? null,
     data_version: task.data_version ?? null,
     result: task.result ?? null,

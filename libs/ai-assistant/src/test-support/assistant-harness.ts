@@ -42,7 +42,7 @@ export interface AssistantHarnessOptions extends AssistantServiceOptions {
 
 /** The ai-assistant service on a loopback port, driven the way the gateway would (signed identities). */
 export async function startAssistantHarness(options: AssistantHarnessOptions = {}): Promise<AssistantHarness> {
-  const logger = createLogger({ service: 'ai-assistant', level: 'silent' });
+  const logger = createLogger({ service: 'ai-assistant', level: (process.env['TEST_LOG_LEVEL'] as 'silent' | undefined) ?? 'silent' });
   const ownsPlatform = options.platform === undefined;
   const platform =
     options.platform ??
