@@ -22,11 +22,6 @@ export interface ActionContext {
   progress(percent: number, step: string): Promise<void>;
 }
 
-/** What an action read (from which its data version is derived) and what it computed from it. */
-export interface ActionInputs<I> {
-  inputs: I;
-}
-
 /**
  * One automation action: its parameters (validated when the task is created), what it needs, what it
  * reads, and its two phases. `load` reads the read models (recording what it read); `compute` is a pure
