@@ -1,12 +1,6 @@
-import { notBuiltService } from '@tenantry/runtime';
-
-/**
- * How the runtime starts the ai-assistant service (alone in apps/ai-assistant, or with the others in apps/all-in-one).
- * Its whole API needs the `ai_assistant` feature (pro, enterprise): checked here too, not only at the gateway.
- */
-export const aiAssistantService = notBuiltService({
-  name: 'ai-assistant',
-  apiPrefix: '/api/v1/ai-assistant',
-  capability: 'Automation tasks',
-  requiredFeature: 'ai_assistant',
-});
+export { aiAssistantService, assistantServiceWith, WORKERS_CONSUMER_GROUP, type AssistantServiceOptions } from './ai-assistant-service';
+export { createAssistantApp, API_PREFIX } from './ai-assistant-app';
+export { EVENT_SOURCE } from './events';
+export { ACTIONS } from './actions/registry';
+export { defineAction, TaskCancelledError, type ActionContext, type ActionDefinition, type AnyAction } from './actions/action';
+export type { TaskWorker } from './queue/task-worker';

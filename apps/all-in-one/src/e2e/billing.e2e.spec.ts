@@ -70,9 +70,9 @@ describeWithInfra('billing through the gateway', ['kafka', 'mongo', 'redis'], (i
     expect(upgraded.status).toBe(200);
     expect(upgraded.body).toMatchObject({ kind: 'upgrade', subscription: { planId: 'pro' } });
 
-    // The gated route now reaches the AI assistant service (which answers 501: not built yet) and the
+    // The gated route now reaches the AI assistant service (which answers 200 now) and the
     // limits are pro's — within a second, with no restart.
-    await eventually(async () => (await client.get('/api/v1/ai-assistant/capabilities')).status === 501, { ...WITHIN_A_SECOND, description: 'the AI assistant open' });
+    await eventually(async () => (await client.get('/api/v1/ai-assistant/capabilities')).status === 200, { ...WITHIN_A_SECOND, description: 'the AI assistant open' });
     await eventually(async () => (await admin.get(`/api/v1/tenants/${tenant.id}`)).body['subscriptionTier'] === 'pro', {
       ...WITHIN_A_SECOND,
       description: 'the tenants service on pro',
@@ -96,7 +96,7 @@ describeWithInfra('billing through the gateway', ['kafka', 'mongo', 'redis'], (i
     const invoice = await client.get<{ id: string; lines: Array<{ kind: string; amountCents: number }> }>(`${M}/invoices/${subscribed.body.invoice.id}`);
     expect(invoice.status).toBe(200);
     expect(invoice.body.lines).toEqual([expect.objectContaining({ kind: 'subscription', amountCents: 199000 })]);
-    await eventually(async () => (await client.get('/api/v1/ai-assistant/capabilities')).status === 501, { timeoutMs: 5_000 });
+    await eventually(async () => (await client.get('/api/v1/ai-assistant/capabilities')).status === 200, { timeoutMs: 5_000 });
 
     // The tenants service's /upgrade delegates to billing: an immediate downgrade to basic with a credit note.
     const downgraded = await client.post<{ kind: string; invoice: { documentType: string; totalCents: number } }>(`/api/v1/tenants/${tenant.id}/upgrade`, {
@@ -138,7 +138,7 @@ describeWithInfra('billing through the gateway', ['kafka', 'mongo', 'redis'], (i
     expect(preview.body.invoice.totalCents).toBe((credit ?? 0) + (charge ?? 0));
 
     expect((await client.post(`${M}/subscriptions/${sub.id}/change`, { planId: 'pro' })).status).toBe(200);
-    await eventually(async () => (await client.get('/api/v1/ai-assistant/tasks')).status === 501, { ...WITHIN_A_SECOND, description: 'the AI assistant open' });
+    await eventually(async () => (await client.get('/api/v1/ai-assistant/tasks')).status === 200, { ...WITHIN_A_SECOND, description: 'the AI assistant open' });
     const features = await client.get(`/api/v1/tenants/${tenant.id}/features`);
     expect(features.headers.get('ratelimit-policy')).toBe('"minute";q=100;w=60, "day";q=10000;w=86400');
 

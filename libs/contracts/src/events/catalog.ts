@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { CloudEvent } from './cloud-event';
 import type { EventType } from './event-types';
+import { taskQueuedV1 } from './schemas/assistant';
 import { invoiceIssuedV1, invoiceOverdueV1, invoicePaidV1 } from './schemas/invoice';
 import { metricRecordedV1 } from './schemas/metric';
 import { alertFiredV1, alertResolvedV1, slaBreachedV1 } from './schemas/observability';
@@ -36,6 +37,7 @@ export const EVENT_CATALOG = {
   'alert.fired': { v1: alertFiredV1 },
   'alert.resolved': { v1: alertResolvedV1 },
   'sla.breached': { v1: slaBreachedV1 },
+  'task.queued': { v1: taskQueuedV1 },
 } as const satisfies { [T in EventType]: Record<`v${number}`, z.ZodType> };
 
 /** The version `createEvent` writes. */
@@ -57,6 +59,7 @@ export const CURRENT_EVENT_VERSIONS = {
   'alert.fired': 'v1',
   'alert.resolved': 'v1',
   'sla.breached': 'v1',
+  'task.queued': 'v1',
 } as const satisfies { [T in EventType]: EventVersion<T> };
 
 type Catalog = typeof EVENT_CATALOG;

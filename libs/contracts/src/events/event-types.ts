@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'alert.fired',
   'alert.resolved',
   'sla.breached',
+  'task.queued',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

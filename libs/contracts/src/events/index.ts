@@ -11,3 +11,4 @@ export * from './schemas/subscription';
 export * from './schemas/invoice';
 export * from './schemas/metric';
 export * from './schemas/observability';
+export * from './schemas/assistant';

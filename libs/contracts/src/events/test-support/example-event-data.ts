@@ -144,4 +144,5 @@ export const EXAMPLE_EVENT_DATA: { [T in EventType]: EventDataInput<T> } = {
     currency: 'EUR',
     breached_at: at,
   },
+  'task.queued': { task_id: 'tsk_1', tenant_id: 't-1', action: 'analyze_usage', attempt: 1, queued_at: at },
 };

@@ -1,0 +1,47 @@
+import type { Feature, PlanId } from '@tenantry/contracts';
+import type { z } from 'zod';
+import type { DataVersionTracker, ReadModels } from '../read-models/read-models';
+
+/** Thrown by `progress` when the task was cancelled: the run stops between two steps. */
+export class TaskCancelledError extends Error {
+  constructor() {
+    super('The task was cancelled.');
+  }
+}
+
+/** What a running action may use: the read models, the clock, and a progress report (which also checks for cancellation). */
+export interface ActionContext {
+  tenantId: string;
+  /** The plan the task was queued under (quota figures use it when no subscription event was seen yet). */
+  planId: PlanId | undefined;
+  now: Date;
+  models: ReadModels;
+  /** Aborted when the task is cancelled (or its lease lost): a long wait inside a step should end on it. */
+  signal: AbortSignal;
+  /** Reports progress (0–100) and the step; throws TaskCancelledError once the task was cancelled. */
+  progress(percent: number, step: string): Promise<void>;
+}
+
+/**
+ * One automation action: its parameters (validated when the task is created), what it needs, what it
+ * reads, and its two phases. `load` reads the read models (recording what it read); `compute` is a pure
+ * function of what was loaded, so a result can be cached by action + parameters + data version.
+ */
+export interface ActionDefinition<P = unknown, I = unknown, R = unknown> {
+  name: string;
+  summary: string;
+  parameters: z.ZodType<P>;
+  /** The plan feature a tenant needs (every action needs `ai_assistant` to be reached at all). */
+  requiredFeature: Feature;
+  /** The read models it reads, for GET /capabilities. */
+  reads: readonly string[];
+  load(context: ActionContext, parameters: P, tracker: DataVersionTracker): Promise<I>;
+  compute(inputs: I, parameters: P, context: Pick<ActionContext, 'now' | 'planId'>): R;
+}
+
+/** Erases the type parameters, for the registry. */
+export type AnyAction = ActionDefinition<any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function defineAction<P, I, R>(action: ActionDefinition<P, I, R>): ActionDefinition<P, I, R> {
+  return action;
+}

@@ -1,0 +1,107 @@
+import { orExit } from '@tenantry/config';
+import { DEFAULT_RETRY_POLICY } from '@tenantry/event-bus';
+import { PersistentIdempotencyStore } from '@tenantry/http';
+import type { ServiceDefinition } from '@tenantry/runtime';
+import type { AnyAction } from './actions/action';
+import { actionRegistry } from './actions/registry';
+import { createAssistantApp } from './ai-assistant-app';
+import { loadAssistantConfig } from './assistant-config';
+import { lanesCollection } from './queue/lane.collection';
+import { TaskQueue } from './queue/task-queue';
+import { TaskWorker } from './queue/task-worker';
+import { followReadModelEvents } from './read-models/follow-events';
+import { ReadModels } from './read-models/read-models';
+import { ResultCache } from './results/result-cache';
+import { tasksCollection } from './tasks/task.collection';
+import { Tasks } from './tasks/tasks';
+
+/** Consumer group of the workers: `task.queued` wakes one member, which claims fairly from the queue. */
+export const WORKERS_CONSUMER_GROUP = 'ai-assistant-workers';
+const MAX_RETRY_BACKOFF_MS = 30_000;
+
+/** What tests swap: the actions (e.g. a slow one to cancel) and the clock. */
+export interface AssistantServiceOptions {
+  actions?: readonly AnyAction[];
+  clock?: () => Date;
+  /** Receives the worker this process runs (tests stop or crash it). */
+  onWorker?: (worker: TaskWorker) => void;
+  /** false: the worker waits for `start()` (tests fill the queue first). Default true. */
+  startWorker?: boolean;
+}
+
+/** The ai-assistant service (MISSION §4): tasks on a fair queue, read models from events, actions over them. */
+export function assistantServiceWith(options: AssistantServiceOptions = {}): ServiceDefinition {
+  return {
+    name: 'ai-assistant',
+    async start(platform, logger, context) {
+      const config = orExit(() => loadAssistantConfig(context.env));
+      const clock = options.clock ?? (() => new Date());
+      const actions = actionRegistry(options.actions);
+      const [taskRepository, laneRepository, models, results, idempotencyStore, processedEvents] = await Promise.all([
+        platform.persistence.repository(tasksCollection),
+        platform.persistence.repository(lanesCollection),
+        ReadModels.open(platform.persistence),
+        ResultCache.open(platform.persistence),
+        PersistentIdempotencyStore.open(platform.persistence),
+        platform.persistence.processedEventStore(),
+      ]);
+      const queue = new TaskQueue({ tasks: taskRepository, lanes: laneRepository, outbox: platform.outboxRelay, clock, leaseMs: config.ASSISTANT_LEASE, planConcurrency: config.planConcurrency });
+      const tasks = new Tasks({ tasks: taskRepository, queue, actions, clock, maxAttempts: config.ASSISTANT_MAX_ATTEMPTS });
+      platform.housekeeping.every(idempotencyStore.pruningTask());
+
+      const readModels = await followReadModelEvents({ bus: platform.bus, processedEvents, models, logger });
+      const worker = config.ASSISTANT_WORKER
+        ? new TaskWorker({
+            tasks: taskRepository,
+            queue,
+            models,
+            results,
+            actions,
+            clock,
+            logger,
+            capacity: config.ASSISTANT_WORKER_CAPACITY,
+            leaseMs: config.ASSISTANT_LEASE,
+            heartbeatMs: Math.min(250, Math.floor(config.ASSISTANT_LEASE / 4)),
+            pollMs: config.ASSISTANT_POLL_INTERVAL,
+            sweepMs: Math.max(100, Math.floor(config.ASSISTANT_LEASE / 2)),
+            retryBackoffMs: (attempt) => Math.min(MAX_RETRY_BACKOFF_MS, config.ASSISTANT_RETRY_BACKOFF * 2 ** Math.max(0, attempt - 1)),
+          })
+        : undefined;
+      const wakeUps = worker
+        ? await platform.bus.subscribe({
+            groupId: WORKERS_CONSUMER_GROUP,
+            eventTypes: ['task.queued'],
+            retry: DEFAULT_RETRY_POLICY,
+            fromBeginning: false,
+            // The task document is the truth; the event only says "look now". Nothing to lose by acknowledging.
+            handler: async () => worker.wake(),
+          })
+        : undefined;
+      if (worker) {
+        if (options.startWorker !== false) worker.start();
+        options.onWorker?.(worker);
+      }
+
+      const app = createAssistantApp({
+        logger,
+        readiness: platform.readiness,
+        internalSecret: platform.config.internalSecret.value,
+        tasks,
+        actions,
+        idempotencyStore,
+        quickWaitMs: config.ASSISTANT_QUICK_WAIT,
+        clock,
+      });
+      return {
+        app,
+        async stop() {
+          await wakeUps?.stop({ timeoutMs: 5_000 });
+          await worker?.stop();
+          await readModels.stop({ timeoutMs: 10_000 });
+        },
+      };
+    },
+  };
+}
+
+export const aiAssistantService: ServiceDefinition = assistantServiceWith();

@@ -1,0 +1,35 @@
+import { duration, flag, int, jsonField, parseEnv, type Env } from '@tenantry/config';
+import { planIdSchema } from '@tenantry/contracts';
+import { z } from 'zod';
+import { DEFAULT_PLAN_CONCURRENCY } from './queue/concurrency';
+
+/** The ai-assistant service's own variables (the platform ones are in PlatformConfig). */
+export const assistantEnvSchema = z.object({
+  /** Run a task worker in this process (several processes with it on share the queue). */
+  ASSISTANT_WORKER: flag(true),
+  /** Tasks one worker runs at once, across tenants. */
+  ASSISTANT_WORKER_CAPACITY: int({ min: 1, max: 256 }).default(8),
+  /** Tasks of one tenant running at once across all workers, per plan, e.g. `{"pro":2,"enterprise":8}`. */
+  ASSISTANT_PLAN_CONCURRENCY: jsonField(z.partialRecord(planIdSchema, z.number().int().min(1).max(256)), 'a map of plan ids to integers 1–256').default({}),
+  /** A task whose worker did not renew its lease for this long is taken over by another worker. */
+  ASSISTANT_LEASE: duration({ min: 500, max: 600_000 }).default(5_000),
+  /** Attempts per task before it fails with the last error. */
+  ASSISTANT_MAX_ATTEMPTS: int({ min: 1, max: 20 }).default(3),
+  /** The first retry's delay; doubled per attempt, at most 30 s. */
+  ASSISTANT_RETRY_BACKOFF: duration({ min: 0, max: 60_000 }).default(1_000),
+  /** How long an idle worker waits for a wake-up before looking at the queue anyway. */
+  ASSISTANT_POLL_INTERVAL: duration({ min: 10, max: 60_000 }).default(500),
+  /** How long a quick action waits for its result before answering 202. */
+  ASSISTANT_QUICK_WAIT: duration({ min: 0, max: 30_000 }).default(3_000),
+});
+
+export type AssistantEnv = z.output<typeof assistantEnvSchema>;
+
+export interface AssistantConfig extends AssistantEnv {
+  planConcurrency: typeof DEFAULT_PLAN_CONCURRENCY;
+}
+
+export function loadAssistantConfig(env: Env): AssistantConfig {
+  const parsed = parseEnv(assistantEnvSchema, env);
+  return { ...parsed, planConcurrency: { ...DEFAULT_PLAN_CONCURRENCY, ...parsed.ASSISTANT_PLAN_CONCURRENCY } };
+}

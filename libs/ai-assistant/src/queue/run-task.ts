@@ -1,0 +1,194 @@
+import { ConflictError } from '@tenantry/contracts';
+import type { Logger } from '@tenantry/telemetry';
+import { TaskCancelledError, type ActionContext, type AnyAction } from '../actions/action';
+import { DataVersionTracker, type ReadModels } from '../read-models/read-models';
+import { ResultCache } from '../results/result-cache';
+import type { Task, TaskFields, TaskRepository } from '../tasks/task.collection';
+import type { TaskQueue } from './task-queue';
+
+/** The lease was taken over (this worker was presumed dead): stop without writing anything more. */
+class LeaseLostError extends Error {}
+
+export interface RunTaskDeps {
+  tasks: TaskRepository;
+  queue: TaskQueue;
+  models: ReadModels;
+  results: ResultCache;
+  actions: ReadonlyMap<string, AnyAction>;
+  clock: () => Date;
+  logger: Logger;
+  owner: string;
+  leaseMs: number;
+  /** How often the running task's document is read for a cancel request (and its lease renewed when due). */
+  heartbeatMs: number;
+  retryBackoffMs: (attempt: number) => number;
+}
+
+/**
+ * Runs one leased task to its end: succeeded (possibly from the cache), failed after its last attempt,
+ * queued again with backoff, or cancelled. Every write is conditional on still holding the lease, so a
+ * worker presumed dead that wakes up again cannot overwrite the worker that took over.
+ */
+export async function runTask(deps: RunTaskDeps, claimed: Task, abandon: AbortSignal): Promise<void> {
+  const guard = new LeaseGuard(deps, claimed);
+  const heartbeat = setInterval(
+    () =>
+      void guard.beat().catch((error: unknown) => {
+        // A lost lease stops the run through the guard's signal; anything else is worth a look.
+        if (!(error instanceof LeaseLostError)) deps.logger.warn({ err: error, taskId: claimed.id }, 'task heartbeat failed');
+      }),
+    deps.heartbeatMs,
+  );
+  heartbeat.unref();
+  try {
+    const outcome = await execute(deps, guard, abandon);
+    if (abandon.aborted) return; // simulated or real process death: leave the lease to expire
+    await guard.finish(outcome);
+  } catch (error) {
+    if (abandon.aborted || error instanceof LeaseLostError) return;
+    const message = error instanceof Error ? error.message : String(error);
+    const task = guard.current;
+    if (task.attempts < task.max_attempts) {
+      await guard.finish({ retry: message, notBefore: new Date(deps.clock().getTime() + deps.retryBackoffMs(task.attempts)) });
+    } else {
+      await guard.finish({ status: 'failed', error: message, progress: task.progress, step: 'failed' });
+    }
+    deps.logger.warn({ tenantId: task.tenantId, taskId: task.id, attempt: task.attempts, err: error }, 'task attempt failed');
+  } finally {
+    clearInterval(heartbeat);
+    if (!abandon.aborted) await deps.queue.releaseSlot(claimed.tenantId, claimed.id);
+  }
+}
+
+type Outcome = Partial<TaskFields> | { retry: string; notBefore: Date };
+
+async function execute(deps: RunTaskDeps, guard: LeaseGuard, abandon: AbortSignal): Promise<Outcome> {
+  const task = guard.current;
+  const action = deps.actions.get(task.action);
+  if (!action) return { status: 'failed', error: `Unknown action ${task.action}.` };
+  const parameters: unknown = action.parameters.parse(task.parameters);
+  const context: ActionContext = {
+    tenantId: task.tenantId,
+    planId: task.plan_id,
+    now: deps.clock(),
+    models: deps.models,
+    signal: guard.stopped.signal,
+    progress: async (percent, step) => {
+      if (abandon.aborted) throw new LeaseLostError('abandoned');
+      await guard.progress(percent, step);
+    },
+  };
+  try {
+    const tracker = new DataVersionTracker();
+    const inputs: unknown = await action.load(context, parameters, tracker);
+    const dataVersion = tracker.version();
+    const key = ResultCache.key(task.tenantId, action.name, parameters, dataVersion);
+    const hit = await deps.results.find(task.tenantId, key);
+    if (hit !== undefined) return done(hit, dataVersion, true);
+    await context.progress(50, 'computing');
+    const result: unknown = action.compute(inputs, parameters, context);
+    await context.progress(90, 'saving the result');
+    await deps.results.store(task.tenantId, key, action.name, dataVersion, result);
+    return done(result, dataVersion, false);
+  } catch (error) {
+    if (error instanceof TaskCancelledError) return { status: 'cancelled', step: 'cancelled' };
+    throw error;
+  }
+}
+
+function done(result: unknown, dataVersion: string, cached: boolean): Partial<TaskFields> {
+  return { status: 'succeeded', result, data_version: dataVersion, cached, progress: 100, step: cached ? 'answered from the cache' : 'done' };
+}
+
+/** The worker's hold on one task: renews the lease, watches for a cancel request, and makes every write conditional on both. */
+class LeaseGuard {
+  current: Task;
+  /** Aborted once the task is cancelled or the lease is lost: a long step can stop waiting at once. */
+  readonly stopped = new AbortController();
+  private cancelRequested = false;
+  private finished = false;
+  private lastRenewal: number;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly deps: RunTaskDeps,
+    task: Task,
+  ) {
+    this.current = task;
+    this.lastRenewal = deps.clock().getTime();
+  }
+
+  /** Reads the task; renews the lease when a third of it has passed. */
+  beat(): Promise<void> {
+    return this.serialized(async () => {
+      if (this.finished) return;
+      const now = this.deps.clock().getTime();
+      const renew = now - this.lastRenewal >= this.deps.leaseMs / 3;
+      if (renew) await this.write({});
+      else await this.refresh();
+    });
+  }
+
+  progress(percent: number, step: string): Promise<void> {
+    return this.serialized(async () => {
+      await this.refresh();
+      if (this.cancelRequested) throw new TaskCancelledError();
+      await this.write({ progress: Math.max(this.current.progress, Math.round(percent)), step });
+    });
+  }
+
+  finish(outcome: Outcome): Promise<void> {
+    return this.serialized(async () => {
+      this.finished = true;
+      const now = this.deps.clock();
+      if ('retry' in outcome) {
+        await this.refresh();
+        if (this.cancelRequested) return void (await this.write({ status: 'cancelled', step: 'cancelled', finished_at: now, lease_owner: undefined, lease_until: undefined }, false));
+        const requeued = await this.deps.queue.requeue(this.current, { error: outcome.retry, step: `attempt ${this.current.attempts} failed; retrying` }, outcome.notBefore);
+        if (!requeued) throw new LeaseLostError('requeue lost to a concurrent write');
+        return;
+      }
+      await this.write({ ...outcome, finished_at: now, lease_owner: undefined, lease_until: undefined }, false);
+    });
+  }
+
+  private async refresh(): Promise<void> {
+    const fresh = await this.deps.tasks.findById(this.current.tenantId, this.current.id);
+    if (!fresh || fresh.status !== 'running' || fresh.lease_owner !== this.deps.owner) {
+      this.stopped.abort();
+      throw new LeaseLostError('lease lost');
+    }
+    this.current = fresh;
+    this.noteCancel(fresh.cancel_requested);
+  }
+
+  /** A write that keeps (renew = true) or gives up the lease, retried on a concurrent change (a cancel request) while the lease is ours. */
+  private async write(changes: Partial<TaskFields>, renew = true): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const now = this.deps.clock().getTime();
+      try {
+        this.current = await this.deps.tasks.update(this.current.tenantId, this.current.id, renew ? { ...changes, lease_until: new Date(now + this.deps.leaseMs) } : changes, {
+          expectedVersion: this.current.version,
+        });
+        if (renew) this.lastRenewal = now;
+        this.noteCancel(this.current.cancel_requested);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        await this.refresh();
+      }
+    }
+    throw new Error('the task document kept changing under its worker');
+  }
+
+  private noteCancel(requested: boolean): void {
+    this.cancelRequested = requested;
+    if (requested) this.stopped.abort();
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(work, work);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@tenantry/telemetry';
+import { runTask, type RunTaskDeps } from './run-task';
+import type { TaskQueue } from './task-queue';
+
+export interface TaskWorkerOptions extends Omit<RunTaskDeps, 'owner'> {
+  queue: TaskQueue;
+  logger: Logger;
+  /** Tasks this worker runs at once (across tenants; each tenant is further limited by its plan). */
+  capacity: number;
+  /** How long an idle worker waits before looking again when no wake-up came. */
+  pollMs: number;
+  /** How often expired leases are looked for. */
+  sweepMs: number;
+}
+
+/**
+ * One worker replica: claims tasks fairly from the queue while it has capacity, runs them, and
+ * takes over tasks whose worker died. Kafka's `task.queued` calls `wake()`; the poll is the fallback.
+ */
+export class TaskWorker {
+  readonly owner = `worker-${randomUUID()}`;
+  private readonly running = new Set<Promise<void>>();
+  private readonly abandon = new AbortController();
+  private stopping = false;
+  private wakeUp: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private lastSweep = 0;
+  /** A wake-up that came while busy is kept, so the next idle does not wait for the poll. */
+  private woken = false;
+
+  constructor(private readonly options: TaskWorkerOptions) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Looks for work now (a `task.queued` arrived, or a slot freed). */
+  wake(): void {
+    if (this.wakeUp) this.wakeUp();
+    else this.woken = true;
+  }
+
+  /** Stops claiming, lets the running tasks finish, then returns. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.loop;
+    await Promise.allSettled([...this.running]);
+  }
+
+  /**
+   * Dies as a killed process would: stops at once, renews no lease, writes nothing more. Its tasks are
+   * taken over by another worker when their leases expire. For failure tests.
+   */
+  async crash(): Promise<void> {
+    this.abandon.abort();
+    this.stopping = true;
+    this.wake();
+    await this.loop;
+  }
+
+  get activeTasks(): number {
+    return this.running.size;
+  }
+
+  private async run(): Promise<void> {
+    const { queue, logger } = this.options;
+    while (!this.stopping) {
+      try {
+        await this.sweepWhenDue();
+        if (this.running.size < this.options.capacity) {
+          const claimed = await queue.claimNext(this.owner);
+          if (claimed && !this.abandon.signal.aborted) {
+            logger.debug({ tenantId: claimed.tenantId, taskId: claimed.id, attempt: claimed.attempts }, 'task claimed');
+            const run = runTask({ ...this.options, owner: this.owner }, claimed, this.abandon.signal)
+              .catch((error: unknown) => logger.error({ err: error, taskId: claimed.id }, 'task run ended with an error'))
+              .finally(() => {
+                this.running.delete(run);
+                this.wake();
+              });
+            this.running.add(run);
+            continue;
+          }
+        }
+      } catch (error) {
+        logger.warn({ err: error }, 'claiming tasks failed; retrying');
+      }
+      await this.idle();
+    }
+  }
+
+  private async sweepWhenDue(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastSweep < this.options.sweepMs) return;
+    this.lastSweep = now;
+    const recovered = await this.options.queue.recoverExpiredLeases();
+    if (recovered > 0) this.options.logger.info({ recovered }, 'tasks of a lost worker queued again');
+  }
+
+  private idle(): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.woken = false;
+        this.wakeUp = undefined;
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, this.options.pollMs);
+      this.wakeUp = done;
+    });
+  }
+}

@@ -1,0 +1,60 @@
+import { SUBSCRIPTION_EVENT_TYPES, type EventType, type SubscriptionEventType, type TenantryEventOf } from '@tenantry/contracts';
+import { DEFAULT_RETRY_POLICY, type EventBus, type ProcessedEventStore, type Subscription } from '@tenantry/event-bus';
+import type { Logger } from '@tenantry/telemetry';
+import { applyInvoiceFact, invoiceDocumentId } from './invoice.collection';
+import { invoiceFactOf } from './invoice-events';
+import { usageBatchOf } from './metric-recorded';
+import { applyPlanChange, planDocumentId } from './plan.collection';
+import type { ReadModels } from './read-models';
+import { planChangeOf } from './subscription-events';
+import { upsertWith } from './upsert';
+import { addBatch, usageDayId } from './usage-day.collection';
+
+export const READ_MODELS_CONSUMER_GROUP = 'ai-assistant-read-models';
+
+const INVOICE_EVENT_TYPES = ['invoice.issued', 'invoice.paid', 'invoice.overdue'] as const satisfies readonly EventType[];
+export const READ_MODEL_EVENT_TYPES = [...SUBSCRIPTION_EVENT_TYPES, ...INVOICE_EVENT_TYPES, 'metric.recorded'] as const satisfies readonly EventType[];
+export type ReadModelEvent = TenantryEventOf<(typeof READ_MODEL_EVENT_TYPES)[number]>;
+
+/**
+ * Applies one event to the read models. Plans converge by revision, invoices field by field, usage by
+ * addition (which commutes): the order of events across topics never changes the result. Usage is not
+ * idempotent by itself, so the subscription skips redelivered event ids (processed-event store).
+ */
+export async function applyEvent(models: ReadModels, event: ReadModelEvent): Promise<void> {
+  switch (event.type) {
+    case 'metric.recorded': {
+      const batch = usageBatchOf(event);
+      await upsertWith(models.usageDays, batch.tenant_id, usageDayId(batch.tenant_id, batch.day), (current) => ({
+        day: batch.day,
+        routes: addBatch(current?.routes ?? [], batch),
+      }));
+      return;
+    }
+    case 'invoice.issued':
+    case 'invoice.paid':
+    case 'invoice.overdue': {
+      const fact = invoiceFactOf(event);
+      await upsertWith(models.invoices, fact.tenant_id, invoiceDocumentId(fact.invoice_id), (current) => applyInvoiceFact(current, fact));
+      return;
+    }
+    default: {
+      const change = planChangeOf(event as TenantryEventOf<SubscriptionEventType>);
+      await upsertWith(models.plans, change.tenant_id, planDocumentId(change.tenant_id), (current) => applyPlanChange(current, change));
+    }
+  }
+}
+
+/** The consumer group that keeps the read models; replaying the topics from the beginning rebuilds them. */
+export function followReadModelEvents(deps: { bus: EventBus; processedEvents: ProcessedEventStore; models: ReadModels; logger: Logger }): Promise<Subscription> {
+  return deps.bus.subscribe({
+    groupId: READ_MODELS_CONSUMER_GROUP,
+    eventTypes: READ_MODEL_EVENT_TYPES,
+    retry: DEFAULT_RETRY_POLICY,
+    processedEvents: deps.processedEvents,
+    handler: async (event) => {
+      await applyEvent(deps.models, event);
+      deps.logger.debug({ tenantId: event.subject, eventId: event.id, type: event.type }, 'read model updated');
+    },
+  });
+}

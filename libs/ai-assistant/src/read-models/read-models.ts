@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import type { Persistence, Stored } from '@tenantry/persistence';
+import { invoicesCollection, type InvoiceRecord, type InvoiceRepository } from './invoice.collection';
+import { planDocumentId, plansCollection, type PlanRepository, type TenantPlan } from './plan.collection';
+import { usageDaysCollection, type UsageDay, type UsageDayRepository } from './usage-day.collection';
+
+/** The most documents one read takes (a tenant's days, invoices): bounded so one action cannot read without end. */
+const MAX_DOCUMENTS = 1_000;
+
+/**
+ * The assistant's own copies of the platform's data, built from events (see follow-events.ts), and the
+ * reads the actions make of them. Every read also reports what it read as (id, version) pairs, from
+ * which the result cache keys a `data_version`: the same action on the same data answers from the cache.
+ */
+export class ReadModels {
+  private constructor(
+    readonly usageDays: UsageDayRepository,
+    readonly plans: PlanRepository,
+    readonly invoices: InvoiceRepository,
+  ) {}
+
+  static async open(persistence: Persistence): Promise<ReadModels> {
+    const [usageDays, plans, invoices] = await Promise.all([
+      persistence.repository(usageDaysCollection),
+      persistence.repository(plansCollection),
+      persistence.repository(invoicesCollection),
+    ]);
+    return new ReadModels(usageDays, plans, invoices);
+  }
+
+  /** The tenant's usage days, oldest first. */
+  async usageOf(tenantId: string, tracker: DataVersionTracker): Promise<UsageDay[]> {
+    const page = await this.usageDays.list(tenantId, { limit: MAX_DOCUMENTS, sort: 'asc' });
+    tracker.saw('usage', page.items);
+    return [...page.items].sort((a, b) => a.day.localeCompare(b.day));
+  }
+
+  async planOf(tenantId: string, tracker: DataVersionTracker): Promise<TenantPlan | null> {
+    const plan = await this.plans.findById(tenantId, planDocumentId(tenantId));
+    tracker.saw('plan', plan ? [plan] : []);
+    return plan;
+  }
+
+  async invoicesOf(tenantId: string, tracker: DataVersionTracker): Promise<InvoiceRecord[]> {
+    const page = await this.invoices.list(tenantId, { limit: MAX_DOCUMENTS, sort: 'asc' });
+    tracker.saw('invoices', page.items);
+    return page.items;
+  }
+}
+
+/** Collects what an action read; `version()` is a digest of it (changes whenever any document it read does). */
+export class DataVersionTracker {
+  private readonly seen: string[] = [];
+
+  saw(model: string, documents: readonly Pick<Stored<object>, 'id' | 'version'>[]): void {
+    this.seen.push(`${model}:${documents.length}`, ...documents.map((document) => `${model}/${document.id}@${document.version}`));
+  }
+
+  version(): string {
+    return createHash('sha256').update(this.seen.join('\n')).digest('base64url').slice(0, 22);
+  }
+}
