@@ -2,7 +2,7 @@ import { ForbiddenError, hasFeature, planOf, RateLimitedError, requiredScope, sc
 import { CLIENT_IDENTITY_HEADERS, createHttpApp, featureNotInPlanError, HttpProblem, type ReadinessChecks, setRouteTemplate, signIdentity } from '@tenantry/http';
 import { rateLimitHeaders, type RateLimiter, type RateLimitDecision } from '@tenantry/cache';
 import { setLogContext, type Logger } from '@tenantry/telemetry';
-import type { Express, Request, Response } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import type { Authenticator, Caller } from './auth/authenticate';
 import type { RateLimitOverrides } from './gateway-config';
 import type { GatewayMetrics } from './gateway-metrics';
@@ -30,6 +30,8 @@ export interface GatewayAppDependencies {
   trustedProxies?: readonly string[];
   readiness?: ReadinessChecks;
   healthDetails?: () => Record<string, unknown>;
+  /** The public API reference (`GET /openapi.json`, `GET /docs`: api-reference/), served before authentication. */
+  apiReference?: RequestHandler;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -51,6 +53,7 @@ export function createGatewayApp(deps: GatewayAppDependencies): Express {
     healthDetails: deps.healthDetails,
     configure(app) {
       if (deps.trustedProxies && deps.trustedProxies.length > 0) app.set('trust proxy', [...deps.trustedProxies]);
+      if (deps.apiReference) app.use(deps.apiReference);
       app.use((req, res) => handle(deps, req, res));
     },
   });

@@ -5,6 +5,7 @@ import { openRateLimiter } from '@tenantry/cache';
 import { signIdentity } from '@tenantry/http';
 import type { ServiceContext, ServiceDefinition, StartedService, Platform } from '@tenantry/runtime';
 import type { Logger } from '@tenantry/telemetry';
+import { apiReferenceRouter } from './api-reference/api-reference.routes';
 import { Authenticator } from './auth/authenticate';
 import { compileCacheTtlRules } from './cache-ttl-rules';
 import { KeyResolver } from './auth/key-resolver';
@@ -79,6 +80,7 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
     publicRateLimitPerMinute: env.PUBLIC_RATE_LIMIT_PER_MINUTE,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
     readiness: platform.readiness,
+    apiReference: apiReferenceRouter({ routes: UPSTREAM_ROUTES, logger, fetchUpstream: (route, url) => upstreams.fetch(route, 'GET', url, { accept: 'application/json' }) }),
     healthDetails: () => {
       const limiter = rateLimiter?.status();
       const cache = responseCache.status();
