@@ -1,3 +1,4 @@
 export * from './infra';
 export * from './poll';
 export * from './ids';
+export * from './browser';
