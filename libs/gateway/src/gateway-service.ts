@@ -24,6 +24,7 @@ const TENANTS_ROUTE = UPSTREAM_ROUTES.find((route) => route.service === 'tenants
 /** How the runtime starts the gateway (alone in apps/gateway, or last in apps/all-in-one). */
 export const gatewayService: ServiceDefinition = {
   name: 'gateway',
+  upstreams: [...new Set(UPSTREAM_ROUTES.map((route) => route.service))],
   start: (platform, logger, context) => startGateway(platform, logger, context),
 };
 
