@@ -86,7 +86,7 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
       const limiter = rateLimiter?.status();
       const cache = responseCache.status();
       const degraded = [
-        ...(limiter?.degraded ? [`rate limits are enforced per gateway process (${limiter.backend})`] : []),
+        ...(limiter?.degraded ? [`rate limits are enforced per gateway process (rateLimiter.backend: ${limiter.backend})`] : []),
         ...(cache.degraded ? ['response cache bypassed: cache backend unreachable'] : []),
       ];
       return {
