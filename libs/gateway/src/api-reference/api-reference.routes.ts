@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { API_LICENSE } from '@tenantry/http';
 import type { Logger } from '@tenantry/telemetry';
-import { Router, type Response } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import type { UpstreamRoute } from '../routes';
 import { DOCS_CONTENT_SECURITY_POLICY, docsInitScript, docsPage } from './docs-page';
 import { mergeDocuments } from './merge-documents';
@@ -16,8 +16,8 @@ export interface ApiReferenceOptions {
   now?: () => number;
 }
 
-/** The paths this router answers, public (no API key): the gateway mounts it before authentication. */
-export const API_REFERENCE_PATHS = ['/openapi.json', '/docs', '/docs/scalar.js', '/docs/init.js'] as const;
+/** The paths this handler answers, public (no API key): the gateway mounts it before authentication. */
+const API_REFERENCE_PATHS: ReadonlySet<string> = new Set(['/openapi.json', '/docs', '/docs/scalar.js', '/docs/init.js']);
 
 const INFO = {
   title: 'Tenantry API',
@@ -34,8 +34,9 @@ const SCALAR_BUNDLE = join(dirname(require.resolve('@scalar/api-reference')), 'b
  * `GET /openapi.json`: one OpenAPI 3.1 document of every service's public routes, merged from the
  * documents they serve (a service that starts serving one appears within `refreshMs`).
  * `GET /docs`: the interactive reference (Scalar), reading that document.
+ * Every other request passes on after one Set lookup: this sits in front of the gateway's hot path.
  */
-export function apiReferenceRouter(options: ApiReferenceOptions): Router {
+export function apiReferenceRouter(options: ApiReferenceOptions): RequestHandler {
   const refreshMs = options.refreshMs ?? 30_000;
   const now = options.now ?? Date.now;
   let merged: { json: string; at: number } | undefined;
@@ -71,7 +72,7 @@ export function apiReferenceRouter(options: ApiReferenceOptions): Router {
     docsHeaders(res);
     res.type('text/javascript').sendFile(SCALAR_BUNDLE);
   });
-  return router;
+  return (req, res, next) => (API_REFERENCE_PATHS.has(req.path) ? router(req, res, next) : next());
 }
 
 /** The page's own Content-Security-Policy (set after the gateway's defaults, so it wins for these answers). */
