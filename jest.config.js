@@ -1,6 +1,6 @@
 // `npm test`: every project's Jest config in one run, one summary at the end.
 // Integration suites (*.int.spec.ts, *.e2e.spec.ts) need KAFKA_BROKERS / MONGODB_URI / REDIS_URL
-// (see infra/local/README.md); without them they skip loudly, and fail under CI=true.
+// (see infra/local/README.md); without them the global setup starts testcontainers (Docker) or infra/local.
 const { getJestProjectsAsync } = require('@nx/jest');
 
 module.exports = async () => ({

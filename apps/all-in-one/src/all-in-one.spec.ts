@@ -1,5 +1,6 @@
 import { runServices, type RunningServices } from '@tenantry/runtime';
 import { allServices } from './services';
+import { startupLine } from './startup-line';
 
 const SERVICES = ['gateway', 'tenants', 'billing', 'observability', 'ai-assistant'] as const;
 
@@ -32,6 +33,15 @@ describe('all-in-one process (embedded mode)', () => {
     expect(running.platform.persistence.kind).toBe('in-memory');
     expect(notices).toHaveLength(1);
     expect(notices[0]).toContain(running.platform.config.adminApiKey.value);
+  });
+
+  it('when every service has started, then one line says where the gateway, its API reference and the admin key are', () => {
+    const line = startupLine(running);
+    expect(line.trimEnd().split('\n')).toHaveLength(1);
+    expect(line).toContain(`gateway ${urlOf('gateway')}`);
+    expect(line).toContain(`API reference ${urlOf('gateway')}/docs`);
+    expect(line).toContain('admin key: the generated one printed above');
+    expect(line).not.toContain(running.platform.config.adminApiKey.value);
   });
 
   it.each(SERVICES)('when %s is probed, then it is alive and ready on its own port', async (name) => {

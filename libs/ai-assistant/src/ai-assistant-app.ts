@@ -20,6 +20,8 @@ export interface AssistantAppDeps {
   logger: Logger;
   readiness?: ReadinessChecks;
   internalSecret: string;
+  /** How old a gateway signature may be (default IDENTITY_MAX_AGE_MS). */
+  identityMaxAgeMs?: number;
   tasks: Tasks;
   actions: ReadonlyMap<string, AnyAction>;
   idempotencyStore: IdempotencyStore;
@@ -41,7 +43,7 @@ export function createAssistantApp(deps: AssistantAppDeps): Express {
         { prefix: API_PREFIX, tag: 'capabilities', router: capabilitiesRoutes(deps.actions) },
       ];
       app.get(`${API_PREFIX}/openapi.json`, ...openApiRoute(OPENAPI_INFO, api));
-      app.use(API_PREFIX, requireSignedIdentity(deps.internalSecret), requireFeature('ai_assistant'), ...api.map(({ router }) => router));
+      app.use(API_PREFIX, requireSignedIdentity(deps.internalSecret, { audience: 'ai-assistant', ...(deps.identityMaxAgeMs === undefined ? {} : { maxAgeMs: deps.identityMaxAgeMs }) }), requireFeature('ai_assistant'), ...api.map(({ router }) => router));
     },
   });
 }

@@ -86,6 +86,7 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
         logger,
         readiness: platform.readiness,
         internalSecret: platform.config.internalSecret.value,
+        identityMaxAgeMs: platform.config.identityMaxAgeMs,
         tasks,
         actions,
         idempotencyStore,

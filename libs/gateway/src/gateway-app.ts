@@ -2,7 +2,7 @@ import { ForbiddenError, hasFeature, planOf, RateLimitedError, requiredScope, sc
 import { CLIENT_IDENTITY_HEADERS, createHttpApp, featureNotInPlanError, HttpProblem, type ReadinessChecks, requestIdOf, setRouteTemplate } from '@tenantry/http';
 import { rateLimitHeaders, type RateLimiter, type RateLimitDecision } from '@tenantry/cache';
 import { setLogContext, type Logger } from '@tenantry/telemetry';
-import type { Express, Request, Response } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import type { Authenticator, Caller } from './auth/authenticate';
 import type { FailedAuthentications } from './auth/failed-authentications';
 import type { RateLimitOverrides } from './gateway-config';
@@ -39,6 +39,8 @@ export interface GatewayAppDependencies {
   behindTls?: boolean;
   readiness?: ReadinessChecks;
   healthDetails?: () => Record<string, unknown>;
+  /** The public API reference (`GET /openapi.json`, `GET /docs`: api-reference/), served before authentication. */
+  apiReference?: RequestHandler;
 }
 
 const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 1024 * 1024, timeoutMs: 10_000 };
@@ -67,6 +69,7 @@ export function createGatewayApp(deps: GatewayAppDependencies): Express {
     },
     configure(app) {
       if (deps.trustedProxies && deps.trustedProxies.length > 0) app.set('trust proxy', [...deps.trustedProxies]);
+      if (deps.apiReference) app.use(deps.apiReference);
       app.use((req, res) => handle(deps, req, res));
     },
   });

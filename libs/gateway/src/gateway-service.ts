@@ -5,6 +5,7 @@ import { InMemoryRateLimiter, openRateLimiter } from '@tenantry/cache';
 import { startHttpServer } from '@tenantry/http';
 import type { ServiceContext, ServiceDefinition, StartedService, Platform } from '@tenantry/runtime';
 import type { Logger } from '@tenantry/telemetry';
+import { apiReferenceRouter } from './api-reference/api-reference.routes';
 import { Authenticator } from './auth/authenticate';
 import { FailedAuthentications } from './auth/failed-authentications';
 import { compileCacheTtlRules } from './cache-ttl-rules';
@@ -26,6 +27,7 @@ const TENANTS_ROUTE = UPSTREAM_ROUTES.find((route) => route.service === 'tenants
 /** How the runtime starts the gateway (alone in apps/gateway, or last in apps/all-in-one). */
 export const gatewayService: ServiceDefinition = {
   name: 'gateway',
+  upstreams: [...new Set(UPSTREAM_ROUTES.map((route) => route.service))],
   start: (platform, logger, context) => startGateway(platform, logger, context),
 };
 
@@ -91,11 +93,12 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
     publicRateLimitPerMinute: env.PUBLIC_RATE_LIMIT_PER_MINUTE,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
     readiness: platform.readiness,
+    apiReference: apiReferenceRouter({ routes: UPSTREAM_ROUTES, logger, fetchUpstream: (route, url) => upstreams.fetch({ route, method: 'GET', url, headers: { accept: 'application/json' }, pool: 'control' }) }),
     healthDetails: () => {
       const limiter = rateLimiter?.status();
       const cache = responseCache.status();
       const degraded = [
-        ...(limiter?.degraded ? [`rate limits are enforced per gateway process (${limiter.backend})`] : []),
+        ...(limiter?.degraded ? [`rate limits are enforced per gateway process (rateLimiter.backend: ${limiter.backend})`] : []),
         ...(cache.degraded ? ['response cache bypassed: cache backend unreachable'] : []),
       ];
       return {

@@ -26,6 +26,8 @@ export interface ObservabilityAppDeps {
   logger: Logger;
   readiness?: ReadinessChecks;
   internalSecret: string;
+  /** How old a gateway signature may be (default IDENTITY_MAX_AGE_MS). */
+  identityMaxAgeMs?: number;
   rollups: RollupRepository;
   writer: RollupWriter;
   slos: SloCatalog;
@@ -55,7 +57,7 @@ export function createObservabilityApp(deps: ObservabilityAppDeps): Express {
         { prefix: API_PREFIX, tag: 'dashboard', router: dashboardRoutes({ reader, slos: deps.slos, clock: deps.clock }) },
       ];
       app.get(`${API_PREFIX}/openapi.json`, ...openApiRoute(OPENAPI_INFO, api));
-      app.use(API_PREFIX, requireSignedIdentity(deps.internalSecret), ...api.map(({ router }) => router));
+      app.use(API_PREFIX, requireSignedIdentity(deps.internalSecret, { audience: 'observability', ...(deps.identityMaxAgeMs === undefined ? {} : { maxAgeMs: deps.identityMaxAgeMs }) }), ...api.map(({ router }) => router));
     },
   });
 }

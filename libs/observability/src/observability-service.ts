@@ -86,6 +86,7 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
         logger,
         readiness: platform.readiness,
         internalSecret: platform.config.internalSecret.value,
+        identityMaxAgeMs: platform.config.identityMaxAgeMs,
         rollups,
         writer,
         slos,

@@ -16,6 +16,7 @@ import { Tenants } from './tenants/tenants';
  */
 export const tenantsService: ServiceDefinition = {
   name: 'tenants',
+  upstreams: ['billing'],
   async start(platform, logger, context) {
     const clock = () => new Date();
     const [tenantRepository, keyRepository, idempotencyStore, processedEvents] = await Promise.all([

@@ -3,3 +3,4 @@ export * from './poll';
 export * from './ids';
 export * from './raw-http';
 export * from './permutations';
+export * from './browser';

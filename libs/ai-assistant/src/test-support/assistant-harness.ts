@@ -64,8 +64,9 @@ export async function startAssistantHarness(options: AssistantHarnessOptions = {
   const secret = platform.config.internalSecret.value;
 
   const call: AssistantHarness['call'] = async (identity, method, path, callOptions = {}) => {
-    const headers: Record<string, string> = { ...(identity ? signIdentity(identity, { method, url: path }, secret) : {}), ...callOptions.headers };
     const text = callOptions.body === undefined ? undefined : JSON.stringify(callOptions.body);
+    const signed = { method, url: path, audience: 'ai-assistant', ...(text === undefined ? {} : { bodyLength: Buffer.byteLength(text) }) };
+    const headers: Record<string, string> = { ...(identity ? signIdentity(identity, signed, secret) : {}), ...callOptions.headers };
     if (text !== undefined) headers['content-type'] ??= 'application/json';
     const response = await fetch(`${server.url}${path}`, { method, headers, ...(text === undefined ? {} : { body: text }) });
     const raw = await response.text();

@@ -83,11 +83,13 @@ export async function startObservabilityHarness(options: { env?: Record<string, 
       return closeMonth(clock.now());
     },
     async call(identity, method, path, body) {
-      const headers: Record<string, string> = identity ? signIdentity(identity, { method, url: path }, secret) : {};
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const response = await fetch(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      const text = await response.text();
-      return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+      const text = body === undefined ? undefined : JSON.stringify(body);
+      const signed = { method, url: path, audience: 'observability', ...(text === undefined ? {} : { bodyLength: Buffer.byteLength(text) }) };
+      const headers: Record<string, string> = identity ? signIdentity(identity, signed, secret) : {};
+      if (text !== undefined) headers['content-type'] = 'application/json';
+      const response = await fetch(`${server.url}${path}`, { method, headers, ...(text === undefined ? {} : { body: text }) });
+      const answer = await response.text();
+      return { status: response.status, body: answer ? (JSON.parse(answer) as unknown) : undefined };
     },
     async close() {
       await server.close();

@@ -5,6 +5,7 @@ export { RedisCache } from './redis/redis-cache';
 export { InMemoryCache, type InMemoryCacheOptions } from './in-memory/in-memory-cache';
 export { openCache } from './open-cache';
 export {
+  PER_PROCESS,
   RATE_LIMIT_FALLBACK_MODES,
   type RateLimitDecision,
   type RateLimiter,

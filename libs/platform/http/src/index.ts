@@ -35,7 +35,9 @@ export {
 export { route, type RouteDoc, type RouteHandler, type RouteInput, type RouteSchemas } from './validation';
 export { notImplemented } from './not-implemented';
 export { cacheControl, deploymentStatic } from './cache-control';
-export { openApiDocument, openApiRoute, operationsOf, type ApiInfo, type ApiMount, type DocumentedOperation } from './openapi';
+export { API_LICENSE, openApiDocument, openApiRoute, operationIdOf, operationsOf, type ApiInfo, type ApiMount, type DocumentedOperation } from './openapi';
+export { sampleOf } from './openapi-examples';
+export { problemSchema } from './problem-schema';
 export {
   assertAdmin,
   assertTenantAccess,

@@ -1,6 +1,8 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { Router } from 'express';
 import { z } from 'zod';
-import { openApiDocument, operationsOf } from './openapi';
+import { openApiDocument, operationIdOf, operationsOf } from './openapi';
 import { route } from './validation';
 
 const INFO = { title: 'Test API', version: '1' };
@@ -62,5 +64,27 @@ describe('OpenAPI document from the routes', () => {
     router.delete('/:thingId', route({ params: z.object({ thingId: z.string() }) }, () => undefined));
     expect(() => openApiDocument(INFO, [{ prefix: '/api/v1/things', router, tag: 'things' }])).toThrow('DELETE /api/v1/things/{thingId} has no documentation');
     expect(operationsOf([{ prefix: '/x', router, tag: 'x' }]).map(({ method, path }) => `${method} ${path}`)).toContain('delete /x/{thingId}');
+  });
+
+  it('when the document is built, then every operation has an operationId from its method and path, and the document names its licence and the gateway', () => {
+    expect(operation('/api/v1/things/{thingId}/parts/{partId}', 'post')).toMatchObject({ operationId: 'postThingsByThingIdPartsByPartId' });
+    expect(operationIdOf('get', '/api/v1/monetization/compare-plans')).toBe('getMonetizationComparePlans');
+    expect(document.info.license).toEqual({ name: 'Apache 2.0', identifier: 'Apache-2.0' });
+    expect(document.servers?.[0]?.description).toMatch(/gateway/);
+  });
+
+  it('when an operation takes a JSON body, then it carries an example that its own schema accepts', () => {
+    const media = (document.paths?.['/api/v1/things/{thingId}/parts/{partId}'] as Record<string, { requestBody: { content: Record<string, { schema: object; example: unknown }> } }>)['post']?.requestBody.content['application/json'];
+    expect(media?.example).toEqual({ name: 'Acme Corp' });
+    const validate = addFormats(new Ajv2020({ strict: false })).compile(media?.schema ?? {});
+    expect(validate(media?.example)).toBe(true);
+  });
+
+  it('when a response is a record keyed by an enum, then each key is a documented property (its required keys are defined)', () => {
+    const router = Router();
+    router.get('/matrix', route({ doc: { summary: 'Matrix', response: z.object({ values: z.record(z.enum(['basic', 'pro']), z.number()) }) } }, () => undefined));
+    const matrix = openApiDocument(INFO, [{ prefix: '/m', router, tag: 'm' }]);
+    const values = (matrix.paths?.['/m/matrix'] as Record<string, { responses: Record<string, { content: Record<string, { schema: { properties: Record<string, unknown> } }> }> }>)['get']?.responses['200']?.content['application/json']?.schema.properties['values'];
+    expect(values).toMatchObject({ required: ['basic', 'pro'], properties: { basic: { type: 'number' }, pro: { type: 'number' } }, additionalProperties: false });
   });
 });

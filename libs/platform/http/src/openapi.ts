@@ -2,6 +2,8 @@ import type { RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { deploymentStatic } from './cache-control';
+import { sampleOf } from './openapi-examples';
+import { problemSchema } from './problem-schema';
 import { ROUTE_SCHEMAS, type DocumentedHandler, type RouteSchemas } from './validation';
 
 /** A router and the path it is mounted on, as `app.use(prefix, …, router)` mounts it. */
@@ -18,18 +20,11 @@ export interface ApiInfo {
   description?: string;
 }
 
-/** The RFC 9457 problem every error answer is. */
-const problemSchema = z
-  .object({
-    type: z.string().meta({ description: 'A stable URI to branch on, e.g. https://tenantry.dev/problems/validation-failed' }),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().meta({ description: 'What is wrong, for a human' }),
-    instance: z.string(),
-    requestId: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().meta({ description: 'The failing fields of a 400' }),
-  })
-  .meta({ id: 'Problem' });
+/** The project's licence (package.json), named in every document's `info.license`. */
+export const API_LICENSE = { name: 'Apache 2.0', identifier: 'Apache-2.0' } as const;
+
+/** Where a client sends every request: the gateway (the services behind it are not reachable directly). */
+export const DEFAULT_API_SERVERS = [{ url: 'http://localhost:8080', description: 'The gateway of `npm start` (GATEWAY_PORT)' }];
 
 const PROBLEMS: ZodOpenApiResponsesObject = {
   '4XX': { description: 'A problem (RFC 9457): bad input (400, naming the fields), no or a bad key (401), not allowed (403), not found (404), conflict (409), rate limited (429)', content: { 'application/problem+json': { schema: problemSchema } } },
@@ -81,16 +76,17 @@ export function operationsOf(mounts: readonly ApiMount[]): DocumentedOperation[]
  * with (`route({ params, query, body, doc })`), so the document cannot drift from what is enforced.
  * A route without `doc` is a programming error: the service's spec checks that none is missing.
  */
-export function openApiDocument(info: ApiInfo, mounts: readonly ApiMount[]): ReturnType<typeof createDocument> {
+export function openApiDocument(info: ApiInfo, mounts: readonly ApiMount[]): OpenApiDocument {
   const paths: ZodOpenApiPathsObject = {};
   for (const { method, path, tag, schemas } of operationsOf(mounts)) {
     if (!schemas?.doc) throw new Error(`${method.toUpperCase()} ${path} has no documentation: give its route() a doc`);
     const item = (paths[path] ??= {});
-    item[method] = operationOf(schemas, tag);
+    item[method] = operationOf(schemas, tag, schemas.doc.operationId ?? operationIdOf(method, path));
   }
-  return createDocument({
+  const document = createDocument({
     openapi: '3.1.0',
-    info: { title: info.title, version: info.version, ...(info.description ? { description: info.description } : {}) },
+    info: { title: info.title, version: info.version, ...(info.description ? { description: info.description } : {}), license: { ...API_LICENSE } },
+    servers: DEFAULT_API_SERVERS,
     paths,
     security: [{ bearer: [] }],
     components: {
@@ -99,13 +95,70 @@ export function openApiDocument(info: ApiInfo, mounts: readonly ApiMount[]): Ret
       },
     },
   });
+  polish(document);
+  return document;
 }
 
-function operationOf(schemas: RouteSchemas, tag: string): ZodOpenApiOperationObject {
+type OpenApiDocument = ReturnType<typeof createDocument>;
+type SchemaNode = Record<string, unknown>;
+
+/**
+ * What zod-openapi leaves for the document to say: a record keyed by an enum (`z.record(z.enum([…]), …)`)
+ * becomes an object whose keys are properties (tools read `required` against `properties`), and every
+ * JSON request body gets an example made from its schema.
+ */
+function polish(document: OpenApiDocument): void {
+  const components = (document.components?.schemas ?? {}) as Record<string, unknown>;
+  visitSchemas(document, propertiesForEnumKeys);
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const method of HTTP_METHODS) {
+      const media = (item as Record<string, { requestBody?: { content?: Record<string, SchemaNode> } } | undefined>)[method]?.requestBody?.content?.['application/json'];
+      if (media && media['example'] === undefined && media['examples'] === undefined) media['example'] = sampleOf(media['schema'], components);
+    }
+  }
+}
+
+function propertiesForEnumKeys(node: SchemaNode): void {
+  const keys = (node['propertyNames'] as SchemaNode | undefined)?.['enum'];
+  const values = node['additionalProperties'];
+  if (!Array.isArray(keys) || typeof values !== 'object' || values === null || node['properties'] !== undefined) return;
+  node['properties'] = Object.fromEntries(keys.map((key) => [String(key), values]));
+  node['additionalProperties'] = false;
+  delete node['propertyNames'];
+}
+
+/** Calls `visit` on every object of the document, depth first (schemas are plain JSON: no cycles). */
+function visitSchemas(node: unknown, visit: (node: SchemaNode) => void): void {
+  if (Array.isArray(node)) {
+    for (const child of node) visitSchemas(child, visit);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  visit(node as SchemaNode);
+  for (const child of Object.values(node)) visitSchemas(child, visit);
+}
+
+/**
+ * `post /api/v1/tenants/{tenantId}/api-keys` → `postTenantsByTenantIdApiKeys`: unique per method and
+ * path, stable across deployments, so generated clients keep their method names.
+ */
+export function operationIdOf(method: string, path: string): string {
+  const words = path
+    .replace(/^\/api\/v\d+\//, '/')
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => (segment.startsWith('{') ? `by-${segment.slice(1, -1)}` : segment))
+    .flatMap((segment) => segment.split(/[^A-Za-z0-9]+|(?=[A-Z])/))
+    .filter(Boolean);
+  return [method.toLowerCase(), ...words.map((word) => word[0]?.toUpperCase() + word.slice(1).toLowerCase())].join('');
+}
+
+function operationOf(schemas: RouteSchemas, tag: string, operationId: string): ZodOpenApiOperationObject {
   const doc = schemas.doc;
   if (!doc) throw new Error('unreachable: checked by the caller');
   const status = String(doc.status ?? 200);
   return {
+    operationId,
     tags: [tag],
     summary: doc.summary,
     ...(doc.description ? { description: doc.description } : {}),

@@ -12,6 +12,8 @@ type RequestPart = 'params' | 'query' | 'body' | 'headers';
  */
 export interface RouteDoc {
   summary: string;
+  /** Default: made from the method and path (`openapi.ts`, operationIdOf). */
+  operationId?: string;
   description?: string;
   /** Default 200. */
   status?: 200 | 201 | 204;

@@ -9,6 +9,11 @@ import { openPlatform, type Platform } from './platform';
 /** A service as the runtime starts it: its HTTP app on the shared platform, plus anything to stop. */
 export interface ServiceDefinition {
   name: ServiceName;
+  /**
+   * The services it calls over HTTP (`context.urlOf`): in a deployment of separate processes each needs
+   * its `<NAME>_URL` (docker-compose.yml gives them; apps/all-in-one/src/docker-compose.spec.ts checks).
+   */
+  upstreams?: readonly ServiceName[];
   start(platform: Platform, logger: Logger, context: ServiceContext): Promise<StartedService> | StartedService;
 }
 
@@ -74,19 +79,27 @@ export async function runServices(services: readonly ServiceDefinition[], option
 
   const platform = await openPlatform(config, logger, options.processName);
   const started: Array<{ name: ServiceName; service: StartedService; server: RunningHttpServer }> = [];
-  const context: ServiceContext = {
+  const urlOf = (name: ServiceName): string => {
+    const local = started.find((entry) => entry.name === name);
+    if (local) return local.server.url;
+    return (config.serviceUrls[name] ?? `http://127.0.0.1:${config.ports[name]}`).replace(/\/+$/, '');
+  };
+  // Each service may ask only for the upstreams it declares, so the declaration the deployment files
+  // are checked against cannot fall behind the code.
+  const contextOf = (definition: ServiceDefinition): ServiceContext => ({
     env,
     urlOf(name) {
-      const local = started.find((entry) => entry.name === name);
-      if (local) return local.server.url;
-      return (config.serviceUrls[name] ?? `http://127.0.0.1:${config.ports[name]}`).replace(/\/+$/, '');
+      if (!definition.upstreams?.includes(name)) {
+        throw new Error(`The ${definition.name} service asks for the URL of ${name}, which its ServiceDefinition does not list in upstreams: add it there (and ${name}'s URL to docker-compose.yml).`);
+      }
+      return urlOf(name);
     },
-  };
+  });
   try {
     for (const definition of services) {
       // Its own logger rather than a child, so every line carries exactly one `service`.
       const serviceLogger = createLogger({ service: definition.name, level: config.logLevel });
-      const service = await definition.start(platform, serviceLogger, context);
+      const service = await definition.start(platform, serviceLogger, contextOf(definition));
       const port = options.ports?.[definition.name] ?? config.ports[definition.name];
       const server = await startHttpServer(service.app, { port, host: hostOf(definition.name), logger: serviceLogger, ...service.http });
       started.push({ name: definition.name, service, server });

@@ -1,17 +1,27 @@
 // Runs once before `npm test`. Integration suites read KAFKA_BROKERS, MONGODB_URI and REDIS_URL.
 // 1. If they are set (by you, infra/local/up.sh or .ci/run), they are used as they are.
 // 2. Otherwise, if a Docker engine answers, testcontainers starts Kafka, MongoDB and Redis for this run.
-// 3. Otherwise the integration suites skip with a loud notice (and fail under CI=true): see infra.ts.
-const NEEDS = ['KAFKA_BROKERS', 'MONGODB_URI', 'REDIS_URL'];
+// 3. Otherwise infra/local/up.sh starts them as local processes, as .ci/run does (seconds when they are
+//    installed, about a minute the first time); they keep running after the run (bash infra/local/down.sh).
+// 4. If that fails too, the integration suites skip with a loud notice (and fail under CI=true): infra.ts.
+// `npm run test:unit` (TENANTRY_TEST_INFRA=none) and runs of named unit spec files start nothing.
+const { spawn } = require('node:child_process');
+const path = require('node:path');
 
-module.exports = async function globalSetup() {
+const NEEDS = ['KAFKA_BROKERS', 'MONGODB_URI', 'REDIS_URL'];
+const UP_SCRIPT = path.resolve(__dirname, '../../../../infra/local/up.sh');
+const INTEGRATION_SPEC = /\.(int|e2e)\.spec\.ts$/;
+
+module.exports = async function globalSetup(globalConfig) {
   if (NEEDS.every((name) => process.env[name])) return;
+  if (process.env.TENANTRY_TEST_INFRA === 'none' || onlyUnitSpecsNamed(globalConfig)) return;
   let testcontainers;
   try {
     testcontainers = require('testcontainers');
     await testcontainers.getContainerRuntimeClient();
   } catch {
-    return; // no Docker engine: the suites themselves report what is missing
+    await startLocalInfra();
+    return;
   }
   const { GenericContainer, Wait } = testcontainers;
   const started = [];
@@ -51,3 +61,49 @@ module.exports = async function globalSetup() {
   globalThis.__TENANTRY_CONTAINERS__ = started;
   process.stderr.write(`testcontainers started ${started.length} container(s) for this run\n`);
 };
+
+/** `npx jest some.spec.ts`: every named path is a unit spec file, so no suite of this run needs infrastructure. */
+function onlyUnitSpecsNamed(globalConfig) {
+  const patterns = globalConfig?.testPathPatterns?.patterns ?? [];
+  return patterns.length > 0 && patterns.every((pattern) => /\.spec\.ts$/.test(pattern) && !INTEGRATION_SPEC.test(pattern));
+}
+
+/** infra/local/up.sh: its progress goes to the terminal, its `export NAME=value` lines into this run's environment. */
+async function startLocalInfra() {
+  const missing = NEEDS.filter((name) => !process.env[name]);
+  process.stderr.write(
+    `\nnpm test: ${missing.join(', ')} not set and no Docker engine: starting Kafka, FerretDB and Redis with infra/local/up.sh ` +
+      '(seconds when installed, about a minute the first time)...\n',
+  );
+  const started = Date.now();
+  const exports = await new Promise((resolve) => {
+    const child = spawn('bash', [UP_SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.on('error', () => resolve(undefined));
+    child.on('close', (code) => resolve(code === 0 ? stdout : undefined));
+  });
+  if (exports === undefined) {
+    process.stderr.write('npm test: infra/local/up.sh failed (see above): the integration suites will say what is missing.\n\n');
+    return;
+  }
+  for (const line of exports.split('\n')) {
+    const match = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (match) process.env[match[1]] = unquote(match[2]);
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  process.stderr.write(
+    `npm test: infra/local is up in ${seconds} s (${NEEDS.map((name) => `${name}=${process.env[name]}`).join(' ')}); ` +
+      'every suite runs against it. It keeps running afterwards: bash infra/local/down.sh stops it.\n\n',
+  );
+}
+
+/** The value as the shell would read it (up.sh quotes with single quotes when needed). */
+function unquote(value) {
+  if (value.startsWith("'") && value.endsWith("'")) return value.slice(1, -1).replace(/'\\''/g, "'");
+  if (value.startsWith('"') && value.endsWith('"')) return value.slice(1, -1);
+  return value;
+}
+
+module.exports.onlyUnitSpecsNamed = onlyUnitSpecsNamed;
+module.exports.unquote = unquote;

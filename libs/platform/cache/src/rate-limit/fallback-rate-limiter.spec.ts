@@ -64,7 +64,7 @@ describe('FallbackRateLimiter', () => {
 
     expect(decisions.map((decision) => [decision.allowed, decision.degraded])).toEqual([[true, true], [true, true], [true, true], [false, true], [false, true]]);
     expect(decisions[3]).toMatchObject({ refusedBy: 'minute', retryAfterSeconds: 60, policies: [{ name: 'minute', remaining: 0 }, { name: 'day' }] });
-    expect(limiter.status()).toEqual({ backend: 'in-process', degraded: true, since: new Date(clock.now).toISOString(), fallbackMode: 'per-process' });
+    expect(limiter.status()).toEqual({ backend: 'per-process', degraded: true, since: new Date(clock.now).toISOString(), fallbackMode: 'per-process' });
   });
 
   it('while degraded, then requests do not touch the store, and it is probed at most once per interval', async () => {

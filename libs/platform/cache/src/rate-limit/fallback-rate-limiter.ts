@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type CacheHealth, CacheUnavailableError } from '../cache';
 import { InMemoryRateLimiter } from './in-memory-rate-limiter';
-import type { RateLimitDecision, RateLimiter, RateLimiterStatus, RateLimitFallbackMode, RateLimitRequest } from './rate-limiter';
+import { PER_PROCESS, type RateLimitDecision, type RateLimiter, type RateLimiterStatus, type RateLimitFallbackMode, type RateLimitRequest } from './rate-limiter';
 
 /** Fail-open decides nothing and so reports no policies (no RateLimit headers): nothing is enforced. */
 const FAIL_OPEN: RateLimitDecision = Object.freeze({ allowed: true, degraded: true, policies: Object.freeze([]) });
@@ -86,7 +86,7 @@ export class FallbackRateLimiter implements RateLimiter {
     if (this.degradedSince === null) return { ...this.primary.status(), since: new Date(this.healthySince).toISOString(), fallbackMode: this.mode };
     this.probeSoon();
     return {
-      backend: this.mode === 'per-process' ? this.fallback.status().backend : 'none',
+      backend: this.mode === PER_PROCESS ? this.fallback.status().backend : 'none',
       degraded: true,
       since: new Date(this.degradedSince).toISOString(),
       fallbackMode: this.mode,
@@ -103,7 +103,10 @@ export class FallbackRateLimiter implements RateLimiter {
     if (this.degradedSince !== null) return;
     this.degradedSince = this.now();
     this.nextProbeAt = this.degradedSince + this.probeIntervalMs;
-    this.log.warn({ err: { message: error.message }, fallbackMode: this.mode }, 'rate limiter: shared store unavailable; deciding without it until it is back');
+    this.log.warn(
+      { err: { message: error.message }, fallbackMode: this.mode, rateLimiter: this.mode === PER_PROCESS ? PER_PROCESS : 'none' },
+      'rate limiter: shared store unavailable; deciding {fallbackMode} until it is back',
+    );
   }
 
   private probeSoon(): void {

@@ -4,6 +4,7 @@ import {
   ALLOWED_UNLIMITED,
   MINUTE_MS,
   NOT_COUNTED,
+  PER_PROCESS,
   type RateLimitDecision,
   type RateLimiter,
   type RateLimiterStatus,
@@ -112,7 +113,7 @@ export class InMemoryRateLimiter implements RateLimiter {
   }
 
   status(): RateLimiterStatus {
-    return { backend: 'in-process', degraded: false, since: this.since };
+    return { backend: PER_PROCESS, degraded: false, since: this.since };
   }
 
   private track(tenantId: string, windows: Windows): void {

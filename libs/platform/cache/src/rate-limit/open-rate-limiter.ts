@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { RedisConnection } from '../redis/connection';
 import { FallbackRateLimiter } from './fallback-rate-limiter';
 import { InMemoryRateLimiter } from './in-memory-rate-limiter';
-import type { RateLimiter, RateLimitFallbackMode } from './rate-limiter';
+import { PER_PROCESS, type RateLimiter, type RateLimitFallbackMode } from './rate-limiter';
 import { RedisRateLimiter } from './redis-rate-limiter';
 
 export interface OpenRateLimiterOptions {
@@ -24,7 +24,7 @@ export interface OpenRateLimiterOptions {
 export function openRateLimiter(options: OpenRateLimiterOptions): RateLimiter {
   const { connection, redisUrl, logger } = options;
   if (!connection && !redisUrl) {
-    logger.warn({ adapter: 'in-memory' }, 'rate limiter: in-memory (REDIS_URL not set); limits are per process');
+    logger.warn({ adapter: 'in-memory', rateLimiter: PER_PROCESS }, 'rate limiter: per-process (REDIS_URL not set): each gateway process counts on its own');
     return new InMemoryRateLimiter();
   }
   const fallbackMode = options.fallbackMode ?? 'per-process';

@@ -34,7 +34,7 @@ describeWithInfra('Rate limiting when Redis goes away', ['redis'], (infra) => {
       expect(Date.now() - started).toBeLessThan(100);
       expect(await failOpen.consume(request)).toMatchObject({ allowed: true, degraded: true });
       expect(await failClosed.consume(request)).toEqual({ allowed: false, degraded: true, retryAfterSeconds: 1, policies: [] });
-      expect(perProcess.status()).toMatchObject({ backend: 'in-process', degraded: true, since: expect.any(String) });
+      expect(perProcess.status()).toMatchObject({ backend: 'per-process', degraded: true, since: expect.any(String) });
       expect(await perProcess.health()).toMatchObject({ status: 'down' });
     } finally {
       await controlInfra('start', 'redis');

@@ -40,7 +40,12 @@ export interface RateLimitDecision {
   readonly degraded?: boolean;
 }
 
-export type RateLimiterBackend = 'redis' | 'in-process' | 'none';
+/**
+ * Where decisions are made. `per-process` is THE word for the in-memory limiter, in /health, in logs
+ * and in RATE_LIMIT_FALLBACK alike: each gateway process counts on its own.
+ */
+export const PER_PROCESS = 'per-process';
+export type RateLimiterBackend = 'redis' | typeof PER_PROCESS | 'none';
 
 /** What the gateway's /health reports about rate limiting. */
 export interface RateLimiterStatus {
@@ -53,7 +58,7 @@ export interface RateLimiterStatus {
 }
 
 /** What a limiter does while its shared store is unreachable. */
-export const RATE_LIMIT_FALLBACK_MODES = ['per-process', 'fail-open', 'fail-closed'] as const;
+export const RATE_LIMIT_FALLBACK_MODES = [PER_PROCESS, 'fail-open', 'fail-closed'] as const;
 export type RateLimitFallbackMode = (typeof RATE_LIMIT_FALLBACK_MODES)[number];
 
 /**
