@@ -38,7 +38,7 @@ export function subscribeToInvalidations(options: InvalidationOptions): Promise<
     retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 3 },
     async handler(event) {
       if (event.type === 'tenant.api_key_revoked') {
-        keys.forgetKey(event.data.keyId);
+        keys.forgetKey(event.data.key_id);
         return;
       }
       if (isSubscriptionEvent(event)) {

@@ -26,7 +26,7 @@ const problemSchema = z
     status: z.number().int(),
     detail: z.string().meta({ description: 'What is wrong, for a human' }),
     instance: z.string(),
-    requestId: z.string().optional(),
+    request_id: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().meta({ description: 'The failing fields of a 400' }),
   })
   .meta({ id: 'Problem' });
