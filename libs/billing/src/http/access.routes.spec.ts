@@ -25,7 +25,7 @@ describe('billing API access', () => {
       ['POST', `${API}/subscriptions/sub_any/change?preview=true`, { plan_id: 'pro' }],
       ['POST', `${API}/subscriptions/sub_any/cancel`, { timing: 'immediate' }],
       ['DELETE', `${API}/subscriptions/sub_any/pending-change`, undefined],
-      ['POST', `${API}/usage-report`, { tenant_id: 'ten_any' }],
+      ['POST', `${API}/usage-report?tenant_id=ten_any`, {}],
       ['GET', `${API}/invoices?tenant_id=ten_any`, undefined],
       ['GET', `${API}/invoices/inv_any`, undefined],
       ['POST', `${API}/invoices/inv_any/mark-paid`, {}],
@@ -69,8 +69,8 @@ describe('billing API access', () => {
       ['reads their invoice', 'GET', (t) => `${API}/invoices/${t.invoiceId}`, () => undefined],
       ['lists their subscriptions', 'GET', (t) => `${API}/subscriptions?tenant_id=${t.tenantId}`, () => undefined],
       ['lists their invoices', 'GET', (t) => `${API}/invoices?tenant_id=${t.tenantId}`, () => undefined],
-      ['subscribes them to another plan', 'POST', () => `${API}/subscribe`, (t) => ({ tenant_id: t.tenantId, plan_id: 'pro' })],
-      ['asks for their usage report', 'POST', () => `${API}/usage-report`, (t) => ({ tenant_id: t.tenantId })],
+      ['subscribes them to another plan', 'POST', (t) => `${API}/subscribe?tenant_id=${t.tenantId}`, () => ({ plan_id: 'pro' })],
+      ['asks for their usage report', 'POST', (t) => `${API}/usage-report?tenant_id=${t.tenantId}`, () => ({})],
     ];
 
     it.each(attempts)('when my key %s, then 404, and neither tenant changes nor emits anything', async (_case, method, pathFor, bodyFor) => {
@@ -92,13 +92,12 @@ describe('billing API access', () => {
   });
 
   describe('the platform admin', () => {
-    // Fields are named as route validation names them (validation.ts): query ones with their prefix, body
-    // ones without, so a missing tenantId is named like a malformed one (`tenant_id`).
+    // The admin names the tenant with ?tenant_id=, named as route validation names query fields.
     it.each([
       ['lists subscriptions', 'GET', `${API}/subscriptions`, undefined, 'query.tenant_id'],
       ['lists invoices', 'GET', `${API}/invoices`, undefined, 'query.tenant_id'],
-      ['subscribes', 'POST', `${API}/subscribe`, { plan_id: 'pro' }, 'tenant_id'],
-      ['asks for a usage report', 'POST', `${API}/usage-report`, {}, 'tenant_id'],
+      ['subscribes', 'POST', `${API}/subscribe`, { plan_id: 'pro' }, 'query.tenant_id'],
+      ['asks for a usage report', 'POST', `${API}/usage-report`, {}, 'query.tenant_id'],
     ])('when the admin %s without naming the tenant, then 400 naming the field', async (_case, method, path, body, field) => {
       expectProblem(await h.call(ADMIN, method, path, body), 400, 'validation-failed', [field]);
     });
@@ -117,8 +116,8 @@ describe('billing API access', () => {
     });
 
     it('when the admin names a tenant billing does not know, then 404', async () => {
-      expectProblem(await h.call(ADMIN, 'POST', `${API}/subscribe`, { tenant_id: 'ten_unknown000000', plan_id: 'pro' }), 404, 'not-found');
-      expectProblem(await h.call(ADMIN, 'POST', `${API}/usage-report`, { tenant_id: 'ten_unknown000000' }), 404, 'not-found');
+      expectProblem(await h.call(ADMIN, 'POST', `${API}/subscribe?tenant_id=ten_unknown000000`, { plan_id: 'pro' }), 404, 'not-found');
+      expectProblem(await h.call(ADMIN, 'POST', `${API}/usage-report?tenant_id=ten_unknown000000`, {}), 404, 'not-found');
     });
   });
 

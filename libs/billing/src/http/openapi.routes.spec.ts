@@ -54,6 +54,6 @@ describe('GET /api/v1/monetization/openapi.json', () => {
   it('when a request body is described, then its required fields are the ones the route refuses to go without', async () => {
     const subscribe = document.paths[`${API}/subscribe`]?.['post']?.requestBody?.content['application/json']?.schema;
     expect(subscribe?.required).toEqual(['plan_id']);
-    expectProblem(await h.call(ADMIN, 'POST', `${API}/subscribe`, { tenant_id: 'ten_any' }), 400, 'validation-failed', ['plan_id']);
+    expectProblem(await h.call(ADMIN, 'POST', `${API}/subscribe?tenant_id=ten_any`, {}), 400, 'validation-failed', ['plan_id']);
   });
 });

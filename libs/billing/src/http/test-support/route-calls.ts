@@ -118,7 +118,7 @@ async function expectNoEventsSince(h: BillingHarness, tenantId: string, seen: nu
     expected.push(`subscription.cancelled ${live.id}`);
     if (reply.body.credit_note?.id) expected.push(`invoice.issued ${reply.body.credit_note.id}`);
   } else {
-    const reply = await h.call<{ subscription: SubscriptionView; invoice: InvoiceView }>(ADMIN, 'POST', '/api/v1/monetization/subscribe', { tenantId, plan_id: 'basic' });
+    const reply = await h.call<{ subscription: SubscriptionView; invoice: InvoiceView }>(ADMIN, 'POST', `/api/v1/monetization/subscribe?tenant_id=${encodeURIComponent(tenantId)}`, { plan_id: 'basic' });
     if (reply.status !== 201) throw new Error(`the marker subscription answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     expected.push(`subscription.created ${reply.body.subscription.id}`, `invoice.issued ${String(reply.body.invoice.id)}`);
   }
@@ -129,6 +129,6 @@ async function expectNoEventsSince(h: BillingHarness, tenantId: string, seen: nu
 
 /** `<type> <the id it is about>`: enough to tell one event from another in a failure message. */
 function describeEvent(event: TenantryEvent): string {
-  const data = event.data as { invoiceId?: string; subscriptionId?: string };
-  return `${event.type} ${data.invoiceId ?? data.subscriptionId ?? ''}`;
+  const data = event.data as { invoice_id?: string; subscription_id?: string };
+  return `${event.type} ${data.invoice_id ?? data.subscription_id ?? ''}`;
 }
