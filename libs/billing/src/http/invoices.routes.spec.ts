@@ -77,7 +77,7 @@ describe('GET /invoices', () => {
       const reply = await h.call(tenantKey(tenantId), 'GET', `${API}/invoices/${String(document.id)}`);
       expect(reply.status).toBe(200);
       const invoice = invoiceViewSchema.parse(reply.body);
-      expect(invoice).toMatchObject({ id: document.id, tenantId, number: document.number, currency: 'EUR', document_type: document.document_type, reason: document.reason });
+      expect(invoice).toMatchObject({ id: document.id, tenant_id: tenantId, number: document.number, currency: 'EUR', document_type: document.document_type, reason: document.reason });
       expect(invoice.lines.reduce((sum, line) => sum + line.amount_cents, 0)).toBe(invoice.subtotal_cents);
       expect(invoice.total_cents).toBe(invoice.subtotal_cents);
     }
