@@ -24,8 +24,8 @@ describe('Idempotency-Key on the billing writes', () => {
       const tenantId = await trialTenant(h);
       const first = await send(h, tenantKey(tenantId), 'POST', `${API}/subscribe`, { body: { plan_id: 'pro', interval: 'annual' }, headers: withKey('subscribe-1') });
       expect(first.status).toBe(201);
-      const firstBody = first.body as { invoice: { id: string; totalCents: number } };
-      expect(firstBody.invoice.totalCents).toBe(199_000);
+      const firstBody = first.body as { invoice: { id: string; total_cents: number } };
+      expect(firstBody.invoice.total_cents).toBe(199_000);
       expect(first.headers.get('location')).toBe(`${API}/subscriptions/${(first.body as { subscription: { id: string } }).subscription.id}`);
       await invoiceEventArrived(tenantId, firstBody.invoice.id);
       const before = await snapshot(h, tenantId);

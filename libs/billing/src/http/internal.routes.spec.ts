@@ -107,7 +107,7 @@ describe('billing internal endpoints, called by a platform service', () => {
     it.each([
       ['no to', 'query.to', '?from=2025-03-01'],
       ['a malformed date', 'query.from', '?from=2025-3-1&to=2025-03-31'],
-      ['an unknown parameter', 'query', '?from=2025-03-01&to=2025-03-31&granularity=hour'],
+      ['an unknown parameter', 'query.granularity', '?from=2025-03-01&to=2025-03-31&granularity=hour'],
       ['from after to', 'query.to', '?from=2025-03-31&to=2025-03-01'],
       ['more than 366 days', 'query.to', '?from=2024-01-01&to=2025-03-01'],
     ])('when the query has %s, then 400 naming %s', async (_case, field, query) => {

@@ -27,7 +27,7 @@ describe('POST /invoices/{id}/mark-paid', () => {
     h.clock.advance(3 * DAY);
     const paidAt = new Date(h.clock.now().getTime() - DAY).toISOString();
 
-    const reply = await markPaid(paid.invoiceId, { paidAt, reference: 'SEPA 2025-03-03 #8812' });
+    const reply = await markPaid(paid.invoiceId, { paid_at: paidAt, reference: 'SEPA 2025-03-03 #8812' });
     expect(reply.status).toBe(200);
     const view = invoiceViewSchema.parse(reply.body);
     expect(view).toMatchObject({ id: paid.invoiceId, status: 'paid', paidAt, payment_reference: 'SEPA 2025-03-03 #8812', total_cents: 19_900 });
@@ -141,7 +141,7 @@ describe('POST /invoices/{id}/mark-paid', () => {
     const [overdue] = await eventually(() => (h.eventsOf(paid.tenantId, 'invoice.overdue').length > 0 ? h.eventsOf(paid.tenantId, 'invoice.overdue') : false), {
       description: 'invoice.overdue',
     });
-    expect(overdue?.data).toEqual({ tenant_id: paid.tenantId, invoice_id: paid.invoiceId, number: expect.any(String), amount_cents: 4_900, currency: 'EUR', dueAt });
+    expect(overdue?.data).toEqual({ tenant_id: paid.tenantId, invoice_id: paid.invoiceId, number: expect.any(String), amount_cents: 4_900, currency: 'EUR', due_at: dueAt });
 
     expect((await markPaid(paid.invoiceId, { reference: 'late transfer' })).status).toBe(200);
     expect([await statusNow(), await overdueIds()]).toEqual(['paid', []]);
