@@ -30,7 +30,7 @@ describe('POST /invoices/{id}/mark-paid', () => {
     const reply = await markPaid(paid.invoiceId, { paid_at: paidAt, reference: 'SEPA 2025-03-03 #8812' });
     expect(reply.status).toBe(200);
     const view = invoiceViewSchema.parse(reply.body);
-    expect(view).toMatchObject({ id: paid.invoiceId, status: 'paid', paidAt, payment_reference: 'SEPA 2025-03-03 #8812', total_cents: 19_900 });
+    expect(view).toMatchObject({ id: paid.invoiceId, status: 'paid', paid_at: paidAt, payment_reference: 'SEPA 2025-03-03 #8812', total_cents: 19_900 });
     expect((await h.call(tenantKey(paid.tenantId), 'GET', `${API}/invoices/${paid.invoiceId}`)).body).toEqual(reply.body);
 
     const [event] = await eventually(() => (paidEvents(paid.tenantId).length > 0 ? paidEvents(paid.tenantId) : false), { description: 'invoice.paid' });
@@ -40,7 +40,7 @@ describe('POST /invoices/{id}/mark-paid', () => {
       number: view.number,
       amount_cents: 19_900,
       currency: 'EUR',
-      paidAt,
+      paid_at: paidAt,
       method: 'manual',
       reference: 'SEPA 2025-03-03 #8812',
     });
