@@ -146,7 +146,7 @@ describe('billing API access', () => {
       const preview = await h.call(TENANTS_SERVICE, 'POST', `/internal/v1/tenants/${paid.tenantId}/subscription/change?preview=true`, { plan_id: 'pro' });
       expect(preview).toMatchObject({ status: 200, body: { preview: true, kind: 'upgrade', subscription: { id: paid.subscriptionId, plan_id: 'pro' } } });
       const days = await h.call(TENANTS_SERVICE, 'GET', `/internal/v1/tenants/${paid.tenantId}/usage-days?from=2025-03-01&to=2025-03-31`);
-      expect(days).toMatchObject({ status: 200, body: { tenant_id: paid.tenantId, days: [] } });
+      expect(days).toMatchObject({ status: 200, body: { tenantId: paid.tenantId, days: [] } });
     });
   });
 });
