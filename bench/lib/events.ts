@@ -18,24 +18,24 @@ export function metricRecorded(tenantId: string, sequence: number): TenantryEven
     tenantId,
     source: SOURCE,
     data: {
-      tenantId,
+      tenant_id: tenantId,
       reporter: 'bench-gateway-1',
       window: { start: start.toISOString(), end: end.toISOString() },
-      latencyBucketsMs: [5, 25, 100],
+      latency_buckets_ms: [5, 25, 100],
       samples: [
         {
           service: 'tenants',
           route: '/api/v1/tenants/:id',
           method: 'GET',
-          requestCount: 10 + (sequence % 7),
-          errorCount: 1,
-          clientErrorCount: 2,
-          cacheHitCount: 6,
-          rateLimitedCount: 0,
-          latencyMs: { sum: 120, max: 80, buckets: [6 + (sequence % 7), 2, 2, 0] },
+          request_count: 10 + (sequence % 7),
+          error_count: 1,
+          client_error_count: 2,
+          cache_hit_count: 6,
+          rate_limited_count: 0,
+          latency_ms: { sum: 120, max: 80, buckets: [6 + (sequence % 7), 2, 2, 0] },
         },
       ],
-      recordedAt: end.toISOString(),
+      recorded_at: end.toISOString(),
     },
   });
 }
@@ -43,8 +43,8 @@ export function metricRecorded(tenantId: string, sequence: number): TenantryEven
 /** A `tenant.updated` event: what a state change written through a repository emits. */
 export function tenantUpdated(tenantId: string, name: string): TenantryEventOf<'tenant.updated'> {
   return createEvent('tenant.updated', {
-    tenantId,
+    tenantId: tenantId,
     source: SOURCE,
-    data: { tenantId, changes: { name }, updatedAt: new Date().toISOString() },
+    data: { tenant_id: tenantId, changes: { name }, updated_at: new Date().toISOString() },
   });
 }

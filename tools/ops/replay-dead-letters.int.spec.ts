@@ -54,7 +54,7 @@ describeWithInfra('npm run dlq:replay on a real broker', ['kafka'], (infra) => {
         },
       });
       const tenantId = uniqueName('tenant');
-      const event = createEvent('tenant.updated', { tenantId, source: '/tenantry/tests', data: { tenantId, changes: { name: 'Renamed' }, updatedAt: new Date().toISOString() } });
+      const event = createEvent('tenant.updated', { tenantId, source: '/tenantry/tests', data: { tenant_id: tenantId, changes: { name: 'Renamed' }, updated_at: new Date().toISOString() } });
       await bus.publish([event]);
       const env = { KAFKA_BROKERS: infra.kafkaBrokers.join(','), KAFKA_NAMESPACE: namespace };
       await eventually(async () => (await bus.replayDeadLetters('tenant.updated', { groupId: 'billing-tenants', dryRun: true })).replayed === 1, {

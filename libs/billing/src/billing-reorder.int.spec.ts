@@ -33,7 +33,7 @@ describeWithInfra('billing when tenant events overtake each other on Kafka', ['k
       createEvent('tenant.status_changed', {
         tenantId,
         source,
-        data: { tenantId, from: 'trial', to: 'cancelled', changedBy: 'admin', changedAt: start.toISOString(), revision: 2 },
+        data: { tenant_id: tenantId, from: 'trial', to: 'cancelled', changed_by: 'admin', changed_at: start.toISOString(), revision: 2 },
       }),
     ]);
     // The cancellation has been handled: billing holds an account for a tenant it has not seen created.
@@ -46,7 +46,7 @@ describeWithInfra('billing when tenant events overtake each other on Kafka', ['k
       createEvent('tenant.created', {
         tenantId,
         source,
-        data: { tenantId, name: 'Acme', tier: 'pro', status: 'trial', timezone: 'UTC', trialEndsAt: trialEndsAt.toISOString(), createdAt: start.toISOString(), revision: 1 },
+        data: { tenant_id: tenantId, name: 'Acme', subscription_tier: 'pro', status: 'trial', timezone: 'UTC', trial_ends_at: trialEndsAt.toISOString(), created_at: start.toISOString(), revision: 1 },
       }),
     ]);
     const cancelled = await eventually(() => (billing.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? billing.eventsOf(tenantId, 'subscription.cancelled') : false), {
@@ -61,7 +61,7 @@ describeWithInfra('billing when tenant events overtake each other on Kafka', ['k
     const subscriptions = await billing.call<{ items: unknown[] }>(ADMIN, 'GET', `${M}/subscriptions?tenant_id=${tenantId}`);
     expect(subscriptions.body.items.map((item) => subscriptionViewSchema.parse(item))).toMatchObject([{ planId: 'pro', status: 'cancelled' }]);
     const invoices = await billing.call<{ items: unknown[] }>(ADMIN, 'GET', `${M}/invoices?tenant_id=${tenantId}&limit=100`);
-    expect(invoices.body.items.map((item) => invoiceViewSchema.parse(item)).filter((invoice) => invoice.documentType === 'invoice')).toEqual([]);
-    expect(billing.eventsOf(tenantId, 'invoice.issued').filter((event) => event.data.documentType === 'invoice')).toEqual([]);
+    expect(invoices.body.items.map((item) => invoiceViewSchema.parse(item)).filter((invoice) => invoice.document_type === 'invoice')).toEqual([]);
+    expect(billing.eventsOf(tenantId, 'invoice.issued').filter((event) => event.data.document_type === 'invoice')).toEqual([]);
   });
 });

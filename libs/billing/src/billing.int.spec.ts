@@ -49,7 +49,7 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
 
   it('bills a period to the cent: conversion, metered overage counted once, upgrade, and one renewal', async () => {
     const tenantId = await first.openTenant({ tier: 'pro' });
-    const subscribed = await second.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'pro', interval: 'monthly' });
+    const subscribed = await second.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { plan_id: 'pro', interval: 'monthly' });
     expect(subscribed.status).toBe(201);
     const subscriptionId = subscribed.body.subscription.id as string;
 
@@ -62,8 +62,8 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
 
     // 16 Mar 10:00, 16 of 31 days left: credit pro 19900 × 16/31 = 10271, charge enterprise 99900 × 16/31 = 51561.29 → 51561.
     for (const replica of [first, second]) replica.clock.set('2025-03-16T10:00:00Z');
-    const upgrade = subscriptionChangeResultSchema.parse((await first.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscriptionId}/change`, { planId: 'enterprise' })).body);
-    expect(upgrade.invoice?.totalCents).toBe(51561 - 10271);
+    const upgrade = subscriptionChangeResultSchema.parse((await first.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscriptionId}/change`, { plan_id: 'enterprise' })).body);
+    expect(upgrade.invoice?.total_cents).toBe(51561 - 10271);
 
     // 1 Apr 10:00: both schedulers run at once; one renewal is issued. Enterprise is unlimited, so the
     // overage of 10 Mar (the plan in force at the period end decides) is 0: enterprise 99900.
@@ -74,19 +74,19 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
       const found = await invoicesOf(tenantId);
       return found.length === 3 ? found : false;
     });
-    expect(invoices.map((invoice) => [invoice.number?.slice(-4), invoice.reason, invoice.totalCents])).toEqual([
+    expect(invoices.map((invoice) => [invoice.number?.slice(-4), invoice.reason, invoice.total_cents])).toEqual([
       ['0001', 'trial_conversion', 19900],
       ['0002', 'plan_change', 41290],
       ['0003', 'renewal', 99900],
     ]);
-    for (const invoice of invoices) expect(invoice.lines.reduce((sum, line) => sum + line.amountCents, 0)).toBe(invoice.subtotalCents);
+    for (const invoice of invoices) expect(invoice.lines.reduce((sum, line) => sum + line.amount_cents, 0)).toBe(invoice.subtotal_cents);
 
     // Every invoice was published once, in order, with the same totals.
     const issued = await eventually(() => {
       const events = first.eventsOf(tenantId, 'invoice.issued');
       return events.length >= 3 ? events : false;
     });
-    expect(issued.map((event) => event.data.totalCents)).toEqual([19900, 41290, 99900]);
+    expect(issued.map((event) => event.data.total_cents)).toEqual([19900, 41290, 99900]);
     const revisions = [...first.eventsOf(tenantId, 'subscription.created'), ...first.eventsOf(tenantId, 'subscription.activated'), ...first.eventsOf(tenantId, 'subscription.upgraded')]
       .map((event) => event.data.revision)
       .sort();
@@ -95,7 +95,7 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
 
   it('bills overage on a plan with a quota, counting a redelivered batch once', async () => {
     const tenantId = await first.openTenant({ tier: 'basic' });
-    expect((await first.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'basic' })).status).toBe(201);
+    expect((await first.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { plan_id: 'basic' })).status).toBe(201);
     // Basic allows 1,000 a day. 3 Mar: 1,400 calls (400 over), the batch delivered twice; 500 cents per 1,000: 200.
     const batch = await second.meter(tenantId, new Date('2025-03-03T15:00:00Z'), 1_400);
     await second.platform.bus.publish([batch]);
@@ -105,36 +105,36 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
     for (const replica of [first, second]) replica.clock.set('2025-04-01T10:00:00Z');
     await second.runScheduler();
     const renewal = (await invoicesOf(tenantId)).at(-1);
-    expect(renewal?.lines.map((line) => [line.kind, line.amountCents])).toEqual([
+    expect(renewal?.lines.map((line) => [line.kind, line.amount_cents])).toEqual([
       ['subscription', 4900],
       ['overage', 200],
     ]);
-    expect(renewal?.totalCents).toBe(5100);
+    expect(renewal?.total_cents).toBe(5100);
   });
 
   it('records a payment made outside the platform on one replica: the other reads the invoice paid, and invoice.paid crosses Kafka', async () => {
     const tenantId = await first.openTenant({ tier: 'pro' });
-    const subscribed = await first.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'pro' });
+    const subscribed = await first.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { plan_id: 'pro' });
     const invoiceId = String(subscribed.body.invoice.id);
     for (const replica of [first, second]) replica.clock.set('2025-03-05T10:00:00Z');
 
     const marked = await second.call(ADMIN, 'POST', `${M}/invoices/${invoiceId}/mark-paid`, { reference: 'SEPA #4411' });
-    expect(marked).toMatchObject({ status: 200, body: { status: 'paid', paidAt: '2025-03-05T10:00:00.000Z', paymentReference: 'SEPA #4411' } });
-    expect((await first.call(ADMIN, 'GET', `${M}/invoices/${invoiceId}`)).body).toMatchObject({ status: 'paid', paymentReference: 'SEPA #4411' });
+    expect(marked).toMatchObject({ status: 200, body: { status: 'paid', paid_at: '2025-03-05T10:00:00.000Z', payment_reference: 'SEPA #4411' } });
+    expect((await first.call(ADMIN, 'GET', `${M}/invoices/${invoiceId}`)).body).toMatchObject({ status: 'paid', payment_reference: 'SEPA #4411' });
     const [paid] = await eventually(() => (first.eventsOf(tenantId, 'invoice.paid').length > 0 ? first.eventsOf(tenantId, 'invoice.paid') : false), {
       timeoutMs: 15_000,
       description: 'invoice.paid over Kafka',
     });
-    expect(paid?.data).toMatchObject({ invoiceId, amountCents: 19_900, method: 'manual', reference: 'SEPA #4411' });
+    expect(paid?.data).toMatchObject({ invoiceId, amount_cents: 19_900, method: 'manual', reference: 'SEPA #4411' });
     // Marking it again on the other replica is refused (the unit specs show it publishes nothing).
     expect((await first.call(ADMIN, 'POST', `${M}/invoices/${invoiceId}/mark-paid`, {})).status).toBe(409);
   });
 
   it('marks an invoice unpaid past its due date overdue while both schedulers race for it, and invoice.overdue crosses Kafka', async () => {
     const tenantId = await first.openTenant({ tier: 'basic' });
-    const subscribed = await first.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'basic' });
+    const subscribed = await first.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { plan_id: 'basic' });
     const invoiceId = String(subscribed.body.invoice.id);
-    const dueAt = Date.parse(String(subscribed.body.invoice.dueAt));
+    const dueAt = Date.parse(String(subscribed.body.invoice.due_at));
     for (const replica of [first, second]) replica.clock.set(new Date(dueAt + 1_000));
 
     // Other tests' invoices fall due too: the passes count those as well.
@@ -145,7 +145,7 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
       timeoutMs: 15_000,
       description: 'invoice.overdue over Kafka',
     });
-    expect(overdue?.data).toMatchObject({ invoiceId, amountCents: 4_900 });
+    expect(overdue?.data).toMatchObject({ invoiceId, amount_cents: 4_900 });
     // Nothing is left for either scheduler.
     expect(await Promise.all([first.runScheduler(), second.runScheduler()])).toEqual([0, 0]);
   });

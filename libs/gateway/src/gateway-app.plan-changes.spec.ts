@@ -75,7 +75,7 @@ describe('gateway pipeline: plan changes from subscription events', () => {
     await get(`/api/v1/tenants/${tenantId}`, key);
     expect((await get(`/api/v1/tenants/${tenantId}`, key)).headers.get('x-cache-status')).toBe('HIT');
 
-    const event = createEvent(type, { tenantId, source: '/tenantry/billing', data: { ...EXAMPLE_EVENT_DATA[type], tenantId, planId: 'pro', revision: 2 } });
+    const event = createEvent(type, { tenantId, source: '/tenantry/billing', data: { ...EXAMPLE_EVENT_DATA[type], tenant_id: tenantId, plan_id: 'pro', revision: 2 } });
     await publishAndAwaitPlan(event, tenantId, 'pro');
 
     expect((await get(`/api/v1/tenants/${tenantId}`, key)).headers.get('x-cache-status')).toBe('MISS');

@@ -82,7 +82,7 @@ describe('gateway pipeline', () => {
     const key = stub.addTenant(`ten_${status}`, 'pro', status);
     const response = await call(`/api/v1/tenants/ten_${status}`, key);
     expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ tenantStatus: status });
+    expect(await response.json()).toMatchObject({ tenant_status: status });
   });
 
   it('when a tenant is cancelled and its keys were revoked with it (as the tenants service does), then a key still gets the same 403 problem as a suspended one, naming the status', async () => {
@@ -113,7 +113,7 @@ describe('gateway pipeline', () => {
     const key = stub.addTenant('ten_basic_ai', 'basic');
     const response = await call('/api/v1/ai-assistant/tasks', key);
     expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ feature: 'ai_assistant', currentPlan: 'basic', requiredPlan: 'pro' });
+    expect(await response.json()).toMatchObject({ feature: 'ai_assistant', current_plan: 'basic', required_plan: 'pro' });
   });
 
   it('when a tenant reads twice, then the second is a HIT served without the upstream, with fresh rate-limit headers', async () => {
@@ -157,7 +157,7 @@ describe('gateway pipeline', () => {
     for (const [response, scope] of refused) {
       expect(response.status).toBe(403);
       expect(response.headers.get('content-type')).toContain('application/problem+json');
-      expect(await response.json()).toMatchObject({ requiredScope: scope, keyScopes: ['billing:read', 'tenants:write'], detail: expect.stringContaining(`needs the scope ${scope}`) });
+      expect(await response.json()).toMatchObject({ required_scope: scope, key_scopes: ['billing:read', 'tenants:write'], detail: expect.stringContaining(`needs the scope ${scope}`) });
       expect(response.headers.get('ratelimit')).toBeNull();
     }
     expect(stub.received.length - before).toBe(3);
@@ -193,7 +193,7 @@ describe('gateway pipeline', () => {
       fromBeginning: true,
       retry: { maxAttempts: 1, initialBackoffMs: 1, maxBackoffMs: 1 },
       handler: async (event) => {
-        if (event.subject === 'ten_metered') counted.push(...event.data.samples.map((sample) => sample.requestCount));
+        if (event.subject === 'ten_metered') counted.push(...event.data.samples.map((sample) => sample.request_count));
       },
     });
     const key = stub.addTenant('ten_metered');

@@ -196,8 +196,8 @@ function enforceScopes(deps: GatewayAppDependencies, caller: Extract<Caller, { k
   if (scopesAllow(scopes, needed)) return;
   deps.metrics.refusedAccess('scope');
   throw new ForbiddenError(`This API key is limited to the scopes ${scopes.join(', ')}; ${method} ${route.prefix} needs the scope ${needed}.`, {
-    requiredScope: needed,
-    keyScopes: scopes,
+    required_scope: needed,
+    key_scopes: scopes,
   });
 }
 

@@ -51,7 +51,7 @@ export function invalidationHandler(targets: InvalidationTargets): (event: Tenan
   const { keys, plans, responseCache, logger } = targets;
   return async (event) => {
     if (event.type === 'tenant.api_key_revoked') {
-      keys.forgetKey(event.data.keyId);
+      keys.forgetKey(event.data.key_id);
       return;
     }
     if (isSubscriptionEvent(event)) {

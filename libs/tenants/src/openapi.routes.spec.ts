@@ -25,24 +25,24 @@ describe('GET /api/v1/tenants/openapi.json', () => {
     expect(operations).toEqual([
       `POST ${API} 201`,
       `GET ${API} 200`,
-      `GET ${API}/{tenantId} 200`,
-      `PUT ${API}/{tenantId} 200`,
-      `POST ${API}/{tenantId}/status 200`,
-      `POST ${API}/{tenantId}/upgrade 200`,
-      `GET ${API}/{tenantId}/features 200`,
-      `GET ${API}/{tenantId}/usage 200`,
-      `POST ${API}/{tenantId}/api-keys 201`,
-      `GET ${API}/{tenantId}/api-keys 200`,
-      `DELETE ${API}/{tenantId}/api-keys/{keyId} 204`,
-      `POST ${API}/{tenantId}/api-keys/{keyId}/rotate 201`,
+      `GET ${API}/{tenant_id} 200`,
+      `PUT ${API}/{tenant_id} 200`,
+      `POST ${API}/{tenant_id}/status 200`,
+      `POST ${API}/{tenant_id}/upgrade 200`,
+      `GET ${API}/{tenant_id}/features 200`,
+      `GET ${API}/{tenant_id}/usage 200`,
+      `POST ${API}/{tenant_id}/api-keys 201`,
+      `GET ${API}/{tenant_id}/api-keys 200`,
+      `DELETE ${API}/{tenant_id}/api-keys/{key_id} 204`,
+      `POST ${API}/{tenant_id}/api-keys/{key_id}/rotate 201`,
     ]);
   });
 
   it('when an operation creates or charges, then it documents the Idempotency-Key header', () => {
     const headers = (path: string, method: string) => (document.paths[path]?.[method]?.parameters ?? []).filter((parameter) => parameter.in === 'header').map(({ name }) => name);
     expect(headers(API, 'post')).toEqual(['idempotency-key']);
-    expect(headers(`${API}/{tenantId}/api-keys/{keyId}/rotate`, 'post')).toEqual(['idempotency-key']);
-    expect(headers(`${API}/{tenantId}`, 'put')).toEqual([]);
+    expect(headers(`${API}/{tenant_id}/api-keys/{key_id}/rotate`, 'post')).toEqual(['idempotency-key']);
+    expect(headers(`${API}/{tenant_id}`, 'put')).toEqual([]);
   });
 
   it('when the document is served without identity, then the API routes themselves still refuse unsigned requests', async () => {

@@ -10,8 +10,8 @@ describe('tenant isolation and gateway signatures', () => {
     h = await startTenantsHarness();
     const first = await h.createTenant({ name: 'Tenant A' });
     const second = await h.createTenant({ name: 'Tenant B', metadata: { secret: 'b-only' } });
-    a = { tenantId: first.tenant.id, keyId: first.apiKey.id };
-    b = { tenantId: second.tenant.id, keyId: second.apiKey.id };
+    a = { tenantId: first.tenant.id, keyId: first.api_key.id };
+    b = { tenantId: second.tenant.id, keyId: second.api_key.id };
   });
   afterAll(() => h.close());
 
@@ -22,7 +22,7 @@ describe('tenant isolation and gateway signatures', () => {
     ['update', 'PUT', `/api/v1/tenants/${b.tenantId}`, { name: 'pwned' }],
     ['features', 'GET', `/api/v1/tenants/${b.tenantId}/features`],
     ['usage', 'GET', `/api/v1/tenants/${b.tenantId}/usage`],
-    ['upgrade', 'POST', `/api/v1/tenants/${b.tenantId}/upgrade`, { subscriptionTier: 'pro' }],
+    ['upgrade', 'POST', `/api/v1/tenants/${b.tenantId}/upgrade`, { subscription_tier: 'pro' }],
     ['list keys', 'GET', `/api/v1/tenants/${b.tenantId}/api-keys`],
     ['issue a key', 'POST', `/api/v1/tenants/${b.tenantId}/api-keys`, {}],
     ['revoke a key', 'DELETE', `/api/v1/tenants/${b.tenantId}/api-keys/${b.keyId}`],
@@ -51,7 +51,7 @@ describe('tenant isolation and gateway signatures', () => {
     const existing = await h.call(asA(), 'GET', `/api/v1/tenants/${b.tenantId}`);
     const missing = await h.call(asA(), 'GET', '/api/v1/tenants/ten_neverexisted0000');
     const shape = (body: unknown) => {
-      const { instance: _instance, requestId: _requestId, detail, ...rest } = body as Record<string, unknown>;
+      const { instance: _instance, request_id: _requestId, detail, ...rest } = body as Record<string, unknown>;
       return { ...rest, detail: String(detail).replace(/ten_\w+/, '<id>') };
     };
     expect(shape(existing.body)).toEqual(shape(missing.body));

@@ -27,7 +27,7 @@ describeWithInfra('tenants service on Kafka and the MongoDB-compatible server', 
   it('when a tenant is created, then tenant.created arrives through Kafka', async () => {
     const { tenant } = await first.createTenant({ name: 'Kafka Created', timezone: 'Europe/Ljubljana' });
     const [event] = await first.waitForEvents(tenant.id, 'tenant.created');
-    expect(event).toMatchObject({ subject: tenant.id, data: { tenantId: tenant.id, name: 'Kafka Created', timezone: 'Europe/Ljubljana', status: 'trial' } });
+    expect(event).toMatchObject({ subject: tenant.id, data: { tenant_id: tenant.id, name: 'Kafka Created', timezone: 'Europe/Ljubljana', status: 'trial' } });
   });
 
   it('when its status changes, then tenant.status_changed arrives, and the other instance reads the new status', async () => {
@@ -64,7 +64,7 @@ describeWithInfra('tenants service on Kafka and the MongoDB-compatible server', 
   });
 
   it('when subscription events come through Kafka twice and out of order, then both instances show the newest plan and revision', async () => {
-    const { tenant, apiKey } = await first.createTenant({ name: 'Subscribed' });
+    const { tenant, api_key: apiKey } = await first.createTenant({ name: 'Subscribed' });
     await first.call(ADMIN, 'POST', `/api/v1/tenants/${tenant.id}/status`, { body: { status: 'active' } });
     const upgrade = billing.upgraded(tenant.id, 3, 'pro', 'enterprise');
     // Newest first, then the older ones it overtook (each applied before the next is published).
@@ -75,20 +75,20 @@ describeWithInfra('tenants service on Kafka and the MongoDB-compatible server', 
     await deliverInOrder(second.platform, [republished(upgrade)], 60_000);
 
     for (const instance of [first, second]) {
-      expect((await instance.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ subscriptionTier: 'enterprise', status: 'active' });
-      expect((await instance.call(tenantKey(tenant.id), 'GET', `/api/v1/tenants/${tenant.id}/features`)).body).toMatchObject({ tier: 'enterprise' });
+      expect((await instance.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ subscription_tier: 'enterprise', status: 'active' });
+      expect((await instance.call(tenantKey(tenant.id), 'GET', `/api/v1/tenants/${tenant.id}/features`)).body).toMatchObject({ subscription_tier: 'enterprise' });
       const resolved = resolvedApiKeySchema.parse((await instance.call(GATEWAY, 'GET', `/internal/v1/api-keys/${apiKey.id}`)).body);
-      expect(resolved.tenant).toMatchObject({ subscriptionTier: 'enterprise', subscriptionRevision: 3 });
+      expect(resolved.tenant).toMatchObject({ subscription_tier: 'enterprise', subscriptionRevision: 3 });
     }
   });
 
   it('when billing cancels the subscription, then the tenant is cancelled and tenant.status_changed (system) arrives through Kafka', async () => {
-    const { tenant, apiKey } = await first.createTenant({ name: 'Leaving by billing' });
+    const { tenant, api_key: apiKey } = await first.createTenant({ name: 'Leaving by billing' });
     await deliverInOrder(second.platform, [billing.cancelled(tenant.id, 2, 'basic')], 60_000);
     const [changed] = await first.waitForEvents(tenant.id, 'tenant.status_changed');
-    expect(changed?.data).toMatchObject({ from: 'trial', to: 'cancelled', reason: 'subscription cancelled', changedBy: 'system' });
-    expect((await second.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ status: 'cancelled', statusReason: 'subscription cancelled' });
+    expect(changed?.data).toMatchObject({ from: 'trial', to: 'cancelled', reason: 'subscription cancelled', changed_by: 'system' });
+    expect((await second.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ status: 'cancelled', status_reason: 'subscription cancelled' });
     const resolved = resolvedApiKeySchema.parse((await first.call(GATEWAY, 'GET', `/internal/v1/api-keys/${apiKey.id}`)).body);
-    expect(resolved).toMatchObject({ revokedAt: expect.any(String), tenant: { status: 'cancelled', subscriptionRevision: 2 } });
+    expect(resolved).toMatchObject({ revoked_at: expect.any(String), tenant: { status: 'cancelled', subscriptionRevision: 2 } });
   });
 });

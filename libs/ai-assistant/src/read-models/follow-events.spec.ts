@@ -7,29 +7,29 @@ import { DataVersionTracker, ReadModels } from './read-models';
 const T = 'ten_perm';
 const period = { start: '2026-02-01T00:00:00.000Z', end: '2026-03-01T00:00:00.000Z' };
 const event = <K extends EventType>(type: K, data: EventDataInput<K>) => createEvent(type, { tenantId: T, data, source: '/test' }) as unknown as ReadModelEvent;
-const invoiceRef = { tenantId: T, invoiceId: 'inv_1', number: 'T-0001', amountCents: 19_900, currency: 'EUR' };
+const invoiceRef = { tenant_id: T, invoice_id: 'inv_1', number: 'T-0001', amount_cents: 19_900, currency: 'EUR' };
 
 /** A tenant's history across five topics: three plan changes, one invoice's life, three usage batches on two days. */
 const HISTORY: ReadModelEvent[] = [
   event('subscription.created', subscriptionCreated(T, 'basic', 1)),
-  event('subscription.upgraded', { tenantId: T, revision: 2, subscriptionId: `sub_${T}`, fromPlanId: 'basic', toPlanId: 'pro', fromInterval: 'monthly', interval: 'monthly', effectiveAt: '2026-02-01T00:00:00.000Z', period }),
-  event('subscription.downgraded', { tenantId: T, revision: 3, subscriptionId: `sub_${T}`, fromPlanId: 'pro', toPlanId: 'basic', fromInterval: 'monthly', interval: 'annual', timing: 'period_end', effectiveAt: '2026-03-01T00:00:00.000Z', period }),
+  event('subscription.upgraded', { tenant_id: T, revision: 2, subscription_id: `sub_${T}`, from_plan_id: 'basic', to_plan_id: 'pro', from_interval: 'monthly', interval: 'monthly', effective_at: '2026-02-01T00:00:00.000Z', period }),
+  event('subscription.downgraded', { tenant_id: T, revision: 3, subscription_id: `sub_${T}`, from_plan_id: 'pro', to_plan_id: 'basic', from_interval: 'monthly', interval: 'annual', timing: 'period_end', effective_at: '2026-03-01T00:00:00.000Z', period }),
   event('invoice.issued', {
-    tenantId: T,
-    invoiceId: 'inv_1',
+    tenant_id: T,
+    invoice_id: 'inv_1',
     number: 'T-0001',
-    documentType: 'invoice',
+    document_type: 'invoice',
     reason: 'renewal',
     currency: 'EUR',
     period,
-    lines: [{ kind: 'subscription', description: 'Pro', quantity: 1, unitAmountCents: 19_900, amountCents: 19_900 }],
-    subtotalCents: 19_900,
-    totalCents: 19_900,
-    issuedAt: '2026-02-01T00:00:00.000Z',
-    dueAt: '2026-02-15T00:00:00.000Z',
+    lines: [{ kind: 'subscription', description: 'Pro', quantity: 1, unit_amount_cents: 19_900, amount_cents: 19_900 }],
+    subtotal_cents: 19_900,
+    total_cents: 19_900,
+    issued_at: '2026-02-01T00:00:00.000Z',
+    due_at: '2026-02-15T00:00:00.000Z',
   }),
-  event('invoice.overdue', { ...invoiceRef, dueAt: '2026-02-15T00:00:00.000Z' }),
-  event('invoice.paid', { ...invoiceRef, paidAt: '2026-02-20T00:00:00.000Z', method: 'manual' }),
+  event('invoice.overdue', { ...invoiceRef, due_at: '2026-02-15T00:00:00.000Z' }),
+  event('invoice.paid', { ...invoiceRef, paid_at: '2026-02-20T00:00:00.000Z', method: 'manual' }),
   event('metric.recorded', usageBatch(T, '2026-02-10', 40)),
   event('metric.recorded', usageBatch(T, '2026-02-10', 2, { route: '/api/v1/tenants', rateLimited: 1 })),
   event('metric.recorded', usageBatch(T, '2026-02-11', 7)),

@@ -25,23 +25,23 @@ export function invoiceFactOf(event: InvoiceEvent): InvoiceFact {
     case 'invoice.issued': {
       const d = event.data;
       return {
-        tenant_id: d.tenantId,
-        invoice_id: d.invoiceId,
+        tenant_id: d.tenant_id,
+        invoice_id: d.invoice_id,
         number: d.number,
-        amount_cents: d.totalCents,
+        amount_cents: d.total_cents,
         currency: d.currency,
-        document_type: d.documentType,
-        issued_at: d.issuedAt,
-        ...(d.dueAt ? { due_at: d.dueAt } : {}),
+        document_type: d.document_type,
+        issued_at: d.issued_at,
+        ...(d.due_at ? { due_at: d.due_at } : {}),
       };
     }
     case 'invoice.paid': {
       const d = event.data;
-      return { tenant_id: d.tenantId, invoice_id: d.invoiceId, number: d.number, amount_cents: d.amountCents, currency: d.currency, paid_at: d.paidAt };
+      return { tenant_id: d.tenant_id, invoice_id: d.invoice_id, number: d.number, amount_cents: d.amount_cents, currency: d.currency, paid_at: d.paid_at };
     }
     case 'invoice.overdue': {
       const d = event.data;
-      return { tenant_id: d.tenantId, invoice_id: d.invoiceId, number: d.number, amount_cents: d.amountCents, currency: d.currency, due_at: d.dueAt, overdue_at: event.time };
+      return { tenant_id: d.tenant_id, invoice_id: d.invoice_id, number: d.number, amount_cents: d.amount_cents, currency: d.currency, due_at: d.due_at, overdue_at: event.time };
     }
   }
 }

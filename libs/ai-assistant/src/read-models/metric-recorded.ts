@@ -31,21 +31,21 @@ export interface UsageBatch {
 export function usageBatchOf(event: TenantryEventOf<'metric.recorded'>): UsageBatch {
   const data = event.data;
   return {
-    tenant_id: data.tenantId,
+    tenant_id: data.tenant_id,
     day: localDate(new Date(data.window.start), data.timezone ?? 'UTC'),
     routes: data.samples.map((sample) => ({
       service: sample.service,
       route: sample.route,
       method: sample.method,
-      request_count: sample.requestCount,
-      error_count: sample.errorCount,
-      client_error_count: sample.clientErrorCount,
-      cache_hit_count: sample.cacheHitCount,
-      rate_limited_count: sample.rateLimitedCount,
-      latency_sum_ms: sample.latencyMs.sum,
-      latency_max_ms: sample.latencyMs.max,
-      latency_bounds_ms: [...data.latencyBucketsMs],
-      latency_buckets: [...sample.latencyMs.buckets],
+      request_count: sample.request_count,
+      error_count: sample.error_count,
+      client_error_count: sample.client_error_count,
+      cache_hit_count: sample.cache_hit_count,
+      rate_limited_count: sample.rate_limited_count,
+      latency_sum_ms: sample.latency_ms.sum,
+      latency_max_ms: sample.latency_ms.max,
+      latency_bounds_ms: [...data.latency_buckets_ms],
+      latency_buckets: [...sample.latency_ms.buckets],
     })),
   };
 }

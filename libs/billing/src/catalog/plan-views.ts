@@ -1,4 +1,4 @@
-import { FEATURES, plansByRank, UNLIMITED, type ComparePlans, type Feature, type Limit, type Plan, type PlanView } from '@tenantry/contracts';
+import { FEATURES, plansByRank, toPlanLimitsView, UNLIMITED, type ComparePlans, type Feature, type Limit, type Plan, type PlanView } from '@tenantry/contracts';
 import type { Pricing } from '../domain';
 
 /** The catalog as a pricing page reads it: the plan with its annual saving and the overage price in force. */
@@ -12,11 +12,11 @@ export function toPlanView(plan: Plan, pricing: Pricing): PlanView {
     currency: plan.currency,
     prices: { ...plan.prices },
     // One decimal is what a pricing page prints ("save 16.7%"); the cents are exact.
-    annualSavings: { cents: savedCents, percent: Math.round((savedCents * 1000) / twelveMonths) / 10 },
-    limits: { ...plan.limits },
+    annual_savings: { cents: savedCents, percent: Math.round((savedCents * 1000) / twelveMonths) / 10 },
+    limits: toPlanLimitsView(plan.limits),
     features: [...plan.features],
-    slaTargetPercent: plan.slaTargetPercent,
-    overagePerThousandCallsCents: pricing.overagePerThousandCallsCents(plan.id),
+    sla_target_percent: plan.slaTargetPercent,
+    overage_per_thousand_calls_cents: pricing.overagePerThousandCallsCents(plan.id),
   };
 }
 
@@ -49,15 +49,15 @@ export function comparePlans(pricing: Pricing): ComparePlans {
     rows: [
       row('price.monthly', 'Monthly price (cents)', 'price', (view) => view.prices.monthly),
       row('price.annual', 'Annual price (cents)', 'price', (view) => view.prices.annual),
-      row('saving.annual', 'Annual billing saves (cents per year)', 'saving', (view) => view.annualSavings.cents),
-      row('saving.annual_percent', 'Annual billing saves (%)', 'saving', (view) => view.annualSavings.percent),
-      row('limit.api_calls_per_day', 'API calls per day', 'limit', (view) => limit(view.limits.apiCallsPerDay)),
-      row('limit.requests_per_minute', 'Requests per minute', 'limit', (view) => limit(view.limits.requestsPerMinute)),
+      row('saving.annual', 'Annual billing saves (cents per year)', 'saving', (view) => view.annual_savings.cents),
+      row('saving.annual_percent', 'Annual billing saves (%)', 'saving', (view) => view.annual_savings.percent),
+      row('limit.api_calls_per_day', 'API calls per day', 'limit', (view) => limit(view.limits.api_calls_per_day)),
+      row('limit.requests_per_minute', 'Requests per minute', 'limit', (view) => limit(view.limits.requests_per_minute)),
       row('limit.users', 'Users', 'limit', (view) => limit(view.limits.users)),
-      row('limit.storage_bytes', 'Storage (bytes)', 'limit', (view) => limit(view.limits.storageBytes)),
+      row('limit.storage_bytes', 'Storage (bytes)', 'limit', (view) => limit(view.limits.storage_bytes)),
       ...FEATURES.map((feature) => row(`feature.${feature}`, FEATURE_LABELS[feature], 'feature', (view) => view.features.includes(feature))),
-      row('sla.target_percent', 'Availability SLA (%)', 'sla', (view) => view.slaTargetPercent),
-      row('overage.per_thousand_calls', 'Overage per 1,000 calls (cents)', 'overage', (view) => view.overagePerThousandCallsCents),
+      row('sla.target_percent', 'Availability SLA (%)', 'sla', (view) => view.sla_target_percent),
+      row('overage.per_thousand_calls', 'Overage per 1,000 calls (cents)', 'overage', (view) => view.overage_per_thousand_calls_cents),
     ],
   };
 }

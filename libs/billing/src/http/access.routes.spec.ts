@@ -17,19 +17,19 @@ describe('billing API access', () => {
 
   describe('requests that did not come through the gateway', () => {
     it.each([
-      ['POST', `${API}/subscribe`, { planId: 'pro' }],
+      ['POST', `${API}/subscribe`, { plan_id: 'pro' }],
       ['GET', `${API}/subscriptions?tenant_id=ten_any`, undefined],
       ['GET', `${API}/subscriptions/sub_any`, undefined],
       ['GET', `${API}/subscriptions/sub_any/upcoming-invoice`, undefined],
-      ['POST', `${API}/subscriptions/sub_any/change`, { planId: 'pro' }],
-      ['POST', `${API}/subscriptions/sub_any/change?preview=true`, { planId: 'pro' }],
+      ['POST', `${API}/subscriptions/sub_any/change`, { plan_id: 'pro' }],
+      ['POST', `${API}/subscriptions/sub_any/change?preview=true`, { plan_id: 'pro' }],
       ['POST', `${API}/subscriptions/sub_any/cancel`, { timing: 'immediate' }],
       ['DELETE', `${API}/subscriptions/sub_any/pending-change`, undefined],
-      ['POST', `${API}/usage-report`, { tenantId: 'ten_any' }],
+      ['POST', `${API}/usage-report?tenant_id=ten_any`, {}],
       ['GET', `${API}/invoices?tenant_id=ten_any`, undefined],
       ['GET', `${API}/invoices/inv_any`, undefined],
       ['POST', `${API}/invoices/inv_any/mark-paid`, {}],
-      ['POST', '/internal/v1/tenants/ten_any/subscription/change', { planId: 'pro' }],
+      ['POST', '/internal/v1/tenants/ten_any/subscription/change', { plan_id: 'pro' }],
       ['GET', '/internal/v1/tenants/ten_any/usage-days?from=2025-03-01&to=2025-03-02', undefined],
     ])('when %s %s comes unsigned, then 401 with the scheme to authenticate with', async (method, path, body) => {
       const reply = await h.call(null, method, path, body);
@@ -69,16 +69,16 @@ describe('billing API access', () => {
     const attempts: Array<[string, string, (t: PaidTenant) => string, (t: PaidTenant) => unknown]> = [
       ['reads their subscription', 'GET', (t) => `${API}/subscriptions/${t.subscriptionId}`, () => undefined],
       ['reads their upcoming invoice', 'GET', (t) => `${API}/subscriptions/${t.subscriptionId}/upcoming-invoice`, () => undefined],
-      ['upgrades their subscription', 'POST', (t) => `${API}/subscriptions/${t.subscriptionId}/change`, () => ({ planId: 'enterprise' })],
-      ['previews an upgrade of their subscription', 'POST', (t) => `${API}/subscriptions/${t.subscriptionId}/change?preview=true`, () => ({ planId: 'enterprise' })],
+      ['upgrades their subscription', 'POST', (t) => `${API}/subscriptions/${t.subscriptionId}/change`, () => ({ plan_id: 'enterprise' })],
+      ['previews an upgrade of their subscription', 'POST', (t) => `${API}/subscriptions/${t.subscriptionId}/change?preview=true`, () => ({ plan_id: 'enterprise' })],
       ['cancels their subscription now', 'POST', (t) => `${API}/subscriptions/${t.subscriptionId}/cancel`, () => ({ timing: 'immediate' })],
       ['cancels their subscription at period end', 'POST', (t) => `${API}/subscriptions/${t.subscriptionId}/cancel`, () => ({})],
       ['withdraws their scheduled change', 'DELETE', (t) => `${API}/subscriptions/${t.subscriptionId}/pending-change`, () => undefined],
       ['reads their invoice', 'GET', (t) => `${API}/invoices/${t.invoiceId}`, () => undefined],
       ['lists their subscriptions', 'GET', (t) => `${API}/subscriptions?tenant_id=${t.tenantId}`, () => undefined],
       ['lists their invoices', 'GET', (t) => `${API}/invoices?tenant_id=${t.tenantId}`, () => undefined],
-      ['subscribes them to another plan', 'POST', () => `${API}/subscribe`, (t) => ({ tenantId: t.tenantId, planId: 'pro' })],
-      ['asks for their usage report', 'POST', () => `${API}/usage-report`, (t) => ({ tenantId: t.tenantId })],
+      ['subscribes them to another plan', 'POST', (t) => `${API}/subscribe?tenant_id=${t.tenantId}`, () => ({ plan_id: 'pro' })],
+      ['asks for their usage report', 'POST', (t) => `${API}/usage-report?tenant_id=${t.tenantId}`, () => ({})],
     ];
 
     it.each(attempts)('when my key %s, then 404, and neither tenant changes nor emits anything', async (_case, method, pathFor, bodyFor) => {
@@ -100,21 +100,20 @@ describe('billing API access', () => {
   });
 
   describe('the platform admin', () => {
-    // Fields are named as route validation names them (validation.ts): query ones with their prefix, body
-    // ones without, so a missing tenantId is named like a malformed one (`tenantId`).
+    // The admin names the tenant with ?tenant_id=, named as route validation names query fields.
     it.each([
       ['lists subscriptions', 'GET', `${API}/subscriptions`, undefined, 'query.tenant_id'],
       ['lists invoices', 'GET', `${API}/invoices`, undefined, 'query.tenant_id'],
-      ['subscribes', 'POST', `${API}/subscribe`, { planId: 'pro' }, 'tenantId'],
-      ['asks for a usage report', 'POST', `${API}/usage-report`, {}, 'tenantId'],
+      ['subscribes', 'POST', `${API}/subscribe`, { plan_id: 'pro' }, 'query.tenant_id'],
+      ['asks for a usage report', 'POST', `${API}/usage-report`, {}, 'query.tenant_id'],
     ])('when the admin %s without naming the tenant, then 400 naming the field', async (_case, method, path, body, field) => {
       expectProblem(await h.call(ADMIN, method, path, body), 400, 'validation-failed', [field]);
     });
 
     it("when the admin reads a tenant's subscription and invoice by id alone, then they come", async () => {
       const paid = await paidTenant(h);
-      expect(await h.call(ADMIN, 'GET', `${API}/subscriptions/${paid.subscriptionId}`)).toMatchObject({ status: 200, body: { id: paid.subscriptionId, tenantId: paid.tenantId } });
-      expect(await h.call(ADMIN, 'GET', `${API}/invoices/${paid.invoiceId}`)).toMatchObject({ status: 200, body: { id: paid.invoiceId, tenantId: paid.tenantId } });
+      expect(await h.call(ADMIN, 'GET', `${API}/subscriptions/${paid.subscriptionId}`)).toMatchObject({ status: 200, body: { id: paid.subscriptionId, tenant_id: paid.tenantId } });
+      expect(await h.call(ADMIN, 'GET', `${API}/invoices/${paid.invoiceId}`)).toMatchObject({ status: 200, body: { id: paid.invoiceId, tenant_id: paid.tenantId } });
     });
 
     it.each([
@@ -125,15 +124,15 @@ describe('billing API access', () => {
     });
 
     it('when the admin names a tenant billing does not know, then 404', async () => {
-      expectProblem(await h.call(ADMIN, 'POST', `${API}/subscribe`, { tenantId: 'ten_unknown000000', planId: 'pro' }), 404, 'not-found');
-      expectProblem(await h.call(ADMIN, 'POST', `${API}/usage-report`, { tenantId: 'ten_unknown000000' }), 404, 'not-found');
+      expectProblem(await h.call(ADMIN, 'POST', `${API}/subscribe?tenant_id=ten_unknown000000`, { plan_id: 'pro' }), 404, 'not-found');
+      expectProblem(await h.call(ADMIN, 'POST', `${API}/usage-report?tenant_id=ten_unknown000000`, {}), 404, 'not-found');
     });
   });
 
   describe('internal endpoints (/internal/v1)', () => {
     const internalCalls = (tenantId: string): Array<[string, string, unknown]> => [
-      ['POST', `/internal/v1/tenants/${tenantId}/subscription/change`, { planId: 'pro' }],
-      ['POST', `/internal/v1/tenants/${tenantId}/subscription/change?preview=true`, { planId: 'pro' }],
+      ['POST', `/internal/v1/tenants/${tenantId}/subscription/change`, { plan_id: 'pro' }],
+      ['POST', `/internal/v1/tenants/${tenantId}/subscription/change?preview=true`, { plan_id: 'pro' }],
       ['GET', `/internal/v1/tenants/${tenantId}/usage-days?from=2025-03-01&to=2025-03-31`, undefined],
     ];
 
@@ -152,8 +151,8 @@ describe('billing API access', () => {
 
     it('when a platform service calls them, then they work', async () => {
       const paid = await paidTenant(h);
-      const preview = await h.call(TENANTS_SERVICE, 'POST', `/internal/v1/tenants/${paid.tenantId}/subscription/change?preview=true`, { planId: 'pro' });
-      expect(preview).toMatchObject({ status: 200, body: { preview: true, kind: 'upgrade', subscription: { id: paid.subscriptionId, planId: 'pro' } } });
+      const preview = await h.call(TENANTS_SERVICE, 'POST', `/internal/v1/tenants/${paid.tenantId}/subscription/change?preview=true`, { plan_id: 'pro' });
+      expect(preview).toMatchObject({ status: 200, body: { preview: true, kind: 'upgrade', subscription: { id: paid.subscriptionId, plan_id: 'pro' } } });
       const days = await h.call(TENANTS_SERVICE, 'GET', `/internal/v1/tenants/${paid.tenantId}/usage-days?from=2025-03-01&to=2025-03-31`);
       expect(days).toMatchObject({ status: 200, body: { tenantId: paid.tenantId, days: [] } });
     });

@@ -32,7 +32,7 @@ describe('billing catalog: GET /plans, /plans/{id}, /compare-plans (public)', ()
   it('when the plans are listed, then each shows what a year on the annual price saves against twelve monthly payments', async () => {
     const { items } = planList.parse((await h.call(null, 'GET', '/api/v1/monetization/plans')).body);
     // basic: 4 900 × 12 − 49 000 = 9 800 of 58 800 (16.67 %); pro: 238 800 − 199 000 = 39 800; enterprise: 1 198 800 − 999 000 = 199 800.
-    expect(items.map((plan) => [plan.id, plan.annualSavings])).toEqual([
+    expect(items.map((plan) => [plan.id, plan.annual_savings])).toEqual([
       ['basic', { cents: 9_800, percent: 16.7 }],
       ['pro', { cents: 39_800, percent: 16.7 }],
       ['enterprise', { cents: 199_800, percent: 16.7 }],
@@ -44,23 +44,23 @@ describe('billing catalog: GET /plans, /plans/{id}, /compare-plans (public)', ()
     const [basic, pro, enterprise] = items;
     expect(basic).toMatchObject({
       name: 'Basic',
-      limits: { apiCallsPerDay: 1_000, requestsPerMinute: 10, users: 5, storageBytes: 1 * GB },
+      limits: { api_calls_per_day: 1_000, requests_per_minute: 10, users: 5, storage_bytes: 1 * GB },
       features: [],
-      slaTargetPercent: null,
-      overagePerThousandCallsCents: 500,
+      sla_target_percent: null,
+      overage_per_thousand_calls_cents: 500,
     });
     expect(pro).toMatchObject({
       name: 'Pro',
-      limits: { apiCallsPerDay: 10_000, requestsPerMinute: 100, users: 50, storageBytes: 10 * GB },
+      limits: { api_calls_per_day: 10_000, requests_per_minute: 100, users: 50, storage_bytes: 10 * GB },
       features: ['ai_assistant', 'advanced_analytics', 'priority_support', 'custom_domain'],
-      slaTargetPercent: 99.9,
-      overagePerThousandCallsCents: 300,
+      sla_target_percent: 99.9,
+      overage_per_thousand_calls_cents: 300,
     });
     expect(enterprise).toMatchObject({
       name: 'Enterprise',
-      limits: { apiCallsPerDay: 'unlimited', requestsPerMinute: 'unlimited', users: 'unlimited', storageBytes: 'unlimited' },
-      slaTargetPercent: 99.99,
-      overagePerThousandCallsCents: null,
+      limits: { api_calls_per_day: 'unlimited', requests_per_minute: 'unlimited', users: 'unlimited', storage_bytes: 'unlimited' },
+      sla_target_percent: 99.99,
+      overage_per_thousand_calls_cents: null,
     });
     expect([...(enterprise?.features ?? [])].sort()).toEqual(
       ['advanced_analytics', 'ai_assistant', 'custom_domain', 'custom_integrations', 'dedicated_support', 'priority_support', 'white_label'].sort(),
@@ -141,12 +141,12 @@ describe('billing catalog with BILLING_OVERAGE_PRICES', () => {
     const h = await startBillingHarness({ serviceEnv: { BILLING_OVERAGE_PRICES: '{"pro":250,"basic":null}' } });
     try {
       const { items } = planList.parse((await h.call(null, 'GET', '/api/v1/monetization/plans')).body);
-      expect(items.map((plan) => [plan.id, plan.overagePerThousandCallsCents])).toEqual([
+      expect(items.map((plan) => [plan.id, plan.overage_per_thousand_calls_cents])).toEqual([
         ['basic', null],
         ['pro', 250],
         ['enterprise', null],
       ]);
-      expect((await h.call(null, 'GET', '/api/v1/monetization/plans/pro')).body).toMatchObject({ overagePerThousandCallsCents: 250 });
+      expect((await h.call(null, 'GET', '/api/v1/monetization/plans/pro')).body).toMatchObject({ overage_per_thousand_calls_cents: 250 });
       const compared = comparePlansSchema.parse((await h.call(null, 'GET', '/api/v1/monetization/compare-plans')).body);
       expect(compared.rows.find((row) => row.key === 'overage.per_thousand_calls')?.values).toEqual({ basic: null, pro: 250, enterprise: null });
     } finally {

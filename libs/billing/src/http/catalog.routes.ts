@@ -15,11 +15,11 @@ export function catalogRoutes(pricing: Pricing): Router {
     route({ doc: { summary: 'The plans, lowest rank first: prices in cents, limits, features, SLA, overage price', public: true, response: z.object({ items: z.array(planViewSchema) }) } }, () => ({ items: plansByRank().map((plan) => toPlanView(plan, pricing)) })),
   );
   router.get(
-    '/plans/:planId',
+    '/plans/:plan_id',
     deploymentStatic,
-    route({ params: z.object({ planId: z.string().max(64) }), doc: { summary: 'One plan', public: true, response: planViewSchema } }, ({ params }) => {
-      const planId = planIdSchema.safeParse(params.planId);
-      if (!planId.success) throw new NotFoundError(`Plan ${params.planId} does not exist; the plans are ${Object.keys(PLAN_CATALOG).join(', ')}.`);
+    route({ params: z.object({ plan_id: z.string().max(64) }), doc: { summary: 'One plan', public: true, response: planViewSchema } }, ({ params }) => {
+      const planId = planIdSchema.safeParse(params.plan_id);
+      if (!planId.success) throw new NotFoundError(`Plan ${params.plan_id} does not exist; the plans are ${Object.keys(PLAN_CATALOG).join(', ')}.`);
       return toPlanView(PLAN_CATALOG[planId.data], pricing);
     }),
   );

@@ -18,35 +18,35 @@ describe('billing internal endpoints, called by a platform service', () => {
   describe('POST /internal/v1/tenants/{id}/subscription/change', () => {
     it("when the tenants service upgrades a tenant, then the tenant's live subscription is upgraded and invoiced as through the public API", async () => {
       const paid = await paidTenant(h);
-      const reply = await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath(paid.tenantId), { planId: 'pro' });
+      const reply = await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath(paid.tenantId), { plan_id: 'pro' });
       expect(reply.status).toBe(200);
       const result = subscriptionChangeResultSchema.parse(reply.body);
-      expect(result).toMatchObject({ preview: false, kind: 'upgrade', timing: 'immediate', subscription: { id: paid.subscriptionId, tenantId: paid.tenantId, planId: 'pro' } });
-      expect(result.invoice).toMatchObject({ tenantId: paid.tenantId, documentType: 'invoice', reason: 'plan_change', status: 'open' });
+      expect(result).toMatchObject({ preview: false, kind: 'upgrade', timing: 'immediate', subscription: { id: paid.subscriptionId, tenant_id: paid.tenantId, plan_id: 'pro' } });
+      expect(result.invoice).toMatchObject({ tenant_id: paid.tenantId, document_type: 'invoice', reason: 'plan_change', status: 'open' });
       const read = await h.call(tenantKey(paid.tenantId), 'GET', `/api/v1/monetization/subscriptions/${paid.subscriptionId}`);
-      expect(read.body).toMatchObject({ planId: 'pro', status: 'active' });
+      expect(read.body).toMatchObject({ plan_id: 'pro', status: 'active' });
       await eventually(() => h.eventsOf(paid.tenantId, 'subscription.upgraded').length === 1, { description: 'subscription.upgraded' });
-      expect(h.eventsOf(paid.tenantId, 'subscription.upgraded')[0]?.data).toMatchObject({ subscriptionId: paid.subscriptionId, fromPlanId: 'basic', toPlanId: 'pro' });
+      expect(h.eventsOf(paid.tenantId, 'subscription.upgraded')[0]?.data).toMatchObject({ subscription_id: paid.subscriptionId, from_plan_id: 'basic', to_plan_id: 'pro' });
     });
 
     it('when it only previews the change, then the answer is a draft and nothing changes', async () => {
       const paid = await paidTenant(h);
       const before = await snapshot(h, paid.tenantId);
-      const reply = await h.call(TENANTS_SERVICE, 'POST', `${tenantSubscriptionChangePath(paid.tenantId)}?preview=true`, { planId: 'enterprise' });
-      expect(reply).toMatchObject({ status: 200, body: { preview: true, kind: 'upgrade', subscription: { planId: 'enterprise' }, invoice: { id: null, number: null, status: 'draft' } } });
+      const reply = await h.call(TENANTS_SERVICE, 'POST', `${tenantSubscriptionChangePath(paid.tenantId)}?preview=true`, { plan_id: 'enterprise' });
+      expect(reply).toMatchObject({ status: 200, body: { preview: true, kind: 'upgrade', subscription: { plan_id: 'enterprise' }, invoice: { id: null, number: null, status: 'draft' } } });
       await expectUntouched(h, before);
     });
 
     it('when a trial tenant is upgraded, then the trial moves to the plan at once without an invoice', async () => {
       const tenantId = await trialTenant(h);
-      const reply = await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath(tenantId), { planId: 'pro' });
-      expect(reply).toMatchObject({ status: 200, body: { kind: 'upgrade', timing: 'immediate', subscription: { planId: 'pro', status: 'trialing' }, invoice: null } });
+      const reply = await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath(tenantId), { plan_id: 'pro' });
+      expect(reply).toMatchObject({ status: 200, body: { kind: 'upgrade', timing: 'immediate', subscription: { plan_id: 'pro', status: 'trialing' }, invoice: null } });
     });
 
     it.each([
-      ['an empty body', 'planId', {}],
-      ['a plan that does not exist', 'planId', { planId: 'gold' }],
-      ['a timing that does not exist', 'timing', { planId: 'pro', timing: 'later' }],
+      ['an empty body', 'plan_id', {}],
+      ['a plan that does not exist', 'plan_id', { plan_id: 'gold' }],
+      ['a timing that does not exist', 'timing', { plan_id: 'pro', timing: 'later' }],
     ])('when the body has %s, then 400 naming %s and nothing changes', async (_case, field, body) => {
       const paid = await paidTenant(h);
       const before = await snapshot(h, paid.tenantId);
@@ -56,17 +56,17 @@ describe('billing internal endpoints, called by a platform service', () => {
 
     it('when the query is ?preview=maybe, then 400 naming query.preview', async () => {
       const paid = await paidTenant(h);
-      expectProblem(await h.call(TENANTS_SERVICE, 'POST', `${tenantSubscriptionChangePath(paid.tenantId)}?preview=maybe`, { planId: 'pro' }), 400, 'validation-failed', ['query.preview']);
+      expectProblem(await h.call(TENANTS_SERVICE, 'POST', `${tenantSubscriptionChangePath(paid.tenantId)}?preview=maybe`, { plan_id: 'pro' }), 400, 'validation-failed', ['query.preview']);
     });
 
     it('when the tenant is unknown to billing, then 404', async () => {
-      expectProblem(await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath('ten_unknown000000'), { planId: 'pro' }), 404, 'not-found');
+      expectProblem(await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath('ten_unknown000000'), { plan_id: 'pro' }), 404, 'not-found');
     });
 
     it('when the tenant has no live subscription (cancelled), then 404 saying so', async () => {
       const paid = await paidTenant(h);
       await h.call(tenantKey(paid.tenantId), 'POST', `/api/v1/monetization/subscriptions/${paid.subscriptionId}/cancel`, { timing: 'immediate' });
-      const reply = await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath(paid.tenantId), { planId: 'pro' });
+      const reply = await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath(paid.tenantId), { plan_id: 'pro' });
       expectProblem(reply, 404, 'not-found');
       expect(reply.body.detail).toContain('no live subscription');
     });
@@ -107,7 +107,7 @@ describe('billing internal endpoints, called by a platform service', () => {
     it.each([
       ['no to', 'query.to', '?from=2025-03-01'],
       ['a malformed date', 'query.from', '?from=2025-3-1&to=2025-03-31'],
-      ['an unknown parameter', 'query', '?from=2025-03-01&to=2025-03-31&granularity=hour'],
+      ['an unknown parameter', 'query.granularity', '?from=2025-03-01&to=2025-03-31&granularity=hour'],
       ['from after to', 'query.to', '?from=2025-03-31&to=2025-03-01'],
       ['more than 366 days', 'query.to', '?from=2024-01-01&to=2025-03-01'],
     ])('when the query has %s, then 400 naming %s', async (_case, field, query) => {

@@ -23,12 +23,12 @@ describe('GET /invoices', () => {
     // Upgrade, immediate downgrade (a credit note), upgrade paid from the credit, longer interval; each
     // invoice paid as it comes (a credit note for an unpaid invoice would reduce that invoice instead).
     const pay = (invoice: InvoiceView) =>
-      invoice.documentType === 'invoice' && invoice.status === 'open' ? h.call(ADMIN, 'POST', `${API}/invoices/${invoice.id}/mark-paid`, {}) : undefined;
+      invoice.document_type === 'invoice' && invoice.status === 'open' ? h.call(ADMIN, 'POST', `${API}/invoices/${invoice.id}/mark-paid`, {}) : undefined;
     await pay(issued[0] as InvoiceView);
     const changes: Array<[number, Record<string, string>]> = [
-      [5, { planId: 'enterprise' }],
-      [10, { planId: 'basic', timing: 'immediate' }],
-      [12, { planId: 'pro' }],
+      [5, { plan_id: 'enterprise' }],
+      [10, { plan_id: 'basic', timing: 'immediate' }],
+      [12, { plan_id: 'pro' }],
       [15, { interval: 'annual' }],
     ];
     for (const [day, change] of changes) {
@@ -51,7 +51,7 @@ describe('GET /invoices', () => {
       const page = invoicePage.parse(reply.body);
       expect(page.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.items);
-      cursor = page.nextCursor;
+      cursor = page.next_cursor;
       pages += 1;
     } while (cursor);
     expect(pages).toBe(3);
@@ -62,7 +62,7 @@ describe('GET /invoices', () => {
   it('when no limit is given, then one page holds them all and there is no next cursor', async () => {
     const page = invoicePage.parse((await h.call(tenantKey(tenantId), 'GET', `${API}/invoices`)).body);
     expect(page.items).toHaveLength(issued.length);
-    expect(page.nextCursor).toBeNull();
+    expect(page.next_cursor).toBeNull();
   });
 
   it('when the admin lists the tenant\'s invoices, then they are the ones the tenant sees', async () => {
@@ -74,7 +74,7 @@ describe('GET /invoices', () => {
 
   it('when a tenant with no paid subscription lists its invoices, then the list is empty', async () => {
     const other = await h.openTenant();
-    expect((await h.call(tenantKey(other), 'GET', `${API}/invoices`)).body).toEqual({ items: [], nextCursor: null });
+    expect((await h.call(tenantKey(other), 'GET', `${API}/invoices`)).body).toEqual({ items: [], next_cursor: null });
   });
 
   it('when each document is read by id, then its lines add up to its subtotal and the total equals the subtotal', async () => {
@@ -82,35 +82,35 @@ describe('GET /invoices', () => {
       const reply = await h.call(tenantKey(tenantId), 'GET', `${API}/invoices/${String(document.id)}`);
       expect(reply.status).toBe(200);
       const invoice = invoiceViewSchema.parse(reply.body);
-      expect(invoice).toMatchObject({ id: document.id, tenantId, number: document.number, currency: 'EUR', documentType: document.documentType, reason: document.reason });
-      expect(invoice.lines.reduce((sum, line) => sum + line.amountCents, 0)).toBe(invoice.subtotalCents);
-      expect(invoice.totalCents).toBe(invoice.subtotalCents);
+      expect(invoice).toMatchObject({ id: document.id, tenant_id: tenantId, number: document.number, currency: 'EUR', document_type: document.document_type, reason: document.reason });
+      expect(invoice.lines.reduce((sum, line) => sum + line.amount_cents, 0)).toBe(invoice.subtotal_cents);
+      expect(invoice.total_cents).toBe(invoice.subtotal_cents);
     }
   });
 
   it('when the documents are read, then they are the first invoice, the change invoices and a credit note for the immediate downgrade', async () => {
-    expect(issued.map((invoice) => [invoice.documentType, invoice.reason])).toEqual([
+    expect(issued.map((invoice) => [invoice.document_type, invoice.reason])).toEqual([
       ['invoice', 'trial_conversion'],
       ['invoice', 'plan_change'],
       ['credit_note', 'plan_change'],
       ['invoice', 'plan_change'],
       ['invoice', 'plan_change'],
     ]);
-    expect(issued[0]).toMatchObject({ subtotalCents: 4_900, lines: [expect.objectContaining({ amountCents: 4_900 })] });
-    expect(issued[2]?.subtotalCents).toBeLessThan(0);
-    expect(issued[2]?.lines.every((line) => line.amountCents !== 0)).toBe(true);
+    expect(issued[0]).toMatchObject({ subtotal_cents: 4_900, lines: [expect.objectContaining({ amount_cents: 4_900 })] });
+    expect(issued[2]?.subtotal_cents).toBeLessThan(0);
+    expect(issued[2]?.lines.every((line) => line.amount_cents !== 0)).toBe(true);
   });
 
   it('when the credit of the credit note pays for a later change, then that invoice shows it as a "Credit balance applied" line', async () => {
     const applied = issued.slice(3).flatMap((invoice) => invoice.lines.filter((line) => line.kind === 'credit' && line.description === 'Credit balance applied'));
     expect(applied.length).toBeGreaterThan(0);
     // What the credit note credited is at most what was applied later, and no invoice total is negative.
-    expect(-applied.reduce((sum, line) => sum + line.amountCents, 0)).toBeLessThanOrEqual(-(issued[2]?.subtotalCents ?? 0));
-    for (const invoice of issued.filter((document) => document.documentType === 'invoice')) expect(invoice.totalCents).toBeGreaterThanOrEqual(0);
+    expect(-applied.reduce((sum, line) => sum + line.amount_cents, 0)).toBeLessThanOrEqual(-(issued[2]?.subtotal_cents ?? 0));
+    for (const invoice of issued.filter((document) => document.document_type === 'invoice')) expect(invoice.total_cents).toBeGreaterThanOrEqual(0);
   });
 
   it('when the tenant reads an invoice id longer than any id, then 400 naming it, never a 500', async () => {
-    expectProblem(await h.call(tenantKey(tenantId), 'GET', `${API}/invoices/${'x'.repeat(65)}`), 400, 'validation-failed', ['params.invoiceId']);
+    expectProblem(await h.call(tenantKey(tenantId), 'GET', `${API}/invoices/${'x'.repeat(65)}`), 400, 'validation-failed', ['params.invoice_id']);
   });
 
   it('when the tenant reads an invoice that does not exist, then 404', async () => {

@@ -1,4 +1,4 @@
-import { invoiceViewSchema, markInvoicePaidRequestSchema, tenantIdSchema, usageReportRequestSchema, usageReportSchema } from '@tenantry/contracts';
+import { invoiceViewSchema, markInvoicePaidRequestSchema, tenantIdSchema, tenantScopeQuery, usageReportRequestSchema, usageReportSchema } from '@tenantry/contracts';
 import { assertAdmin, identityOf, pageSchema, paginationQuery, route, type IdempotentWrapper } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import type { Subscriptions } from '../subscriptions/subscriptions';
 import { usageReport } from '../usage/usage-report';
 import { ownerOf, tenantInScope } from './tenant-scope';
 
-const invoiceParams = z.object({ invoiceId: z.string().min(1).max(64) });
+const invoiceParams = z.object({ invoice_id: z.string().min(1).max(64) });
 
 /** `GET /invoices`, `/invoices/{id}`, `POST /invoices/{id}/mark-paid` and `POST /usage-report`. */
 export function invoiceRoutes(deps: {
@@ -38,34 +38,41 @@ export function invoiceRoutes(deps: {
   );
 
   router.get(
-    '/invoices/:invoiceId',
+    '/invoices/:invoice_id',
     route({ params: invoiceParams, doc: { summary: 'One invoice or credit note with its lines', response: invoiceViewSchema } }, async ({ params }, req) => {
-      const tenantId = await ownerOf(identityOf(req), () => invoices.tenantOf(params.invoiceId), `Invoice ${params.invoiceId}`);
-      return invoices.get(tenantId, params.invoiceId);
+      const tenantId = await ownerOf(identityOf(req), () => invoices.tenantOf(params.invoice_id), `Invoice ${params.invoice_id}`);
+      return invoices.get(tenantId, params.invoice_id);
     }),
   );
 
   // Only the platform admin records a payment made outside the platform: a tenant cannot mark its own invoices paid.
   router.post(
-    '/invoices/:invoiceId/mark-paid',
+    '/invoices/:invoice_id/mark-paid',
     route(
       { params: invoiceParams, body: markInvoicePaidRequestSchema, doc: { summary: 'Record a payment made outside the platform (admin); publishes invoice.paid', idempotent: true, response: invoiceViewSchema } },
       idempotent(async ({ params, body }, req) => {
         const identity = identityOf(req);
         assertAdmin(identity);
-        const tenantId = await ownerOf(identity, () => invoices.tenantOf(params.invoiceId), `Invoice ${params.invoiceId}`);
-        return invoices.markPaid(tenantId, params.invoiceId, { method: 'manual', paidAt: body.paidAt ? new Date(body.paidAt) : undefined, reference: body.reference });
+        const tenantId = await ownerOf(identity, () => invoices.tenantOf(params.invoice_id), `Invoice ${params.invoice_id}`);
+        return invoices.markPaid(tenantId, params.invoice_id, { method: 'manual', paidAt: body.paid_at ? new Date(body.paid_at) : undefined, reference: body.reference });
       }),
     ),
   );
 
   router.post(
     '/usage-report',
-    route({ body: usageReportRequestSchema, doc: { summary: 'Calls per local day against the quota, and the overage, for a period', response: usageReportSchema } }, async ({ body }, req) => {
-      const tenantId = tenantInScope(identityOf(req), body.tenantId, 'tenantId');
-      const account = await deps.subscriptions.account(tenantId);
-      return usageReport(deps.ledger, deps.pricing, account, body, deps.clock());
-    }),
+    route(
+      {
+        query: tenantScopeQuery,
+        body: usageReportRequestSchema,
+        doc: { summary: 'Calls per local day against the quota, and the overage, for a period (the admin names the tenant with ?tenant_id=)', response: usageReportSchema },
+      },
+      async ({ query, body }, req) => {
+        const tenantId = tenantInScope(identityOf(req), query.tenant_id, 'query.tenant_id');
+        const account = await deps.subscriptions.account(tenantId);
+        return usageReport(deps.ledger, deps.pricing, account, body, deps.clock());
+      },
+    ),
   );
   return router;
 }

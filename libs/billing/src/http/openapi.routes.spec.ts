@@ -28,18 +28,18 @@ describe('GET /api/v1/monetization/openapi.json', () => {
     );
     expect(operations).toEqual([
       `GET ${API}/plans 200`,
-      `GET ${API}/plans/{planId} 200`,
+      `GET ${API}/plans/{plan_id} 200`,
       `GET ${API}/compare-plans 200`,
       `POST ${API}/subscribe 201`,
       `GET ${API}/subscriptions 200`,
-      `GET ${API}/subscriptions/{subscriptionId} 200`,
-      `GET ${API}/subscriptions/{subscriptionId}/upcoming-invoice 200`,
-      `POST ${API}/subscriptions/{subscriptionId}/change 200`,
-      `POST ${API}/subscriptions/{subscriptionId}/cancel 200`,
-      `DELETE ${API}/subscriptions/{subscriptionId}/pending-change 200`,
+      `GET ${API}/subscriptions/{subscription_id} 200`,
+      `GET ${API}/subscriptions/{subscription_id}/upcoming-invoice 200`,
+      `POST ${API}/subscriptions/{subscription_id}/change 200`,
+      `POST ${API}/subscriptions/{subscription_id}/cancel 200`,
+      `DELETE ${API}/subscriptions/{subscription_id}/pending-change 200`,
       `GET ${API}/invoices 200`,
-      `GET ${API}/invoices/{invoiceId} 200`,
-      `POST ${API}/invoices/{invoiceId}/mark-paid 200`,
+      `GET ${API}/invoices/{invoice_id} 200`,
+      `POST ${API}/invoices/{invoice_id}/mark-paid 200`,
       `POST ${API}/usage-report 200`,
     ]);
     expect(Object.keys(document.paths).some((path) => path.startsWith('/internal'))).toBe(false);
@@ -53,7 +53,7 @@ describe('GET /api/v1/monetization/openapi.json', () => {
 
   it('when a request body is described, then its required fields are the ones the route refuses to go without', async () => {
     const subscribe = document.paths[`${API}/subscribe`]?.['post']?.requestBody?.content['application/json']?.schema;
-    expect(subscribe?.required).toEqual(['planId']);
-    expectProblem(await h.call(ADMIN, 'POST', `${API}/subscribe`, { tenantId: 'ten_any' }), 400, 'validation-failed', ['planId']);
+    expect(subscribe?.required).toEqual(['plan_id']);
+    expectProblem(await h.call(ADMIN, 'POST', `${API}/subscribe?tenant_id=ten_any`, {}), 400, 'validation-failed', ['plan_id']);
   });
 });

@@ -27,20 +27,20 @@ describe('POST /invoices/{id}/mark-paid', () => {
     h.clock.advance(3 * DAY);
     const paidAt = new Date(h.clock.now().getTime() - DAY).toISOString();
 
-    const reply = await markPaid(paid.invoiceId, { paidAt, reference: 'SEPA 2025-03-03 #8812' });
+    const reply = await markPaid(paid.invoiceId, { paid_at: paidAt, reference: 'SEPA 2025-03-03 #8812' });
     expect(reply.status).toBe(200);
     const view = invoiceViewSchema.parse(reply.body);
-    expect(view).toMatchObject({ id: paid.invoiceId, status: 'paid', paidAt, paymentReference: 'SEPA 2025-03-03 #8812', totalCents: 19_900 });
+    expect(view).toMatchObject({ id: paid.invoiceId, status: 'paid', paid_at: paidAt, payment_reference: 'SEPA 2025-03-03 #8812', total_cents: 19_900 });
     expect((await h.call(tenantKey(paid.tenantId), 'GET', `${API}/invoices/${paid.invoiceId}`)).body).toEqual(reply.body);
 
     const [event] = await eventually(() => (paidEvents(paid.tenantId).length > 0 ? paidEvents(paid.tenantId) : false), { description: 'invoice.paid' });
     expect(event?.data).toEqual({
-      tenantId: paid.tenantId,
-      invoiceId: paid.invoiceId,
+      tenant_id: paid.tenantId,
+      invoice_id: paid.invoiceId,
       number: view.number,
-      amountCents: 19_900,
+      amount_cents: 19_900,
       currency: 'EUR',
-      paidAt,
+      paid_at: paidAt,
       method: 'manual',
       reference: 'SEPA 2025-03-03 #8812',
     });
@@ -78,18 +78,18 @@ describe('POST /invoices/{id}/mark-paid', () => {
   it('when the document is a credit note, then 409: there is nothing to pay', async () => {
     const paid = await paidTenant(h, { planId: 'pro' });
     h.clock.advance(10 * DAY);
-    const downgrade = await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, { planId: 'basic', timing: 'immediate' });
+    const downgrade = await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, { plan_id: 'basic', timing: 'immediate' });
     const creditNote = invoiceViewSchema.parse(downgrade.body.invoice);
-    expect(creditNote.documentType).toBe('credit_note');
+    expect(creditNote.document_type).toBe('credit_note');
     expectProblem(await markPaid(String(creditNote.id)), 409, 'conflict');
   });
 
   it.each([
-    ['a payment date in the future', { paidAt: '2999-01-01T00:00:00Z' }, 'paidAt'],
-    ['a payment date before the invoice', { paidAt: '2000-01-01T00:00:00Z' }, 'paidAt'],
-    ['a payment date that is no date', { paidAt: 'yesterday' }, 'paidAt'],
+    ['a payment date in the future', { paid_at: '2999-01-01T00:00:00Z' }, 'paid_at'],
+    ['a payment date before the invoice', { paid_at: '2000-01-01T00:00:00Z' }, 'paid_at'],
+    ['a payment date that is no date', { paid_at: 'yesterday' }, 'paid_at'],
     ['a reference of 201 characters', { reference: 'x'.repeat(201) }, 'reference'],
-    ['an unknown field', { amountCents: 1 }, ''],
+    ['an unknown field', { amount_cents: 1 }, ''],
   ])('when the request has %s, then 400 naming the field, and the invoice stays open', async (_case, body, field) => {
     const paid = await paidTenant(h);
     const before = await snapshot(h, paid.tenantId);
@@ -107,7 +107,7 @@ describe('POST /invoices/{id}/mark-paid', () => {
     // Paid: its credit becomes spendable (unpaid, the credit would reduce it instead).
     expect((await h.call(ADMIN, 'POST', `${API}/invoices/${paid.invoiceId}/mark-paid`, {})).status).toBe(200);
     h.clock.advance(10 * DAY);
-    await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, { planId: 'basic', timing: 'immediate' });
+    await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, { plan_id: 'basic', timing: 'immediate' });
     h.clock.advance(30 * DAY);
     await h.runScheduler();
     const renewal = await eventually(
@@ -118,10 +118,10 @@ describe('POST /invoices/{id}/mark-paid', () => {
       },
       { description: 'the renewal paid from the credit balance' },
     );
-    expect(renewal).toMatchObject({ totalCents: 0, paidAt: expect.any(String) });
-    const renewalPaid = () => paidEvents(paid.tenantId).filter((event) => event.data.invoiceId === renewal.id);
+    expect(renewal).toMatchObject({ total_cents: 0, paid_at: expect.any(String) });
+    const renewalPaid = () => paidEvents(paid.tenantId).filter((event) => event.data.invoice_id === renewal.id);
     const events = await eventually(() => (renewalPaid().length > 0 ? renewalPaid() : false), { description: 'invoice.paid' });
-    expect(events.map((event) => [event.data.invoiceId, event.data.method, event.data.amountCents])).toEqual([[renewal.id, 'credit_balance', 0]]);
+    expect(events.map((event) => [event.data.invoice_id, event.data.method, event.data.amount_cents])).toEqual([[renewal.id, 'credit_balance', 0]]);
   });
 
   it('when an invoice is still unpaid after its due date, then the scheduler marks it overdue once, with invoice.overdue, and it can still be paid', async () => {
@@ -130,7 +130,7 @@ describe('POST /invoices/{id}/mark-paid', () => {
     const statusNow = async () => invoiceViewSchema.parse((await h.call(tenantKey(paid.tenantId), 'GET', invoicePath)).body).status;
     const overdueIds = async () =>
       (await h.call<{ items: Array<{ id: string }> }>(tenantKey(paid.tenantId), 'GET', `${API}/invoices?status=overdue`)).body.items.map(({ id }) => id);
-    const { dueAt } = invoiceViewSchema.parse((await h.call(tenantKey(paid.tenantId), 'GET', invoicePath)).body);
+    const { due_at: dueAt } = invoiceViewSchema.parse((await h.call(tenantKey(paid.tenantId), 'GET', invoicePath)).body);
 
     h.clock.set(new Date(Date.parse(String(dueAt)) - 1_000));
     await h.runScheduler();
@@ -144,7 +144,7 @@ describe('POST /invoices/{id}/mark-paid', () => {
     const [overdue] = await eventually(() => (h.eventsOf(paid.tenantId, 'invoice.overdue').length > 0 ? h.eventsOf(paid.tenantId, 'invoice.overdue') : false), {
       description: 'invoice.overdue',
     });
-    expect(overdue?.data).toEqual({ tenantId: paid.tenantId, invoiceId: paid.invoiceId, number: expect.any(String), amountCents: 4_900, currency: 'EUR', dueAt });
+    expect(overdue?.data).toEqual({ tenant_id: paid.tenantId, invoice_id: paid.invoiceId, number: expect.any(String), amount_cents: 4_900, currency: 'EUR', due_at: dueAt });
 
     expect((await markPaid(paid.invoiceId, { reference: 'late transfer' })).status).toBe(200);
     expect([await statusNow(), await overdueIds()]).toEqual(['paid', []]);

@@ -22,7 +22,7 @@ describe('GET /subscriptions', () => {
     cancelledId = paid.subscriptionId;
     await h.call(tenantKey(tenantId), 'POST', `${API}/subscriptions/${cancelledId}/cancel`, { timing: 'immediate' });
     h.clock.advance(60 * 60 * 1000);
-    const again = await h.call(tenantKey(tenantId), 'POST', `${API}/subscribe`, { planId: 'pro', interval: 'annual' });
+    const again = await h.call(tenantKey(tenantId), 'POST', `${API}/subscribe`, { plan_id: 'pro', interval: 'annual' });
     if (again.status !== 201) throw new Error(`subscribing again answered ${again.status}`);
     liveId = again.body.subscription.id;
   });
@@ -32,12 +32,12 @@ describe('GET /subscriptions', () => {
     const reply = await h.call(tenantKey(tenantId), 'GET', `${API}/subscriptions`);
     expect(reply.status).toBe(200);
     const page = subscriptionPage.parse(reply.body);
-    expect(page.items.map((subscription) => [subscription.id, subscription.status, subscription.planId, subscription.interval])).toEqual([
+    expect(page.items.map((subscription) => [subscription.id, subscription.status, subscription.plan_id, subscription.interval])).toEqual([
       [liveId, 'active', 'pro', 'annual'],
       [cancelledId, 'cancelled', 'basic', 'monthly'],
     ]);
-    expect(page.items[1]?.cancelledAt).toBe('2025-03-01T10:00:00.000Z');
-    expect(page.nextCursor).toBeNull();
+    expect(page.items[1]?.cancelled_at).toBe('2025-03-01T10:00:00.000Z');
+    expect(page.next_cursor).toBeNull();
   });
 
   it('when one subscription is read by id, then it is the view of the list', async () => {
@@ -65,7 +65,7 @@ describe('GET /subscriptions', () => {
       const page = subscriptionPage.parse(reply.body);
       expect(page.items.length).toBeLessThanOrEqual(1);
       seen.push(...page.items.map((subscription) => subscription.id));
-      cursor = page.nextCursor;
+      cursor = page.next_cursor;
     } while (cursor && seen.length < 10);
     expect(seen).toEqual([liveId, cancelledId]);
   });

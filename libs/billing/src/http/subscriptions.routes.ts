@@ -6,6 +6,7 @@ import {
   subscriptionChangeResultSchema,
   subscriptionViewSchema,
   tenantIdSchema,
+  tenantScopeQuery,
   upcomingInvoiceSchema,
   type SubscriptionChangeResult,
 } from '@tenantry/contracts';
@@ -15,7 +16,7 @@ import { z } from 'zod';
 import type { Subscriptions } from '../subscriptions/subscriptions';
 import { ownerOf, tenantInScope } from './tenant-scope';
 
-const subscriptionParams = z.object({ subscriptionId: z.string().min(1).max(64) });
+const subscriptionParams = z.object({ subscription_id: z.string().min(1).max(64) });
 /** `?preview=true` answers what the change would do, writing nothing. */
 export const previewQuery = z.strictObject({ preview: z.enum(['true', 'false']).default('false').transform((value) => value === 'true') });
 
@@ -33,16 +34,17 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
     '/subscribe',
     route(
       {
+        query: tenantScopeQuery,
         body: subscribeRequestSchema,
         doc: {
-          summary: 'Subscribe: end the trial now on a plan and interval, or start a paid subscription (first invoice issued at once)',
+          summary: 'Subscribe: end the trial now on a plan and interval, or start a paid subscription (first invoice issued at once; the admin names the tenant with ?tenant_id=)',
           status: 201,
           idempotent: true,
           response: z.object({ subscription: subscriptionViewSchema, invoice: invoiceViewSchema }),
         },
       },
-      idempotent(async ({ body }, req, res) => {
-        const tenantId = tenantInScope(identityOf(req), body.tenantId, 'tenantId');
+      idempotent(async ({ query, body }, req, res) => {
+        const tenantId = tenantInScope(identityOf(req), query.tenant_id, 'query.tenant_id');
         const created = await subscriptions.subscribe(tenantId, body);
         res.status(201).location(`/api/v1/monetization/subscriptions/${created.subscription.id}`);
         return created;
@@ -64,23 +66,23 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
         const start = after === undefined ? 0 : all.findIndex((subscription) => subscription.id === after) + 1;
         const items = all.slice(start, start + query.limit);
         const last = items.at(-1);
-        return { items, nextCursor: start + query.limit < all.length && last ? encodeCursor({ after: last.id }) : null };
+        return { items, next_cursor: start + query.limit < all.length && last ? encodeCursor({ after: last.id }) : null };
       },
     ),
   );
 
   router.get(
-    '/subscriptions/:subscriptionId',
+    '/subscriptions/:subscription_id',
     route({ params: subscriptionParams, doc: { summary: 'One subscription: status, current period, pending change', response: subscriptionViewSchema } }, async ({ params }, req) =>
-      subscriptions.get(await owner(req, params.subscriptionId), params.subscriptionId),
+      subscriptions.get(await owner(req, params.subscription_id), params.subscription_id),
     ),
   );
 
   router.get(
-    '/subscriptions/:subscriptionId/upcoming-invoice',
+    '/subscriptions/:subscription_id/upcoming-invoice',
     route(
       { params: subscriptionParams, doc: { summary: 'The draft of what the period end (or trial end) will bill as things stand', response: upcomingInvoiceSchema } },
-      async ({ params }, req) => subscriptions.upcomingInvoice(await owner(req, params.subscriptionId), params.subscriptionId),
+      async ({ params }, req) => subscriptions.upcomingInvoice(await owner(req, params.subscription_id), params.subscription_id),
     ),
   );
 
@@ -96,30 +98,30 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
     },
   };
   const change: RouteHandler<typeof changeSchemas, SubscriptionChangeResult> = async ({ params, query, body }, req) =>
-    subscriptions.change(await owner(req, params.subscriptionId), params.subscriptionId, body, query.preview);
+    subscriptions.change(await owner(req, params.subscription_id), params.subscription_id, body, query.preview);
   const idempotentChange = idempotent(change);
   router.post(
-    '/subscriptions/:subscriptionId/change',
+    '/subscriptions/:subscription_id/change',
     route(changeSchemas, (input, req, res) => (input.query.preview ? change(input, req, res) : idempotentChange(input, req, res))),
   );
 
   router.post(
-    '/subscriptions/:subscriptionId/cancel',
+    '/subscriptions/:subscription_id/cancel',
     route(
       {
         params: subscriptionParams,
         body: cancelSubscriptionRequestSchema,
-        doc: { summary: 'Cancel now (prorated credit note) or at the period end', idempotent: true, response: z.object({ subscription: subscriptionViewSchema, creditNote: invoiceViewSchema.nullable() }) },
+        doc: { summary: 'Cancel now (prorated credit note) or at the period end', idempotent: true, response: z.object({ subscription: subscriptionViewSchema, credit_note: invoiceViewSchema.nullable() }) },
       },
-      idempotent(async ({ params, body }, req) => subscriptions.cancel(await owner(req, params.subscriptionId), params.subscriptionId, body)),
+      idempotent(async ({ params, body }, req) => subscriptions.cancel(await owner(req, params.subscription_id), params.subscription_id, body)),
     ),
   );
 
   router.delete(
-    '/subscriptions/:subscriptionId/pending-change',
+    '/subscriptions/:subscription_id/pending-change',
     route(
       { params: subscriptionParams, doc: { summary: 'Withdraw the scheduled downgrade, interval change or cancellation', idempotent: true, response: z.object({ subscription: subscriptionViewSchema }) } },
-      idempotent(async ({ params }, req) => ({ subscription: await subscriptions.withdrawPendingChange(await owner(req, params.subscriptionId), params.subscriptionId) })),
+      idempotent(async ({ params }, req) => ({ subscription: await subscriptions.withdrawPendingChange(await owner(req, params.subscription_id), params.subscription_id) })),
     ),
   );
   return router;

@@ -6,21 +6,21 @@ export function toInvoiceView(tenantId: string, fields: InvoiceFields, issued: {
   const draft = issued === 'draft';
   return {
     id: draft ? null : issued.id,
-    tenantId,
+    tenant_id: tenantId,
     number: draft ? null : fields.number,
-    documentType: fields.documentType,
+    document_type: fields.documentType,
     reason: fields.reason,
     status: draft ? 'draft' : fields.status,
-    subscriptionId: fields.subscriptionId ?? null,
+    subscription_id: fields.subscriptionId ?? null,
     currency: fields.currency,
     period: { start: fields.periodStart.toISOString(), end: fields.periodEnd.toISOString() },
     lines: linesOf(fields),
-    subtotalCents: fields.subtotalCents,
-    totalCents: fields.totalCents,
-    issuedAt: draft ? null : fields.issuedAt.toISOString(),
-    dueAt: draft ? null : (fields.dueAt?.toISOString() ?? null),
-    paidAt: draft ? null : (fields.paidAt?.toISOString() ?? null),
-    paymentReference: draft ? null : (fields.paymentReference ?? null),
+    subtotal_cents: fields.subtotalCents,
+    total_cents: fields.totalCents,
+    issued_at: draft ? null : fields.issuedAt.toISOString(),
+    due_at: draft ? null : (fields.dueAt?.toISOString() ?? null),
+    paid_at: draft ? null : (fields.paidAt?.toISOString() ?? null),
+    payment_reference: draft ? null : (fields.paymentReference ?? null),
     amount_due_cents: amountDueOf(fields),
     credited_cents: fields.creditedCents ?? 0,
     applied_to_invoices: (fields.appliedTo ?? []).map(({ invoiceId, cents }) => ({ invoice_id: invoiceId, amount_cents: cents })),
@@ -30,7 +30,11 @@ export function toInvoiceView(tenantId: string, fields: InvoiceFields, issued: {
 /** The stored lines as the API and the `invoice.issued` event carry them (ISO periods). */
 export function linesOf(fields: InvoiceFields): InvoiceView['lines'] {
   return fields.lines.map(({ periodStart, periodEnd, ...line }) => ({
-    ...line,
+    kind: line.kind,
+    description: line.description,
+    quantity: line.quantity,
+    unit_amount_cents: line.unitAmountCents,
+    amount_cents: line.amountCents,
     ...(periodStart && periodEnd ? { period: { start: periodStart.toISOString(), end: periodEnd.toISOString() } } : {}),
   }));
 }

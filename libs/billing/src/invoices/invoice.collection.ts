@@ -24,7 +24,12 @@ export const invoicesCollection = defineCollection({
     periodStart: z.date(),
     periodEnd: z.date(),
     lines: z.array(
-      invoiceLineSchema.omit({ period: true }).extend({
+      z.object({
+        kind: invoiceLineSchema.shape.kind,
+        description: z.string(),
+        quantity: z.number().int().nonnegative(),
+        unitAmountCents: z.number().int(),
+        amountCents: z.number().int(),
         periodStart: z.date().optional(),
         periodEnd: z.date().optional(),
       }),

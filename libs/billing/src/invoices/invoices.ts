@@ -72,24 +72,24 @@ export class Invoices {
   async project(event: TenantryEventOf<'invoice.issued'>): Promise<void> {
     const { data } = event;
     const fields = fieldsOf(data);
-    await this.insertOnce(data.tenantId, data.invoiceId, fields);
-    for (const { invoice_id, amount_cents } of data.applied_to_invoices ?? []) await this.applyCredit(data.tenantId, invoice_id, data.invoiceId, amount_cents);
+    await this.insertOnce(data.tenant_id, data.invoice_id, fields);
+    for (const { invoice_id, amount_cents } of data.applied_to_invoices ?? []) await this.applyCredit(data.tenant_id, invoice_id, data.invoice_id, amount_cents);
     const outcome = await this.deps.payments.settle({
-      documentId: data.invoiceId,
-      tenantId: data.tenantId,
+      documentId: data.invoice_id,
+      tenantId: data.tenant_id,
       number: data.number,
-      documentType: data.documentType,
+      documentType: data.document_type,
       // Only what is to be paid: an invoice less the credit notes applied to it since it was issued; a
       // credit note less what it took off unpaid invoices (only the rest may be refunded).
       totalCents:
-        data.documentType === 'invoice'
-          ? await this.amountDue(data.tenantId, data.invoiceId)
-          : data.totalCents + (data.applied_to_invoices ?? []).reduce((sum, applied) => sum + applied.amount_cents, 0),
+        data.document_type === 'invoice'
+          ? await this.amountDue(data.tenant_id, data.invoice_id)
+          : data.total_cents + (data.applied_to_invoices ?? []).reduce((sum, applied) => sum + applied.amount_cents, 0),
       currency: data.currency,
       dueAt: fields.dueAt,
     });
     // A redelivered event finds it paid already: nothing more to record.
-    if (outcome === 'paid') await this.recordPayment(data.tenantId, data.invoiceId, { method: data.totalCents === 0 ? 'credit_balance' : 'provider' });
+    if (outcome === 'paid') await this.recordPayment(data.tenant_id, data.invoice_id, { method: data.total_cents === 0 ? 'credit_balance' : 'provider' });
   }
 
   private async amountDue(tenantId: string, invoiceId: string): Promise<number> {
@@ -100,15 +100,15 @@ export class Invoices {
 
   /**
    * `POST /invoices/{id}/mark-paid` (platform admin): an invoice paid outside the platform, open or
-   * overdue. 409 for a credit note or an invoice already paid; 400 for a `paidAt` in the future or before the invoice.
+   * overdue. 409 for a credit note or an invoice already paid; 400 for a `paid_at` in the future or before the invoice.
    */
   async markPaid(tenantId: string, invoiceId: string, payment: Payment): Promise<InvoiceView> {
     const outcome = await this.recordPayment(tenantId, invoiceId, payment);
     if (outcome.state === 'already_paid') {
       const { invoice } = outcome;
       throw new ConflictError(`Invoice ${invoice.number} was already paid${invoice.paidAt ? ` at ${invoice.paidAt.toISOString()}` : ''}.`, {
-        invoiceId,
-        paidAt: invoice.paidAt?.toISOString() ?? null,
+        invoice_id: invoiceId,
+        paid_at: invoice.paidAt?.toISOString() ?? null,
       });
     }
     return toInvoiceView(tenantId, outcome.invoice, outcome.invoice);
@@ -119,25 +119,25 @@ export class Invoices {
     for (let attempt = 1; ; attempt += 1) {
       const invoice = await this.deps.invoices.findById(tenantId, invoiceId);
       if (!invoice) throw new NotFoundError(`Invoice ${invoiceId} not found.`);
-      if (invoice.documentType !== 'invoice') throw new ConflictError(`${invoice.number} is a credit note: there is nothing to pay.`, { invoiceId });
+      if (invoice.documentType !== 'invoice') throw new ConflictError(`${invoice.number} is a credit note: there is nothing to pay.`, { invoice_id: invoiceId });
       if (invoice.status === 'paid') return { state: 'already_paid', invoice };
       const now = this.deps.clock();
       const paidAt = payment.paidAt ?? now;
       if (paidAt > now || paidAt < invoice.issuedAt) {
-        throw new ValidationFailedError(`paidAt must be between the invoice's issue (${invoice.issuedAt.toISOString()}) and now.`, [
-          { field: 'paidAt', message: paidAt > now ? 'Must not be in the future' : 'Must not be before the invoice was issued' },
+        throw new ValidationFailedError(`paid_at must be between the invoice's issue (${invoice.issuedAt.toISOString()}) and now.`, [
+          { field: 'paid_at', message: paidAt > now ? 'Must not be in the future' : 'Must not be before the invoice was issued' },
         ]);
       }
       const event = this.deps.newEvent(
         'invoice.paid',
         tenantId,
         {
-          tenantId,
-          invoiceId,
+          tenant_id: tenantId,
+          invoice_id: invoiceId,
           number: invoice.number,
-          amountCents: amountDueOf(invoice),
+          amount_cents: amountDueOf(invoice),
           currency: invoice.currency,
-          paidAt: paidAt.toISOString(),
+          paid_at: paidAt.toISOString(),
           method: payment.method,
           ...(payment.reference ? { reference: payment.reference } : {}),
         },
@@ -172,12 +172,12 @@ export class Invoices {
         'invoice.overdue',
         invoice.tenantId,
         {
-          tenantId: invoice.tenantId,
-          invoiceId: invoice.id,
+          tenant_id: invoice.tenantId,
+          invoice_id: invoice.id,
           number: invoice.number,
-          amountCents: amountDueOf(invoice),
+          amount_cents: amountDueOf(invoice),
           currency: invoice.currency,
-          dueAt: (invoice.dueAt ?? now).toISOString(),
+          due_at: (invoice.dueAt ?? now).toISOString(),
         },
         now,
       );
@@ -216,7 +216,7 @@ export class Invoices {
             this.deps.newEvent(
               'invoice.paid',
               tenantId,
-              { tenantId, invoiceId, number: invoice.number, amountCents: amountDueOf(invoice), currency: invoice.currency, paidAt: now.toISOString(), method: 'credit_balance', reference: creditNoteId },
+              { tenant_id: tenantId, invoice_id: invoiceId, number: invoice.number, amount_cents: amountDueOf(invoice), currency: invoice.currency, paid_at: now.toISOString(), method: 'credit_balance', reference: creditNoteId },
               now,
             ),
           ]
@@ -252,7 +252,7 @@ export class Invoices {
         ...(page.cursor ? { cursor: page.cursor } : {}),
       }),
     );
-    return { items: found.items.map((invoice) => toInvoiceView(tenantId, invoice, invoice)), nextCursor: found.nextCursor };
+    return { items: found.items.map((invoice) => toInvoiceView(tenantId, invoice, invoice)), next_cursor: found.nextCursor };
   }
 
   /** The tenant of an invoice, for the platform admin who reads one by id alone. */
@@ -272,18 +272,25 @@ export class Invoices {
 function fieldsOf(data: TenantryEventOf<'invoice.issued'>['data']): InvoiceFields {
   return {
     number: data.number,
-    documentType: data.documentType,
+    documentType: data.document_type,
     reason: data.reason,
-    status: data.documentType === 'invoice' ? 'open' : 'issued',
-    ...(data.subscriptionId ? { subscriptionId: data.subscriptionId } : {}),
+    status: data.document_type === 'invoice' ? 'open' : 'issued',
+    ...(data.subscription_id ? { subscriptionId: data.subscription_id } : {}),
     currency: 'EUR',
     periodStart: new Date(data.period.start),
     periodEnd: new Date(data.period.end),
-    lines: data.lines.map(({ period, ...line }) => ({ ...line, ...(period ? { periodStart: new Date(period.start), periodEnd: new Date(period.end) } : {}) })),
-    subtotalCents: data.subtotalCents,
-    totalCents: data.totalCents,
-    issuedAt: new Date(data.issuedAt),
-    ...(data.dueAt ? { dueAt: new Date(data.dueAt) } : {}),
+    lines: data.lines.map(({ period, ...line }) => ({
+      kind: line.kind,
+      description: line.description,
+      quantity: line.quantity,
+      unitAmountCents: line.unit_amount_cents,
+      amountCents: line.amount_cents,
+      ...(period ? { periodStart: new Date(period.start), periodEnd: new Date(period.end) } : {}),
+    })),
+    subtotalCents: data.subtotal_cents,
+    totalCents: data.total_cents,
+    issuedAt: new Date(data.issued_at),
+    ...(data.due_at ? { dueAt: new Date(data.due_at) } : {}),
     ...(data.applied_to_invoices ? { appliedTo: data.applied_to_invoices.map((applied) => ({ invoiceId: applied.invoice_id, cents: applied.amount_cents })) } : {}),
   };
 }

@@ -90,13 +90,13 @@ export class MeteringConsumer {
   }
 
   private async incrementOf(event: MetricRecorded): Promise<(Increment & { date: string }) | undefined> {
-    const { tenantId, window, samples } = event.data;
+    const { tenant_id: tenantId, window, samples } = event.data;
     const counts = countBatch(samples);
     if (isNoUsage(counts)) return undefined;
     // The gateway stamps the time zone its daily quota used: counting on that same day needs no lookup.
     const timezone = event.data.timezone ?? (await this.deps.timezones.timezoneOf(tenantId));
     if (timezone === null) {
-      throw new NotFoundError(`Tenant ${tenantId} is not known to billing (yet): its usage cannot be dated`, { tenantId, eventId: event.id });
+      throw new NotFoundError(`Tenant ${tenantId} is not known to billing (yet): its usage cannot be dated`, { tenant_id: tenantId, event_id: event.id });
     }
     return {
       tenantId,

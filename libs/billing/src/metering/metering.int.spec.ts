@@ -61,7 +61,7 @@ describeWithInfra('billing metering on Kafka and the MongoDB-compatible server',
         tenants.map((tenantId, t) => usageBatch(tenantId, new Date(start), [sample({ requests: 10 * (t + 1) + 3, rateLimited: 3, cacheHits: 1 })]));
       const batches = ['2030-05-10T21:00:00Z', '2030-05-10T23:30:00Z', '2030-05-11T00:30:00Z'].flatMap(batchesAt);
       const last = batchesAt('2030-05-11T11:00:00Z');
-      const sent = [...batches, ...last].reduce((sum, batch) => sum + batch.data.samples.reduce((calls, one) => calls + one.requestCount - one.rateLimitedCount, 0), 0);
+      const sent = [...batches, ...last].reduce((sum, batch) => sum + batch.data.samples.reduce((calls, one) => calls + one.request_count - one.rate_limited_count, 0), 0);
 
       await bus.publish(batches);
       // The gateway re-sends batches whose acknowledgement it missed: same event ids, on the same partitions.

@@ -33,7 +33,7 @@ describe('metering in any order', () => {
       createEvent('tenant.created', {
         tenantId: TENANT,
         source: '/tenantry/tenants',
-        data: { tenantId: TENANT, name: 'Acme', tier: 'basic', status: 'trial', timezone: 'Asia/Tokyo', createdAt: T0.toISOString(), revision: 1 },
+        data: { tenant_id: TENANT, name: 'Acme', subscription_tier: 'basic', status: 'trial', timezone: 'Asia/Tokyo', created_at: T0.toISOString(), revision: 1 },
       }),
       usageBatch(TENANT, new Date('2030-05-10T12:00:00Z'), [sample({ requests: 3 })]),
       usageBatch(TENANT, new Date('2030-05-10T16:00:00Z'), [sample({ requests: 5, rateLimited: 1 })]),

@@ -8,17 +8,17 @@ export const NO_USAGE: UsageCounts = Object.freeze({ calls: 0, rateLimited: 0, c
 /**
  * The counting rule: a batch's samples summed. `calls` are the requests that used the daily quota,
  * i.e. every request the gateway answered for the tenant (cache hits included) except the ones it
- * refused with 429: `requestCount − rateLimitedCount`.
+ * refused with 429: `request_count − rate_limited_count`.
  */
 export function countBatch(samples: readonly MetricSample[]): UsageCounts {
   let counts = NO_USAGE;
   for (const sample of samples) {
     counts = addCounts(counts, {
-      calls: Math.max(0, sample.requestCount - sample.rateLimitedCount),
-      rateLimited: sample.rateLimitedCount,
-      cacheHits: sample.cacheHitCount,
-      errors: sample.errorCount,
-      clientErrors: sample.clientErrorCount,
+      calls: Math.max(0, sample.request_count - sample.rate_limited_count),
+      rateLimited: sample.rate_limited_count,
+      cacheHits: sample.cache_hit_count,
+      errors: sample.error_count,
+      clientErrors: sample.client_error_count,
     });
   }
   return counts;

@@ -49,7 +49,7 @@ describeWithInfra('SLA credits on Kafka and the MongoDB-compatible server', ['ka
 
     const subscriptionId = await first.billing.subscriptions.liveSubscriptionId(tenantId);
     const draft = upcomingInvoiceSchema.parse((await second.call(tenantKey(tenantId), 'GET', `${M}/subscriptions/${subscriptionId}/upcoming-invoice`)).body);
-    expect(draft.invoice?.lines.filter((line) => line.kind === 'sla_credit').map((line) => line.amountCents)).toEqual([-1_990]);
+    expect(draft.invoice?.lines.filter((line) => line.kind === 'sla_credit').map((line) => line.amount_cents)).toEqual([-1_990]);
 
     // Both replicas' schedulers race for the trial conversion on 15 Mar.
     for (const replica of [first, second]) replica.clock.set('2025-03-15T10:00:00Z');
@@ -58,8 +58,8 @@ describeWithInfra('SLA credits on Kafka and the MongoDB-compatible server', ['ka
 
     const [invoice] = await invoicesOf(tenantId);
     expect(invoice?.reason).toBe('trial_conversion');
-    expect(invoice?.lines.filter((line) => line.kind === 'sla_credit').map((line) => line.amountCents)).toEqual([-1_990]);
-    expect(invoice?.totalCents).toBe(17_910);
+    expect(invoice?.lines.filter((line) => line.kind === 'sla_credit').map((line) => line.amount_cents)).toEqual([-1_990]);
+    expect(invoice?.total_cents).toBe(17_910);
     const account = await second.billing.subscriptions.account(tenantId);
     expect(account.slaCredits).toEqual({ pending: [], appliedReportIds: [breach.data.report_id] });
   });

@@ -29,7 +29,7 @@ async function invoicesOf(tenantId: string): Promise<InvoiceView[]> {
   return reply.body.items.map((item) => invoiceViewSchema.parse(item)).reverse();
 }
 
-const slaLines = (invoice: InvoiceView | null | undefined) => invoice?.lines.filter((line) => line.kind === 'sla_credit').map((line) => line.amountCents);
+const slaLines = (invoice: InvoiceView | null | undefined) => invoice?.lines.filter((line) => line.kind === 'sla_credit').map((line) => line.amount_cents);
 
 async function subscribePro(tenantId: string): Promise<InvoiceView> {
   const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'pro', interval: 'monthly' });
@@ -57,7 +57,7 @@ describe('when tenant.created and sla.breached arrive in any order, with the rep
 
     const invoice = await subscribePro(tenantId);
     expect(slaLines(invoice)).toEqual([-1_990]);
-    expect(invoice.totalCents).toBe(19_900 - 1_990);
+    expect(invoice.total_cents).toBe(19_900 - 1_990);
     expect(await harness.billing.slaCredits.adoptParked()).toBe(0);
   });
 });
@@ -85,7 +85,7 @@ describe('sla.breached through the bus', () => {
     await harness.runScheduler();
 
     const invoices = await invoicesOf(tenantId);
-    expect(invoices.map((invoice) => [invoice.reason, invoice.totalCents, slaLines(invoice)])).toEqual([
+    expect(invoices.map((invoice) => [invoice.reason, invoice.total_cents, slaLines(invoice)])).toEqual([
       ['trial_conversion', 17_910, [-1_990]],
       ['renewal', 19_900, []],
     ]);
@@ -102,10 +102,10 @@ describe('sla.breached through the bus', () => {
     harness.clock.set('2025-04-01T10:00:00Z');
     await harness.runScheduler();
     const renewal = (await invoicesOf(tenantId)).at(-1);
-    expect(renewal?.lines.map((line) => [line.kind, line.amountCents])).toEqual([
+    expect(renewal?.lines.map((line) => [line.kind, line.amount_cents])).toEqual([
       ['subscription', 19_900],
       ['credit', -5_100],
     ]);
-    expect(renewal?.totalCents).toBe(14_800);
+    expect(renewal?.total_cents).toBe(14_800);
   });
 });

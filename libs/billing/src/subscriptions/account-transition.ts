@@ -8,7 +8,7 @@ import { linesOf } from '../invoices/invoice-view';
 import { applyPendingCredits, type SlaCreditLedger } from '../sla-credits/sla-credit-ledger';
 
 export type SubscriptionEventType = Extract<EventType, `subscription.${string}`>;
-type EmittedData<T extends SubscriptionEventType> = Omit<EventDataInput<T>, 'revision' | 'tenantId'>;
+type EmittedData<T extends SubscriptionEventType> = Omit<EventDataInput<T>, 'revision' | 'tenant_id'>;
 
 /** An invoice or credit note issued by a transition: written as a document after the account write. */
 export interface IssuedDocument {
@@ -100,7 +100,7 @@ export class AccountTransition {
   /** Emits a subscription event about this tenant with the next revision. */
   emit<T extends SubscriptionEventType>(type: T, data: EmittedData<T>): void {
     this.revision += 1;
-    this.emitted.push(this.newEvent(type, this.tenantId, { ...data, tenantId: this.tenantId, revision: this.revision } as EventDataInput<T>, this.now));
+    this.emitted.push(this.newEvent(type, this.tenantId, { ...data, tenant_id: this.tenantId, revision: this.revision } as EventDataInput<T>, this.now));
   }
 
   /**
@@ -188,19 +188,19 @@ export function invoiceNumber(tenantId: string, sequence: number): string {
 export function invoiceIssuedData(tenantId: string, document: IssuedDocument): EventDataInput<'invoice.issued'> {
   const { fields } = document;
   return {
-    tenantId,
-    invoiceId: document.id,
+    tenant_id: tenantId,
+    invoice_id: document.id,
     number: fields.number,
-    documentType: fields.documentType,
+    document_type: fields.documentType,
     reason: fields.reason,
-    ...(fields.subscriptionId ? { subscriptionId: fields.subscriptionId } : {}),
+    ...(fields.subscriptionId ? { subscription_id: fields.subscriptionId } : {}),
     currency: fields.currency,
     period: { start: fields.periodStart.toISOString(), end: fields.periodEnd.toISOString() },
     lines: linesOf(fields),
-    subtotalCents: fields.subtotalCents,
-    totalCents: fields.totalCents,
-    issuedAt: fields.issuedAt.toISOString(),
-    ...(fields.dueAt ? { dueAt: fields.dueAt.toISOString() } : {}),
+    subtotal_cents: fields.subtotalCents,
+    total_cents: fields.totalCents,
+    issued_at: fields.issuedAt.toISOString(),
+    ...(fields.dueAt ? { due_at: fields.dueAt.toISOString() } : {}),
     ...(fields.appliedTo ? { applied_to_invoices: fields.appliedTo.map(({ invoiceId, cents }) => ({ invoice_id: invoiceId, amount_cents: cents })) } : {}),
   };
 }

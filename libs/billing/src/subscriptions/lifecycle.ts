@@ -64,12 +64,12 @@ export function startTrial(
     createdAt: input.now,
   });
   t.emit('subscription.created', {
-    subscriptionId: input.id,
-    planId: input.planId,
+    subscription_id: input.id,
+    plan_id: input.planId,
     interval: 'monthly',
     status: 'trialing',
-    trialEndsAt: input.trialEndsAt.toISOString(),
-    effectiveAt: start.toISOString(),
+    trial_ends_at: input.trialEndsAt.toISOString(),
+    effective_at: start.toISOString(),
     period: iso(trial),
   });
 }
@@ -88,7 +88,7 @@ export function startPaid(t: AccountTransition, input: { id: string; term: PlanT
     periodEnd: period.end,
     createdAt: input.now,
   });
-  t.emit('subscription.created', { subscriptionId: input.id, ...input.term, status: 'active', effectiveAt: start.toISOString(), period: iso(period) });
+  t.emit('subscription.created', { subscription_id: input.id, plan_id: input.term.planId, interval: input.term.interval, status: 'active', effective_at: start.toISOString(), period: iso(period) });
   return t.issue({ reason: 'subscription_start', subscriptionId: input.id, period, lines: [baseFeeLine(input.term, period, input.pricing)] });
 }
 
@@ -103,7 +103,7 @@ export function activate(t: AccountTransition, subscription: SubscriptionState, 
   if (kind === 'upgrade' || kind === 'downgrade') emitPlanChange(t, subscription, term, kind, { timing: 'immediate', effectiveAt: start, period });
   const { pendingChange: _dropped, ...rest } = subscription;
   t.put({ ...rest, ...term, status: 'active', anchor: start, periodStart: period.start, periodEnd: period.end });
-  t.emit('subscription.activated', { subscriptionId: subscription.id, ...term, effectiveAt: start.toISOString(), period: iso(period) });
+  t.emit('subscription.activated', { subscription_id: subscription.id, plan_id: term.planId, interval: term.interval, effective_at: start.toISOString(), period: iso(period) });
   return t.issue({ reason: 'trial_conversion', subscriptionId: subscription.id, period, lines: [baseFeeLine(term, period, pricing)] });
 }
 
@@ -116,7 +116,7 @@ export function changePlan(t: AccountTransition, subscription: SubscriptionState
   const from = termOf(subscription);
   const kind = classifyChange(from, to);
   if (kind === 'none') {
-    throw new ConflictError(`Subscription ${subscription.id} is already on ${to.planId} (${to.interval}).`, { planId: to.planId, interval: to.interval });
+    throw new ConflictError(`Subscription ${subscription.id} is already on ${to.planId} (${to.interval}).`, { plan_id: to.planId, interval: to.interval });
   }
   const at = truncateToSecond(now);
 
@@ -166,7 +166,7 @@ export function changePlan(t: AccountTransition, subscription: SubscriptionState
 export function withdrawPendingChange(t: AccountTransition, subscription: SubscriptionState): NonNullable<SubscriptionState['pendingChange']> {
   const { pendingChange: withdrawn, ...rest } = subscription;
   if (!withdrawn) {
-    throw new ConflictError(`Subscription ${subscription.id} has no scheduled change to withdraw.`, { subscriptionId: subscription.id });
+    throw new ConflictError(`Subscription ${subscription.id} has no scheduled change to withdraw.`, { subscription_id: subscription.id });
   }
   t.put(rest);
   return withdrawn;
@@ -256,13 +256,14 @@ function end(t: AccountTransition, subscription: SubscriptionState, input: { tim
   const { pendingChange: _done, ...rest } = subscription;
   t.put({ ...rest, status: 'cancelled', cancelledAt: input.at, ...(input.reason ? { cancelReason: input.reason } : {}) });
   t.emit('subscription.cancelled', {
-    subscriptionId: subscription.id,
-    ...termOf(subscription),
+    subscription_id: subscription.id,
+    plan_id: subscription.planId,
+    interval: subscription.interval,
     timing: input.timing,
-    effectiveAt: input.at.toISOString(),
+    effective_at: input.at.toISOString(),
     period: iso(periodOf(subscription)),
     ...(input.reason ? { reason: input.reason } : {}),
-    ...(input.creditCents ? { creditCents: input.creditCents } : {}),
+    ...(input.creditCents ? { credit_cents: input.creditCents } : {}),
   });
 }
 
@@ -277,15 +278,15 @@ interface ChangeDetails {
 function emitChange(t: AccountTransition, subscription: SubscriptionState, to: PlanTerm, kind: ChangeKind, details: ChangeDetails): void {
   if (kind === 'interval_change') {
     t.emit('subscription.interval_changed', {
-      subscriptionId: subscription.id,
-      planId: to.planId,
-      fromInterval: subscription.interval,
+      subscription_id: subscription.id,
+      plan_id: to.planId,
+      from_interval: subscription.interval,
       interval: to.interval,
       timing: details.timing,
-      effectiveAt: details.effectiveAt.toISOString(),
+      effective_at: details.effectiveAt.toISOString(),
       period: iso(details.period),
-      ...(details.proration ? { proration: details.proration } : {}),
-      ...(details.creditNoteId ? { creditNoteId: details.creditNoteId } : {}),
+      ...(details.proration ? { proration: prorationData(details.proration) } : {}),
+      ...(details.creditNoteId ? { credit_note_id: details.creditNoteId } : {}),
     });
     return;
   }
@@ -294,15 +295,19 @@ function emitChange(t: AccountTransition, subscription: SubscriptionState, to: P
 
 function emitPlanChange(t: AccountTransition, subscription: SubscriptionState, to: PlanTerm, kind: 'upgrade' | 'downgrade', details: ChangeDetails): void {
   const data = {
-    subscriptionId: subscription.id,
-    fromPlanId: subscription.planId,
-    toPlanId: to.planId,
-    fromInterval: subscription.interval,
+    subscription_id: subscription.id,
+    from_plan_id: subscription.planId,
+    to_plan_id: to.planId,
+    from_interval: subscription.interval,
     interval: to.interval,
-    effectiveAt: details.effectiveAt.toISOString(),
+    effective_at: details.effectiveAt.toISOString(),
     period: iso(details.period),
-    ...(details.proration ? { proration: details.proration } : {}),
+    ...(details.proration ? { proration: prorationData(details.proration) } : {}),
   };
   if (kind === 'upgrade') t.emit('subscription.upgraded', data);
-  else t.emit('subscription.downgraded', { ...data, timing: details.timing, ...(details.creditNoteId ? { creditNoteId: details.creditNoteId } : {}) });
+  else t.emit('subscription.downgraded', { ...data, timing: details.timing, ...(details.creditNoteId ? { credit_note_id: details.creditNoteId } : {}) });
+}
+
+function prorationData(proration: NonNullable<ChangeDetails['proration']>): { credit_cents: number; charge_cents: number; currency: 'EUR' } {
+  return { credit_cents: proration.creditCents, charge_cents: proration.chargeCents, currency: proration.currency };
 }

@@ -5,16 +5,16 @@ export function toSubscriptionView(tenantId: string, subscription: SubscriptionS
   const pending = subscription.pendingChange;
   return {
     id: subscription.id,
-    tenantId,
-    planId: subscription.planId,
+    tenant_id: tenantId,
+    plan_id: subscription.planId,
     interval: subscription.interval,
     status: subscription.status,
-    trialEndsAt: subscription.trialEndsAt?.toISOString() ?? null,
-    trialEndBehavior: subscription.trialEndBehavior,
-    billingCycleAnchor: subscription.anchor.toISOString(),
-    currentPeriod: { start: subscription.periodStart.toISOString(), end: subscription.periodEnd.toISOString() },
-    pendingChange: pending ? { kind: pending.kind, planId: pending.planId, interval: pending.interval, effectiveAt: pending.effectiveAt.toISOString() } : null,
-    cancelledAt: subscription.cancelledAt?.toISOString() ?? null,
-    createdAt: subscription.createdAt.toISOString(),
+    trial_ends_at: subscription.trialEndsAt?.toISOString() ?? null,
+    trial_end_behavior: subscription.trialEndBehavior,
+    billing_cycle_anchor: subscription.anchor.toISOString(),
+    current_period: { start: subscription.periodStart.toISOString(), end: subscription.periodEnd.toISOString() },
+    pending_change: pending ? { kind: pending.kind, plan_id: pending.planId, interval: pending.interval, effective_at: pending.effectiveAt.toISOString() } : null,
+    cancelled_at: subscription.cancelledAt?.toISOString() ?? null,
+    created_at: subscription.createdAt.toISOString(),
   };
 }

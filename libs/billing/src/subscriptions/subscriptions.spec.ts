@@ -40,7 +40,7 @@ async function invoicesOf(tenantId: string): Promise<InvoiceView[]> {
  */
 async function paidTenant(planId: 'basic' | 'pro' | 'enterprise', interval: 'monthly' | 'annual' = 'monthly', { paid = true } = {}) {
   const tenantId = await harness.openTenant({ tier: planId });
-  const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId, interval });
+  const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { plan_id: planId, interval });
   expect(reply.status).toBe(201);
   const invoice = invoiceViewSchema.parse(reply.body.invoice);
   if (paid) await markPaid(String(invoice.id));
@@ -54,21 +54,21 @@ async function markPaid(invoiceId: string): Promise<void> {
 const change = (tenantId: string, subscriptionId: string, body: object, preview = false) =>
   harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscriptionId}/change${preview ? '?preview=true' : ''}`, body);
 
-const amounts = (invoice: InvoiceView | null | undefined) => invoice?.lines.map((line) => [line.kind, line.amountCents]);
+const amounts = (invoice: InvoiceView | null | undefined) => invoice?.lines.map((line) => [line.kind, line.amount_cents]);
 
 describe('trials', () => {
   it('opens a 14-day trial on the tenant tier from tenant.created, once even when the event is delivered twice', async () => {
     const tenantId = await harness.openTenant({ tier: 'pro' });
     const [trial] = await subscriptionsOf(tenantId);
     expect(trial).toMatchObject({
-      planId: 'pro',
+      plan_id: 'pro',
       interval: 'monthly',
       status: 'trialing',
-      trialEndsAt: '2025-03-15T10:00:00.000Z',
-      currentPeriod: { start: '2025-03-01T10:00:00.000Z', end: '2025-03-15T10:00:00.000Z' },
+      trial_ends_at: '2025-03-15T10:00:00.000Z',
+      current_period: { start: '2025-03-01T10:00:00.000Z', end: '2025-03-15T10:00:00.000Z' },
     });
     const [created] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.created').length === 1 ? harness.eventsOf(tenantId, 'subscription.created') : false));
-    expect(created?.data).toMatchObject({ revision: 1, status: 'trialing', planId: 'pro' });
+    expect(created?.data).toMatchObject({ revision: 1, status: 'trialing', plan_id: 'pro' });
 
     await harness.openTenant({ tenantId, tier: 'pro' });
     expect(await subscriptionsOf(tenantId)).toHaveLength(1);
@@ -84,9 +84,9 @@ describe('trials', () => {
     harness.clock.set('2025-03-15T10:00:00Z');
     await harness.runScheduler();
     const [active] = await subscriptionsOf(tenantId);
-    expect(active).toMatchObject({ status: 'active', billingCycleAnchor: '2025-03-15T10:00:00.000Z', currentPeriod: { end: '2025-04-15T10:00:00.000Z' } });
+    expect(active).toMatchObject({ status: 'active', billing_cycle_anchor: '2025-03-15T10:00:00.000Z', current_period: { end: '2025-04-15T10:00:00.000Z' } });
     const [invoice] = await invoicesOf(tenantId);
-    expect(invoice).toMatchObject({ reason: 'trial_conversion', documentType: 'invoice', totalCents: 4900, status: 'open' });
+    expect(invoice).toMatchObject({ reason: 'trial_conversion', document_type: 'invoice', total_cents: 4900, status: 'open' });
     expect(invoice?.number).toMatch(/-0001$/);
     await eventually(() => harness.eventsOf(tenantId, 'subscription.activated')[0]?.data.revision === 2);
   });
@@ -96,24 +96,24 @@ describe('trials', () => {
     const [trial] = await subscriptionsOf(tenantId);
     const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${trial?.id}/cancel`, { timing: 'period_end' });
     expect(reply.status).toBe(200);
-    expect(reply.body.subscription.pendingChange).toMatchObject({ kind: 'cancellation', effectiveAt: '2025-03-15T10:00:00.000Z' });
+    expect(reply.body.subscription.pending_change).toMatchObject({ kind: 'cancellation', effective_at: '2025-03-15T10:00:00.000Z' });
     expect(harness.eventsOf(tenantId, 'subscription.cancelled')).toEqual([]);
 
     harness.clock.set('2025-03-15T10:00:00Z');
     await harness.runScheduler();
-    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ status: 'cancelled', cancelledAt: '2025-03-15T10:00:00.000Z' });
+    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ status: 'cancelled', cancelled_at: '2025-03-15T10:00:00.000Z' });
     const [cancelled] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? harness.eventsOf(tenantId, 'subscription.cancelled') : false));
-    expect(cancelled?.data).toMatchObject({ timing: 'period_end', effectiveAt: '2025-03-15T10:00:00.000Z' });
+    expect(cancelled?.data).toMatchObject({ timing: 'period_end', effective_at: '2025-03-15T10:00:00.000Z' });
     expect(await invoicesOf(tenantId)).toEqual([]);
   });
 
   it('changes plan at once during a trial, with no money', async () => {
     const tenantId = await harness.openTenant({ tier: 'basic' });
     const [trial] = await subscriptionsOf(tenantId);
-    const reply = await change(tenantId, trial?.id ?? '', { planId: 'enterprise' });
+    const reply = await change(tenantId, trial?.id ?? '', { plan_id: 'enterprise' });
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ kind: 'upgrade', timing: 'immediate', invoice: null, subscription: { planId: 'enterprise', status: 'trialing' } });
-    await eventually(() => harness.eventsOf(tenantId, 'subscription.upgraded')[0]?.data.toPlanId === 'enterprise');
+    expect(reply.body).toMatchObject({ kind: 'upgrade', timing: 'immediate', invoice: null, subscription: { plan_id: 'enterprise', status: 'trialing' } });
+    await eventually(() => harness.eventsOf(tenantId, 'subscription.upgraded')[0]?.data.to_plan_id === 'enterprise');
   });
 });
 
@@ -123,57 +123,57 @@ describe('plan changes, prorated to the second', () => {
 
   it('previews an upgrade with the exact lines, writing nothing, then bills exactly those', async () => {
     const { tenantId, subscription, invoice: first } = await paidTenant('basic');
-    expect(first).toMatchObject({ reason: 'trial_conversion', totalCents: 4900 });
-    expect(subscription.currentPeriod).toEqual({ start: '2025-03-01T10:00:00.000Z', end: '2025-04-01T10:00:00.000Z' });
+    expect(first).toMatchObject({ reason: 'trial_conversion', total_cents: 4900 });
+    expect(subscription.current_period).toEqual({ start: '2025-03-01T10:00:00.000Z', end: '2025-04-01T10:00:00.000Z' });
     harness.clock.set('2025-03-16T10:00:00Z');
 
-    const preview = await change(tenantId, subscription.id, { planId: 'pro' }, true);
+    const preview = await change(tenantId, subscription.id, { plan_id: 'pro' }, true);
     expect(preview.status).toBe(200);
     const previewed = subscriptionChangeResultSchema.parse(preview.body);
-    expect(previewed).toMatchObject({ preview: true, kind: 'upgrade', timing: 'immediate', effectiveAt: '2025-03-16T10:00:00.000Z' });
-    expect(previewed.invoice).toMatchObject({ id: null, number: null, status: 'draft', totalCents: 10271 - 2529 });
+    expect(previewed).toMatchObject({ preview: true, kind: 'upgrade', timing: 'immediate', effective_at: '2025-03-16T10:00:00.000Z' });
+    expect(previewed.invoice).toMatchObject({ id: null, number: null, status: 'draft', total_cents: 10271 - 2529 });
     expect(amounts(previewed.invoice)).toEqual([
       ['proration', -2529],
       ['proration', 10271],
     ]);
     expect(await invoicesOf(tenantId)).toHaveLength(1);
-    expect((await subscriptionsOf(tenantId))[0]?.planId).toBe('basic');
+    expect((await subscriptionsOf(tenantId))[0]?.plan_id).toBe('basic');
 
-    const committed = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'pro' })).body);
-    expect(committed.invoice).toMatchObject({ totalCents: 7742, status: 'open' });
+    const committed = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'pro' })).body);
+    expect(committed.invoice).toMatchObject({ total_cents: 7742, status: 'open' });
     expect(amounts(committed.invoice)).toEqual(amounts(previewed.invoice));
-    expect(committed.subscription).toMatchObject({ planId: 'pro', currentPeriod: subscription.currentPeriod });
+    expect(committed.subscription).toMatchObject({ plan_id: 'pro', current_period: subscription.current_period });
     const [upgraded] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.upgraded').length > 0 ? harness.eventsOf(tenantId, 'subscription.upgraded') : false));
     // created (1), activated (2), upgraded (3)
-    expect(upgraded?.data).toMatchObject({ revision: 3, fromPlanId: 'basic', toPlanId: 'pro', proration: { creditCents: 2529, chargeCents: 10271, currency: 'EUR' } });
+    expect(upgraded?.data).toMatchObject({ revision: 3, from_plan_id: 'basic', to_plan_id: 'pro', proration: { credit_cents: 2529, charge_cents: 10271, currency: 'EUR' } });
     expect((await invoicesOf(tenantId)).map((invoice) => invoice.number?.slice(-4))).toEqual(['0001', '0002']);
   });
 
   it('schedules a downgrade for the period end by default and applies it there', async () => {
     const { tenantId, subscription } = await paidTenant('pro');
     harness.clock.set('2025-03-16T10:00:00Z');
-    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'basic' })).body);
-    expect(reply).toMatchObject({ kind: 'downgrade', timing: 'period_end', effectiveAt: '2025-04-01T10:00:00.000Z', invoice: null });
-    expect(reply.subscription).toMatchObject({ planId: 'pro', pendingChange: { kind: 'downgrade', planId: 'basic' } });
+    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'basic' })).body);
+    expect(reply).toMatchObject({ kind: 'downgrade', timing: 'period_end', effective_at: '2025-04-01T10:00:00.000Z', invoice: null });
+    expect(reply.subscription).toMatchObject({ plan_id: 'pro', pending_change: { kind: 'downgrade', plan_id: 'basic' } });
 
     harness.clock.set('2025-04-01T10:00:00Z');
     await harness.runScheduler();
     const [renewed] = await subscriptionsOf(tenantId);
-    expect(renewed).toMatchObject({ planId: 'basic', pendingChange: null, currentPeriod: { start: '2025-04-01T10:00:00.000Z', end: '2025-05-01T10:00:00.000Z' } });
+    expect(renewed).toMatchObject({ plan_id: 'basic', pending_change: null, current_period: { start: '2025-04-01T10:00:00.000Z', end: '2025-05-01T10:00:00.000Z' } });
     const invoices = await invoicesOf(tenantId);
-    expect(invoices.at(-1)).toMatchObject({ reason: 'renewal', totalCents: 4900 });
+    expect(invoices.at(-1)).toMatchObject({ reason: 'renewal', total_cents: 4900 });
     const [downgraded] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.downgraded').length > 0 ? harness.eventsOf(tenantId, 'subscription.downgraded') : false));
-    expect(downgraded?.data).toMatchObject({ timing: 'period_end', effectiveAt: '2025-04-01T10:00:00.000Z', toPlanId: 'basic' });
+    expect(downgraded?.data).toMatchObject({ timing: 'period_end', effective_at: '2025-04-01T10:00:00.000Z', to_plan_id: 'basic' });
   });
 
   it('downgrades at once with a credit note whose balance pays the next invoices', async () => {
     const { tenantId, subscription } = await paidTenant('pro');
     harness.clock.set('2025-03-16T10:00:00Z');
     // Credit pro 19900 × 16/31 = 10271, charge basic 4900 × 16/31 = 2529: a credit note of −7742.
-    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'basic', timing: 'immediate' })).body);
-    expect(reply.invoice).toMatchObject({ documentType: 'credit_note', status: 'issued', totalCents: -7742 });
+    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'basic', timing: 'immediate' })).body);
+    expect(reply.invoice).toMatchObject({ document_type: 'credit_note', status: 'issued', total_cents: -7742 });
     const [downgraded] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.downgraded').length > 0 ? harness.eventsOf(tenantId, 'subscription.downgraded') : false));
-    expect(downgraded?.data).toMatchObject({ timing: 'immediate', creditNoteId: reply.invoice?.id });
+    expect(downgraded?.data).toMatchObject({ timing: 'immediate', credit_note_id: reply.invoice?.id });
 
     // 1 Apr: basic 4900 − 4900 from the balance = 0 (2842 left); 1 May: 4900 − 2842 = 2058.
     harness.clock.set('2025-04-01T10:00:00Z');
@@ -185,27 +185,27 @@ describe('plan changes, prorated to the second', () => {
       ['subscription', 4900],
       ['credit', -4900],
     ]);
-    expect(april?.totalCents).toBe(0);
+    expect(april?.total_cents).toBe(0);
     expect(amounts(may)).toEqual([
       ['subscription', 4900],
       ['credit', -2842],
     ]);
-    expect(may?.totalCents).toBe(2058);
+    expect(may?.total_cents).toBe(2058);
   });
 
   it('upgrade then downgrade in one period bills the sum of both changes', async () => {
     const { tenantId, subscription } = await paidTenant('basic');
     harness.clock.set('2025-03-16T10:00:00Z');
-    await change(tenantId, subscription.id, { planId: 'pro' }); // +7742, as above
+    await change(tenantId, subscription.id, { plan_id: 'pro' }); // +7742, as above
     // 24 Mar 10:00: 8 days (691,200 s) left: credit pro 19900 × 8/31 = 5135.48 → 5135, charge basic 4900 × 8/31 = 1264.52 → 1265.
     harness.clock.set('2025-03-24T10:00:00Z');
-    const back = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'basic', timing: 'immediate' })).body);
+    const back = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'basic', timing: 'immediate' })).body);
     expect(amounts(back.invoice)).toEqual([
       ['proration', -5135],
       ['proration', 1265],
     ]);
-    expect(back.invoice?.totalCents).toBe(-3870);
-    const billed = (await invoicesOf(tenantId)).reduce((sum, invoice) => sum + invoice.totalCents, 0);
+    expect(back.invoice?.total_cents).toBe(-3870);
+    const billed = (await invoicesOf(tenantId)).reduce((sum, invoice) => sum + invoice.total_cents, 0);
     expect(billed).toBe(4900 + 7742 - 3870);
   });
 
@@ -215,23 +215,23 @@ describe('plan changes, prorated to the second', () => {
     // Credit pro monthly 10271 (as above), charge a full pro year 199000: 188729.
     const toAnnual = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { interval: 'annual' })).body);
     expect(toAnnual).toMatchObject({ kind: 'interval_change', timing: 'immediate' });
-    expect(toAnnual.invoice?.totalCents).toBe(188729);
+    expect(toAnnual.invoice?.total_cents).toBe(188729);
     expect(toAnnual.subscription).toMatchObject({
       interval: 'annual',
-      billingCycleAnchor: '2025-03-16T10:00:00.000Z',
-      currentPeriod: { start: '2025-03-16T10:00:00.000Z', end: '2026-03-16T10:00:00.000Z' },
+      billing_cycle_anchor: '2025-03-16T10:00:00.000Z',
+      current_period: { start: '2025-03-16T10:00:00.000Z', end: '2026-03-16T10:00:00.000Z' },
     });
     await eventually(() => harness.eventsOf(tenantId, 'subscription.interval_changed')[0]?.data.interval === 'annual');
 
     const toMonthly = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { interval: 'monthly' })).body);
-    expect(toMonthly).toMatchObject({ kind: 'interval_change', timing: 'period_end', effectiveAt: '2026-03-16T10:00:00.000Z', invoice: null });
+    expect(toMonthly).toMatchObject({ kind: 'interval_change', timing: 'period_end', effective_at: '2026-03-16T10:00:00.000Z', invoice: null });
     expect(harness.eventsOf(tenantId, 'subscription.upgraded')).toEqual([]);
   });
 
   it('classifies basic annual → pro monthly as an upgrade, although pro monthly costs less per period', async () => {
     const { tenantId, subscription } = await paidTenant('basic', 'annual');
     harness.clock.set('2025-03-16T10:00:00Z');
-    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'pro', interval: 'monthly' })).body);
+    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'pro', interval: 'monthly' })).body);
     expect(reply).toMatchObject({ kind: 'upgrade', timing: 'immediate' });
     // 1 Mar 2025 – 1 Mar 2026 has 365 days; 15 days used, 350 left: basic annual 49000 × 350/365 = 46986.30 → 46986.
     // The new monthly cycle starts now: a full pro month, 19900.
@@ -239,7 +239,7 @@ describe('plan changes, prorated to the second', () => {
       ['proration', -46986],
       ['subscription', 19900],
     ]);
-    expect(reply.invoice).toMatchObject({ documentType: 'credit_note', totalCents: -27086 });
+    expect(reply.invoice).toMatchObject({ document_type: 'credit_note', total_cents: -27086 });
   });
 });
 
@@ -268,7 +268,7 @@ describe('credit notes for unpaid invoices (issue 9)', () => {
     const draft = upcomingInvoiceSchema.parse((await harness.call(tenantKey(tenantId), 'GET', `${M}/subscriptions/${subscription.id}/upcoming-invoice`)).body);
     expect(amounts(draft.invoice)).toEqual([['subscription', 49_000]]);
     const [issued] = await eventually(() => {
-      const found = harness.eventsOf(tenantId, 'invoice.issued').filter((event) => event.data.invoiceId === down.invoice?.id);
+      const found = harness.eventsOf(tenantId, 'invoice.issued').filter((event) => event.data.invoice_id === down.invoice?.id);
       return found.length > 0 ? found : false;
     });
     expect(issued?.data.applied_to_invoices).toEqual([{ invoice_id: enterprise.id, amount_cents: 950_000 }]);
@@ -284,7 +284,7 @@ describe('credit notes for unpaid invoices (issue 9)', () => {
     expect(creditNote).toMatchObject({ totalCents: -49_000, applied_to_invoices: [{ invoice_id: enterprise.id, amount_cents: 44_100 }] });
     expect(await invoice(enterprise.id)).toMatchObject({ status: 'paid', credited_cents: 994_100, amount_due_cents: 0, paymentReference: creditNote.id });
     const [paid] = await eventually(() => {
-      const found = harness.eventsOf(tenantId, 'invoice.paid').filter((event) => event.data.invoiceId === enterprise.id);
+      const found = harness.eventsOf(tenantId, 'invoice.paid').filter((event) => event.data.invoice_id === enterprise.id);
       return found.length > 0 ? found : false;
     });
     expect(paid?.data).toMatchObject({ method: 'credit_balance', amountCents: 44_100, reference: creditNote.id });
@@ -318,23 +318,23 @@ describe('cancellation', () => {
     harness.clock.set('2025-03-21T10:00:00Z');
     const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, { timing: 'immediate', reason: 'moving on' });
     expect(reply.status).toBe(200);
-    expect(reply.body.subscription).toMatchObject({ status: 'cancelled', cancelledAt: '2025-03-21T10:00:00.000Z' });
-    expect(reply.body.creditNote).toMatchObject({ documentType: 'credit_note', totalCents: -7061, reason: 'cancellation' });
+    expect(reply.body.subscription).toMatchObject({ status: 'cancelled', cancelled_at: '2025-03-21T10:00:00.000Z' });
+    expect(reply.body.credit_note).toMatchObject({ document_type: 'credit_note', total_cents: -7061, reason: 'cancellation' });
     const [cancelled] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? harness.eventsOf(tenantId, 'subscription.cancelled') : false));
-    expect(cancelled?.data).toMatchObject({ timing: 'immediate', creditCents: 7061, reason: 'moving on' });
+    expect(cancelled?.data).toMatchObject({ timing: 'immediate', credit_cents: 7061, reason: 'moving on' });
 
-    expect((await change(tenantId, subscription.id, { planId: 'enterprise' })).status).toBe(409);
+    expect((await change(tenantId, subscription.id, { plan_id: 'enterprise' })).status).toBe(409);
     // The 7061 credit pays the next subscription's first invoice in part: 19900 − 7061 = 12839.
-    const again = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'pro' });
+    const again = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { plan_id: 'pro' });
     expect(again.status).toBe(201);
-    expect(again.body.invoice.totalCents).toBe(12839);
+    expect(again.body.invoice.total_cents).toBe(12839);
     expect(await subscriptionsOf(tenantId)).toHaveLength(2);
   });
 
   it('cancels at the period end, billing nothing more', async () => {
     const { tenantId, subscription } = await paidTenant('basic');
     const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, {});
-    expect(reply.body.subscription.pendingChange).toMatchObject({ kind: 'cancellation', effectiveAt: '2025-04-01T10:00:00.000Z' });
+    expect(reply.body.subscription.pending_change).toMatchObject({ kind: 'cancellation', effective_at: '2025-04-01T10:00:00.000Z' });
     harness.clock.set('2025-04-01T10:00:00Z');
     await harness.runScheduler();
     expect((await subscriptionsOf(tenantId))[0]?.status).toBe('cancelled');
@@ -347,12 +347,12 @@ describe('cancellation', () => {
       createEvent('tenant.status_changed', {
         tenantId,
         source: '/tenantry/tenants',
-        data: { tenantId, from: 'active', to: 'cancelled', changedBy: 'admin', changedAt: harness.clock.now().toISOString() },
+        data: { tenant_id: tenantId, from: 'active', to: 'cancelled', changed_by: 'admin', changed_at: harness.clock.now().toISOString() },
       }),
     ]);
     const [cancelled] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? harness.eventsOf(tenantId, 'subscription.cancelled') : false));
     expect(cancelled?.data).toMatchObject({ timing: 'immediate', reason: 'tenant cancelled' });
-    const subscribe = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'pro' });
+    const subscribe = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { plan_id: 'pro' });
     expect(subscribe.status).toBe(409);
   });
 });
@@ -365,16 +365,16 @@ describe('renewals', () => {
     for (const at of ['2025-02-28T12:00:00Z', '2025-03-31T12:00:00Z', '2025-04-30T12:00:00Z']) {
       harness.clock.set(at);
       await harness.runScheduler();
-      ends.push((await subscriptionsOf(tenantId))[0]?.currentPeriod.end ?? '');
+      ends.push((await subscriptionsOf(tenantId))[0]?.current_period.end ?? '');
     }
     expect(ends).toEqual(['2025-03-31T12:00:00.000Z', '2025-04-30T12:00:00.000Z', '2025-05-31T12:00:00.000Z']);
-    expect((await invoicesOf(tenantId)).map((invoice) => invoice.totalCents)).toEqual([4900, 4900, 4900, 4900]);
+    expect((await invoicesOf(tenantId)).map((invoice) => invoice.total_cents)).toEqual([4900, 4900, 4900, 4900]);
   });
 
   it('ends a leap-year January period on 29 February', async () => {
     harness.clock.set('2028-01-31T00:00:00Z');
     const { subscription } = await paidTenant('pro');
-    expect(subscription.currentPeriod.end).toBe('2028-02-29T00:00:00.000Z');
+    expect(subscription.current_period.end).toBe('2028-02-29T00:00:00.000Z');
   });
 
   it('catches up every period missed while the scheduler did not run, one invoice each', async () => {
@@ -405,8 +405,8 @@ describe('renewals', () => {
       ['subscription', 4900],
       ['overage', 250],
     ]);
-    expect(renewal?.lines[1]).toMatchObject({ quantity: 500, unitAmountCents: 500 });
-    expect(renewal?.totalCents).toBe(5150);
+    expect(renewal?.lines[1]).toMatchObject({ quantity: 500, unit_amount_cents: 500 });
+    expect(renewal?.total_cents).toBe(5150);
   });
 
   it('applies a change made after the period end to the renewed period, not the ended one', async () => {
@@ -414,7 +414,7 @@ describe('renewals', () => {
     // The scheduler has not run yet at 1 Apr 10:00 + 1 day: the change first renews (1 Apr – 1 May,
     // 30 days), then prorates on it: 29 of 30 days left: pro 19900 × 29/30 = 19236.67 → 19237, basic 4900 × 29/30 = 4736.67 → 4737.
     harness.clock.set(new Date(Date.parse('2025-04-01T10:00:00Z') + DAY));
-    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'pro' })).body);
+    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'pro' })).body);
     expect(amounts(reply.invoice)).toEqual([
       ['proration', -4737],
       ['proration', 19237],
@@ -433,16 +433,16 @@ describe('withdrawing a scheduled change', () => {
   it('withdraws a scheduled downgrade: the period renews on the plan it had, and no downgrade is published', async () => {
     const { tenantId, subscription } = await paidTenant('pro');
     harness.clock.set('2025-03-16T10:00:00Z');
-    expect((await change(tenantId, subscription.id, { planId: 'basic' })).status).toBe(200);
+    expect((await change(tenantId, subscription.id, { plan_id: 'basic' })).status).toBe(200);
 
     const reply = await withdraw(tenantId, subscription.id);
     expect(reply.status).toBe(200);
-    expect(reply.body.subscription).toMatchObject({ id: subscription.id, planId: 'pro', pendingChange: null });
+    expect(reply.body.subscription).toMatchObject({ id: subscription.id, plan_id: 'pro', pending_change: null });
 
     harness.clock.set('2025-04-01T10:00:00Z');
     await harness.runScheduler();
-    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ planId: 'pro', currentPeriod: { start: '2025-04-01T10:00:00.000Z', end: '2025-05-01T10:00:00.000Z' } });
-    expect((await invoicesOf(tenantId)).at(-1)).toMatchObject({ reason: 'renewal', totalCents: 19900 });
+    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ plan_id: 'pro', current_period: { start: '2025-04-01T10:00:00.000Z', end: '2025-05-01T10:00:00.000Z' } });
+    expect((await invoicesOf(tenantId)).at(-1)).toMatchObject({ reason: 'renewal', total_cents: 19900 });
     await renewalPublished(tenantId);
     expect(harness.eventsOf(tenantId, 'subscription.downgraded')).toEqual([]);
   });
@@ -450,12 +450,12 @@ describe('withdrawing a scheduled change', () => {
   it('withdraws a cancellation at the period end: the subscription renews and stays active', async () => {
     const { tenantId, subscription } = await paidTenant('basic');
     expect((await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, {})).status).toBe(200);
-    expect((await withdraw(tenantId, subscription.id)).body.subscription).toMatchObject({ status: 'active', pendingChange: null, cancelledAt: null });
+    expect((await withdraw(tenantId, subscription.id)).body.subscription).toMatchObject({ status: 'active', pending_change: null, cancelled_at: null });
 
     harness.clock.set('2025-04-01T10:00:00Z');
     await harness.runScheduler();
-    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ status: 'active', planId: 'basic' });
-    expect((await invoicesOf(tenantId)).map((invoice) => [invoice.reason, invoice.totalCents])).toEqual([
+    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ status: 'active', plan_id: 'basic' });
+    expect((await invoicesOf(tenantId)).map((invoice) => [invoice.reason, invoice.total_cents])).toEqual([
       ['trial_conversion', 4900],
       ['renewal', 4900],
     ]);
@@ -481,13 +481,13 @@ describe('withdrawing a scheduled change', () => {
     expect(nothing.status).toBe(409);
     expect(nothing.body).toMatchObject({ type: expect.stringMatching(/conflict$/), detail: expect.stringContaining('no scheduled change') });
 
-    await change(tenantId, subscription.id, { planId: 'basic' });
+    await change(tenantId, subscription.id, { plan_id: 'basic' });
     // The scheduler has not run at 1 Apr 10:00: the withdrawal first catches the account up, so the
     // downgrade takes effect at its time, and there is nothing left to withdraw.
     harness.clock.set('2025-04-01T10:00:01Z');
     expect((await withdraw(tenantId, subscription.id)).status).toBe(409);
     await harness.runScheduler();
-    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ planId: 'basic', pendingChange: null, currentPeriod: { start: '2025-04-01T10:00:00.000Z' } });
+    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ plan_id: 'basic', pending_change: null, current_period: { start: '2025-04-01T10:00:00.000Z' } });
   });
 });
 
@@ -513,8 +513,8 @@ describe('the upcoming invoice', () => {
     const before = await footprint(tenantId);
 
     const draft = await upcoming(tenantId, subscription.id);
-    expect(draft).toMatchObject({ subscriptionId: subscription.id, at: '2025-04-01T10:00:00.000Z', endsThere: false });
-    expect(draft.invoice).toMatchObject({ id: null, number: null, status: 'draft', reason: 'renewal', totalCents: 5050 });
+    expect(draft).toMatchObject({ subscription_id: subscription.id, at: '2025-04-01T10:00:00.000Z', ends_there: false });
+    expect(draft.invoice).toMatchObject({ id: null, number: null, status: 'draft', reason: 'renewal', total_cents: 5050 });
     expect(amounts(draft.invoice)).toEqual([
       ['subscription', 4900],
       ['overage', 150],
@@ -524,9 +524,9 @@ describe('the upcoming invoice', () => {
     harness.clock.set('2025-04-01T10:00:00Z');
     await harness.runScheduler();
     const issued = (await invoicesOf(tenantId)).at(-1);
-    expect({ lines: issued?.lines, total: issued?.totalCents, period: issued?.period }).toEqual({
+    expect({ lines: issued?.lines, total: issued?.total_cents, period: issued?.period }).toEqual({
       lines: draft.invoice?.lines,
-      total: draft.invoice?.totalCents,
+      total: draft.invoice?.total_cents,
       period: { start: '2025-04-01T10:00:00.000Z', end: '2025-05-01T10:00:00.000Z' },
     });
   });
@@ -535,10 +535,10 @@ describe('the upcoming invoice', () => {
     const { tenantId, subscription } = await paidTenant('enterprise');
     harness.clock.set('2025-03-16T10:00:00Z');
     // Enterprise → pro at once, 16 of 31 days left: credit 99900 × 16/31 = 51561.29 → 51561, charge 19900 × 16/31 = 10270.97 → 10271: −41290.
-    const immediate = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'pro', timing: 'immediate' })).body);
-    expect(immediate.invoice?.totalCents).toBe(-41290);
+    const immediate = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'pro', timing: 'immediate' })).body);
+    expect(immediate.invoice?.total_cents).toBe(-41290);
     // Then basic at the period end: the renewal is basic's 4900, paid from the 41290 balance.
-    expect((await change(tenantId, subscription.id, { planId: 'basic' })).status).toBe(200);
+    expect((await change(tenantId, subscription.id, { plan_id: 'basic' })).status).toBe(200);
 
     const draft = await upcoming(tenantId, subscription.id);
     expect(draft.at).toBe('2025-04-01T10:00:00.000Z');
@@ -546,19 +546,19 @@ describe('the upcoming invoice', () => {
       ['subscription', 4900],
       ['credit', -4900],
     ]);
-    expect(draft.invoice?.totalCents).toBe(0);
+    expect(draft.invoice?.total_cents).toBe(0);
   });
 
   it('shows a trial’s conversion at the trial end, and nothing billed when the trial is set to cancel', async () => {
     const converting = await harness.openTenant({ tier: 'pro' });
     const [trial] = await subscriptionsOf(converting);
     const draft = await upcoming(converting, String(trial?.id));
-    expect(draft).toMatchObject({ at: '2025-03-15T10:00:00.000Z', endsThere: false, invoice: { reason: 'trial_conversion', totalCents: 19900 } });
+    expect(draft).toMatchObject({ at: '2025-03-15T10:00:00.000Z', ends_there: false, invoice: { reason: 'trial_conversion', total_cents: 19900 } });
 
     const cancelling = await harness.openTenant({ tier: 'pro' });
     const [other] = await subscriptionsOf(cancelling);
     await harness.call(tenantKey(cancelling), 'POST', `${M}/subscriptions/${other?.id}/cancel`, {});
-    expect(await upcoming(cancelling, String(other?.id))).toEqual({ subscriptionId: other?.id, at: '2025-03-15T10:00:00.000Z', endsThere: true, invoice: null });
+    expect(await upcoming(cancelling, String(other?.id))).toEqual({ subscription_id: other?.id, at: '2025-03-15T10:00:00.000Z', ends_there: true, invoice: null });
   });
 
   it('answers 409 for a cancelled subscription: nothing is upcoming', async () => {

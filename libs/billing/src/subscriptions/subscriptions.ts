@@ -124,21 +124,21 @@ export class Subscriptions {
    * its trial on the chosen plan and interval. An active subscription is changed through `/change` (409).
    */
   async subscribe(tenantId: string, request: SubscribeRequest): Promise<{ subscription: SubscriptionView; invoice: InvoiceView }> {
-    const term = { planId: request.planId, interval: request.interval };
+    const term = { planId: request.plan_id, interval: request.interval };
     const { result } = await this.commit(tenantId, (t, account, now) => {
       assertTenantMayBeBilled(tenantId, account.tenant.status);
       const live = t.current;
       if (live?.status === 'active') {
         throw new ConflictError(`Tenant ${tenantId} already has the active subscription ${live.id}: change it with POST /subscriptions/${live.id}/change.`, {
-          subscriptionId: live.id,
+          subscription_id: live.id,
         });
       }
       if (live) {
-        const trial = request.trialEndBehavior ? { ...live, trialEndBehavior: request.trialEndBehavior } : live;
+        const trial = request.trial_end_behavior ? { ...live, trialEndBehavior: request.trial_end_behavior } : live;
         return Promise.resolve({ id: live.id, document: activate(t, trial, term, now, this.deps.pricing) });
       }
       const id = generateId(SUBSCRIPTION_ID_PREFIX);
-      const document = startPaid(t, { id, term, trialEndBehavior: request.trialEndBehavior ?? this.deps.defaultTrialEndBehavior, now, pricing: this.deps.pricing });
+      const document = startPaid(t, { id, term, trialEndBehavior: request.trial_end_behavior ?? this.deps.defaultTrialEndBehavior, now, pricing: this.deps.pricing });
       return Promise.resolve({ id, document });
     });
     const { id, document } = result;
@@ -153,7 +153,7 @@ export class Subscriptions {
     const run = async (t: AccountTransition, account: Account, now: Date) => {
       assertTenantMayBeBilled(tenantId, account.tenant.status);
       const subscription = liveSubscription(t, subscriptionId);
-      const to = { planId: request.planId ?? subscription.planId, interval: request.interval ?? subscription.interval };
+      const to = { planId: request.plan_id ?? subscription.planId, interval: request.interval ?? subscription.interval };
       return changePlan(t, subscription, to, request.timing, now, this.deps.pricing);
     };
     const { result: outcome, subscription } = preview ? await this.dryRun(tenantId, subscriptionId, run) : await this.commitAndRead(tenantId, subscriptionId, run);
@@ -162,20 +162,20 @@ export class Subscriptions {
       preview,
       kind: outcome.kind,
       timing: outcome.timing,
-      effectiveAt: outcome.effectiveAt.toISOString(),
+      effective_at: outcome.effectiveAt.toISOString(),
       subscription,
       invoice: document ? toInvoiceView(tenantId, document.fields, preview ? 'draft' : document) : null,
     };
   }
 
   /** `POST /subscriptions/{id}/cancel`: now (credit note for the unused part) or at the period end. */
-  async cancel(tenantId: string, subscriptionId: string, request: CancelSubscriptionRequest): Promise<{ subscription: SubscriptionView; creditNote: InvoiceView | null }> {
+  async cancel(tenantId: string, subscriptionId: string, request: CancelSubscriptionRequest): Promise<{ subscription: SubscriptionView; credit_note: InvoiceView | null }> {
     const { result, subscription } = await this.commitAndRead(tenantId, subscriptionId, (t, account, now) => {
       const live = liveSubscription(t, subscriptionId);
       return cancel(t, live, { timing: request.timing, reason: request.reason, now, pricing: this.deps.pricing, overageLines: this.overageOf(account) });
     });
     const document = result.document;
-    return { subscription, creditNote: document ? toInvoiceView(tenantId, document.fields, document) : null };
+    return { subscription, credit_note: document ? toInvoiceView(tenantId, document.fields, document) : null };
   }
 
   /** `DELETE /subscriptions/{id}/pending-change`: the scheduled downgrade, interval change or cancellation is withdrawn. */
@@ -201,9 +201,9 @@ export class Subscriptions {
     await advance(t, at, this.deps.pricing, this.overageOf(account));
     const document = t.documents().find((issued) => issued.fields.subscriptionId === subscriptionId);
     return {
-      subscriptionId,
+      subscription_id: subscriptionId,
       at: at.toISOString(),
-      endsThere: t.find(subscriptionId)?.status === 'cancelled',
+      ends_there: t.find(subscriptionId)?.status === 'cancelled',
       invoice: document ? toInvoiceView(tenantId, document.fields, 'draft') : null,
     };
   }
@@ -318,12 +318,12 @@ export class Subscriptions {
 function liveSubscription(t: AccountTransition, subscriptionId: string) {
   const subscription = t.find(subscriptionId);
   if (!subscription) throw new NotFoundError(`Subscription ${subscriptionId} not found.`);
-  if (subscription.status === 'cancelled') throw new ConflictError(`Subscription ${subscriptionId} is cancelled.`, { subscriptionId });
+  if (subscription.status === 'cancelled') throw new ConflictError(`Subscription ${subscriptionId} is cancelled.`, { subscription_id: subscriptionId });
   return subscription;
 }
 
 function assertTenantMayBeBilled(tenantId: string, status: TenantStatus): void {
-  if (status === 'cancelled') throw new ConflictError(`Tenant ${tenantId} is cancelled.`, { tenantId });
+  if (status === 'cancelled') throw new ConflictError(`Tenant ${tenantId} is cancelled.`, { tenant_id: tenantId });
 }
 
 function sameSubscriptions(account: AccountFields, fields: Omit<AccountFields, 'tenant'>): boolean {

@@ -19,19 +19,19 @@ function created(revision = 1): TenantEvent {
   return createEvent('tenant.created', {
     tenantId: TENANT,
     source: '/tenantry/tenants',
-    data: { tenantId: TENANT, name: 'Acme', tier: 'pro', status: 'trial', timezone: 'UTC', billingEmail: 'old@acme.test', trialEndsAt: TRIAL_END.toISOString(), createdAt: at(0), revision },
+    data: { tenant_id: TENANT, name: 'Acme', subscription_tier: 'pro', status: 'trial', timezone: 'UTC', billing_email: 'old@acme.test', trial_ends_at: TRIAL_END.toISOString(), created_at: at(0), revision },
   });
 }
 
 function updated(revision: number, changes: { timezone?: string; billingEmail?: string | null }): TenantEvent {
-  return createEvent('tenant.updated', { tenantId: TENANT, source: '/tenantry/tenants', data: { tenantId: TENANT, changes, updatedAt: at(revision), revision } });
+  return createEvent('tenant.updated', { tenantId: TENANT, source: '/tenantry/tenants', data: { tenant_id: TENANT, changes, updated_at: at(revision), revision } });
 }
 
 function statusChanged(revision: number, from: 'trial' | 'active' | 'suspended', to: 'active' | 'suspended' | 'cancelled'): TenantEvent {
   return createEvent('tenant.status_changed', {
     tenantId: TENANT,
     source: '/tenantry/tenants',
-    data: { tenantId: TENANT, from, to, changedBy: 'admin', changedAt: at(revision), revision },
+    data: { tenant_id: TENANT, from, to, changed_by: 'admin', changed_at: at(revision), revision },
   });
 }
 
@@ -55,7 +55,7 @@ const billingTenantConsumer: ConsumerUnderTest<TenantEvent, unknown> = {
           tenant: { status: account.tenant.status, timezone: await timezones.timezoneOf(TENANT), billingEmail: account.tenant.billingEmail },
           subscriptions: account.subscriptions.map(({ planId, status, cancelReason }) => ({ planId, status, cancelReason })),
           indexedUnderTheTenant: subscriptionIds,
-          documents: documents.items.map(({ documentType, reason, totalCents }) => ({ documentType, reason, totalCents })),
+          documents: documents.items.map(({ document_type, reason, total_cents }) => ({ document_type, reason, total_cents })),
         };
       },
       close,

@@ -22,19 +22,19 @@ export interface TenantFacts {
 
 export function factsOfCreated(data: EventData<'tenant.created'>): TenantFacts {
   return {
-    tenantId: data.tenantId,
+    tenantId: data.tenant_id,
     revision: data.revision,
     status: data.status,
     timezone: data.timezone,
-    billingEmail: data.billingEmail ?? null,
-    opening: { tier: data.tier, trialEndsAt: data.trialEndsAt },
+    billingEmail: data.billing_email ?? null,
+    opening: { tier: data.subscription_tier, trialEndsAt: data.trial_ends_at },
   };
 }
 
 export function factsOfUpdated(data: EventData<'tenant.updated'>): TenantFacts {
-  const { timezone, billingEmail } = data.changes;
+  const { timezone, billing_email: billingEmail } = data.changes;
   return {
-    tenantId: data.tenantId,
+    tenantId: data.tenant_id,
     revision: data.revision,
     ...(timezone === undefined ? {} : { timezone }),
     ...(billingEmail === undefined ? {} : { billingEmail }),
@@ -42,7 +42,7 @@ export function factsOfUpdated(data: EventData<'tenant.updated'>): TenantFacts {
 }
 
 export function factsOfStatusChanged(data: EventData<'tenant.status_changed'>): TenantFacts {
-  return { tenantId: data.tenantId, revision: data.revision, status: data.to };
+  return { tenantId: data.tenant_id, revision: data.revision, status: data.to };
 }
 
 export type TenantEvent = TenantryEventOf<'tenant.created' | 'tenant.updated' | 'tenant.status_changed'>;

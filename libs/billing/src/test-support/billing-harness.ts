@@ -111,13 +111,13 @@ export async function startBillingHarness(options: { env?: Record<string, string
         source: '/tenantry/tenants',
         time: now,
         data: {
-          tenantId,
+          tenant_id: tenantId,
           name: 'Acme d.o.o.',
-          tier,
+          subscription_tier: tier,
           status: 'trial',
           timezone,
-          trialEndsAt: new Date(now.getTime() + trialDays * DAY_MS).toISOString(),
-          createdAt: now.toISOString(),
+          trial_ends_at: new Date(now.getTime() + trialDays * DAY_MS).toISOString(),
+          created_at: now.toISOString(),
         },
       });
       await platform.bus.publish([created]);

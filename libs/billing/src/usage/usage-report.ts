@@ -60,15 +60,15 @@ export async function usageReport(ledger: UsageLedger, pricing: Pricing, account
     price,
   );
   return {
-    tenantId: account.tenantId,
-    planId,
+    tenant_id: account.tenantId,
+    plan_id: planId,
     timezone,
     from,
     to,
-    days: owed.days,
-    totals: { calls: owed.days.reduce((sum, day) => sum + day.calls, 0), overageCalls: owed.overageCalls },
+    days: owed.days.map((day) => ({ date: day.date, calls: day.calls, quota: day.quota, overage_calls: day.overageCalls })),
+    totals: { calls: owed.days.reduce((sum, day) => sum + day.calls, 0), overage_calls: owed.overageCalls },
     users: { used: null, limit: plan.limits.users },
-    storage: { usedBytes: null, limitBytes: plan.limits.storageBytes },
-    overage: { calls: owed.overageCalls, perThousandCallsCents: price, amountCents: owed.amountCents },
+    storage: { used_bytes: null, limit_bytes: plan.limits.storageBytes },
+    overage: { calls: owed.overageCalls, per_thousand_calls_cents: price, amount_cents: owed.amountCents },
   };
 }

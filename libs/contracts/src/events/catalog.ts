@@ -16,8 +16,13 @@ import {
 import { tenantApiKeyRevokedV1, tenantCreatedV1, tenantStatusChangedV1, tenantUpdatedV1 } from './schemas/tenant';
 
 /**
- * Every version of every event's data schema. A breaking change adds `v2` next to `v1` (consumers keep
- * parsing `v1` events still in the topic) and moves CURRENT_EVENT_VERSIONS; `v1` is never edited.
+ * Every version of every event's data schema. Data is snake_case (`tenant_id`, `plan_id`), the one
+ * convention of everything a client or subscriber reads (`event-naming.spec.ts` keeps it so).
+ *
+ * From the first release on, a breaking change adds `v2` next to `v1` (consumers keep parsing `v1` events
+ * still in the topic) and moves CURRENT_EVENT_VERSIONS, and a published version is never edited. Until
+ * then (unreleased: no topic outside this repository holds our events) `v1` was edited in place once,
+ * to move every event's data from camelCase to snake_case.
  */
 export const EVENT_CATALOG = {
   'tenant.created': { v1: tenantCreatedV1 },

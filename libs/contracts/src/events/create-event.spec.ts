@@ -41,7 +41,7 @@ describe('createEvent', () => {
       createEvent('tenant.created', {
         tenantId: 't-1',
         source: '/tenantry/tenants',
-        data: { ...EXAMPLE_EVENT_DATA['tenant.created'], tier: 'platinum' as 'pro', timezone: 'Mars/Olympus' },
+        data: { ...EXAMPLE_EVENT_DATA['tenant.created'], subscription_tier: 'platinum' as 'pro', timezone: 'Mars/Olympus' },
       });
 
     expect(attempt).toThrow(InvalidEventError);
@@ -49,7 +49,7 @@ describe('createEvent', () => {
       attempt();
     } catch (error) {
       expect(error).toMatchObject({ reason: 'invalid-data', status: 400 });
-      expect((error as InvalidEventError).issues.map((issue) => issue.field).sort()).toEqual(['data.tier', 'data.timezone']);
+      expect((error as InvalidEventError).issues.map((issue) => issue.field).sort()).toEqual(['data.subscription_tier', 'data.timezone']);
     }
   });
 

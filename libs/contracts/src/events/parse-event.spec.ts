@@ -27,7 +27,7 @@ describe('parseEvent', () => {
     const event = parseEventJson(JSON.stringify(serialized('subscription.upgraded')));
     if (event.type !== 'subscription.upgraded') throw new Error(`unexpected ${event.type}`);
     // Compiles only because the union narrowed on `type`.
-    expect([event.data.fromPlanId, event.data.toPlanId]).toEqual(['basic', 'pro']);
+    expect([event.data.from_plan_id, event.data.to_plan_id]).toEqual(['basic', 'pro']);
   });
 
   it('when the text is not JSON, then the reason is malformed', () => {
@@ -62,8 +62,8 @@ describe('parseEvent', () => {
 
   it('when the data breaks its schema, then the reason is invalid-data', () => {
     const raw = serialized('metric.recorded');
-    const data = raw['data'] as { samples: Array<{ requestCount: number }> };
-    data.samples[0] = { ...data.samples[0], requestCount: 11 }; // buckets no longer add up
+    const data = raw['data'] as { samples: Array<{ request_count: number }> };
+    data.samples[0] = { ...data.samples[0], request_count: 11 }; // buckets no longer add up
     expect(reasonOf(() => parseEvent(raw))).toBe('invalid-data');
   });
 });

@@ -3,11 +3,18 @@ import { billingIntervalSchema, centsSchema, isoDateTimeSchema, planIdSchema, te
 import { invoiceLineSchema } from '../events/schemas/invoice';
 import { changeTimingSchema } from '../events/schemas/subscription';
 import { FEATURES, UNLIMITED } from '../plans/catalog';
+import { planLimitsViewSchema } from './tenants';
 
 /**
- * HTTP bodies of the billing service (`/api/v1/monetization`), camelCase like the rest of the API.
+ * HTTP bodies of the billing service (`/api/v1/monetization`), snake_case like the rest of the API.
  * Request schemas are strict (an unknown field is a 400 naming it). Money is integer cents, EUR.
  */
+
+/**
+ * `?tenant_id=` of a route that acts on one tenant: the admin names the tenant; a tenant key's own
+ * tenant is implied (naming another one answers 404).
+ */
+export const tenantScopeQuery = z.strictObject({ tenant_id: tenantIdSchema.optional() });
 
 /** A calendar date (`YYYY-MM-DD`) in the tenant's time zone. */
 export const localDateSchema = z.iso.date();
@@ -22,14 +29,13 @@ export type SubscriptionStatus = z.infer<typeof subscriptionStatusSchema>;
 /**
  * `POST /subscribe`. With no live subscription it starts a paid one now (first invoice issued at once);
  * on a trialing subscription it ends the trial early on the chosen plan and interval. A tenant key acts
- * for its own tenant (`tenantId` may be omitted); the admin names the tenant.
+ * for its own tenant; the admin names the tenant with `?tenant_id=` (`tenantScopeQuery`).
  */
 export const subscribeRequestSchema = z.strictObject({
-  tenantId: tenantIdSchema.optional(),
-  planId: planIdSchema,
+  plan_id: planIdSchema,
   interval: billingIntervalSchema.default('monthly'),
   /** What happens when a trial ends: invoice and continue (default), or cancel. */
-  trialEndBehavior: trialEndBehaviorSchema.optional(),
+  trial_end_behavior: trialEndBehaviorSchema.optional(),
 });
 export type SubscribeRequest = z.output<typeof subscribeRequestSchema>;
 
@@ -39,11 +45,11 @@ export type SubscribeRequest = z.output<typeof subscribeRequestSchema>;
  */
 export const changeSubscriptionRequestSchema = z
   .strictObject({
-    planId: planIdSchema.optional(),
+    plan_id: planIdSchema.optional(),
     interval: billingIntervalSchema.optional(),
     timing: changeTimingSchema.optional(),
   })
-  .refine((change) => change.planId !== undefined || change.interval !== undefined, { message: 'Give planId, interval or both', path: ['planId'] });
+  .refine((change) => change.plan_id !== undefined || change.interval !== undefined, { message: 'Give plan_id, interval or both', path: ['plan_id'] });
 export type ChangeSubscriptionRequest = z.output<typeof changeSubscriptionRequestSchema>;
 
 /** `POST /subscriptions/{id}/cancel`: at period end (default) or now with a prorated credit note. No body: at period end. */
@@ -59,7 +65,7 @@ export type CancelSubscriptionRequest = z.output<typeof cancelSubscriptionReques
 export const markInvoicePaidRequestSchema = z
   .strictObject({
     /** When the money arrived; default now. Not in the future. */
-    paidAt: isoDateTimeSchema.optional(),
+    paid_at: isoDateTimeSchema.optional(),
     /** The payment's reference (a bank transfer id, …), kept on the invoice and in `invoice.paid`. */
     reference: z.string().trim().min(1).max(200).optional(),
   })
@@ -69,7 +75,6 @@ export type MarkInvoicePaidRequest = z.output<typeof markInvoicePaidRequestSchem
 /** `POST /usage-report`: a tenant's usage between two local dates (inclusive; default: the current billing period). */
 export const usageReportRequestSchema = z
   .strictObject({
-    tenantId: tenantIdSchema.optional(),
     from: localDateSchema.optional(),
     to: localDateSchema.optional(),
   })
@@ -87,11 +92,11 @@ export const planViewSchema = z.object({
   currency: z.literal('EUR'),
   prices: z.object({ monthly: centsSchema, annual: centsSchema }),
   /** What a year on the annual price saves against twelve monthly payments. */
-  annualSavings: z.object({ cents: centsSchema, percent: z.number() }),
-  limits: z.object({ apiCallsPerDay: limitSchema, requestsPerMinute: limitSchema, users: limitSchema, storageBytes: limitSchema }),
+  annual_savings: z.object({ cents: centsSchema, percent: z.number() }),
+  limits: planLimitsViewSchema,
   features: z.array(z.enum(FEATURES)),
-  slaTargetPercent: z.number().nullable(),
-  overagePerThousandCallsCents: centsSchema.nullable(),
+  sla_target_percent: z.number().nullable(),
+  overage_per_thousand_calls_cents: centsSchema.nullable(),
 });
 export type PlanView = z.output<typeof planViewSchema>;
 
@@ -112,26 +117,26 @@ export type ComparePlans = z.output<typeof comparePlansSchema>;
 
 export const pendingChangeSchema = z.object({
   kind: z.enum(['downgrade', 'interval_change', 'cancellation']),
-  planId: planIdSchema,
+  plan_id: planIdSchema,
   interval: billingIntervalSchema,
-  effectiveAt: isoDateTimeSchema,
+  effective_at: isoDateTimeSchema,
 });
 
 export const subscriptionViewSchema = z.object({
   id: z.string(),
-  tenantId: tenantIdSchema,
-  planId: planIdSchema,
+  tenant_id: tenantIdSchema,
+  plan_id: planIdSchema,
   interval: billingIntervalSchema,
   status: subscriptionStatusSchema,
-  trialEndsAt: isoDateTimeSchema.nullable(),
-  trialEndBehavior: trialEndBehaviorSchema,
+  trial_ends_at: isoDateTimeSchema.nullable(),
+  trial_end_behavior: trialEndBehaviorSchema,
   /** The cycle's anchor: periods end on its day of month (clamped to shorter months) and time of day. */
-  billingCycleAnchor: isoDateTimeSchema,
-  currentPeriod: periodViewSchema,
-  /** A scheduled downgrade, interval change or cancellation, applied at `effectiveAt`. */
-  pendingChange: pendingChangeSchema.nullable(),
-  cancelledAt: isoDateTimeSchema.nullable(),
-  createdAt: isoDateTimeSchema,
+  billing_cycle_anchor: isoDateTimeSchema,
+  current_period: periodViewSchema,
+  /** A scheduled downgrade, interval change or cancellation, applied at `effective_at`. */
+  pending_change: pendingChangeSchema.nullable(),
+  cancelled_at: isoDateTimeSchema.nullable(),
+  created_at: isoDateTimeSchema,
 });
 export type SubscriptionView = z.output<typeof subscriptionViewSchema>;
 
@@ -139,23 +144,23 @@ export type SubscriptionView = z.output<typeof subscriptionViewSchema>;
 export const invoiceViewSchema = z.object({
   /** Absent on a preview. */
   id: z.string().nullable(),
-  tenantId: tenantIdSchema,
+  tenant_id: tenantIdSchema,
   number: z.string().nullable(),
-  documentType: z.enum(['invoice', 'credit_note']),
+  document_type: z.enum(['invoice', 'credit_note']),
   reason: z.enum(['subscription_start', 'renewal', 'trial_conversion', 'plan_change', 'cancellation']),
-  /** `overdue`: an invoice still unpaid after its `dueAt`; `issued`: a credit note. */
+  /** `overdue`: an invoice still unpaid after its `due_at`; `issued`: a credit note. */
   status: z.enum(['draft', 'open', 'overdue', 'paid', 'issued']),
-  subscriptionId: z.string().nullable(),
+  subscription_id: z.string().nullable(),
   currency: z.literal('EUR'),
   period: periodViewSchema,
   lines: z.array(invoiceLineSchema),
-  subtotalCents: centsSchema,
-  totalCents: centsSchema,
-  issuedAt: isoDateTimeSchema.nullable(),
-  dueAt: isoDateTimeSchema.nullable(),
+  subtotal_cents: centsSchema,
+  total_cents: centsSchema,
+  issued_at: isoDateTimeSchema.nullable(),
+  due_at: isoDateTimeSchema.nullable(),
   /** When an invoice was paid (null until then, and for credit notes), and the payment's reference. */
-  paidAt: isoDateTimeSchema.nullable(),
-  paymentReference: z.string().nullable(),
+  paid_at: isoDateTimeSchema.nullable(),
+  payment_reference: z.string().nullable(),
   /** What is still to be paid: the total less credit notes applied to it; 0 once paid, and for a credit note. */
   amount_due_cents: centsSchema,
   /** An invoice: what credit notes took off it (they reduce an unpaid invoice before anything becomes spendable credit). */
@@ -173,7 +178,7 @@ export const subscriptionChangeResultSchema = z.object({
   preview: z.boolean(),
   kind: changeKindSchema,
   timing: changeTimingSchema,
-  effectiveAt: isoDateTimeSchema,
+  effective_at: isoDateTimeSchema,
   subscription: subscriptionViewSchema,
   /** The invoice or credit note the change issues now (a draft on a preview); null when nothing is billed now. */
   invoice: invoiceViewSchema.nullable(),
@@ -186,27 +191,27 @@ export type SubscriptionChangeResult = z.output<typeof subscriptionChangeResultS
  * usage so far, the credit balance applied. A draft: nothing is stored.
  */
 export const upcomingInvoiceSchema = z.object({
-  subscriptionId: z.string(),
+  subscription_id: z.string(),
   /** When the invoice will be issued: the current period's end, or the trial's end. */
   at: isoDateTimeSchema,
   /** The subscription ends there (a scheduled cancellation, or a trial set to cancel). */
-  endsThere: z.boolean(),
+  ends_there: z.boolean(),
   /** Null when nothing is billed there (a subscription that ends with no overage). */
   invoice: invoiceViewSchema.nullable(),
 });
 export type UpcomingInvoice = z.output<typeof upcomingInvoiceSchema>;
 
 export const usageReportSchema = z.object({
-  tenantId: tenantIdSchema,
-  planId: planIdSchema,
+  tenant_id: tenantIdSchema,
+  plan_id: planIdSchema,
   timezone: z.string(),
   from: localDateSchema,
   to: localDateSchema,
-  days: z.array(z.object({ date: localDateSchema, calls: z.number().int().nonnegative(), quota: limitSchema, overageCalls: z.number().int().nonnegative() })),
-  totals: z.object({ calls: z.number().int().nonnegative(), overageCalls: z.number().int().nonnegative() }),
+  days: z.array(z.object({ date: localDateSchema, calls: z.number().int().nonnegative(), quota: limitSchema, overage_calls: z.number().int().nonnegative() })),
+  totals: z.object({ calls: z.number().int().nonnegative(), overage_calls: z.number().int().nonnegative() }),
   /** Nothing tracks users and storage yet: `used` is null until something does. */
   users: z.object({ used: z.null(), limit: limitSchema }),
-  storage: z.object({ usedBytes: z.null(), limitBytes: limitSchema }),
-  overage: z.object({ calls: z.number().int().nonnegative(), perThousandCallsCents: centsSchema.nullable(), amountCents: centsSchema }),
+  storage: z.object({ used_bytes: z.null(), limit_bytes: limitSchema }),
+  overage: z.object({ calls: z.number().int().nonnegative(), per_thousand_calls_cents: centsSchema.nullable(), amount_cents: centsSchema }),
 });
 export type UsageReport = z.output<typeof usageReportSchema>;

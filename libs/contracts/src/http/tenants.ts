@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { apiKeyScopeSchema } from './api-key-scopes';
 import { billingIntervalSchema, isoDateTimeSchema, planIdSchema, tenantStatusSchema, timeZoneSchema } from '../events/schemas/common';
 import { changeTimingSchema } from '../events/schemas/subscription';
-import { FEATURES, UNLIMITED } from '../plans/catalog';
+import { FEATURES, UNLIMITED, type PlanLimits } from '../plans/catalog';
 
 /**
- * HTTP bodies of the tenants service (`/api/v1/tenants`), camelCase. Request schemas are strict: an
+ * HTTP bodies of the tenants service (`/api/v1/tenants`), snake_case like the rest of the API (`metadata` keeps
+ * the user's keys). Request schemas are strict: an
  * unknown field is a 400 naming it, never silently dropped. Response schemas are what clients (and the
  * gateway, for the internal key resolution) can parse.
  */
@@ -20,22 +21,22 @@ export const tenantMetadataSchema = z
 export const createTenantRequestSchema = z.strictObject({
   name: tenantNameSchema,
   /** Default: the platform's DEFAULT_SUBSCRIPTION_TIER. */
-  subscriptionTier: planIdSchema.optional(),
+  subscription_tier: planIdSchema.optional(),
   /** IANA time zone; quotas and usage days follow it. Default `UTC`. */
   timezone: timeZoneSchema.optional(),
-  billingEmail: billingEmailSchema.optional(),
+  billing_email: billingEmailSchema.optional(),
   metadata: tenantMetadataSchema.optional(),
 });
 export type CreateTenantRequest = z.output<typeof createTenantRequestSchema>;
 
-/** Only what is sent changes; `metadata` replaces the whole map; `settings.billingEmail: null` removes it. */
+/** Only what is sent changes; `metadata` replaces the whole map; `settings.billing_email: null` removes it. */
 export const updateTenantRequestSchema = z.strictObject({
   name: tenantNameSchema.optional(),
   metadata: tenantMetadataSchema.optional(),
   settings: z
     .strictObject({
       timezone: timeZoneSchema.optional(),
-      billingEmail: billingEmailSchema.nullable().optional(),
+      billing_email: billingEmailSchema.nullable().optional(),
     })
     .optional(),
 });
@@ -52,15 +53,15 @@ export type ChangeTenantStatusRequest = z.output<typeof changeTenantStatusReques
  * change). `timing` is for downgrades and interval changes (upgrades always apply at once).
  */
 export const upgradeTenantRequestSchema = z.strictObject({
-  subscriptionTier: planIdSchema,
-  billingInterval: billingIntervalSchema.optional(),
+  subscription_tier: planIdSchema,
+  billing_interval: billingIntervalSchema.optional(),
   timing: changeTimingSchema.optional(),
 });
 export type UpgradeTenantRequest = z.output<typeof upgradeTenantRequestSchema>;
 
 export const listTenantsFilterSchema = z.strictObject({
   status: tenantStatusSchema.optional(),
-  tier: planIdSchema.optional(),
+  subscription_tier: planIdSchema.optional(),
 });
 
 export const createApiKeyRequestSchema = z.strictObject({
@@ -71,7 +72,7 @@ export const createApiKeyRequestSchema = z.strictObject({
     .refine((scopes) => new Set(scopes).size === scopes.length, { message: 'Scopes must not repeat' })
     .optional(),
   /** When the key stops working; must be in the future. Default: never. */
-  expiresAt: isoDateTimeSchema.optional(),
+  expires_at: isoDateTimeSchema.optional(),
 });
 export type CreateApiKeyRequest = z.output<typeof createApiKeyRequestSchema>;
 
@@ -82,14 +83,14 @@ export const tenantViewSchema = z.object({
   id: z.string(),
   name: z.string(),
   status: tenantStatusSchema,
-  subscriptionTier: planIdSchema,
-  settings: z.object({ timezone: z.string(), billingEmail: z.string().nullable() }),
+  subscription_tier: planIdSchema,
+  settings: z.object({ timezone: z.string(), billing_email: z.string().nullable() }),
   metadata: z.record(z.string(), z.string()),
-  trialEndsAt: isoDateTimeSchema.nullable(),
-  statusReason: z.string().nullable(),
-  statusChangedAt: isoDateTimeSchema.nullable(),
-  createdAt: isoDateTimeSchema,
-  updatedAt: isoDateTimeSchema,
+  trial_ends_at: isoDateTimeSchema.nullable(),
+  status_reason: z.string().nullable(),
+  status_changed_at: isoDateTimeSchema.nullable(),
+  created_at: isoDateTimeSchema,
+  updated_at: isoDateTimeSchema,
 });
 export type TenantView = z.output<typeof tenantViewSchema>;
 
@@ -98,17 +99,17 @@ export const apiKeyRevocationReasonSchema = z.enum(['revoked', 'rotated', 'tenan
 /** An API key as listed: never the key or its hash. */
 export const apiKeyViewSchema = z.object({
   id: z.string(),
-  tenantId: z.string(),
+  tenant_id: z.string(),
   name: z.string().nullable(),
   /** `tnt_<id>`: the public part of the key. */
   prefix: z.string(),
   /** `tnt_<id>…<last 4>`. */
-  maskedKey: z.string(),
+  masked_key: z.string(),
   scopes: z.array(z.string()),
-  createdAt: isoDateTimeSchema,
-  expiresAt: isoDateTimeSchema.nullable(),
-  revokedAt: isoDateTimeSchema.nullable(),
-  revokedReason: apiKeyRevocationReasonSchema.nullable(),
+  created_at: isoDateTimeSchema,
+  expires_at: isoDateTimeSchema.nullable(),
+  revoked_at: isoDateTimeSchema.nullable(),
+  revoked_reason: apiKeyRevocationReasonSchema.nullable(),
 });
 export type ApiKeyView = z.output<typeof apiKeyViewSchema>;
 
@@ -116,34 +117,42 @@ export type ApiKeyView = z.output<typeof apiKeyViewSchema>;
 export const createdApiKeySchema = apiKeyViewSchema.extend({ key: z.string() });
 export type CreatedApiKey = z.output<typeof createdApiKeySchema>;
 
-export const rotatedApiKeySchema = createdApiKeySchema.extend({ rotatedFrom: z.string() });
+export const rotatedApiKeySchema = createdApiKeySchema.extend({ rotated_from: z.string() });
 
-export const createTenantResponseSchema = z.object({ tenant: tenantViewSchema, apiKey: createdApiKeySchema });
+export const createTenantResponseSchema = z.object({ tenant: tenantViewSchema, api_key: createdApiKeySchema });
 export type CreateTenantResponse = z.output<typeof createTenantResponseSchema>;
 
 const limitSchema = z.union([z.number().int().nonnegative(), z.literal(UNLIMITED)]);
 
+/** A plan's limits as clients read them (on `/features`, `/plans`). */
+export const planLimitsViewSchema = z.object({ api_calls_per_day: limitSchema, requests_per_minute: limitSchema, users: limitSchema, storage_bytes: limitSchema });
+export type PlanLimitsView = z.output<typeof planLimitsViewSchema>;
+
+export function toPlanLimitsView(limits: PlanLimits): PlanLimitsView {
+  return { api_calls_per_day: limits.apiCallsPerDay, requests_per_minute: limits.requestsPerMinute, users: limits.users, storage_bytes: limits.storageBytes };
+}
+
 export const tenantFeaturesResponseSchema = z.object({
-  tenantId: z.string(),
-  tier: planIdSchema,
+  tenant_id: z.string(),
+  subscription_tier: planIdSchema,
   features: z.object(Object.fromEntries(FEATURES.map((feature) => [feature, z.boolean()])) as Record<(typeof FEATURES)[number], z.ZodBoolean>),
-  limits: z.object({ apiCallsPerDay: limitSchema, requestsPerMinute: limitSchema, users: limitSchema, storageBytes: limitSchema }),
-  slaTargetPercent: z.number().nullable(),
+  limits: planLimitsViewSchema,
+  sla_target_percent: z.number().nullable(),
 });
 export type TenantFeaturesResponse = z.output<typeof tenantFeaturesResponseSchema>;
 
 export const tenantUsageResponseSchema = z.object({
-  tenantId: z.string(),
-  tier: planIdSchema,
+  tenant_id: z.string(),
+  subscription_tier: planIdSchema,
   /** `day` (YYYY-MM-DD) and `month` (YYYY-MM) in the tenant's time zone. */
   period: z.object({ day: z.string(), month: z.string(), timezone: z.string() }),
-  apiCalls: z.object({
+  api_calls: z.object({
     today: z.object({ used: z.number().int().nonnegative(), limit: limitSchema, remaining: limitSchema }),
     month: z.object({ used: z.number().int().nonnegative() }),
   }),
   /** Not tracked yet: `used` is null rather than an invented number. */
   users: z.object({ used: z.null(), limit: limitSchema }),
-  storageBytes: z.object({ used: z.null(), limit: limitSchema }),
+  storage_bytes: z.object({ used: z.null(), limit: limitSchema }),
 });
 export type TenantUsageResponse = z.output<typeof tenantUsageResponseSchema>;
 

@@ -60,7 +60,7 @@ export class Authenticator {
     // the key is invalid (401).
     const { tenant } = resolved;
     if (tenant.status === 'suspended' || tenant.status === 'cancelled') {
-      throw new ForbiddenError(`Tenant ${tenant.id} is ${tenant.status}; its API access is disabled.`, { tenantStatus: tenant.status });
+      throw new ForbiddenError(`Tenant ${tenant.id} is ${tenant.status}; its API access is disabled.`, { tenant_status: tenant.status });
     }
     if (!this.isLive(resolved)) throw invalidKey();
     const { planId } = this.plans.inForce(tenant.id, { planId: tenant.subscriptionTier, revision: tenant.subscriptionRevision });

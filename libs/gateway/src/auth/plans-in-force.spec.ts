@@ -77,7 +77,7 @@ const example = <T extends SubscriptionEventType>(type: T) =>
 describe('planInForceAfter', () => {
   it.each(SUBSCRIPTION_EVENT_TYPES)('when %s arrives, then the plan it puts in force and its revision are read from it', (type) => {
     const event = example(type);
-    const data = EXAMPLE_EVENT_DATA[type] as { revision: number; planId?: PlanId; toPlanId?: PlanId };
-    expect(planInForceAfter(event)).toEqual({ planId: data.toPlanId ?? data.planId, revision: data.revision });
+    const data = EXAMPLE_EVENT_DATA[type] as { revision: number; plan_id?: PlanId; to_plan_id?: PlanId };
+    expect(planInForceAfter(event)).toEqual({ planId: data.to_plan_id ?? data.plan_id, revision: data.revision });
   });
 });

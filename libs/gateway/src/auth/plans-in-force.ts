@@ -16,12 +16,12 @@ export function planInForceAfter(event: SubscriptionEvent): PlanAtRevision {
   switch (event.type) {
     case 'subscription.upgraded':
     case 'subscription.downgraded':
-      return { planId: event.data.toPlanId, revision: event.data.revision };
+      return { planId: event.data.to_plan_id, revision: event.data.revision };
     case 'subscription.created':
     case 'subscription.activated':
     case 'subscription.interval_changed':
     case 'subscription.cancelled':
-      return { planId: event.data.planId, revision: event.data.revision };
+      return { planId: event.data.plan_id, revision: event.data.revision };
   }
 }
 

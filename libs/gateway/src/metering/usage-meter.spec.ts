@@ -49,11 +49,11 @@ describe('UsageMeter', () => {
     const [a, b] = bus.published.map((event) => parseEvent(event));
     expect(a?.subject).toBe('ten_a');
     expect(a?.data).toMatchObject({
-      tenantId: 'ten_a',
+      tenant_id: 'ten_a',
       reporter: 'gw-1',
-      samples: [{ requestCount: 8, errorCount: 1, clientErrorCount: 1, cacheHitCount: 1, rateLimitedCount: 1 }],
+      samples: [{ request_count: 8, error_count: 1, client_error_count: 1, cache_hit_count: 1, rate_limited_count: 1 }],
     });
-    expect(b?.data).toMatchObject({ tenantId: 'ten_b', samples: [{ method: 'POST', requestCount: 1 }] });
+    expect(b?.data).toMatchObject({ tenant_id: 'ten_b', samples: [{ method: 'POST', request_count: 1 }] });
     expect(meter.stats()).toEqual({ recorded: 9, published: 9, pendingEvents: 0 });
   });
 
@@ -64,8 +64,8 @@ describe('UsageMeter', () => {
     advance(1_000);
     await meter.flush();
     expect(bus.published.map((event) => parseEvent(event).data)).toEqual([
-      expect.objectContaining({ tenantId: 'ten_a', timezone: 'Europe/Ljubljana' }),
-      expect.objectContaining({ tenantId: 'ten_utc', timezone: 'UTC' }),
+      expect.objectContaining({ tenant_id: 'ten_a', timezone: 'Europe/Ljubljana' }),
+      expect.objectContaining({ tenant_id: 'ten_utc', timezone: 'UTC' }),
     ]);
   });
 
@@ -89,8 +89,8 @@ describe('UsageMeter', () => {
     await meter.flush();
     const total = bus.published
       .map((event) => parseEvent(event))
-      .flatMap((event) => (event.data as { samples: Array<{ requestCount: number }> }).samples)
-      .reduce((sum, sample) => sum + sample.requestCount, 0);
+      .flatMap((event) => (event.data as { samples: Array<{ request_count: number }> }).samples)
+      .reduce((sum, sample) => sum + sample.request_count, 0);
     expect(total).toBe(2);
     expect(bus.published).toHaveLength(2);
     expect(meter.stats()).toEqual({ recorded: 2, published: 2, pendingEvents: 0 });

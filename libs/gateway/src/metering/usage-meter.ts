@@ -157,23 +157,23 @@ export class UsageMeter {
       source: '/tenantry/gateway',
       tenantId,
       data: {
-        tenantId,
+        tenant_id: tenantId,
         ...(timezone === undefined ? {} : { timezone }),
         reporter: this.options.reporter,
         window: { start: new Date(start).toISOString(), end: new Date(end).toISOString() },
-        latencyBucketsMs: [...USAGE_LATENCY_BUCKETS_MS],
+        latency_buckets_ms: [...USAGE_LATENCY_BUCKETS_MS],
         samples: [...samples.values()].map((sample) => ({
           service: sample.service,
           route: sample.route,
           method: sample.method,
-          requestCount: sample.requestCount,
-          errorCount: sample.errorCount,
-          clientErrorCount: sample.clientErrorCount,
-          cacheHitCount: sample.cacheHitCount,
-          rateLimitedCount: sample.rateLimitedCount,
-          latencyMs: { sum: round(sample.latencySum), max: round(sample.latencyMax), buckets: sample.buckets },
+          request_count: sample.requestCount,
+          error_count: sample.errorCount,
+          client_error_count: sample.clientErrorCount,
+          cache_hit_count: sample.cacheHitCount,
+          rate_limited_count: sample.rateLimitedCount,
+          latency_ms: { sum: round(sample.latencySum), max: round(sample.latencyMax), buckets: sample.buckets },
         })),
-        recordedAt: new Date(end).toISOString(),
+        recorded_at: new Date(end).toISOString(),
       },
     });
   }
@@ -191,6 +191,6 @@ function round(value: number): number {
 }
 
 function requestsIn(event: CloudEvent): number {
-  const data = event.data as { samples?: Array<{ requestCount: number }> };
-  return (data.samples ?? []).reduce((sum, sample) => sum + sample.requestCount, 0);
+  const data = event.data as { samples?: Array<{ request_count: number }> };
+  return (data.samples ?? []).reduce((sum, sample) => sum + sample.request_count, 0);
 }

@@ -256,14 +256,14 @@ export function planChanged(
   const effectiveAt = new Date();
   const period = { start: effectiveAt.toISOString(), end: new Date(effectiveAt.getTime() + 30 * 86_400_000).toISOString() };
   const data = {
-    tenantId,
+    tenant_id: tenantId,
     revision: change.revision,
-    subscriptionId: `sub_${tenantId}`,
-    fromPlanId: change.from,
-    toPlanId: change.to,
-    fromInterval: 'monthly' as const,
+    subscription_id: `sub_${tenantId}`,
+    from_plan_id: change.from,
+    to_plan_id: change.to,
+    from_interval: 'monthly' as const,
     interval: 'monthly' as const,
-    effectiveAt: effectiveAt.toISOString(),
+    effective_at: effectiveAt.toISOString(),
     period,
   };
   return type === 'subscription.upgraded'

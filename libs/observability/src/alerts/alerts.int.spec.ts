@@ -26,7 +26,7 @@ describeWithInfra('burn-rate alerts from two replicas on Kafka and the MongoDB-c
     const tenantId = uniqueName('ten_alerts');
     const page = `tenant-availability-enterprise:${tenantId}:page`;
     const ofPage = (events: TenantryEvent[], type: string) => events.filter((event) => event.type === type && (event.data as { alert_id: string }).alert_id === page);
-    await first.platform.bus.publish([createEvent('tenant.created', { tenantId, source: '/tenantry/tenants', data: { ...EXAMPLE_EVENT_DATA['tenant.created'], tenantId, tier: 'enterprise' } })]);
+    await first.platform.bus.publish([createEvent('tenant.created', { tenantId, source: '/tenantry/tenants', data: { ...EXAMPLE_EVENT_DATA['tenant.created'], tenant_id: tenantId, subscription_tier: 'enterprise' } })]);
     // 1,000 valid requests, 2 bad: (2 / 1000) / 0.0001 = 20× against 99.99 %.
     await first.platform.bus.publish([gatewayBatch(tenantId, new Date(clock.at.getTime() - 60_000), [{ requests: 1000, errors: 2 }])]);
     for (const replica of [first, second]) {

@@ -39,21 +39,21 @@ export function batchOfMetricRecorded(event: TenantryEventOf<'metric.recorded'>)
   const data = event.data;
   return {
     id: event.id,
-    tenant_id: data.tenantId,
+    tenant_id: data.tenant_id,
     reporter: data.reporter,
     via_gateway: true,
     window_start: new Date(data.window.start),
-    latency_bounds_ms: [...data.latencyBucketsMs],
+    latency_bounds_ms: [...data.latency_buckets_ms],
     samples: data.samples.map((sample) => ({
       service: sample.service,
       route: sample.route,
       method: sample.method,
-      requests: sample.requestCount,
-      errors: sample.errorCount,
-      client_errors: sample.clientErrorCount,
-      rate_limited: sample.rateLimitedCount,
-      cache_hits: sample.cacheHitCount,
-      latency: { sum: sample.latencyMs.sum, max: sample.latencyMs.max, buckets: [...sample.latencyMs.buckets] },
+      requests: sample.request_count,
+      errors: sample.error_count,
+      client_errors: sample.client_error_count,
+      rate_limited: sample.rate_limited_count,
+      cache_hits: sample.cache_hit_count,
+      latency: { sum: sample.latency_ms.sum, max: sample.latency_ms.max, buckets: [...sample.latency_ms.buckets] },
     })),
   };
 }

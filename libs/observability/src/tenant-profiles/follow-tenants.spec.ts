@@ -44,7 +44,7 @@ describe('tenant profiles from tenant.* and subscription.* events', () => {
     const persistence = createInMemoryPersistence();
     const store = new TenantProfileStore(await persistence.repository(tenantProfilesCollection));
     for (const [tenantId, tier] of [['t-1', 'pro'], ['t-2', 'enterprise']] as const) {
-      await store.apply(createEvent('tenant.created', { tenantId, source: '/tenantry/test', data: { ...EXAMPLE_EVENT_DATA['tenant.created'], tenantId, tier } }));
+      await store.apply(createEvent('tenant.created', { tenantId, source: '/tenantry/test', data: { ...EXAMPLE_EVENT_DATA['tenant.created'], tenant_id: tenantId, subscription_tier: tier } }));
     }
     expect(await store.profileOf('t-1')).toEqual({ plan_id: 'pro', timezone: 'Europe/Ljubljana' });
     expect(await store.profileOf('t-2')).toEqual({ plan_id: 'enterprise', timezone: 'Europe/Ljubljana' });

@@ -15,28 +15,28 @@ export function factsOf(event: TenantryEvent): ProfileFact[] {
     case 'tenant.created': {
       const data = (event as TenantryEventOf<'tenant.created'>).data;
       return [
-        { tenant_id: data.tenantId, kind: 'plan', plan_id: data.tier, revision: 0 },
-        { tenant_id: data.tenantId, kind: 'timezone', timezone: data.timezone, at: event.time },
+        { tenant_id: data.tenant_id, kind: 'plan', plan_id: data.subscription_tier, revision: 0 },
+        { tenant_id: data.tenant_id, kind: 'timezone', timezone: data.timezone, at: event.time },
       ];
     }
     case 'tenant.updated': {
       const data = (event as TenantryEventOf<'tenant.updated'>).data;
-      return data.changes.timezone ? [{ tenant_id: data.tenantId, kind: 'timezone', timezone: data.changes.timezone, at: event.time }] : [];
+      return data.changes.timezone ? [{ tenant_id: data.tenant_id, kind: 'timezone', timezone: data.changes.timezone, at: event.time }] : [];
     }
     case 'subscription.upgraded':
     case 'subscription.downgraded': {
       const data = (event as TenantryEventOf<'subscription.upgraded'>).data;
-      return [{ tenant_id: data.tenantId, kind: 'plan', plan_id: data.toPlanId, revision: data.revision }];
+      return [{ tenant_id: data.tenant_id, kind: 'plan', plan_id: data.to_plan_id, revision: data.revision }];
     }
     case 'subscription.cancelled': {
       const data = (event as TenantryEventOf<'subscription.cancelled'>).data;
-      return [{ tenant_id: data.tenantId, kind: 'plan', plan_id: null, revision: data.revision }];
+      return [{ tenant_id: data.tenant_id, kind: 'plan', plan_id: null, revision: data.revision }];
     }
     case 'subscription.created':
     case 'subscription.activated':
     case 'subscription.interval_changed': {
       const data = (event as TenantryEventOf<'subscription.created'>).data;
-      return [{ tenant_id: data.tenantId, kind: 'plan', plan_id: data.planId, revision: data.revision }];
+      return [{ tenant_id: data.tenant_id, kind: 'plan', plan_id: data.plan_id, revision: data.revision }];
     }
     default:
       return [];

@@ -120,25 +120,25 @@ export function gatewayBatch(tenantId: string, start: Date, traffic: Traffic[], 
     source: '/tenantry/gateway',
     ...(id ? { id } : {}),
     data: {
-      tenantId,
+      tenant_id: tenantId,
       reporter: 'gateway-test',
       window: { start: start.toISOString(), end: new Date(start.getTime() + 10_000).toISOString() },
-      latencyBucketsMs: GATEWAY_BOUNDS,
+      latency_buckets_ms: GATEWAY_BOUNDS,
       samples: traffic.map((t) => {
         const buckets = t.buckets ?? [t.requests, ...new Array<number>(GATEWAY_BOUNDS.length).fill(0)];
         return {
           service: t.service ?? 'tenants',
           route: t.route ?? '/api/v1/tenants/:tenantId',
           method: 'GET',
-          requestCount: t.requests,
-          errorCount: t.errors ?? 0,
-          clientErrorCount: t.client_errors ?? 0,
-          cacheHitCount: 0,
-          rateLimitedCount: 0,
-          latencyMs: { sum: t.requests, max: t.requests > 0 ? 1 : 0, buckets },
+          request_count: t.requests,
+          error_count: t.errors ?? 0,
+          client_error_count: t.client_errors ?? 0,
+          cache_hit_count: 0,
+          rate_limited_count: 0,
+          latency_ms: { sum: t.requests, max: t.requests > 0 ? 1 : 0, buckets },
         };
       }),
-      recordedAt: new Date(start.getTime() + 10_000).toISOString(),
+      recorded_at: new Date(start.getTime() + 10_000).toISOString(),
     },
   });
 }

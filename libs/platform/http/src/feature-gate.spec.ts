@@ -51,8 +51,8 @@ describe('requireFeature', () => {
       status: 403,
       detail: 'The Basic plan does not include ai_assistant; the Pro plan does.',
       feature: 'ai_assistant',
-      currentPlan: 'basic',
-      requiredPlan: 'pro',
+      current_plan: 'basic',
+      required_plan: 'pro',
     });
   });
 
@@ -60,7 +60,7 @@ describe('requireFeature', () => {
     const response = await get(tenantOn());
     expect(response.status).toBe(403);
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ feature: 'ai_assistant', requiredPlan: 'pro' });
+    expect(body).toMatchObject({ feature: 'ai_assistant', required_plan: 'pro' });
     expect(body).not.toHaveProperty('currentPlan');
   });
 
@@ -79,7 +79,7 @@ describe('featureNotInPlanError', () => {
     const error = featureNotInPlanError('white_label', 'pro');
     expect(error.status).toBe(403);
     expect(error.message).toBe('The Pro plan does not include white_label; the Enterprise plan does.');
-    expect(error.extensions).toEqual({ feature: 'white_label', currentPlan: 'pro', requiredPlan: 'enterprise' });
+    expect(error.extensions).toEqual({ feature: 'white_label', current_plan: 'pro', required_plan: 'enterprise' });
   });
 });
 

@@ -16,8 +16,8 @@ export function featureNotInPlanError(feature: Feature, currentPlan: PlanId | un
       : `The ${planOf(currentPlan).name} plan does not include ${feature}${unlockedBy ? `; the ${unlockedBy.name} plan does` : ''}.`;
   return new ForbiddenError(detail, {
     feature,
-    ...(currentPlan === undefined ? {} : { currentPlan }),
-    ...(unlockedBy ? { requiredPlan: unlockedBy.id } : {}),
+    ...(currentPlan === undefined ? {} : { current_plan: currentPlan }),
+    ...(unlockedBy ? { required_plan: unlockedBy.id } : {}),
   });
 }
 

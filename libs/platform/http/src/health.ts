@@ -49,7 +49,7 @@ export function readinessHandler(checks: ReadinessChecks, timeoutMs: number, log
         status: 503,
         detail: `Not ready: ${failed.map(([name, result]) => `${name} (${result.reason})`).join(', ')}.`,
         instance: pathOf(req),
-        ...(requestId ? { requestId } : {}),
+        ...(requestId ? { request_id: requestId } : {}),
         checks: byName,
       }),
     );

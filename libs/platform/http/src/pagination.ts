@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_PAGE_LIMIT = 100;
 
-/** `?limit=` (1–100, default 20) and `?cursor=` (opaque, from a previous page's `nextCursor`). */
+/** `?limit=` (1–100, default 20) and `?cursor=` (opaque, from a previous page's `next_cursor`). */
 export const paginationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
   cursor: z.string().min(1).max(1024).optional(),
@@ -12,15 +12,15 @@ export const paginationQuery = z.object({
 
 export type PaginationQuery = z.output<typeof paginationQuery>;
 
-/** One page of a list. `nextCursor` is null on the last page. */
+/** One page of a list. `next_cursor` is null on the last page. */
 export interface Page<T> {
   items: T[];
-  nextCursor: string | null;
+  next_cursor: string | null;
 }
 
 /** The zod schema of a page of `item`s (for response contracts and tests). */
 export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+  return z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 }
 
 /** Makes an opaque cursor from a position (e.g. `{ createdAt, id }` of the last item). */

@@ -59,7 +59,7 @@ describe('problem+json responses', () => {
       status,
       detail: error.message,
       instance: '/api/v1/boom',
-      requestId: 'req-123',
+      request_id: 'req-123',
     });
   });
 
@@ -102,7 +102,7 @@ describe('problem+json responses', () => {
       status: 500,
       detail: INTERNAL_ERROR_DETAIL,
       instance: '/api/v1/boom',
-      requestId: 'req-123',
+      request_id: 'req-123',
     });
     const logged = served.logs.lines().find((line) => line['msg'] === 'request failed with an unexpected error');
     expect(logged).toMatchObject({ level: 'error', request_id: 'req-123', err: { stack: expect.stringContaining('problem.spec.ts') } });
@@ -117,7 +117,7 @@ describe('problem+json responses', () => {
       status: 404,
       detail: 'No route for GET /api/v1/nowhere.',
       instance: '/api/v1/nowhere',
-      requestId: expect.any(String),
+      request_id: expect.any(String),
     });
   });
 

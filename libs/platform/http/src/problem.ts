@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { RateLimitedError, TenantryError, UnauthorizedError, type FieldIssue } from '@tenantry/contracts';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { knownFieldsAt, suggestField } from './unknown-fields';
 
 /** `type` of every Tenantry problem: a stable URI clients may branch on. */
 export const PROBLEM_TYPE_BASE = 'https://tenantry.dev/problems/';
@@ -21,7 +22,7 @@ export interface ProblemBody {
 /** An RFC 9457 problem document as sent. */
 export interface ProblemDocument extends ProblemBody {
   instance: string;
-  requestId?: string;
+  request_id?: string;
 }
 
 /**
@@ -48,7 +49,7 @@ export interface MappedProblem {
   unexpected: boolean;
 }
 
-export const INTERNAL_ERROR_DETAIL = 'An unexpected error occurred. Quote the requestId if you report it.';
+export const INTERNAL_ERROR_DETAIL = 'An unexpected error occurred. Quote the request_id if you report it.';
 
 /** THE mapping from anything thrown while handling a request to the problem the client gets. */
 export function mapErrorToProblem(error: unknown): MappedProblem {
@@ -107,10 +108,22 @@ function transportProblem(error: unknown) {
   return build(error.status === 400 ? 'bad-request' : `http-${error.status}`, error.status, STATUS_CODES[error.status] ?? 'Client error', detail, {});
 }
 
-export function fieldIssuesFromZod(issues: readonly z.core.$ZodIssue[], prefix = ''): FieldIssue[] {
-  return issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    return { field: prefix && path ? `${prefix}.${path}` : prefix || path, message: issue.message };
+/**
+ * One field issue per failing field. An unknown field is named itself (zod reports it on its parent
+ * object), with the known field it is probably a misspelling of when `schema` tells which fields exist.
+ */
+export function fieldIssuesFromZod(issues: readonly z.core.$ZodIssue[], prefix = '', schema?: z.ZodType): FieldIssue[] {
+  const named = (path: readonly PropertyKey[]): string => {
+    const joined = path.map(String).join('.');
+    return prefix && joined ? `${prefix}.${joined}` : prefix || joined;
+  };
+  return issues.flatMap((issue): FieldIssue[] => {
+    if (issue.code !== 'unrecognized_keys') return [{ field: named(issue.path), message: issue.message }];
+    const known = knownFieldsAt(schema, issue.path);
+    return issue.keys.map((key) => {
+      const suggestion = suggestField(key, known);
+      return { field: named([...issue.path, key]), message: `Unknown field${suggestion ? `; did you mean "${suggestion}"?` : '.'}` };
+    });
   });
 }
 
@@ -121,7 +134,7 @@ export function validationDetail(issues: readonly FieldIssue[]): string {
 
 /** Writes a problem response for `req`. */
 export function sendProblem(req: Request, res: Response, mapped: Pick<MappedProblem, 'problem' | 'headers'>, requestId?: string): void {
-  const document: ProblemDocument = { ...mapped.problem, instance: pathOf(req), ...(requestId ? { requestId } : {}) };
+  const document: ProblemDocument = { ...mapped.problem, instance: pathOf(req), ...(requestId ? { request_id: requestId } : {}) };
   res.status(document.status).set(mapped.headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(document));
 }
 

@@ -23,7 +23,7 @@ describe('route(): validated, typed input', () => {
         route({ query: paginationQuery }, ({ query }): Page<string> => {
           seen.push(query);
           const after = query.cursor ? decodeCursor(query.cursor, cursorPosition).after : '';
-          return { items: [`after:${after}`, `limit:${query.limit}`], nextCursor: encodeCursor({ after: 'ten_b' }) };
+          return { items: [`after:${after}`, `limit:${query.limit}`], next_cursor: encodeCursor({ after: 'ten_b' }) };
         }),
       );
       router.post(
@@ -109,8 +109,8 @@ describe('route(): validated, typed input', () => {
 
   it('when a cursor from a previous page comes back, then the handler decodes its position', async () => {
     const first = (await (await fetch(`${served.url}/api/v1/tenants?limit=1`)).json()) as Page<string>;
-    expect(first.nextCursor).toEqual(expect.any(String));
-    const second = (await (await fetch(`${served.url}/api/v1/tenants?cursor=${first.nextCursor}`)).json()) as Page<string>;
+    expect(first.next_cursor).toEqual(expect.any(String));
+    const second = (await (await fetch(`${served.url}/api/v1/tenants?cursor=${first.next_cursor}`)).json()) as Page<string>;
     expect(second.items[0]).toBe('after:ten_b');
   });
 

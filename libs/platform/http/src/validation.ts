@@ -65,10 +65,26 @@ export function route<const S extends RouteSchemas, R>(schemas: S, handler: Rout
     }
     const input = await parseRequest(schemas, req);
     const result = await handler(input, req, res);
+    if (CHECK_RESPONSES && result !== undefined && res.statusCode < 300) assertDocumentedResponse(schemas.doc?.response, result, req);
     if (result !== undefined && !res.headersSent) res.json(result);
   };
   handle[ROUTE_SCHEMAS] = schemas;
   return handle;
+}
+
+/**
+ * Under test, every answer a route returns is checked against the schema its OpenAPI entry documents,
+ * so a view and its contract cannot drift apart unnoticed (a renamed field fails the test that reads it).
+ */
+const CHECK_RESPONSES = process.env['NODE_ENV'] === 'test';
+
+function assertDocumentedResponse(schema: z.ZodType | undefined, result: unknown, req: Request): void {
+  if (!schema) return;
+  const checked = schema.safeParse(result);
+  if (!checked.success) {
+    const issues = checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`The answer of ${req.method} ${req.originalUrl} does not match its documented response schema: ${issues}`);
+  }
 }
 
 /** Where each part of the request is read from, and how its failing fields are named. */
@@ -90,7 +106,7 @@ async function parseRequest<S extends RouteSchemas>(schemas: S, req: Request): P
     const result = await schema.safeParseAsync(value);
     if (result.success) input[part] = result.data;
     else if (part === 'body' && value === undefined) issues.push({ field: '', message: 'A JSON request body is required.' });
-    else issues.push(...fieldIssuesFromZod(result.error.issues, prefix));
+    else issues.push(...fieldIssuesFromZod(result.error.issues, prefix, schema));
   }
   if (issues.length > 0) throw new ValidationFailedError(validationDetail(issues), issues);
   return input as RouteInput<S>;

@@ -6,15 +6,15 @@ import type { ApiKey } from './api-key.collection';
 export function toApiKeyView(key: ApiKey): ApiKeyView {
   return {
     id: key.id,
-    tenantId: key.tenantId,
+    tenant_id: key.tenantId,
     name: key.name ?? null,
     prefix: key.prefix,
-    maskedKey: maskApiKey(key.prefix, key.lastFour),
+    masked_key: maskApiKey(key.prefix, key.lastFour),
     scopes: key.scopes,
-    createdAt: key.createdAt.toISOString(),
-    expiresAt: key.expiresAt?.toISOString() ?? null,
-    revokedAt: key.revokedAt?.toISOString() ?? null,
-    revokedReason: key.revokedReason ?? null,
+    created_at: key.createdAt.toISOString(),
+    expires_at: key.expiresAt?.toISOString() ?? null,
+    revoked_at: key.revokedAt?.toISOString() ?? null,
+    revoked_reason: key.revokedReason ?? null,
   };
 }
 

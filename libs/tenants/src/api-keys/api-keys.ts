@@ -70,9 +70,9 @@ export class ApiKeys {
     if (tenant.status === 'cancelled') throw new ConflictError(`Tenant ${tenantId} is cancelled: it cannot get new API keys.`);
     const scopes = input.scopes ?? [];
     assertWithinCallerScopes(identity, scopes);
-    const expiresAt = input.expiresAt === undefined ? undefined : new Date(input.expiresAt);
+    const expiresAt = input.expires_at === undefined ? undefined : new Date(input.expires_at);
     if (expiresAt && expiresAt.getTime() <= now.getTime()) {
-      throw new ValidationFailedError('expiresAt must be in the future.', [{ field: 'expiresAt', message: 'Must be in the future' }]);
+      throw new ValidationFailedError('expires_at must be in the future.', [{ field: 'expires_at', message: 'Must be in the future' }]);
     }
     const active = await this.activeKeys(tenantId, now);
     if (active.length >= MAX_ACTIVE_KEYS) {
@@ -84,7 +84,7 @@ export class ApiKeys {
   async list(tenantId: string, page: { limit: number; cursor?: string | undefined }): Promise<Page<ApiKeyView>> {
     await findTenantOrThrow(this.deps.tenants, tenantId);
     const result = await withQueryCursor(() => this.deps.keys.list(tenantId, { limit: page.limit, ...(page.cursor ? { cursor: page.cursor } : {}) }));
-    return { items: result.items.map(toApiKeyView), nextCursor: result.nextCursor };
+    return { items: result.items.map(toApiKeyView), next_cursor: result.nextCursor };
   }
 
   /**
@@ -94,7 +94,7 @@ export class ApiKeys {
   async revoke(identity: Identity, tenantId: string, keyId: string): Promise<void> {
     const key = await this.findKey(tenantId, keyId);
     if (identity.role === 'tenant' && identity.keyId === keyId) {
-      throw new ConflictError('An API key cannot revoke itself; rotate it, or revoke it with another key or the admin key.', { keyId });
+      throw new ConflictError('An API key cannot revoke itself; rotate it, or revoke it with another key or the admin key.', { key_id: keyId });
     }
     assertWithinCallerScopes(identity, key.scopes);
     if (key.revokedAt) return;
@@ -106,12 +106,12 @@ export class ApiKeys {
    * Replaces a key with a new one (same name, scopes and expiry) and revokes the old one. The new key is
    * written first: if revoking then fails (a concurrent rotation won), the new key is withdrawn again.
    */
-  async rotate(identity: Identity, tenantId: string, keyId: string): Promise<CreatedApiKey & { rotatedFrom: string }> {
+  async rotate(identity: Identity, tenantId: string, keyId: string): Promise<CreatedApiKey & { rotated_from: string }> {
     const now = this.deps.clock();
     const key = await this.findKey(tenantId, keyId);
     assertWithinCallerScopes(identity, key.scopes);
-    if (key.revokedAt) throw new ConflictError(`API key ${keyId} is revoked; issue a new key instead.`, { keyId });
-    if (!isActive(key, now)) throw new ConflictError(`API key ${keyId} has expired; issue a new key instead.`, { keyId });
+    if (key.revokedAt) throw new ConflictError(`API key ${keyId} is revoked; issue a new key instead.`, { key_id: keyId });
+    if (!isActive(key, now)) throw new ConflictError(`API key ${keyId} has expired; issue a new key instead.`, { key_id: keyId });
     const tenant = await findTenantOrThrow(this.deps.tenants, tenantId);
     if (tenant.status === 'cancelled') throw new ConflictError(`Tenant ${tenantId} is cancelled: it cannot get new API keys.`);
 
@@ -128,7 +128,7 @@ export class ApiKeys {
       throw error;
     }
     this.deps.outbox.notify();
-    return { ...replacement, rotatedFrom: key.id };
+    return { ...replacement, rotated_from: key.id };
   }
 
   /** Revokes every active key of a tenant (on cancellation), each with its event. Returns how many. */
@@ -184,8 +184,8 @@ export class ApiKeys {
   }
 
   private async markRevoked(key: ApiKey, reason: RevocationReason, now: Date): Promise<void> {
-    // No `keyPrefix`: the event schema caps it at 16 characters and ours (`tnt_<16>`) has 20; `keyId` names the key.
-    const event = tenantEvent('tenant.api_key_revoked', key.tenantId, { tenantId: key.tenantId, keyId: key.id, reason, revokedAt: now.toISOString() }, now);
+    // No `key_prefix`: the event schema caps it at 16 characters and ours (`tnt_<16>`) has 20; `key_id` names the key.
+    const event = tenantEvent('tenant.api_key_revoked', key.tenantId, { tenant_id: key.tenantId, key_id: key.id, reason, revoked_at: now.toISOString() }, now);
     await this.deps.keys.update(key.tenantId, key.id, { revokedAt: now, revokedReason: reason }, { expectedVersion: key.version, events: [event] });
   }
 }
@@ -200,8 +200,8 @@ function assertWithinCallerScopes(identity: Identity, scopes: readonly string[])
   const wider = scopes.length === 0 || scopes.some((scope) => !isApiKeyScope(scope) || !scopesAllow(identity.scopes, scope));
   if (wider) {
     throw new ForbiddenError(`This API key is limited to the scopes ${identity.scopes.join(', ')}: it cannot issue or manage keys with wider access.`, {
-      callerScopes: identity.scopes,
-      requestedScopes: scopes,
+      caller_scopes: identity.scopes,
+      requested_scopes: scopes,
     });
   }
 }

@@ -35,21 +35,21 @@ describe('BillingClient: the tenants service calling billing’s internal endpoi
   });
 
   it('when a subscription change succeeds, then its status and body come back as billing sent them', async () => {
-    const answer = await client().changeSubscription('ten_change', { planId: 'pro' }, { preview: false });
+    const answer = await client().changeSubscription('ten_change', { plan_id: 'pro' }, { preview: false });
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ preview: false, subscription: { tenantId: 'ten_change', planId: 'pro' } });
+    expect(answer.body).toMatchObject({ preview: false, subscription: { tenant_id: 'ten_change', plan_id: 'pro' } });
   });
 
   it('when billing answers a problem, then it is thrown as the same problem without billing’s own instance', async () => {
-    const problem = { type: 'https://tenantry.dev/problems/not-found', title: 'Not found', status: 404, detail: 'No subscription for ten_none.', instance: '/internal/x', requestId: 'r-1' };
+    const problem = { type: 'https://tenantry.dev/problems/not-found', title: 'Not found', status: 404, detail: 'No subscription for ten_none.', instance: '/internal/x', request_id: 'r-1' };
     billing.answerChangesWith({ status: 404, body: problem });
-    const error = await client().changeSubscription('ten_none', { planId: 'pro' }, { preview: false }).catch((thrown: unknown) => thrown);
+    const error = await client().changeSubscription('ten_none', { plan_id: 'pro' }, { preview: false }).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(HttpProblem);
     expect(error).toMatchObject({ problemType: 'not-found', status: 404, title: 'Not found', message: 'No subscription for ten_none.', extensions: {} });
   });
 
   it('when the call is signed with another secret, then billing refuses it and the caller gets a 503, not a 401', async () => {
-    const change = client({ secret: 'another-secret'.padEnd(48, 'x') }).changeSubscription('ten_secret', { planId: 'pro' }, { preview: false });
+    const change = client({ secret: 'another-secret'.padEnd(48, 'x') }).changeSubscription('ten_secret', { plan_id: 'pro' }, { preview: false });
     await expect(change).rejects.toBeInstanceOf(ServiceUnavailableError);
     const usage = client({ secret: 'another-secret'.padEnd(48, 'x') }).usageDays('ten_secret', { from: '2030-05-01', to: '2030-05-31' });
     await expect(usage).rejects.toBeInstanceOf(ServiceUnavailableError);
@@ -59,7 +59,7 @@ describe('BillingClient: the tenants service calling billing’s internal endpoi
   it('when billing does not answer in time, then 503 once the deadline passes', async () => {
     billing.answerChangesWith('hang');
     const started = Date.now();
-    await expect(client({ timeoutMs: 200 }).changeSubscription('ten_slow', { planId: 'pro' }, { preview: true })).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(client({ timeoutMs: 200 }).changeSubscription('ten_slow', { plan_id: 'pro' }, { preview: true })).rejects.toBeInstanceOf(ServiceUnavailableError);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 

@@ -125,7 +125,7 @@ export class BillingClient {
       this.options.logger.error({ status: answer.status, path }, 'billing answered a plan change with an unexpected error');
       return new ServiceUnavailableError(unavailable);
     }
-    const { type, title, status, detail, instance: _instance, requestId: _requestId, ...extensions } = problem.data;
+    const { type, title, status, detail, instance: _instance, request_id: _requestId, ...extensions } = problem.data;
     return new HttpProblem(type.slice(PROBLEM_TYPE_BASE.length), status, title, detail, extensions);
   }
 }

@@ -1,4 +1,4 @@
-import { FEATURES, hasFeature, planOf, type Feature, type TenantFeaturesResponse } from '@tenantry/contracts';
+import { FEATURES, hasFeature, planOf, toPlanLimitsView, type Feature, type TenantFeaturesResponse } from '@tenantry/contracts';
 import type { Tenant } from '../tenants/tenant.collection';
 
 /**
@@ -9,10 +9,10 @@ import type { Tenant } from '../tenants/tenant.collection';
 export function entitlementsOf(tenant: Tenant): TenantFeaturesResponse {
   const plan = planOf(tenant.subscriptionTier);
   return {
-    tenantId: tenant.id,
-    tier: plan.id,
+    tenant_id: tenant.id,
+    subscription_tier: plan.id,
     features: Object.fromEntries(FEATURES.map((feature) => [feature, hasFeature(plan.id, feature)])) as Record<Feature, boolean>,
-    limits: { ...plan.limits },
-    slaTargetPercent: plan.slaTargetPercent,
+    limits: toPlanLimitsView(plan.limits),
+    sla_target_percent: plan.slaTargetPercent,
   };
 }

@@ -19,31 +19,31 @@ describe('the tenant follows its subscription (subscription.* events from billin
   }
 
   async function tenantIn(status: TenantStatus, tier: 'basic' | 'pro' = 'basic') {
-    const { tenant, apiKey } = await h.createTenant({ subscriptionTier: tier });
+    const { tenant, api_key: apiKey } = await h.createTenant({ subscription_tier: tier });
     if (status !== 'trial') {
       const reply = await h.call(ADMIN, 'POST', `/api/v1/tenants/${tenant.id}/status`, { body: { status } });
       if (reply.status !== 200) throw new Error(`could not bring the tenant to ${status}`);
       await h.waitForEvents(tenant.id, 'tenant.status_changed');
     }
-    return { tenantId: tenant.id, keyId: apiKey.id };
+    return { tenant_id: tenant.id, key_id: apiKey.id };
   }
 
   it('when a new tenant has seen no subscription event, then the gateway resolves it at revision 0', async () => {
-    const { tenantId, keyId } = await tenantIn('trial');
+    const { tenant_id: tenantId, key_id: keyId } = await tenantIn('trial');
     expect((await seen(tenantId, keyId)).resolved).toMatchObject({ subscriptionTier: 'basic', subscriptionRevision: 0, status: 'trial' });
   });
 
   it('when billing upgrades the subscription, then the tenant view, its features and the key resolution show the new plan and revision', async () => {
-    const { tenantId, keyId } = await tenantIn('active');
+    const { tenant_id: tenantId, key_id: keyId } = await tenantIn('active');
     await deliverInOrder(h.platform, [billing.created(tenantId, 1, 'basic', 'active'), billing.upgraded(tenantId, 2, 'basic', 'pro')]);
     const { view, features, resolved } = await seen(tenantId, keyId);
-    expect(view).toMatchObject({ subscriptionTier: 'pro', status: 'active' });
-    expect(features).toMatchObject({ tier: 'pro', features: { ai_assistant: true }, limits: { apiCallsPerDay: 10_000 } });
+    expect(view).toMatchObject({ subscription_tier: 'pro', status: 'active' });
+    expect(features).toMatchObject({ subscription_tier: 'pro', features: { ai_assistant: true }, limits: { api_calls_per_day: 10_000 } });
     expect(resolved).toMatchObject({ subscriptionTier: 'pro', subscriptionRevision: 2 });
   });
 
   it('when events arrive twice and out of order, then the newest revision wins and older ones change nothing', async () => {
-    const { tenantId, keyId } = await tenantIn('active');
+    const { tenant_id: tenantId, key_id: keyId } = await tenantIn('active');
     const upgrade = billing.upgraded(tenantId, 3, 'pro', 'enterprise');
     await deliverInOrder(h.platform, [
       upgrade,
@@ -58,7 +58,7 @@ describe('the tenant follows its subscription (subscription.* events from billin
   });
 
   it('when the billing interval changes, then the plan stays and the revision moves on', async () => {
-    const { tenantId, keyId } = await tenantIn('active', 'pro');
+    const { tenant_id: tenantId, key_id: keyId } = await tenantIn('active', 'pro');
     await deliverInOrder(h.platform, [billing.intervalChanged(tenantId, 5, 'pro', 'annual')]);
     expect((await seen(tenantId, keyId)).resolved).toMatchObject({ subscriptionTier: 'pro', subscriptionRevision: 5 });
   });
@@ -67,48 +67,48 @@ describe('the tenant follows its subscription (subscription.* events from billin
     ['subscription.activated', (tenantId: string) => billing.activated(tenantId, 2, 'pro')],
     ['subscription.created (active)', (tenantId: string) => billing.created(tenantId, 1, 'pro', 'active')],
   ])('when %s comes for a trial tenant, then it becomes active, said by tenant.status_changed from the system', async (_case, event) => {
-    const { tenantId, keyId } = await tenantIn('trial');
+    const { tenant_id: tenantId, key_id: keyId } = await tenantIn('trial');
     await deliverInOrder(h.platform, [event(tenantId)]);
     const { view } = await seen(tenantId, keyId);
-    expect(view).toMatchObject({ status: 'active', subscriptionTier: 'pro', statusReason: 'subscription activated' });
+    expect(view).toMatchObject({ status: 'active', subscription_tier: 'pro', status_reason: 'subscription activated' });
     const [changed] = await h.waitForEvents(tenantId, 'tenant.status_changed');
-    expect(changed?.data).toEqual({ tenantId, from: 'trial', to: 'active', reason: 'subscription activated', changedBy: 'system', changedAt: expect.any(String), revision: 2 });
+    expect(changed?.data).toEqual({ tenant_id: tenantId, from: 'trial', to: 'active', reason: 'subscription activated', changed_by: 'system', changed_at: expect.any(String), revision: 2 });
   });
 
   it('when a subscription is created on a trial, then the tenant stays in trial', async () => {
-    const { tenantId, keyId } = await tenantIn('trial');
+    const { tenant_id: tenantId, key_id: keyId } = await tenantIn('trial');
     await deliverInOrder(h.platform, [billing.created(tenantId, 1, 'basic', 'trialing')]);
     expect((await seen(tenantId, keyId)).view).toMatchObject({ status: 'trial' });
     expect(h.eventsOf(tenantId, 'tenant.status_changed')).toHaveLength(0);
   });
 
   it('when the activation is overtaken by a later upgrade, then the tenant still ends up active on the later plan', async () => {
-    const { tenantId, keyId } = await tenantIn('trial');
+    const { tenant_id: tenantId, key_id: keyId } = await tenantIn('trial');
     await deliverInOrder(h.platform, [billing.upgraded(tenantId, 3, 'basic', 'pro'), billing.activated(tenantId, 2, 'basic')]);
     expect((await seen(tenantId, keyId)).resolved).toMatchObject({ status: 'active', subscriptionTier: 'pro', subscriptionRevision: 3 });
   });
 
   it('when a suspended tenant’s subscription is activated, then it stays suspended (the admin decides that) and its tier follows', async () => {
-    const { tenantId, keyId } = await tenantIn('suspended');
+    const { tenant_id: tenantId, key_id: keyId } = await tenantIn('suspended');
     const before = h.eventsOf(tenantId, 'tenant.status_changed').length;
     await deliverInOrder(h.platform, [billing.activated(tenantId, 2, 'pro')]);
-    expect((await seen(tenantId, keyId)).view).toMatchObject({ status: 'suspended', subscriptionTier: 'pro' });
+    expect((await seen(tenantId, keyId)).view).toMatchObject({ status: 'suspended', subscription_tier: 'pro' });
     expect(h.eventsOf(tenantId, 'tenant.status_changed')).toHaveLength(before);
   });
 
   it('when the subscription is cancelled, then the tenant is cancelled by the system and its keys are revoked; a redelivery changes nothing', async () => {
-    const { tenantId, keyId } = await tenantIn('active', 'pro');
+    const { tenant_id: tenantId, key_id: keyId } = await tenantIn('active', 'pro');
     const before = h.eventsOf(tenantId, 'tenant.status_changed').length;
     const cancelled = billing.cancelled(tenantId, 4, 'pro');
     await deliverInOrder(h.platform, [cancelled]);
 
     const { view, resolved } = await seen(tenantId, keyId);
-    expect(view).toMatchObject({ status: 'cancelled', statusReason: 'subscription cancelled' });
+    expect(view).toMatchObject({ status: 'cancelled', status_reason: 'subscription cancelled' });
     expect(resolved).toMatchObject({ status: 'cancelled', subscriptionRevision: 4 });
     const changes = await h.waitForEvents(tenantId, 'tenant.status_changed', before + 1);
-    expect(changes.at(-1)?.data).toMatchObject({ from: 'active', to: 'cancelled', reason: 'subscription cancelled', changedBy: 'system' });
+    expect(changes.at(-1)?.data).toMatchObject({ from: 'active', to: 'cancelled', reason: 'subscription cancelled', changed_by: 'system' });
     const [revoked] = await h.waitForEvents(tenantId, 'tenant.api_key_revoked');
-    expect(revoked?.data).toMatchObject({ keyId, reason: 'tenant_cancelled' });
+    expect(revoked?.data).toMatchObject({ key_id: keyId, reason: 'tenant_cancelled' });
 
     await deliverInOrder(h.platform, [republished(cancelled), billing.activated(tenantId, 2, 'pro')]);
     expect((await seen(tenantId, keyId)).view).toMatchObject({ status: 'cancelled' });

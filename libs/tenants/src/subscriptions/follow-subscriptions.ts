@@ -12,19 +12,19 @@ export type SubscriptionEvent = TenantryEventOf<SubscriptionEventType>;
  * the plan it names is the plan in force from then on.
  */
 export function subscriptionChangeOf(event: SubscriptionEvent): SubscriptionChange {
-  const { tenantId, revision } = event.data;
+  const { tenant_id: tenantId, revision } = event.data;
   switch (event.type) {
     case 'subscription.upgraded':
     case 'subscription.downgraded':
-      return { tenantId, revision, planId: event.data.toPlanId };
+      return { tenantId, revision, planId: event.data.to_plan_id };
     case 'subscription.created':
-      return { tenantId, revision, planId: event.data.planId, ...(event.data.status === 'active' ? { lifecycle: 'activated' as const } : {}) };
+      return { tenantId, revision, planId: event.data.plan_id, ...(event.data.status === 'active' ? { lifecycle: 'activated' as const } : {}) };
     case 'subscription.activated':
-      return { tenantId, revision, planId: event.data.planId, lifecycle: 'activated' };
+      return { tenantId, revision, planId: event.data.plan_id, lifecycle: 'activated' };
     case 'subscription.cancelled':
-      return { tenantId, revision, planId: event.data.planId, lifecycle: 'cancelled' };
+      return { tenantId, revision, planId: event.data.plan_id, lifecycle: 'cancelled' };
     case 'subscription.interval_changed':
-      return { tenantId, revision, planId: event.data.planId };
+      return { tenantId, revision, planId: event.data.plan_id };
   }
 }
 

@@ -58,8 +58,8 @@ describe('Idempotency-Key on tenant and key creation', () => {
 
   it('when a create response is kept for replay, then the database holds neither the plaintext key nor the Idempotency-Key', async () => {
     const idempotencyKey = 'create-sealed-7f1c2a';
-    const reply = await create({ name: 'Sealed GmbH', billingEmail: 'sealed@acme.test' }, idempotencyKey);
-    const { apiKey } = createTenantResponseSchema.parse(reply.body);
+    const reply = await create({ name: 'Sealed GmbH', billing_email: 'sealed@acme.test' }, idempotencyKey);
+    const { api_key: apiKey } = createTenantResponseSchema.parse(reply.body);
     const records = await h.platform.persistence.repository(storedRecords);
     const everything = JSON.stringify((await records.admin.listAcrossTenants({ limit: 1000 })).items);
     expect(everything.length).toBeGreaterThan(0);
@@ -82,7 +82,7 @@ describe('Idempotency-Key on tenant and key creation', () => {
     const replyB = await issue(b.tenant.id);
     expect(replyB.headers.get('idempotent-replayed')).toBeNull();
     const fromB = createdApiKeySchema.parse(replyB.body);
-    expect(fromB.tenantId).toBe(b.tenant.id);
+    expect(fromB.tenant_id).toBe(b.tenant.id);
     expect(fromB.key).not.toBe(fromA.key);
     const replayA = await issue(a.tenant.id);
     expect(replayA.headers.get('idempotent-replayed')).toBe('true');
@@ -90,7 +90,7 @@ describe('Idempotency-Key on tenant and key creation', () => {
   });
 
   it('when a rotation is retried with the same key, then the same replacement comes back and only one rotation happened', async () => {
-    const { tenant, apiKey } = await h.createTenant();
+    const { tenant, api_key: apiKey } = await h.createTenant();
     const rotate = () => h.call(ADMIN, 'POST', `/api/v1/tenants/${tenant.id}/api-keys/${apiKey.id}/rotate`, { headers: { 'idempotency-key': 'rotate-once' } });
     const first = await rotate();
     const second = await rotate();

@@ -36,9 +36,9 @@ describe('tenant status lifecycle', () => {
     const before = h.eventsOf(tenantId, 'tenant.status_changed').length;
     const reply = await h.call(ADMIN, 'POST', `/api/v1/tenants/${tenantId}/status`, { body: { status: to, reason: 'ops ticket 42' } });
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ id: tenantId, status: to, statusReason: 'ops ticket 42', statusChangedAt: expect.any(String) });
+    expect(reply.body).toMatchObject({ id: tenantId, status: to, status_reason: 'ops ticket 42', status_changed_at: expect.any(String) });
     const events = await h.waitForEvents(tenantId, 'tenant.status_changed', before + 1);
-    expect(events.at(-1)?.data).toEqual({ tenantId, from, to, reason: 'ops ticket 42', changedBy: 'admin', changedAt: expect.any(String), revision: expect.any(Number) });
+    expect(events.at(-1)?.data).toEqual({ tenant_id: tenantId, from, to, reason: 'ops ticket 42', changed_by: 'admin', changed_at: expect.any(String), revision: expect.any(Number) });
   });
 
   it.each(pairs.filter(([, , allowed]) => !allowed))('when %s → %s is asked for, then 409 names both and nothing changes', async (from, to) => {
@@ -52,20 +52,20 @@ describe('tenant status lifecycle', () => {
   });
 
   it('when a tenant is cancelled, then all its keys are revoked, each with tenant.api_key_revoked (tenant_cancelled)', async () => {
-    const { tenant, apiKey } = await h.createTenant({ name: 'Leaving' });
+    const { tenant, api_key: apiKey } = await h.createTenant({ name: 'Leaving' });
     const second = await h.call(ADMIN, 'POST', `/api/v1/tenants/${tenant.id}/api-keys`, { body: { name: 'ci' } });
     const secondId = (second.body as { id: string }).id;
     const reply = await h.call(ADMIN, 'POST', `/api/v1/tenants/${tenant.id}/status`, { body: { status: 'cancelled', reason: 'customer left' } });
     expect(reply.status).toBe(200);
 
     const keys = keyPage.parse((await h.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}/api-keys`)).body).items;
-    expect(keys.map((key) => [key.id, key.revokedReason])).toEqual([
+    expect(keys.map((key) => [key.id, key.revoked_reason])).toEqual([
       [apiKey.id, 'tenant_cancelled'],
       [secondId, 'tenant_cancelled'],
     ]);
     const revoked = await h.waitForEvents(tenant.id, 'tenant.api_key_revoked', 2);
     expect(revoked.map((event) => event.data)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ keyId: apiKey.id, reason: 'tenant_cancelled' }), expect.objectContaining({ keyId: secondId, reason: 'tenant_cancelled' })]),
+      expect.arrayContaining([expect.objectContaining({ key_id: apiKey.id, reason: 'tenant_cancelled' }), expect.objectContaining({ key_id: secondId, reason: 'tenant_cancelled' })]),
     );
     const resolved = await h.call(GATEWAY, 'GET', `/internal/v1/api-keys/${apiKey.id}`);
     expect(resolved.body).toMatchObject({ revokedAt: expect.any(String), tenant: { status: 'cancelled' } });
@@ -81,14 +81,14 @@ describe('tenant status lifecycle', () => {
     expect(reply.status).toBe(409);
     expect(await keys.findById(tenant.id, leftover.id)).toMatchObject({ revokedReason: 'tenant_cancelled', revokedAt: expect.any(Date) });
     const events = await h.waitForEvents(tenant.id, 'tenant.api_key_revoked', 2);
-    expect(events.at(-1)?.data).toMatchObject({ keyId: leftover.id, reason: 'tenant_cancelled' });
+    expect(events.at(-1)?.data).toMatchObject({ key_id: leftover.id, reason: 'tenant_cancelled' });
   });
 
   it.each([
     ['an unknown status', { status: 'deleted' }, 'status'],
     ['a missing status', { reason: 'x' }, 'status'],
     ['a reason over 500 characters', { status: 'active', reason: 'r'.repeat(501) }, 'reason'],
-    ['an unknown field', { status: 'active', by: 'me' }, ''],
+    ['an unknown field', { status: 'active', by: 'me' }, 'by'],
   ])('when the body has %s, then 400 names the field and the status stays', async (_case, body, field) => {
     const tenantId = await tenantIn('trial');
     const reply = await h.call(ADMIN, 'POST', `/api/v1/tenants/${tenantId}/status`, { body });

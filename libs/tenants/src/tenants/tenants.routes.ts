@@ -23,7 +23,7 @@ import { findTenantOrThrow } from './find-tenant';
 import type { TenantRepository } from './tenant.collection';
 import type { Tenants } from './tenants';
 
-export const tenantParams = z.object({ tenantId: z.string().min(1).max(128) });
+export const tenantParams = z.object({ tenant_id: z.string().min(1).max(128) });
 const listTenantsQuery = listTenantsFilterSchema.extend(paginationQuery.shape);
 /** `?preview=true` prices a plan change without making it. */
 const upgradeQuery = z.strictObject({ preview: z.enum(['true', 'false']).optional() });
@@ -68,31 +68,31 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
   router.get(
     '/',
     requireAdmin,
-    route({ query: listTenantsQuery, doc: { summary: 'List tenants (admin), filtered by status or tier', response: pageSchema(tenantViewSchema) } }, ({ query }) => tenants.list(query)),
+    route({ query: listTenantsQuery, doc: { summary: 'List tenants (admin), filtered by status or subscription_tier', response: pageSchema(tenantViewSchema) } }, ({ query }) => tenants.list(query)),
   );
 
   router.get(
-    '/:tenantId',
+    '/:tenant_id',
     route({ params: tenantParams, doc: { summary: 'Read a tenant', response: tenantViewSchema } }, ({ params }, req) => {
-      assertTenantAccess(identityOf(req), params.tenantId);
-      return tenants.get(params.tenantId);
+      assertTenantAccess(identityOf(req), params.tenant_id);
+      return tenants.get(params.tenant_id);
     }),
   );
 
   router.put(
-    '/:tenantId',
+    '/:tenant_id',
     route({ params: tenantParams, body: updateTenantRequestSchema, doc: { summary: "Update a tenant's name, settings or metadata", response: tenantViewSchema } }, ({ params, body }, req) => {
-      assertTenantAccess(identityOf(req), params.tenantId);
-      return tenants.update(params.tenantId, body);
+      assertTenantAccess(identityOf(req), params.tenant_id);
+      return tenants.update(params.tenant_id, body);
     }),
   );
 
   router.post(
-    '/:tenantId/status',
+    '/:tenant_id/status',
     requireAdmin,
     route(
       { params: tenantParams, body: changeTenantStatusRequestSchema, doc: { summary: 'Activate, suspend or cancel a tenant (admin)', response: tenantViewSchema } },
-      ({ params, body }) => tenants.changeStatus(params.tenantId, body),
+      ({ params, body }) => tenants.changeStatus(params.tenant_id, body),
     ),
   );
 
@@ -100,31 +100,31 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
   // changes nothing, so it skips Idempotency-Key (which keys on the path without its query: a preview
   // must never be replayed as the answer to the real change that follows it with the same key).
   const upgrade: RouteHandler<typeof upgradeSchemas, unknown> = async ({ params, query, body }, req, res) => {
-    assertTenantAccess(identityOf(req), params.tenantId);
-    await findTenantOrThrow(deps.tenantRepository, params.tenantId);
-    const answer = await deps.billing.changeSubscription(params.tenantId, subscriptionChangeOf(body), { preview: query.preview === 'true' });
+    assertTenantAccess(identityOf(req), params.tenant_id);
+    await findTenantOrThrow(deps.tenantRepository, params.tenant_id);
+    const answer = await deps.billing.changeSubscription(params.tenant_id, subscriptionChangeOf(body), { preview: query.preview === 'true' });
     res.status(answer.status);
     return answer.body;
   };
   const idempotentUpgrade = idempotent(upgrade);
   router.post(
-    '/:tenantId/upgrade',
+    '/:tenant_id/upgrade',
     route(upgradeSchemas, (input, req, res) => (input.query.preview === 'true' ? upgrade(input, req, res) : idempotentUpgrade(input, req, res))),
   );
 
   router.get(
-    '/:tenantId/features',
+    '/:tenant_id/features',
     route({ params: tenantParams, doc: { summary: "The tenant's plan: its limits and features", response: tenantFeaturesResponseSchema } }, async ({ params }, req) => {
-      assertTenantAccess(identityOf(req), params.tenantId);
-      return entitlementsOf(await findTenantOrThrow(deps.tenantRepository, params.tenantId));
+      assertTenantAccess(identityOf(req), params.tenant_id);
+      return entitlementsOf(await findTenantOrThrow(deps.tenantRepository, params.tenant_id));
     }),
   );
 
   router.get(
-    '/:tenantId/usage',
+    '/:tenant_id/usage',
     route({ params: tenantParams, doc: { summary: "The tenant's API usage today and this period, against its quota", response: tenantUsageResponseSchema } }, async ({ params }, req) => {
-      assertTenantAccess(identityOf(req), params.tenantId);
-      const tenant = await findTenantOrThrow(deps.tenantRepository, params.tenantId);
+      assertTenantAccess(identityOf(req), params.tenant_id);
+      const tenant = await findTenantOrThrow(deps.tenantRepository, params.tenant_id);
       return usageReport(deps.billing, tenant, deps.clock());
     }),
   );
@@ -135,8 +135,8 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
 /** The tenants API's names for a plan change, in billing's terms. */
 function subscriptionChangeOf(request: UpgradeTenantRequest): ChangeSubscriptionRequest {
   return {
-    planId: request.subscriptionTier,
-    ...(request.billingInterval === undefined ? {} : { interval: request.billingInterval }),
+    plan_id: request.subscription_tier,
+    ...(request.billing_interval === undefined ? {} : { interval: request.billing_interval }),
     ...(request.timing === undefined ? {} : { timing: request.timing }),
   };
 }

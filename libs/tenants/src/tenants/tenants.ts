@@ -73,11 +73,11 @@ export class Tenants {
     const fields: TenantFields = {
       name: input.name,
       status: 'trial',
-      subscriptionTier: input.subscriptionTier ?? this.deps.defaultTier,
+      subscriptionTier: input.subscription_tier ?? this.deps.defaultTier,
       // Billing subscribes the tenant from tenant.created; its events then carry revisions from 1.
       subscriptionRevision: 0,
       timezone: input.timezone ?? 'UTC',
-      ...(input.billingEmail === undefined ? {} : { billingEmail: input.billingEmail }),
+      ...(input.billing_email === undefined ? {} : { billingEmail: input.billing_email }),
       metadata: input.metadata ?? {},
       trialEndsAt: new Date(now.getTime() + TRIAL_DAYS * DAY_MS),
     };
@@ -85,15 +85,15 @@ export class Tenants {
       'tenant.created',
       tenantId,
       {
-        tenantId,
+        tenant_id: tenantId,
         name: fields.name,
-        tier: fields.subscriptionTier,
+        subscription_tier: fields.subscriptionTier,
         status: fields.status,
         timezone: fields.timezone,
-        ...(fields.billingEmail === undefined ? {} : { billingEmail: fields.billingEmail }),
+        ...(fields.billingEmail === undefined ? {} : { billing_email: fields.billingEmail }),
         metadata: fields.metadata,
-        trialEndsAt: fields.trialEndsAt?.toISOString(),
-        createdAt: now.toISOString(),
+        trial_ends_at: fields.trialEndsAt?.toISOString(),
+        created_at: now.toISOString(),
         revision: FIRST_VERSION,
       },
       now,
@@ -106,7 +106,7 @@ export class Tenants {
       throw error;
     }
     this.deps.outbox.notify();
-    return { tenant: toTenantView(tenant), apiKey };
+    return { tenant: toTenantView(tenant), api_key: apiKey };
   }
 
   async get(tenantId: string): Promise<TenantView> {
@@ -114,12 +114,12 @@ export class Tenants {
   }
 
   /** Every tenant (platform admin only: the one unscoped read of this service). */
-  async list(query: { status?: TenantStatus | undefined; tier?: PlanId | undefined; limit: number; cursor?: string | undefined }): Promise<Page<TenantView>> {
-    const filter = { ...(query.status ? { status: query.status } : {}), ...(query.tier ? { subscriptionTier: query.tier } : {}) };
+  async list(query: { status?: TenantStatus | undefined; subscription_tier?: PlanId | undefined; limit: number; cursor?: string | undefined }): Promise<Page<TenantView>> {
+    const filter = { ...(query.status ? { status: query.status } : {}), ...(query.subscription_tier ? { subscriptionTier: query.subscription_tier } : {}) };
     const page = await withQueryCursor(() =>
       this.deps.tenants.admin.listAcrossTenants({ filter, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }),
     );
-    return { items: page.items.map(toTenantView), nextCursor: page.nextCursor };
+    return { items: page.items.map(toTenantView), next_cursor: page.nextCursor };
   }
 
   /** Applies what differs from the stored tenant; emits `tenant.updated` with exactly that, or nothing for a no-op. */
@@ -130,13 +130,13 @@ export class Tenants {
       const changes = changesOf(current, input);
       if (Object.keys(changes).length === 0) return toTenantView(current);
       const now = this.deps.clock();
-      const event = tenantEvent('tenant.updated', tenantId, { tenantId, changes, updatedAt: now.toISOString(), revision: revisionAfterWrite(current) }, now);
+      const event = tenantEvent('tenant.updated', tenantId, { tenant_id: tenantId, changes, updated_at: now.toISOString(), revision: revisionAfterWrite(current) }, now);
       const patch: Partial<TenantFields> = {
         ...(changes.name === undefined ? {} : { name: changes.name }),
         ...(changes.timezone === undefined ? {} : { timezone: changes.timezone }),
         ...(changes.metadata === undefined ? {} : { metadata: changes.metadata }),
         // `undefined` removes the field; absent keeps it.
-        ...(changes.billingEmail === undefined ? {} : { billingEmail: changes.billingEmail ?? undefined }),
+        ...(changes.billing_email === undefined ? {} : { billingEmail: changes.billing_email ?? undefined }),
       };
       try {
         const updated = await this.deps.tenants.update(tenantId, tenantId, patch, { expectedVersion: current.version, events: [event] });
@@ -240,12 +240,12 @@ function statusChange(
     'tenant.status_changed',
     current.id,
     {
-      tenantId: current.id,
+      tenant_id: current.id,
       from: current.status,
       to,
       ...(how.reason ? { reason: how.reason } : {}),
-      changedBy: how.changedBy,
-      changedAt: now.toISOString(),
+      changed_by: how.changedBy,
+      changed_at: now.toISOString(),
       revision: revisionAfterWrite(current),
     },
     now,
@@ -272,14 +272,14 @@ function statusAfterSubscriptionStep(status: TenantStatus, step: SubscriptionCha
   return undefined;
 }
 
-/** Only the fields whose value differs. `billingEmail: null` means "remove it". */
+/** Only the fields whose value differs. `billing_email: null` means "remove it". */
 function changesOf(current: Tenant, input: UpdateTenantRequest): TenantChanges {
   const changes: TenantChanges = {};
   if (input.name !== undefined && input.name !== current.name) changes.name = input.name;
   if (input.metadata !== undefined && !sameRecord(input.metadata, current.metadata)) changes.metadata = input.metadata;
   const settings = input.settings ?? {};
   if (settings.timezone !== undefined && settings.timezone !== current.timezone) changes.timezone = settings.timezone;
-  if (settings.billingEmail !== undefined && settings.billingEmail !== (current.billingEmail ?? null)) changes.billingEmail = settings.billingEmail;
+  if (settings.billing_email !== undefined && settings.billing_email !== (current.billingEmail ?? null)) changes.billing_email = settings.billing_email;
   return changes;
 }
 

@@ -120,26 +120,26 @@ export async function startFakeBilling(options: { secret: string }): Promise<Fak
 export function changeResult(tenantId: string, change: ChangeSubscriptionRequest, preview: boolean): SubscriptionChangeResult {
   const now = new Date();
   const end = new Date(now.getTime() + 30 * 24 * 60 * 60 * 1000);
-  const planId = change.planId ?? 'basic';
+  const planId = change.plan_id ?? 'basic';
   const interval = change.interval ?? 'monthly';
   return {
     preview,
     kind: 'upgrade',
     timing: 'immediate',
-    effectiveAt: now.toISOString(),
+    effective_at: now.toISOString(),
     subscription: {
       id: `sub_${tenantId}`,
-      tenantId,
-      planId,
+      tenant_id: tenantId,
+      plan_id: planId,
       interval,
       status: 'active',
-      trialEndsAt: null,
-      trialEndBehavior: 'convert',
-      billingCycleAnchor: now.toISOString(),
-      currentPeriod: { start: now.toISOString(), end: end.toISOString() },
-      pendingChange: null,
-      cancelledAt: null,
-      createdAt: now.toISOString(),
+      trial_ends_at: null,
+      trial_end_behavior: 'convert',
+      billing_cycle_anchor: now.toISOString(),
+      current_period: { start: now.toISOString(), end: end.toISOString() },
+      pending_change: null,
+      cancelled_at: null,
+      created_at: now.toISOString(),
     },
     invoice: null,
   };

@@ -40,7 +40,7 @@ describe('usageReport: today and this month in the tenant’s time zone', () => 
     const report = await usageReport(billing, tenantIn('Europe/Ljubljana'), new Date('2030-03-31T22:30:00Z'));
     expect(billing.asked).toEqual([{ from: '2030-04-01', to: '2030-04-30' }]);
     expect(report.period).toEqual({ day: '2030-04-01', month: '2030-04', timezone: 'Europe/Ljubljana' });
-    expect(report.apiCalls).toEqual({ today: { used: 7, limit: 10_000, remaining: 9_993 }, month: { used: 7 } });
+    expect(report.api_calls).toEqual({ today: { used: 7, limit: 10_000, remaining: 9_993 }, month: { used: 7 } });
   });
 
   it('when today has no calls yet, then today is 0 and the month still sums the earlier days', async () => {
@@ -49,7 +49,7 @@ describe('usageReport: today and this month in the tenant’s time zone', () => 
       { date: '2030-05-09', calls: 2 },
     ]);
     const report = await usageReport(billing, tenantIn('UTC'), new Date('2030-05-10T12:00:00Z'));
-    expect(report.apiCalls).toEqual({ today: { used: 0, limit: 10_000, remaining: 10_000 }, month: { used: 42 } });
+    expect(report.api_calls).toEqual({ today: { used: 0, limit: 10_000, remaining: 10_000 }, month: { used: 42 } });
   });
 
   it.each([

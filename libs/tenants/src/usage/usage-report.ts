@@ -21,15 +21,15 @@ export async function usageReport(billing: UsageDaysSource, tenant: Tenant, now:
   const monthTotal = thisMonth.reduce((sum, entry) => sum + entry.calls, 0);
   const limit = plan.limits.apiCallsPerDay;
   return {
-    tenantId: tenant.id,
-    tier: plan.id,
+    tenant_id: tenant.id,
+    subscription_tier: plan.id,
     period: { day, month, timezone: tenant.timezone },
-    apiCalls: {
+    api_calls: {
       today: { used: today, limit, remaining: limit === UNLIMITED ? UNLIMITED : Math.max(0, limit - today) },
       month: { used: monthTotal },
     },
     users: { used: null, limit: plan.limits.users },
-    storageBytes: { used: null, limit: plan.limits.storageBytes },
+    storage_bytes: { used: null, limit: plan.limits.storageBytes },
   };
 }
 

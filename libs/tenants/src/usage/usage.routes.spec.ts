@@ -20,12 +20,12 @@ describe('GET /api/v1/tenants/:tenantId/usage (from billing’s metering)', () =
     const { tenant } = await h.createTenant({ timezone: 'Asia/Kolkata' });
     const today = localDate(new Date(), 'Asia/Kolkata');
     expect(await usageOf(tenant.id)).toEqual({
-      tenantId: tenant.id,
-      tier: 'basic',
+      tenant_id: tenant.id,
+      subscription_tier: 'basic',
       period: { day: today, month: today.slice(0, 7), timezone: 'Asia/Kolkata' },
-      apiCalls: { today: { used: 0, limit: 1000, remaining: 1000 }, month: { used: 0 } },
+      api_calls: { today: { used: 0, limit: 1000, remaining: 1000 }, month: { used: 0 } },
       users: { used: null, limit: 5 },
-      storageBytes: { used: null, limit: 1024 ** 3 },
+      storage_bytes: { used: null, limit: 1024 ** 3 },
     });
   });
 
@@ -37,7 +37,7 @@ describe('GET /api/v1/tenants/:tenantId/usage (from billing’s metering)', () =
     h.billing.meter(tenant.id, [...(earlierDay ? [{ date: earlierDay, calls: 300 }] : []), { date: today, calls: 45 }]);
     const usage = await usageOf(tenant.id);
     expect(usage.period).toEqual({ day: today, month, timezone: 'Pacific/Auckland' });
-    expect(usage.apiCalls).toEqual({ today: { used: 45, limit: 1000, remaining: 955 }, month: { used: earlierDay ? 345 : 45 } });
+    expect(usage.api_calls).toEqual({ today: { used: 45, limit: 1000, remaining: 955 }, month: { used: earlierDay ? 345 : 45 } });
   });
 
   it("when asking billing, then it asks for the tenant's whole local month, signed as the tenants service", async () => {
@@ -52,18 +52,18 @@ describe('GET /api/v1/tenants/:tenantId/usage (from billing’s metering)', () =
   it('when the daily quota is used up and more, then remaining is 0, never negative', async () => {
     const { tenant } = await h.createTenant();
     h.billing.meter(tenant.id, [{ date: localDate(new Date(), 'UTC'), calls: 1_250 }]);
-    expect((await usageOf(tenant.id)).apiCalls.today).toEqual({ used: 1_250, limit: 1000, remaining: 0 });
+    expect((await usageOf(tenant.id)).api_calls.today).toEqual({ used: 1_250, limit: 1000, remaining: 0 });
   });
 
   it('when an enterprise tenant is metered, then its daily limit and remaining are "unlimited"', async () => {
-    const { tenant } = await h.createTenant({ subscriptionTier: 'enterprise' });
+    const { tenant } = await h.createTenant({ subscription_tier: 'enterprise' });
     h.billing.meter(tenant.id, [{ date: localDate(new Date(), 'UTC'), calls: 3 }]);
-    expect(await usageOf(tenant.id)).toMatchObject({ apiCalls: { today: { used: 3, limit: 'unlimited', remaining: 'unlimited' } }, users: { used: null, limit: 'unlimited' } });
+    expect(await usageOf(tenant.id)).toMatchObject({ api_calls: { today: { used: 3, limit: 'unlimited', remaining: 'unlimited' } }, users: { used: null, limit: 'unlimited' } });
   });
 
   it.each([
     ['an error', { status: 500, body: { type: 'https://tenantry.dev/problems/internal-error', title: 'Internal server error', status: 500, detail: 'x' } }],
-    ['a body outside its contract', { status: 200, body: { tenantId: 'ten_x', days: [{ date: 'yesterday', calls: -1 }] } }],
+    ['a body outside its contract', { status: 200, body: { tenant_id: 'ten_x', days: [{ date: 'yesterday', calls: -1 }] } }],
   ])('when billing answers %s, then 503 problem', async (_case, answer) => {
     const { tenant } = await h.createTenant();
     h.billing.answerUsageWith(answer);

@@ -56,18 +56,18 @@ export interface PaidTenant {
 }
 
 /**
- * A tenant whose trial was ended early on `planId` (its first invoice issued), with every event of that
+ * A tenant whose trial was ended early on `plan_id` (its first invoice issued), with every event of that
  * set-up already observed, so a test can count what comes after.
  */
 export async function paidTenant(h: BillingHarness, options: { planId?: PlanId; interval?: 'monthly' | 'annual'; timezone?: string } = {}): Promise<PaidTenant> {
   const tenantId = await h.openTenant(options.timezone ? { timezone: options.timezone } : {});
   const reply = await h.call<{ subscription: SubscriptionView; invoice: InvoiceView }>(tenantKey(tenantId), 'POST', '/api/v1/monetization/subscribe', {
-    planId: options.planId ?? 'basic',
+    plan_id: options.planId ?? 'basic',
     interval: options.interval ?? 'monthly',
   });
   if (reply.status !== 201 || !reply.body.invoice.id) throw new Error(`subscribing ${tenantId} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
   const invoiceId = reply.body.invoice.id;
-  await eventually(() => h.eventsOf(tenantId, 'invoice.issued').some((event) => event.data.invoiceId === invoiceId) && h.eventsOf(tenantId, 'subscription.activated').length === 1, {
+  await eventually(() => h.eventsOf(tenantId, 'invoice.issued').some((event) => event.data.invoice_id === invoiceId) && h.eventsOf(tenantId, 'subscription.activated').length === 1, {
     description: `the set-up events of ${tenantId}`,
   });
   return { tenantId, subscriptionId: reply.body.subscription.id, invoiceId };
@@ -114,17 +114,17 @@ async function expectNoEventsSince(h: BillingHarness, tenantId: string, seen: nu
   const live = subscriptions.find((subscription) => subscription.status !== 'cancelled');
   const expected: string[] = [];
   if (live) {
-    const reply = await h.call<{ creditNote: InvoiceView | null }>(ADMIN, 'POST', `/api/v1/monetization/subscriptions/${live.id}/cancel`, { timing: 'immediate', reason: 'marker' });
+    const reply = await h.call<{ credit_note: InvoiceView | null }>(ADMIN, 'POST', `/api/v1/monetization/subscriptions/${live.id}/cancel`, { timing: 'immediate', reason: 'marker' });
     if (reply.status !== 200) throw new Error(`the marker cancellation answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     expected.push(`subscription.cancelled ${live.id}`);
-    if (reply.body.creditNote?.id) expected.push(`invoice.issued ${reply.body.creditNote.id}`);
+    if (reply.body.credit_note?.id) expected.push(`invoice.issued ${reply.body.credit_note.id}`);
     // A credit note that covers what is still due on an invoice it credits pays it.
-    for (const { invoice_id: credited } of reply.body.creditNote?.applied_to_invoices ?? []) {
+    for (const { invoice_id: credited } of reply.body.credit_note?.applied_to_invoices ?? []) {
       const invoice = await h.call<InvoiceView>(ADMIN, 'GET', `/api/v1/monetization/invoices/${credited}`);
-      if (invoice.body.status === 'paid' && invoice.body.paymentReference === reply.body.creditNote?.id) expected.push(`invoice.paid ${credited}`);
+      if (invoice.body.status === 'paid' && invoice.body.payment_reference === reply.body.credit_note?.id) expected.push(`invoice.paid ${credited}`);
     }
   } else {
-    const reply = await h.call<{ subscription: SubscriptionView; invoice: InvoiceView }>(ADMIN, 'POST', '/api/v1/monetization/subscribe', { tenantId, planId: 'basic' });
+    const reply = await h.call<{ subscription: SubscriptionView; invoice: InvoiceView }>(ADMIN, 'POST', `/api/v1/monetization/subscribe?tenant_id=${encodeURIComponent(tenantId)}`, { plan_id: 'basic' });
     if (reply.status !== 201) throw new Error(`the marker subscription answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     expected.push(`subscription.created ${reply.body.subscription.id}`, `invoice.issued ${String(reply.body.invoice.id)}`);
   }
@@ -135,6 +135,6 @@ async function expectNoEventsSince(h: BillingHarness, tenantId: string, seen: nu
 
 /** `<type> <the id it is about>`: enough to tell one event from another in a failure message. */
 function describeEvent(event: TenantryEvent): string {
-  const data = event.data as { invoiceId?: string; subscriptionId?: string };
-  return `${event.type} ${data.invoiceId ?? data.subscriptionId ?? ''}`;
+  const data = event.data as { invoice_id?: string; subscription_id?: string };
+  return `${event.type} ${data.invoice_id ?? data.subscription_id ?? ''}`;
 }

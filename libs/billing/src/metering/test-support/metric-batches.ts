@@ -6,7 +6,7 @@ export interface SampleCounts {
   cacheHits?: number;
   /** 5xx */
   errors?: number;
-  /** 4xx other than the 429s (which are added to the sample's clientErrorCount, as the gateway does). */
+  /** 4xx other than the 429s (which are added to the sample's client_error_count, as the gateway does). */
   clientErrors?: number;
 }
 
@@ -14,14 +14,14 @@ export interface SampleCounts {
 export function sample({ requests, rateLimited = 0, cacheHits = 0, errors = 0, clientErrors = 0 }: SampleCounts) {
   return {
     service: 'tenants',
-    route: '/api/v1/tenants/:tenantId',
+    route: '/api/v1/tenants/:tenant_id',
     method: 'GET',
-    requestCount: requests,
-    errorCount: errors,
-    clientErrorCount: clientErrors + rateLimited,
-    cacheHitCount: cacheHits,
-    rateLimitedCount: rateLimited,
-    latencyMs: { sum: requests, max: requests > 0 ? 1 : 0, buckets: [requests, 0] },
+    request_count: requests,
+    error_count: errors,
+    client_error_count: clientErrors + rateLimited,
+    cache_hit_count: cacheHits,
+    rate_limited_count: rateLimited,
+    latency_ms: { sum: requests, max: requests > 0 ? 1 : 0, buckets: [requests, 0] },
   };
 }
 
@@ -40,13 +40,13 @@ export function usageBatch(
     source: '/tenantry/gateway',
     ...(options.id ? { id: options.id } : {}),
     data: {
-      tenantId,
+      tenant_id: tenantId,
       ...(options.timezone ? { timezone: options.timezone } : {}),
       reporter: 'gateway-test',
       window: { start: start.toISOString(), end: new Date(start.getTime() + 10_000).toISOString() },
-      latencyBucketsMs: [5],
+      latency_buckets_ms: [5],
       samples,
-      recordedAt: new Date(start.getTime() + 10_000).toISOString(),
+      recorded_at: new Date(start.getTime() + 10_000).toISOString(),
     },
   });
 }

@@ -35,13 +35,13 @@ export function tenantCreated(tenantId: string, at: Date, tier: 'basic' | 'pro' 
     source: '/tenantry/tenants',
     time: at,
     data: {
-      tenantId,
+      tenant_id: tenantId,
       name: 'Acme d.o.o.',
-      tier,
+      subscription_tier: tier,
       status: 'trial',
       timezone: 'UTC',
-      trialEndsAt: new Date(at.getTime() + 14 * 86_400_000).toISOString(),
-      createdAt: at.toISOString(),
+      trial_ends_at: new Date(at.getTime() + 14 * 86_400_000).toISOString(),
+      created_at: at.toISOString(),
     },
   });
 }

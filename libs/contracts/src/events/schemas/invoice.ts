@@ -5,49 +5,49 @@ export const invoiceLineSchema = z.object({
   kind: z.enum(['subscription', 'proration', 'overage', 'credit', 'sla_credit']),
   description: z.string().min(1).max(500),
   quantity: z.number().int().nonnegative(),
-  unitAmountCents: centsSchema,
+  unit_amount_cents: centsSchema,
   /** Negative for credits. */
-  amountCents: centsSchema,
+  amount_cents: centsSchema,
   /** The service period the line pays for (or credits), when it has one. */
   period: periodSchema.optional(),
 });
 
 export const invoiceIssuedV1 = z
   .object({
-    tenantId: tenantIdSchema,
-    invoiceId: z.string().min(1).max(128),
+    tenant_id: tenantIdSchema,
+    invoice_id: z.string().min(1).max(128),
     /** Sequential per tenant, shared by invoices and credit notes. */
     number: z.string().min(1).max(64),
     /** A credit note gives money back (its total is negative); the credit goes to the tenant's balance. */
-    documentType: z.enum(['invoice', 'credit_note']),
+    document_type: z.enum(['invoice', 'credit_note']),
     /** Why it was issued. */
     reason: z.enum(['subscription_start', 'renewal', 'trial_conversion', 'plan_change', 'cancellation']),
-    subscriptionId: z.string().min(1).max(128).optional(),
+    subscription_id: z.string().min(1).max(128).optional(),
     currency: currencySchema,
     period: periodSchema,
     lines: z.array(invoiceLineSchema).max(500),
-    subtotalCents: centsSchema,
-    totalCents: centsSchema,
-    issuedAt: isoDateTimeSchema,
-    dueAt: isoDateTimeSchema.optional(),
+    subtotal_cents: centsSchema,
+    total_cents: centsSchema,
+    issued_at: isoDateTimeSchema,
+    due_at: isoDateTimeSchema.optional(),
     /**
      * A credit note reduces the amount due of the unpaid invoices it credits first: which ones, and by
      * how much (the rest of the credit, if any, went to the tenant's balance).
      */
     applied_to_invoices: z.array(z.object({ invoice_id: z.string().min(1).max(128), amount_cents: z.number().int().positive() })).max(100).optional(),
   })
-  .refine((invoice) => invoice.totalCents === invoice.subtotalCents, { message: 'totalCents must equal subtotalCents (no taxes yet)', path: ['totalCents'] })
-  .refine((invoice) => invoice.lines.reduce((sum, line) => sum + line.amountCents, 0) === invoice.subtotalCents, {
-    message: 'subtotalCents must equal the sum of the lines',
-    path: ['subtotalCents'],
+  .refine((invoice) => invoice.total_cents === invoice.subtotal_cents, { message: 'total_cents must equal subtotal_cents (no taxes yet)', path: ['total_cents'] })
+  .refine((invoice) => invoice.lines.reduce((sum, line) => sum + line.amount_cents, 0) === invoice.subtotal_cents, {
+    message: 'subtotal_cents must equal the sum of the lines',
+    path: ['subtotal_cents'],
   });
 
 /** Which invoice an event after its issue is about, and its amount. */
 const invoiceReferenceShape = {
-  tenantId: tenantIdSchema,
-  invoiceId: z.string().min(1).max(128),
+  tenant_id: tenantIdSchema,
+  invoice_id: z.string().min(1).max(128),
   number: z.string().min(1).max(64),
-  amountCents: centsSchema,
+  amount_cents: centsSchema,
   currency: currencySchema,
 };
 
@@ -57,7 +57,7 @@ const invoiceReferenceShape = {
  */
 export const invoicePaidV1 = z.object({
   ...invoiceReferenceShape,
-  paidAt: isoDateTimeSchema,
+  paid_at: isoDateTimeSchema,
   /**
    * `provider`: collected by the payment provider; `manual`: recorded by the platform admin;
    * `credit_balance`: the tenant's credit balance covered it all (a total of 0).
@@ -73,5 +73,5 @@ export const invoicePaidV1 = z.object({
  */
 export const invoiceOverdueV1 = z.object({
   ...invoiceReferenceShape,
-  dueAt: isoDateTimeSchema,
+  due_at: isoDateTimeSchema,
 });

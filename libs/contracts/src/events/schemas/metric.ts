@@ -11,17 +11,17 @@ export const metricSampleSchema = z.object({
   service: z.string().min(1).max(64),
   route: z.string().min(1).max(256),
   method: z.string().min(1).max(16),
-  requestCount: countSchema,
+  request_count: countSchema,
   /** 5xx responses (count against the SLO). */
-  errorCount: countSchema,
+  error_count: countSchema,
   /** 4xx responses. */
-  clientErrorCount: countSchema,
-  cacheHitCount: countSchema,
-  rateLimitedCount: countSchema,
-  latencyMs: z.object({
+  client_error_count: countSchema,
+  cache_hit_count: countSchema,
+  rate_limited_count: countSchema,
+  latency_ms: z.object({
     sum: z.number().nonnegative(),
     max: z.number().nonnegative(),
-    /** Counts per bucket of the batch's `latencyBucketsMs`: one more than the bounds (the last is +Inf). */
+    /** Counts per bucket of the batch's `latency_buckets_ms`: one more than the bounds (the last is +Inf). */
     buckets: z.array(countSchema),
   }),
 });
@@ -34,7 +34,7 @@ export const metricSampleSchema = z.object({
  */
 export const metricRecordedV1 = z
   .object({
-    tenantId: tenantIdSchema,
+    tenant_id: tenantIdSchema,
     /**
      * The tenant's IANA time zone as the reporter applied it (the gateway's daily quota): metering buckets
      * the batch into that local day, with no lookup and no race with the tenant's other events.
@@ -44,24 +44,24 @@ export const metricRecordedV1 = z
     reporter: z.string().min(1).max(128),
     window: periodSchema,
     /** Upper bounds (inclusive, ascending) of the latency buckets, shared by every sample. */
-    latencyBucketsMs: z.array(z.number().positive()).min(1).max(64),
+    latency_buckets_ms: z.array(z.number().positive()).min(1).max(64),
     samples: z.array(metricSampleSchema).min(1).max(1000),
-    recordedAt: isoDateTimeSchema,
+    recorded_at: isoDateTimeSchema,
   })
   .superRefine((batch, ctx) => {
-    const bounds = batch.latencyBucketsMs;
+    const bounds = batch.latency_buckets_ms;
     if (bounds.some((bound, i) => i > 0 && bound <= (bounds[i - 1] ?? 0))) {
-      ctx.addIssue({ code: 'custom', message: 'latencyBucketsMs must be strictly ascending', path: ['latencyBucketsMs'] });
+      ctx.addIssue({ code: 'custom', message: 'latency_buckets_ms must be strictly ascending', path: ['latency_buckets_ms'] });
     }
     batch.samples.forEach((sample, i) => {
-      const { buckets } = sample.latencyMs;
+      const { buckets } = sample.latency_ms;
       if (buckets.length !== bounds.length + 1) {
-        ctx.addIssue({ code: 'custom', message: `needs ${bounds.length + 1} buckets`, path: ['samples', i, 'latencyMs', 'buckets'] });
-      } else if (buckets.reduce((sum, count) => sum + count, 0) !== sample.requestCount) {
-        ctx.addIssue({ code: 'custom', message: 'bucket counts must add up to requestCount', path: ['samples', i, 'latencyMs', 'buckets'] });
+        ctx.addIssue({ code: 'custom', message: `needs ${bounds.length + 1} buckets`, path: ['samples', i, 'latency_ms', 'buckets'] });
+      } else if (buckets.reduce((sum, count) => sum + count, 0) !== sample.request_count) {
+        ctx.addIssue({ code: 'custom', message: 'bucket counts must add up to request_count', path: ['samples', i, 'latency_ms', 'buckets'] });
       }
-      if (sample.errorCount + sample.clientErrorCount > sample.requestCount) {
-        ctx.addIssue({ code: 'custom', message: 'more errors than requests', path: ['samples', i, 'errorCount'] });
+      if (sample.error_count + sample.client_error_count > sample.request_count) {
+        ctx.addIssue({ code: 'custom', message: 'more errors than requests', path: ['samples', i, 'error_count'] });
       }
     });
   });

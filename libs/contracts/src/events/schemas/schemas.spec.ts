@@ -20,11 +20,11 @@ describe('event data schemas', () => {
 
   it('when money is not integer cents, then it is rejected', () => {
     const data = EXAMPLE_EVENT_DATA['subscription.upgraded'];
-    expect(subscriptionUpgradedV1.safeParse({ ...data, proration: { creditCents: 10.5, chargeCents: 0, currency: 'EUR' } }).success).toBe(false);
+    expect(subscriptionUpgradedV1.safeParse({ ...data, proration: { credit_cents: 10.5, charge_cents: 0, currency: 'EUR' } }).success).toBe(false);
   });
 
   it('when invoice lines do not add up to the subtotal, then it is rejected', () => {
-    expect(invoiceIssuedV1.safeParse({ ...EXAMPLE_EVENT_DATA['invoice.issued'], subtotalCents: 1 }).success).toBe(false);
+    expect(invoiceIssuedV1.safeParse({ ...EXAMPLE_EVENT_DATA['invoice.issued'], subtotal_cents: 1 }).success).toBe(false);
   });
 
   describe('metric.recorded batches', () => {
@@ -38,12 +38,12 @@ describe('event data schemas', () => {
     });
 
     it('when a sample has the wrong number of buckets, then it is rejected', () => {
-      const bad = { ...sample, latencyMs: { ...sample.latencyMs, buckets: [10] } };
+      const bad = { ...sample, latency_ms: { ...sample.latency_ms, buckets: [10] } };
       expect(metricRecordedV1.safeParse({ ...batch, samples: [bad] }).success).toBe(false);
     });
 
     it('when bucket bounds are not ascending, then it is rejected', () => {
-      expect(metricRecordedV1.safeParse({ ...batch, latencyBucketsMs: [25, 5, 100] }).success).toBe(false);
+      expect(metricRecordedV1.safeParse({ ...batch, latency_buckets_ms: [25, 5, 100] }).success).toBe(false);
     });
 
     it('when a batch is empty or larger than 1000 samples, then it is rejected', () => {

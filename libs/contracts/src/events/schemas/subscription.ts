@@ -17,34 +17,34 @@ export const changeTimingSchema = z.enum(['immediate', 'period_end']);
 
 /** Money moved by a mid-period change, prorated to the second. */
 export const prorationSchema = z.object({
-  creditCents: nonNegativeCentsSchema,
-  chargeCents: nonNegativeCentsSchema,
+  credit_cents: nonNegativeCentsSchema,
+  charge_cents: nonNegativeCentsSchema,
   currency: currencySchema,
 });
 
 export const subscriptionCreatedV1 = z.object({
-  tenantId: tenantIdSchema,
+  tenant_id: tenantIdSchema,
   revision: subscriptionRevisionSchema,
-  subscriptionId: subscriptionIdSchema,
-  planId: planIdSchema,
+  subscription_id: subscriptionIdSchema,
+  plan_id: planIdSchema,
   interval: billingIntervalSchema,
   status: z.enum(['trialing', 'active']),
-  trialEndsAt: isoDateTimeSchema.optional(),
-  effectiveAt: isoDateTimeSchema,
+  trial_ends_at: isoDateTimeSchema.optional(),
+  effective_at: isoDateTimeSchema,
   /** The billing period the subscription is in once it takes effect. */
   period: periodSchema,
 });
 
 const planChange = {
-  tenantId: tenantIdSchema,
+  tenant_id: tenantIdSchema,
   revision: subscriptionRevisionSchema,
-  subscriptionId: subscriptionIdSchema,
-  fromPlanId: planIdSchema,
-  toPlanId: planIdSchema,
-  fromInterval: billingIntervalSchema,
+  subscription_id: subscriptionIdSchema,
+  from_plan_id: planIdSchema,
+  to_plan_id: planIdSchema,
+  from_interval: billingIntervalSchema,
   interval: billingIntervalSchema,
   /** From this instant the new plan's limits and features apply. */
-  effectiveAt: isoDateTimeSchema,
+  effective_at: isoDateTimeSchema,
   /** The billing period on the new plan. */
   period: periodSchema,
   proration: prorationSchema.optional(),
@@ -57,31 +57,31 @@ export const subscriptionDowngradedV1 = z.object({
   ...planChange,
   timing: changeTimingSchema,
   /** Set when an immediate downgrade issued a credit note. */
-  creditNoteId: z.string().min(1).max(128).optional(),
+  credit_note_id: z.string().min(1).max(128).optional(),
 });
 
 export const subscriptionCancelledV1 = z.object({
-  tenantId: tenantIdSchema,
+  tenant_id: tenantIdSchema,
   revision: subscriptionRevisionSchema,
-  subscriptionId: subscriptionIdSchema,
-  planId: planIdSchema,
+  subscription_id: subscriptionIdSchema,
+  plan_id: planIdSchema,
   interval: billingIntervalSchema,
   timing: changeTimingSchema,
-  effectiveAt: isoDateTimeSchema,
+  effective_at: isoDateTimeSchema,
   period: periodSchema,
   reason: z.string().max(500).optional(),
   /** Prorated credit for the unused part of the period when cancelled immediately. */
-  creditCents: nonNegativeCentsSchema.optional(),
+  credit_cents: nonNegativeCentsSchema.optional(),
 });
 
 /** A trial converted into a paid subscription (at trial end, or early through `POST /subscribe`). */
 export const subscriptionActivatedV1 = z.object({
-  tenantId: tenantIdSchema,
+  tenant_id: tenantIdSchema,
   revision: subscriptionRevisionSchema,
-  subscriptionId: subscriptionIdSchema,
-  planId: planIdSchema,
+  subscription_id: subscriptionIdSchema,
+  plan_id: planIdSchema,
   interval: billingIntervalSchema,
-  effectiveAt: isoDateTimeSchema,
+  effective_at: isoDateTimeSchema,
   period: periodSchema,
 });
 
@@ -90,15 +90,15 @@ export const subscriptionActivatedV1 = z.object({
  * downgrade, since plans are ordered by rank, never by price per day. Limits and features do not change.
  */
 export const subscriptionIntervalChangedV1 = z.object({
-  tenantId: tenantIdSchema,
+  tenant_id: tenantIdSchema,
   revision: subscriptionRevisionSchema,
-  subscriptionId: subscriptionIdSchema,
-  planId: planIdSchema,
-  fromInterval: billingIntervalSchema,
+  subscription_id: subscriptionIdSchema,
+  plan_id: planIdSchema,
+  from_interval: billingIntervalSchema,
   interval: billingIntervalSchema,
   timing: changeTimingSchema,
-  effectiveAt: isoDateTimeSchema,
+  effective_at: isoDateTimeSchema,
   period: periodSchema,
   proration: prorationSchema.optional(),
-  creditNoteId: z.string().min(1).max(128).optional(),
+  credit_note_id: z.string().min(1).max(128).optional(),
 });

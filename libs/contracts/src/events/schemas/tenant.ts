@@ -11,41 +11,41 @@ const tenantNameSchema = z.string().trim().min(1).max(200);
 const tenantRevisionSchema = z.number().int().positive().optional();
 
 export const tenantCreatedV1 = z.object({
-  tenantId: tenantIdSchema,
+  tenant_id: tenantIdSchema,
   name: tenantNameSchema,
-  tier: planIdSchema,
+  subscription_tier: planIdSchema,
   status: tenantStatusSchema,
   timezone: timeZoneSchema,
-  billingEmail: z.email().optional(),
+  billing_email: z.email().optional(),
   metadata: metadataSchema.optional(),
-  trialEndsAt: isoDateTimeSchema.optional(),
-  createdAt: isoDateTimeSchema,
+  trial_ends_at: isoDateTimeSchema.optional(),
+  created_at: isoDateTimeSchema,
   revision: tenantRevisionSchema,
 });
 
-/** Only the fields that changed; `billingEmail: null` means it was removed. */
+/** Only the fields that changed; `billing_email: null` means it was removed. */
 export const tenantUpdatedV1 = z.object({
-  tenantId: tenantIdSchema,
+  tenant_id: tenantIdSchema,
   changes: z
     .object({
       name: tenantNameSchema.optional(),
       timezone: timeZoneSchema.optional(),
-      billingEmail: z.email().nullable().optional(),
+      billing_email: z.email().nullable().optional(),
       metadata: metadataSchema.optional(),
     })
     .refine((changes) => Object.values(changes).some((value) => value !== undefined), { message: 'At least one change' }),
-  updatedAt: isoDateTimeSchema,
+  updated_at: isoDateTimeSchema,
   revision: tenantRevisionSchema,
 });
 
 export const tenantStatusChangedV1 = z
   .object({
-    tenantId: tenantIdSchema,
+    tenant_id: tenantIdSchema,
     from: tenantStatusSchema,
     to: tenantStatusSchema,
     reason: z.string().max(500).optional(),
-    changedBy: z.enum(['admin', 'system']),
-    changedAt: isoDateTimeSchema,
+    changed_by: z.enum(['admin', 'system']),
+    changed_at: isoDateTimeSchema,
     revision: tenantRevisionSchema,
   })
   .refine((change) => change.from !== change.to, { message: 'from and to must differ', path: ['to'] });
@@ -55,9 +55,9 @@ export const tenantStatusChangedV1 = z
  * prefix only, never the key or its hash.
  */
 export const tenantApiKeyRevokedV1 = z.object({
-  tenantId: tenantIdSchema,
-  keyId: z.string().min(1).max(128),
-  keyPrefix: z.string().max(16).optional(),
+  tenant_id: tenantIdSchema,
+  key_id: z.string().min(1).max(128),
+  key_prefix: z.string().max(16).optional(),
   reason: z.enum(['revoked', 'rotated', 'tenant_cancelled']),
-  revokedAt: isoDateTimeSchema,
+  revoked_at: isoDateTimeSchema,
 });

@@ -76,7 +76,7 @@ describe('InMemoryEventBus specifics', () => {
       handler: (event) => {
         switch (event.type) {
           case 'tenant.created':
-            seen.push(`created:${event.data.tier}`); // only tenant.created data has a tier
+            seen.push(`created:${event.data.subscription_tier}`); // only tenant.created data has a tier
             break;
           case 'tenant.updated':
             seen.push(`updated:${event.data.changes.name ?? ''}`);

@@ -7,7 +7,7 @@ export function buildTenantUpdated(tenantId: string, label = `change-${++sequenc
   return createEvent('tenant.updated', {
     tenantId,
     source: '/tenantry/tests',
-    data: { tenantId, changes: { name: label }, updatedAt: new Date().toISOString() },
+    data: { tenant_id: tenantId, changes: { name: label }, updated_at: new Date().toISOString() },
     ...overrides,
   });
 }
@@ -16,6 +16,6 @@ export function buildTenantCreated(tenantId: string): TenantryEventOf<'tenant.cr
   return createEvent('tenant.created', {
     tenantId,
     source: '/tenantry/tests',
-    data: { tenantId, name: `Tenant ${tenantId}`, tier: 'basic', status: 'trial', timezone: 'Europe/Ljubljana', createdAt: new Date().toISOString() },
+    data: { tenant_id: tenantId, name: `Tenant ${tenantId}`, subscription_tier: 'basic', status: 'trial', timezone: 'Europe/Ljubljana', created_at: new Date().toISOString() },
   });
 }

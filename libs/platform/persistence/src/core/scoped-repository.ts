@@ -213,8 +213,8 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
     return new ConflictError(`${this.collection} ${id} was changed meanwhile: expected version ${expected}, found ${found}`, {
       collection: this.collection,
       id,
-      expectedVersion: expected,
-      ...(actual === undefined ? {} : { currentVersion: actual }),
+      expected_version: expected,
+      ...(actual === undefined ? {} : { current_version: actual }),
     });
   }
 

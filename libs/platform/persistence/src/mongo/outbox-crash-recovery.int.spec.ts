@@ -19,7 +19,7 @@ function tenantCreated(tenantId: string, name: string) {
   return createEvent('tenant.created', {
     tenantId,
     source: '/tenantry/tests',
-    data: { tenantId, name, tier: 'basic', status: 'trial', timezone: 'Europe/Ljubljana', createdAt: now },
+    data: { tenant_id: tenantId, name, subscription_tier: 'basic', status: 'trial', timezone: 'Europe/Ljubljana', created_at: now },
   });
 }
 
