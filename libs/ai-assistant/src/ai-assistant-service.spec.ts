@@ -29,7 +29,7 @@ describe('ai-assistant service behind its feature gate', () => {
   it('when a basic tenant calls it directly with a validly signed identity, then it is refused with 403 naming the plan that unlocks it', async () => {
     const response = await get(tenant('basic'));
     expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ type: 'https://tenantry.dev/problems/forbidden', feature: 'ai_assistant', currentPlan: 'basic', requiredPlan: 'pro' });
+    expect(await response.json()).toMatchObject({ type: 'https://tenantry.dev/problems/forbidden', feature: 'ai_assistant', current_plan: 'basic', required_plan: 'pro' });
   });
 
   it('when the signed tenant identity carries no plan, then it is refused with 403 too', async () => {
@@ -39,7 +39,7 @@ describe('ai-assistant service behind its feature gate', () => {
   it('when a pro tenant lists its tasks, then the gate lets it through to an empty first page', async () => {
     const response = await get(tenant('pro'));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ items: [], nextCursor: null });
+    expect(await response.json()).toEqual({ items: [], next_cursor: null });
   });
 
   it('when the request carries no signed identity, then it is refused with 401', async () => {

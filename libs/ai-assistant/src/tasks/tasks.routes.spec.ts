@@ -102,7 +102,7 @@ describe('tasks API (in-memory platform)', () => {
   it('when tasks are listed with filters, then only the matching ones come, newest first, a page at a time', async () => {
     const page = await harness.call(acme, 'GET', `${API}/tasks?action=optimize_costs&status=succeeded&limit=1`);
     expect(page.status).toBe(200);
-    const body = page.body as { items: TaskView[]; nextCursor: string | null };
+    const body = page.body as { items: TaskView[]; next_cursor: string | null };
     expect(body.items).toHaveLength(1);
     expect(body.items[0]).toMatchObject({ action: 'optimize_costs', status: 'succeeded' });
     const bad = await harness.call(acme, 'GET', `${API}/tasks?status=sleeping`);

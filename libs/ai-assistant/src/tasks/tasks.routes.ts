@@ -46,7 +46,7 @@ export function taskRoutes(deps: { tasks: Tasks; idempotent: IdempotentWrapper }
         identity.role === 'admin' && query.tenant_id === undefined
           ? await withQueryCursor(() => tasks.listAcrossTenants(query))
           : await withQueryCursor(() => tasks.list(actingFor(req, query.tenant_id).tenantId, query));
-      return { items: page.items.map(taskView), nextCursor: page.nextCursor };
+      return { items: page.items.map(taskView), next_cursor: page.nextCursor };
     }),
   );
 

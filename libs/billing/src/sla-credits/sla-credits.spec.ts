@@ -32,7 +32,7 @@ async function invoicesOf(tenantId: string): Promise<InvoiceView[]> {
 const slaLines = (invoice: InvoiceView | null | undefined) => invoice?.lines.filter((line) => line.kind === 'sla_credit').map((line) => line.amount_cents);
 
 async function subscribePro(tenantId: string): Promise<InvoiceView> {
-  const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'pro', interval: 'monthly' });
+  const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { plan_id: 'pro', interval: 'monthly' });
   expect(reply.status).toBe(201);
   return invoiceViewSchema.parse(reply.body.invoice);
 }
@@ -96,7 +96,7 @@ describe('sla.breached through the bus', () => {
     await harness.billing.slaCredits.receive(slaBreach(tenantId, { credit_percent: 100, credit_cents: 25_000 }).data);
 
     const first = await subscribePro(tenantId);
-    expect(first).toMatchObject({ documentType: 'credit_note', totalCents: 19_900 - 25_000 });
+    expect(first).toMatchObject({ document_type: 'credit_note', total_cents: 19_900 - 25_000 });
     expect((await harness.billing.subscriptions.account(tenantId)).creditBalanceCents).toBe(5_100);
 
     harness.clock.set('2025-04-01T10:00:00Z');

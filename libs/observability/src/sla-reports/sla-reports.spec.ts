@@ -27,7 +27,7 @@ describe('monthly SLA report (embedded)', () => {
   afterEach(() => harness.close());
 
   it('when a pro tenant in Ljubljana missed 99.9 % in October, then its report owes 10 % and sla.breached is emitted once, after the closing grace', async () => {
-    const data = { ...EXAMPLE_EVENT_DATA['tenant.created'], tenantId: 'ten_r', tier: 'pro' as const, timezone: 'Europe/Ljubljana' };
+    const data = { ...EXAMPLE_EVENT_DATA['tenant.created'], tenant_id: 'ten_r', subscription_tier: 'pro' as const, timezone: 'Europe/Ljubljana' };
     await harness.platform.bus.publish([createEvent('tenant.created', { tenantId: 'ten_r', source: '/tenantry/tenants', data })]);
     // 1,000 valid requests, 5 failed: 0.995 achieved.
     await harness.platform.bus.publish([gatewayBatch('ten_r', new Date('2026-10-15T10:00:00Z'), [{ requests: 1000, errors: 5 }])]);

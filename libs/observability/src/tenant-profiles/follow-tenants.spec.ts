@@ -14,11 +14,11 @@ function permutations<T>(items: readonly T[]): T[][] {
 }
 
 const EVENTS = [
-  event('tenant.created', { tier: 'basic', timezone: 'Europe/Ljubljana' }, '2026-11-01T10:00:00Z'),
-  event('subscription.created', { revision: 1, planId: 'basic' }, '2026-11-01T10:00:01Z'),
-  event('subscription.upgraded', { revision: 2, fromPlanId: 'basic', toPlanId: 'enterprise' }, '2026-11-02T10:00:00Z'),
+  event('tenant.created', { subscription_tier: 'basic', timezone: 'Europe/Ljubljana' }, '2026-11-01T10:00:00Z'),
+  event('subscription.created', { revision: 1, plan_id: 'basic' }, '2026-11-01T10:00:01Z'),
+  event('subscription.upgraded', { revision: 2, from_plan_id: 'basic', to_plan_id: 'enterprise' }, '2026-11-02T10:00:00Z'),
   event('tenant.updated', { changes: { timezone: 'America/New_York' } }, '2026-11-03T10:00:00Z'),
-  event('subscription.interval_changed', { revision: 3, planId: 'enterprise' }, '2026-11-04T10:00:00Z'),
+  event('subscription.interval_changed', { revision: 3, plan_id: 'enterprise' }, '2026-11-04T10:00:00Z'),
 ];
 
 describe('tenant profiles from tenant.* and subscription.* events', () => {
@@ -35,7 +35,7 @@ describe('tenant profiles from tenant.* and subscription.* events', () => {
   it('when the subscription is cancelled, then the tenant has no SLA any more, whatever came before', async () => {
     const persistence = createInMemoryPersistence();
     const store = new TenantProfileStore(await persistence.repository(tenantProfilesCollection));
-    await store.apply(event('subscription.cancelled', { revision: 9, planId: 'pro' }, '2026-11-05T00:00:00Z'));
+    await store.apply(event('subscription.cancelled', { revision: 9, plan_id: 'pro' }, '2026-11-05T00:00:00Z'));
     for (const delivered of EVENTS) await store.apply(delivered);
     expect(await store.profileOf('t-1')).toEqual({ plan_id: null, timezone: 'America/New_York' });
   });

@@ -116,7 +116,7 @@ export function describeEventBusContract(adapterName: string, makeHarness: () =>
         await subscription;
         const tenant = uniqueName('tenant');
         const notJson = '{"specversion": "1.0", broken';
-        const breaksSchema = JSON.stringify({ ...buildTenantCreated(tenant), data: { tenantId: tenant, name: '' } });
+        const breaksSchema = JSON.stringify({ ...buildTenantCreated(tenant), data: { tenant_id: tenant, name: '' } });
         const valid = buildTenantCreated(tenant);
 
         await harness.publishRaw('tenant.created', tenant, notJson);
