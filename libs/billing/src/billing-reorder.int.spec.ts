@@ -59,7 +59,7 @@ describeWithInfra('billing when tenant events overtake each other on Kafka', ['k
     billing.clock.set(new Date(trialEndsAt.getTime() + 86_400_000));
     await billing.runScheduler();
     const subscriptions = await billing.call<{ items: unknown[] }>(ADMIN, 'GET', `${M}/subscriptions?tenant_id=${tenantId}`);
-    expect(subscriptions.body.items.map((item) => subscriptionViewSchema.parse(item))).toMatchObject([{ planId: 'pro', status: 'cancelled' }]);
+    expect(subscriptions.body.items.map((item) => subscriptionViewSchema.parse(item))).toMatchObject([{ plan_id: 'pro', status: 'cancelled' }]);
     const invoices = await billing.call<{ items: unknown[] }>(ADMIN, 'GET', `${M}/invoices?tenant_id=${tenantId}&limit=100`);
     expect(invoices.body.items.map((item) => invoiceViewSchema.parse(item)).filter((invoice) => invoice.document_type === 'invoice')).toEqual([]);
     expect(billing.eventsOf(tenantId, 'invoice.issued').filter((event) => event.data.document_type === 'invoice')).toEqual([]);

@@ -125,7 +125,7 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
       timeoutMs: 15_000,
       description: 'invoice.paid over Kafka',
     });
-    expect(paid?.data).toMatchObject({ invoiceId, amount_cents: 19_900, method: 'manual', reference: 'SEPA #4411' });
+    expect(paid?.data).toMatchObject({ invoice_id: invoiceId, amount_cents: 19_900, method: 'manual', reference: 'SEPA #4411' });
     // Marking it again on the other replica is refused (the unit specs show it publishes nothing).
     expect((await first.call(ADMIN, 'POST', `${M}/invoices/${invoiceId}/mark-paid`, {})).status).toBe(409);
   });
@@ -145,7 +145,7 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
       timeoutMs: 15_000,
       description: 'invoice.overdue over Kafka',
     });
-    expect(overdue?.data).toMatchObject({ invoiceId, amount_cents: 4_900 });
+    expect(overdue?.data).toMatchObject({ invoice_id: invoiceId, amount_cents: 4_900 });
     // Nothing is left for either scheduler.
     expect(await Promise.all([first.runScheduler(), second.runScheduler()])).toEqual([0, 0]);
   });

@@ -150,7 +150,7 @@ describe('gateway edge', () => {
       const problem = (await response.json()) as Record<string, unknown>;
       expect(response.status).toBe(502);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(problem).toMatchObject({ status: 502, instance: '/api/v1/tenants/x', requestId: response.headers.get('x-request-id') });
+      expect(problem).toMatchObject({ status: 502, instance: '/api/v1/tenants/x', request_id: response.headers.get('x-request-id') });
     });
   });
 

@@ -99,7 +99,7 @@ describe('gateway pipeline', () => {
     expect(cancelled.headers.get('content-type')).toContain('application/problem+json');
     const [suspendedBody, cancelledBody] = (await Promise.all([suspended.json(), cancelled.json()])) as Array<Record<string, unknown>>;
     expect(Object.keys(cancelledBody as object).sort()).toEqual(Object.keys(suspendedBody as object).sort());
-    expect(cancelledBody).toMatchObject({ type: 'https://tenantry.dev/problems/forbidden', status: 403, tenantStatus: 'cancelled', detail: 'Tenant ten_cancelled_revoked is cancelled; its API access is disabled.' });
+    expect(cancelledBody).toMatchObject({ type: 'https://tenantry.dev/problems/forbidden', status: 403, tenant_status: 'cancelled', detail: 'Tenant ten_cancelled_revoked is cancelled; its API access is disabled.' });
 
     // Without the secret nothing is learned about the tenant; a revoked key of a live tenant stays a 401.
     const wrongSecret = `${cancelledKey.slice(0, -1)}${cancelledKey.endsWith('A') ? 'B' : 'A'}`;

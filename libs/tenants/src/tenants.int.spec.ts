@@ -78,7 +78,7 @@ describeWithInfra('tenants service on Kafka and the MongoDB-compatible server', 
       expect((await instance.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ subscription_tier: 'enterprise', status: 'active' });
       expect((await instance.call(tenantKey(tenant.id), 'GET', `/api/v1/tenants/${tenant.id}/features`)).body).toMatchObject({ subscription_tier: 'enterprise' });
       const resolved = resolvedApiKeySchema.parse((await instance.call(GATEWAY, 'GET', `/internal/v1/api-keys/${apiKey.id}`)).body);
-      expect(resolved.tenant).toMatchObject({ subscription_tier: 'enterprise', subscriptionRevision: 3 });
+      expect(resolved.tenant).toMatchObject({ subscriptionTier: 'enterprise', subscriptionRevision: 3 });
     }
   });
 
@@ -89,6 +89,6 @@ describeWithInfra('tenants service on Kafka and the MongoDB-compatible server', 
     expect(changed?.data).toMatchObject({ from: 'trial', to: 'cancelled', reason: 'subscription cancelled', changed_by: 'system' });
     expect((await second.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ status: 'cancelled', status_reason: 'subscription cancelled' });
     const resolved = resolvedApiKeySchema.parse((await first.call(GATEWAY, 'GET', `/internal/v1/api-keys/${apiKey.id}`)).body);
-    expect(resolved).toMatchObject({ revoked_at: expect.any(String), tenant: { status: 'cancelled', subscriptionRevision: 2 } });
+    expect(resolved).toMatchObject({ revokedAt: expect.any(String), tenant: { status: 'cancelled', subscriptionRevision: 2 } });
   });
 });

@@ -4,3 +4,4 @@ export * from './ids';
 export * from './raw-http';
 export * from './permutations';
 export * from './browser';
+export * from './snake-case';

@@ -250,17 +250,17 @@ describe('credit notes for unpaid invoices (issue 9)', () => {
   /** Subscribe to basic (its €49 invoice unpaid), change to enterprise annual at once (its €9,941 invoice unpaid). */
   async function onUnpaidEnterprise() {
     const { tenantId, subscription, invoice: basic } = await paidTenant('basic', 'monthly', { paid: false });
-    const up = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'enterprise', interval: 'annual' })).body);
+    const up = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'enterprise', interval: 'annual' })).body);
     // Unused basic month −4900, a full enterprise year +999000: 994100.
-    expect(up.invoice).toMatchObject({ documentType: 'invoice', status: 'open', totalCents: 994_100, amount_due_cents: 994_100 });
+    expect(up.invoice).toMatchObject({ document_type: 'invoice', status: 'open', total_cents: 994_100, amount_due_cents: 994_100 });
     return { tenantId, subscription, basic, enterprise: up.invoice as InvoiceView };
   }
 
   it('when the finding is replayed (basic, enterprise annual unpaid, basic annual at once), then the −€9,500 credit note reduces the unpaid €9,941 invoice and nothing becomes spendable', async () => {
     const { tenantId, subscription, basic, enterprise } = await onUnpaidEnterprise();
-    const down = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { planId: 'basic', interval: 'annual', timing: 'immediate' })).body);
+    const down = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'basic', interval: 'annual', timing: 'immediate' })).body);
     // Unused enterprise year −999000, a basic year +49000: −950000, all of it off the 994100 still due.
-    expect(down.invoice).toMatchObject({ documentType: 'credit_note', totalCents: -950_000, applied_to_invoices: [{ invoice_id: enterprise.id, amount_cents: 950_000 }] });
+    expect(down.invoice).toMatchObject({ document_type: 'credit_note', total_cents: -950_000, applied_to_invoices: [{ invoice_id: enterprise.id, amount_cents: 950_000 }] });
     // 994100 − 950000 = 44100 still due; the basic invoice is untouched.
     expect(await invoice(enterprise.id)).toMatchObject({ status: 'open', credited_cents: 950_000, amount_due_cents: 44_100 });
     expect(await invoice(basic.id)).toMatchObject({ status: 'open', credited_cents: 0, amount_due_cents: 4_900 });
@@ -276,20 +276,20 @@ describe('credit notes for unpaid invoices (issue 9)', () => {
 
   it('when a credit note exceeds what is still due on the unpaid invoices of its subscription, then it pays them and only the rest is spendable', async () => {
     const { tenantId, subscription, basic, enterprise } = await onUnpaidEnterprise();
-    await change(tenantId, subscription.id, { planId: 'basic', interval: 'annual', timing: 'immediate' }); // enterprise: 44100 still due (as above)
+    await change(tenantId, subscription.id, { plan_id: 'basic', interval: 'annual', timing: 'immediate' }); // enterprise: 44100 still due (as above)
     await markPaid(String(basic.id));
     // Cancelled at once: the unused basic year credits 49000: 44100 pays the enterprise invoice, 49000 − 44100 = 4900 is spendable.
     const cancelled = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, { timing: 'immediate' });
-    const creditNote = invoiceViewSchema.parse(cancelled.body.creditNote);
-    expect(creditNote).toMatchObject({ totalCents: -49_000, applied_to_invoices: [{ invoice_id: enterprise.id, amount_cents: 44_100 }] });
-    expect(await invoice(enterprise.id)).toMatchObject({ status: 'paid', credited_cents: 994_100, amount_due_cents: 0, paymentReference: creditNote.id });
+    const creditNote = invoiceViewSchema.parse(cancelled.body.credit_note);
+    expect(creditNote).toMatchObject({ total_cents: -49_000, applied_to_invoices: [{ invoice_id: enterprise.id, amount_cents: 44_100 }] });
+    expect(await invoice(enterprise.id)).toMatchObject({ status: 'paid', credited_cents: 994_100, amount_due_cents: 0, payment_reference: creditNote.id });
     const [paid] = await eventually(() => {
       const found = harness.eventsOf(tenantId, 'invoice.paid').filter((event) => event.data.invoice_id === enterprise.id);
       return found.length > 0 ? found : false;
     });
-    expect(paid?.data).toMatchObject({ method: 'credit_balance', amountCents: 44_100, reference: creditNote.id });
+    expect(paid?.data).toMatchObject({ method: 'credit_balance', amount_cents: 44_100, reference: creditNote.id });
     // The 4900 left pays the next subscription's first basic month: 4900 − 4900 = 0.
-    const again = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'basic' });
+    const again = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { plan_id: 'basic' });
     expect(amounts(invoiceViewSchema.parse(again.body.invoice))).toEqual([
       ['subscription', 4_900],
       ['credit', -4_900],
@@ -298,15 +298,15 @@ describe('credit notes for unpaid invoices (issue 9)', () => {
 
   it('when several invoices of the subscription are unpaid, then the credit note reduces them newest first before anything is spendable', async () => {
     const { tenantId, subscription, basic, enterprise } = await onUnpaidEnterprise();
-    await change(tenantId, subscription.id, { planId: 'basic', interval: 'annual', timing: 'immediate' }); // enterprise: 44100 still due
+    await change(tenantId, subscription.id, { plan_id: 'basic', interval: 'annual', timing: 'immediate' }); // enterprise: 44100 still due
     // Cancelled at once: 49000 of credit: 44100 off the enterprise invoice, 4900 off the basic one, 0 spendable.
     const cancelled = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, { timing: 'immediate' });
-    expect(invoiceViewSchema.parse(cancelled.body.creditNote).applied_to_invoices).toEqual([
+    expect(invoiceViewSchema.parse(cancelled.body.credit_note).applied_to_invoices).toEqual([
       { invoice_id: enterprise.id, amount_cents: 44_100 },
       { invoice_id: basic.id, amount_cents: 4_900 },
     ]);
     expect([(await invoice(enterprise.id)).status, (await invoice(basic.id)).status]).toEqual(['paid', 'paid']);
-    const again = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { planId: 'basic' });
+    const again = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { plan_id: 'basic' });
     expect(amounts(invoiceViewSchema.parse(again.body.invoice))).toEqual([['subscription', 4_900]]);
   });
 });

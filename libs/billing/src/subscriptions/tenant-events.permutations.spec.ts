@@ -23,7 +23,7 @@ function created(revision = 1): TenantEvent {
   });
 }
 
-function updated(revision: number, changes: { timezone?: string; billingEmail?: string | null }): TenantEvent {
+function updated(revision: number, changes: { timezone?: string; billing_email?: string | null }): TenantEvent {
   return createEvent('tenant.updated', { tenantId: TENANT, source: '/tenantry/tenants', data: { tenant_id: TENANT, changes, updated_at: at(revision), revision } });
 }
 
@@ -52,7 +52,7 @@ const billingTenantConsumer: ConsumerUnderTest<TenantEvent, unknown> = {
         const documents = await invoices.list(TENANT, { limit: 100 });
         const subscriptionIds = await Promise.all(account.subscriptions.map((subscription) => subscriptions.tenantOf(subscription.id)));
         return {
-          tenant: { status: account.tenant.status, timezone: await timezones.timezoneOf(TENANT), billingEmail: account.tenant.billingEmail },
+          tenant: { status: account.tenant.status, timezone: await timezones.timezoneOf(TENANT), billing_email: account.tenant.billingEmail },
           subscriptions: account.subscriptions.map(({ planId, status, cancelReason }) => ({ planId, status, cancelReason })),
           indexedUnderTheTenant: subscriptionIds,
           documents: documents.items.map(({ document_type, reason, total_cents }) => ({ document_type, reason, total_cents })),
@@ -65,11 +65,11 @@ const billingTenantConsumer: ConsumerUnderTest<TenantEvent, unknown> = {
 
 describe('billing tenant events in any order', () => {
   it('when a tenant is cancelled during its trial, then every order ends with the trial cancelled and nothing invoiced', async () => {
-    const history = [created(), updated(2, { timezone: 'Europe/Ljubljana' }), updated(3, { billingEmail: 'billing@acme.test' }), statusChanged(4, 'trial', 'cancelled')];
+    const history = [created(), updated(2, { timezone: 'Europe/Ljubljana' }), updated(3, { billing_email: 'billing@acme.test' }), statusChanged(4, 'trial', 'cancelled')];
     const report = await deliverInEveryOrder(billingTenantConsumer, history, { duplicates: 2 });
     expect(report.orders).toBe(24);
     expect(report.state).toEqual({
-      tenant: { status: 'cancelled', timezone: 'Europe/Ljubljana', billingEmail: 'billing@acme.test' },
+      tenant: { status: 'cancelled', timezone: 'Europe/Ljubljana', billing_email: 'billing@acme.test' },
       subscriptions: [{ planId: 'pro', status: 'cancelled', cancelReason: 'tenant cancelled' }],
       indexedUnderTheTenant: [TENANT],
       documents: [],
@@ -80,17 +80,17 @@ describe('billing tenant events in any order', () => {
     const history = [
       created(),
       statusChanged(2, 'trial', 'suspended'),
-      updated(3, { billingEmail: null, timezone: 'Asia/Tokyo' }),
+      updated(3, { billing_email: null, timezone: 'Asia/Tokyo' }),
       statusChanged(4, 'suspended', 'active'),
       updated(5, { timezone: 'America/New_York' }),
     ];
     const report = await deliverInEveryOrder(billingTenantConsumer, history, { duplicates: 3, seed: 7 });
     expect(report.orders).toBe(120);
     expect(report.state).toEqual({
-      tenant: { status: 'active', timezone: 'America/New_York', billingEmail: undefined },
+      tenant: { status: 'active', timezone: 'America/New_York', billing_email: undefined },
       subscriptions: [{ planId: 'pro', status: 'active', cancelReason: undefined }],
       indexedUnderTheTenant: [TENANT],
-      documents: [{ documentType: 'invoice', reason: 'trial_conversion', totalCents: 19900 }],
+      documents: [{ document_type: 'invoice', reason: 'trial_conversion', total_cents: 19900 }],
     });
   });
 
