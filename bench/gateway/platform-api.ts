@@ -21,15 +21,23 @@ async function json<T>(response: Response, what: string): Promise<T> {
 }
 
 /** POST /api/v1/tenants through the gateway with the admin key. */
-export async function createTenant(gatewayUrl: string, adminKey: string, name: string, tier: 'basic' | 'pro' | 'enterprise'): Promise<BenchTenant> {
+export async function createTenant(
+  gatewayUrl: string,
+  adminKey: string,
+  name: string,
+  tier: 'basic' | 'pro' | 'enterprise',
+): Promise<BenchTenant> {
   const response = await fetch(`${gatewayUrl}/api/v1/tenants`, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, subscriptionTier: tier }),
+    body: JSON.stringify({ name, subscription_tier: tier }),
     signal: AbortSignal.timeout(15_000),
   });
-  const body = await json<{ tenant: { id: string; subscriptionTier?: string }; apiKey: { id: string; key: string } }>(response, 'create tenant');
-  return { tenantId: body.tenant.id, apiKey: body.apiKey.key, keyId: body.apiKey.id, tier: body.tenant.subscriptionTier ?? tier };
+  const body = await json<{ tenant: { id: string; subscription_tier?: string }; api_key: { id: string; key: string } }>(
+    response,
+    'create tenant',
+  );
+  return { tenantId: body.tenant.id, apiKey: body.api_key.key, keyId: body.api_key.id, tier: body.tenant.subscription_tier ?? tier };
 }
 
 export function tenantAuth(tenant: BenchTenant): Record<string, string> {
@@ -86,12 +94,15 @@ export async function prometheusSum(baseUrl: string, metric: string, labels: Rec
 }
 
 export interface TenantUsage {
-  apiCalls: { today: { used: number }; month: { used: number } };
+  api_calls: { today: { used: number }; month: { used: number } };
 }
 
 /** GET /api/v1/tenants/{id}/usage on the tenants service directly (signed as the tenant: not metered). */
 export async function tenantUsage(tenantsUrl: string, secret: string, tenant: BenchTenant): Promise<TenantUsage> {
   const url = `/api/v1/tenants/${tenant.tenantId}/usage`;
-  const response = await fetch(`${tenantsUrl}${url}`, { headers: signedHeaders(secret, tenantIdentity(tenant), 'GET', url), signal: AbortSignal.timeout(5_000) });
+  const response = await fetch(`${tenantsUrl}${url}`, {
+    headers: signedHeaders(secret, tenantIdentity(tenant), 'GET', url),
+    signal: AbortSignal.timeout(5_000),
+  });
   return json<TenantUsage>(response, 'tenant usage');
 }

@@ -20,7 +20,10 @@ describeWithInfra('bulkheads: one tenant cannot starve the others', ['kafka', 'm
   let victim: CreatedTenant;
 
   beforeAll(async () => {
-    [attacker, victim] = (await createSettledTenants(admin, { subscriptionTier: 'pro' }, { subscriptionTier: 'pro' })) as [CreatedTenant, CreatedTenant];
+    [attacker, victim] = (await createSettledTenants(admin, { subscription_tier: 'pro' }, { subscription_tier: 'pro' })) as [
+      CreatedTenant,
+      CreatedTenant,
+    ];
   }, 60_000);
 
   it("when one tenant holds 260 PUTs that trickle their bodies, then another tenant's and the admin's requests are served meanwhile, and the trickled ones end with a 408 problem", async () => {
@@ -28,10 +31,10 @@ describeWithInfra('bulkheads: one tenant cannot starve the others', ['kafka', 'm
     try {
       for (const connection of connections) {
         connection.write(
-          `PUT /api/v1/tenants/${attacker.tenant.id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${attacker.apiKey.key}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":`,
+          `PUT /api/v1/tenants/${attacker.tenant.id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${attacker.api_key.key}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":`,
         );
       }
-      const asVictim = admin.as(victim.apiKey.key);
+      const asVictim = admin.as(victim.api_key.key);
       const read = await asVictim.get<{ id: string }>(`/api/v1/tenants/${victim.tenant.id}`, { 'cache-control': 'no-cache' });
       const write = await asVictim.put<{ name: string }>(`/api/v1/tenants/${victim.tenant.id}`, { name: 'Still served' });
       const asAdmin = await admin.get<{ id: string }>(`/api/v1/tenants/${attacker.tenant.id}`);
@@ -45,7 +48,10 @@ describeWithInfra('bulkheads: one tenant cannot starve the others', ['kafka', 'm
       const cut = await connections[0]?.read({ timeoutMs: 20_000 });
       expect(cut?.status).toBe(408);
       expect(JSON.parse(cut?.body ?? '{}')).toMatchObject({ status: 408, instance: `/api/v1/tenants/${attacker.tenant.id}` });
-      await eventually(() => connections.every((connection) => connection.isClosed), { timeoutMs: 20_000, description: 'every trickling connection to be closed' });
+      await eventually(() => connections.every((connection) => connection.isClosed), {
+        timeoutMs: 20_000,
+        description: 'every trickling connection to be closed',
+      });
     } finally {
       for (const connection of connections) connection.close();
     }

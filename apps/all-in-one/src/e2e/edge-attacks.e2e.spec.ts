@@ -12,14 +12,14 @@ describeWithInfra('attacks on the gateway edge', ['kafka', 'mongo', 'redis'], (i
   let tenant: CreatedTenant;
 
   beforeAll(async () => {
-    [tenant] = (await createSettledTenants(admin, { subscriptionTier: 'pro' })) as [CreatedTenant];
+    [tenant] = (await createSettledTenants(admin, { subscription_tier: 'pro' })) as [CreatedTenant];
   }, 60_000);
 
   /** What internal endpoints answer: a resolved key carries its hash; /metrics is Prometheus text; /health names a service. */
   const INTERNAL = /keyHash|# HELP|# TYPE|"service":"(?:tenants|billing|observability|ai-assistant)"/;
 
   it('when paths try to climb out of a route to /internal or un-routed service endpoints, then each is refused and nothing internal is answered', async () => {
-    const keyId = tenant.apiKey.id;
+    const keyId = tenant.api_key.id;
     const paths = [
       `/api/v1/tenants/../../internal/v1/api-keys/${keyId}`,
       `/api/v1/tenants/%2e%2e/%2e%2e/internal/v1/api-keys/${keyId}`,
@@ -37,8 +37,11 @@ describeWithInfra('attacks on the gateway edge', ['kafka', 'mongo', 'redis'], (i
     ];
     const seen: Array<{ path: string; status: number; internal: boolean }> = [];
     for (const path of paths) {
-      for (const key of [undefined, tenant.apiKey.key]) {
-        const response = await rawExchange(admin.baseUrl, `GET ${path} HTTP/1.1\r\nHost: x\r\n${key ? `Authorization: Bearer ${key}\r\n` : ''}\r\n`);
+      for (const key of [undefined, tenant.api_key.key]) {
+        const response = await rawExchange(
+          admin.baseUrl,
+          `GET ${path} HTTP/1.1\r\nHost: x\r\n${key ? `Authorization: Bearer ${key}\r\n` : ''}\r\n`,
+        );
         seen.push({ path, status: response.status, internal: INTERNAL.test(response.body) });
       }
     }
@@ -46,17 +49,23 @@ describeWithInfra('attacks on the gateway edge', ['kafka', 'mongo', 'redis'], (i
   });
 
   it('when the request target is absolute or the Host names an internal service, then the answer is the public API or a refusal', async () => {
-    const absolute = await rawExchange(admin.baseUrl, `GET http://127.0.0.1:3001/internal/v1/api-keys/${tenant.apiKey.id} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const absolute = await rawExchange(
+      admin.baseUrl,
+      `GET http://127.0.0.1:3001/internal/v1/api-keys/${tenant.api_key.id} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
     expect(absolute.status).toBe(400);
     expect(absolute.body).not.toMatch(INTERNAL);
 
-    const hosted = await rawExchange(admin.baseUrl, `GET /api/v1/monetization/plans/pro HTTP/1.1\r\nHost: tenants:3001\r\nX-Forwarded-Host: 127.0.0.1:3001\r\n\r\n`);
+    const hosted = await rawExchange(
+      admin.baseUrl,
+      `GET /api/v1/monetization/plans/pro HTTP/1.1\r\nHost: tenants:3001\r\nX-Forwarded-Host: 127.0.0.1:3001\r\n\r\n`,
+    );
     expect(hosted.status).toBe(200);
     expect(JSON.parse(hosted.body)).toMatchObject({ id: 'pro' });
   });
 
   it('when a key id is shaped to travel as a path, then it is refused like any unknown key', async () => {
-    for (const key of ['tnt_..%2f..%2fmetrics_secret', 'tnt_../../health_secretsecretsecret', `tnt_${tenant.apiKey.id}%2f..%2f_x`]) {
+    for (const key of ['tnt_..%2f..%2fmetrics_secret', 'tnt_../../health_secretsecretsecret', `tnt_${tenant.api_key.id}%2f..%2f_x`]) {
       const response = await admin.as(key).get(`/api/v1/tenants/${tenant.tenant.id}`);
       expect({ key, status: response.status }).toEqual({ key, status: 401 });
     }

@@ -11,15 +11,18 @@ const LIMIT = 5;
  * of other specs (all from 127.0.0.1) do not share its count.
  */
 describeWithInfra('failed authentications are limited per client address', ['kafka', 'mongo', 'redis'], (infra) => {
-  const { admin } = usePlatform(() => realInfraEnv(infra, { GATEWAY_AUTH_FAILURES_PER_MINUTE: String(LIMIT), GATEWAY_TRUSTED_PROXIES: 'loopback' }));
+  const { admin } = usePlatform(() =>
+    realInfraEnv(infra, { GATEWAY_AUTH_FAILURES_PER_MINUTE: String(LIMIT), GATEWAY_TRUSTED_PROXIES: 'loopback' }),
+  );
   let tenant: CreatedTenant;
 
   beforeAll(async () => {
-    [tenant] = (await createSettledTenants(admin, { subscriptionTier: 'pro' })) as [CreatedTenant];
+    [tenant] = (await createSettledTenants(admin, { subscription_tier: 'pro' })) as [CreatedTenant];
   }, 60_000);
 
   /** A client behind the trusted proxy, with an address (IPv6 documentation range) no other run uses. */
-  const someAddress = () => `198.51.100.7, 2001:db8::${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}`;
+  const someAddress = () =>
+    `198.51.100.7, 2001:db8::${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}`;
 
   it('when an address guesses keys past the limit, then it gets 429 problems with Retry-After, even with a valid key, while another address is unaffected', async () => {
     const from = { 'x-forwarded-for': someAddress() };
@@ -38,13 +41,13 @@ describeWithInfra('failed authentications are limited per client address', ['kaf
     expect(limited.body).toMatchObject({ status: 429, policy: 'authentication', instance: path });
 
     // Refused before authentication: not even the right key is looked at from this address now.
-    expect((await admin.as(tenant.apiKey.key).get(path, from)).status).toBe(429);
-    expect((await admin.as(tenant.apiKey.key).get(path, { 'x-forwarded-for': someAddress() })).status).toBe(200);
+    expect((await admin.as(tenant.api_key.key).get(path, from)).status).toBe(429);
+    expect((await admin.as(tenant.api_key.key).get(path, { 'x-forwarded-for': someAddress() })).status).toBe(200);
   });
 
   it('when a client has a valid key, then its successful requests never count towards the limit', async () => {
     const from = { 'x-forwarded-for': someAddress() };
-    const asTenant = admin.as(tenant.apiKey.key);
+    const asTenant = admin.as(tenant.api_key.key);
     const statuses: number[] = [];
     for (let n = 0; n < LIMIT * 2; n += 1) statuses.push((await asTenant.get(`/api/v1/tenants/${tenant.tenant.id}?n=${n}`, from)).status);
     expect(statuses.every((status) => status === 200)).toBe(true);

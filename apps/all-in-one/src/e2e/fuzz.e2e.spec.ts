@@ -16,7 +16,25 @@ function random(seed: number) {
   return { next, int, pick };
 }
 
-const NASTY_STRINGS = ['', ' ', '\u0000', '💥', '../../etc/passwd', '%00', '"', "'; DROP TABLE tenants; --", '{"$gt":""}', 'a'.repeat(5_000), '__proto__', 'constructor', '\ud800', 'ten_', '-1', '1e309', 'NaN'];
+const NASTY_STRINGS = [
+  '',
+  ' ',
+  '\u0000',
+  '💥',
+  '../../etc/passwd',
+  '%00',
+  '"',
+  "'; DROP TABLE tenants; --",
+  '{"$gt":""}',
+  'a'.repeat(5_000),
+  '__proto__',
+  'constructor',
+  '\ud800',
+  'ten_',
+  '-1',
+  '1e309',
+  'NaN',
+];
 
 /** Percent-encodes, keeping strings that are not valid UTF-16 as invalid UTF-8 escapes (servers must cope). */
 function encodeLoosely(value: string): string {
@@ -43,7 +61,22 @@ function randomJson(rng: ReturnType<typeof random>, depth = 0): unknown {
     case 5:
       return Array.from({ length: rng.int(4) }, () => randomJson(rng, depth + 1));
     default: {
-      const keys = ['name', 'subscriptionTier', 'timezone', 'billingEmail', 'metadata', 'settings', 'status', 'reason', 'scopes', '$where', '__proto__', 'tenantId', 'id', 'version'];
+      const keys = [
+        'name',
+        'subscription_tier',
+        'timezone',
+        'billing_email',
+        'metadata',
+        'settings',
+        'status',
+        'reason',
+        'scopes',
+        '$where',
+        '__proto__',
+        'tenant_id',
+        'id',
+        'version',
+      ];
       return Object.fromEntries(Array.from({ length: rng.int(5) }, () => [rng.pick(keys), randomJson(rng, depth + 1)]));
     }
   }
@@ -61,25 +94,29 @@ function randomBody(rng: ReturnType<typeof random>): string {
  * change state that the request was not allowed to change. Embedded mode, so it runs everywhere.
  */
 describe('fuzzed requests through the gateway (embedded mode)', () => {
-  const { admin } = usePlatform(() => ({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', RATE_LIMIT_OVERRIDES: '{"pro":{"requestsPerMinute":100000}}' }));
+  const { admin } = usePlatform(() => ({
+    ADMIN_API_KEY: ADMIN_KEY,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_OVERRIDES: '{"pro":{"requestsPerMinute":100000}}',
+  }));
   let victim: CreatedTenant;
   let attacker: CreatedTenant;
 
   beforeAll(async () => {
-    victim = await createTenant(admin, { subscriptionTier: 'pro' });
-    attacker = await createTenant(admin, { subscriptionTier: 'pro' });
+    victim = await createTenant(admin, { subscription_tier: 'pro' });
+    attacker = await createTenant(admin, { subscription_tier: 'pro' });
   }, 30_000);
 
   it('when 600 random requests are sent, then none is a 5xx and the victim tenant is untouched', async () => {
     const rng = random(20261127);
     const victimBefore = await admin.get(`/api/v1/tenants/${victim.tenant.id}`);
     const tenantsBefore = await admin.get<{ items: unknown[] }>('/api/v1/tenants?limit=100');
-    const asAttacker = admin.as(attacker.apiKey.key);
+    const asAttacker = admin.as(attacker.api_key.key);
     const paths = [
       `/api/v1/tenants/${victim.tenant.id}`,
       `/api/v1/tenants/${victim.tenant.id}/status`,
       `/api/v1/tenants/${victim.tenant.id}/api-keys`,
-      `/api/v1/tenants/${victim.tenant.id}/api-keys/${victim.apiKey.id}/rotate`,
+      `/api/v1/tenants/${victim.tenant.id}/api-keys/${victim.api_key.id}/rotate`,
       `/api/v1/tenants/${attacker.tenant.id}`,
       `/api/v1/tenants/${attacker.tenant.id}/api-keys`,
       `/api/v1/tenants/${attacker.tenant.id}/upgrade`,
@@ -90,7 +127,10 @@ describe('fuzzed requests through the gateway (embedded mode)', () => {
     let sent = 0;
     for (let i = 0; i < 600; i += 1) {
       const method = rng.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
-      const query = rng.int(2) === 0 ? '' : `?${rng.pick(['limit', 'cursor', 'status', 'tier', 'tenant_id', 'limit[]'])}=${encodeLoosely(rng.pick(NASTY_STRINGS))}`;
+      const query =
+        rng.int(2) === 0
+          ? ''
+          : `?${rng.pick(['limit', 'cursor', 'status', 'subscription_tier', 'tenant_id', 'limit[]'])}=${encodeLoosely(rng.pick(NASTY_STRINGS))}`;
       const headers: Record<string, string> = {
         'x-tenant-id': victim.tenant.id,
         'x-role': 'admin',
@@ -114,7 +154,7 @@ describe('fuzzed requests through the gateway (embedded mode)', () => {
     expect(sent).toBeGreaterThan(500);
 
     expect(await admin.get(`/api/v1/tenants/${victim.tenant.id}`)).toMatchObject({ status: 200, body: victimBefore.body });
-    expect((await admin.as(victim.apiKey.key).get(`/api/v1/tenants/${victim.tenant.id}`)).status).toBe(200);
+    expect((await admin.as(victim.api_key.key).get(`/api/v1/tenants/${victim.tenant.id}`)).status).toBe(200);
     const tenantsAfter = await admin.get<{ items: unknown[] }>('/api/v1/tenants?limit=100');
     expect(tenantsAfter.body.items).toHaveLength(tenantsBefore.body.items.length);
   }, 60_000);
@@ -126,8 +166,8 @@ describe('fuzzed requests through the gateway (embedded mode)', () => {
   it('when requests with ambiguous or hostile framing are sent, then none is a 5xx, the next request on the connection gets its own answer and nothing changes', async () => {
     const victimBefore = await admin.get(`/api/v1/tenants/${victim.tenant.id}`);
     const keysBefore = await admin.get<{ items: unknown[] }>(`/api/v1/tenants/${victim.tenant.id}/api-keys`);
-    const key = attacker.apiKey.key;
-    const smuggled = `DELETE /api/v1/tenants/${victim.tenant.id}/api-keys/${victim.apiKey.id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_KEY}\r\n\r\n`;
+    const key = attacker.api_key.key;
+    const smuggled = `DELETE /api/v1/tenants/${victim.tenant.id}/api-keys/${victim.api_key.id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_KEY}\r\n\r\n`;
     const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n0\r\n\r\n`;
     const auth = `Authorization: Bearer ${key}\r\n`;
     const target = `/api/v1/tenants/${attacker.tenant.id}`;
@@ -149,7 +189,7 @@ describe('fuzzed requests through the gateway (embedded mode)', () => {
       'a bare LF inside a header block': `GET ${target} HTTP/1.1\r\nHost: x\n${auth}\r\n`,
       'an invalid chunk size': `POST ${target}/api-keys HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
       'pipelined requests': `GET /api/v1/monetization/plans/basic HTTP/1.1\r\nHost: x\r\n\r\nGET ${target} HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
-      'an absolute-form target': `GET http://internal/internal/v1/api-keys/${victim.apiKey.id} HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
+      'an absolute-form target': `GET http://internal/internal/v1/api-keys/${victim.api_key.id} HTTP/1.1\r\nHost: x\r\n${auth}\r\n`,
       'a NUL in a header': `GET ${target} HTTP/1.1\r\nHost: x\r\n${auth}X-A: a\u0000b\r\n\r\n`,
       'a huge header': `GET ${target} HTTP/1.1\r\nHost: x\r\n${auth}X-Big: ${'a'.repeat(70_000)}\r\n\r\n`,
     };
@@ -174,8 +214,10 @@ describe('fuzzed requests through the gateway (embedded mode)', () => {
         const last = answers[answers.length - 1];
         const probeAnswered = last?.status === 200 && last.body.includes('"id":"pro"');
         // Either the probe got its own answer, or the connection was closed after the refusal.
-        if (!probeAnswered && !connection.isClosed) failures.push(`${name}: connection left open without answering the probe (${statuses.join(',')})`);
-        if (answers.some((answer) => answer !== last && answer.body.includes('"id":"pro"'))) failures.push(`${name}: the probe's answer came early`);
+        if (!probeAnswered && !connection.isClosed)
+          failures.push(`${name}: connection left open without answering the probe (${statuses.join(',')})`);
+        if (answers.some((answer) => answer !== last && answer.body.includes('"id":"pro"')))
+          failures.push(`${name}: the probe's answer came early`);
       } finally {
         connection.close();
       }
@@ -184,7 +226,9 @@ describe('fuzzed requests through the gateway (embedded mode)', () => {
     }
     expect(failures).toEqual([]);
     expect(await admin.get(`/api/v1/tenants/${victim.tenant.id}`)).toMatchObject({ status: 200, body: victimBefore.body });
-    expect((await admin.get<{ items: unknown[] }>(`/api/v1/tenants/${victim.tenant.id}/api-keys`)).body.items).toEqual(keysBefore.body.items);
-    expect((await admin.as(victim.apiKey.key).get(`/api/v1/tenants/${victim.tenant.id}`)).status).toBe(200);
+    expect((await admin.get<{ items: unknown[] }>(`/api/v1/tenants/${victim.tenant.id}/api-keys`)).body.items).toEqual(
+      keysBefore.body.items,
+    );
+    expect((await admin.as(victim.api_key.key).get(`/api/v1/tenants/${victim.tenant.id}`)).status).toBe(200);
   }, 120_000);
 });

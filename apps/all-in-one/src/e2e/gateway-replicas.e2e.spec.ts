@@ -1,6 +1,15 @@
 import type { RunningServices } from '@tenantry/runtime';
 import { controlInfra, describeWithInfra, eventually } from '@tenantry/testing';
-import { adminClient, Client, createSettledTenants, createTenant, realInfraEnv, startExtraGateway, startPlatform, type CreatedTenant } from '../test-support/e2e-harness';
+import {
+  adminClient,
+  Client,
+  createSettledTenants,
+  createTenant,
+  realInfraEnv,
+  startExtraGateway,
+  startPlatform,
+  type CreatedTenant,
+} from '../test-support/e2e-harness';
 
 /** Two gateways sharing Redis and Kafka, as two replicas behind a load balancer would. */
 describeWithInfra('two gateway replicas on shared Redis', ['kafka', 'mongo', 'redis'], (infra) => {
@@ -22,7 +31,7 @@ describeWithInfra('two gateway replicas on shared Redis', ['kafka', 'mongo', 're
   });
 
   it("when 64 concurrent requests of one tenant hit both replicas, then exactly the plan's per-minute quota is admitted", async () => {
-    const { tenant, apiKey } = await createTenant(gatewayA); // basic: 10 requests/minute
+    const { tenant, api_key: apiKey } = await createTenant(gatewayA); // basic: 10 requests/minute
     const clients = [gatewayA.as(apiKey.key), gatewayB.as(apiKey.key)];
     const responses = await Promise.all(
       Array.from({ length: 64 }, (_, i) => clients[i % 2]?.get(`/api/v1/tenants/${tenant.id}/features?n=${i}`)),
@@ -33,7 +42,7 @@ describeWithInfra('two gateway replicas on shared Redis', ['kafka', 'mongo', 're
   });
 
   it('when a key is revoked through one replica, then the other refuses it within a second', async () => {
-    const { tenant, apiKey } = await createTenant(gatewayA, { subscriptionTier: 'pro' });
+    const { tenant, api_key: apiKey } = await createTenant(gatewayA, { subscription_tier: 'pro' });
     const onB = gatewayB.as(apiKey.key);
     expect((await onB.get(`/api/v1/tenants/${tenant.id}`)).status).toBe(200); // B now remembers the key
 
@@ -48,7 +57,7 @@ describeWithInfra('two gateway replicas on shared Redis', ['kafka', 'mongo', 're
   });
 
   it('when Redis stops mid-test, then the gateway keeps serving, says so on /health, and recovers when Redis is back', async () => {
-    const [{ tenant, apiKey }] = (await createSettledTenants(gatewayA, { subscriptionTier: 'pro' })) as [CreatedTenant];
+    const [{ tenant, api_key: apiKey }] = (await createSettledTenants(gatewayA, { subscription_tier: 'pro' })) as [CreatedTenant];
     const asTenant = gatewayA.as(apiKey.key);
     await asTenant.get(`/api/v1/tenants/${tenant.id}`);
     expect((await asTenant.get(`/api/v1/tenants/${tenant.id}`)).headers.get('x-cache-status')).toBe('HIT');

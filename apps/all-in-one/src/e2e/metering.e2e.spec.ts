@@ -2,7 +2,7 @@ import { controlInfra, describeWithInfra, eventually } from '@tenantry/testing';
 import { createTenant, realInfraEnv, usePlatform } from '../test-support/e2e-harness';
 
 interface Usage {
-  apiCalls: { today: { used: number } };
+  api_calls: { today: { used: number } };
 }
 
 /** Usage metering end to end: gateway → `metric.recorded` on Kafka → the tenants service's counters. */
@@ -11,10 +11,10 @@ describeWithInfra('usage metering through Kafka', ['kafka', 'mongo', 'redis'], (
 
   // The admin's own requests are not metered, so reading the usage does not change it.
   const usedToday = async (tenantId: string): Promise<number> =>
-    (await admin.get<Usage>(`/api/v1/tenants/${tenantId}/usage`)).body.apiCalls.today.used;
+    (await admin.get<Usage>(`/api/v1/tenants/${tenantId}/usage`)).body.api_calls.today.used;
 
   it('when Kafka stops while a tenant keeps calling and then comes back, then every call is counted exactly once', async () => {
-    const { tenant, apiKey } = await createTenant(admin, { subscriptionTier: 'pro' });
+    const { tenant, api_key: apiKey } = await createTenant(admin, { subscription_tier: 'pro' });
     const asTenant = admin.as(apiKey.key);
     for (let i = 0; i < 5; i += 1) expect((await asTenant.get(`/api/v1/tenants/${tenant.id}/features?before=${i}`)).status).toBe(200);
     await eventually(async () => (await usedToday(tenant.id)) === 5, { timeoutMs: 10_000, description: 'the first 5 calls to be counted' });

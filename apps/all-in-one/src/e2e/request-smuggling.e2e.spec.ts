@@ -15,7 +15,7 @@ describeWithInfra('request smuggling through the gateway', ['kafka', 'mongo', 'r
   let tenant: CreatedTenant;
 
   beforeAll(async () => {
-    [tenant] = (await createSettledTenants(admin, { subscriptionTier: 'pro' })) as [CreatedTenant];
+    [tenant] = (await createSettledTenants(admin, { subscription_tier: 'pro' })) as [CreatedTenant];
   }, 60_000);
 
   it('when a GET declares a body it does not send and a second request carries the smuggled bytes, then nothing is desynchronised and the cache keeps the right answer', async () => {
@@ -23,7 +23,10 @@ describeWithInfra('request smuggling through the gateway', ['kafka', 'mongo', 'r
     const prefix = `GET /api/v1/monetization/compare-plans?p=${marker} HTTP/1.1\r\nx-s: `;
     const smuggled = `${prefix}GET /health HTTP/1.1\r\nHost: x\r\nCache-Control: no-cache\r\n\r\n`;
 
-    const first = await rawExchange(gatewayUrl(), `GET /api/v1/monetization/plans?n=${marker} HTTP/1.1\r\nHost: x\r\nContent-Length: ${Buffer.byteLength(prefix)}\r\n\r\n`);
+    const first = await rawExchange(
+      gatewayUrl(),
+      `GET /api/v1/monetization/plans?n=${marker} HTTP/1.1\r\nHost: x\r\nContent-Length: ${Buffer.byteLength(prefix)}\r\n\r\n`,
+    );
     const second = await rawExchange(gatewayUrl(), smuggled);
 
     const anyone = await admin.as(undefined).get(`/api/v1/monetization/compare-plans?p=${marker}`);
@@ -37,7 +40,7 @@ describeWithInfra('request smuggling through the gateway', ['kafka', 'mongo', 'r
   });
 
   it("when a tenant sends a GET with a declared body, then the next tenant request on the gateway's pool gets its own answer", async () => {
-    const key = tenant.apiKey.key;
+    const key = tenant.api_key.key;
     const attack = await rawExchange(
       gatewayUrl(),
       `GET /api/v1/tenants/${tenant.tenant.id}?x=${uniqueName('q')} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Length: 40\r\n\r\n`,
@@ -63,7 +66,9 @@ describeWithInfra('request smuggling through the gateway', ['kafka', 'mongo', 'r
     } finally {
       connection.close();
     }
-    const head = await rawExchange(gatewayUrl(), 'HEAD /api/v1/monetization/plans HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcde', { head: true });
+    const head = await rawExchange(gatewayUrl(), 'HEAD /api/v1/monetization/plans HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcde', {
+      head: true,
+    });
     expect(head.status).toBe(400);
   });
 
@@ -73,8 +78,8 @@ describeWithInfra('request smuggling through the gateway', ['kafka', 'mongo', 'r
       connection.write(
         [
           'GET /api/v1/monetization/plans/pro HTTP/1.1\r\nHost: x\r\n\r\n',
-          `GET /api/v1/tenants/${tenant.tenant.id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tenant.apiKey.key}\r\n\r\n`,
-          `POST /api/v1/tenants/${tenant.tenant.id}/api-keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tenant.apiKey.key}\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{"name":"pipelined"}`,
+          `GET /api/v1/tenants/${tenant.tenant.id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tenant.api_key.key}\r\n\r\n`,
+          `POST /api/v1/tenants/${tenant.tenant.id}/api-keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tenant.api_key.key}\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{"name":"pipelined"}`,
           'GET /api/v1/monetization/plans/basic HTTP/1.1\r\nHost: x\r\n\r\n',
         ].join(''),
       );

@@ -1,22 +1,31 @@
 import { describeWithInfra, eventually } from '@tenantry/testing';
-import { Client, createTenant, gatewayPlansApplied, realInfraEnv, untilGatewayPlansApplied, usePlatform } from '../test-support/e2e-harness';
+import {
+  Client,
+  createTenant,
+  gatewayPlansApplied,
+  realInfraEnv,
+  untilGatewayPlansApplied,
+  usePlatform,
+} from '../test-support/e2e-harness';
 
 /** The README walkthrough, step by step, through the gateway on real Kafka, FerretDB and Redis. */
 describeWithInfra('README walkthrough through the gateway', ['kafka', 'mongo', 'redis'], (infra) => {
-  const { admin } = usePlatform(() => realInfraEnv(infra));
+  // The quick analysis waits for its task before answering (202 after ASSISTANT_QUICK_WAIT, 3 s by default):
+  // long enough here that a busy test machine still sees the 200 a reader sees.
+  const { admin } = usePlatform(() => realInfraEnv(infra, { ASSISTANT_QUICK_WAIT: '20s' }));
 
   it('when a newcomer follows the README, then every step answers as written', async () => {
     // 1. Create a tenant (admin): the tenant and its first API key, shown once.
     const plansAppliedBefore = await gatewayPlansApplied(admin);
-    const created = await admin.post<{ tenant: { id: string; status: string; subscriptionTier: string }; apiKey: { key: string } }>(
+    const created = await admin.post<{ tenant: { id: string; status: string; subscription_tier: string }; api_key: { key: string } }>(
       '/api/v1/tenants',
       { name: 'Acme Corp', timezone: 'Europe/Ljubljana', metadata: { industry: 'fintech' } },
     );
     expect(created.status).toBe(201);
-    expect(created.body.tenant).toMatchObject({ status: 'trial', subscriptionTier: 'basic' });
-    expect(created.body.apiKey.key).toMatch(/^tnt_[a-z0-9]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(created.body.tenant).toMatchObject({ status: 'trial', subscription_tier: 'basic' });
+    expect(created.body.api_key.key).toMatch(/^tnt_[a-z0-9]{16}_[A-Za-z0-9_-]{43}$/);
     const tenantId = created.body.tenant.id;
-    const tenant = admin.as(created.body.apiKey.key);
+    const tenant = admin.as(created.body.api_key.key);
     // A reader takes longer than this to reach step 2: by then billing's subscription.created (which
     // purges the tenant's cached responses) has reached the gateway. The test waits for it likewise.
     await untilGatewayPlansApplied(admin, plansAppliedBefore + 1);
@@ -60,10 +69,22 @@ describeWithInfra('README walkthrough through the gateway', ['kafka', 'mongo', '
     expect(refusedAfterSuspension.body).toMatchObject({ status: 403, type: 'https://tenantry.dev/problems/forbidden' });
   });
 
-  it('when a service not built yet is called, then it answers 501 naming the missing capability', async () => {
-    const { apiKey } = await createTenant(admin, { subscriptionTier: 'pro' });
-    const response = await admin.as(apiKey.key).get('/api/v1/ai-assistant/capabilities');
-    expect(response.status).toBe(501);
-    expect(response.body).toMatchObject({ type: 'https://tenantry.dev/problems/not-implemented' });
+  it('when a basic tenant asks the AI assistant, then it is refused naming the Pro plan; a pro tenant gets its quick analysis finished', async () => {
+    // Walkthrough step 3: the assistant is not in the Basic plan; the 403 names the plan that has it.
+    const basic = await createTenant(admin);
+    const refused = await admin.as(basic.api_key.key).get('/api/v1/ai-assistant/tasks');
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({
+      type: 'https://tenantry.dev/problems/forbidden',
+      feature: 'ai_assistant',
+      current_plan: 'basic',
+      required_plan: 'pro',
+    });
+
+    // Billing walkthrough step 4: on Pro, the quick analysis answers 200 with the finished task.
+    const { api_key: apiKey } = await createTenant(admin, { subscription_tier: 'pro' });
+    const response = await admin.as(apiKey.key).post('/api/v1/ai-assistant/quick-actions/analyze');
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ action: 'analyze_usage', status: 'succeeded', result: expect.any(Object) });
   });
 });

@@ -30,7 +30,13 @@ export function realInfraEnv(infra: InfraEndpoints, extra: Record<string, string
 
 /** The whole platform in this process (like `npm start`), on any free ports. */
 export function startPlatform(env: NodeJS.ProcessEnv): Promise<RunningServices> {
-  return runServices(allServices, { processName: 'all-in-one', env: { ...ANY_OPERATOR_PORT, ...env }, ports: ANY_PORT, host: '127.0.0.1', exit: () => undefined });
+  return runServices(allServices, {
+    processName: 'all-in-one',
+    env: { ...ANY_OPERATOR_PORT, ...env },
+    ports: ANY_PORT,
+    host: '127.0.0.1',
+    exit: () => undefined,
+  });
 }
 
 /** The gateway's operator listener (`/metrics`) on a free port too: parallel runs must not collide on 9464. */
@@ -41,7 +47,14 @@ export function startExtraGateway(env: NodeJS.ProcessEnv, platform: RunningServi
   const urlOf = (name: ServiceName): string => platform.servers.get(name)?.url ?? '';
   return runServices([gatewayService], {
     processName: 'gateway',
-    env: { ...ANY_OPERATOR_PORT, ...env, TENANTS_URL: urlOf('tenants'), BILLING_URL: urlOf('billing'), OBSERVABILITY_URL: urlOf('observability'), AI_ASSISTANT_URL: urlOf('ai-assistant') },
+    env: {
+      ...ANY_OPERATOR_PORT,
+      ...env,
+      TENANTS_URL: urlOf('tenants'),
+      BILLING_URL: urlOf('billing'),
+      OBSERVABILITY_URL: urlOf('observability'),
+      AI_ASSISTANT_URL: urlOf('ai-assistant'),
+    },
     ports: { gateway: 0 },
     host: '127.0.0.1',
     exit: () => undefined,
@@ -108,8 +121,8 @@ export class Client {
 }
 
 export interface CreatedTenant {
-  tenant: { id: string; name: string; status: string; subscriptionTier: string; timezone: string };
-  apiKey: { id: string; key: string; prefix: string };
+  tenant: { id: string; name: string; status: string; subscription_tier: string; settings: { timezone: string } };
+  api_key: { id: string; key: string; prefix: string };
 }
 
 /** Creates a tenant through the gateway as the admin; returns it with its first key. */

@@ -33,18 +33,26 @@ describe('tasks API (in-memory platform)', () => {
   it('when a tenant creates an analyze_usage task, then it runs to succeeded with progress 100 and the figures of its usage', async () => {
     await harness.publish('subscription.created', 'ten_acme', subscriptionCreated('ten_acme', 'pro'));
     await harness.publish('metric.recorded', 'ten_acme', usageBatch('ten_acme', today(), 120));
-    const created = await harness.call(acme, 'POST', `${API}/tasks`, { body: { action: 'analyze_usage', parameters: { lookback_days: 7 } } });
+    const created = await harness.call(acme, 'POST', `${API}/tasks`, {
+      body: { action: 'analyze_usage', parameters: { lookback_days: 7 } },
+    });
     expect(created.status).toBe(201);
     const id = (created.body as TaskView).id;
     expect(created.headers.get('location')).toBe(`${API}/tasks/${id}`);
     const task = await harness.waitForTask(acme, id);
     expect(task).toMatchObject({ status: 'succeeded', progress: 100, tenant_id: 'ten_acme', cached: false });
-    expect(task.result).toMatchObject({ figures: { total_requests: 120 }, quota_pressure: { daily_quota: 10_000 }, inputs: { plan_id: 'pro', lookback_days: 7 } });
+    expect(task.result).toMatchObject({
+      figures: { total_requests: 120 },
+      quota_pressure: { daily_quota: 10_000 },
+      inputs: { plan_id: 'pro', lookback_days: 7 },
+    });
   });
 
   it('when the same action runs again on the same data, then it answers from the cache; after new usage, it computes again', async () => {
     const run = async () => {
-      const created = await harness.call(acme, 'POST', `${API}/tasks`, { body: { action: 'analyze_usage', parameters: { lookback_days: 7 } } });
+      const created = await harness.call(acme, 'POST', `${API}/tasks`, {
+        body: { action: 'analyze_usage', parameters: { lookback_days: 7 } },
+      });
       return harness.waitForTask(acme, (created.body as TaskView).id);
     };
     // The previous test's result may or may not be in the cache yet depending on order: run once to be sure.
@@ -104,6 +112,7 @@ describe('tasks API (in-memory platform)', () => {
     expect(page.status).toBe(200);
     const body = page.body as { items: TaskView[]; next_cursor: string | null };
     expect(body.items).toHaveLength(1);
+    expect(body).toHaveProperty('next_cursor');
     expect(body.items[0]).toMatchObject({ action: 'optimize_costs', status: 'succeeded' });
     const bad = await harness.call(acme, 'GET', `${API}/tasks?status=sleeping`);
     expect(bad.status).toBe(400);
@@ -121,7 +130,11 @@ describe('tasks API (in-memory platform)', () => {
     const reply = await harness.call(acme, 'GET', `${API}/capabilities`);
     expect(reply.status).toBe(200);
     const analyze = (reply.body as { actions: Array<Record<string, unknown>> }).actions.find((a) => a.action === 'analyze_usage');
-    expect(analyze).toMatchObject({ required_feature: 'ai_assistant', required_plan: 'pro', parameters_schema: { type: 'object', properties: { lookback_days: { type: 'integer' } } } });
+    expect(analyze).toMatchObject({
+      required_feature: 'ai_assistant',
+      required_plan: 'pro',
+      parameters_schema: { type: 'object', properties: { lookback_days: { type: 'integer' } } },
+    });
     expect(analyze?.['reads']).toEqual(expect.arrayContaining([expect.stringContaining('metric.recorded')]));
   });
 });
