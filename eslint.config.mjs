@@ -26,7 +26,13 @@ const boundaries = (extraLayer = []) => [
   {
     enforceBuildableLibDependency: true,
     allow: [],
-    depConstraints: [...layerConstraints.map((c) => ({ ...c, onlyDependOnLibsWithTags: c.onlyDependOnLibsWithTags && [...c.onlyDependOnLibsWithTags, ...extraLayer] })), ...importConstraints],
+    depConstraints: [
+      ...layerConstraints.map((c) => ({
+        ...c,
+        onlyDependOnLibsWithTags: c.onlyDependOnLibsWithTags && [...c.onlyDependOnLibsWithTags, ...extraLayer],
+      })),
+      ...importConstraints,
+    ],
   },
 ];
 

@@ -98,7 +98,17 @@ async function main(): Promise<number> {
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of selected) {
-      const result: ScenarioResult = { id: scenario.id, title: scenario.title, measurements: [], ratios: [], facts: [], checks: [], targets: [], notes: [], elapsedMs: 0 };
+      const result: ScenarioResult = {
+        id: scenario.id,
+        title: scenario.title,
+        measurements: [],
+        ratios: [],
+        facts: [],
+        checks: [],
+        targets: [],
+        notes: [],
+        elapsedMs: 0,
+      };
       const mark = ctx.logs.mark();
       const resources = new ResourceMeter(scenario.ownInfra ? new Map() : serverPids);
       await resources.start();
@@ -118,7 +128,9 @@ async function main(): Promise<number> {
   } finally {
     const released = await ctx.runCleanups();
     if (released.length > 0) out(`\nCleanup failures: ${released.join('; ')}\n`);
-    const topics = await deleteBenchTopicsAndGroups(ctx.kafkaBrokers, ctx.kafkaPrefix).catch((error: unknown) => `not cleaned up: ${String(error)}`);
+    const topics = await deleteBenchTopicsAndGroups(ctx.kafkaBrokers, ctx.kafkaPrefix).catch(
+      (error: unknown) => `not cleaned up: ${String(error)}`,
+    );
     const dropped = await admin.dropCollections(ctx.collections).catch((error: unknown) => `not dropped: ${String(error)}`);
     await admin.close().catch(() => undefined);
     const kafkaCleanup =

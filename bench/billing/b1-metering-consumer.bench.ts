@@ -37,15 +37,30 @@ export const meteringConsumerKeepsUp: Scenario = {
   id: 'B1',
   title: "Billing metering: MeteringConsumer throughput vs the gateway's metric.recorded production; produced == counted",
   async run(ctx: BenchContext, result: ScenarioResult): Promise<void> {
-    const tenants = benchTenants(ctx.runId, scaled(TENANTS)).map((tenantId, i) => ({ tenantId, timezone: TIMEZONES[i % TIMEZONES.length] ?? 'UTC' }));
-    const bus = new KafkaEventBus({ brokers: [...ctx.kafkaBrokers], clientId: 'tenantry-bench', logger: ctx.logger, topicPrefix: ctx.topicPrefix('b1'), consumer: BENCH_CONSUMER });
+    const tenants = benchTenants(ctx.runId, scaled(TENANTS)).map((tenantId, i) => ({
+      tenantId,
+      timezone: TIMEZONES[i % TIMEZONES.length] ?? 'UTC',
+    }));
+    const bus = new KafkaEventBus({
+      brokers: [...ctx.kafkaBrokers],
+      clientId: 'tenantry-bench',
+      logger: ctx.logger,
+      topicPrefix: ctx.topicPrefix('b1'),
+      consumer: BENCH_CONSUMER,
+    });
     let persistence: MongoPersistence | undefined;
     try {
       await bus.ensureTopics(['metric.recorded']);
       persistence = await connectMongo({ uri: ctx.mongodbUri, logger: ctx.logger, appName: 'tenantry-bench' });
 
       // 1. Production: the gateway's meter at full load; the events wait in Kafka as the consumers' backlog.
-      const produced = await runGatewayUsage(bus, ctx.logger, { tenants, requestRate: REQUEST_RATE, flushIntervalMs: FLUSH_INTERVAL_MS, windows: WINDOWS, timeoutMs: PRODUCE_TIMEOUT_MS });
+      const produced = await runGatewayUsage(bus, ctx.logger, {
+        tenants,
+        requestRate: REQUEST_RATE,
+        flushIntervalMs: FLUSH_INTERVAL_MS,
+        windows: WINDOWS,
+        timeoutMs: PRODUCE_TIMEOUT_MS,
+      });
       const productionRate = rate(produced.windowEvents, produced.windowsMs);
       const production = `${formatNumber(tenants.length)} tenants, ${FLUSH_INTERVAL_MS / 1000} s flush, 1 gateway`;
       result.measurements.push({
@@ -54,12 +69,23 @@ export const meteringConsumerKeepsUp: Scenario = {
         elapsedMs: produced.windowsMs,
         eventsPerSec: productionRate,
         note:
-          `flushes of ${produced.flushes.slice(0, WINDOWS).map((flush) => formatNumber(flush.events)).join(' / ')} events, publish ${produced.flushes.map((flush) => formatMs(flush.publishMs)).join(' / ')}` +
-          (produced.totalEvents > produced.windowEvents ? `; +${formatNumber(produced.totalEvents - produced.windowEvents)} events flushed at stop` : ''),
+          `flushes of ${produced.flushes
+            .slice(0, WINDOWS)
+            .map((flush) => formatNumber(flush.events))
+            .join(' / ')} events, publish ${produced.flushes.map((flush) => formatMs(flush.publishMs)).join(' / ')}` +
+          (produced.totalEvents > produced.windowEvents
+            ? `; +${formatNumber(produced.totalEvents - produced.windowEvents)} events flushed at stop`
+            : ''),
       });
 
       // 2. Consumption of that backlog, as billing wires it, then with in-memory storage.
-      const usageShards = await persistence.repository(defineCollection({ name: ctx.collection('billing_usage_shards'), schema: usageShardsCollection.schema, indexes: usageShardsCollection.indexes }));
+      const usageShards = await persistence.repository(
+        defineCollection({
+          name: ctx.collection('billing_usage_shards'),
+          schema: usageShardsCollection.schema,
+          indexes: usageShardsCollection.indexes,
+        }),
+      );
       const database = await consumeBacklog(ctx, bus, produced, tenants, {
         key: 'db',
         label: `MeteringConsumer on Kafka + ${ctx.database}`,
@@ -76,7 +102,9 @@ export const meteringConsumerKeepsUp: Scenario = {
         atLeast: 1,
       });
       reportCosts(result, ctx, database, produced);
-      result.checks.push(deliveryCheck(`${ctx.database}: metric.recorded backlog`, database.tracker, produced.totalEvents, database.drained));
+      result.checks.push(
+        deliveryCheck(`${ctx.database}: metric.recorded backlog`, database.tracker, produced.totalEvents, database.drained),
+      );
       const counted = await countedUsage(usageShards);
       result.checks.push(exactnessCheck(`${ctx.database}`, produced, counted, database.drained));
 
@@ -87,11 +115,24 @@ export const meteringConsumerKeepsUp: Scenario = {
       });
       result.measurements.push(...memory.measurements);
       result.ratios.push(
-        { label: 'metering consumer with in-memory storage / gateway production', subject: 'consumed, steady state (in-memory)', subjectValue: memory.steadyRate, baseline: `produced (${production})`, baselineValue: productionRate, unit: 'events/s' },
-        { label: `metering consumer on ${ctx.database} / on in-memory storage`, subject: ctx.database, subjectValue: database.steadyRate, baseline: 'in-memory', baselineValue: memory.steadyRate, unit: 'events/s' },
+        {
+          label: 'metering consumer with in-memory storage / gateway production',
+          subject: 'consumed, steady state (in-memory)',
+          subjectValue: memory.steadyRate,
+          baseline: `produced (${production})`,
+          baselineValue: productionRate,
+          unit: 'events/s',
+        },
+        {
+          label: `metering consumer on ${ctx.database} / on in-memory storage`,
+          subject: ctx.database,
+          subjectValue: database.steadyRate,
+          baseline: 'in-memory',
+          baselineValue: memory.steadyRate,
+          unit: 'events/s',
+        },
       );
       result.checks.push(exactnessCheck('in-memory', produced, await countedUsage(memory.usageShards), memory.drained));
-
     } finally {
       await bus.close().catch(() => undefined);
       await persistence?.close().catch(() => undefined);
@@ -115,20 +156,38 @@ interface BacklogRun {
 }
 
 /** A new group of MeteringConsumer reads the whole backlog; rates per window (opening the days, then the steady state). */
-async function consumeBacklog(ctx: BenchContext, bus: KafkaEventBus, produced: GatewayUsageRun, tenants: readonly BenchTenant[], variant: ConsumerVariant): Promise<BacklogRun> {
+async function consumeBacklog(
+  ctx: BenchContext,
+  bus: KafkaEventBus,
+  produced: GatewayUsageRun,
+  tenants: readonly BenchTenant[],
+  variant: ConsumerVariant,
+): Promise<BacklogRun> {
   const calls = new RepositoryCalls();
   const tracker = new ConsumptionTracker();
   const progress = new WindowProgress(produced.flushes);
   // The gateway stamps each batch with the tenant's time zone; the read model answers only batches without one.
   const zones = new Map(tenants.map(({ tenantId, timezone }) => [tenantId, timezone]));
-  const consumer = new TrackedMeteringConsumer({ usageShards: calls.wrap(variant.usageShards), timezones: { timezoneOf: async (tenantId) => zones.get(tenantId) ?? null }, logger: ctx.logger }, tracker, progress);
+  const consumer = new TrackedMeteringConsumer(
+    {
+      usageShards: calls.wrap(variant.usageShards),
+      timezones: { timezoneOf: async (tenantId) => zones.get(tenantId) ?? null },
+      logger: ctx.logger,
+    },
+    tracker,
+    progress,
+  );
   const subscribedAt = now();
   const subscription = await consumer.subscribe(new PrivateGroupsBus(bus, (group) => ctx.groupId(`b1-${variant.key}-${group}`)));
   const drained = await waitUntil(() => tracker.handled >= produced.totalEvents, DRAIN_TIMEOUT_MS, 20);
   await subscription.stop({ timeoutMs: 5_000 });
 
   const [opening, ...later] = progress.windows;
-  const steady = { handled: later.reduce((sum, w) => sum + w.handled, 0), firstAt: Math.min(...later.map((w) => w.firstAt || Infinity)), lastAt: Math.max(0, ...later.map((w) => w.lastAt)) };
+  const steady = {
+    handled: later.reduce((sum, w) => sum + w.handled, 0),
+    firstAt: Math.min(...later.map((w) => w.firstAt || Infinity)),
+    lastAt: Math.max(0, ...later.map((w) => w.lastAt)),
+  };
   const steadyRate = rate(Math.max(0, steady.handled - 1), steady.lastAt - steady.firstAt);
   const wholeMs = tracker.lastHandledAt - consumer.firstHandledAt;
   const measurements: Measurement[] = [
@@ -138,19 +197,26 @@ async function consumeBacklog(ctx: BenchContext, bus: KafkaEventBus, produced: G
       elapsedMs: wholeMs,
       eventsPerSec: rate(Math.max(0, tracker.handled - 1), wholeMs),
       latency: { ...consumer.recordLatency.summary(), of: 'recordAll() (one bus batch)' },
-      note: drained ? `group join + first fetch ${formatMs(consumer.firstHandledAt - subscribedAt)} before` : `NOT drained within ${DRAIN_TIMEOUT_MS / 1000} s`,
+      note: drained
+        ? `group join + first fetch ${formatMs(consumer.firstHandledAt - subscribedAt)} before`
+        : `NOT drained within ${DRAIN_TIMEOUT_MS / 1000} s`,
     },
   ];
   if (opening) {
     const ms = opening.lastAt - opening.firstAt;
-    measurements.push({ label: `${variant.label}: window 1 (opens the day: its shards are inserted)`, events: opening.handled, elapsedMs: ms, eventsPerSec: rate(Math.max(0, opening.handled - 1), ms) });
+    measurements.push({
+      label: `${variant.label}: window 1 (opens the day: its shards are inserted)`,
+      events: opening.handled,
+      elapsedMs: ms,
+      eventsPerSec: rate(Math.max(0, opening.handled - 1), ms),
+    });
   }
   measurements.push({
     label: `${variant.label}: later windows (steady state: shard updates)`,
     events: steady.handled,
     elapsedMs: steady.lastAt - steady.firstAt,
     eventsPerSec: steadyRate,
-    note: 'partitions overlap windows a little: rate of the later windows\' events, first → last handled',
+    note: "partitions overlap windows a little: rate of the later windows' events, first → last handled",
   });
   return { measurements, steadyRate, drained, tracker, calls, usageShards: variant.usageShards };
 }
@@ -162,7 +228,10 @@ function reportCosts(result: ScenarioResult, ctx: BenchContext, run: BacklogRun,
     return `${name} ×${formatNumber(histogram.count / handled, 2)} (p50 ${formatMs(histogram.percentileMs(50))}, p99 ${formatMs(histogram.percentileMs(99))})`;
   };
   result.facts.push(
-    { label: `${ctx.database}: repository calls per event handled`, value: `${method('insert')}, ${method('update')}, ${method('findById')}; ${formatNumber(run.calls.conflicts)} conflicts` },
+    {
+      label: `${ctx.database}: repository calls per event handled`,
+      value: `${method('insert')}, ${method('update')}, ${method('findById')}; ${formatNumber(run.calls.conflicts)} conflicts`,
+    },
     {
       label: 'traffic behind the events',
       value:

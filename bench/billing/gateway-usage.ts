@@ -54,7 +54,14 @@ function requestOf(tenant: BenchTenant, tenantIndex: number, round: number): Usa
   const bucket = (round * 37 + tenantIndex) % 100;
   const rateLimited = bucket < 5;
   const statusCode = rateLimited ? 429 : bucket < 6 ? 503 : bucket < 9 ? 404 : 200;
-  return { ...tenant, ...route, statusCode, latencyMs: 0.2 + ((round + tenantIndex) % 40), cacheHit: statusCode === 200 && bucket < 69, rateLimited };
+  return {
+    ...tenant,
+    ...route,
+    statusCode,
+    latencyMs: 0.2 + ((round + tenantIndex) % 40),
+    cacheHit: statusCode === 200 && bucket < 69,
+    rateLimited,
+  };
 }
 
 function count(traffic: TrafficTotals, request: UsageRecord): void {
@@ -103,7 +110,11 @@ export async function runGatewayUsage(
       const due = Math.floor(((now() - startedAt) * options.requestRate) / 1000) - sequence;
       for (let i = 0; i < due; i += 1) {
         const tenantIndex = sequence % tenants.length;
-        const request = requestOf(tenants[tenantIndex] ?? { tenantId: 'none', timezone: 'UTC' }, tenantIndex, Math.floor(sequence / tenants.length));
+        const request = requestOf(
+          tenants[tenantIndex] ?? { tenantId: 'none', timezone: 'UTC' },
+          tenantIndex,
+          Math.floor(sequence / tenants.length),
+        );
         meter.record(request);
         count(traffic, request);
         sequence += 1;

@@ -27,7 +27,12 @@ export const batchingProducer: Scenario = {
     const count = scaled(20_000);
     const tenants = benchTenants(ctx.runId, TENANTS);
     const events = Array.from({ length: count }, (_, i) => metricRecorded(tenants[i % TENANTS] ?? 'none', i));
-    const bus = new KafkaEventBus({ brokers: [...ctx.kafkaBrokers], clientId: 'tenantry-bench', logger: ctx.logger, topicPrefix: ctx.topicPrefix('s1') });
+    const bus = new KafkaEventBus({
+      brokers: [...ctx.kafkaBrokers],
+      clientId: 'tenantry-bench',
+      logger: ctx.logger,
+      topicPrefix: ctx.topicPrefix('s1'),
+    });
     const topic = bus.topicOf('metric.recorded');
     let raw: RawKafkaBaseline | undefined;
     try {
@@ -61,7 +66,13 @@ export const batchingProducer: Scenario = {
       const requests = after.produceRequests - before.produceRequests;
       const messages = after.messages - before.messages;
       result.measurements.push(
-        measurement(`KafkaEventBus: ${formatNumber(count)} concurrent publish([event]) (median of ${ROUNDS})`, count, batched, 'publish call → ack', roundsNote(batchedRounds)),
+        measurement(
+          `KafkaEventBus: ${formatNumber(count)} concurrent publish([event]) (median of ${ROUNDS})`,
+          count,
+          batched,
+          'publish call → ack',
+          roundsNote(batchedRounds),
+        ),
         {
           label: 'baseline A (naive): one awaited publish([event]) at a time',
           events: naive.count,
@@ -82,19 +93,61 @@ export const batchingProducer: Scenario = {
       for (const size of RAW_BATCH_SIZES) {
         const rounds = rawRounds.get(size) ?? [];
         const best = medianRound(rounds);
-        result.measurements.push(measurement(`baseline B (raw kafkajs): sendBatch of ${formatNumber(size)} (median of ${ROUNDS})`, count, best, 'one sendBatch', roundsNote(rounds)));
+        result.measurements.push(
+          measurement(
+            `baseline B (raw kafkajs): sendBatch of ${formatNumber(size)} (median of ${ROUNDS})`,
+            count,
+            best,
+            'one sendBatch',
+            roundsNote(rounds),
+          ),
+        );
       }
       const rawAtBusCap = medianRound(rawRounds.get(RAW_BATCH_SIZES[0]) ?? []);
       const rawLarge = medianRound(rawRounds.get(RAW_BATCH_SIZES[1]) ?? []);
       result.ratios.push(
-        { label: 'batched / naive', subject: 'batched', subjectValue: batched.eventsPerSec, baseline: 'naive sequential', baselineValue: rate(naive.count, naive.elapsedMs), unit: 'events/s' },
-        { label: 'naive bus / naive raw (one event per request)', subject: 'naive bus', subjectValue: rate(naive.count, naive.elapsedMs), baseline: 'raw one-by-one', baselineValue: rate(rawSingle.requests, rawSingle.elapsedMs), unit: 'events/s' },
-        { label: 'batched / raw kafkajs (500 per request)', subject: 'batched', subjectValue: batched.eventsPerSec, baseline: 'raw sendBatch 500', baselineValue: rawAtBusCap.eventsPerSec, unit: 'events/s' },
-        { label: 'batched / raw kafkajs (2 000 per request)', subject: 'batched', subjectValue: batched.eventsPerSec, baseline: 'raw sendBatch 2 000', baselineValue: rawLarge.eventsPerSec, unit: 'events/s' },
+        {
+          label: 'batched / naive',
+          subject: 'batched',
+          subjectValue: batched.eventsPerSec,
+          baseline: 'naive sequential',
+          baselineValue: rate(naive.count, naive.elapsedMs),
+          unit: 'events/s',
+        },
+        {
+          label: 'naive bus / naive raw (one event per request)',
+          subject: 'naive bus',
+          subjectValue: rate(naive.count, naive.elapsedMs),
+          baseline: 'raw one-by-one',
+          baselineValue: rate(rawSingle.requests, rawSingle.elapsedMs),
+          unit: 'events/s',
+        },
+        {
+          label: 'batched / raw kafkajs (500 per request)',
+          subject: 'batched',
+          subjectValue: batched.eventsPerSec,
+          baseline: 'raw sendBatch 500',
+          baselineValue: rawAtBusCap.eventsPerSec,
+          unit: 'events/s',
+        },
+        {
+          label: 'batched / raw kafkajs (2 000 per request)',
+          subject: 'batched',
+          subjectValue: batched.eventsPerSec,
+          baseline: 'raw sendBatch 2 000',
+          baselineValue: rawLarge.eventsPerSec,
+          unit: 'events/s',
+        },
       );
       result.facts.push(
-        { label: 'produce requests per event (batched)', value: `${(requests / Math.max(1, messages)).toFixed(4)} (${formatNumber(requests)} requests for ${formatNumber(messages)} events, ${formatNumber(messages / Math.max(1, requests), 1)} events per request)` },
-        { label: 'produce requests per event (naive)', value: `${((naiveAfter.produceRequests - naiveBefore.produceRequests) / Math.max(1, naiveAfter.messages - naiveBefore.messages)).toFixed(4)}` },
+        {
+          label: 'produce requests per event (batched)',
+          value: `${(requests / Math.max(1, messages)).toFixed(4)} (${formatNumber(requests)} requests for ${formatNumber(messages)} events, ${formatNumber(messages / Math.max(1, requests), 1)} events per request)`,
+        },
+        {
+          label: 'produce requests per event (naive)',
+          value: `${((naiveAfter.produceRequests - naiveBefore.produceRequests) / Math.max(1, naiveAfter.messages - naiveBefore.messages)).toFixed(4)}`,
+        },
         {
           label: 'contract validation in publish (parseEvent, measured alone)',
           value: `${validation.microsPerEvent.toFixed(1)} µs per event = at most ${formatNumber(1e6 / validation.microsPerEvent)} events/s on one core, before any I/O`,
@@ -127,7 +180,11 @@ async function publishConcurrently(bus: KafkaEventBus, events: readonly Tenantry
   return { eventsPerSec: rate(events.length, elapsedMs), elapsedMs, latency };
 }
 
-async function publishSequentially(bus: KafkaEventBus, events: readonly TenantryEventOf<'metric.recorded'>[], maxMs: number): Promise<{ count: number; elapsedMs: number; latency: LatencyHistogram }> {
+async function publishSequentially(
+  bus: KafkaEventBus,
+  events: readonly TenantryEventOf<'metric.recorded'>[],
+  maxMs: number,
+): Promise<{ count: number; elapsedMs: number; latency: LatencyHistogram }> {
   const latency = new LatencyHistogram();
   const started = now();
   let count = 0;
@@ -158,7 +215,14 @@ function medianRound(rounds: readonly Round[]): Round {
 }
 
 function measurement(label: string, events: number, round: Round, latencyOf: string, note: string): Measurement {
-  return { label, events, elapsedMs: round.elapsedMs, eventsPerSec: round.eventsPerSec, latency: { ...round.latency.summary(), of: latencyOf }, note };
+  return {
+    label,
+    events,
+    elapsedMs: round.elapsedMs,
+    eventsPerSec: round.eventsPerSec,
+    latency: { ...round.latency.summary(), of: latencyOf },
+    note,
+  };
 }
 
 function roundsNote(rounds: readonly Round[]): string {

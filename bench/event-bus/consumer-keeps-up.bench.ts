@@ -79,7 +79,13 @@ async function runVariant(ctx: BenchContext, result: ScenarioResult, variant: Va
   const { key, label } = variant;
   const store = new TimedProcessedEventStore(variant.store);
   const groupId = ctx.groupId(`s2-${key}`);
-  const bus = new KafkaEventBus({ brokers: [...ctx.kafkaBrokers], clientId: 'tenantry-bench', logger: ctx.logger, topicPrefix: ctx.topicPrefix(`s2-${key}`), consumer: BENCH_CONSUMER });
+  const bus = new KafkaEventBus({
+    brokers: [...ctx.kafkaBrokers],
+    clientId: 'tenantry-bench',
+    logger: ctx.logger,
+    topicPrefix: ctx.topicPrefix(`s2-${key}`),
+    consumer: BENCH_CONSUMER,
+  });
   const tenants = benchTenants(ctx.runId, TENANTS);
   const router = new PhaseRouter();
   let sequence = 0;
@@ -111,7 +117,11 @@ async function runVariant(ctx: BenchContext, result: ScenarioResult, variant: Va
     const counter: Counter = { acked: 0 };
     const lag = new LagSampler();
     lag.start(() => Math.max(0, counter.acked - atMax.handled));
-    const producing = await produceAtMaxRate(bus, atMax, nextEvent, counter, { maxEvents: scaled(100_000), maxMs: MAX_RATE_MS, maxBacklog: variant.maxBacklog });
+    const producing = await produceAtMaxRate(bus, atMax, nextEvent, counter, {
+      maxEvents: scaled(100_000),
+      maxMs: MAX_RATE_MS,
+      maxBacklog: variant.maxBacklog,
+    });
     lag.stop();
     const handledWhileProducing = atMax.handled;
     const lagAtEnd = Math.max(0, counter.acked - handledWhileProducing);
@@ -124,7 +134,13 @@ async function runVariant(ctx: BenchContext, result: ScenarioResult, variant: Va
     // The backlog was empty when producing started (the warm-up drained), so this is the average growth.
     const lagGrowth = (lagAtEnd * 1000) / Math.max(1, producing.elapsedMs);
     result.measurements.push(
-      { label: `${label}: producer at max rate`, events: counter.acked, elapsedMs: producing.elapsedMs, eventsPerSec: producerRate, note: `stopped by ${producing.stoppedBy}` },
+      {
+        label: `${label}: producer at max rate`,
+        events: counter.acked,
+        elapsedMs: producing.elapsedMs,
+        eventsPerSec: producerRate,
+        note: `stopped by ${producing.stoppedBy}`,
+      },
       {
         label: `${label}: consumer meanwhile, then draining`,
         events: atMax.handled,
@@ -195,7 +211,13 @@ async function runVariant(ctx: BenchContext, result: ScenarioResult, variant: Va
  * The consumer alone, no producer competing for the CPU: a new group reads every event of the topic
  * from the beginning, through a subscription (in-memory store) and through plain kafkajs.
  */
-async function compareBacklogReads(ctx: BenchContext, result: ScenarioResult, bus: KafkaEventBus, key: string, router: PhaseRouter): Promise<void> {
+async function compareBacklogReads(
+  ctx: BenchContext,
+  result: ScenarioResult,
+  bus: KafkaEventBus,
+  key: string,
+  router: PhaseRouter,
+): Promise<void> {
   const total = router.handledTotal();
   const seen = new Set<string>();
   let lastAt = 0;
@@ -216,7 +238,9 @@ async function compareBacklogReads(ctx: BenchContext, result: ScenarioResult, bu
   const busMs = lastAt - started;
   const topic = bus.topicOf('metric.recorded');
   const raw = await readBacklogRaw(ctx.kafkaBrokers, topic, ctx.groupId(`s2-${key}-raw`), total, BACKLOG_TIMEOUT_MS);
-  const rawBusLike = await readBacklogRaw(ctx.kafkaBrokers, topic, ctx.groupId(`s2-${key}-raw-commits`), total, BACKLOG_TIMEOUT_MS, { commitEvery: 100 });
+  const rawBusLike = await readBacklogRaw(ctx.kafkaBrokers, topic, ctx.groupId(`s2-${key}-raw-commits`), total, BACKLOG_TIMEOUT_MS, {
+    commitEvery: 100,
+  });
   result.measurements.push(
     {
       label: 'backlog read: new subscription (in-memory store), topic from the beginning',
@@ -233,7 +257,7 @@ async function compareBacklogReads(ctx: BenchContext, result: ScenarioResult, bu
       note: raw.complete ? 'join included' : `incomplete after ${BACKLOG_TIMEOUT_MS / 1000} s`,
     },
     {
-      label: 'the same + commit every 100 messages + heartbeat per message (the bus\'s pattern)',
+      label: "the same + commit every 100 messages + heartbeat per message (the bus's pattern)",
       events: rawBusLike.count,
       elapsedMs: rawBusLike.elapsedMs,
       eventsPerSec: rate(rawBusLike.count, rawBusLike.elapsedMs),

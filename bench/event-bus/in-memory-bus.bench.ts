@@ -91,7 +91,11 @@ export const inMemoryBus: Scenario = {
   },
 };
 
-async function burst(bus: InMemoryEventBus, events: readonly TenantryEventOf<'metric.recorded'>[], publishedAt: Map<string, number>): Promise<number> {
+async function burst(
+  bus: InMemoryEventBus,
+  events: readonly TenantryEventOf<'metric.recorded'>[],
+  publishedAt: Map<string, number>,
+): Promise<number> {
   const started = now();
   await Promise.all(
     events.map((event) => {
@@ -102,7 +106,12 @@ async function burst(bus: InMemoryEventBus, events: readonly TenantryEventOf<'me
   return now() - started;
 }
 
-async function publishAndWait(bus: InMemoryEventBus, event: TenantryEventOf<'metric.recorded'>, publishedAt: Map<string, number>, waiting: Map<string, () => void>): Promise<void> {
+async function publishAndWait(
+  bus: InMemoryEventBus,
+  event: TenantryEventOf<'metric.recorded'>,
+  publishedAt: Map<string, number>,
+  waiting: Map<string, () => void>,
+): Promise<void> {
   const handled = new Promise<void>((resolve) => waiting.set(event.id, resolve));
   publishedAt.set(event.id, now());
   await bus.publish([event]);

@@ -22,7 +22,12 @@ export class RawKafkaBaseline {
 
   static async connect(brokers: readonly string[]): Promise<RawKafkaBaseline> {
     const kafka = new Kafka({ clientId: 'tenantry-bench-raw', brokers: [...brokers], logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
     await producer.connect();
     return new RawKafkaBaseline(producer);
   }
@@ -50,7 +55,11 @@ export class RawKafkaBaseline {
     for (const event of events) {
       if (now() - started >= maxMs) break;
       const sent = now();
-      await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [{ topic, messages: [toMessage(event)] }] });
+      await this.producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [{ topic, messages: [toMessage(event)] }],
+      });
       perRequest.recordMs(now() - sent);
       requests += 1;
     }
@@ -84,7 +93,13 @@ export async function readBacklogRaw(
   busLikeCommits?: { commitEvery: number },
 ): Promise<BacklogRead> {
   const kafka = new Kafka({ clientId: 'tenantry-bench-raw-consumer', brokers: [...brokers], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId, heartbeatInterval: 500, sessionTimeout: 10_000, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId,
+    heartbeatInterval: 500,
+    sessionTimeout: 10_000,
+    maxWaitTimeInMs: 200,
+    allowAutoTopicCreation: false,
+  });
   let count = 0;
   let lastAt = 0;
   const started = now();

@@ -66,7 +66,14 @@ export async function interleave(variants: readonly LoadVariant[], options: Inte
   const durationMs = options.durationMs ?? MEASURE_MS;
   const warmupMs = options.warmupMs ?? WARMUP_MS;
   const servers = Object.entries(options.servers);
-  const outcomes: VariantOutcome[] = variants.map((variant) => ({ variant, runs: [], latency: new LatencyHistogram(), medianRate: 0, cpu: new Map(), cpuSeconds: new Map() }));
+  const outcomes: VariantOutcome[] = variants.map((variant) => ({
+    variant,
+    runs: [],
+    latency: new LatencyHistogram(),
+    medianRate: 0,
+    cpu: new Map(),
+    cpuSeconds: new Map(),
+  }));
   const cpuTotals = outcomes.map(() => new Map<string, number>());
   const wallTotals = outcomes.map(() => 0);
   if (warmupMs > 0) for (const outcome of outcomes) outcome.warmup = await outcome.variant.run(warmupMs);
@@ -128,7 +135,13 @@ export function medianRatio(subject: VariantOutcome, baseline: VariantOutcome): 
   return median(subject.runs.map((run, round) => run.perSecond / (baseline.runs[round]?.perSecond ?? Number.NaN)));
 }
 
-export function ratioOf(label: string, subject: VariantOutcome, baseline: VariantOutcome, names: { subject: string; baseline: string }, atLeast?: number): Ratio {
+export function ratioOf(
+  label: string,
+  subject: VariantOutcome,
+  baseline: VariantOutcome,
+  names: { subject: string; baseline: string },
+  atLeast?: number,
+): Ratio {
   return {
     label,
     subject: `${names.subject} (median of ${subject.runs.length})`,
@@ -157,7 +170,12 @@ export function cpuPerRequest(outcome: VariantOutcome): { totalUs: number; parts
  * 2-core machine depends on how much CPU the other engineers' processes leave; the CPU each request
  * costs does much less, so this ratio is the steadier one (reported next to the target, not instead).
  */
-export function efficiencyRatioOf(label: string, subject: VariantOutcome, baseline: VariantOutcome, names: { subject: string; baseline: string }): Ratio {
+export function efficiencyRatioOf(
+  label: string,
+  subject: VariantOutcome,
+  baseline: VariantOutcome,
+  names: { subject: string; baseline: string },
+): Ratio {
   const perCpuSecond = (outcome: VariantOutcome) => 1e6 / Math.max(1e-9, cpuPerRequest(outcome).totalUs);
   return {
     label: `${label}, per CPU-second`,

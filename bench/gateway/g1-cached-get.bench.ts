@@ -13,14 +13,19 @@ export const tenantPath = (stack: GatewayStack): string => `/api/v1/tenants/${st
 export function cachedGatewayVariant(label: string, stack: GatewayStack, gateway: ServiceProcess): LoadVariant {
   return {
     label,
-    run: (durationMs) => runLoad({ url: `${gateway.url}${tenantPath(stack)}`, headers: tenantAuth(stack.tenant), connections: CONNECTIONS, durationMs }),
+    run: (durationMs) =>
+      runLoad({ url: `${gateway.url}${tenantPath(stack)}`, headers: tenantAuth(stack.tenant), connections: CONNECTIONS, durationMs }),
     processes: { [gateway.name]: gateway.child.pid },
     serving: [gateway.name, 'Redis'],
   };
 }
 
 export function baselineVariant(label: string, name: string, server: ServiceProcess, path: string): LoadVariant {
-  return { label, run: (durationMs) => runLoad({ url: `${server.url}${path}`, connections: CONNECTIONS, durationMs }), processes: { [name]: server.child.pid } };
+  return {
+    label,
+    run: (durationMs) => runLoad({ url: `${server.url}${path}`, connections: CONNECTIONS, durationMs }),
+    processes: { [name]: server.child.pid },
+  };
 }
 
 /** Checks that a gateway answers the cached GET with 200 and HIT, priming its cache; throws with what it got otherwise. */
@@ -29,7 +34,9 @@ export async function expectCacheHit(stack: GatewayStack, gatewayUrl: string): P
   const second = await probe(`${gatewayUrl}${tenantPath(stack)}`, tenantAuth(stack.tenant));
   const status = second.headers.get('x-cache-status');
   if (second.status !== 200 || status !== 'HIT') {
-    throw new Error(`${gatewayUrl}${tenantPath(stack)} answered ${second.status} X-Cache-Status ${status ?? 'none'}: ${second.body.toString('utf8').slice(0, 300)}`);
+    throw new Error(
+      `${gatewayUrl}${tenantPath(stack)} answered ${second.status} X-Cache-Status ${status ?? 'none'}: ${second.body.toString('utf8').slice(0, 300)}`,
+    );
   }
 }
 
@@ -42,20 +49,27 @@ export const cachedGet = gatewayScenario({
   title: 'Gateway: cached GET through the full pipeline vs a no-op express route vs bare node:http',
   async measure(stack: GatewayStack, result: ScenarioResult): Promise<void> {
     await expectCacheHit(stack, stack.gateway.url);
-    const [express, nodeHttp] = await Promise.all([stack.startBaseline('express', tenantPath(stack)), stack.startBaseline('node-http', tenantPath(stack))]);
+    const [express, nodeHttp] = await Promise.all([
+      stack.startBaseline('express', tenantPath(stack)),
+      stack.startBaseline('node-http', tenantPath(stack)),
+    ]);
     const hitsBefore = await prometheusSum(stack.gateway.operatorUrl ?? stack.gateway.url, CACHE_REQUESTS_METRIC, { cache_status: 'HIT' });
     const allBefore = await prometheusSum(stack.gateway.operatorUrl ?? stack.gateway.url, CACHE_REQUESTS_METRIC);
 
-    const [gateway, expressRoute, bare] = await interleave([
-      cachedGatewayVariant('gateway: cached GET (auth, rate limit, cache HIT, metering)', stack, stack.gateway),
-      baselineVariant('express: no-op route, same bytes', 'express', express, tenantPath(stack)),
-      baselineVariant('node:http: bare server, same bytes', 'node:http', nodeHttp, tenantPath(stack)),
-    ], { servers: stack.serverPids });
+    const [gateway, expressRoute, bare] = await interleave(
+      [
+        cachedGatewayVariant('gateway: cached GET (auth, rate limit, cache HIT, metering)', stack, stack.gateway),
+        baselineVariant('express: no-op route, same bytes', 'express', express, tenantPath(stack)),
+        baselineVariant('node:http: bare server, same bytes', 'node:http', nodeHttp, tenantPath(stack)),
+      ],
+      { servers: stack.serverPids },
+    );
     if (!gateway || !expressRoute || !bare) throw new Error('missing variant');
     stack.maxRates.set('gateway cached', gateway.medianRate);
     stack.maxRates.set('express', expressRoute.medianRate);
 
-    const hits = (await prometheusSum(stack.gateway.operatorUrl ?? stack.gateway.url, CACHE_REQUESTS_METRIC, { cache_status: 'HIT' })) - hitsBefore;
+    const hits =
+      (await prometheusSum(stack.gateway.operatorUrl ?? stack.gateway.url, CACHE_REQUESTS_METRIC, { cache_status: 'HIT' })) - hitsBefore;
     const all = (await prometheusSum(stack.gateway.operatorUrl ?? stack.gateway.url, CACHE_REQUESTS_METRIC)) - allBefore;
     result.measurements.push(measurementOf(gateway), measurementOf(expressRoute), measurementOf(bare));
     result.ratios.push(
@@ -65,7 +79,10 @@ export const cachedGet = gatewayScenario({
       efficiencyRatioOf('gateway cached GET / no-op express route', gateway, expressRoute, { subject: 'gateway', baseline: 'express' }),
     );
     result.facts.push(
-      { label: 'cache outcomes at the gateway (warm-up included)', value: `${formatNumber(hits)} HIT of ${formatNumber(all)} (${((hits / Math.max(1, all)) * 100).toFixed(2)}%)` },
+      {
+        label: 'cache outcomes at the gateway (warm-up included)',
+        value: `${formatNumber(hits)} HIT of ${formatNumber(all)} (${((hits / Math.max(1, all)) * 100).toFixed(2)}%)`,
+      },
       { label: 'CPU per request', value: cpuCostLine([gateway, expressRoute, bare]) },
       { label: 'CPU during the runs (100% = one core)', value: [gateway, expressRoute, bare].map(cpuLine).join('; ') },
       { label: 'load', value: `autocannon in the bench process, ${CONNECTIONS} keep-alive connections, each server a child process` },

@@ -1,6 +1,16 @@
 import { sleep } from '../lib/measure';
 import { formatNumber, type ScenarioResult } from '../lib/report';
-import { allResponses, CONNECTIONS, cpuCostLine, cpuLine, efficiencyRatioOf, interleave, measurementOf, ratioOf, type LoadVariant } from './compare';
+import {
+  allResponses,
+  CONNECTIONS,
+  cpuCostLine,
+  cpuLine,
+  efficiencyRatioOf,
+  interleave,
+  measurementOf,
+  ratioOf,
+  type LoadVariant,
+} from './compare';
 import { tenantPath } from './g1-cached-get.bench';
 import { describeStatuses, runLoad } from './load';
 import { gatewayHealth, probe, signedHeaders, tenantAuth, tenantIdentity } from './platform-api';
@@ -14,7 +24,13 @@ export const NO_CACHE = { 'cache-control': 'no-cache' };
 export function proxiedGatewayVariant(stack: GatewayStack): LoadVariant {
   return {
     label: 'gateway: uncached GET (auth, rate limit, cache bypass, proxy, metering)',
-    run: (durationMs) => runLoad({ url: `${stack.gateway.url}${tenantPath(stack)}`, headers: { ...tenantAuth(stack.tenant), ...NO_CACHE }, connections: CONNECTIONS, durationMs }),
+    run: (durationMs) =>
+      runLoad({
+        url: `${stack.gateway.url}${tenantPath(stack)}`,
+        headers: { ...tenantAuth(stack.tenant), ...NO_CACHE },
+        connections: CONNECTIONS,
+        durationMs,
+      }),
     processes: { gateway: stack.gateway.child.pid, tenants: stack.tenants.child.pid },
     serving: ['gateway', 'tenants', 'Redis', 'FerretDB'],
   };
@@ -57,8 +73,12 @@ export const proxiedGet = gatewayScenario({
   async measure(stack: GatewayStack, result: ScenarioResult): Promise<void> {
     const first = await probe(`${stack.gateway.url}${tenantPath(stack)}`, { ...tenantAuth(stack.tenant), ...NO_CACHE });
     if (first.status !== 200) throw new Error(`the gateway answered ${first.status}: ${first.body.toString('utf8').slice(0, 300)}`);
-    const direct = await probe(`${stack.tenants.url}${tenantPath(stack)}`, signedHeaders(stack.internalSecret, tenantIdentity(stack.tenant), 'GET', tenantPath(stack)));
-    if (direct.status !== 200) throw new Error(`the tenants service answered ${direct.status}: ${direct.body.toString('utf8').slice(0, 300)}`);
+    const direct = await probe(
+      `${stack.tenants.url}${tenantPath(stack)}`,
+      signedHeaders(stack.internalSecret, tenantIdentity(stack.tenant), 'GET', tenantPath(stack)),
+    );
+    if (direct.status !== 200)
+      throw new Error(`the tenants service answered ${direct.status}: ${direct.body.toString('utf8').slice(0, 300)}`);
 
     const healthBefore = await gatewayHealth(stack.gateway.url);
     const [gateway, service] = await interleave([proxiedGatewayVariant(stack), directVariant(stack)], { servers: stack.serverPids });
@@ -68,7 +88,12 @@ export const proxiedGet = gatewayScenario({
     // requests in flight that the service answers but the load generator never counts: let them land first).
     await sleep(1_000);
     const callsBefore = await tenantsApiRequests(stack);
-    const exact = await runLoad({ url: `${stack.gateway.url}${tenantPath(stack)}`, headers: { ...tenantAuth(stack.tenant), ...NO_CACHE }, connections: CONNECTIONS, amount: EXACT_RUN });
+    const exact = await runLoad({
+      url: `${stack.gateway.url}${tenantPath(stack)}`,
+      headers: { ...tenantAuth(stack.tenant), ...NO_CACHE },
+      connections: CONNECTIONS,
+      amount: EXACT_RUN,
+    });
     const calls = (await tenantsApiRequests(stack)) - callsBefore;
     stack.maxRates.set('gateway proxied', gateway.medianRate);
     stack.maxRates.set('direct', service.medianRate);
@@ -95,7 +120,10 @@ export const proxiedGet = gatewayScenario({
         value: `${(calls / Math.max(1, exact.responses)).toFixed(4)} (${formatNumber(calls)} API requests at the service for ${formatNumber(exact.responses)} gateway responses, ${describeStatuses(exact)}; a run of exactly ${formatNumber(EXACT_RUN)} requests)`,
       },
       { label: 'upstream connections opened since the gateway started', value: `${healthAfter.upstreamConnections}` },
-      { label: 'requests the gateway metered meanwhile', value: `${formatNumber((healthAfter.metering.recorded ?? 0) - (healthBefore.metering.recorded ?? 0))} (responses counted by the load generator: ${formatNumber(gatewayRequests)})` },
+      {
+        label: 'requests the gateway metered meanwhile',
+        value: `${formatNumber((healthAfter.metering.recorded ?? 0) - (healthBefore.metering.recorded ?? 0))} (responses counted by the load generator: ${formatNumber(gatewayRequests)})`,
+      },
       { label: 'CPU per request', value: cpuCostLine([gateway, service]) },
       { label: 'CPU during the runs (100% = one core)', value: [gateway, service].map(cpuLine).join('; ') },
     );

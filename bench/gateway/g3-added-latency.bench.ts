@@ -19,12 +19,28 @@ async function maxRate(stack: GatewayStack, key: 'gateway cached' | 'gateway pro
   return measured;
 }
 
-function paced(label: string, url: string, headers: () => Record<string, string>, perSecond: number, processes: Record<string, number>): LoadVariant {
+function paced(
+  label: string,
+  url: string,
+  headers: () => Record<string, string>,
+  perSecond: number,
+  processes: Record<string, number>,
+): LoadVariant {
   return { label, run: (durationMs) => runPacedLoad({ url, headers: headers(), perSecond, durationMs }), processes };
 }
 
-function autocannonPaced(label: string, url: string, headers: () => Record<string, string>, perSecond: number, processes: Record<string, number>): LoadVariant {
-  return { label, run: (durationMs) => runLoad({ url, headers: headers(), overallRate: perSecond, connections: CONNECTIONS, durationMs }), processes };
+function autocannonPaced(
+  label: string,
+  url: string,
+  headers: () => Record<string, string>,
+  perSecond: number,
+  processes: Record<string, number>,
+): LoadVariant {
+  return {
+    label,
+    run: (durationMs) => runLoad({ url, headers: headers(), overallRate: perSecond, connections: CONNECTIONS, durationMs }),
+    processes,
+  };
 }
 
 function added(subject: VariantOutcome, baseline: VariantOutcome, percentile: number): number {
@@ -52,10 +68,22 @@ export const addedLatency = gatewayScenario({
 
     const [proxied, direct, cached, route] = await interleave(
       [
-        paced(`gateway proxied, paced at ${rate(proxiedRate)}`, gatewayUrl, () => ({ ...tenantAuth(stack.tenant), ...NO_CACHE }), proxiedRate, gw),
-        paced(`direct, paced at ${rate(proxiedRate)}`, `${stack.tenants.url}${tenantPath(stack)}`, signed(stack), proxiedRate, { tenants: stack.tenants.child.pid }),
-        paced(`gateway cached, paced at ${rate(cachedRate)}`, gatewayUrl, () => tenantAuth(stack.tenant), cachedRate, { gateway: stack.gateway.child.pid }),
-        paced(`express, paced at ${rate(cachedRate)}`, `${express.url}${tenantPath(stack)}`, () => ({}), cachedRate, { express: express.child.pid }),
+        paced(
+          `gateway proxied, paced at ${rate(proxiedRate)}`,
+          gatewayUrl,
+          () => ({ ...tenantAuth(stack.tenant), ...NO_CACHE }),
+          proxiedRate,
+          gw,
+        ),
+        paced(`direct, paced at ${rate(proxiedRate)}`, `${stack.tenants.url}${tenantPath(stack)}`, signed(stack), proxiedRate, {
+          tenants: stack.tenants.child.pid,
+        }),
+        paced(`gateway cached, paced at ${rate(cachedRate)}`, gatewayUrl, () => tenantAuth(stack.tenant), cachedRate, {
+          gateway: stack.gateway.child.pid,
+        }),
+        paced(`express, paced at ${rate(cachedRate)}`, `${express.url}${tenantPath(stack)}`, () => ({}), cachedRate, {
+          express: express.child.pid,
+        }),
       ],
       { servers: stack.serverPids, rounds: 2, warmupMs: 1_000 },
     );
@@ -65,8 +93,20 @@ export const addedLatency = gatewayScenario({
     // The cached pair again with autocannon's overallRate (one run each), to show what its bursts do.
     const [acCached, acRoute] = await interleave(
       [
-        autocannonPaced(`gateway cached, autocannon overallRate ${rate(cachedRate)}`, gatewayUrl, () => tenantAuth(stack.tenant), cachedRate, { gateway: stack.gateway.child.pid }),
-        autocannonPaced(`express, autocannon overallRate ${rate(cachedRate)}`, `${express.url}${tenantPath(stack)}`, () => ({}), cachedRate, { express: express.child.pid }),
+        autocannonPaced(
+          `gateway cached, autocannon overallRate ${rate(cachedRate)}`,
+          gatewayUrl,
+          () => tenantAuth(stack.tenant),
+          cachedRate,
+          { gateway: stack.gateway.child.pid },
+        ),
+        autocannonPaced(
+          `express, autocannon overallRate ${rate(cachedRate)}`,
+          `${express.url}${tenantPath(stack)}`,
+          () => ({}),
+          cachedRate,
+          { express: express.child.pid },
+        ),
       ],
       { servers: stack.serverPids, rounds: 1, warmupMs: 0 },
     );
@@ -75,20 +115,46 @@ export const addedLatency = gatewayScenario({
 
     const ms = (value: number) => `${value >= 0 ? '+' : '−'}${formatMs(Math.abs(value))}`;
     result.targets.push(
-      { label: 'proxied: added p50 at half load (gateway − direct)', measured: ms(added(proxied, direct, 50)), goal: '≤ +0.5 ms', met: added(proxied, direct, 50) <= 0.5 },
-      { label: 'proxied: added p99 at half load (gateway − direct)', measured: ms(added(proxied, direct, 99)), goal: '≤ +2 ms', met: added(proxied, direct, 99) <= 2 },
-      { label: 'cached: added p99 at half load (gateway − express)', measured: ms(added(cached, route, 99)), goal: '≤ +1 ms', met: added(cached, route, 99) <= 1 },
-      { label: 'cached: gateway cache-hit p50 at half load', measured: formatMs(cached.latency.percentileMs(50)), goal: 'well under 1 ms (< 1 ms)', met: cached.latency.percentileMs(50) < 1 },
+      {
+        label: 'proxied: added p50 at half load (gateway − direct)',
+        measured: ms(added(proxied, direct, 50)),
+        goal: '≤ +0.5 ms',
+        met: added(proxied, direct, 50) <= 0.5,
+      },
+      {
+        label: 'proxied: added p99 at half load (gateway − direct)',
+        measured: ms(added(proxied, direct, 99)),
+        goal: '≤ +2 ms',
+        met: added(proxied, direct, 99) <= 2,
+      },
+      {
+        label: 'cached: added p99 at half load (gateway − express)',
+        measured: ms(added(cached, route, 99)),
+        goal: '≤ +1 ms',
+        met: added(cached, route, 99) <= 1,
+      },
+      {
+        label: 'cached: gateway cache-hit p50 at half load',
+        measured: formatMs(cached.latency.percentileMs(50)),
+        goal: 'well under 1 ms (< 1 ms)',
+        met: cached.latency.percentileMs(50) < 1,
+      },
     );
     result.facts.push(
-      { label: 'rates', value: `half of the max measured in this run: proxied ${rate(proxiedRate)}, cached ${rate(cachedRate)} (G1/G2, or measured here when they did not run)` },
       {
-        label: 'cached with autocannon overallRate instead (1 run each; it sends each connection\'s per-second budget back to back, then idles)',
+        label: 'rates',
+        value: `half of the max measured in this run: proxied ${rate(proxiedRate)}, cached ${rate(cachedRate)} (G1/G2, or measured here when they did not run)`,
+      },
+      {
+        label:
+          "cached with autocannon overallRate instead (1 run each; it sends each connection's per-second budget back to back, then idles)",
         value: `added p50 ${ms(added(acCached, acRoute, 50))}, p99 ${ms(added(acCached, acRoute, 99))}`,
       },
       {
         label: 'paced generator lag (p99 of due → sent, max over runs)',
-        value: formatMs(Math.max(...[proxied, direct, cached, route].flatMap((outcome) => outcome.runs.map((run) => run.sendLagP99Ms ?? 0)))),
+        value: formatMs(
+          Math.max(...[proxied, direct, cached, route].flatMap((outcome) => outcome.runs.map((run) => run.sendLagP99Ms ?? 0))),
+        ),
       },
       { label: 'CPU during the paced runs (100% = one core)', value: [proxied, direct, cached, route].map(cpuLine).join('; ') },
     );

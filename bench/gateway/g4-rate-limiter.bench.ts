@@ -33,13 +33,24 @@ interface Exactness {
  * `perGateway` requests per gateway, from 32 connections each (64 in all), at once, for a tenant whose plan
  * allows `limit` per minute and that has made no request yet; counts what was admitted.
  */
-async function burst(stack: GatewayStack, gateways: readonly ServiceProcess[], tier: 'basic' | 'pro', limit: number, perGateway: number): Promise<Exactness> {
+async function burst(
+  stack: GatewayStack,
+  gateways: readonly ServiceProcess[],
+  tier: 'basic' | 'pro',
+  limit: number,
+  perGateway: number,
+): Promise<Exactness> {
   const tenant = await createTenant(stack.gateway.url, stack.adminKey, `bench-${tier}-limit`, tier);
   const waitedMs = await awaitRoomInMinute();
   const started = now();
   const loads: LoadResult[] = await Promise.all(
     gateways.map((gateway) =>
-      runLoad({ url: `${gateway.url}/api/v1/tenants/${tenant.tenantId}`, headers: tenantAuth(tenant), connections: EXACTNESS_CONNECTIONS_PER_GATEWAY, amount: perGateway }),
+      runLoad({
+        url: `${gateway.url}/api/v1/tenants/${tenant.tenantId}`,
+        headers: tenantAuth(tenant),
+        connections: EXACTNESS_CONNECTIONS_PER_GATEWAY,
+        amount: perGateway,
+      }),
     ),
   );
   const elapsedMs = now() - started;
@@ -75,20 +86,29 @@ export const rateLimiter = gatewayScenario({
     const limited = await probe(`${stack.gateway.url}/api/v1/tenants/${stack.tenant.tenantId}`, tenantAuth(stack.tenant));
     const limiterHealth = (await gatewayHealth(stack.gateway.url)).rateLimiter;
 
-    const [on, off, twin] = await interleave([
-      cachedGatewayVariant('gateway, rate limiter on (Redis, huge finite limits): cached GET', stack, stack.gateway),
-      cachedGatewayVariant('gateway, ENABLE_RATE_LIMIT=false: cached GET', stack, unlimited),
-      cachedGatewayVariant('gateway replica, same configuration as the first (A/A control): cached GET', stack, replica),
-    ], { servers: stack.serverPids });
+    const [on, off, twin] = await interleave(
+      [
+        cachedGatewayVariant('gateway, rate limiter on (Redis, huge finite limits): cached GET', stack, stack.gateway),
+        cachedGatewayVariant('gateway, ENABLE_RATE_LIMIT=false: cached GET', stack, unlimited),
+        cachedGatewayVariant('gateway replica, same configuration as the first (A/A control): cached GET', stack, replica),
+      ],
+      { servers: stack.serverPids },
+    );
     if (!on || !off || !twin) throw new Error('missing variant');
     result.measurements.push(measurementOf(on), measurementOf(off), measurementOf(twin));
     result.ratios.push(
       ratioOf('rate limiter on / off (cached GET)', on, off, { subject: 'limiter on', baseline: 'limiter off' }, 0.85),
       efficiencyRatioOf('rate limiter on / off (cached GET)', on, off, { subject: 'limiter on', baseline: 'limiter off' }),
-      ratioOf('A/A control: replica / main gateway, identical configuration (the noise floor of a gateway-vs-gateway ratio)', twin, on, { subject: 'replica', baseline: 'main' }),
+      ratioOf('A/A control: replica / main gateway, identical configuration (the noise floor of a gateway-vs-gateway ratio)', twin, on, {
+        subject: 'replica',
+        baseline: 'main',
+      }),
     );
     result.facts.push(
-      { label: 'limiter engaged on the measured gateway', value: `RateLimit-Policy: ${limited.headers.get('ratelimit-policy') ?? 'none'}; RateLimit: ${limited.headers.get('ratelimit') ?? 'none'}; /health rateLimiter ${JSON.stringify(limiterHealth)}` },
+      {
+        label: 'limiter engaged on the measured gateway',
+        value: `RateLimit-Policy: ${limited.headers.get('ratelimit-policy') ?? 'none'}; RateLimit: ${limited.headers.get('ratelimit') ?? 'none'}; /health rateLimiter ${JSON.stringify(limiterHealth)}`,
+      },
       { label: 'CPU per request', value: cpuCostLine([on, off, twin]) },
       { label: 'CPU during the runs (100% = one core)', value: [on, off, twin].map(cpuLine).join('; ') },
     );

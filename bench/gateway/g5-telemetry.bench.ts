@@ -45,12 +45,15 @@ export const telemetry = gatewayScenario({
     const metricsOffAnswer = await fetch(`${noMetrics.operatorUrl ?? noMetrics.url}/metrics`).then((response) => response.status);
     const sinkBefore = await sinkStats(sink.url);
 
-    const [on, off, bare, defaults] = await interleave([
-      cachedGatewayVariant('gateway traced: OTLP export, always_on: cached GET', stack, traced),
-      cachedGatewayVariant('gateway untraced (OTEL_TRACES_EXPORTER=none): cached GET', stack, untraced),
-      cachedGatewayVariant('gateway untraced, metrics off (bench hook): cached GET', stack, noMetrics),
-      cachedGatewayVariant('gateway default (no OTEL_*: spans recorded, not exported): cached GET', stack, stack.gateway),
-    ], { servers: stack.serverPids });
+    const [on, off, bare, defaults] = await interleave(
+      [
+        cachedGatewayVariant('gateway traced: OTLP export, always_on: cached GET', stack, traced),
+        cachedGatewayVariant('gateway untraced (OTEL_TRACES_EXPORTER=none): cached GET', stack, untraced),
+        cachedGatewayVariant('gateway untraced, metrics off (bench hook): cached GET', stack, noMetrics),
+        cachedGatewayVariant('gateway default (no OTEL_*: spans recorded, not exported): cached GET', stack, stack.gateway),
+      ],
+      { servers: stack.serverPids },
+    );
     if (!on || !off || !bare || !defaults) throw new Error('missing variant');
     const sinkAfter = await sinkStats(sink.url);
     const tracedLog = await readFile(traced.child.logFile, 'utf8').catch(() => '');
@@ -70,7 +73,10 @@ export const telemetry = gatewayScenario({
         value: `${formatNumber(sinkAfter.exports - sinkBefore.exports)} export requests, ${formatNumber((sinkAfter.bytes - sinkBefore.bytes) / 1024)} KiB for ${formatNumber(requests)} traced requests (${formatNumber((sinkAfter.bytes - sinkBefore.bytes) / Math.max(1, requests))} B per request)`,
       },
       { label: 'traced gateway log lines mentioning dropped spans', value: String((tracedLog.match(/drop/gi) ?? []).length) },
-      { label: 'metrics off', value: `no product switch: a preload marks the telemetry state as having a Prometheus reader, so the SDK registers no meter provider and every instrument is a no-op (its /metrics answered ${metricsOffAnswer})` },
+      {
+        label: 'metrics off',
+        value: `no product switch: a preload marks the telemetry state as having a Prometheus reader, so the SDK registers no meter provider and every instrument is a no-op (its /metrics answered ${metricsOffAnswer})`,
+      },
       { label: 'CPU per request', value: cpuCostLine([on, off, bare, defaults]) },
       { label: 'CPU during the runs (100% = one core)', value: [on, off, bare, defaults].map(cpuLine).join('; ') },
     );

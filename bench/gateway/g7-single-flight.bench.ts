@@ -18,7 +18,13 @@ function get(agent: http.Agent, url: URL, headers: Record<string, string>): Prom
   return new Promise((resolve, reject) => {
     const request = http.get({ agent, host: url.hostname, port: url.port, path: url.pathname, headers }, (response) => {
       response.resume();
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, cacheStatus: String(response.headers['x-cache-status'] ?? 'none'), ms: now() - sentAt }));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          cacheStatus: String(response.headers['x-cache-status'] ?? 'none'),
+          ms: now() - sentAt,
+        }),
+      );
     });
     request.on('error', reject);
   });

@@ -13,7 +13,8 @@ import { LatencyHistogram, type LatencySummary, now, rate } from '../lib/measure
  * histogram in microseconds instead. Throughput is counted here too, over the exact wall time of the
  * run (autocannon stops on its next sampling tick after the duration).
  */
-export const AUTOCANNON_VERSION = (JSON.parse(readFileSync(require.resolve('autocannon/package.json'), 'utf8')) as { version: string }).version;
+export const AUTOCANNON_VERSION = (JSON.parse(readFileSync(require.resolve('autocannon/package.json'), 'utf8')) as { version: string })
+  .version;
 
 export interface LoadOptions {
   url: string;
@@ -64,7 +65,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     ...(options.overallRate !== undefined ? { overallRate: Math.max(1, Math.round(options.overallRate)) } : {}),
   };
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(settings, (error: unknown, finished: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(finished)));
+    const instance = autocannon(settings, (error: unknown, finished: autocannon.Result) =>
+      error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(finished),
+    );
     instance.on('response', (_client, statusCode, resBytes, responseTimeMs) => {
       responses += 1;
       bytes += resBytes;

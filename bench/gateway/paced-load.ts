@@ -42,7 +42,14 @@ export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadResul
     lag.recordMs(sentAt - dueAt);
     inFlight += 1;
     const request = http.request(
-      { agent, host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: 'GET', headers: options.headers },
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: 'GET',
+        headers: options.headers,
+      },
       (response) => {
         let size = 0;
         response.on('data', (chunk: Buffer) => (size += chunk.length));

@@ -114,7 +114,8 @@ export class BenchChild {
     const deadline = now() + READY_TIMEOUT_MS;
     let last = 'no answer';
     while (now() < deadline) {
-      if (this.exited) throw new Error(`${this.name} exited (${this.exited.signal ?? this.exited.code}) before it was ready:\n${this.logTail()}`);
+      if (this.exited)
+        throw new Error(`${this.name} exited (${this.exited.signal ?? this.exited.code}) before it was ready:\n${this.logTail()}`);
       try {
         const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
         if (response.status === 200) return;
@@ -170,12 +171,12 @@ export function childLogDir(runId: string): string {
   return path.join(os.tmpdir(), `tenantry-bench-${runId}`);
 }
 
-
 /** The bench's environment without anything that would change how a child runs (OTEL_*, NODE_OPTIONS, service settings). */
 export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (/^(OTEL_|NODE_OPTIONS$|ENABLE_|RATE_LIMIT_|METERING_|GATEWAY_|RESPONSE_CACHE_|UPSTREAM_|LOG_LEVEL$|TENANTRY_MODE$)/.test(name)) continue;
+    if (/^(OTEL_|NODE_OPTIONS$|ENABLE_|RATE_LIMIT_|METERING_|GATEWAY_|RESPONSE_CACHE_|UPSTREAM_|LOG_LEVEL$|TENANTRY_MODE$)/.test(name))
+      continue;
     if (/_(PORT|URL)$/.test(name) && name !== 'REDIS_URL') continue;
     env[name] = value;
   }

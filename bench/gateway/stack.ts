@@ -22,7 +22,9 @@ import { startPrivateInfra, type PrivateInfra } from './private-infra';
  */
 
 /** Enterprise is "unlimited", which skips the limiter: finite huge limits make every request pay for it. */
-export const HUGE_ENTERPRISE_LIMITS = JSON.stringify({ enterprise: { requestsPerMinute: 1_000_000_000, apiCallsPerDay: 1_000_000_000_000 } });
+export const HUGE_ENTERPRISE_LIMITS = JSON.stringify({
+  enterprise: { requestsPerMinute: 1_000_000_000, apiCallsPerDay: 1_000_000_000_000 },
+});
 
 /** Every gateway of the bench flushes usage every second (default 5 s) so G6 converges quickly; the cost per flush is one Kafka publish per active tenant. */
 const METERING_FLUSH_INTERVAL = '1s';
@@ -81,7 +83,10 @@ export class GatewayStack {
     const [tenantsPort, billingPort] = [await freePort(), await freePort()];
     // Billing meters the gateway's usage events; the tenants service's /usage (G6's counter) reads them from it.
     this.billing = await this.spawnService('billing', 'apps/billing/src/main.ts', billingPort, { BILLING_PORT: String(billingPort) });
-    this.tenants = await this.spawnService('tenants', 'apps/tenants/src/main.ts', tenantsPort, { TENANTS_PORT: String(tenantsPort), BILLING_URL: this.billing.url });
+    this.tenants = await this.spawnService('tenants', 'apps/tenants/src/main.ts', tenantsPort, {
+      TENANTS_PORT: String(tenantsPort),
+      BILLING_URL: this.billing.url,
+    });
     this.gateway = await this.startGateway('gateway', {});
     this.tenant = await createTenant(this.gateway.url, this.adminKey, `bench-${this.ctx.runId}`, 'enterprise');
   }
@@ -98,7 +103,14 @@ export class GatewayStack {
     };
   }
 
-  private async spawnService(name: string, script: string, port: number, env: NodeJS.ProcessEnv, preload: readonly string[] = [], nodeArgs: readonly string[] = []): Promise<ServiceProcess> {
+  private async spawnService(
+    name: string,
+    script: string,
+    port: number,
+    env: NodeJS.ProcessEnv,
+    preload: readonly string[] = [],
+    nodeArgs: readonly string[] = [],
+  ): Promise<ServiceProcess> {
     const child = await BenchChild.start({
       name,
       script,
@@ -147,7 +159,14 @@ export class GatewayStack {
     if (!started) {
       started = (async () => {
         const port = await freePort();
-        const child = await BenchChild.start({ name, script, args: args(port), env: cleanEnv(), readyUrl: `http://127.0.0.1:${port}/ready`, logDir: this.logDir });
+        const child = await BenchChild.start({
+          name,
+          script,
+          args: args(port),
+          env: cleanEnv(),
+          readyUrl: `http://127.0.0.1:${port}/ready`,
+          logDir: this.logDir,
+        });
         this.children.push(child);
         return { name, url: `http://127.0.0.1:${port}`, child };
       })();
@@ -187,7 +206,9 @@ export class GatewayStack {
         return since.flatMap((line): CapturedLine[] => {
           try {
             const parsed = JSON.parse(line) as { level?: unknown; msg?: unknown };
-            return parsed.level === 'warn' || parsed.level === 'error' || parsed.level === 'fatal' ? [{ level: `${child.name} ${String(parsed.level)}`, msg: String(parsed.msg) }] : [];
+            return parsed.level === 'warn' || parsed.level === 'error' || parsed.level === 'fatal'
+              ? [{ level: `${child.name} ${String(parsed.level)}`, msg: String(parsed.msg) }]
+              : [];
           } catch {
             // Not JSON: the runtime's own warnings (e.g. kafkajs's TimeoutNegativeWarning), not the services'.
             return [];
@@ -215,7 +236,11 @@ export class GatewayStack {
  * A gateway scenario: runs on the run's GatewayStack (started by the first one), and reports what the
  * services logged at warn or above while it ran.
  */
-export function gatewayScenario(definition: { id: string; title: string; measure(stack: GatewayStack, result: ScenarioResult): Promise<void> }): Scenario {
+export function gatewayScenario(definition: {
+  id: string;
+  title: string;
+  measure(stack: GatewayStack, result: ScenarioResult): Promise<void>;
+}): Scenario {
   return {
     id: definition.id,
     title: definition.title,

@@ -24,7 +24,10 @@ export async function ensureInfra(env: NodeJS.ProcessEnv = process.env): Promise
     return { kafkaBrokers: splitBrokers(env['KAFKA_BROKERS']), mongodbUri: env['MONGODB_URI'], startedLocally: false };
   }
   process.stderr.write('[bench] KAFKA_BROKERS / MONGODB_URI not set: starting infra/local (kafka, mongo)\n');
-  const { stdout, stderr } = await run('bash', [path.join(ROOT, 'infra/local/up.sh'), 'kafka', 'mongo'], { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout, stderr } = await run('bash', [path.join(ROOT, 'infra/local/up.sh'), 'kafka', 'mongo'], {
+    timeout: 600_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   process.stderr.write(stderr);
   const exported = new Map<string, string>();
   for (const line of stdout.split('\n')) {
@@ -107,7 +110,10 @@ export async function localRedisVersion(): Promise<string> {
 export async function codeVersion(): Promise<string> {
   try {
     const { stdout: head } = await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, timeout: 5_000 });
-    const { stdout: status } = await run('git', ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, timeout: 10_000 });
+    const { stdout: status } = await run('git', ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=no'], {
+      cwd: ROOT,
+      timeout: 10_000,
+    });
     const modified = status.split('\n').filter(Boolean).length;
     return `commit ${head.trim()}${modified > 0 ? ` + uncommitted changes in ${modified} tracked file(s)` : ''}`;
   } catch {

@@ -1,5 +1,14 @@
 import type { CloudEvent, EventType } from '@tenantry/contracts';
-import type { EventBus, EventBusHealth, OutboxRef, OutboxSource, PendingOutboxEvent, ProcessedEventStore, SubscribeOptions, Subscription } from '@tenantry/event-bus';
+import type {
+  EventBus,
+  EventBusHealth,
+  OutboxRef,
+  OutboxSource,
+  PendingOutboxEvent,
+  ProcessedEventStore,
+  SubscribeOptions,
+  Subscription,
+} from '@tenantry/event-bus';
 import { LatencyHistogram, now } from './measure';
 
 /** Times each call of a port (a decorator: the library code under it is unchanged). */

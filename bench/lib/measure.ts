@@ -33,7 +33,12 @@ export class LatencyHistogram {
   }
 
   summary(): LatencySummary {
-    return { count: this.count, p50Ms: this.percentileMs(50), p99Ms: this.percentileMs(99), maxMs: this.histogram.count === 0 ? Number.NaN : this.histogram.max / 1000 };
+    return {
+      count: this.count,
+      p50Ms: this.percentileMs(50),
+      p99Ms: this.percentileMs(99),
+      maxMs: this.histogram.count === 0 ? Number.NaN : this.histogram.max / 1000,
+    };
   }
 }
 
@@ -76,7 +81,11 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ela
 }
 
 /** Runs up to `limit` copies of `worker` at once until `bound` is reached; returns how many ran and how long it took. */
-export async function runBounded(bound: LoopBound, limit: number, worker: (index: number) => Promise<void>): Promise<{ count: number; elapsedMs: number }> {
+export async function runBounded(
+  bound: LoopBound,
+  limit: number,
+  worker: (index: number) => Promise<void>,
+): Promise<{ count: number; elapsedMs: number }> {
   const started = now();
   let next = 0;
   let finished = 0;
@@ -96,5 +105,7 @@ export async function runBounded(bound: LoopBound, limit: number, worker: (index
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
 }

@@ -49,7 +49,8 @@ export interface Check {
   detail: string;
 }
 
-const checkMark = (check: Check, ok: string, unverified: string, failed: string): string => (check.ok ? ok : check.unverified ? unverified : failed);
+const checkMark = (check: Check, ok: string, unverified: string, failed: string): string =>
+  check.ok ? ok : check.unverified ? unverified : failed;
 
 export interface ScenarioResult {
   id: string;
@@ -65,7 +66,8 @@ export interface ScenarioResult {
   error?: string;
 }
 
-export const ratioValue = (ratio: Ratio): number => ratio.value ?? (ratio.baselineValue > 0 ? ratio.subjectValue / ratio.baselineValue : Number.NaN);
+export const ratioValue = (ratio: Ratio): number =>
+  ratio.value ?? (ratio.baselineValue > 0 ? ratio.subjectValue / ratio.baselineValue : Number.NaN);
 
 const verdict = (met: boolean): string => (met ? 'met' : 'MISSED');
 
@@ -107,7 +109,13 @@ function measurementTable(result: ScenarioResult): Table {
   };
 }
 
-const ratioHeader = (withTargets: boolean): string[] => ['ratio', 'value', 'measured', 'baseline (same run)', ...(withTargets ? ['target'] : [])];
+const ratioHeader = (withTargets: boolean): string[] => [
+  'ratio',
+  'value',
+  'measured',
+  'baseline (same run)',
+  ...(withTargets ? ['target'] : []),
+];
 
 function ratioTable(result: ScenarioResult, withTargets = result.ratios.some((r) => r.atLeast !== undefined)): Table {
   return {
@@ -133,7 +141,9 @@ function textTable({ header, rows }: Table): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[]) =>
     cells
-      .map((cell, column) => (column === 0 || column === cells.length - 1 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+      .map((cell, column) =>
+        column === 0 || column === cells.length - 1 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+      )
       .join('  ')
       .trimEnd();
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
@@ -141,7 +151,11 @@ function textTable({ header, rows }: Table): string {
 
 function markdownTable({ header, rows }: Table): string {
   const escape = (cell: string) => cell.replaceAll('|', '\\|');
-  return [`| ${header.map(escape).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.map(escape).join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+  ].join('\n');
 }
 
 export function renderText(result: ScenarioResult): string {
@@ -182,7 +196,13 @@ export function ratioSummary(results: readonly ScenarioResult[]): { text: string
   const targets = results.flatMap((result) => [
     ...result.ratios
       .filter((r) => r.atLeast !== undefined)
-      .map((r) => ({ id: result.id, label: r.label, measured: formatRatio(ratioValue(r)), goal: `≥ ${formatRatio(r.atLeast ?? 0)}`, met: ratioValue(r) >= (r.atLeast ?? 0) })),
+      .map((r) => ({
+        id: result.id,
+        label: r.label,
+        measured: formatRatio(ratioValue(r)),
+        goal: `≥ ${formatRatio(r.atLeast ?? 0)}`,
+        met: ratioValue(r) >= (r.atLeast ?? 0),
+      })),
     ...result.targets.map((t) => ({ ...t, id: result.id })),
   ]);
   if (targets.length === 0) return { text: textTable(table), markdown: markdownTable(table) };

@@ -15,7 +15,13 @@ export class MongoBenchAdmin {
   private constructor(private readonly connection: mongoose.Connection) {}
 
   static async connect(uri: string): Promise<MongoBenchAdmin> {
-    const connection = mongoose.createConnection(uri, { appName: 'tenantry-bench-admin', serverSelectionTimeoutMS: 5_000, bufferCommands: false, autoIndex: false, autoCreate: false });
+    const connection = mongoose.createConnection(uri, {
+      appName: 'tenantry-bench-admin',
+      serverSelectionTimeoutMS: 5_000,
+      bufferCommands: false,
+      autoIndex: false,
+      autoCreate: false,
+    });
     await connection.asPromise();
     return new MongoBenchAdmin(connection);
   }
@@ -29,7 +35,10 @@ export class MongoBenchAdmin {
   async serverInfo(): Promise<ServerInfo> {
     const info = await this.db.admin().command({ buildInfo: 1 });
     const ferretdb = info['ferretdbVersion'];
-    return { mongodbVersion: typeof info['version'] === 'string' ? info['version'] : 'unknown', ...(typeof ferretdb === 'string' ? { ferretdbVersion: ferretdb } : {}) };
+    return {
+      mongodbVersion: typeof info['version'] === 'string' ? info['version'] : 'unknown',
+      ...(typeof ferretdb === 'string' ? { ferretdbVersion: ferretdb } : {}),
+    };
   }
 
   /** Drops these collections and their outbox-marker companions (`<name>.outbox`) if they exist; returns the ones dropped. */

@@ -84,7 +84,13 @@ export const outboxEndToEnd: Scenario = {
       // The outbox: insert with one event, notify the relay; a group consumes from Kafka.
       outboxPersistence = await connectMongo({ uri: ctx.mongodbUri, logger: ctx.logger, appName: 'tenantry-bench-outbox' });
       const accounts = await outboxPersistence.repository(accountsCollection(ctx.collection('accounts_outbox')));
-      bus = new KafkaEventBus({ brokers: [...ctx.kafkaBrokers], clientId: 'tenantry-bench', logger: ctx.logger, topicPrefix: ctx.topicPrefix('s3'), consumer: BENCH_CONSUMER });
+      bus = new KafkaEventBus({
+        brokers: [...ctx.kafkaBrokers],
+        clientId: 'tenantry-bench',
+        logger: ctx.logger,
+        topicPrefix: ctx.topicPrefix('s3'),
+        consumer: BENCH_CONSUMER,
+      });
       await bus.ensureTopics(['tenant.updated']);
       const source = new TimedOutboxSource(outboxPersistence.createOutboxSource());
       const relayBus = new TimedPublishBus(bus);
@@ -108,8 +114,22 @@ export const outboxEndToEnd: Scenario = {
       // 1. Writers as fast as they go, the relay and the consumer alongside; then until all is consumed.
       const small = await saturatedRun(pipeline, result, scaled(300), 'a new collection');
       result.ratios.push(
-        { label: 'write + relay + consume / plain writes', subject: 'end to end', subjectValue: small.endToEndRate, baseline: 'plain inserts', baselineValue: plainRate, unit: 'events/s' },
-        { label: 'outbox writes (relay running) / plain writes', subject: 'outbox inserts', subjectValue: small.writeRate, baseline: 'plain inserts', baselineValue: plainRate, unit: 'writes/s' },
+        {
+          label: 'write + relay + consume / plain writes',
+          subject: 'end to end',
+          subjectValue: small.endToEndRate,
+          baseline: 'plain inserts',
+          baselineValue: plainRate,
+          unit: 'events/s',
+        },
+        {
+          label: 'outbox writes (relay running) / plain writes',
+          subject: 'outbox inserts',
+          subjectValue: small.writeRate,
+          baseline: 'plain inserts',
+          baselineValue: plainRate,
+          unit: 'writes/s',
+        },
       );
 
       // 2. Paced at half the end-to-end rate: the latency a user of the platform sees.
@@ -133,9 +153,12 @@ export const outboxEndToEnd: Scenario = {
       // 3. The same saturated run after the collection grew by documents that owe no events: does the
       //    relay's cost depend on the events pending, or on the size of the collection?
       if (small.drained) {
-        const filler = await writeManyWith(async (i) => {
-          await accounts.insert(tenants[i % TENANTS] ?? 'none', account(2_000_000 + i));
-        }, { count: FILLER_DOCUMENTS, ms: 10_000 });
+        const filler = await writeManyWith(
+          async (i) => {
+            await accounts.insert(tenants[i % TENANTS] ?? 'none', account(2_000_000 + i));
+          },
+          { count: FILLER_DOCUMENTS, ms: 10_000 },
+        );
         const grown = await saturatedRun(pipeline, result, scaled(150), `+${formatNumber(filler.count)} documents without events`);
         result.ratios.push({
           label: 'end to end, grown collection / new collection',
@@ -201,7 +224,9 @@ async function saturatedRun(
       elapsedMs: endToEndMs,
       eventsPerSec: endToEndRate,
       latency: { ...tracker.latency.summary(), of: 'commit → consumed (backlog)' },
-      note: drained ? `all consumed ${formatMs(tracker.lastHandledAt - (writes.startedAt + writes.elapsedMs))} after the last write` : `NOT all consumed within ${DRAIN_TIMEOUT_MS / 1000} s`,
+      note: drained
+        ? `all consumed ${formatMs(tracker.lastHandledAt - (writes.startedAt + writes.elapsedMs))} after the last write`
+        : `NOT all consumed within ${DRAIN_TIMEOUT_MS / 1000} s`,
     },
   );
   result.checks.push(deliveryCheck(`saturated (${collection}): committed`, tracker, writes.count, drained));
@@ -238,7 +263,11 @@ async function writeManyWith(write: (i: number) => Promise<void>, bound: LoopBou
 }
 
 /** One write every 1/perSecond s (each in the background) for `durationMs`; waits for all of them. */
-async function paceWrites(write: (i: number) => Promise<void>, perSecond: number, durationMs: number): Promise<{ count: number; elapsedMs: number }> {
+async function paceWrites(
+  write: (i: number) => Promise<void>,
+  perSecond: number,
+  durationMs: number,
+): Promise<{ count: number; elapsedMs: number }> {
   const startedAt = now();
   const inFlight: Array<Promise<void>> = [];
   let sent = 0;

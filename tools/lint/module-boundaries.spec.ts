@@ -19,7 +19,12 @@ const forbidden: Array<[what: string, filePath: string, pkg: string, says: strin
   ['the contracts library', 'libs/contracts/src/forbidden.ts', 'express', 'not allowed to import "express"'],
   ['a utility library', 'libs/platform/config/src/forbidden.ts', '@tenantry/cache', 'can only depend on libs tagged with'],
   // Services depend on the platform, so the reverse import is refused as a cycle before the layer rule.
-  ['a platform library', 'libs/platform/cache/src/forbidden.ts', '@tenantry/observability', 'Circular dependency between "cache" and "observability-service"'],
+  [
+    'a platform library',
+    'libs/platform/cache/src/forbidden.ts',
+    '@tenantry/observability',
+    'Circular dependency between "cache" and "observability-service"',
+  ],
   ['production code', 'libs/tenants/src/forbidden.ts', '@tenantry/testing', 'can only depend on libs tagged with'],
 ];
 

@@ -13,7 +13,11 @@ const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 /** Runs the CLI; resolves with its exit code and output whatever the code. */
 async function replayCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(TSX, ['tools/ops/replay-dead-letters.ts', ...args], { cwd: ROOT, env: { PATH: process.env['PATH'], ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await run(TSX, ['tools/ops/replay-dead-letters.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'], ...env },
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -39,7 +43,13 @@ describeWithInfra('npm run dlq:replay on a real broker', ['kafka'], (infra) => {
   it('when a group dead-lettered an event, then the command replays it to that group and prints the report', async () => {
     const namespace = uniqueName('dlqcli');
     const logger = createLogger({ service: 'dlq-cli-test', level: 'silent' });
-    const bus = new KafkaEventBus({ brokers: infra.kafkaBrokers, clientId: 'dlq-cli-test', logger, topicPrefix: `${namespace}.`, groupPrefix: `${namespace}.` });
+    const bus = new KafkaEventBus({
+      brokers: infra.kafkaBrokers,
+      clientId: 'dlq-cli-test',
+      logger,
+      topicPrefix: `${namespace}.`,
+      groupPrefix: `${namespace}.`,
+    });
     try {
       let broken = true;
       const handled: string[] = [];
@@ -54,19 +64,31 @@ describeWithInfra('npm run dlq:replay on a real broker', ['kafka'], (infra) => {
         },
       });
       const tenantId = uniqueName('tenant');
-      const event = createEvent('tenant.updated', { tenantId, source: '/tenantry/tests', data: { tenant_id: tenantId, changes: { name: 'Renamed' }, updated_at: new Date().toISOString() } });
+      const event = createEvent('tenant.updated', {
+        tenantId,
+        source: '/tenantry/tests',
+        data: { tenant_id: tenantId, changes: { name: 'Renamed' }, updated_at: new Date().toISOString() },
+      });
       await bus.publish([event]);
       const env = { KAFKA_BROKERS: infra.kafkaBrokers.join(','), KAFKA_NAMESPACE: namespace };
-      await eventually(async () => (await bus.replayDeadLetters('tenant.updated', { groupId: 'billing-tenants', dryRun: true })).replayed === 1, {
-        timeoutMs: 20_000,
-        intervalMs: 250,
-        description: 'the event in the dead-letter topic',
-      });
+      await eventually(
+        async () => (await bus.replayDeadLetters('tenant.updated', { groupId: 'billing-tenants', dryRun: true })).replayed === 1,
+        {
+          timeoutMs: 20_000,
+          intervalMs: 250,
+          description: 'the event in the dead-letter topic',
+        },
+      );
 
       broken = false;
       const result = await replayCli(['--type', 'tenant.updated', '--group', 'billing-tenants'], env);
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout)).toMatchObject({ deadLetterTopic: `${namespace}.tenant.updated.dlq`, examined: 1, replayed: 1, dryRun: false });
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        deadLetterTopic: `${namespace}.tenant.updated.dlq`,
+        examined: 1,
+        replayed: 1,
+        dryRun: false,
+      });
       await eventually(() => handled.includes(event.id), { timeoutMs: 20_000, description: 'the replayed event handled' });
     } finally {
       await bus.close();

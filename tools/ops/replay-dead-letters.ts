@@ -23,12 +23,18 @@ function usageError(message: string): never {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { type: { type: 'string' }, group: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, 'include-poison': { type: 'boolean', default: false } },
+    options: {
+      type: { type: 'string' },
+      group: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      'include-poison': { type: 'boolean', default: false },
+    },
     strict: true,
   });
   const { type, group } = values;
   if (!type || !isEventType(type)) usageError(`--type must be an event type, e.g. tenant.created (got ${JSON.stringify(type ?? null)})`);
-  if (!group || !/^[A-Za-z0-9._-]{1,200}$/.test(group)) usageError(`--group must name the consumer group that failed the events (got ${JSON.stringify(group ?? null)})`);
+  if (!group || !/^[A-Za-z0-9._-]{1,200}$/.test(group))
+    usageError(`--group must name the consumer group that failed the events (got ${JSON.stringify(group ?? null)})`);
   let infra: ReturnType<typeof detectInfra>;
   try {
     infra = detectInfra(process.env);
@@ -38,9 +44,18 @@ async function main(): Promise<void> {
   if (infra.eventBus.adapter !== 'kafka') usageError('KAFKA_BROKERS is not set: dead-letter topics exist only on Kafka');
 
   const logger = createLogger({ service: 'dlq-replay', level: 'warn', destination: process.stderr });
-  const bus = new KafkaEventBus({ brokers: infra.eventBus.brokers, clientId: 'tenantry-dlq-replay', logger, ...kafkaNamespaceOptions(infra.eventBus.namespace) });
+  const bus = new KafkaEventBus({
+    brokers: infra.eventBus.brokers,
+    clientId: 'tenantry-dlq-replay',
+    logger,
+    ...kafkaNamespaceOptions(infra.eventBus.namespace),
+  });
   try {
-    const report = await bus.replayDeadLetters(type, { groupId: group, dryRun: values['dry-run'], includePoison: values['include-poison'] });
+    const report = await bus.replayDeadLetters(type, {
+      groupId: group,
+      dryRun: values['dry-run'],
+      includePoison: values['include-poison'],
+    });
     process.stdout.write(`${JSON.stringify({ ...report, dryRun: values['dry-run'] }, null, 2)}\n`);
   } finally {
     await bus.close();

@@ -50,10 +50,12 @@ describe('all-in-one process (embedded mode)', () => {
     expect(await health.json()).toMatchObject({ status: 'ok', service: name });
     const ready = await fetch(`${urlOf(name)}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ checks: { 'event-bus': { status: 'up' }, storage: { status: 'up' }, cache: { status: 'up' } } });
+    expect(await ready.json()).toMatchObject({
+      checks: { 'event-bus': { status: 'up' }, storage: { status: 'up' }, cache: { status: 'up' } },
+    });
   });
 
-  it('when the observability API is called without the gateway\'s signature, then it answers a 401 problem', async () => {
+  it("when the observability API is called without the gateway's signature, then it answers a 401 problem", async () => {
     const response = await fetch(`${urlOf('observability')}/api/v1/observability/dashboard`);
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
@@ -62,7 +64,11 @@ describe('all-in-one process (embedded mode)', () => {
   it('when the billing catalog is asked for, then billing answers it in embedded mode', async () => {
     const response = await fetch(`${urlOf('billing')}/api/v1/monetization/plans`);
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { items: Array<{ id: string }> }).items.map((plan) => plan.id)).toEqual(['basic', 'pro', 'enterprise']);
+    expect(((await response.json()) as { items: Array<{ id: string }> }).items.map((plan) => plan.id)).toEqual([
+      'basic',
+      'pro',
+      'enterprise',
+    ]);
   });
 
   it('when /metrics is scraped, then it serves Prometheus text with the request counter', async () => {
@@ -99,9 +105,16 @@ describe('all-in-one process without a host override (as `npm start` runs it)', 
       exit: () => undefined,
       notice: () => undefined,
     });
-    const addressOf = (server: { server: { address(): unknown } } | undefined) => (server?.server.address() as { address?: string } | null)?.address;
+    const addressOf = (server: { server: { address(): unknown } } | undefined) =>
+      (server?.server.address() as { address?: string } | null)?.address;
     const bound = Object.fromEntries(SERVICES.map((name) => [name, addressOf(running?.servers.get(name))]));
-    expect(bound).toEqual({ gateway: '0.0.0.0', tenants: '127.0.0.1', billing: '127.0.0.1', observability: '127.0.0.1', 'ai-assistant': '127.0.0.1' });
+    expect(bound).toEqual({
+      gateway: '0.0.0.0',
+      tenants: '127.0.0.1',
+      billing: '127.0.0.1',
+      observability: '127.0.0.1',
+      'ai-assistant': '127.0.0.1',
+    });
     expect(addressOf(running.operatorServers.get('gateway'))).toBe('127.0.0.1');
   });
 });

@@ -35,12 +35,22 @@ describe('docker-compose.yml', () => {
       expect(service).toBeDefined();
       for (const upstream of definition.upstreams ?? []) {
         const where = `${name} → ${upstream}`;
-        expect({ where, url: service?.environment?.[urlVariable(upstream)] }).toEqual({ where, url: `http://${upstream}:${DEFAULT_PORTS[upstream]}` });
-        expect({ where, dependsOn: Object.keys(service?.depends_on ?? {}) }).toEqual({ where, dependsOn: expect.arrayContaining([upstream]) });
+        expect({ where, url: service?.environment?.[urlVariable(upstream)] }).toEqual({
+          where,
+          url: `http://${upstream}:${DEFAULT_PORTS[upstream]}`,
+        });
+        expect({ where, dependsOn: Object.keys(service?.depends_on ?? {}) }).toEqual({
+          where,
+          dependsOn: expect.arrayContaining([upstream]),
+        });
         const listening = [...(compose.services[upstream]?.expose ?? []), ...(compose.services[upstream]?.ports ?? [])].map(String);
-        expect({ where, listening }).toEqual({ where, listening: expect.arrayContaining([expect.stringContaining(String(DEFAULT_PORTS[upstream]))]) });
+        expect({ where, listening }).toEqual({
+          where,
+          listening: expect.arrayContaining([expect.stringContaining(String(DEFAULT_PORTS[upstream]))]),
+        });
       }
-      for (const variable of ['KAFKA_BROKERS', 'MONGODB_URI', 'REDIS_URL']) expect({ name, variable, set: Boolean(service?.environment?.[variable]) }).toEqual({ name, variable, set: true });
+      for (const variable of ['KAFKA_BROKERS', 'MONGODB_URI', 'REDIS_URL'])
+        expect({ name, variable, set: Boolean(service?.environment?.[variable]) }).toEqual({ name, variable, set: true });
       // Secrets come from the shell as they are (an app without them stops naming the variable).
       expect(service?.environment).toMatchObject({ ADMIN_API_KEY: null, INTERNAL_SECRET: null });
     },
@@ -52,7 +62,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('when Prometheus scrapes the apps, then their own labels are kept (honor_labels)', () => {
-    const prometheus = parse(read('infra/prometheus/prometheus.yml')) as { scrape_configs: Array<{ job_name: string; honor_labels?: boolean }> };
+    const prometheus = parse(read('infra/prometheus/prometheus.yml')) as {
+      scrape_configs: Array<{ job_name: string; honor_labels?: boolean }>;
+    };
     expect(prometheus.scrape_configs.find(({ job_name }) => job_name === 'tenantry')?.honor_labels).toBe(true);
   });
 

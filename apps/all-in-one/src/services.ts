@@ -6,4 +6,10 @@ import type { ServiceDefinition } from '@tenantry/runtime';
 import { tenantsService } from '@tenantry/tenants';
 
 /** Upstream services first, the gateway last: it only accepts traffic once they listen. */
-export const allServices: readonly ServiceDefinition[] = [tenantsService, billingService, observabilityService, aiAssistantService, gatewayService];
+export const allServices: readonly ServiceDefinition[] = [
+  tenantsService,
+  billingService,
+  observabilityService,
+  aiAssistantService,
+  gatewayService,
+];

@@ -7,6 +7,8 @@ import type { RunningServices } from '@tenantry/runtime';
 export function startupLine(running: Pick<RunningServices, 'platform' | 'servers'>): string {
   const gateway = running.servers.get('gateway')?.url;
   if (!gateway) return '';
-  const key = running.platform.config.adminApiKey.generated ? 'the generated one printed above (valid until exit)' : 'the ADMIN_API_KEY you set';
+  const key = running.platform.config.adminApiKey.generated
+    ? 'the generated one printed above (valid until exit)'
+    : 'the ADMIN_API_KEY you set';
   return `Tenantry is running: gateway ${gateway} · API reference ${gateway}/docs · admin key: ${key}\n`;
 }

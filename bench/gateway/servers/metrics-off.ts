@@ -11,4 +11,7 @@
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 
 const STATE_KEY = Symbol.for('tenantry.telemetry.state');
-(globalThis as Record<symbol, unknown>)[STATE_KEY] = { sdkStarted: false, prometheus: new PrometheusExporter({ preventServerStart: true }) };
+(globalThis as Record<symbol, unknown>)[STATE_KEY] = {
+  sdkStarted: false,
+  prometheus: new PrometheusExporter({ preventServerStart: true }),
+};

@@ -23,7 +23,10 @@ const server = http.createServer((req, res) => {
   req.on('data', (chunk: Buffer) => (bytes += chunk.length));
   req.on('end', () => {
     if (req.url === '/v1/traces') exports += 1;
-    res.writeHead(req.url === '/v1/traces' ? 200 : 404, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf', 'content-length': 0 });
+    res.writeHead(req.url === '/v1/traces' ? 200 : 404, {
+      'content-type': req.headers['content-type'] ?? 'application/x-protobuf',
+      'content-length': 0,
+    });
     res.end();
   });
 });

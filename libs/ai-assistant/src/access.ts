@@ -23,7 +23,10 @@ export function actingFor(req: Request, tenantId: string | undefined): ActingFor
     return { tenantId: identity.tenantId, planId: identity.planId };
   }
   if (identity.role === 'admin') {
-    if (tenantId === undefined) throw new ValidationFailedError('The admin acts for a tenant: name it.', [{ field: 'query.tenant_id', message: 'Required for the admin' }]);
+    if (tenantId === undefined)
+      throw new ValidationFailedError('The admin acts for a tenant: name it.', [
+        { field: 'query.tenant_id', message: 'Required for the admin' },
+      ]);
     return { tenantId, planId: undefined };
   }
   throw new ForbiddenError('Only tenants and the platform admin use the assistant.');

@@ -1,4 +1,13 @@
-import { createHttpApp, idempotency, openApiRoute, requireFeature, requireSignedIdentity, type ApiMount, type IdempotencyStore, type ReadinessChecks } from '@tenantry/http';
+import {
+  createHttpApp,
+  idempotency,
+  openApiRoute,
+  requireFeature,
+  requireSignedIdentity,
+  type ApiMount,
+  type IdempotencyStore,
+  type ReadinessChecks,
+} from '@tenantry/http';
 import type { Logger } from '@tenantry/telemetry';
 import type { Express } from 'express';
 import type { AnyAction } from './actions/action';
@@ -39,11 +48,23 @@ export function createAssistantApp(deps: AssistantAppDeps): Express {
     configure(app) {
       const api: ApiMount[] = [
         { prefix: API_PREFIX, tag: 'tasks', router: taskRoutes({ tasks: deps.tasks, idempotent }) },
-        { prefix: API_PREFIX, tag: 'quick-actions', router: quickActionRoutes({ tasks: deps.tasks, idempotent, waitMs: deps.quickWaitMs }) },
+        {
+          prefix: API_PREFIX,
+          tag: 'quick-actions',
+          router: quickActionRoutes({ tasks: deps.tasks, idempotent, waitMs: deps.quickWaitMs }),
+        },
         { prefix: API_PREFIX, tag: 'capabilities', router: capabilitiesRoutes(deps.actions) },
       ];
       app.get(`${API_PREFIX}/openapi.json`, ...openApiRoute(OPENAPI_INFO, api));
-      app.use(API_PREFIX, requireSignedIdentity(deps.internalSecret, { audience: 'ai-assistant', ...(deps.identityMaxAgeMs === undefined ? {} : { maxAgeMs: deps.identityMaxAgeMs }) }), requireFeature('ai_assistant'), ...api.map(({ router }) => router));
+      app.use(
+        API_PREFIX,
+        requireSignedIdentity(deps.internalSecret, {
+          audience: 'ai-assistant',
+          ...(deps.identityMaxAgeMs === undefined ? {} : { maxAgeMs: deps.identityMaxAgeMs }),
+        }),
+        requireFeature('ai_assistant'),
+        ...api.map(({ router }) => router),
+      );
     },
   });
 }

@@ -14,7 +14,12 @@ describe('ai-assistant service behind its feature gate', () => {
   beforeAll(async () => {
     running = await runServices([aiAssistantService], {
       processName: 'ai-assistant',
-      env: { TENANTRY_MODE: 'embedded', LOG_LEVEL: 'silent', INTERNAL_SECRET, ADMIN_API_KEY: 'ai-assistant-spec-admin-key-0123456789abcdef' },
+      env: {
+        TENANTRY_MODE: 'embedded',
+        LOG_LEVEL: 'silent',
+        INTERNAL_SECRET,
+        ADMIN_API_KEY: 'ai-assistant-spec-admin-key-0123456789abcdef',
+      },
       ports: { 'ai-assistant': 0 },
       host: '127.0.0.1',
       exit: () => undefined,
@@ -23,13 +28,27 @@ describe('ai-assistant service behind its feature gate', () => {
   });
   afterAll(() => running?.shutdown());
 
-  const tenant = (planId?: PlanId): Identity => ({ role: 'tenant', tenantId: 'ten_direct', keyId: 'key_direct', scopes: [], ...(planId ? { planId } : {}) });
-  const get = (identity?: Identity) => fetch(`${url}${TASKS}`, { headers: identity ? signIdentity(identity, { method: 'GET', url: TASKS, audience: 'ai-assistant' }, INTERNAL_SECRET) : {} });
+  const tenant = (planId?: PlanId): Identity => ({
+    role: 'tenant',
+    tenantId: 'ten_direct',
+    keyId: 'key_direct',
+    scopes: [],
+    ...(planId ? { planId } : {}),
+  });
+  const get = (identity?: Identity) =>
+    fetch(`${url}${TASKS}`, {
+      headers: identity ? signIdentity(identity, { method: 'GET', url: TASKS, audience: 'ai-assistant' }, INTERNAL_SECRET) : {},
+    });
 
   it('when a basic tenant calls it directly with a validly signed identity, then it is refused with 403 naming the plan that unlocks it', async () => {
     const response = await get(tenant('basic'));
     expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ type: 'https://tenantry.dev/problems/forbidden', feature: 'ai_assistant', current_plan: 'basic', required_plan: 'pro' });
+    expect(await response.json()).toMatchObject({
+      type: 'https://tenantry.dev/problems/forbidden',
+      feature: 'ai_assistant',
+      current_plan: 'basic',
+      required_plan: 'pro',
+    });
   });
 
   it('when the signed tenant identity carries no plan, then it is refused with 403 too', async () => {

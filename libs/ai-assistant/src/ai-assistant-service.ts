@@ -45,7 +45,14 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
         PersistentIdempotencyStore.open(platform.persistence),
         platform.persistence.processedEventStore(),
       ]);
-      const queue = new TaskQueue({ tasks: taskRepository, lanes: laneRepository, outbox: platform.outboxRelay, clock, leaseMs: config.ASSISTANT_LEASE, planConcurrency: config.planConcurrency });
+      const queue = new TaskQueue({
+        tasks: taskRepository,
+        lanes: laneRepository,
+        outbox: platform.outboxRelay,
+        clock,
+        leaseMs: config.ASSISTANT_LEASE,
+        planConcurrency: config.planConcurrency,
+      });
       const tasks = new Tasks({ tasks: taskRepository, queue, actions, clock, maxAttempts: config.ASSISTANT_MAX_ATTEMPTS });
       platform.housekeeping.every(idempotencyStore.pruningTask());
 

@@ -10,7 +10,10 @@ export const assistantEnvSchema = z.object({
   /** Tasks one worker runs at once, across tenants. */
   ASSISTANT_WORKER_CAPACITY: int({ min: 1, max: 256 }).default(8),
   /** Tasks of one tenant running at once across all workers, per plan, e.g. `{"pro":2,"enterprise":8}`. */
-  ASSISTANT_PLAN_CONCURRENCY: jsonField(z.partialRecord(planIdSchema, z.number().int().min(1).max(256)), 'a map of plan ids to integers 1–256').default({}),
+  ASSISTANT_PLAN_CONCURRENCY: jsonField(
+    z.partialRecord(planIdSchema, z.number().int().min(1).max(256)),
+    'a map of plan ids to integers 1–256',
+  ).default({}),
   /** A task whose worker did not renew its lease for this long is taken over by another worker. */
   ASSISTANT_LEASE: duration({ min: 500, max: 600_000 }).default(5_000),
   /** Attempts per task before it fails with the last error. */

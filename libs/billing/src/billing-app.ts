@@ -1,4 +1,13 @@
-import { cacheControl, createHttpApp, idempotency, openApiRoute, requireSignedIdentity, type ApiMount, type IdempotencyStore, type ReadinessChecks } from '@tenantry/http';
+import {
+  cacheControl,
+  createHttpApp,
+  idempotency,
+  openApiRoute,
+  requireSignedIdentity,
+  type ApiMount,
+  type IdempotencyStore,
+  type ReadinessChecks,
+} from '@tenantry/http';
 import type { Logger } from '@tenantry/telemetry';
 import type { Express } from 'express';
 import type { Pricing } from './domain';
@@ -38,7 +47,10 @@ const OPENAPI_INFO = {
 
 export function createBillingApp(deps: BillingAppDeps): Express {
   const idempotent = idempotency({ store: deps.idempotencyStore, secret: deps.internalSecret, logger: deps.logger, now: deps.clock });
-  const signed = requireSignedIdentity(deps.internalSecret, { audience: 'billing', ...(deps.identityMaxAgeMs === undefined ? {} : { maxAgeMs: deps.identityMaxAgeMs }) });
+  const signed = requireSignedIdentity(deps.internalSecret, {
+    audience: 'billing',
+    ...(deps.identityMaxAgeMs === undefined ? {} : { maxAgeMs: deps.identityMaxAgeMs }),
+  });
   return createHttpApp({
     service: 'billing',
     logger: deps.logger,
@@ -50,7 +62,14 @@ export function createBillingApp(deps: BillingAppDeps): Express {
         {
           prefix: API_PREFIX,
           tag: 'invoices and usage',
-          router: invoiceRoutes({ invoices: deps.invoices, subscriptions: deps.subscriptions, ledger: deps.ledger, pricing: deps.pricing, idempotent, clock: deps.clock }),
+          router: invoiceRoutes({
+            invoices: deps.invoices,
+            subscriptions: deps.subscriptions,
+            ledger: deps.ledger,
+            pricing: deps.pricing,
+            idempotent,
+            clock: deps.clock,
+          }),
         },
       ];
       // The API's description is public, like the catalog (the gateway serves both without a key).

@@ -17,7 +17,12 @@ describeWithInfra('billing when tenant events overtake each other on Kafka', ['k
 
   beforeAll(async () => {
     billing = await startBillingHarness({
-      env: { KAFKA_BROKERS: infra.kafkaBrokers.join(','), KAFKA_NAMESPACE: uniqueName('reorder'), MONGODB_URI: infra.mongodbUri, ADMIN_API_KEY: 'int-test-admin-key'.padEnd(40, 'a') },
+      env: {
+        KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+        KAFKA_NAMESPACE: uniqueName('reorder'),
+        MONGODB_URI: infra.mongodbUri,
+        ADMIN_API_KEY: 'int-test-admin-key'.padEnd(40, 'a'),
+      },
       start,
     });
   });
@@ -46,22 +51,39 @@ describeWithInfra('billing when tenant events overtake each other on Kafka', ['k
       createEvent('tenant.created', {
         tenantId,
         source,
-        data: { tenant_id: tenantId, name: 'Acme', subscription_tier: 'pro', status: 'trial', timezone: 'UTC', trial_ends_at: trialEndsAt.toISOString(), created_at: start.toISOString(), revision: 1 },
+        data: {
+          tenant_id: tenantId,
+          name: 'Acme',
+          subscription_tier: 'pro',
+          status: 'trial',
+          timezone: 'UTC',
+          trial_ends_at: trialEndsAt.toISOString(),
+          created_at: start.toISOString(),
+          revision: 1,
+        },
       }),
     ]);
-    const cancelled = await eventually(() => (billing.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? billing.eventsOf(tenantId, 'subscription.cancelled') : false), {
-      timeoutMs: 30_000,
-      description: 'subscription.cancelled published',
-    });
+    const cancelled = await eventually(
+      () =>
+        billing.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? billing.eventsOf(tenantId, 'subscription.cancelled') : false,
+      {
+        timeoutMs: 30_000,
+        description: 'subscription.cancelled published',
+      },
+    );
     expect(cancelled[0]?.data).toMatchObject({ timing: 'immediate', reason: 'tenant cancelled' });
 
     // Past the trial's end the scheduler finds nothing to bill.
     billing.clock.set(new Date(trialEndsAt.getTime() + 86_400_000));
     await billing.runScheduler();
     const subscriptions = await billing.call<{ items: unknown[] }>(ADMIN, 'GET', `${M}/subscriptions?tenant_id=${tenantId}`);
-    expect(subscriptions.body.items.map((item) => subscriptionViewSchema.parse(item))).toMatchObject([{ plan_id: 'pro', status: 'cancelled' }]);
+    expect(subscriptions.body.items.map((item) => subscriptionViewSchema.parse(item))).toMatchObject([
+      { plan_id: 'pro', status: 'cancelled' },
+    ]);
     const invoices = await billing.call<{ items: unknown[] }>(ADMIN, 'GET', `${M}/invoices?tenant_id=${tenantId}&limit=100`);
-    expect(invoices.body.items.map((item) => invoiceViewSchema.parse(item)).filter((invoice) => invoice.document_type === 'invoice')).toEqual([]);
+    expect(
+      invoices.body.items.map((item) => invoiceViewSchema.parse(item)).filter((invoice) => invoice.document_type === 'invoice'),
+    ).toEqual([]);
     expect(billing.eventsOf(tenantId, 'invoice.issued').filter((event) => event.data.document_type === 'invoice')).toEqual([]);
   });
 });

@@ -44,7 +44,12 @@ export interface StartedBilling extends StartedService {
   slaCredits: SlaCredits;
 }
 
-export async function startBilling(platform: Platform, logger: Logger, context: ServiceContext, options: BillingOptions = {}): Promise<StartedBilling> {
+export async function startBilling(
+  platform: Platform,
+  logger: Logger,
+  context: ServiceContext,
+  options: BillingOptions = {},
+): Promise<StartedBilling> {
   const env = loadBillingConfig(context.env);
   const clock = options.clock ?? (() => new Date());
   const payments = options.payments ?? manualPayments;
@@ -83,7 +88,13 @@ export async function startBilling(platform: Platform, logger: Logger, context: 
     new MeteringConsumer({ usageShards, timezones: new AccountTimezones(accounts), logger }).subscribe(platform.bus),
     subscribeToSlaBreaches(platform.bus, processedEvents, slaCredits),
   ]);
-  const scheduler = new BillingScheduler({ subscriptions, invoices, intervalMs: env.BILLING_SCHEDULER_INTERVAL, batch: env.BILLING_SCHEDULER_BATCH, logger });
+  const scheduler = new BillingScheduler({
+    subscriptions,
+    invoices,
+    intervalMs: env.BILLING_SCHEDULER_INTERVAL,
+    batch: env.BILLING_SCHEDULER_BATCH,
+    logger,
+  });
   if (env.ENABLE_BILLING_SCHEDULER) scheduler.start();
   platform.housekeeping.every(idempotencyStore.pruningTask());
   platform.housekeeping.every(slaCredits.adoptionTask());

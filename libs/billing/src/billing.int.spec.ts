@@ -62,7 +62,9 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
 
     // 16 Mar 10:00, 16 of 31 days left: credit pro 19900 × 16/31 = 10271, charge enterprise 99900 × 16/31 = 51561.29 → 51561.
     for (const replica of [first, second]) replica.clock.set('2025-03-16T10:00:00Z');
-    const upgrade = subscriptionChangeResultSchema.parse((await first.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscriptionId}/change`, { plan_id: 'enterprise' })).body);
+    const upgrade = subscriptionChangeResultSchema.parse(
+      (await first.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscriptionId}/change`, { plan_id: 'enterprise' })).body,
+    );
     expect(upgrade.invoice?.total_cents).toBe(51561 - 10271);
 
     // 1 Apr 10:00: both schedulers run at once; one renewal is issued. Enterprise is unlimited, so the
@@ -87,7 +89,11 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
       return events.length >= 3 ? events : false;
     });
     expect(issued.map((event) => event.data.total_cents)).toEqual([19900, 41290, 99900]);
-    const revisions = [...first.eventsOf(tenantId, 'subscription.created'), ...first.eventsOf(tenantId, 'subscription.activated'), ...first.eventsOf(tenantId, 'subscription.upgraded')]
+    const revisions = [
+      ...first.eventsOf(tenantId, 'subscription.created'),
+      ...first.eventsOf(tenantId, 'subscription.activated'),
+      ...first.eventsOf(tenantId, 'subscription.upgraded'),
+    ]
       .map((event) => event.data.revision)
       .sort();
     expect(revisions).toEqual([1, 2, 3]);
@@ -119,12 +125,21 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
     for (const replica of [first, second]) replica.clock.set('2025-03-05T10:00:00Z');
 
     const marked = await second.call(ADMIN, 'POST', `${M}/invoices/${invoiceId}/mark-paid`, { reference: 'SEPA #4411' });
-    expect(marked).toMatchObject({ status: 200, body: { status: 'paid', paid_at: '2025-03-05T10:00:00.000Z', payment_reference: 'SEPA #4411' } });
-    expect((await first.call(ADMIN, 'GET', `${M}/invoices/${invoiceId}`)).body).toMatchObject({ status: 'paid', payment_reference: 'SEPA #4411' });
-    const [paid] = await eventually(() => (first.eventsOf(tenantId, 'invoice.paid').length > 0 ? first.eventsOf(tenantId, 'invoice.paid') : false), {
-      timeoutMs: 15_000,
-      description: 'invoice.paid over Kafka',
+    expect(marked).toMatchObject({
+      status: 200,
+      body: { status: 'paid', paid_at: '2025-03-05T10:00:00.000Z', payment_reference: 'SEPA #4411' },
     });
+    expect((await first.call(ADMIN, 'GET', `${M}/invoices/${invoiceId}`)).body).toMatchObject({
+      status: 'paid',
+      payment_reference: 'SEPA #4411',
+    });
+    const [paid] = await eventually(
+      () => (first.eventsOf(tenantId, 'invoice.paid').length > 0 ? first.eventsOf(tenantId, 'invoice.paid') : false),
+      {
+        timeoutMs: 15_000,
+        description: 'invoice.paid over Kafka',
+      },
+    );
     expect(paid?.data).toMatchObject({ invoice_id: invoiceId, amount_cents: 19_900, method: 'manual', reference: 'SEPA #4411' });
     // Marking it again on the other replica is refused (the unit specs show it publishes nothing).
     expect((await first.call(ADMIN, 'POST', `${M}/invoices/${invoiceId}/mark-paid`, {})).status).toBe(409);
@@ -141,10 +156,13 @@ describeWithInfra('billing on Kafka and the MongoDB-compatible server', ['kafka'
     const passes = await Promise.all([first.runScheduler(), second.runScheduler()]);
     expect(passes[0] + passes[1]).toBeGreaterThanOrEqual(1);
     expect((await second.call(ADMIN, 'GET', `${M}/invoices/${invoiceId}`)).body).toMatchObject({ status: 'overdue' });
-    const [overdue] = await eventually(() => (first.eventsOf(tenantId, 'invoice.overdue').length > 0 ? first.eventsOf(tenantId, 'invoice.overdue') : false), {
-      timeoutMs: 15_000,
-      description: 'invoice.overdue over Kafka',
-    });
+    const [overdue] = await eventually(
+      () => (first.eventsOf(tenantId, 'invoice.overdue').length > 0 ? first.eventsOf(tenantId, 'invoice.overdue') : false),
+      {
+        timeoutMs: 15_000,
+        description: 'invoice.overdue over Kafka',
+      },
+    );
     expect(overdue?.data).toMatchObject({ invoice_id: invoiceId, amount_cents: 4_900 });
     // Nothing is left for either scheduler.
     expect(await Promise.all([first.runScheduler(), second.runScheduler()])).toEqual([0, 0]);

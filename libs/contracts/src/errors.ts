@@ -38,7 +38,10 @@ export class ValidationFailedError extends TenantryError {
   readonly problemType = 'validation-failed';
   readonly status = 400;
   readonly title = 'Validation failed';
-  constructor(message: string, readonly issues: readonly FieldIssue[] = []) {
+  constructor(
+    message: string,
+    readonly issues: readonly FieldIssue[] = [],
+  ) {
     super(message, { errors: issues });
   }
 }
@@ -77,7 +80,11 @@ export class RateLimitedError extends TenantryError {
   readonly problemType = 'rate-limited';
   readonly status = 429;
   readonly title = 'Too many requests';
-  constructor(message: string, readonly retryAfterSeconds: number, extensions: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    extensions: Record<string, unknown> = {},
+  ) {
     super(message, extensions);
   }
 }

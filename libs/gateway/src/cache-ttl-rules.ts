@@ -24,9 +24,15 @@ interface CompiledRule {
 }
 
 /** The `routeTtl` function of the response cache for these rules (undefined when there are none). */
-export function compileCacheTtlRules(rules: readonly CacheTtlRule[]): ((req: { tenantId: string; path: string }) => number | undefined) | undefined {
+export function compileCacheTtlRules(
+  rules: readonly CacheTtlRule[],
+): ((req: { tenantId: string; path: string }) => number | undefined) | undefined {
   if (rules.length === 0) return undefined;
-  const compiled: CompiledRule[] = rules.map((rule) => ({ tenantId: rule.tenantId, pattern: rule.route ? toPattern(rule.route) : undefined, ttlSeconds: rule.ttlSeconds }));
+  const compiled: CompiledRule[] = rules.map((rule) => ({
+    tenantId: rule.tenantId,
+    pattern: rule.route ? toPattern(rule.route) : undefined,
+    ttlSeconds: rule.ttlSeconds,
+  }));
   return ({ tenantId, path }) => {
     for (const rule of compiled) {
       if (rule.tenantId !== undefined && rule.tenantId !== tenantId) continue;
@@ -39,6 +45,8 @@ export function compileCacheTtlRules(rules: readonly CacheTtlRule[]): ((req: { t
 
 function toPattern(route: string): RegExp {
   const anyRest = route.endsWith('/**');
-  const segments = (anyRest ? route.slice(0, -3) : route).split('/').map((segment) => (segment === '*' ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  const segments = (anyRest ? route.slice(0, -3) : route)
+    .split('/')
+    .map((segment) => (segment === '*' ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   return new RegExp(`^${segments.join('/')}${anyRest ? '(?:/.*)?' : ''}$`);
 }

@@ -8,7 +8,15 @@ import { GatewayMetrics } from './gateway-metrics';
 import { Upstreams } from './proxy/upstreams';
 import { ResponseCache } from './response-cache';
 import { API_CONTENT_SECURITY_POLICY } from './security-headers';
-import { ADMIN_KEY, callGateway, SECRET, silentLogger, startTestGateway, StubServices, type TestGateway } from './test-support/gateway-harness';
+import {
+  ADMIN_KEY,
+  callGateway,
+  SECRET,
+  silentLogger,
+  startTestGateway,
+  StubServices,
+  type TestGateway,
+} from './test-support/gateway-harness';
 
 /** The gateway at the edge, on real sockets in front of a stand-in service: framing, headers, bulkheads, throttling. */
 describe('gateway edge', () => {
@@ -18,7 +26,11 @@ describe('gateway edge', () => {
 
   beforeAll(async () => {
     stubUrl = await stub.start();
-    gateway = await startTestGateway(stubUrl, { maxConcurrentPerCaller: 2, bodyLimits: { maxBytes: 64, timeoutMs: 300 }, headersTimeoutMs: 1_000 });
+    gateway = await startTestGateway(stubUrl, {
+      maxConcurrentPerCaller: 2,
+      bodyLimits: { maxBytes: 64, timeoutMs: 300 },
+      headersTimeoutMs: 1_000,
+    });
   });
   afterAll(async () => {
     stub.releaseHeld();
@@ -31,7 +43,10 @@ describe('gateway edge', () => {
   describe('framing', () => {
     it('when a GET is forwarded, then the service receives neither Content-Length nor Transfer-Encoding', async () => {
       const key = stub.addTenant('ten_frame_get');
-      const response = await rawExchange(gateway.url, `GET /api/v1/tenants/ten_frame_get/a HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Length: 0\r\n\r\n`);
+      const response = await rawExchange(
+        gateway.url,
+        `GET /api/v1/tenants/ten_frame_get/a HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Length: 0\r\n\r\n`,
+      );
       expect(response.status).toBe(200);
       expect(lastReceived()?.headers).not.toHaveProperty('content-length');
       expect(lastReceived()?.headers).not.toHaveProperty('transfer-encoding');
@@ -50,10 +65,16 @@ describe('gateway edge', () => {
     });
 
     it.each([
-      ['both Content-Length and Transfer-Encoding', 'POST /api/v1/tenants/x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+      [
+        'both Content-Length and Transfer-Encoding',
+        'POST /api/v1/tenants/x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      ],
       ['two Content-Length headers', 'POST /api/v1/tenants/x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc'],
       ['an invalid Content-Length', 'POST /api/v1/tenants/x HTTP/1.1\r\nHost: x\r\nContent-Length: +3\r\n\r\nabc'],
-      ['a transfer coding other than chunked', 'POST /api/v1/tenants/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n'],
+      [
+        'a transfer coding other than chunked',
+        'POST /api/v1/tenants/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n',
+      ],
       ['a body on a GET', 'GET /api/v1/monetization/plans HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc'],
       ['an absolute-form target', 'GET http://127.0.0.1/api/v1/monetization/plans HTTP/1.1\r\nHost: x\r\n\r\n'],
       ['an obs-folded header', 'GET /api/v1/monetization/plans HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n'],
@@ -78,7 +99,8 @@ describe('gateway edge', () => {
       );
       expect(response.status).toBe(201);
       const headers = lastReceived()?.headers ?? {};
-      for (const name of ['x-client-hop', 'keep-alive', 'te', 'forwarded', 'x-real-ip']) expect({ name, value: headers[name] }).toEqual({ name, value: undefined });
+      for (const name of ['x-client-hop', 'keep-alive', 'te', 'forwarded', 'x-real-ip'])
+        expect({ name, value: headers[name] }).toEqual({ name, value: undefined });
       expect(headers['x-forwarded-for']).toBe('127.0.0.1');
       expect(headers['x-forwarded-host']).toBe('api.example.com');
       expect(headers['x-forwarded-proto']).toBe('http');
@@ -87,14 +109,20 @@ describe('gateway edge', () => {
       expect(response.headers['x-request-id']).toEqual(['my-request-1']);
     });
 
-    it.each(['GET', 'POST'])('when a service names hop-by-hop headers in its %s answer, then the client gets none of them, and the request id is the gateway\'s', async (method) => {
-      const key = stub.addTenant(`ten_hop_back_${method}`);
-      const response = await callGateway(gateway.url, `/api/v1/tenants/ten_hop_back_${method}/hop`, key, { method, ...(method === 'POST' ? { body: '{}' } : {}) });
-      expect(response.status).toBeLessThan(300);
-      expect(response.headers.get('x-upstream-hop')).toBeNull();
-      expect(response.headers.get('x-request-id')).not.toBe('the-service-own-id');
-      expect(response.headers.get('x-request-id')).toBe(lastReceived()?.headers['x-request-id']);
-    });
+    it.each(['GET', 'POST'])(
+      "when a service names hop-by-hop headers in its %s answer, then the client gets none of them, and the request id is the gateway's",
+      async (method) => {
+        const key = stub.addTenant(`ten_hop_back_${method}`);
+        const response = await callGateway(gateway.url, `/api/v1/tenants/ten_hop_back_${method}/hop`, key, {
+          method,
+          ...(method === 'POST' ? { body: '{}' } : {}),
+        });
+        expect(response.status).toBeLessThan(300);
+        expect(response.headers.get('x-upstream-hop')).toBeNull();
+        expect(response.headers.get('x-request-id')).not.toBe('the-service-own-id');
+        expect(response.headers.get('x-request-id')).toBe(lastReceived()?.headers['x-request-id']);
+      },
+    );
 
     it('when anything answers (a proxied answer, a cached one, a problem, a probe), then it carries the security headers, and no HSTS without TLS', async () => {
       const key = stub.addTenant('ten_sec');
@@ -130,7 +158,13 @@ describe('gateway edge', () => {
     let dead: Server;
     let deadUrl: string;
     beforeAll(async () => {
-      const upstreams = new Upstreams({ urlOf: () => 'http://127.0.0.1:1', internalSecret: SECRET, timeoutMs: 500, maxSockets: 1, logger: silentLogger });
+      const upstreams = new Upstreams({
+        urlOf: () => 'http://127.0.0.1:1',
+        internalSecret: SECRET,
+        timeoutMs: 500,
+        maxSockets: 1,
+        logger: silentLogger,
+      });
       dead = createServer(
         createGatewayApp({
           logger: silentLogger,
@@ -145,13 +179,20 @@ describe('gateway edge', () => {
     });
     afterAll(() => new Promise((resolve) => dead.close(resolve)));
 
-    it.each(['GET', 'POST'])('when the service is unreachable for a %s, then a 502 problem names the path and the request id the gateway answers with', async (method) => {
-      const response = await fetch(`${deadUrl}/api/v1/tenants/x?q=1`, { method, headers: { authorization: `Bearer ${ADMIN_KEY}` }, ...(method === 'POST' ? { body: '{}' } : {}) });
-      const problem = (await response.json()) as Record<string, unknown>;
-      expect(response.status).toBe(502);
-      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(problem).toMatchObject({ status: 502, instance: '/api/v1/tenants/x', request_id: response.headers.get('x-request-id') });
-    });
+    it.each(['GET', 'POST'])(
+      'when the service is unreachable for a %s, then a 502 problem names the path and the request id the gateway answers with',
+      async (method) => {
+        const response = await fetch(`${deadUrl}/api/v1/tenants/x?q=1`, {
+          method,
+          headers: { authorization: `Bearer ${ADMIN_KEY}` },
+          ...(method === 'POST' ? { body: '{}' } : {}),
+        });
+        const problem = (await response.json()) as Record<string, unknown>;
+        expect(response.status).toBe(502);
+        expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(problem).toMatchObject({ status: 502, instance: '/api/v1/tenants/x', request_id: response.headers.get('x-request-id') });
+      },
+    );
   });
 
   describe('bodies', () => {
@@ -169,7 +210,9 @@ describe('gateway edge', () => {
       const before = stub.received.length;
       const connection = await RawConnection.open(gateway.url);
       try {
-        connection.write(`PUT /api/v1/tenants/ten_slow/a HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Length: 10\r\n\r\nab`);
+        connection.write(
+          `PUT /api/v1/tenants/ten_slow/a HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Length: 10\r\n\r\nab`,
+        );
         const answer = await connection.read();
         expect(answer.status).toBe(408);
         expect(JSON.parse(answer.body)).toMatchObject({ status: 408, instance: '/api/v1/tenants/ten_slow/a' });
@@ -201,7 +244,10 @@ describe('gateway edge', () => {
     it("when a tenant has as many requests in flight as it may, then its next one gets a 429 problem with Retry-After while another tenant's and the admin's requests are served", async () => {
       const greedy = stub.addTenant('ten_greedy');
       const other = stub.addTenant('ten_other');
-      const held = [callGateway(gateway.url, '/api/v1/tenants/ten_greedy/hold/1', greedy, { method: 'POST', body: '{}' }), callGateway(gateway.url, '/api/v1/tenants/ten_greedy/hold/2', greedy, { method: 'POST', body: '{}' })];
+      const held = [
+        callGateway(gateway.url, '/api/v1/tenants/ten_greedy/hold/1', greedy, { method: 'POST', body: '{}' }),
+        callGateway(gateway.url, '/api/v1/tenants/ten_greedy/hold/2', greedy, { method: 'POST', body: '{}' }),
+      ];
       try {
         await eventually(() => stub.heldCount === 2, { description: 'both requests to be held by the service' });
         const refused = await callGateway(gateway.url, '/api/v1/tenants/ten_greedy/a', greedy, { method: 'POST', body: '{}' });
@@ -224,21 +270,24 @@ describe('gateway edge', () => {
     it('when an address fails to authenticate more often than allowed, then it gets 429 with Retry-After and its guesses cost no key lookup', async () => {
       const guarded = await startTestGateway(stubUrl, { authFailuresPerMinute: 3 });
       try {
-      const from = {};
-      const guess = (n: number) => callGateway(guarded.url, '/api/v1/tenants/x', `tnt_guess${String(n).padStart(4, '0')}abcdefgh_secretsecretsecretsecretsecret`, { headers: from });
-      const statuses = [];
-      for (let n = 0; n < 3; n += 1) statuses.push((await guess(n)).status);
-      expect(statuses).toEqual([401, 401, 401]);
-      const fourth = await guess(3);
-      expect(fourth.status).toBe(429);
-      expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(await fourth.json()).toMatchObject({ status: 429, policy: 'authentication' });
+        const from = {};
+        const guess = (n: number) =>
+          callGateway(guarded.url, '/api/v1/tenants/x', `tnt_guess${String(n).padStart(4, '0')}abcdefgh_secretsecretsecretsecretsecret`, {
+            headers: from,
+          });
+        const statuses = [];
+        for (let n = 0; n < 3; n += 1) statuses.push((await guess(n)).status);
+        expect(statuses).toEqual([401, 401, 401]);
+        const fourth = await guess(3);
+        expect(fourth.status).toBe(429);
+        expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(await fourth.json()).toMatchObject({ status: 429, policy: 'authentication' });
 
-      const lookups = stub.keyLookups;
-      expect((await guess(4)).status).toBe(429);
-      expect((await callGateway(guarded.url, '/api/v1/tenants/x', 'wrong-admin-key', { headers: from })).status).toBe(429);
-      expect(stub.keyLookups).toBe(lookups);
-      expect((await callGateway(gateway.url, '/api/v1/tenants/x', ADMIN_KEY)).status).toBe(200);
+        const lookups = stub.keyLookups;
+        expect((await guess(4)).status).toBe(429);
+        expect((await callGateway(guarded.url, '/api/v1/tenants/x', 'wrong-admin-key', { headers: from })).status).toBe(429);
+        expect(stub.keyLookups).toBe(lookups);
+        expect((await callGateway(gateway.url, '/api/v1/tenants/x', ADMIN_KEY)).status).toBe(200);
       } finally {
         await guarded.close();
       }

@@ -1,4 +1,11 @@
-import { ADMIN_KEY, CATALOG_CACHE_CONTROL, callGateway, startTestGateway, StubServices, type TestGateway } from './test-support/gateway-harness';
+import {
+  ADMIN_KEY,
+  CATALOG_CACHE_CONTROL,
+  callGateway,
+  startTestGateway,
+  StubServices,
+  type TestGateway,
+} from './test-support/gateway-harness';
 
 /** Billing's catalog (`/plans`, `/plans/{id}`, `/compare-plans`) is public: no API key, cached once for everyone. */
 describe('gateway pipeline: public catalog routes', () => {
@@ -19,28 +26,38 @@ describe('gateway pipeline: public catalog routes', () => {
   const call = (path: string, key?: string, init: RequestInit = {}) => callGateway(gateway.url, path, key, init);
   const receivedAt = (path: string) => stub.received.filter((received) => received.url.startsWith(path));
 
-  it.each(['/api/v1/monetization/plans?page=first', '/api/v1/monetization/plans/pro', '/api/v1/monetization/compare-plans', '/api/v1/monetization/openapi.json', '/api/v1/tenants/openapi.json'])(
-    'when %s is asked without an API key, then billing answers it, unsigned',
-    async (path) => {
-      const response = await call(path);
-      expect(response.status).toBe(200);
-      expect(await response.json()).toMatchObject({ catalog: path.split('?')[0] });
-      const [received] = receivedAt(path);
-      expect(received?.headers['x-tenantry-identity']).toBeUndefined();
-      expect(received?.headers['x-tenantry-signature']).toBeUndefined();
-    },
-  );
+  it.each([
+    '/api/v1/monetization/plans?page=first',
+    '/api/v1/monetization/plans/pro',
+    '/api/v1/monetization/compare-plans',
+    '/api/v1/monetization/openapi.json',
+    '/api/v1/tenants/openapi.json',
+  ])('when %s is asked without an API key, then billing answers it, unsigned', async (path) => {
+    const response = await call(path);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ catalog: path.split('?')[0] });
+    const [received] = receivedAt(path);
+    expect(received?.headers['x-tenantry-identity']).toBeUndefined();
+    expect(received?.headers['x-tenantry-signature']).toBeUndefined();
+  });
 
   it('when a client sends an Authorization header (valid or not) and identity headers, then they are ignored and none reaches billing', async () => {
     const tenantKey = stub.addTenant('ten_catalog_reader');
     for (const authorization of ['Bearer not-a-key', `Bearer ${tenantKey}`, `Bearer ${ADMIN_KEY}`, 'Basic Zm9vOmJhcg==']) {
       const path = `/api/v1/monetization/plans?auth=${encodeURIComponent(authorization.slice(0, 8))}`;
       const response = await call(path, undefined, {
-        headers: { authorization, 'x-tenant-id': 'ten_catalog_reader', 'x-role': 'admin', 'x-tenantry-identity': 'forged', 'x-tenantry-signature': 'forged' },
+        headers: {
+          authorization,
+          'x-tenant-id': 'ten_catalog_reader',
+          'x-role': 'admin',
+          'x-tenantry-identity': 'forged',
+          'x-tenantry-signature': 'forged',
+        },
       });
       expect(response.status).toBe(200);
       const received = receivedAt(path).at(-1);
-      for (const header of ['authorization', 'x-tenant-id', 'x-role', 'x-tenantry-identity', 'x-tenantry-signature']) expect(received?.headers[header]).toBeUndefined();
+      for (const header of ['authorization', 'x-tenant-id', 'x-role', 'x-tenantry-identity', 'x-tenantry-signature'])
+        expect(received?.headers[header]).toBeUndefined();
     }
   });
 
@@ -106,7 +123,11 @@ describe('gateway pipeline: public catalog routes', () => {
     try {
       const from = (client: string, n: number) =>
         callGateway(limited.url, `/api/v1/monetization/plans?xff=${n}`, undefined, { headers: { 'x-forwarded-for': client } });
-      const statuses = [(await from('203.0.113.7', 1)).status, (await from('203.0.113.7', 2)).status, (await from('198.51.100.9', 3)).status];
+      const statuses = [
+        (await from('203.0.113.7', 1)).status,
+        (await from('203.0.113.7', 2)).status,
+        (await from('198.51.100.9', 3)).status,
+      ];
       expect(statuses).toEqual(expected);
     } finally {
       await limited.close();
@@ -117,7 +138,9 @@ describe('gateway pipeline: public catalog routes', () => {
     const limited = await startTestGateway(stubUrl, { publicRateLimitPerMinute: 1, trustedProxies: ['loopback'] });
     try {
       const spoofing = (n: number) =>
-        callGateway(limited.url, `/api/v1/monetization/plans?spoof=${n}`, undefined, { headers: { 'x-forwarded-for': `10.9.9.${n}, 203.0.113.50` } });
+        callGateway(limited.url, `/api/v1/monetization/plans?spoof=${n}`, undefined, {
+          headers: { 'x-forwarded-for': `10.9.9.${n}, 203.0.113.50` },
+        });
       // The proxy appended the real client (203.0.113.50); what the client wrote before it is not believed.
       expect([(await spoofing(1)).status, (await spoofing(2)).status]).toEqual([200, 429]);
     } finally {

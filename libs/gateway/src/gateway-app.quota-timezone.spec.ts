@@ -11,7 +11,10 @@ describe('gateway pipeline: daily quota and time-zone changes', () => {
 
   beforeAll(async () => {
     stub = new StubServices();
-    gateway = await startTestGateway(await stub.start(), { now: () => now, rateLimitOverrides: { basic: { requestsPerMinute: 'unlimited', apiCallsPerDay: 3 } } });
+    gateway = await startTestGateway(await stub.start(), {
+      now: () => now,
+      rateLimitOverrides: { basic: { requestsPerMinute: 'unlimited', apiCallsPerDay: 3 } },
+    });
   });
   afterAll(async () => {
     await gateway.close();

@@ -8,7 +8,15 @@ import { createGatewayApp } from './gateway-app';
 import { GatewayMetrics } from './gateway-metrics';
 import { Upstreams } from './proxy/upstreams';
 import { ResponseCache } from './response-cache';
-import { ADMIN_KEY, callGateway, SECRET, silentLogger as logger, startTestGateway, StubServices, type TestGateway } from './test-support/gateway-harness';
+import {
+  ADMIN_KEY,
+  callGateway,
+  SECRET,
+  silentLogger as logger,
+  startTestGateway,
+  StubServices,
+  type TestGateway,
+} from './test-support/gateway-harness';
 
 describe('gateway pipeline', () => {
   let stub: StubServices;
@@ -53,7 +61,13 @@ describe('gateway pipeline', () => {
     expect(response.status).toBe(201);
     expect(((await response.json()) as { body: string }).body).toBe('{"hello":"world"}');
     const received = stub.received.at(-1);
-    expect(received?.identity).toEqual({ role: 'tenant', tenantId: 'ten_signed', keyId: expect.stringMatching(/^key_/), scopes: [], planId: 'pro' });
+    expect(received?.identity).toEqual({
+      role: 'tenant',
+      tenantId: 'ten_signed',
+      keyId: expect.stringMatching(/^key_/),
+      scopes: [],
+      planId: 'pro',
+    });
     expect(received?.headers['x-tenant-id']).toBeUndefined();
     expect(received?.headers['x-role']).toBeUndefined();
     expect(received?.headers.authorization).toBeUndefined();
@@ -62,13 +76,21 @@ describe('gateway pipeline', () => {
   it('when a tenant calls a service, then the identity is signed for that service and the body length it is forwarded with, and no other service accepts it', async () => {
     const key = stub.addTenant('ten_audience', 'pro');
     const body = JSON.stringify({ name: 'žabji kraki' }); // multi-byte: the length signed is in bytes
-    expect((await call('/api/v1/monetization/subscribe', key, { method: 'POST', body, headers: { 'content-type': 'application/json' } })).status).toBe(201);
+    expect(
+      (await call('/api/v1/monetization/subscribe', key, { method: 'POST', body, headers: { 'content-type': 'application/json' } })).status,
+    ).toBe(201);
     const received = stub.received.at(-1) as (typeof stub.received)[number];
     expect(received.headers['content-length']).toBe(String(Buffer.byteLength(body)));
     const arrived = { method: received.method, url: received.url };
     expect(verifyIdentity(received.headers, arrived, SECRET, { audience: 'billing' })).toMatchObject({ ok: true });
-    expect(verifyIdentity(received.headers, arrived, SECRET, { audience: 'tenants' })).toMatchObject({ ok: false, wrongAudience: 'billing' });
-    expect(verifyIdentity({ ...received.headers, 'content-length': '2' }, arrived, SECRET, { audience: 'billing' })).toEqual({ ok: false, reason: 'bad signature' });
+    expect(verifyIdentity(received.headers, arrived, SECRET, { audience: 'tenants' })).toMatchObject({
+      ok: false,
+      wrongAudience: 'billing',
+    });
+    expect(verifyIdentity({ ...received.headers, 'content-length': '2' }, arrived, SECRET, { audience: 'billing' })).toEqual({
+      ok: false,
+      reason: 'bad signature',
+    });
   });
 
   it('when the admin key is used, then the service receives the admin identity and nothing is cached', async () => {
@@ -94,12 +116,20 @@ describe('gateway pipeline', () => {
     };
     revoke(cancelledKey);
 
-    const [suspended, cancelled] = await Promise.all([call('/api/v1/tenants/ten_suspended_shape', suspendedKey), call('/api/v1/tenants/ten_cancelled_revoked', cancelledKey)]);
+    const [suspended, cancelled] = await Promise.all([
+      call('/api/v1/tenants/ten_suspended_shape', suspendedKey),
+      call('/api/v1/tenants/ten_cancelled_revoked', cancelledKey),
+    ]);
     expect([suspended.status, cancelled.status]).toEqual([403, 403]);
     expect(cancelled.headers.get('content-type')).toContain('application/problem+json');
     const [suspendedBody, cancelledBody] = (await Promise.all([suspended.json(), cancelled.json()])) as Array<Record<string, unknown>>;
     expect(Object.keys(cancelledBody as object).sort()).toEqual(Object.keys(suspendedBody as object).sort());
-    expect(cancelledBody).toMatchObject({ type: 'https://tenantry.dev/problems/forbidden', status: 403, tenant_status: 'cancelled', detail: 'Tenant ten_cancelled_revoked is cancelled; its API access is disabled.' });
+    expect(cancelledBody).toMatchObject({
+      type: 'https://tenantry.dev/problems/forbidden',
+      status: 403,
+      tenant_status: 'cancelled',
+      detail: 'Tenant ten_cancelled_revoked is cancelled; its API access is disabled.',
+    });
 
     // Without the secret nothing is learned about the tenant; a revoked key of a live tenant stays a 401.
     const wrongSecret = `${cancelledKey.slice(0, -1)}${cancelledKey.endsWith('A') ? 'B' : 'A'}`;
@@ -142,7 +172,11 @@ describe('gateway pipeline', () => {
     const allowed = [
       await call('/api/v1/monetization/invoices', billingReader),
       await call('/api/v1/tenants/ten_scopes', billingReader),
-      await call('/api/v1/tenants/ten_scopes', billingReader, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' }),
+      await call('/api/v1/tenants/ten_scopes', billingReader, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      }),
     ];
     expect(allowed.map((response) => response.status)).toEqual([200, 200, 200]);
     expect(stub.received.length - before).toBe(3);
@@ -151,13 +185,24 @@ describe('gateway pipeline', () => {
     expect(leftBefore).toBeGreaterThan(90);
 
     const refused = [
-      [await call('/api/v1/monetization/subscriptions/sub_1/cancel', billingReader, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }), 'billing:write'],
+      [
+        await call('/api/v1/monetization/subscriptions/sub_1/cancel', billingReader, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        }),
+        'billing:write',
+      ],
       [await call('/api/v1/observability/metrics', billingReader), 'observability:read'],
     ] as const;
     for (const [response, scope] of refused) {
       expect(response.status).toBe(403);
       expect(response.headers.get('content-type')).toContain('application/problem+json');
-      expect(await response.json()).toMatchObject({ required_scope: scope, key_scopes: ['billing:read', 'tenants:write'], detail: expect.stringContaining(`needs the scope ${scope}`) });
+      expect(await response.json()).toMatchObject({
+        required_scope: scope,
+        key_scopes: ['billing:read', 'tenants:write'],
+        detail: expect.stringContaining(`needs the scope ${scope}`),
+      });
       expect(response.headers.get('ratelimit')).toBeNull();
     }
     expect(stub.received.length - before).toBe(3);
@@ -255,7 +300,7 @@ describe('gateway pipeline', () => {
     expect(gateway.upstreams.newConnections - before).toBeLessThanOrEqual(2);
   });
 
-  it('when requests were cached or refused, then the operator listener\'s /metrics counts them by outcome, without tenant labels, and the public door has no /metrics', async () => {
+  it("when requests were cached or refused, then the operator listener's /metrics counts them by outcome, without tenant labels, and the public door has no /metrics", async () => {
     const key = stub.addTenant('ten_metrics');
     await call('/api/v1/tenants/ten_metrics/m', key);
     await call('/api/v1/tenants/ten_metrics/m', key);

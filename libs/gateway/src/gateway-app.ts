@@ -1,5 +1,23 @@
-import { ForbiddenError, hasFeature, planOf, RateLimitedError, requiredScope, scopesAllow, ServiceUnavailableError, UnauthorizedError, UNLIMITED } from '@tenantry/contracts';
-import { CLIENT_IDENTITY_HEADERS, createHttpApp, featureNotInPlanError, HttpProblem, type ReadinessChecks, requestIdOf, setRouteTemplate } from '@tenantry/http';
+import {
+  ForbiddenError,
+  hasFeature,
+  planOf,
+  RateLimitedError,
+  requiredScope,
+  scopesAllow,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  UNLIMITED,
+} from '@tenantry/contracts';
+import {
+  CLIENT_IDENTITY_HEADERS,
+  createHttpApp,
+  featureNotInPlanError,
+  HttpProblem,
+  type ReadinessChecks,
+  requestIdOf,
+  setRouteTemplate,
+} from '@tenantry/http';
 import { rateLimitHeaders, type RateLimiter, type RateLimitDecision } from '@tenantry/cache';
 import { setLogContext, type Logger } from '@tenantry/telemetry';
 import type { Express, Request, RequestHandler, Response } from 'express';
@@ -84,7 +102,12 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
   setRouteTemplate(req, route.template);
   const queryAt = req.originalUrl.indexOf('?');
   if (isAmbiguousPath(queryAt === -1 ? req.originalUrl : req.originalUrl.slice(0, queryAt))) {
-    throw new HttpProblem('bad-request', 400, 'Bad request', 'The path contains dot segments or encoded slashes, which the API never uses.');
+    throw new HttpProblem(
+      'bad-request',
+      400,
+      'Bad request',
+      'The path contains dot segments or encoded slashes, which the API never uses.',
+    );
   }
   if (isPublicRequest(req.method, path)) {
     await servePublic(deps, req, res, route);
@@ -116,7 +139,11 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
       );
     }
     if (deps.rateLimiter) {
-      const decision = await deps.rateLimiter.consume({ tenantId: caller.tenantId, limits: limitsOf(caller, deps.rateLimitOverrides), timezone: caller.timezone });
+      const decision = await deps.rateLimiter.consume({
+        tenantId: caller.tenantId,
+        limits: limitsOf(caller, deps.rateLimitOverrides),
+        timezone: caller.timezone,
+      });
       applyRateLimit(deps, res, decision, 'plan', () => (outcome = { ...outcome, rateLimited: true }));
     }
   }
@@ -134,7 +161,10 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
     // RFC 9111 §4.4: a write invalidates what the cache holds. Purging before forwarding gives a client
     // that reads after its write a fresh answer; purging again after covers reads that raced the write.
     // With the cache backend down there is nothing to purge (and nothing is served from it): never fail the write for it.
-    const purge = () => deps.responseCache.purgeTenant(caller.tenantId).catch((error: unknown) => deps.logger.warn({ err: error }, 'response cache purge failed'));
+    const purge = () =>
+      deps.responseCache
+        .purgeTenant(caller.tenantId)
+        .catch((error: unknown) => deps.logger.warn({ err: error }, 'response cache purge failed'));
     await purge();
     res.once('finish', () => void purge());
   }
@@ -180,7 +210,8 @@ async function authenticate(deps: GatewayAppDependencies, req: Request): Promise
       deps.metrics.refusedAccess(req.headers.authorization ? 'invalid' : 'missing');
       const limited = await deps.failedAuthentications?.recordFailure(address);
       if (limited) throw limited;
-    } else if (error instanceof ForbiddenError) deps.metrics.refusedAccess(error.extensions['tenantStatus'] === 'cancelled' ? 'cancelled' : 'suspended');
+    } else if (error instanceof ForbiddenError)
+      deps.metrics.refusedAccess(error.extensions['tenantStatus'] === 'cancelled' ? 'cancelled' : 'suspended');
     throw error;
   }
 }
@@ -189,16 +220,24 @@ async function authenticate(deps: GatewayAppDependencies, req: Request): Promise
  * A key limited to scopes reaches only the areas and methods they allow (`billing:read`: GETs under
  * `/api/v1/monetization`); refused before the rate limiter, so a refused request costs no quota.
  */
-function enforceScopes(deps: GatewayAppDependencies, caller: Extract<Caller, { kind: 'tenant' }>, route: UpstreamRoute, method: string): void {
+function enforceScopes(
+  deps: GatewayAppDependencies,
+  caller: Extract<Caller, { kind: 'tenant' }>,
+  route: UpstreamRoute,
+  method: string,
+): void {
   const { scopes } = caller;
   if (scopes.length === 0) return;
   const needed = requiredScope(route.service, method);
   if (scopesAllow(scopes, needed)) return;
   deps.metrics.refusedAccess('scope');
-  throw new ForbiddenError(`This API key is limited to the scopes ${scopes.join(', ')}; ${method} ${route.prefix} needs the scope ${needed}.`, {
-    required_scope: needed,
-    key_scopes: scopes,
-  });
+  throw new ForbiddenError(
+    `This API key is limited to the scopes ${scopes.join(', ')}; ${method} ${route.prefix} needs the scope ${needed}.`,
+    {
+      required_scope: needed,
+      key_scopes: scopes,
+    },
+  );
 }
 
 /** The same 403 problem as the owning service's `requireFeature` gives (one construction, in @tenantry/http). */
@@ -217,7 +256,11 @@ function enforceFeatureGate(deps: GatewayAppDependencies, caller: Extract<Caller
 async function servePublic(deps: GatewayAppDependencies, req: Request, res: Response, route: UpstreamRoute): Promise<void> {
   if (deps.rateLimiter) {
     const perMinute = deps.publicRateLimitPerMinute ?? DEFAULT_PUBLIC_RATE_LIMIT_PER_MINUTE;
-    const decision = await deps.rateLimiter.consume({ tenantId: `anon:${clientAddress(req)}`, limits: { perMinute, perDay: UNLIMITED }, timezone: 'UTC' });
+    const decision = await deps.rateLimiter.consume({
+      tenantId: `anon:${clientAddress(req)}`,
+      limits: { perMinute, perDay: UNLIMITED },
+      timezone: 'UTC',
+    });
     applyRateLimit(deps, res, decision, 'public', () => undefined);
   }
   stripClientIdentity(req);
@@ -239,7 +282,13 @@ function limitsOf(caller: Extract<Caller, { kind: 'tenant' }>, overrides: RateLi
   return { perMinute: override?.requestsPerMinute ?? limits.requestsPerMinute, perDay: override?.apiCallsPerDay ?? limits.apiCallsPerDay };
 }
 
-function applyRateLimit(deps: GatewayAppDependencies, res: Response, decision: RateLimitDecision, whose: 'plan' | 'public', markLimited: () => void): void {
+function applyRateLimit(
+  deps: GatewayAppDependencies,
+  res: Response,
+  decision: RateLimitDecision,
+  whose: 'plan' | 'public',
+  markLimited: () => void,
+): void {
   for (const [name, value] of Object.entries(rateLimitHeaders(decision))) res.setHeader(name, value);
   if (decision.allowed) return;
   markLimited();

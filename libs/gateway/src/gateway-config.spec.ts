@@ -25,8 +25,20 @@ describe('gateway configuration', () => {
 
   it('when the edge limits are set, then they are parsed', () => {
     expect(
-      loadGatewayConfig({ GATEWAY_MAX_CONCURRENT_PER_TENANT: '8', GATEWAY_BODY_TIMEOUT: '2s', GATEWAY_BEHIND_TLS: 'true', GATEWAY_ADMIN_PORT: '0', GATEWAY_ADMIN_HOST: '0.0.0.0' }),
-    ).toMatchObject({ GATEWAY_MAX_CONCURRENT_PER_TENANT: 8, GATEWAY_BODY_TIMEOUT: 2_000, GATEWAY_BEHIND_TLS: true, GATEWAY_ADMIN_PORT: 0, GATEWAY_ADMIN_HOST: '0.0.0.0' });
+      loadGatewayConfig({
+        GATEWAY_MAX_CONCURRENT_PER_TENANT: '8',
+        GATEWAY_BODY_TIMEOUT: '2s',
+        GATEWAY_BEHIND_TLS: 'true',
+        GATEWAY_ADMIN_PORT: '0',
+        GATEWAY_ADMIN_HOST: '0.0.0.0',
+      }),
+    ).toMatchObject({
+      GATEWAY_MAX_CONCURRENT_PER_TENANT: 8,
+      GATEWAY_BODY_TIMEOUT: 2_000,
+      GATEWAY_BEHIND_TLS: true,
+      GATEWAY_ADMIN_PORT: 0,
+      GATEWAY_ADMIN_HOST: '0.0.0.0',
+    });
   });
 
   it('when trusted proxies are listed, then addresses, CIDR ranges and named ranges are kept', () => {

@@ -7,7 +7,10 @@ import { z } from 'zod';
 import { cacheTtlRulesSchema } from './cache-ttl-rules';
 
 const limitSchema = z.union([z.number().int().positive(), z.literal(UNLIMITED)]);
-const rateLimitOverridesSchema = z.partialRecord(planIdSchema, z.object({ requestsPerMinute: limitSchema, apiCallsPerDay: limitSchema }).partial().strict());
+const rateLimitOverridesSchema = z.partialRecord(
+  planIdSchema,
+  z.object({ requestsPerMinute: limitSchema, apiCallsPerDay: limitSchema }).partial().strict(),
+);
 export type RateLimitOverrides = z.output<typeof rateLimitOverridesSchema>;
 
 /** JSON such as `{"enterprise":{"requestsPerMinute":100000}}`. */
@@ -20,9 +23,16 @@ const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 /** `10.0.0.0/8, 192.168.1.7, loopback`: addresses, CIDR ranges or named ranges, comma-separated. */
 function trustedProxies() {
   return envField((raw) => {
-    const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+    const entries = raw
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
     const bad = entries.filter((entry) => !isTrustedProxyEntry(entry));
-    if (bad.length > 0) return { ok: false as const, message: `must be addresses, CIDR ranges or loopback/linklocal/uniquelocal, comma-separated; bad entries: ${bad.map((entry) => JSON.stringify(entry.slice(0, 60))).join(', ')}` };
+    if (bad.length > 0)
+      return {
+        ok: false as const,
+        message: `must be addresses, CIDR ranges or loopback/linklocal/uniquelocal, comma-separated; bad entries: ${bad.map((entry) => JSON.stringify(entry.slice(0, 60))).join(', ')}`,
+      };
     return { ok: true as const, value: entries };
   });
 }

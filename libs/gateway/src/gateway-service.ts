@@ -73,10 +73,20 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
   meter?.start();
 
   // Every gateway instance must see every invalidation, so each one is its own consumer group.
-  const subscription = await subscribeToInvalidations({ bus: platform.bus, groupId: `gateway-${instance}`, keys, plans, responseCache, logger });
+  const subscription = await subscribeToInvalidations({
+    bus: platform.bus,
+    groupId: `gateway-${instance}`,
+    keys,
+    plans,
+    responseCache,
+    logger,
+  });
 
   // Counted in the shared limiter when there is one, so every replica sees an address's failures.
-  const failedAuthentications = new FailedAuthentications({ limiter: rateLimiter ?? new InMemoryRateLimiter(), perMinute: env.GATEWAY_AUTH_FAILURES_PER_MINUTE });
+  const failedAuthentications = new FailedAuthentications({
+    limiter: rateLimiter ?? new InMemoryRateLimiter(),
+    perMinute: env.GATEWAY_AUTH_FAILURES_PER_MINUTE,
+  });
 
   const app = createGatewayApp({
     logger,
@@ -93,7 +103,12 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
     publicRateLimitPerMinute: env.PUBLIC_RATE_LIMIT_PER_MINUTE,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
     readiness: platform.readiness,
-    apiReference: apiReferenceRouter({ routes: UPSTREAM_ROUTES, logger, fetchUpstream: (route, url) => upstreams.fetch({ route, method: 'GET', url, headers: { accept: 'application/json' }, pool: 'control' }) }),
+    apiReference: apiReferenceRouter({
+      routes: UPSTREAM_ROUTES,
+      logger,
+      fetchUpstream: (route, url) =>
+        upstreams.fetch({ route, method: 'GET', url, headers: { accept: 'application/json' }, pool: 'control' }),
+    }),
     healthDetails: () => {
       const limiter = rateLimiter?.status();
       const cache = responseCache.status();

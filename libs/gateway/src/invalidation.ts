@@ -6,7 +6,12 @@ import { planInForceAfter, type PlansInForce, type SubscriptionEvent } from './a
 import type { ResponseCache } from './response-cache';
 
 /** Events after which what the gateway remembers about a tenant may be wrong. */
-export const INVALIDATING_EVENTS = ['tenant.api_key_revoked', 'tenant.status_changed', 'tenant.updated', ...SUBSCRIPTION_EVENT_TYPES] as const;
+export const INVALIDATING_EVENTS = [
+  'tenant.api_key_revoked',
+  'tenant.status_changed',
+  'tenant.updated',
+  ...SUBSCRIPTION_EVENT_TYPES,
+] as const;
 
 const SUBSCRIPTION_TYPES: ReadonlySet<string> = new Set(SUBSCRIPTION_EVENT_TYPES);
 
@@ -47,7 +52,9 @@ export function subscribeToInvalidations(options: InvalidationOptions): Promise<
  * One invalidating event applied to the gateway's caches. Converges in any order (invalidation.permutations.spec.ts):
  * forgetting and purging can be repeated at will, and the plan in force follows the highest revision.
  */
-export function invalidationHandler(targets: InvalidationTargets): (event: TenantryEventOf<(typeof INVALIDATING_EVENTS)[number]>) => Promise<void> {
+export function invalidationHandler(
+  targets: InvalidationTargets,
+): (event: TenantryEventOf<(typeof INVALIDATING_EVENTS)[number]>) => Promise<void> {
   const { keys, plans, responseCache, logger } = targets;
   return async (event) => {
     if (event.type === 'tenant.api_key_revoked') {
@@ -57,7 +64,10 @@ export function invalidationHandler(targets: InvalidationTargets): (event: Tenan
     if (isSubscriptionEvent(event)) {
       const plan = planInForceAfter(event);
       if (!plans.record(event.subject, plan)) {
-        logger.debug({ type: event.type, tenantId: event.subject, revision: plan.revision }, 'subscription event older than the plan in force: ignored');
+        logger.debug(
+          { type: event.type, tenantId: event.subject, revision: plan.revision },
+          'subscription event older than the plan in force: ignored',
+        );
         return;
       }
       logger.info({ type: event.type, tenantId: event.subject, planId: plan.planId, revision: plan.revision }, 'plan in force changed');
@@ -65,7 +75,9 @@ export function invalidationHandler(targets: InvalidationTargets): (event: Tenan
     keys.forgetTenant(event.subject);
     // A purge that fails (cache down) is remembered by the cache, which serves none of the tenant's
     // entries until a later purge succeeds: retrying here would only end in the DLQ.
-    await responseCache.purgeTenant(event.subject).catch((error: unknown) => logger.warn({ err: error, tenantId: event.subject }, 'response cache purge deferred'));
+    await responseCache
+      .purgeTenant(event.subject)
+      .catch((error: unknown) => logger.warn({ err: error, tenantId: event.subject }, 'response cache purge deferred'));
     logger.debug({ type: event.type, tenantId: event.subject }, 'gateway caches invalidated');
   };
 }

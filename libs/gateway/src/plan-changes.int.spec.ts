@@ -44,7 +44,11 @@ describeWithInfra('gateway applies plan changes from Kafka live', ['kafka', 'red
     });
     gatewayUrl = gateway.servers.get('gateway')?.url ?? '';
     // Billing's producer: another process's Kafka client, on the topics the gateway consumes.
-    billing = new KafkaEventBus({ brokers: infra.kafkaBrokers, clientId: 'gateway-int-billing', logger: createLogger({ service: 'billing', level: 'silent' }) });
+    billing = new KafkaEventBus({
+      brokers: infra.kafkaBrokers,
+      clientId: 'gateway-int-billing',
+      logger: createLogger({ service: 'billing', level: 'silent' }),
+    });
   }, 60_000);
 
   afterAll(async () => {

@@ -51,13 +51,24 @@ export function createObservabilityApp(deps: ObservabilityAppDeps): Express {
         { prefix: API_PREFIX, tag: 'health', router: deps.health },
         { prefix: API_PREFIX, tag: 'metrics', router: recordRoutes({ writer: deps.writer }) },
         { prefix: API_PREFIX, tag: 'metrics', router: metricsRoutes({ reader, clock: deps.clock }) },
-        { prefix: API_PREFIX, tag: 'sla-reports', router: slaReportRoutes({ reports: deps.reports, tenants: deps.profiles, clock: deps.clock, reader }) },
+        {
+          prefix: API_PREFIX,
+          tag: 'sla-reports',
+          router: slaReportRoutes({ reports: deps.reports, tenants: deps.profiles, clock: deps.clock, reader }),
+        },
         { prefix: API_PREFIX, tag: 'slos', router: slaRoutes({ reader, slos: deps.slos, profiles: deps.profiles, clock: deps.clock }) },
         { prefix: API_PREFIX, tag: 'slos', router: openSloRoutes({ catalog: deps.slos }) },
         { prefix: API_PREFIX, tag: 'dashboard', router: dashboardRoutes({ reader, slos: deps.slos, clock: deps.clock }) },
       ];
       app.get(`${API_PREFIX}/openapi.json`, ...openApiRoute(OPENAPI_INFO, api));
-      app.use(API_PREFIX, requireSignedIdentity(deps.internalSecret, { audience: 'observability', ...(deps.identityMaxAgeMs === undefined ? {} : { maxAgeMs: deps.identityMaxAgeMs }) }), ...api.map(({ router }) => router));
+      app.use(
+        API_PREFIX,
+        requireSignedIdentity(deps.internalSecret, {
+          audience: 'observability',
+          ...(deps.identityMaxAgeMs === undefined ? {} : { maxAgeMs: deps.identityMaxAgeMs }),
+        }),
+        ...api.map(({ router }) => router),
+      );
     },
   });
 }

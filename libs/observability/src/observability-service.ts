@@ -53,7 +53,12 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
         platform.persistence.repository(probeStatusCollection),
       ]);
       const configured = Number(context.env['OBSERVABILITY_PROBE_INTERVAL_MS'] ?? DEFAULT_PROBE_INTERVAL_MS);
-      const probeEvery = options.probeIntervalMs === undefined ? (Number.isInteger(configured) && configured >= 1_000 ? configured : DEFAULT_PROBE_INTERVAL_MS) : options.probeIntervalMs;
+      const probeEvery =
+        options.probeIntervalMs === undefined
+          ? Number.isInteger(configured) && configured >= 1_000
+            ? configured
+            : DEFAULT_PROBE_INTERVAL_MS
+          : options.probeIntervalMs;
       const prober = new Prober({
         services: SERVICE_NAMES,
         urlOf: (service) => context.urlOf(service as ServiceName),
@@ -63,7 +68,8 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
         logger,
       });
       options.onProber?.(prober);
-      const probing = probeEvery === null ? null : startEvaluationLoop((now) => prober.probeAll(now), { intervalMs: probeEvery, clock, logger });
+      const probing =
+        probeEvery === null ? null : startEvaluationLoop((now) => prober.probeAll(now), { intervalMs: probeEvery, clock, logger });
       const writer = new RollupWriter({ rollups, logger });
       const tenants = new TenantProfileStore(profiles);
       const subscriptions = await Promise.all([consumeMetricRecorded(platform.bus, writer), followTenants(platform.bus, tenants)]);
@@ -76,12 +82,22 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
       options.onMonthClose?.((now) => reports.closePreviousMonth(tenants.withSla(), now));
       const evaluationEvery = Number(context.env['OBSERVABILITY_EVALUATION_INTERVAL_MS'] ?? DEFAULT_EVALUATION_INTERVAL_MS);
       const intervalMs =
-        options.evaluationIntervalMs === undefined ? (Number.isInteger(evaluationEvery) && evaluationEvery >= 1_000 ? evaluationEvery : DEFAULT_EVALUATION_INTERVAL_MS) : options.evaluationIntervalMs;
-      const loop = intervalMs === null ? null : startEvaluationLoop(async (now) => {
-        await slos.refresh();
-        exportSloGauges((await evaluator.evaluate(now)).statuses);
-        await reports.closePreviousMonth(tenants.withSla(), now);
-      }, { intervalMs, clock, logger });
+        options.evaluationIntervalMs === undefined
+          ? Number.isInteger(evaluationEvery) && evaluationEvery >= 1_000
+            ? evaluationEvery
+            : DEFAULT_EVALUATION_INTERVAL_MS
+          : options.evaluationIntervalMs;
+      const loop =
+        intervalMs === null
+          ? null
+          : startEvaluationLoop(
+              async (now) => {
+                await slos.refresh();
+                exportSloGauges((await evaluator.evaluate(now)).statuses);
+                await reports.closePreviousMonth(tenants.withSla(), now);
+              },
+              { intervalMs, clock, logger },
+            );
       const app = createObservabilityApp({
         logger,
         readiness: platform.readiness,

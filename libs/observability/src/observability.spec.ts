@@ -21,7 +21,7 @@ describe('observability service (embedded)', () => {
     );
   }
 
-  it('when the gateway reports a tenant\'s traffic, then /sla/api-gateway shows the hand-computed SLI, budget and burn rates and the page alert condition', async () => {
+  it("when the gateway reports a tenant's traffic, then /sla/api-gateway shows the hand-computed SLI, budget and burn rates and the page alert condition", async () => {
     // 1,000 requests: 100 4xx (not valid), 20 5xx → 900 valid, 20 bad.
     await harness.platform.bus.publish([gatewayBatch('ten_a', TWO_MINUTES_AGO, [{ requests: 1000, errors: 20, client_errors: 100 }])]);
     await ingested('ten_a', 1000);
@@ -56,17 +56,26 @@ describe('observability service (embedded)', () => {
   });
 
   it("when a tenant key asks, then it sees only its own tenant's traffic, and another tenant's routes answer 404", async () => {
-    await harness.platform.bus.publish([gatewayBatch('ten_c', TWO_MINUTES_AGO, [{ requests: 7 }]), gatewayBatch('ten_d', TWO_MINUTES_AGO, [{ requests: 100, errors: 50 }])]);
+    await harness.platform.bus.publish([
+      gatewayBatch('ten_c', TWO_MINUTES_AGO, [{ requests: 7 }]),
+      gatewayBatch('ten_d', TWO_MINUTES_AGO, [{ requests: 100, errors: 50 }]),
+    ]);
     await ingested('ten_d', 100);
     await ingested('ten_c', 7);
     const own = await harness.call(tenantKey('ten_c'), 'GET', '/api/v1/observability/metrics/tenant/ten_c?window=1h');
     expect(own.status).toBe(200);
-    expect(own.body.routes).toEqual([expect.objectContaining({ service: 'tenants', route: '/api/v1/tenants/:tenantId', method: 'GET', request_count: 7, error_count: 0 })]);
+    expect(own.body.routes).toEqual([
+      expect.objectContaining({ service: 'tenants', route: '/api/v1/tenants/:tenantId', method: 'GET', request_count: 7, error_count: 0 }),
+    ]);
     const other = await harness.call(tenantKey('ten_c'), 'GET', '/api/v1/observability/metrics/tenant/ten_d');
     expect(other.status).toBe(404);
     const sla = await harness.call(tenantKey('ten_c', 'pro'), 'GET', '/api/v1/observability/sla/gateway');
     expect(sla.body.tenant_id).toBe('ten_c');
-    expect(sla.body.slos.map((slo: { slo: string }) => slo.slo)).toEqual(['tenant-availability-pro', 'gateway-availability', 'gateway-latency']);
+    expect(sla.body.slos.map((slo: { slo: string }) => slo.slo)).toEqual([
+      'tenant-availability-pro',
+      'gateway-availability',
+      'gateway-latency',
+    ]);
     expect(sla.body.slos[0]).toMatchObject({ objective: 0.999, valid_events: 7, bad_events: 0, sli: 1 });
   });
 
@@ -76,18 +85,39 @@ describe('observability service (embedded)', () => {
       tenant_id: 'ten_e',
       window: { start: '2026-11-10T11:59:00Z', end: '2026-11-10T11:59:10Z' },
       latency_bucket_bounds_ms: [100, 1000],
-      samples: [{ service: 'billing', route: '/api/v1/billing/invoices', method: 'GET', request_count: 10, error_count: 1, client_error_count: 0, latency_ms: { sum: 2000, max: 900, buckets: [5, 5, 0] } }],
+      samples: [
+        {
+          service: 'billing',
+          route: '/api/v1/billing/invoices',
+          method: 'GET',
+          request_count: 10,
+          error_count: 1,
+          client_error_count: 0,
+          latency_ms: { sum: 2000, max: 900, buckets: [5, 5, 0] },
+        },
+      ],
     };
     const service = { role: 'service' as const, service: 'billing' };
     expect((await harness.call(service, 'POST', '/api/v1/observability/metrics/record', body)).status).toBe(200);
     expect((await harness.call(service, 'POST', '/api/v1/observability/metrics/record', body)).status).toBe(200);
     expect((await harness.call(tenantKey('ten_e'), 'POST', '/api/v1/observability/metrics/record', body)).status).toBe(403);
-    const bad = await harness.call(ADMIN, 'POST', '/api/v1/observability/metrics/record', { ...body, samples: [{ ...body.samples[0], request_count: 11 }] });
+    const bad = await harness.call(ADMIN, 'POST', '/api/v1/observability/metrics/record', {
+      ...body,
+      samples: [{ ...body.samples[0], request_count: 11 }],
+    });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('samples.0.latency_ms.buckets');
 
     const metrics = await harness.call(ADMIN, 'GET', '/api/v1/observability/metrics?window=5m');
-    expect(metrics.body.services).toEqual([expect.objectContaining({ service: 'billing', request_count: 10, error_count: 1, avg_latency_ms: 200, p95_latency_ms: { lower_bound_ms: 500, upper_bound_ms: 1000 } })]);
+    expect(metrics.body.services).toEqual([
+      expect.objectContaining({
+        service: 'billing',
+        request_count: 10,
+        error_count: 1,
+        avg_latency_ms: 200,
+        p95_latency_ms: { lower_bound_ms: 500, upper_bound_ms: 1000 },
+      }),
+    ]);
   });
 
   it('when no traffic was seen, then the SLI is null and the budget is whole; an unknown service answers 404', async () => {

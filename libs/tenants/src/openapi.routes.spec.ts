@@ -39,7 +39,8 @@ describe('GET /api/v1/tenants/openapi.json', () => {
   });
 
   it('when an operation creates or charges, then it documents the Idempotency-Key header', () => {
-    const headers = (path: string, method: string) => (document.paths[path]?.[method]?.parameters ?? []).filter((parameter) => parameter.in === 'header').map(({ name }) => name);
+    const headers = (path: string, method: string) =>
+      (document.paths[path]?.[method]?.parameters ?? []).filter((parameter) => parameter.in === 'header').map(({ name }) => name);
     expect(headers(API, 'post')).toEqual(['idempotency-key']);
     expect(headers(`${API}/{tenant_id}/api-keys/{key_id}/rotate`, 'post')).toEqual(['idempotency-key']);
     expect(headers(`${API}/{tenant_id}`, 'put')).toEqual([]);

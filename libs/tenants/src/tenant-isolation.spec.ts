@@ -89,7 +89,11 @@ describe('tenant isolation and gateway signatures', () => {
     });
 
     it('when the identity is signed for another path, then 401', async () => {
-      const headers = signIdentity(ADMIN, { method: 'GET', url: `/api/v1/tenants/${a.tenantId}`, audience: 'tenants' }, TEST_INTERNAL_SECRET);
+      const headers = signIdentity(
+        ADMIN,
+        { method: 'GET', url: `/api/v1/tenants/${a.tenantId}`, audience: 'tenants' },
+        TEST_INTERNAL_SECRET,
+      );
       const reply = await h.call(null, 'GET', `/api/v1/tenants/${b.tenantId}`, { headers });
       expect(reply.status).toBe(401);
     });
@@ -98,20 +102,33 @@ describe('tenant isolation and gateway signatures', () => {
       const path = `/api/v1/tenants/${b.tenantId}`;
       const signed = signIdentity(asA(), { method: 'GET', url: path, audience: 'tenants' }, TEST_INTERNAL_SECRET);
       const forged = Buffer.from(JSON.stringify({ identity: { role: 'admin' }, aud: 'tenants', iat: Date.now() })).toString('base64url');
-      const reply = await h.call(null, 'GET', path, { headers: { [IDENTITY_HEADER]: forged, [IDENTITY_SIGNATURE_HEADER]: signed[IDENTITY_SIGNATURE_HEADER] ?? '' } });
+      const reply = await h.call(null, 'GET', path, {
+        headers: { [IDENTITY_HEADER]: forged, [IDENTITY_SIGNATURE_HEADER]: signed[IDENTITY_SIGNATURE_HEADER] ?? '' },
+      });
       expect(reply.status).toBe(401);
     });
 
     it('when the identity was signed for the billing service, then the tenants service refuses it with a 403 problem', async () => {
       const path = `/api/v1/tenants/${a.tenantId}`;
-      const reply = await h.call(null, 'GET', path, { headers: signIdentity(ADMIN, { method: 'GET', url: path, audience: 'billing' }, TEST_INTERNAL_SECRET) });
+      const reply = await h.call(null, 'GET', path, {
+        headers: signIdentity(ADMIN, { method: 'GET', url: path, audience: 'billing' }, TEST_INTERNAL_SECRET),
+      });
       expect(reply.status).toBe(403);
-      expect(reply.body).toMatchObject({ type: 'https://tenantry.dev/problems/forbidden', detail: 'This request was signed for the billing service, not for tenants.' });
+      expect(reply.body).toMatchObject({
+        type: 'https://tenantry.dev/problems/forbidden',
+        detail: 'This request was signed for the billing service, not for tenants.',
+      });
     });
 
     it('when the identity is signed with another secret, then 401; a client header like X-Tenant-Id grants nothing', async () => {
       const path = `/api/v1/tenants/${b.tenantId}`;
-      const reply = await h.call(null, 'GET', path, { headers: { ...signIdentity(ADMIN, { method: 'GET', url: path, audience: 'tenants' }, 'another-secret'.padEnd(40, '!')), 'x-tenant-id': b.tenantId, 'x-role': 'admin' } });
+      const reply = await h.call(null, 'GET', path, {
+        headers: {
+          ...signIdentity(ADMIN, { method: 'GET', url: path, audience: 'tenants' }, 'another-secret'.padEnd(40, '!')),
+          'x-tenant-id': b.tenantId,
+          'x-role': 'admin',
+        },
+      });
       expect(reply.status).toBe(401);
     });
 

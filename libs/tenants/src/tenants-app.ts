@@ -1,4 +1,12 @@
-import { createHttpApp, idempotency, openApiRoute, requireSignedIdentity, type ApiMount, type IdempotencyStore, type ReadinessChecks } from '@tenantry/http';
+import {
+  createHttpApp,
+  idempotency,
+  openApiRoute,
+  requireSignedIdentity,
+  type ApiMount,
+  type IdempotencyStore,
+  type ReadinessChecks,
+} from '@tenantry/http';
 import type { Logger } from '@tenantry/telemetry';
 import type { Express } from 'express';
 import type { ApiKeys } from './api-keys/api-keys';
@@ -15,7 +23,8 @@ export const INTERNAL_PREFIX = '/internal/v1';
 const OPENAPI_INFO = {
   title: 'Tenantry tenants API',
   version: '1',
-  description: 'Tenant lifecycle and API keys, through the gateway (`Authorization: Bearer <admin or tenant key>`). Errors are RFC 9457 problems.',
+  description:
+    'Tenant lifecycle and API keys, through the gateway (`Authorization: Bearer <admin or tenant key>`). Errors are RFC 9457 problems.',
 };
 
 export interface TenantsAppDeps {
@@ -37,14 +46,27 @@ export interface TenantsAppDeps {
 /** The tenants service's HTTP app: every API route behind the gateway signature; probes and /metrics open. */
 export function createTenantsApp(deps: TenantsAppDeps): Express {
   const idempotent = idempotency({ store: deps.idempotencyStore, secret: deps.internalSecret, logger: deps.logger, now: deps.clock });
-  const signed = requireSignedIdentity(deps.internalSecret, { audience: 'tenants', ...(deps.identityMaxAgeMs === undefined ? {} : { maxAgeMs: deps.identityMaxAgeMs }) });
+  const signed = requireSignedIdentity(deps.internalSecret, {
+    audience: 'tenants',
+    ...(deps.identityMaxAgeMs === undefined ? {} : { maxAgeMs: deps.identityMaxAgeMs }),
+  });
   return createHttpApp({
     service: 'tenants',
     logger: deps.logger,
     ...(deps.readiness ? { readiness: deps.readiness } : {}),
     configure(app) {
       const api: ApiMount[] = [
-        { prefix: API_PREFIX, tag: 'tenants', router: tenantRoutes({ tenants: deps.tenants, tenantRepository: deps.tenantRepository, billing: deps.billing, idempotent, clock: deps.clock }) },
+        {
+          prefix: API_PREFIX,
+          tag: 'tenants',
+          router: tenantRoutes({
+            tenants: deps.tenants,
+            tenantRepository: deps.tenantRepository,
+            billing: deps.billing,
+            idempotent,
+            clock: deps.clock,
+          }),
+        },
         { prefix: API_PREFIX, tag: 'api-keys', router: apiKeyRoutes({ apiKeys: deps.apiKeys, idempotent }) },
       ];
       // The API's description is public (the gateway serves it without a key): mounted before the signature check.

@@ -8,7 +8,6 @@ import { createTenantsApp } from './tenants-app';
 import { tenantsCollection } from './tenants/tenant.collection';
 import { Tenants } from './tenants/tenants';
 
-
 /**
  * The tenants service (MISSION §4): tenants and their API keys, entitlements from the plan catalog, the
  * tier and status following billing's subscription events, plan changes and usage through billing.
@@ -27,9 +26,19 @@ export const tenantsService: ServiceDefinition = {
     ]);
     const outbox = platform.outboxRelay;
     const apiKeys = new ApiKeys({ keys: keyRepository, tenants: tenantRepository, outbox, clock });
-    const tenants = new Tenants({ tenants: tenantRepository, apiKeys, outbox, defaultTier: platform.config.defaultSubscriptionTier, clock });
+    const tenants = new Tenants({
+      tenants: tenantRepository,
+      apiKeys,
+      outbox,
+      defaultTier: platform.config.defaultSubscriptionTier,
+      clock,
+    });
 
-    const billing = new BillingClient({ baseUrl: () => context.urlOf('billing'), internalSecret: platform.config.internalSecret.value, logger });
+    const billing = new BillingClient({
+      baseUrl: () => context.urlOf('billing'),
+      internalSecret: platform.config.internalSecret.value,
+      logger,
+    });
 
     const subscriptions = await followSubscriptions({ bus: platform.bus, processedEvents, tenants, logger });
     platform.housekeeping.every(idempotencyStore.pruningTask());

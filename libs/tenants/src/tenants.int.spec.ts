@@ -27,7 +27,10 @@ describeWithInfra('tenants service on Kafka and the MongoDB-compatible server', 
   it('when a tenant is created, then tenant.created arrives through Kafka', async () => {
     const { tenant } = await first.createTenant({ name: 'Kafka Created', timezone: 'Europe/Ljubljana' });
     const [event] = await first.waitForEvents(tenant.id, 'tenant.created');
-    expect(event).toMatchObject({ subject: tenant.id, data: { tenant_id: tenant.id, name: 'Kafka Created', timezone: 'Europe/Ljubljana', status: 'trial' } });
+    expect(event).toMatchObject({
+      subject: tenant.id,
+      data: { tenant_id: tenant.id, name: 'Kafka Created', timezone: 'Europe/Ljubljana', status: 'trial' },
+    });
   });
 
   it('when its status changes, then tenant.status_changed arrives, and the other instance reads the new status', async () => {
@@ -56,9 +59,13 @@ describeWithInfra('tenants service on Kafka and the MongoDB-compatible server', 
     const key = `int-race-${Date.now()}`;
     const body = { name: `Race ${key}` };
     const replies = await Promise.all(
-      [first, second, first, second].map((instance) => instance.call(ADMIN, 'POST', '/api/v1/tenants', { body, headers: { 'idempotency-key': key } })),
+      [first, second, first, second].map((instance) =>
+        instance.call(ADMIN, 'POST', '/api/v1/tenants', { body, headers: { 'idempotency-key': key } }),
+      ),
     );
-    const ids = new Set(replies.filter((reply) => reply.status === 201).map((reply) => createTenantResponseSchema.parse(reply.body).tenant.id));
+    const ids = new Set(
+      replies.filter((reply) => reply.status === 201).map((reply) => createTenantResponseSchema.parse(reply.body).tenant.id),
+    );
     expect(ids.size).toBe(1);
     expect(replies.every((reply) => reply.status === 201 || reply.status === 409)).toBe(true);
   });
@@ -68,15 +75,24 @@ describeWithInfra('tenants service on Kafka and the MongoDB-compatible server', 
     await first.call(ADMIN, 'POST', `/api/v1/tenants/${tenant.id}/status`, { body: { status: 'active' } });
     const upgrade = billing.upgraded(tenant.id, 3, 'pro', 'enterprise');
     // Newest first, then the older ones it overtook (each applied before the next is published).
-    await deliverInOrder(first.platform, [upgrade, billing.downgraded(tenant.id, 2, 'enterprise', 'pro'), billing.created(tenant.id, 1, 'pro', 'active')], 60_000);
+    await deliverInOrder(
+      first.platform,
+      [upgrade, billing.downgraded(tenant.id, 2, 'enterprise', 'pro'), billing.created(tenant.id, 1, 'pro', 'active')],
+      60_000,
+    );
     // The very same event again, then a copy under a new id (what a crash before "processed" would redeliver):
     // on the same topic and key, so the copy is handled only after the duplicate.
     await second.platform.bus.publish([upgrade]);
     await deliverInOrder(second.platform, [republished(upgrade)], 60_000);
 
     for (const instance of [first, second]) {
-      expect((await instance.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ subscription_tier: 'enterprise', status: 'active' });
-      expect((await instance.call(tenantKey(tenant.id), 'GET', `/api/v1/tenants/${tenant.id}/features`)).body).toMatchObject({ subscription_tier: 'enterprise' });
+      expect((await instance.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({
+        subscription_tier: 'enterprise',
+        status: 'active',
+      });
+      expect((await instance.call(tenantKey(tenant.id), 'GET', `/api/v1/tenants/${tenant.id}/features`)).body).toMatchObject({
+        subscription_tier: 'enterprise',
+      });
       const resolved = resolvedApiKeySchema.parse((await instance.call(GATEWAY, 'GET', `/internal/v1/api-keys/${apiKey.id}`)).body);
       expect(resolved.tenant).toMatchObject({ subscriptionTier: 'enterprise', subscriptionRevision: 3 });
     }
@@ -87,7 +103,10 @@ describeWithInfra('tenants service on Kafka and the MongoDB-compatible server', 
     await deliverInOrder(second.platform, [billing.cancelled(tenant.id, 2, 'basic')], 60_000);
     const [changed] = await first.waitForEvents(tenant.id, 'tenant.status_changed');
     expect(changed?.data).toMatchObject({ from: 'trial', to: 'cancelled', reason: 'subscription cancelled', changed_by: 'system' });
-    expect((await second.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ status: 'cancelled', status_reason: 'subscription cancelled' });
+    expect((await second.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({
+      status: 'cancelled',
+      status_reason: 'subscription cancelled',
+    });
     const resolved = resolvedApiKeySchema.parse((await first.call(GATEWAY, 'GET', `/internal/v1/api-keys/${apiKey.id}`)).body);
     expect(resolved).toMatchObject({ revokedAt: expect.any(String), tenant: { status: 'cancelled', subscriptionRevision: 2 } });
   });

@@ -18,7 +18,10 @@ const lastWriterWins: ConsumerUnderTest<Fact, string | undefined> = {
 const newestRevisionWins: ConsumerUnderTest<Fact, string | undefined> = {
   async start() {
     let kept: Fact | undefined;
-    return { deliver: async (event) => void (kept = kept && kept.revision >= event.revision ? kept : event), state: async () => kept?.value };
+    return {
+      deliver: async (event) => void (kept = kept && kept.revision >= event.revision ? kept : event),
+      state: async () => kept?.value,
+    };
   },
 };
 
@@ -43,7 +46,9 @@ describe('deliverInEveryOrder', () => {
   });
 
   it('when a delivery keeps failing, then the run fails as the dead-letter queue would', async () => {
-    const refusing: ConsumerUnderTest<Fact, string> = { start: async () => ({ deliver: () => Promise.reject(new Error('no')), state: async () => '' }) };
+    const refusing: ConsumerUnderTest<Fact, string> = {
+      start: async () => ({ deliver: () => Promise.reject(new Error('no')), state: async () => '' }),
+    };
     await expect(deliverInEveryOrder(refusing, history)).rejects.toThrow(/never got handled/);
   });
 
@@ -60,6 +65,8 @@ describe('deliverInEveryOrder', () => {
         };
       },
     };
-    await expect(deliverInEveryOrder(needsFirst, history, { duplicates: 1, seed: 3 })).resolves.toMatchObject({ state: ['one', 'three', 'two'] });
+    await expect(deliverInEveryOrder(needsFirst, history, { duplicates: 1, seed: 3 })).resolves.toMatchObject({
+      state: ['one', 'three', 'two'],
+    });
   });
 });

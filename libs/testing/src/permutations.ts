@@ -43,7 +43,11 @@ export interface DeliveryOrderReport<S> {
  * while the other topics move on); one that still throws when nothing else is left fails the run (it
  * would end in the dead-letter queue).
  */
-export async function deliverInEveryOrder<E, S>(consumer: ConsumerUnderTest<E, S>, history: readonly E[], options: DeliveryOrderOptions<E> = {}): Promise<DeliveryOrderReport<S>> {
+export async function deliverInEveryOrder<E, S>(
+  consumer: ConsumerUnderTest<E, S>,
+  history: readonly E[],
+  options: DeliveryOrderOptions<E> = {},
+): Promise<DeliveryOrderReport<S>> {
   const random = seededRandom(options.seed ?? 1);
   const label = options.label ?? ((event: E) => labelOf(event, history));
   const expected = await run(consumer, history, label);
@@ -77,7 +81,9 @@ async function run<E, S>(consumer: ConsumerUnderTest<E, S>, events: readonly E[]
         }
       }
       if (failed.length === waiting.length) {
-        throw new Error(`Delivered in the order [${events.map(label).join(', ')}], [${failed.map(label).join(', ')}] never got handled: ${inspect(lastError, { depth: 6 })}`);
+        throw new Error(
+          `Delivered in the order [${events.map(label).join(', ')}], [${failed.map(label).join(', ')}] never got handled: ${inspect(lastError, { depth: 6 })}`,
+        );
       }
       waiting = failed;
     }
@@ -87,7 +93,12 @@ async function run<E, S>(consumer: ConsumerUnderTest<E, S>, events: readonly E[]
   }
 }
 
-function ordersOf<E>(history: readonly E[], maxOrders: number, random: () => number, orderedWithin: ((event: E) => string) | undefined): E[][] {
+function ordersOf<E>(
+  history: readonly E[],
+  maxOrders: number,
+  random: () => number,
+  orderedWithin: ((event: E) => string) | undefined,
+): E[][] {
   const allowed = (order: readonly E[]) => orderedWithin === undefined || keepsOrderWithin(order, history, orderedWithin);
   if (factorial(history.length) <= maxOrders) return permutations(history).filter(allowed);
   const sample: E[][] = [];

@@ -60,8 +60,12 @@ export class RawConnection {
         this.buffer = this.buffer.subarray(parsed.consumed);
         return parsed.response;
       }
-      if (this.closed) throw new Error(`connection closed before a whole response arrived (got ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))})`);
-      if (Date.now() > deadline) throw new Error(`no whole response within the time allowed (got ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))})`);
+      if (this.closed)
+        throw new Error(
+          `connection closed before a whole response arrived (got ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))})`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(`no whole response within the time allowed (got ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))})`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
         this.waiters.push(() => {
@@ -120,7 +124,8 @@ function parseResponse(buffer: Buffer, head: boolean): { response: RawResponse; 
     (headers[name] ??= []).push(line.slice(colon + 1).trim());
   }
   const start = end + 4;
-  if (head || status === 204 || status === 304 || (status >= 100 && status < 200)) return { response: { status, headers, body: '' }, consumed: start };
+  if (head || status === 204 || status === 304 || (status >= 100 && status < 200))
+    return { response: { status, headers, body: '' }, consumed: start };
   if (headers['transfer-encoding']?.some((value) => /chunked/i.test(value))) {
     let offset = start;
     const chunks: Buffer[] = [];

@@ -18,7 +18,10 @@ describeWithInfra('snake_case across the API reference', ['kafka', 'mongo', 'red
     const response = await admin.as(undefined).get<Document>('/openapi.json');
     expect(response.status).toBe(200);
     const document = response.body;
-    const properties = [...declaredPropertyNames(document.components ?? {}, 'components'), ...declaredPropertyNames(document.paths, 'paths')];
+    const properties = [
+      ...declaredPropertyNames(document.components ?? {}, 'components'),
+      ...declaredPropertyNames(document.paths, 'paths'),
+    ];
     const parameters = queryAndPathParameterNames(document);
     expect(properties.length).toBeGreaterThan(100);
     expect(parameters.map(({ name }) => name)).toEqual(expect.arrayContaining(['tenant_id', 'limit', 'cursor']));

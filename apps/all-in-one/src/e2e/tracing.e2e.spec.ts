@@ -50,11 +50,15 @@ describe('tracing through the gateway (npm start, embedded mode)', () => {
       OBSERVABILITY_PORT: String(ports[3]),
       AI_ASSISTANT_PORT: String(ports[4]),
     };
-    child = spawn(process.execPath, ['--import', 'tsx', '--import', './libs/platform/telemetry/src/register.ts', 'apps/all-in-one/src/main.ts'], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--import', './libs/platform/telemetry/src/register.ts', 'apps/all-in-one/src/main.ts'],
+      {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let buffered = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
@@ -91,7 +95,9 @@ describe('tracing through the gateway (npm start, embedded mode)', () => {
 
     const traced = await eventually(
       () => {
-        const services = new Set(lines.filter((line) => line.trace_id === traceId && line.msg === 'request completed').map((line) => line.service));
+        const services = new Set(
+          lines.filter((line) => line.trace_id === traceId && line.msg === 'request completed').map((line) => line.service),
+        );
         return services.has('gateway') && services.has('tenants') ? services : false;
       },
       { timeoutMs: 5_000, description: 'request log lines of gateway and tenants carrying the trace id' },
@@ -101,7 +107,9 @@ describe('tracing through the gateway (npm start, embedded mode)', () => {
 
   it('when no credential is sent, then no secret appears in any log line', async () => {
     await fetch(`http://127.0.0.1:${gatewayPort}/api/v1/tenants`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-    await fetch(`http://127.0.0.1:${gatewayPort}/api/v1/tenants`, { headers: { authorization: 'Bearer tnt_aaaaaaaaaaaaaaaa_' + 'b'.repeat(43) } });
+    await fetch(`http://127.0.0.1:${gatewayPort}/api/v1/tenants`, {
+      headers: { authorization: 'Bearer tnt_aaaaaaaaaaaaaaaa_' + 'b'.repeat(43) },
+    });
     await eventually(() => lines.filter((line) => line.service === 'gateway' && line.msg === 'request completed').length >= 3);
     const everything = JSON.stringify(lines);
     expect(everything).not.toContain(ADMIN_KEY);

@@ -1,12 +1,23 @@
 import { OpenApiConformance } from './openapi-conformance';
 
-const PROBLEM = { type: 'object', properties: { type: { type: 'string' }, status: { type: 'integer' } }, required: ['type', 'status'], additionalProperties: false };
+const PROBLEM = {
+  type: 'object',
+  properties: { type: { type: 'string' }, status: { type: 'integer' } },
+  required: ['type', 'status'],
+  additionalProperties: false,
+};
 const contract = new OpenApiConformance({
   paths: {
     '/things/{id}': {
       get: {
         responses: {
-          '200': { content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: false } } } },
+          '200': {
+            content: {
+              'application/json': {
+                schema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: false },
+              },
+            },
+          },
           '4XX': { content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
         },
       },
@@ -17,7 +28,7 @@ const contract = new OpenApiConformance({
 });
 
 describe('OpenApiConformance', () => {
-  it('when an answer matches its operation\'s schema, then it conforms', () => {
+  it("when an answer matches its operation's schema, then it conforms", () => {
     expect(contract.problemsOf('GET', '/things/1?x=1', 200, 'application/json; charset=utf-8', { id: '1' })).toEqual([]);
     expect(contract.problemsOf('GET', '/things/1', 404, 'application/problem+json', { type: 't', status: 404 })).toEqual([]);
   });
@@ -26,11 +37,13 @@ describe('OpenApiConformance', () => {
     expect(contract.problemsOf('GET', '/things/1', 200, 'application/json', { id: '1', extra: true })).toHaveLength(1);
     expect(contract.problemsOf('GET', '/things/1', 404, 'application/problem+json', { type: 't', status: 404, from: 'a' })).toHaveLength(1);
     expect(contract.problemsOf('GET', '/things/1', 200, 'application/json', { id: 1 })).toHaveLength(1);
-    expect(contract.problemsOf('GET', '/things/1', 500, 'application/problem+json', { type: 't', status: 500 })[0]).toContain('documents no 500 answer');
+    expect(contract.problemsOf('GET', '/things/1', 500, 'application/problem+json', { type: 't', status: 500 })[0]).toContain(
+      'documents no 500 answer',
+    );
     expect(contract.problemsOf('GET', '/things/1', 200, 'text/html', '<p>')[0]).toContain('documents no text/html body');
   });
 
-  it('when a literal path and a template both match, then the literal one\'s operation is used', () => {
+  it("when a literal path and a template both match, then the literal one's operation is used", () => {
     expect(contract.problemsOf('GET', '/things/special', 204, null, '')).toEqual([]);
   });
 

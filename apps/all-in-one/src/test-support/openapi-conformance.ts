@@ -37,7 +37,8 @@ export class OpenApiConformance {
     const operation = template ? this.document.paths[template.path]?.[method.toLowerCase()] : undefined;
     const mediaType = (contentType ?? '').split(';')[0]?.trim() ?? '';
     if (!operation) {
-      if (mediaType !== 'application/problem+json') return [`${method} ${path} is not in the document, and its ${status} answer is not a problem`];
+      if (mediaType !== 'application/problem+json')
+        return [`${method} ${path} is not in the document, and its ${status} answer is not a problem`];
       return this.validate('#/components/schemas/Problem', { $ref: '#/components/schemas/Problem' }, body);
     }
     const responses = operation.responses ?? {};
@@ -46,7 +47,8 @@ export class OpenApiConformance {
     const content = responses[key]?.content;
     if (!content) return body === undefined || body === '' ? [] : [`${method} ${template?.path} ${key} documents no body, but one came`];
     const media = content[mediaType];
-    if (!media?.schema) return [`${method} ${template?.path} ${key} documents no ${mediaType || 'untyped'} body (only ${Object.keys(content).join(', ')})`];
+    if (!media?.schema)
+      return [`${method} ${template?.path} ${key} documents no ${mediaType || 'untyped'} body (only ${Object.keys(content).join(', ')})`];
     return this.validate(`${method} ${template?.path} ${key} ${mediaType}`, media.schema, body);
   }
 
@@ -58,6 +60,8 @@ export class OpenApiConformance {
       this.validators.set(key, validate);
     }
     if (validate(body)) return [];
-    return (validate.errors ?? []).map((error) => `${key}: ${error.instancePath || '(body)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
+    return (validate.errors ?? []).map(
+      (error) => `${key}: ${error.instancePath || '(body)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`,
+    );
   }
 }

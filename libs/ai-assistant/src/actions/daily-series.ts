@@ -43,6 +43,9 @@ export function dailySeries(days: readonly UsageDay[], from: string, to: string)
 /** The window of an analysis: the last `lookbackDays` days up to today, starting no earlier than the first day with data. */
 export function analysisWindow(days: readonly UsageDay[], today: string, lookbackDays: number): { from: string; to: string } | null {
   const earliestAllowed = addDays(today, -(lookbackDays - 1));
-  const first = days.map((d) => d.day).filter((d) => d >= earliestAllowed && d <= today).sort()[0];
+  const first = days
+    .map((d) => d.day)
+    .filter((d) => d >= earliestAllowed && d <= today)
+    .sort()[0];
   return first === undefined ? null : { from: first, to: today };
 }

@@ -34,6 +34,14 @@ export function capabilitiesRoutes(actions: ReadonlyMap<string, AnyAction>): Rou
     })),
   };
   const router = Router();
-  router.get('/capabilities', route({ doc: { summary: 'The actions, each with its parameter schema, the plan it needs and what it reads', response: capabilitiesSchema } }, () => body));
+  router.get(
+    '/capabilities',
+    route(
+      {
+        doc: { summary: 'The actions, each with its parameter schema, the plan it needs and what it reads', response: capabilitiesSchema },
+      },
+      () => body,
+    ),
+  );
   return router;
 }

@@ -17,7 +17,12 @@ function isolatedEnv(infra: InfraEndpoints, prefix: string): Record<string, stri
 }
 const serviceEnv = { ASSISTANT_LEASE: '1000', ASSISTANT_WORKER_CAPACITY: '2', ASSISTANT_POLL_INTERVAL: '100' };
 
-async function createTask(harness: AssistantHarness, tenantId: string, parameters: Record<string, unknown>, planId: 'pro' | 'enterprise' = 'pro'): Promise<TaskView> {
+async function createTask(
+  harness: AssistantHarness,
+  tenantId: string,
+  parameters: Record<string, unknown>,
+  planId: 'pro' | 'enterprise' = 'pro',
+): Promise<TaskView> {
   const reply = await harness.call(tenantKey(tenantId, planId), 'POST', `${API}/tasks`, { body: { action: 'test_slow', parameters } });
   if (reply.status !== 201) throw new Error(`create answered ${reply.status}: ${JSON.stringify(reply.body)}`);
   return reply.body as TaskView;
@@ -47,18 +52,24 @@ describeWithInfra('assistant task queue on Kafka and the MongoDB-compatible serv
   it('when a running task is cancelled through the other replica, then its worker stops it within a heartbeat and it never completes', async () => {
     const tenant = uniqueName('ten_cancel');
     const task = await create(one, tenant, { steps: 200, step_ms: 100, label: `cancel-${tenant}` });
-    const running = await eventually(async () => {
-      const current = await get(one, tenant, task.id);
-      return current.status === 'running' && current.progress > 0 ? current : false;
-    }, { timeoutMs: 30_000, description: 'the task to be running' });
+    const running = await eventually(
+      async () => {
+        const current = await get(one, tenant, task.id);
+        return current.status === 'running' && current.progress > 0 ? current : false;
+      },
+      { timeoutMs: 30_000, description: 'the task to be running' },
+    );
     const other = [one, two].find((harness) => harness.workers[0]?.owner !== running.worker) ?? two;
     const reply = await other.call(tenantKey(tenant), 'POST', `${API}/tasks/${task.id}/cancel`);
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ status: 'running', cancel_requested: true });
-    const cancelled = await eventually(async () => {
-      const current = await get(other, tenant, task.id);
-      return current.status === 'cancelled' ? current : false;
-    }, { timeoutMs: 10_000, description: 'the task to be cancelled' });
+    const cancelled = await eventually(
+      async () => {
+        const current = await get(other, tenant, task.id);
+        return current.status === 'cancelled' ? current : false;
+      },
+      { timeoutMs: 10_000, description: 'the task to be cancelled' },
+    );
     expect(cancelled.progress).toBeLessThan(90);
     expect(slow.completions.get(`cancel-${tenant}`)).toBeUndefined();
   });
@@ -66,19 +77,25 @@ describeWithInfra('assistant task queue on Kafka and the MongoDB-compatible serv
   it('when the worker running a task dies mid-task, then the other replica takes it over and it completes exactly once', async () => {
     const tenant = uniqueName('ten_crash');
     const task = await create(one, tenant, { steps: 10, step_ms: 150, label: `crash-${tenant}` });
-    const running = await eventually(async () => {
-      const current = await get(one, tenant, task.id);
-      return current.status === 'running' && current.progress >= 18 ? current : false;
-    }, { timeoutMs: 30_000, description: 'the task to be running' });
+    const running = await eventually(
+      async () => {
+        const current = await get(one, tenant, task.id);
+        return current.status === 'running' && current.progress >= 18 ? current : false;
+      },
+      { timeoutMs: 30_000, description: 'the task to be running' },
+    );
     expect(running.attempts).toBe(1);
     const victim = [one, two].find((harness) => harness.workers[0]?.owner === running.worker);
     expect(victim).toBeDefined();
     // Whichever replica runs it dies like a killed process: no more heartbeats, no more writes.
     await victim?.workers[0]?.crash();
-    const finished = await eventually(async () => {
-      const current = await get(one, tenant, task.id);
-      return current.status === 'succeeded' ? current : false;
-    }, { timeoutMs: 60_000, description: 'the task to finish on the other replica' });
+    const finished = await eventually(
+      async () => {
+        const current = await get(one, tenant, task.id);
+        return current.status === 'succeeded' ? current : false;
+      },
+      { timeoutMs: 60_000, description: 'the task to finish on the other replica' },
+    );
     expect(finished.attempts).toBe(2);
     expect(finished.result).toEqual({ label: `crash-${tenant}` });
     expect(slow.completions.get(`crash-${tenant}`)).toBe(1);
@@ -104,7 +121,11 @@ describeWithInfra('assistant task queue fairness on Kafka and the MongoDB-compat
     const a = uniqueName('ten_a');
     const b = uniqueName('ten_b');
     for (let i = 0; i < 500; i += 25) {
-      await Promise.all(Array.from({ length: 25 }, (_, j) => createTask(i % 2 === 0 ? one : two, a, { steps: 1, step_ms: 10, label: `a-${i + j}` }, 'enterprise')));
+      await Promise.all(
+        Array.from({ length: 25 }, (_, j) =>
+          createTask(i % 2 === 0 ? one : two, a, { steps: 1, step_ms: 10, label: `a-${i + j}` }, 'enterprise'),
+        ),
+      );
     }
     const bTasks = await Promise.all(Array.from({ length: 5 }, (_, j) => createTask(two, b, { steps: 1, step_ms: 10, label: `b-${j}` })));
     one.workers[0]?.start();
@@ -124,10 +145,11 @@ describeWithInfra('assistant task queue fairness on Kafka and the MongoDB-compat
       const path = `${API}/tasks?limit=100&status=succeeded${cursor ? `&cursor=${cursor}` : ''}`;
       const page = (await one.call(tenantKey(a), 'GET', path)).body as { items: TaskView[]; nextCursor: string | null };
       const running = (await one.call(tenantKey(a), 'GET', `${API}/tasks?limit=100&status=running`)).body as { items: TaskView[] };
-      startedA += [...page.items, ...(cursor ? [] : running.items)].filter((task) => task.started_at !== null && Date.parse(task.started_at) <= lastB).length;
+      startedA += [...page.items, ...(cursor ? [] : running.items)].filter(
+        (task) => task.started_at !== null && Date.parse(task.started_at) <= lastB,
+      ).length;
       cursor = page.nextCursor;
     } while (cursor);
     expect(startedA).toBeLessThan(50);
   });
-
 });

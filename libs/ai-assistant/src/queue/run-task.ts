@@ -97,7 +97,14 @@ async function execute(deps: RunTaskDeps, guard: LeaseGuard, abandon: AbortSigna
 }
 
 function done(result: unknown, dataVersion: string, cached: boolean): Partial<TaskFields> {
-  return { status: 'succeeded', result, data_version: dataVersion, cached, progress: 100, step: cached ? 'answered from the cache' : 'done' };
+  return {
+    status: 'succeeded',
+    result,
+    data_version: dataVersion,
+    cached,
+    progress: 100,
+    step: cached ? 'answered from the cache' : 'done',
+  };
 }
 
 /** The worker's hold on one task: renews the lease, watches for a cancel request, and makes every write conditional on both. */
@@ -143,8 +150,16 @@ class LeaseGuard {
       const now = this.deps.clock();
       if ('retry' in outcome) {
         await this.refresh();
-        if (this.cancelRequested) return void (await this.write({ status: 'cancelled', step: 'cancelled', finished_at: now, lease_owner: undefined, lease_until: undefined }, false));
-        const requeued = await this.deps.queue.requeue(this.current, { error: outcome.retry, step: `attempt ${this.current.attempts} failed; retrying` }, outcome.notBefore);
+        if (this.cancelRequested)
+          return void (await this.write(
+            { status: 'cancelled', step: 'cancelled', finished_at: now, lease_owner: undefined, lease_until: undefined },
+            false,
+          ));
+        const requeued = await this.deps.queue.requeue(
+          this.current,
+          { error: outcome.retry, step: `attempt ${this.current.attempts} failed; retrying` },
+          outcome.notBefore,
+        );
         if (!requeued) throw new LeaseLostError('requeue lost to a concurrent write');
         return;
       }
@@ -167,9 +182,14 @@ class LeaseGuard {
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const now = this.deps.clock().getTime();
       try {
-        this.current = await this.deps.tasks.update(this.current.tenantId, this.current.id, renew ? { ...changes, lease_until: new Date(now + this.deps.leaseMs) } : changes, {
-          expectedVersion: this.current.version,
-        });
+        this.current = await this.deps.tasks.update(
+          this.current.tenantId,
+          this.current.id,
+          renew ? { ...changes, lease_until: new Date(now + this.deps.leaseMs) } : changes,
+          {
+            expectedVersion: this.current.version,
+          },
+        );
         if (renew) this.lastRenewal = now;
         this.noteCancel(this.current.cancel_requested);
         return;

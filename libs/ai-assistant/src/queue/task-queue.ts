@@ -34,8 +34,17 @@ export class TaskQueue {
   async enqueue(tenantId: string, fields: Omit<TaskFields, 'status' | 'queued_at' | 'not_before'>): Promise<Task> {
     const now = this.options.clock();
     const id = generateId(tasksCollection.idPrefix);
-    const event = assistantEvent('task.queued', tenantId, { task_id: id, tenant_id: tenantId, action: fields.action, attempt: fields.attempts + 1, queued_at: now.toISOString() }, now);
-    const task = await this.options.tasks.insert(tenantId, { ...fields, status: 'queued', queued_at: now, not_before: now }, { id, events: [event] });
+    const event = assistantEvent(
+      'task.queued',
+      tenantId,
+      { task_id: id, tenant_id: tenantId, action: fields.action, attempt: fields.attempts + 1, queued_at: now.toISOString() },
+      now,
+    );
+    const task = await this.options.tasks.insert(
+      tenantId,
+      { ...fields, status: 'queued', queued_at: now, not_before: now },
+      { id, events: [event] },
+    );
     await this.touchLane(tenantId);
     this.options.outbox.notify();
     return task;
@@ -48,7 +57,14 @@ export class TaskQueue {
       const updated = await this.options.tasks.update(
         task.tenantId,
         task.id,
-        { ...changes, status: 'queued', queued_at: task.queued_at ?? now, not_before: notBefore, lease_owner: undefined, lease_until: undefined },
+        {
+          ...changes,
+          status: 'queued',
+          queued_at: task.queued_at ?? now,
+          not_before: notBefore,
+          lease_owner: undefined,
+          lease_until: undefined,
+        },
         { expectedVersion: task.version, events: [this.queuedEvent(task, now)] },
       );
       await this.touchLane(task.tenantId);
@@ -89,7 +105,9 @@ export class TaskQueue {
     const next = await tasks.findOne(tenantId, { status: 'queued', not_before: { $lte: now } });
     if (!next) {
       if ((await tasks.count(tenantId, { status: 'queued' })) === 0) {
-        const cleared = await lanes.update(tenantId, lane.id, { has_work: false }, { expectedVersion: lane.version }).then(() => true, ignoreConflict);
+        const cleared = await lanes
+          .update(tenantId, lane.id, { has_work: false }, { expectedVersion: lane.version })
+          .then(() => true, ignoreConflict);
         // A task submitted while the flag was being cleared may have seen it still set: look once more.
         if (cleared && (await tasks.count(tenantId, { status: 'queued' })) > 0) await this.touchLane(tenantId);
       }
@@ -98,7 +116,12 @@ export class TaskQueue {
     const live = await this.liveSlots(lane, now);
     if (live.length >= concurrencyOf(next.plan_id, this.options.planConcurrency ?? DEFAULT_PLAN_CONCURRENCY)) return null;
     try {
-      await lanes.update(tenantId, lane.id, { running: [...live, { task_id: next.id, reserved_at: now }], last_claim_at: now }, { expectedVersion: lane.version });
+      await lanes.update(
+        tenantId,
+        lane.id,
+        { running: [...live, { task_id: next.id, reserved_at: now }], last_claim_at: now },
+        { expectedVersion: lane.version },
+      );
     } catch (error) {
       if (error instanceof ConflictError) return null; // another replica claimed from this lane: look again next pass
       throw error;
@@ -138,7 +161,11 @@ export class TaskQueue {
   async releaseSlot(tenantId: string, taskId: string): Promise<void> {
     await upsertWith(this.options.lanes, tenantId, laneId(tenantId), (current) =>
       current && current.running.some((slot) => slot.task_id === taskId)
-        ? { has_work: current.has_work, last_claim_at: current.last_claim_at, running: current.running.filter((slot) => slot.task_id !== taskId) }
+        ? {
+            has_work: current.has_work,
+            last_claim_at: current.last_claim_at,
+            running: current.running.filter((slot) => slot.task_id !== taskId),
+          }
         : null,
     );
   }
@@ -150,13 +177,21 @@ export class TaskQueue {
    */
   async recoverExpiredLeases(): Promise<number> {
     const now = this.options.clock();
-    const expired = await this.options.tasks.admin.listAcrossTenants({ filter: { status: 'running', lease_until: { $lt: now } }, limit: EXPIRED_LEASES_PER_SWEEP });
+    const expired = await this.options.tasks.admin.listAcrossTenants({
+      filter: { status: 'running', lease_until: { $lt: now } },
+      limit: EXPIRED_LEASES_PER_SWEEP,
+    });
     let recovered = 0;
     for (const task of expired.items) {
       const message = `the worker running attempt ${task.attempts} stopped renewing its lease`;
       if (task.attempts >= task.max_attempts) {
         const failed = await this.options.tasks
-          .update(task.tenantId, task.id, { status: 'failed', error: message, finished_at: now, lease_owner: undefined, lease_until: undefined }, { expectedVersion: task.version })
+          .update(
+            task.tenantId,
+            task.id,
+            { status: 'failed', error: message, finished_at: now, lease_owner: undefined, lease_until: undefined },
+            { expectedVersion: task.version },
+          )
           .then(() => true, ignoreConflict);
         if (failed) await this.releaseSlot(task.tenantId, task.id);
         recovered += failed ? 1 : 0;
@@ -169,7 +204,12 @@ export class TaskQueue {
   }
 
   private queuedEvent(task: Task, now: Date) {
-    return assistantEvent('task.queued', task.tenantId, { task_id: task.id, tenant_id: task.tenantId, action: task.action, attempt: task.attempts + 1, queued_at: now.toISOString() }, now);
+    return assistantEvent(
+      'task.queued',
+      task.tenantId,
+      { task_id: task.id, tenant_id: task.tenantId, action: task.action, attempt: task.attempts + 1, queued_at: now.toISOString() },
+      now,
+    );
   }
 }
 

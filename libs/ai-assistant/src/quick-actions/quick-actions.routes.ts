@@ -14,8 +14,16 @@ const POLL_MS = 50;
 const quickBody = z.strictObject({ parameters: z.record(z.string(), z.unknown()).default({}) }).meta({ id: 'QuickAction' });
 
 const QUICK_ACTIONS = [
-  { path: '/quick-actions/analyze', action: 'analyze_usage', summary: 'Analyse your usage now: the result if ready within a few seconds, else 202 with the task' },
-  { path: '/quick-actions/optimize-costs', action: 'optimize_costs', summary: 'Right-size your plan now: the result if ready within a few seconds, else 202 with the task' },
+  {
+    path: '/quick-actions/analyze',
+    action: 'analyze_usage',
+    summary: 'Analyse your usage now: the result if ready within a few seconds, else 202 with the task',
+  },
+  {
+    path: '/quick-actions/optimize-costs',
+    action: 'optimize_costs',
+    summary: 'Right-size your plan now: the result if ready within a few seconds, else 202 with the task',
+  },
 ] as const;
 
 /** Create + run + wait briefly: the one-call form of the two most asked-for tasks. */
@@ -29,7 +37,11 @@ export function quickActionRoutes(deps: { tasks: Tasks; idempotent: IdempotentWr
         { query: tenantQuery, body: quickBody.optional(), doc: { summary: quick.summary, idempotent: true, response: taskViewSchema } },
         deps.idempotent(async ({ query, body }, req, res) => {
           const acting = actingFor(req, query.tenant_id);
-          const created = await deps.tasks.create(acting.tenantId, acting.planId, { action: quick.action, parameters: body?.parameters ?? {}, execute: true });
+          const created = await deps.tasks.create(acting.tenantId, acting.planId, {
+            action: quick.action,
+            parameters: body?.parameters ?? {},
+            execute: true,
+          });
           const deadline = Date.now() + waitMs;
           let task = created;
           while (!FINISHED_STATUSES.includes(task.status) && Date.now() < deadline) {

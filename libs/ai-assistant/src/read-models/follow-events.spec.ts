@@ -6,14 +6,36 @@ import { DataVersionTracker, ReadModels } from './read-models';
 
 const T = 'ten_perm';
 const period = { start: '2026-02-01T00:00:00.000Z', end: '2026-03-01T00:00:00.000Z' };
-const event = <K extends EventType>(type: K, data: EventDataInput<K>) => createEvent(type, { tenantId: T, data, source: '/test' }) as unknown as ReadModelEvent;
+const event = <K extends EventType>(type: K, data: EventDataInput<K>) =>
+  createEvent(type, { tenantId: T, data, source: '/test' }) as unknown as ReadModelEvent;
 const invoiceRef = { tenant_id: T, invoice_id: 'inv_1', number: 'T-0001', amount_cents: 19_900, currency: 'EUR' };
 
 /** A tenant's history across five topics: three plan changes, one invoice's life, three usage batches on two days. */
 const HISTORY: ReadModelEvent[] = [
   event('subscription.created', subscriptionCreated(T, 'basic', 1)),
-  event('subscription.upgraded', { tenant_id: T, revision: 2, subscription_id: `sub_${T}`, from_plan_id: 'basic', to_plan_id: 'pro', from_interval: 'monthly', interval: 'monthly', effective_at: '2026-02-01T00:00:00.000Z', period }),
-  event('subscription.downgraded', { tenant_id: T, revision: 3, subscription_id: `sub_${T}`, from_plan_id: 'pro', to_plan_id: 'basic', from_interval: 'monthly', interval: 'annual', timing: 'period_end', effective_at: '2026-03-01T00:00:00.000Z', period }),
+  event('subscription.upgraded', {
+    tenant_id: T,
+    revision: 2,
+    subscription_id: `sub_${T}`,
+    from_plan_id: 'basic',
+    to_plan_id: 'pro',
+    from_interval: 'monthly',
+    interval: 'monthly',
+    effective_at: '2026-02-01T00:00:00.000Z',
+    period,
+  }),
+  event('subscription.downgraded', {
+    tenant_id: T,
+    revision: 3,
+    subscription_id: `sub_${T}`,
+    from_plan_id: 'pro',
+    to_plan_id: 'basic',
+    from_interval: 'monthly',
+    interval: 'annual',
+    timing: 'period_end',
+    effective_at: '2026-03-01T00:00:00.000Z',
+    period,
+  }),
   event('invoice.issued', {
     tenant_id: T,
     invoice_id: 'inv_1',
@@ -56,7 +78,8 @@ async function stateAfter(events: readonly ReadModelEvent[]) {
   const models = await ReadModels.open(createInMemoryPersistence());
   for (const e of events) await applyEvent(models, e);
   const tracker = new DataVersionTracker();
-  const strip = <D extends { version?: number; createdAt?: Date; updatedAt?: Date }>(documents: D[]) => documents.map(({ version: _v, createdAt: _c, updatedAt: _u, ...rest }) => rest);
+  const strip = <D extends { version?: number; createdAt?: Date; updatedAt?: Date }>(documents: D[]) =>
+    documents.map(({ version: _v, createdAt: _c, updatedAt: _u, ...rest }) => rest);
   return {
     plan: strip([(await models.planOf(T, tracker)) ?? {}]),
     invoices: strip(await models.invoicesOf(T, tracker)),
@@ -67,17 +90,34 @@ async function stateAfter(events: readonly ReadModelEvent[]) {
 describe('read models from events', () => {
   it('when the history arrives in order, then the plan, the invoice and the usage days are what it says', async () => {
     const state = await stateAfter(HISTORY);
-    expect(state.plan[0]).toMatchObject({ plan_id: 'basic', interval: 'annual', status: 'active', revision: 3, since: '2026-01-01T00:00:00.000Z' });
-    expect(state.invoices).toEqual([expect.objectContaining({ invoice_id: 'inv_1', status: 'paid', amount_cents: 19_900, overdue_at: expect.any(String) })]);
+    expect(state.plan[0]).toMatchObject({
+      plan_id: 'basic',
+      interval: 'annual',
+      status: 'active',
+      revision: 3,
+      since: '2026-01-01T00:00:00.000Z',
+    });
+    expect(state.invoices).toEqual([
+      expect.objectContaining({ invoice_id: 'inv_1', status: 'paid', amount_cents: 19_900, overdue_at: expect.any(String) }),
+    ]);
     expect(state.usage.map((day) => [day.day, day.routes.map((r) => [r.route, r.request_count, r.rate_limited_count])])).toEqual([
-      ['2026-02-10', [['/api/v1/tenants', 2, 1], ['/api/v1/tenants/:tenantId', 40, 0]]],
+      [
+        '2026-02-10',
+        [
+          ['/api/v1/tenants', 2, 1],
+          ['/api/v1/tenants/:tenantId', 40, 0],
+        ],
+      ],
       ['2026-02-11', [['/api/v1/tenants/:tenantId', 7, 0]]],
     ]);
   });
 
-  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])('when the events of the five topics arrive in shuffled order (seed %i), then the read models end the same', async (seed) => {
-    expect(await stateAfter(shuffled(HISTORY, seed))).toEqual(await stateAfter(HISTORY));
-  });
+  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])(
+    'when the events of the five topics arrive in shuffled order (seed %i), then the read models end the same',
+    async (seed) => {
+      expect(await stateAfter(shuffled(HISTORY, seed))).toEqual(await stateAfter(HISTORY));
+    },
+  );
 
   it('when subscription and invoice events are delivered twice, then nothing changes (idempotent by revision and by field)', async () => {
     const redelivered = HISTORY.filter((e) => e.type !== 'metric.recorded');

@@ -13,7 +13,11 @@ import { addBatch, usageDayId } from './usage-day.collection';
 export const READ_MODELS_CONSUMER_GROUP = 'ai-assistant-read-models';
 
 const INVOICE_EVENT_TYPES = ['invoice.issued', 'invoice.paid', 'invoice.overdue'] as const satisfies readonly EventType[];
-export const READ_MODEL_EVENT_TYPES = [...SUBSCRIPTION_EVENT_TYPES, ...INVOICE_EVENT_TYPES, 'metric.recorded'] as const satisfies readonly EventType[];
+export const READ_MODEL_EVENT_TYPES = [
+  ...SUBSCRIPTION_EVENT_TYPES,
+  ...INVOICE_EVENT_TYPES,
+  'metric.recorded',
+] as const satisfies readonly EventType[];
 export type ReadModelEvent = TenantryEventOf<(typeof READ_MODEL_EVENT_TYPES)[number]>;
 
 /**
@@ -46,7 +50,12 @@ export async function applyEvent(models: ReadModels, event: ReadModelEvent): Pro
 }
 
 /** The consumer group that keeps the read models; replaying the topics from the beginning rebuilds them. */
-export function followReadModelEvents(deps: { bus: EventBus; processedEvents: ProcessedEventStore; models: ReadModels; logger: Logger }): Promise<Subscription> {
+export function followReadModelEvents(deps: {
+  bus: EventBus;
+  processedEvents: ProcessedEventStore;
+  models: ReadModels;
+  logger: Logger;
+}): Promise<Subscription> {
   return deps.bus.subscribe({
     groupId: READ_MODELS_CONSUMER_GROUP,
     eventTypes: READ_MODEL_EVENT_TYPES,

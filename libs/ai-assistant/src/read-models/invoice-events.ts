@@ -37,11 +37,26 @@ export function invoiceFactOf(event: InvoiceEvent): InvoiceFact {
     }
     case 'invoice.paid': {
       const d = event.data;
-      return { tenant_id: d.tenant_id, invoice_id: d.invoice_id, number: d.number, amount_cents: d.amount_cents, currency: d.currency, paid_at: d.paid_at };
+      return {
+        tenant_id: d.tenant_id,
+        invoice_id: d.invoice_id,
+        number: d.number,
+        amount_cents: d.amount_cents,
+        currency: d.currency,
+        paid_at: d.paid_at,
+      };
     }
     case 'invoice.overdue': {
       const d = event.data;
-      return { tenant_id: d.tenant_id, invoice_id: d.invoice_id, number: d.number, amount_cents: d.amount_cents, currency: d.currency, due_at: d.due_at, overdue_at: event.time };
+      return {
+        tenant_id: d.tenant_id,
+        invoice_id: d.invoice_id,
+        number: d.number,
+        amount_cents: d.amount_cents,
+        currency: d.currency,
+        due_at: d.due_at,
+        overdue_at: event.time,
+      };
     }
   }
 }

@@ -17,7 +17,11 @@ const invoiceSchema = z.object({
 });
 
 /** A tenant's invoices and payments, merged field by field from `invoice.*`: any order, any repetition, one result. */
-export const invoicesCollection = defineCollection({ name: 'assistant_invoices', schema: invoiceSchema, indexes: [{ fields: { tenantId: 1, status: 1 } }] });
+export const invoicesCollection = defineCollection({
+  name: 'assistant_invoices',
+  schema: invoiceSchema,
+  indexes: [{ fields: { tenantId: 1, status: 1 } }],
+});
 
 export type InvoiceRecord = Stored<z.output<typeof invoiceSchema>>;
 export type InvoiceRepository = TenantScopedRepository<z.output<typeof invoiceSchema>, z.input<typeof invoiceSchema>>;

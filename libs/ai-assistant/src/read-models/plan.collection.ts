@@ -39,7 +39,10 @@ export type PlanRepository = TenantScopedRepository<z.output<typeof plansCollect
 export const planDocumentId = (tenantId: string): string => `plan:${tenantId}`;
 
 /** The document after `change`, or null when that revision was already applied. */
-export function applyPlanChange(current: { changes: readonly z.output<typeof changeSchema>[] } | null, change: PlanChange): TenantPlanFields | null {
+export function applyPlanChange(
+  current: { changes: readonly z.output<typeof changeSchema>[] } | null,
+  change: PlanChange,
+): TenantPlanFields | null {
   const known = current?.changes ?? [];
   if (known.some((existing) => existing.revision === change.revision)) return null;
   const { tenant_id: _tenant, ...entry } = change;

@@ -23,15 +23,40 @@ export function planChangeOf(event: TenantryEventOf<SubscriptionEventType>): Pla
   const base = { tenant_id: event.data.tenant_id, revision: event.data.revision, effective_at: event.data.effective_at, trialing: false };
   switch (event.type) {
     case 'subscription.created':
-      return { ...base, kind: 'created', plan_id: event.data.plan_id, from_plan_id: null, interval: event.data.interval, trialing: event.data.status === 'trialing' };
+      return {
+        ...base,
+        kind: 'created',
+        plan_id: event.data.plan_id,
+        from_plan_id: null,
+        interval: event.data.interval,
+        trialing: event.data.status === 'trialing',
+      };
     case 'subscription.activated':
       return { ...base, kind: 'activated', plan_id: event.data.plan_id, from_plan_id: null, interval: event.data.interval };
     case 'subscription.upgraded':
-      return { ...base, kind: 'upgraded', plan_id: event.data.to_plan_id, from_plan_id: event.data.from_plan_id, interval: event.data.interval };
+      return {
+        ...base,
+        kind: 'upgraded',
+        plan_id: event.data.to_plan_id,
+        from_plan_id: event.data.from_plan_id,
+        interval: event.data.interval,
+      };
     case 'subscription.downgraded':
-      return { ...base, kind: 'downgraded', plan_id: event.data.to_plan_id, from_plan_id: event.data.from_plan_id, interval: event.data.interval };
+      return {
+        ...base,
+        kind: 'downgraded',
+        plan_id: event.data.to_plan_id,
+        from_plan_id: event.data.from_plan_id,
+        interval: event.data.interval,
+      };
     case 'subscription.interval_changed':
-      return { ...base, kind: 'interval_changed', plan_id: event.data.plan_id, from_plan_id: event.data.plan_id, interval: event.data.interval };
+      return {
+        ...base,
+        kind: 'interval_changed',
+        plan_id: event.data.plan_id,
+        from_plan_id: event.data.plan_id,
+        interval: event.data.interval,
+      };
     case 'subscription.cancelled':
       return { ...base, kind: 'cancelled', plan_id: event.data.plan_id, from_plan_id: event.data.plan_id, interval: event.data.interval };
   }

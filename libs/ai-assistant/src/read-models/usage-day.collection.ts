@@ -30,7 +30,10 @@ export const usageDaysCollection = defineCollection({
 });
 
 export type UsageDay = Stored<z.output<typeof usageDaysCollection.schema>>;
-export type UsageDayRepository = TenantScopedRepository<z.output<typeof usageDaysCollection.schema>, z.input<typeof usageDaysCollection.schema>>;
+export type UsageDayRepository = TenantScopedRepository<
+  z.output<typeof usageDaysCollection.schema>,
+  z.input<typeof usageDaysCollection.schema>
+>;
 
 export const usageDayId = (tenantId: string, day: string): string => `usage:${tenantId}:${day}`;
 
@@ -38,7 +41,9 @@ export const usageDayId = (tenantId: string, day: string): string => `usage:${te
 export function addBatch(routes: readonly RouteTraffic[], batch: UsageBatch): RouteTraffic[] {
   const merged = routes.map((route) => ({ ...route, latency_buckets: [...route.latency_buckets] }));
   for (const incoming of batch.routes) {
-    const existing = merged.find((route) => route.service === incoming.service && route.route === incoming.route && route.method === incoming.method);
+    const existing = merged.find(
+      (route) => route.service === incoming.service && route.route === incoming.route && route.method === incoming.method,
+    );
     if (!existing) {
       merged.push({ ...incoming, latency_buckets: [...incoming.latency_buckets] });
       continue;

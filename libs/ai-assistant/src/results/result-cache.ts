@@ -13,14 +13,21 @@ const cachedResultSchema = z.object({ action: z.string(), data_version: z.string
 export const resultsCollection = defineCollection({ name: 'assistant_results', schema: cachedResultSchema });
 
 export class ResultCache {
-  private constructor(private readonly results: TenantScopedRepository<z.output<typeof cachedResultSchema>, z.input<typeof cachedResultSchema>>) {}
+  private constructor(
+    private readonly results: TenantScopedRepository<z.output<typeof cachedResultSchema>, z.input<typeof cachedResultSchema>>,
+  ) {}
 
   static async open(persistence: Persistence): Promise<ResultCache> {
     return new ResultCache(await persistence.repository(resultsCollection));
   }
 
   static key(tenantId: string, action: string, parameters: unknown, dataVersion: string): string {
-    return 'result:' + createHash('sha256').update(`${tenantId}\n${action}\n${canonicalJson(parameters)}\n${dataVersion}`).digest('base64url');
+    return (
+      'result:' +
+      createHash('sha256')
+        .update(`${tenantId}\n${action}\n${canonicalJson(parameters)}\n${dataVersion}`)
+        .digest('base64url')
+    );
   }
 
   async find(tenantId: string, key: string): Promise<unknown> {

@@ -38,10 +38,7 @@ export const tasksCollection = defineCollection({
     started_at: z.date().optional(),
     finished_at: z.date().optional(),
   }),
-  indexes: [
-    { fields: { tenantId: 1, status: 1 } },
-    { fields: { status: 1, lease_until: 1 } },
-  ],
+  indexes: [{ fields: { tenantId: 1, status: 1 } }, { fields: { status: 1, lease_until: 1 } }],
 });
 
 export type TaskFields = z.output<typeof tasksCollection.schema>;

@@ -22,18 +22,29 @@ export interface ListTasks {
 /** The task use cases behind the routes: create, read, list, execute, cancel. Always within one tenant. */
 export class Tasks {
   constructor(
-    private readonly deps: { tasks: TaskRepository; queue: TaskQueue; actions: ReadonlyMap<string, AnyAction>; clock: () => Date; maxAttempts?: number },
+    private readonly deps: {
+      tasks: TaskRepository;
+      queue: TaskQueue;
+      actions: ReadonlyMap<string, AnyAction>;
+      clock: () => Date;
+      maxAttempts?: number;
+    },
   ) {}
 
   /** Validates the parameters against the action's schema (a 400 naming `parameters.<field>`), then creates the task. */
   async create(tenantId: string, planId: PlanId | undefined, request: CreateTask): Promise<Task> {
     const action = this.deps.actions.get(request.action);
     if (!action) {
-      throw new ValidationFailedError(`Unknown action ${request.action}.`, [{ field: 'action', message: `One of ${[...this.deps.actions.keys()].join(', ')}` }]);
+      throw new ValidationFailedError(`Unknown action ${request.action}.`, [
+        { field: 'action', message: `One of ${[...this.deps.actions.keys()].join(', ')}` },
+      ]);
     }
     const parsed = await action.parameters.safeParseAsync(request.parameters);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => ({ field: ['parameters', ...issue.path.map(String)].join('.'), message: issue.message }));
+      const issues = parsed.error.issues.map((issue) => ({
+        field: ['parameters', ...issue.path.map(String)].join('.'),
+        message: issue.message,
+      }));
       throw new ValidationFailedError(`Invalid parameters for ${action.name}.`, issues);
     }
     const fields = {
@@ -58,18 +69,29 @@ export class Tasks {
   }
 
   list(tenantId: string, query: ListTasks) {
-    return this.deps.tasks.list(tenantId, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}), sort: 'desc', filter: filterOf(query) });
+    return this.deps.tasks.list(tenantId, {
+      limit: query.limit,
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+      sort: 'desc',
+      filter: filterOf(query),
+    });
   }
 
   listAcrossTenants(query: ListTasks) {
-    return this.deps.tasks.admin.listAcrossTenants({ limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}), sort: 'desc', filter: filterOf(query) });
+    return this.deps.tasks.admin.listAcrossTenants({
+      limit: query.limit,
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+      sort: 'desc',
+      filter: filterOf(query),
+    });
   }
 
   /** Queues a `pending` task; a task already queued or running is left as it is (the call is idempotent). */
   async execute(tenantId: string, id: string): Promise<Task> {
     const task = await this.get(tenantId, id);
     if (task.status === 'queued' || task.status === 'running') return task;
-    if (task.status !== 'pending') throw new ConflictError(`Task ${id} is ${task.status}; create a new task to run it again.`, { status: task.status });
+    if (task.status !== 'pending')
+      throw new ConflictError(`Task ${id} is ${task.status}; create a new task to run it again.`, { status: task.status });
     return (await this.deps.queue.requeue(task, { step: 'queued' }, this.deps.clock())) ?? this.execute(tenantId, id);
   }
 

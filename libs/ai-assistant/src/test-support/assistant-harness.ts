@@ -12,7 +12,13 @@ export const TEST_INTERNAL_SECRET = 'assistant-test-internal-secret-'.padEnd(48,
 export const ADMIN: Identity = { role: 'admin' };
 export const API = '/api/v1/ai-assistant';
 
-export const tenantKey = (tenantId: string, planId: PlanId = 'pro'): Identity => ({ role: 'tenant', tenantId, keyId: `key_${tenantId}`, scopes: [], planId });
+export const tenantKey = (tenantId: string, planId: PlanId = 'pro'): Identity => ({
+  role: 'tenant',
+  tenantId,
+  keyId: `key_${tenantId}`,
+  scopes: [],
+  planId,
+});
 
 export interface Reply {
   status: number;
@@ -24,7 +30,12 @@ export interface AssistantHarness {
   url: string;
   platform: Platform;
   workers: TaskWorker[];
-  call(identity: Identity | null, method: string, path: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<Reply>;
+  call(
+    identity: Identity | null,
+    method: string,
+    path: string,
+    options?: { body?: unknown; headers?: Record<string, string> },
+  ): Promise<Reply>;
   /** Publishes an event as another service would (the read models consume it). */
   publish<T extends EventType>(type: T, tenantId: string, data: EventDataInput<T>): Promise<void>;
   /** Polls the task until `done` says so. */
@@ -59,7 +70,10 @@ export async function startAssistantHarness(options: AssistantHarnessOptions = {
       options.onWorker?.(worker);
     },
   });
-  const started = await service.start(platform, logger, { env: { ASSISTANT_POLL_INTERVAL: '100', ...options.serviceEnv }, urlOf: () => 'http://127.0.0.1:1' });
+  const started = await service.start(platform, logger, {
+    env: { ASSISTANT_POLL_INTERVAL: '100', ...options.serviceEnv },
+    urlOf: () => 'http://127.0.0.1:1',
+  });
   const server: RunningHttpServer = await startHttpServer(started.app, { port: 0, host: '127.0.0.1', logger, shutdownGraceMs: 1_000 });
   const secret = platform.config.internalSecret.value;
 

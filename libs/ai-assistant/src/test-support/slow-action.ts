@@ -10,7 +10,11 @@ export function slowAction(): { action: AnyAction; completions: Map<string, numb
   const action = defineAction({
     name: 'test_slow',
     summary: 'Waits step by step (tests only)',
-    parameters: z.strictObject({ steps: z.number().int().min(1).max(1000), step_ms: z.number().int().min(0).max(10_000), label: z.string() }),
+    parameters: z.strictObject({
+      steps: z.number().int().min(1).max(1000),
+      step_ms: z.number().int().min(0).max(10_000),
+      label: z.string(),
+    }),
     requiredFeature: 'ai_assistant',
     reads: [],
     async load(context, parameters) {

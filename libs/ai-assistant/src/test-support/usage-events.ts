@@ -1,7 +1,12 @@
 import type { EventDataInput, PlanId } from '@tenantry/contracts';
 
 /** A `metric.recorded` batch of `requests` calls to one route at noon UTC of `day`. */
-export function usageBatch(tenantId: string, day: string, requests: number, extra: { rateLimited?: number; errors?: number; route?: string } = {}): EventDataInput<'metric.recorded'> {
+export function usageBatch(
+  tenantId: string,
+  day: string,
+  requests: number,
+  extra: { rateLimited?: number; errors?: number; route?: string } = {},
+): EventDataInput<'metric.recorded'> {
   const errors = extra.errors ?? 0;
   return {
     tenant_id: tenantId,
@@ -26,7 +31,12 @@ export function usageBatch(tenantId: string, day: string, requests: number, extr
   };
 }
 
-export function subscriptionCreated(tenantId: string, planId: PlanId, revision = 1, interval: 'monthly' | 'annual' = 'monthly'): EventDataInput<'subscription.created'> {
+export function subscriptionCreated(
+  tenantId: string,
+  planId: PlanId,
+  revision = 1,
+  interval: 'monthly' | 'annual' = 'monthly',
+): EventDataInput<'subscription.created'> {
   return {
     tenant_id: tenantId,
     revision,

@@ -49,7 +49,13 @@ export const accountsCollection = defineCollection({
       timezone: z.string().min(1).max(64),
       billingEmail: z.string().max(254).optional(),
       /** The tenant revision each field was last set from (tenant events arrive in any order); absent on accounts older than revisions. */
-      revisions: z.object({ status: z.number().int().nonnegative(), timezone: z.number().int().nonnegative(), billingEmail: z.number().int().nonnegative() }).optional(),
+      revisions: z
+        .object({
+          status: z.number().int().nonnegative(),
+          timezone: z.number().int().nonnegative(),
+          billingEmail: z.number().int().nonnegative(),
+        })
+        .optional(),
       /** The account was opened by a tenant event that overtook tenant.created: no trial yet, time zone unknown. */
       awaitingCreation: z.literal(true).optional(),
     }),
@@ -86,5 +92,7 @@ export const subscriptionIndexCollection = defineCollection({
 export type SubscriptionIndexRepository = TenantScopedRepository<Record<string, never>>;
 
 export function currentSubscription(account: AccountFields): SubscriptionState | undefined {
-  return account.currentSubscriptionId === undefined ? undefined : account.subscriptions.find((subscription) => subscription.id === account.currentSubscriptionId);
+  return account.currentSubscriptionId === undefined
+    ? undefined
+    : account.subscriptions.find((subscription) => subscription.id === account.currentSubscriptionId);
 }

@@ -1,4 +1,14 @@
-import { FEATURES, plansByRank, toPlanLimitsView, UNLIMITED, type ComparePlans, type Feature, type Limit, type Plan, type PlanView } from '@tenantry/contracts';
+import {
+  FEATURES,
+  plansByRank,
+  toPlanLimitsView,
+  UNLIMITED,
+  type ComparePlans,
+  type Feature,
+  type Limit,
+  type Plan,
+  type PlanView,
+} from '@tenantry/contracts';
 import type { Pricing } from '../domain';
 
 /** The catalog as a pricing page reads it: the plan with its annual saving and the overage price in force. */
@@ -55,7 +65,9 @@ export function comparePlans(pricing: Pricing): ComparePlans {
       row('limit.requests_per_minute', 'Requests per minute', 'limit', (view) => limit(view.limits.requests_per_minute)),
       row('limit.users', 'Users', 'limit', (view) => limit(view.limits.users)),
       row('limit.storage_bytes', 'Storage (bytes)', 'limit', (view) => limit(view.limits.storage_bytes)),
-      ...FEATURES.map((feature) => row(`feature.${feature}`, FEATURE_LABELS[feature], 'feature', (view) => view.features.includes(feature))),
+      ...FEATURES.map((feature) =>
+        row(`feature.${feature}`, FEATURE_LABELS[feature], 'feature', (view) => view.features.includes(feature)),
+      ),
       row('sla.target_percent', 'Availability SLA (%)', 'sla', (view) => view.sla_target_percent),
       row('overage.per_thousand_calls', 'Overage per 1,000 calls (cents)', 'overage', (view) => view.overage_per_thousand_calls_cents),
     ],

@@ -14,12 +14,20 @@ describe('allocateCredit', () => {
     // two unpaid, 994100 and 4900, in that order: 950000 off the first, nothing reaches the second
     ['unpaid, with an older one unpaid too', 950_000, [994_100, 4_900], { toInvoicesCents: [950_000, 0], toBalanceCents: 0 }],
     // two unpaid, 900000 and 4900: 900000 off the first, 4900 off the second, 950000 − 904900 = 45100 spendable
-    ['smaller than the credit, with an older one unpaid too', 950_000, [900_000, 4_900], { toInvoicesCents: [900_000, 4_900], toBalanceCents: 45_100 }],
-  ])('when the credited invoice is %s, then the credit reduces what is due first and only the rest is spendable', (_case, credit, dues, expected) => {
-    const allocation = allocateCredit(credit, dues);
-    expect(allocation).toEqual(expected);
-    expect(allocation.toInvoicesCents.reduce((sum, cents) => sum + cents, 0) + allocation.toBalanceCents).toBe(credit);
-  });
+    [
+      'smaller than the credit, with an older one unpaid too',
+      950_000,
+      [900_000, 4_900],
+      { toInvoicesCents: [900_000, 4_900], toBalanceCents: 45_100 },
+    ],
+  ])(
+    'when the credited invoice is %s, then the credit reduces what is due first and only the rest is spendable',
+    (_case, credit, dues, expected) => {
+      const allocation = allocateCredit(credit, dues);
+      expect(allocation).toEqual(expected);
+      expect(allocation.toInvoicesCents.reduce((sum, cents) => sum + cents, 0) + allocation.toBalanceCents).toBe(credit);
+    },
+  );
 
   it('when an amount is negative or fractional, then it throws a RangeError', () => {
     expect(() => allocateCredit(-1, [])).toThrow(RangeError);

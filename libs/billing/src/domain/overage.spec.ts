@@ -2,7 +2,8 @@ import { UNLIMITED, type Limit } from '@tenantry/contracts';
 import { overage, overageLine, type UsageDay } from './overage';
 import type { Period } from './periods';
 
-const days = (...calls: number[]): UsageDay[] => calls.map((count, index) => ({ date: `2025-03-${String(index + 1).padStart(2, '0')}`, calls: count }));
+const days = (...calls: number[]): UsageDay[] =>
+  calls.map((count, index) => ({ date: `2025-03-${String(index + 1).padStart(2, '0')}`, calls: count }));
 
 describe('overage', () => {
   it('when a day is under, at and over a quota of 1,000, then only the calls above it count, per day and in total', () => {
@@ -63,19 +64,29 @@ describe('overageLine', () => {
 
   it('when there is an amount, then one overage line carries the calls as quantity and the price per 1,000 as unit', () => {
     expect(overageLine({ planId: 'basic', period: MARCH, overageCalls: 1_501, perThousandCallsCents: 500, amountCents: 751 })).toEqual([
-      { kind: 'overage', description: 'API calls over the daily quota (1,501 calls)', quantity: 1_501, unitAmountCents: 500, amountCents: 751, period: MARCH },
+      {
+        kind: 'overage',
+        description: 'API calls over the daily quota (1,501 calls)',
+        quantity: 1_501,
+        unitAmountCents: 500,
+        amountCents: 751,
+        period: MARCH,
+      },
     ]);
   });
 
   it('when a single call is over, then the description says "1 call"', () => {
-    expect(overageLine({ planId: 'basic', period: MARCH, overageCalls: 1, perThousandCallsCents: 500, amountCents: 1 })[0]?.description).toBe('API calls over the daily quota (1 call)');
+    expect(
+      overageLine({ planId: 'basic', period: MARCH, overageCalls: 1, perThousandCallsCents: 500, amountCents: 1 })[0]?.description,
+    ).toBe('API calls over the daily quota (1 call)');
   });
 
   it('when a million calls are over, then the count is grouped by thousands', () => {
     // 1_234_567 × 300 / 1000 = 370_370.1 → 370_370
-    expect(overageLine({ planId: 'pro', period: MARCH, overageCalls: 1_234_567, perThousandCallsCents: 300, amountCents: 370_370 })[0]?.description).toBe(
-      'API calls over the daily quota (1,234,567 calls)',
-    );
+    expect(
+      overageLine({ planId: 'pro', period: MARCH, overageCalls: 1_234_567, perThousandCallsCents: 300, amountCents: 370_370 })[0]
+        ?.description,
+    ).toBe('API calls over the daily quota (1,234,567 calls)');
   });
 
   it.each<[string, number, number | null]>([

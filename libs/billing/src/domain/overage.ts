@@ -39,12 +39,28 @@ export function overage(days: readonly UsageDay[], quota: Limit, perThousandCall
  * One 'overage' line (quantity = overage calls, unitAmountCents = the price per 1,000, so quantity × unit
  * is not the amount), or none when the amount is 0.
  */
-export function overageLine(input: { planId: PlanId; period: Period; overageCalls: number; perThousandCallsCents: number | null; amountCents: number }): LineDraft[] {
+export function overageLine(input: {
+  planId: PlanId;
+  period: Period;
+  overageCalls: number;
+  perThousandCallsCents: number | null;
+  amountCents: number;
+}): LineDraft[] {
   const { overageCalls, perThousandCallsCents, amountCents } = input;
   assertNonNegativeInteger(amountCents, 'amountCents');
   if (amountCents === 0) return [];
-  if (perThousandCallsCents === null) throw new RangeError(`${amountCents} cents of overage on ${input.planId}, whose overage is not billed`);
+  if (perThousandCallsCents === null)
+    throw new RangeError(`${amountCents} cents of overage on ${input.planId}, whose overage is not billed`);
   assertNonNegativeInteger(overageCalls, 'overageCalls');
   const calls = `${formatCount(overageCalls)} ${overageCalls === 1 ? 'call' : 'calls'}`;
-  return [{ kind: 'overage', description: `API calls over the daily quota (${calls})`, quantity: overageCalls, unitAmountCents: perThousandCallsCents, amountCents, period: input.period }];
+  return [
+    {
+      kind: 'overage',
+      description: `API calls over the daily quota (${calls})`,
+      quantity: overageCalls,
+      unitAmountCents: perThousandCallsCents,
+      amountCents,
+      period: input.period,
+    },
+  ];
 }

@@ -80,7 +80,14 @@ describe('allowedTimings and defaultTiming', () => {
 
 describe('immediateChange', () => {
   it('when basic → pro monthly mid-period, then the unused basic is credited and the rest of the period on pro charged, in the same period', () => {
-    const change = immediateChange({ from: BASIC_MONTHLY, to: PRO_MONTHLY, anchor: MONTHLY_ANCHOR, period: MARCH_2025, at: MID_MARCH, pricing });
+    const change = immediateChange({
+      from: BASIC_MONTHLY,
+      to: PRO_MONTHLY,
+      anchor: MONTHLY_ANCHOR,
+      period: MARCH_2025,
+      at: MID_MARCH,
+      pricing,
+    });
     expect(change).toEqual({
       lines: [
         line('proration', 'Unused time on Basic (monthly) from 16 Mar 2025 10:00 UTC', -2_463, REST_OF_MARCH),
@@ -96,7 +103,14 @@ describe('immediateChange', () => {
   });
 
   it('when pro → basic monthly is applied at once, then the credit exceeds the charge (net −7540)', () => {
-    const change = immediateChange({ from: PRO_MONTHLY, to: BASIC_MONTHLY, anchor: MONTHLY_ANCHOR, period: MARCH_2025, at: MID_MARCH, pricing });
+    const change = immediateChange({
+      from: PRO_MONTHLY,
+      to: BASIC_MONTHLY,
+      anchor: MONTHLY_ANCHOR,
+      period: MARCH_2025,
+      at: MID_MARCH,
+      pricing,
+    });
     expect(change).toEqual({
       lines: [
         line('proration', 'Unused time on Pro (monthly) from 16 Mar 2025 10:00 UTC', -10_003, REST_OF_MARCH),
@@ -112,8 +126,22 @@ describe('immediateChange', () => {
   });
 
   it('when upgraded on 16 Mar and downgraded back on 24 Mar, then the two changes together bill about 8 days of the difference', () => {
-    const upgrade = immediateChange({ from: BASIC_MONTHLY, to: PRO_MONTHLY, anchor: MONTHLY_ANCHOR, period: MARCH_2025, at: MID_MARCH, pricing });
-    const downgrade = immediateChange({ from: PRO_MONTHLY, to: BASIC_MONTHLY, anchor: upgrade.anchor, period: upgrade.period, at: new Date('2025-03-24T10:00:00Z'), pricing });
+    const upgrade = immediateChange({
+      from: BASIC_MONTHLY,
+      to: PRO_MONTHLY,
+      anchor: MONTHLY_ANCHOR,
+      period: MARCH_2025,
+      at: MID_MARCH,
+      pricing,
+    });
+    const downgrade = immediateChange({
+      from: PRO_MONTHLY,
+      to: BASIC_MONTHLY,
+      anchor: upgrade.anchor,
+      period: upgrade.period,
+      at: new Date('2025-03-24T10:00:00Z'),
+      pricing,
+    });
     // From 24 Mar 10:00: 7 days 14 h = 655_200 s left, 655_200 / 2_678_400 = 91/372:
     // pro 19_900 × 91/372 = 4868.01 → 4868 credited; basic 4900 × 91/372 = 1198.66 → 1199 charged; net −3669
     expect(downgrade).toMatchObject({ creditCents: 4_868, chargeCents: 1_199, anchor: MONTHLY_ANCHOR, period: MARCH_2025 });
@@ -126,7 +154,14 @@ describe('immediateChange', () => {
   });
 
   it('when monthly → annual, then the unused month is credited and a new annual cycle starts at the change, to the second', () => {
-    const change = immediateChange({ from: BASIC_MONTHLY, to: BASIC_ANNUAL, anchor: MONTHLY_ANCHOR, period: MARCH_2025, at: new Date('2025-03-16T10:00:00.250Z'), pricing });
+    const change = immediateChange({
+      from: BASIC_MONTHLY,
+      to: BASIC_ANNUAL,
+      anchor: MONTHLY_ANCHOR,
+      period: MARCH_2025,
+      at: new Date('2025-03-16T10:00:00.250Z'),
+      pricing,
+    });
     const firstYear = period('2025-03-16T10:00:00Z', '2026-03-16T10:00:00Z');
     expect(change).toEqual({
       lines: [
@@ -144,7 +179,14 @@ describe('immediateChange', () => {
   });
 
   it('when annual → monthly at once, then the unused year is credited and a new monthly cycle starts at the change (net negative)', () => {
-    const change = immediateChange({ from: BASIC_ANNUAL, to: BASIC_MONTHLY, anchor: ANNUAL_ANCHOR, period: YEAR_2025, at: FIRST_OF_JULY, pricing });
+    const change = immediateChange({
+      from: BASIC_ANNUAL,
+      to: BASIC_MONTHLY,
+      anchor: ANNUAL_ANCHOR,
+      period: YEAR_2025,
+      at: FIRST_OF_JULY,
+      pricing,
+    });
     const july = period('2025-07-01T00:00:00Z', '2025-08-01T00:00:00Z');
     expect(change).toEqual({
       lines: [
@@ -162,7 +204,14 @@ describe('immediateChange', () => {
   });
 
   it('when basic monthly → enterprise annual, then it is an upgrade that starts an annual cycle and charges the full year', () => {
-    const change = immediateChange({ from: BASIC_MONTHLY, to: ENTERPRISE_ANNUAL, anchor: MONTHLY_ANCHOR, period: MARCH_2025, at: MID_MARCH, pricing });
+    const change = immediateChange({
+      from: BASIC_MONTHLY,
+      to: ENTERPRISE_ANNUAL,
+      anchor: MONTHLY_ANCHOR,
+      period: MARCH_2025,
+      at: MID_MARCH,
+      pricing,
+    });
     const firstYear = period('2025-03-16T10:00:00Z', '2026-03-16T10:00:00Z');
     expect(change).toEqual({
       lines: [
@@ -179,15 +228,34 @@ describe('immediateChange', () => {
   });
 
   it('when pro annual → enterprise monthly, then the upgrade may still leave a credit (the year left is worth more than a month)', () => {
-    const change = immediateChange({ from: PRO_ANNUAL, to: ENTERPRISE_MONTHLY, anchor: ANNUAL_ANCHOR, period: YEAR_2025, at: FIRST_OF_JULY, pricing });
+    const change = immediateChange({
+      from: PRO_ANNUAL,
+      to: ENTERPRISE_MONTHLY,
+      anchor: ANNUAL_ANCHOR,
+      period: YEAR_2025,
+      at: FIRST_OF_JULY,
+      pricing,
+    });
     // 199_000 × 184/365 = 100_317.81 → 100_318 credited; 99_900 charged; 99_900 − 100_318 = −418
-    expect(change).toMatchObject({ creditCents: 100_318, chargeCents: 99_900, anchor: FIRST_OF_JULY, period: period('2025-07-01T00:00:00Z', '2025-08-01T00:00:00Z') });
+    expect(change).toMatchObject({
+      creditCents: 100_318,
+      chargeCents: 99_900,
+      anchor: FIRST_OF_JULY,
+      period: period('2025-07-01T00:00:00Z', '2025-08-01T00:00:00Z'),
+    });
     expect(net(change.lines)).toBe(-418);
   });
 
   it('when changed in the last second of the period, then both prorations round to 0 and there are no lines', () => {
     // 1 s left: 4900 / 2_678_400 = 0.002 → 0; 19_900 / 2_678_400 = 0.007 → 0
-    const change = immediateChange({ from: BASIC_MONTHLY, to: PRO_MONTHLY, anchor: MONTHLY_ANCHOR, period: MARCH_2025, at: new Date('2025-03-31T23:59:59Z'), pricing });
+    const change = immediateChange({
+      from: BASIC_MONTHLY,
+      to: PRO_MONTHLY,
+      anchor: MONTHLY_ANCHOR,
+      period: MARCH_2025,
+      at: new Date('2025-03-31T23:59:59Z'),
+      pricing,
+    });
     expect(change).toEqual({ lines: [], creditCents: 0, chargeCents: 0, anchor: MONTHLY_ANCHOR, period: MARCH_2025 });
   });
 
@@ -195,15 +263,26 @@ describe('immediateChange', () => {
     ['at the end of the period', '2025-04-01T00:00:00Z'],
     ['before the period', '2025-02-28T23:59:59Z'],
   ])('when the change is %s, then it throws a RangeError', (_case, at) => {
-    expect(() => immediateChange({ from: BASIC_MONTHLY, to: PRO_MONTHLY, anchor: MONTHLY_ANCHOR, period: MARCH_2025, at: new Date(at), pricing })).toThrow(RangeError);
+    expect(() =>
+      immediateChange({ from: BASIC_MONTHLY, to: PRO_MONTHLY, anchor: MONTHLY_ANCHOR, period: MARCH_2025, at: new Date(at), pricing }),
+    ).toThrow(RangeError);
   });
 
   it('when the terms are the same, then it throws a RangeError', () => {
-    expect(() => immediateChange({ from: PRO_MONTHLY, to: PRO_MONTHLY, anchor: MONTHLY_ANCHOR, period: MARCH_2025, at: MID_MARCH, pricing })).toThrow(RangeError);
+    expect(() =>
+      immediateChange({ from: PRO_MONTHLY, to: PRO_MONTHLY, anchor: MONTHLY_ANCHOR, period: MARCH_2025, at: MID_MARCH, pricing }),
+    ).toThrow(RangeError);
   });
 
   it('when an overage override is configured, then prices still come from the catalog', () => {
-    const change = immediateChange({ from: BASIC_MONTHLY, to: PRO_MONTHLY, anchor: MONTHLY_ANCHOR, period: MARCH_2025, at: MID_MARCH, pricing: catalogPricing({ basic: 1, pro: null }) });
+    const change = immediateChange({
+      from: BASIC_MONTHLY,
+      to: PRO_MONTHLY,
+      anchor: MONTHLY_ANCHOR,
+      period: MARCH_2025,
+      at: MID_MARCH,
+      pricing: catalogPricing({ basic: 1, pro: null }),
+    });
     expect(change).toMatchObject({ creditCents: 2_463, chargeCents: 10_003 });
   });
 });
@@ -211,18 +290,39 @@ describe('immediateChange', () => {
 describe('cancellationCredit', () => {
   it.each<[string, PlanTerm, Period, string, LineDraft[], number]>([
     // 4900 × 187/372 = 2463.17 → 2463
-    ['mid-month', BASIC_MONTHLY, MARCH_2025, '2025-03-16T10:00:00Z', [line('proration', 'Unused time on Basic (monthly) from 16 Mar 2025 10:00 UTC', -2_463, REST_OF_MARCH)], 2_463],
+    [
+      'mid-month',
+      BASIC_MONTHLY,
+      MARCH_2025,
+      '2025-03-16T10:00:00Z',
+      [line('proration', 'Unused time on Basic (monthly) from 16 Mar 2025 10:00 UTC', -2_463, REST_OF_MARCH)],
+      2_463,
+    ],
     // leap year 2028, 184 of 366 days left: 199_000 × 184/366 = 100_043.72 → 100_044
     [
       'mid-year (leap)',
       PRO_ANNUAL,
       period('2028-01-01T00:00:00Z', '2029-01-01T00:00:00Z'),
       '2028-07-01T00:00:00Z',
-      [line('proration', 'Unused time on Pro (annual) from 1 Jul 2028 00:00 UTC', -100_044, period('2028-07-01T00:00:00Z', '2029-01-01T00:00:00Z'))],
+      [
+        line(
+          'proration',
+          'Unused time on Pro (annual) from 1 Jul 2028 00:00 UTC',
+          -100_044,
+          period('2028-07-01T00:00:00Z', '2029-01-01T00:00:00Z'),
+        ),
+      ],
       100_044,
     ],
     // the whole month unused
-    ['at the first second', BASIC_MONTHLY, MARCH_2025, '2025-03-01T00:00:00Z', [line('proration', 'Unused time on Basic (monthly) from 1 Mar 2025 00:00 UTC', -4_900, MARCH_2025)], 4_900],
+    [
+      'at the first second',
+      BASIC_MONTHLY,
+      MARCH_2025,
+      '2025-03-01T00:00:00Z',
+      [line('proration', 'Unused time on Basic (monthly) from 1 Mar 2025 00:00 UTC', -4_900, MARCH_2025)],
+      4_900,
+    ],
     // 1 s left: 4900 / 2_678_400 = 0.002 → 0, no line
     ['in the last second', BASIC_MONTHLY, MARCH_2025, '2025-03-31T23:59:59Z', [], 0],
   ])('when cancelled %s, then the unused part is credited', (_case, cancelled, inPeriod, at, lines, creditCents) => {
@@ -232,9 +332,21 @@ describe('cancellationCredit', () => {
 
 describe('baseFeeLine', () => {
   it.each<[PlanTerm, Period, LineDraft]>([
-    [PRO_MONTHLY, period('2025-03-16T10:00:00Z', '2025-04-16T10:00:00Z'), line('subscription', 'Pro (monthly), 16 Mar 2025 – 16 Apr 2025', 19_900, period('2025-03-16T10:00:00Z', '2025-04-16T10:00:00Z'))],
-    [PRO_ANNUAL, period('2025-03-16T10:00:00Z', '2026-03-16T10:00:00Z'), line('subscription', 'Pro (annual), 16 Mar 2025 – 16 Mar 2026', 199_000, period('2025-03-16T10:00:00Z', '2026-03-16T10:00:00Z'))],
-    [BASIC_MONTHLY, period('2025-01-31T00:00:00Z', '2025-02-28T00:00:00Z'), line('subscription', 'Basic (monthly), 31 Jan 2025 – 28 Feb 2025', 4_900, period('2025-01-31T00:00:00Z', '2025-02-28T00:00:00Z'))],
+    [
+      PRO_MONTHLY,
+      period('2025-03-16T10:00:00Z', '2025-04-16T10:00:00Z'),
+      line('subscription', 'Pro (monthly), 16 Mar 2025 – 16 Apr 2025', 19_900, period('2025-03-16T10:00:00Z', '2025-04-16T10:00:00Z')),
+    ],
+    [
+      PRO_ANNUAL,
+      period('2025-03-16T10:00:00Z', '2026-03-16T10:00:00Z'),
+      line('subscription', 'Pro (annual), 16 Mar 2025 – 16 Mar 2026', 199_000, period('2025-03-16T10:00:00Z', '2026-03-16T10:00:00Z')),
+    ],
+    [
+      BASIC_MONTHLY,
+      period('2025-01-31T00:00:00Z', '2025-02-28T00:00:00Z'),
+      line('subscription', 'Basic (monthly), 31 Jan 2025 – 28 Feb 2025', 4_900, period('2025-01-31T00:00:00Z', '2025-02-28T00:00:00Z')),
+    ],
   ])('when billing %o in advance, then one full-price subscription line', (billed, inPeriod, expected) => {
     expect(baseFeeLine(billed, inPeriod, pricing)).toEqual(expected);
   });

@@ -79,7 +79,13 @@ export interface ImmediateChange {
 function unusedTimeCredit(term: PlanTerm, period: Period, at: Date, pricing: Pricing): { line: LineDraft | null; creditCents: number } {
   const creditCents = prorate(pricing.priceOf(term), period, at);
   const from = truncateToSecond(at);
-  const line = creditCents === 0 ? null : singleUnitLine('proration', `Unused time on ${describeTerm(term)} from ${formatDateTime(from)}`, -creditCents, { start: from, end: period.end });
+  const line =
+    creditCents === 0
+      ? null
+      : singleUnitLine('proration', `Unused time on ${describeTerm(term)} from ${formatDateTime(from)}`, -creditCents, {
+          start: from,
+          end: period.end,
+        });
   return { line, creditCents };
 }
 
@@ -97,7 +103,14 @@ function assertInside(period: Period, at: Date): void {
  *   at truncateToSecond(at) (the new anchor) and is charged in full; the old term is credited as above.
  * Throws RangeError when `at` is outside `period` or `from` and `to` are the same term.
  */
-export function immediateChange(input: { from: PlanTerm; to: PlanTerm; anchor: Date; period: Period; at: Date; pricing: Pricing }): ImmediateChange {
+export function immediateChange(input: {
+  from: PlanTerm;
+  to: PlanTerm;
+  anchor: Date;
+  period: Period;
+  at: Date;
+  pricing: Pricing;
+}): ImmediateChange {
   const { from, to, period, at, pricing } = input;
   assertInside(period, at);
   if (classifyChange(from, to) === 'none') throw new RangeError(`${describeTerm(from)} → ${describeTerm(to)} changes nothing`);
@@ -106,18 +119,33 @@ export function immediateChange(input: { from: PlanTerm; to: PlanTerm; anchor: D
   if (from.interval === to.interval) {
     const chargeCents = prorate(pricing.priceOf(to), period, at);
     const start = truncateToSecond(at);
-    const charge = chargeCents === 0 ? null : singleUnitLine('proration', `Remaining time on ${describeTerm(to)} from ${formatDateTime(start)}`, chargeCents, { start, end: period.end });
+    const charge =
+      chargeCents === 0
+        ? null
+        : singleUnitLine('proration', `Remaining time on ${describeTerm(to)} from ${formatDateTime(start)}`, chargeCents, {
+            start,
+            end: period.end,
+          });
     return { lines: nonNull([credit.line, charge]), creditCents: credit.creditCents, chargeCents, anchor: input.anchor, period };
   }
 
   const anchor = truncateToSecond(at);
   const newPeriod: Period = { start: anchor, end: addIntervals(anchor, to.interval, 1) };
   const charge = baseFeeLine(to, newPeriod, pricing);
-  return { lines: nonNull([credit.line, charge.amountCents === 0 ? null : charge]), creditCents: credit.creditCents, chargeCents: charge.amountCents, anchor, period: newPeriod };
+  return {
+    lines: nonNull([credit.line, charge.amountCents === 0 ? null : charge]),
+    creditCents: credit.creditCents,
+    chargeCents: charge.amountCents,
+    anchor,
+    period: newPeriod,
+  };
 }
 
 /** Cancelling now: one negative 'proration' line for the unused part (omitted when 0). */
-export function cancellationCredit(input: { term: PlanTerm; period: Period; at: Date; pricing: Pricing }): { lines: LineDraft[]; creditCents: number } {
+export function cancellationCredit(input: { term: PlanTerm; period: Period; at: Date; pricing: Pricing }): {
+  lines: LineDraft[];
+  creditCents: number;
+} {
   assertInside(input.period, input.at);
   const credit = unusedTimeCredit(input.term, input.period, input.at, input.pricing);
   return { lines: nonNull([credit.line]), creditCents: credit.creditCents };

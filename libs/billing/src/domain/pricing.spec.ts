@@ -15,21 +15,32 @@ describe('catalogPricing', () => {
 
   it('when there are no overrides, then overage is the catalog price (basic 500, pro 300, enterprise never)', () => {
     const pricing = catalogPricing();
-    expect([pricing.overagePerThousandCallsCents('basic'), pricing.overagePerThousandCallsCents('pro'), pricing.overagePerThousandCallsCents('enterprise')]).toEqual([500, 300, null]);
+    expect([
+      pricing.overagePerThousandCallsCents('basic'),
+      pricing.overagePerThousandCallsCents('pro'),
+      pricing.overagePerThousandCallsCents('enterprise'),
+    ]).toEqual([500, 300, null]);
   });
 
   it('when a plan is overridden, then its overage price is the override (null turns it off) and the others keep the catalog', () => {
     const pricing = catalogPricing({ basic: 250, pro: null });
-    expect([pricing.overagePerThousandCallsCents('basic'), pricing.overagePerThousandCallsCents('pro'), pricing.overagePerThousandCallsCents('enterprise')]).toEqual([250, null, null]);
+    expect([
+      pricing.overagePerThousandCallsCents('basic'),
+      pricing.overagePerThousandCallsCents('pro'),
+      pricing.overagePerThousandCallsCents('enterprise'),
+    ]).toEqual([250, null, null]);
   });
 
   it('when a plan without overage is given a price, then it has one', () => {
     expect(catalogPricing({ enterprise: 100 }).overagePerThousandCallsCents('enterprise')).toBe(100);
   });
 
-  it.each<[Partial<Record<PlanId, number | null>>]>([[{ basic: -1 }], [{ pro: 2.5 }]])('when an override is %o, then it throws a RangeError', (overrides) => {
-    expect(() => catalogPricing(overrides)).toThrow(RangeError);
-  });
+  it.each<[Partial<Record<PlanId, number | null>>]>([[{ basic: -1 }], [{ pro: 2.5 }]])(
+    'when an override is %o, then it throws a RangeError',
+    (overrides) => {
+      expect(() => catalogPricing(overrides)).toThrow(RangeError);
+    },
+  );
 });
 
 describe('describeTerm', () => {

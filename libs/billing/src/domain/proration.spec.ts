@@ -56,6 +56,8 @@ describe('prorate', () => {
   });
 
   it('when the period is empty, then it throws a RangeError', () => {
-    expect(() => prorate(4_900, period('2025-03-01T00:00:00Z', '2025-03-01T00:00:00Z'), new Date('2025-03-01T00:00:00Z'))).toThrow(RangeError);
+    expect(() => prorate(4_900, period('2025-03-01T00:00:00Z', '2025-03-01T00:00:00Z'), new Date('2025-03-01T00:00:00Z'))).toThrow(
+      RangeError,
+    );
   });
 });

@@ -51,17 +51,37 @@ export function allocateCredit(creditCents: number, amountsDueCents: readonly nu
  * balance (money kept for the next invoices rather than paid out). A zero sum is an invoice of 0 that
  * leaves the balance alone.
  */
-export function settle(lines: readonly LineDraft[], creditBalanceCents: number, creditedAmountsDueCents: readonly number[] = []): Settlement {
+export function settle(
+  lines: readonly LineDraft[],
+  creditBalanceCents: number,
+  creditedAmountsDueCents: readonly number[] = [],
+): Settlement {
   assertNonNegativeInteger(creditBalanceCents, 'creditBalanceCents');
   for (const line of lines) assertInteger(line.amountCents, `amount of "${line.description}"`);
   const sum = sumCents(lines.map((line) => line.amountCents));
 
   if (sum < 0) {
     const { toInvoicesCents, toBalanceCents } = allocateCredit(-sum, creditedAmountsDueCents);
-    return { documentType: 'credit_note', lines: [...lines], subtotalCents: sum, totalCents: sum, creditAppliedCents: 0, invoiceCreditsCents: toInvoicesCents, creditBalanceCents: creditBalanceCents + toBalanceCents };
+    return {
+      documentType: 'credit_note',
+      lines: [...lines],
+      subtotalCents: sum,
+      totalCents: sum,
+      creditAppliedCents: 0,
+      invoiceCreditsCents: toInvoicesCents,
+      creditBalanceCents: creditBalanceCents + toBalanceCents,
+    };
   }
   const applied = Math.min(sum, creditBalanceCents);
   const settled = applied === 0 ? [...lines] : [...lines, singleUnitLine('credit', 'Credit balance applied', -applied)];
   const subtotal = sum - applied;
-  return { documentType: 'invoice', lines: settled, subtotalCents: subtotal, totalCents: subtotal, creditAppliedCents: applied, invoiceCreditsCents: [], creditBalanceCents: creditBalanceCents - applied };
+  return {
+    documentType: 'invoice',
+    lines: settled,
+    subtotalCents: subtotal,
+    totalCents: subtotal,
+    creditAppliedCents: applied,
+    invoiceCreditsCents: [],
+    creditBalanceCents: creditBalanceCents - applied,
+  };
 }

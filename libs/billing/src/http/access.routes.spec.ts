@@ -39,8 +39,15 @@ describe('billing API access', () => {
 
     it("when a tenant's signed headers for reading its subscription are replayed to cancel it, then 401 and the subscription stays", async () => {
       const paid = await paidTenant(h);
-      const signedForRead = signIdentity(tenantKey(paid.tenantId), { method: 'GET', url: `${API}/subscriptions/${paid.subscriptionId}`, audience: 'billing' }, h.platform.config.internalSecret.value);
-      const reply = await send(h, null, 'POST', `${API}/subscriptions/${paid.subscriptionId}/cancel`, { body: { timing: 'immediate' }, headers: signedForRead });
+      const signedForRead = signIdentity(
+        tenantKey(paid.tenantId),
+        { method: 'GET', url: `${API}/subscriptions/${paid.subscriptionId}`, audience: 'billing' },
+        h.platform.config.internalSecret.value,
+      );
+      const reply = await send(h, null, 'POST', `${API}/subscriptions/${paid.subscriptionId}/cancel`, {
+        body: { timing: 'immediate' },
+        headers: signedForRead,
+      });
       expectProblem(reply, 401, 'unauthorized');
       expect((await adminView(h, paid.tenantId)).subscriptions[0]).toMatchObject({ id: paid.subscriptionId, status: 'active' });
     });
@@ -70,7 +77,12 @@ describe('billing API access', () => {
       ['reads their subscription', 'GET', (t) => `${API}/subscriptions/${t.subscriptionId}`, () => undefined],
       ['reads their upcoming invoice', 'GET', (t) => `${API}/subscriptions/${t.subscriptionId}/upcoming-invoice`, () => undefined],
       ['upgrades their subscription', 'POST', (t) => `${API}/subscriptions/${t.subscriptionId}/change`, () => ({ plan_id: 'enterprise' })],
-      ['previews an upgrade of their subscription', 'POST', (t) => `${API}/subscriptions/${t.subscriptionId}/change?preview=true`, () => ({ plan_id: 'enterprise' })],
+      [
+        'previews an upgrade of their subscription',
+        'POST',
+        (t) => `${API}/subscriptions/${t.subscriptionId}/change?preview=true`,
+        () => ({ plan_id: 'enterprise' }),
+      ],
       ['cancels their subscription now', 'POST', (t) => `${API}/subscriptions/${t.subscriptionId}/cancel`, () => ({ timing: 'immediate' })],
       ['cancels their subscription at period end', 'POST', (t) => `${API}/subscriptions/${t.subscriptionId}/cancel`, () => ({})],
       ['withdraws their scheduled change', 'DELETE', (t) => `${API}/subscriptions/${t.subscriptionId}/pending-change`, () => undefined],
@@ -81,21 +93,26 @@ describe('billing API access', () => {
       ['asks for their usage report', 'POST', (t) => `${API}/usage-report?tenant_id=${t.tenantId}`, () => ({})],
     ];
 
-    it.each(attempts)('when my key %s, then 404, and neither tenant changes nor emits anything', async (_case, method, pathFor, bodyFor) => {
-      const theirs = await paidTenant(h);
-      const theirsBefore = await snapshot(h, theirs.tenantId);
-      const mineBefore = await adminView(h, mine.tenantId);
-      expectProblem(await h.call(tenantKey(mine.tenantId), method, pathFor(theirs), bodyFor(theirs)), 404, 'not-found');
-      expect(await adminView(h, mine.tenantId)).toEqual(mineBefore);
-      await expectUntouched(h, theirsBefore);
-    });
+    it.each(attempts)(
+      'when my key %s, then 404, and neither tenant changes nor emits anything',
+      async (_case, method, pathFor, bodyFor) => {
+        const theirs = await paidTenant(h);
+        const theirsBefore = await snapshot(h, theirs.tenantId);
+        const mineBefore = await adminView(h, mine.tenantId);
+        expectProblem(await h.call(tenantKey(mine.tenantId), method, pathFor(theirs), bodyFor(theirs)), 404, 'not-found');
+        expect(await adminView(h, mine.tenantId)).toEqual(mineBefore);
+        await expectUntouched(h, theirsBefore);
+      },
+    );
 
     it('when my key asks for an id that does not exist, then the answer reads like the one for their id', async () => {
       const theirs = await paidTenant(h);
       const theirsReply = await h.call(tenantKey(mine.tenantId), 'GET', `${API}/subscriptions/${theirs.subscriptionId}`);
       const missingReply = await h.call(tenantKey(mine.tenantId), 'GET', `${API}/subscriptions/sub_doesnotexist000000`);
       expect(missingReply.status).toBe(theirsReply.status);
-      expect(String(theirsReply.body.detail).replace(theirs.subscriptionId, '<id>')).toBe(String(missingReply.body.detail).replace('sub_doesnotexist000000', '<id>'));
+      expect(String(theirsReply.body.detail).replace(theirs.subscriptionId, '<id>')).toBe(
+        String(missingReply.body.detail).replace('sub_doesnotexist000000', '<id>'),
+      );
     });
   });
 
@@ -112,8 +129,14 @@ describe('billing API access', () => {
 
     it("when the admin reads a tenant's subscription and invoice by id alone, then they come", async () => {
       const paid = await paidTenant(h);
-      expect(await h.call(ADMIN, 'GET', `${API}/subscriptions/${paid.subscriptionId}`)).toMatchObject({ status: 200, body: { id: paid.subscriptionId, tenant_id: paid.tenantId } });
-      expect(await h.call(ADMIN, 'GET', `${API}/invoices/${paid.invoiceId}`)).toMatchObject({ status: 200, body: { id: paid.invoiceId, tenant_id: paid.tenantId } });
+      expect(await h.call(ADMIN, 'GET', `${API}/subscriptions/${paid.subscriptionId}`)).toMatchObject({
+        status: 200,
+        body: { id: paid.subscriptionId, tenant_id: paid.tenantId },
+      });
+      expect(await h.call(ADMIN, 'GET', `${API}/invoices/${paid.invoiceId}`)).toMatchObject({
+        status: 200,
+        body: { id: paid.invoiceId, tenant_id: paid.tenantId },
+      });
     });
 
     it.each([
@@ -151,8 +174,13 @@ describe('billing API access', () => {
 
     it('when a platform service calls them, then they work', async () => {
       const paid = await paidTenant(h);
-      const preview = await h.call(TENANTS_SERVICE, 'POST', `/internal/v1/tenants/${paid.tenantId}/subscription/change?preview=true`, { plan_id: 'pro' });
-      expect(preview).toMatchObject({ status: 200, body: { preview: true, kind: 'upgrade', subscription: { id: paid.subscriptionId, plan_id: 'pro' } } });
+      const preview = await h.call(TENANTS_SERVICE, 'POST', `/internal/v1/tenants/${paid.tenantId}/subscription/change?preview=true`, {
+        plan_id: 'pro',
+      });
+      expect(preview).toMatchObject({
+        status: 200,
+        body: { preview: true, kind: 'upgrade', subscription: { id: paid.subscriptionId, plan_id: 'pro' } },
+      });
       const days = await h.call(TENANTS_SERVICE, 'GET', `/internal/v1/tenants/${paid.tenantId}/usage-days?from=2025-03-01&to=2025-03-31`);
       expect(days).toMatchObject({ status: 200, body: { tenantId: paid.tenantId, days: [] } });
     });

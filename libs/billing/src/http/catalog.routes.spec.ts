@@ -63,7 +63,15 @@ describe('billing catalog: GET /plans, /plans/{id}, /compare-plans (public)', ()
       overage_per_thousand_calls_cents: null,
     });
     expect([...(enterprise?.features ?? [])].sort()).toEqual(
-      ['advanced_analytics', 'ai_assistant', 'custom_domain', 'custom_integrations', 'dedicated_support', 'priority_support', 'white_label'].sort(),
+      [
+        'advanced_analytics',
+        'ai_assistant',
+        'custom_domain',
+        'custom_integrations',
+        'dedicated_support',
+        'priority_support',
+        'white_label',
+      ].sort(),
     );
   });
 
@@ -121,12 +129,15 @@ describe('billing catalog: GET /plans, /plans/{id}, /compare-plans (public)', ()
     for (const row of compared.rows) expect(row.label).toEqual(expect.any(String));
   });
 
-  it.each(['/plans', '/plans/basic', '/compare-plans'])('when %s is read, then shared caches may keep it for five minutes', async (path) => {
-    const reply = await h.call(null, 'GET', `/api/v1/monetization${path}`);
-    expect(reply.status).toBe(200);
-    expect(reply.headers.get('cache-control')).toBe('public, max-age=300');
-    expect(reply.headers.get('content-type')).toContain('application/json');
-  });
+  it.each(['/plans', '/plans/basic', '/compare-plans'])(
+    'when %s is read, then shared caches may keep it for five minutes',
+    async (path) => {
+      const reply = await h.call(null, 'GET', `/api/v1/monetization${path}`);
+      expect(reply.status).toBe(200);
+      expect(reply.headers.get('cache-control')).toBe('public, max-age=300');
+      expect(reply.headers.get('content-type')).toContain('application/json');
+    },
+  );
 
   it('when the catalog is read with an identity, then the answer is the same as without', async () => {
     const anonymous = await h.call(null, 'GET', '/api/v1/monetization/compare-plans');
@@ -137,7 +148,7 @@ describe('billing catalog: GET /plans, /plans/{id}, /compare-plans (public)', ()
 });
 
 describe('billing catalog with BILLING_OVERAGE_PRICES', () => {
-  it('when an operator overrides the overage price of pro and turns off basic\'s, then the plans and the comparison show the prices in force', async () => {
+  it("when an operator overrides the overage price of pro and turns off basic's, then the plans and the comparison show the prices in force", async () => {
     const h = await startBillingHarness({ serviceEnv: { BILLING_OVERAGE_PRICES: '{"pro":250,"basic":null}' } });
     try {
       const { items } = planList.parse((await h.call(null, 'GET', '/api/v1/monetization/plans')).body);
@@ -148,7 +159,11 @@ describe('billing catalog with BILLING_OVERAGE_PRICES', () => {
       ]);
       expect((await h.call(null, 'GET', '/api/v1/monetization/plans/pro')).body).toMatchObject({ overage_per_thousand_calls_cents: 250 });
       const compared = comparePlansSchema.parse((await h.call(null, 'GET', '/api/v1/monetization/compare-plans')).body);
-      expect(compared.rows.find((row) => row.key === 'overage.per_thousand_calls')?.values).toEqual({ basic: null, pro: 250, enterprise: null });
+      expect(compared.rows.find((row) => row.key === 'overage.per_thousand_calls')?.values).toEqual({
+        basic: null,
+        pro: 250,
+        enterprise: null,
+      });
     } finally {
       await h.close();
     }
@@ -161,11 +176,21 @@ describe('billing catalog with BILLING_OVERAGE_PRICES', () => {
     ['a fraction of a cent', '{"pro":2.5}'],
   ])('when the value is %s, then billing does not start and the config error names the variable', async (_case, value) => {
     const logger = createLogger({ service: 'billing', level: 'silent' });
-    const platform = await openPlatform(loadPlatformConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET: TEST_INTERNAL_SECRET, TENANTRY_MODE: 'embedded' }), logger, uniqueName('billing-config-test'));
+    const platform = await openPlatform(
+      loadPlatformConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET: TEST_INTERNAL_SECRET, TENANTRY_MODE: 'embedded' }),
+      logger,
+      uniqueName('billing-config-test'),
+    );
     try {
-      const starting = startBilling(platform, logger, { env: { ENABLE_BILLING_SCHEDULER: 'false', BILLING_OVERAGE_PRICES: value }, urlOf: () => 'http://127.0.0.1:1' });
+      const starting = startBilling(platform, logger, {
+        env: { ENABLE_BILLING_SCHEDULER: 'false', BILLING_OVERAGE_PRICES: value },
+        urlOf: () => 'http://127.0.0.1:1',
+      });
       await expect(starting).rejects.toBeInstanceOf(ConfigError);
-      await expect(starting).rejects.toMatchObject({ variables: ['BILLING_OVERAGE_PRICES'], message: expect.stringContaining('BILLING_OVERAGE_PRICES') });
+      await expect(starting).rejects.toMatchObject({
+        variables: ['BILLING_OVERAGE_PRICES'],
+        message: expect.stringContaining('BILLING_OVERAGE_PRICES'),
+      });
     } finally {
       await platform.close();
     }

@@ -1,4 +1,9 @@
-import { subscriptionChangeResultSchema, tenantSubscriptionChangePath, tenantUsageDaysPath, tenantUsageDaysSchema } from '@tenantry/contracts';
+import {
+  subscriptionChangeResultSchema,
+  tenantSubscriptionChangePath,
+  tenantUsageDaysPath,
+  tenantUsageDaysSchema,
+} from '@tenantry/contracts';
 import { eventually } from '@tenantry/testing';
 import { startBillingHarness, tenantKey, TENANTS_SERVICE, type BillingHarness } from '../test-support/billing-harness';
 import { expectProblem, expectUntouched, paidTenant, snapshot, trialTenant } from './test-support/route-calls';
@@ -21,26 +26,48 @@ describe('billing internal endpoints, called by a platform service', () => {
       const reply = await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath(paid.tenantId), { plan_id: 'pro' });
       expect(reply.status).toBe(200);
       const result = subscriptionChangeResultSchema.parse(reply.body);
-      expect(result).toMatchObject({ preview: false, kind: 'upgrade', timing: 'immediate', subscription: { id: paid.subscriptionId, tenant_id: paid.tenantId, plan_id: 'pro' } });
+      expect(result).toMatchObject({
+        preview: false,
+        kind: 'upgrade',
+        timing: 'immediate',
+        subscription: { id: paid.subscriptionId, tenant_id: paid.tenantId, plan_id: 'pro' },
+      });
       expect(result.invoice).toMatchObject({ tenant_id: paid.tenantId, document_type: 'invoice', reason: 'plan_change', status: 'open' });
       const read = await h.call(tenantKey(paid.tenantId), 'GET', `/api/v1/monetization/subscriptions/${paid.subscriptionId}`);
       expect(read.body).toMatchObject({ plan_id: 'pro', status: 'active' });
       await eventually(() => h.eventsOf(paid.tenantId, 'subscription.upgraded').length === 1, { description: 'subscription.upgraded' });
-      expect(h.eventsOf(paid.tenantId, 'subscription.upgraded')[0]?.data).toMatchObject({ subscription_id: paid.subscriptionId, from_plan_id: 'basic', to_plan_id: 'pro' });
+      expect(h.eventsOf(paid.tenantId, 'subscription.upgraded')[0]?.data).toMatchObject({
+        subscription_id: paid.subscriptionId,
+        from_plan_id: 'basic',
+        to_plan_id: 'pro',
+      });
     });
 
     it('when it only previews the change, then the answer is a draft and nothing changes', async () => {
       const paid = await paidTenant(h);
       const before = await snapshot(h, paid.tenantId);
-      const reply = await h.call(TENANTS_SERVICE, 'POST', `${tenantSubscriptionChangePath(paid.tenantId)}?preview=true`, { plan_id: 'enterprise' });
-      expect(reply).toMatchObject({ status: 200, body: { preview: true, kind: 'upgrade', subscription: { plan_id: 'enterprise' }, invoice: { id: null, number: null, status: 'draft' } } });
+      const reply = await h.call(TENANTS_SERVICE, 'POST', `${tenantSubscriptionChangePath(paid.tenantId)}?preview=true`, {
+        plan_id: 'enterprise',
+      });
+      expect(reply).toMatchObject({
+        status: 200,
+        body: {
+          preview: true,
+          kind: 'upgrade',
+          subscription: { plan_id: 'enterprise' },
+          invoice: { id: null, number: null, status: 'draft' },
+        },
+      });
       await expectUntouched(h, before);
     });
 
     it('when a trial tenant is upgraded, then the trial moves to the plan at once without an invoice', async () => {
       const tenantId = await trialTenant(h);
       const reply = await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath(tenantId), { plan_id: 'pro' });
-      expect(reply).toMatchObject({ status: 200, body: { kind: 'upgrade', timing: 'immediate', subscription: { plan_id: 'pro', status: 'trialing' }, invoice: null } });
+      expect(reply).toMatchObject({
+        status: 200,
+        body: { kind: 'upgrade', timing: 'immediate', subscription: { plan_id: 'pro', status: 'trialing' }, invoice: null },
+      });
     });
 
     it.each([
@@ -50,22 +77,35 @@ describe('billing internal endpoints, called by a platform service', () => {
     ])('when the body has %s, then 400 naming %s and nothing changes', async (_case, field, body) => {
       const paid = await paidTenant(h);
       const before = await snapshot(h, paid.tenantId);
-      expectProblem(await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath(paid.tenantId), body), 400, 'validation-failed', [field]);
+      expectProblem(await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath(paid.tenantId), body), 400, 'validation-failed', [
+        field,
+      ]);
       await expectUntouched(h, before);
     });
 
     it('when the query is ?preview=maybe, then 400 naming query.preview', async () => {
       const paid = await paidTenant(h);
-      expectProblem(await h.call(TENANTS_SERVICE, 'POST', `${tenantSubscriptionChangePath(paid.tenantId)}?preview=maybe`, { plan_id: 'pro' }), 400, 'validation-failed', ['query.preview']);
+      expectProblem(
+        await h.call(TENANTS_SERVICE, 'POST', `${tenantSubscriptionChangePath(paid.tenantId)}?preview=maybe`, { plan_id: 'pro' }),
+        400,
+        'validation-failed',
+        ['query.preview'],
+      );
     });
 
     it('when the tenant is unknown to billing, then 404', async () => {
-      expectProblem(await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath('ten_unknown000000'), { plan_id: 'pro' }), 404, 'not-found');
+      expectProblem(
+        await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath('ten_unknown000000'), { plan_id: 'pro' }),
+        404,
+        'not-found',
+      );
     });
 
     it('when the tenant has no live subscription (cancelled), then 404 saying so', async () => {
       const paid = await paidTenant(h);
-      await h.call(tenantKey(paid.tenantId), 'POST', `/api/v1/monetization/subscriptions/${paid.subscriptionId}/cancel`, { timing: 'immediate' });
+      await h.call(tenantKey(paid.tenantId), 'POST', `/api/v1/monetization/subscriptions/${paid.subscriptionId}/cancel`, {
+        timing: 'immediate',
+      });
       const reply = await h.call(TENANTS_SERVICE, 'POST', tenantSubscriptionChangePath(paid.tenantId), { plan_id: 'pro' });
       expectProblem(reply, 404, 'not-found');
       expect(reply.body.detail).toContain('no live subscription');
@@ -100,7 +140,10 @@ describe('billing internal endpoints, called by a platform service', () => {
 
     it('when a tenant has no usage, then the list of days is empty', async () => {
       const tenantId = await trialTenant(h);
-      expect(await h.call(TENANTS_SERVICE, 'GET', `${tenantUsageDaysPath(tenantId)}?from=2025-03-01&to=2025-03-01`)).toMatchObject({ status: 200, body: { tenantId, days: [] } });
+      expect(await h.call(TENANTS_SERVICE, 'GET', `${tenantUsageDaysPath(tenantId)}?from=2025-03-01&to=2025-03-01`)).toMatchObject({
+        status: 200,
+        body: { tenantId, days: [] },
+      });
     });
 
     // Query fields are named with their prefix, as route validation names them (validation.ts).

@@ -11,7 +11,10 @@ const DAY_MS = 86_400_000;
 const usageDaysQuery = z
   .strictObject({ from: localDateSchema, to: localDateSchema })
   .refine(({ from, to }) => from <= to, { message: 'from must not be after to', path: ['to'] })
-  .refine(({ from, to }) => (Date.parse(to) - Date.parse(from)) / DAY_MS + 1 <= MAX_LEDGER_DAYS, { message: `At most ${MAX_LEDGER_DAYS} days from from`, path: ['to'] });
+  .refine(({ from, to }) => (Date.parse(to) - Date.parse(from)) / DAY_MS + 1 <= MAX_LEDGER_DAYS, {
+    message: `At most ${MAX_LEDGER_DAYS} days from from`,
+    path: ['to'],
+  });
 const tenantParams = z.object({ tenantId: z.string().min(1).max(128) });
 
 /** Internal endpoints are for platform services only (MISSION §3): never a tenant key, never the admin. */

@@ -23,7 +23,9 @@ describe('GET /invoices', () => {
     // Upgrade, immediate downgrade (a credit note), upgrade paid from the credit, longer interval; each
     // invoice paid as it comes (a credit note for an unpaid invoice would reduce that invoice instead).
     const pay = (invoice: InvoiceView) =>
-      invoice.document_type === 'invoice' && invoice.status === 'open' ? h.call(ADMIN, 'POST', `${API}/invoices/${invoice.id}/mark-paid`, {}) : undefined;
+      invoice.document_type === 'invoice' && invoice.status === 'open'
+        ? h.call(ADMIN, 'POST', `${API}/invoices/${invoice.id}/mark-paid`, {})
+        : undefined;
     await pay(issued[0] as InvoiceView);
     const changes: Array<[number, Record<string, string>]> = [
       [5, { plan_id: 'enterprise' }],
@@ -34,7 +36,8 @@ describe('GET /invoices', () => {
     for (const [day, change] of changes) {
       h.clock.set(new Date(Date.parse('2025-03-01T10:00:00Z') + day * DAY_MS));
       const reply = await h.call(tenantKey(tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, change);
-      if (reply.status !== 200 || !reply.body.invoice) throw new Error(`change ${JSON.stringify(change)} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+      if (reply.status !== 200 || !reply.body.invoice)
+        throw new Error(`change ${JSON.stringify(change)} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
       issued.push(invoiceViewSchema.parse(reply.body.invoice));
       await pay(issued.at(-1) as InvoiceView);
     }
@@ -65,7 +68,7 @@ describe('GET /invoices', () => {
     expect(page.next_cursor).toBeNull();
   });
 
-  it('when the admin lists the tenant\'s invoices, then they are the ones the tenant sees', async () => {
+  it("when the admin lists the tenant's invoices, then they are the ones the tenant sees", async () => {
     const asAdmin = await h.call(ADMIN, 'GET', `${API}/invoices?tenant_id=${tenantId}&limit=100`);
     const asTenant = await h.call(tenantKey(tenantId), 'GET', `${API}/invoices?limit=100`);
     expect(asAdmin.status).toBe(200);
@@ -82,7 +85,14 @@ describe('GET /invoices', () => {
       const reply = await h.call(tenantKey(tenantId), 'GET', `${API}/invoices/${String(document.id)}`);
       expect(reply.status).toBe(200);
       const invoice = invoiceViewSchema.parse(reply.body);
-      expect(invoice).toMatchObject({ id: document.id, tenant_id: tenantId, number: document.number, currency: 'EUR', document_type: document.document_type, reason: document.reason });
+      expect(invoice).toMatchObject({
+        id: document.id,
+        tenant_id: tenantId,
+        number: document.number,
+        currency: 'EUR',
+        document_type: document.document_type,
+        reason: document.reason,
+      });
       expect(invoice.lines.reduce((sum, line) => sum + line.amount_cents, 0)).toBe(invoice.subtotal_cents);
       expect(invoice.total_cents).toBe(invoice.subtotal_cents);
     }
@@ -102,15 +112,20 @@ describe('GET /invoices', () => {
   });
 
   it('when the credit of the credit note pays for a later change, then that invoice shows it as a "Credit balance applied" line', async () => {
-    const applied = issued.slice(3).flatMap((invoice) => invoice.lines.filter((line) => line.kind === 'credit' && line.description === 'Credit balance applied'));
+    const applied = issued
+      .slice(3)
+      .flatMap((invoice) => invoice.lines.filter((line) => line.kind === 'credit' && line.description === 'Credit balance applied'));
     expect(applied.length).toBeGreaterThan(0);
     // What the credit note credited is at most what was applied later, and no invoice total is negative.
     expect(-applied.reduce((sum, line) => sum + line.amount_cents, 0)).toBeLessThanOrEqual(-(issued[2]?.subtotal_cents ?? 0));
-    for (const invoice of issued.filter((document) => document.document_type === 'invoice')) expect(invoice.total_cents).toBeGreaterThanOrEqual(0);
+    for (const invoice of issued.filter((document) => document.document_type === 'invoice'))
+      expect(invoice.total_cents).toBeGreaterThanOrEqual(0);
   });
 
   it('when the tenant reads an invoice id longer than any id, then 400 naming it, never a 500', async () => {
-    expectProblem(await h.call(tenantKey(tenantId), 'GET', `${API}/invoices/${'x'.repeat(65)}`), 400, 'validation-failed', ['params.invoice_id']);
+    expectProblem(await h.call(tenantKey(tenantId), 'GET', `${API}/invoices/${'x'.repeat(65)}`), 400, 'validation-failed', [
+      'params.invoice_id',
+    ]);
   });
 
   it('when the tenant reads an invoice that does not exist, then 404', async () => {

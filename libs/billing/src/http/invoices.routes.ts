@@ -1,4 +1,11 @@
-import { invoiceViewSchema, markInvoicePaidRequestSchema, tenantIdSchema, tenantScopeQuery, usageReportRequestSchema, usageReportSchema } from '@tenantry/contracts';
+import {
+  invoiceViewSchema,
+  markInvoicePaidRequestSchema,
+  tenantIdSchema,
+  tenantScopeQuery,
+  usageReportRequestSchema,
+  usageReportSchema,
+} from '@tenantry/contracts';
 import { assertAdmin, identityOf, pageSchema, paginationQuery, route, type IdempotentWrapper } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -27,8 +34,13 @@ export function invoiceRoutes(deps: {
     '/invoices',
     route(
       {
-        query: paginationQuery.extend({ tenant_id: tenantIdSchema.optional(), status: z.enum(['open', 'overdue', 'paid', 'issued']).optional() }).strict(),
-        doc: { summary: "The tenant's invoices and credit notes, newest first (?status=overdue: those unpaid past their due date)", response: pageSchema(invoiceViewSchema) },
+        query: paginationQuery
+          .extend({ tenant_id: tenantIdSchema.optional(), status: z.enum(['open', 'overdue', 'paid', 'issued']).optional() })
+          .strict(),
+        doc: {
+          summary: "The tenant's invoices and credit notes, newest first (?status=overdue: those unpaid past their due date)",
+          response: pageSchema(invoiceViewSchema),
+        },
       },
       ({ query }, req) => {
         const tenantId = tenantInScope(identityOf(req), query.tenant_id, 'query.tenant_id');
@@ -39,22 +51,37 @@ export function invoiceRoutes(deps: {
 
   router.get(
     '/invoices/:invoice_id',
-    route({ params: invoiceParams, doc: { summary: 'One invoice or credit note with its lines', response: invoiceViewSchema } }, async ({ params }, req) => {
-      const tenantId = await ownerOf(identityOf(req), () => invoices.tenantOf(params.invoice_id), `Invoice ${params.invoice_id}`);
-      return invoices.get(tenantId, params.invoice_id);
-    }),
+    route(
+      { params: invoiceParams, doc: { summary: 'One invoice or credit note with its lines', response: invoiceViewSchema } },
+      async ({ params }, req) => {
+        const tenantId = await ownerOf(identityOf(req), () => invoices.tenantOf(params.invoice_id), `Invoice ${params.invoice_id}`);
+        return invoices.get(tenantId, params.invoice_id);
+      },
+    ),
   );
 
   // Only the platform admin records a payment made outside the platform: a tenant cannot mark its own invoices paid.
   router.post(
     '/invoices/:invoice_id/mark-paid',
     route(
-      { params: invoiceParams, body: markInvoicePaidRequestSchema, doc: { summary: 'Record a payment made outside the platform (admin); publishes invoice.paid', idempotent: true, response: invoiceViewSchema } },
+      {
+        params: invoiceParams,
+        body: markInvoicePaidRequestSchema,
+        doc: {
+          summary: 'Record a payment made outside the platform (admin); publishes invoice.paid',
+          idempotent: true,
+          response: invoiceViewSchema,
+        },
+      },
       idempotent(async ({ params, body }, req) => {
         const identity = identityOf(req);
         assertAdmin(identity);
         const tenantId = await ownerOf(identity, () => invoices.tenantOf(params.invoice_id), `Invoice ${params.invoice_id}`);
-        return invoices.markPaid(tenantId, params.invoice_id, { method: 'manual', paidAt: body.paid_at ? new Date(body.paid_at) : undefined, reference: body.reference });
+        return invoices.markPaid(tenantId, params.invoice_id, {
+          method: 'manual',
+          paidAt: body.paid_at ? new Date(body.paid_at) : undefined,
+          reference: body.reference,
+        });
       }),
     ),
   );
@@ -65,7 +92,10 @@ export function invoiceRoutes(deps: {
       {
         query: tenantScopeQuery,
         body: usageReportRequestSchema,
-        doc: { summary: 'Calls per local day against the quota, and the overage, for a period (the admin names the tenant with ?tenant_id=)', response: usageReportSchema },
+        doc: {
+          summary: 'Calls per local day against the quota, and the overage, for a period (the admin names the tenant with ?tenant_id=)',
+          response: usageReportSchema,
+        },
       },
       async ({ query, body }, req) => {
         const tenantId = tenantInScope(identityOf(req), query.tenant_id, 'query.tenant_id');

@@ -5,7 +5,18 @@ const API = '/api/v1/monetization';
 
 interface Document {
   openapi: string;
-  paths: Record<string, Record<string, { summary: string; security?: unknown[]; requestBody?: { content: Record<string, { schema: { required?: string[] } }> }; responses: Record<string, unknown> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        summary: string;
+        security?: unknown[];
+        requestBody?: { content: Record<string, { schema: { required?: string[] } }> };
+        responses: Record<string, unknown>;
+      }
+    >
+  >;
 }
 
 /** The billing API describes itself (OpenAPI 3.1) from the same zod schemas its routes validate with. */

@@ -30,10 +30,18 @@ describe('POST /invoices/{id}/mark-paid', () => {
     const reply = await markPaid(paid.invoiceId, { paid_at: paidAt, reference: 'SEPA 2025-03-03 #8812' });
     expect(reply.status).toBe(200);
     const view = invoiceViewSchema.parse(reply.body);
-    expect(view).toMatchObject({ id: paid.invoiceId, status: 'paid', paid_at: paidAt, payment_reference: 'SEPA 2025-03-03 #8812', total_cents: 19_900 });
+    expect(view).toMatchObject({
+      id: paid.invoiceId,
+      status: 'paid',
+      paid_at: paidAt,
+      payment_reference: 'SEPA 2025-03-03 #8812',
+      total_cents: 19_900,
+    });
     expect((await h.call(tenantKey(paid.tenantId), 'GET', `${API}/invoices/${paid.invoiceId}`)).body).toEqual(reply.body);
 
-    const [event] = await eventually(() => (paidEvents(paid.tenantId).length > 0 ? paidEvents(paid.tenantId) : false), { description: 'invoice.paid' });
+    const [event] = await eventually(() => (paidEvents(paid.tenantId).length > 0 ? paidEvents(paid.tenantId) : false), {
+      description: 'invoice.paid',
+    });
     expect(event?.data).toEqual({
       tenant_id: paid.tenantId,
       invoice_id: paid.invoiceId,
@@ -70,7 +78,11 @@ describe('POST /invoices/{id}/mark-paid', () => {
   it('when a tenant key tries to mark its own invoice paid, then 403 and the invoice stays open', async () => {
     const paid = await paidTenant(h);
     const before = await snapshot(h, paid.tenantId);
-    expectProblem(await send(h, tenantKey(paid.tenantId), 'POST', `${API}/invoices/${paid.invoiceId}/mark-paid`, { body: {} }), 403, 'forbidden');
+    expectProblem(
+      await send(h, tenantKey(paid.tenantId), 'POST', `${API}/invoices/${paid.invoiceId}/mark-paid`, { body: {} }),
+      403,
+      'forbidden',
+    );
     expect(before.view.invoices.find((invoice) => invoice.id === paid.invoiceId)?.status).toBe('open');
     await expectUntouched(h, before);
   });
@@ -78,7 +90,10 @@ describe('POST /invoices/{id}/mark-paid', () => {
   it('when the document is a credit note, then 409: there is nothing to pay', async () => {
     const paid = await paidTenant(h, { planId: 'pro' });
     h.clock.advance(10 * DAY);
-    const downgrade = await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, { plan_id: 'basic', timing: 'immediate' });
+    const downgrade = await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, {
+      plan_id: 'basic',
+      timing: 'immediate',
+    });
     const creditNote = invoiceViewSchema.parse(downgrade.body.invoice);
     expect(creditNote.document_type).toBe('credit_note');
     expectProblem(await markPaid(String(creditNote.id)), 409, 'conflict');
@@ -107,12 +122,17 @@ describe('POST /invoices/{id}/mark-paid', () => {
     // Paid: its credit becomes spendable (unpaid, the credit would reduce it instead).
     expect((await h.call(ADMIN, 'POST', `${API}/invoices/${paid.invoiceId}/mark-paid`, {})).status).toBe(200);
     h.clock.advance(10 * DAY);
-    await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, { plan_id: 'basic', timing: 'immediate' });
+    await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, {
+      plan_id: 'basic',
+      timing: 'immediate',
+    });
     h.clock.advance(30 * DAY);
     await h.runScheduler();
     const renewal = await eventually(
       async () => {
-        const invoices = (await h.call<{ items: unknown[] }>(ADMIN, 'GET', `${API}/invoices?tenant_id=${paid.tenantId}`)).body.items.map((item) => invoiceViewSchema.parse(item));
+        const invoices = (await h.call<{ items: unknown[] }>(ADMIN, 'GET', `${API}/invoices?tenant_id=${paid.tenantId}`)).body.items.map(
+          (item) => invoiceViewSchema.parse(item),
+        );
         const found = invoices.find((invoice) => invoice.reason === 'renewal');
         return found?.status === 'paid' ? found : false;
       },
@@ -121,7 +141,9 @@ describe('POST /invoices/{id}/mark-paid', () => {
     expect(renewal).toMatchObject({ total_cents: 0, paid_at: expect.any(String) });
     const renewalPaid = () => paidEvents(paid.tenantId).filter((event) => event.data.invoice_id === renewal.id);
     const events = await eventually(() => (renewalPaid().length > 0 ? renewalPaid() : false), { description: 'invoice.paid' });
-    expect(events.map((event) => [event.data.invoice_id, event.data.method, event.data.amount_cents])).toEqual([[renewal.id, 'credit_balance', 0]]);
+    expect(events.map((event) => [event.data.invoice_id, event.data.method, event.data.amount_cents])).toEqual([
+      [renewal.id, 'credit_balance', 0],
+    ]);
   });
 
   it('when an invoice is still unpaid after its due date, then the scheduler marks it overdue once, with invoice.overdue, and it can still be paid', async () => {
@@ -129,7 +151,9 @@ describe('POST /invoices/{id}/mark-paid', () => {
     const invoicePath = `${API}/invoices/${paid.invoiceId}`;
     const statusNow = async () => invoiceViewSchema.parse((await h.call(tenantKey(paid.tenantId), 'GET', invoicePath)).body).status;
     const overdueIds = async () =>
-      (await h.call<{ items: Array<{ id: string }> }>(tenantKey(paid.tenantId), 'GET', `${API}/invoices?status=overdue`)).body.items.map(({ id }) => id);
+      (await h.call<{ items: Array<{ id: string }> }>(tenantKey(paid.tenantId), 'GET', `${API}/invoices?status=overdue`)).body.items.map(
+        ({ id }) => id,
+      );
     const { due_at: dueAt } = invoiceViewSchema.parse((await h.call(tenantKey(paid.tenantId), 'GET', invoicePath)).body);
 
     h.clock.set(new Date(Date.parse(String(dueAt)) - 1_000));
@@ -141,10 +165,20 @@ describe('POST /invoices/{id}/mark-paid', () => {
     await h.runScheduler();
     expect(await statusNow()).toBe('overdue');
     expect(await overdueIds()).toEqual([paid.invoiceId]);
-    const [overdue] = await eventually(() => (h.eventsOf(paid.tenantId, 'invoice.overdue').length > 0 ? h.eventsOf(paid.tenantId, 'invoice.overdue') : false), {
-      description: 'invoice.overdue',
+    const [overdue] = await eventually(
+      () => (h.eventsOf(paid.tenantId, 'invoice.overdue').length > 0 ? h.eventsOf(paid.tenantId, 'invoice.overdue') : false),
+      {
+        description: 'invoice.overdue',
+      },
+    );
+    expect(overdue?.data).toEqual({
+      tenant_id: paid.tenantId,
+      invoice_id: paid.invoiceId,
+      number: expect.any(String),
+      amount_cents: 4_900,
+      currency: 'EUR',
+      due_at: dueAt,
     });
-    expect(overdue?.data).toEqual({ tenant_id: paid.tenantId, invoice_id: paid.invoiceId, number: expect.any(String), amount_cents: 4_900, currency: 'EUR', due_at: dueAt });
 
     expect((await markPaid(paid.invoiceId, { reference: 'late transfer' })).status).toBe(200);
     expect([await statusNow(), await overdueIds()]).toEqual(['paid', []]);

@@ -10,7 +10,16 @@ import {
   upcomingInvoiceSchema,
   type SubscriptionChangeResult,
 } from '@tenantry/contracts';
-import { decodeCursor, encodeCursor, identityOf, pageSchema, paginationQuery, route, type IdempotentWrapper, type RouteHandler } from '@tenantry/http';
+import {
+  decodeCursor,
+  encodeCursor,
+  identityOf,
+  pageSchema,
+  paginationQuery,
+  route,
+  type IdempotentWrapper,
+  type RouteHandler,
+} from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Subscriptions } from '../subscriptions/subscriptions';
@@ -18,7 +27,12 @@ import { ownerOf, tenantInScope } from './tenant-scope';
 
 const subscriptionParams = z.object({ subscription_id: z.string().min(1).max(64) });
 /** `?preview=true` answers what the change would do, writing nothing. */
-export const previewQuery = z.strictObject({ preview: z.enum(['true', 'false']).default('false').transform((value) => value === 'true') });
+export const previewQuery = z.strictObject({
+  preview: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+});
 
 /**
  * `POST /subscribe`, `GET /subscriptions`, `/subscriptions/{id}`, `/subscriptions/{id}/upcoming-invoice`,
@@ -37,7 +51,8 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
         query: tenantScopeQuery,
         body: subscribeRequestSchema,
         doc: {
-          summary: 'Subscribe: end the trial now on a plan and interval, or start a paid subscription (first invoice issued at once; the admin names the tenant with ?tenant_id=)',
+          summary:
+            'Subscribe: end the trial now on a plan and interval, or start a paid subscription (first invoice issued at once; the admin names the tenant with ?tenant_id=)',
           status: 201,
           idempotent: true,
           response: z.object({ subscription: subscriptionViewSchema, invoice: invoiceViewSchema }),
@@ -57,7 +72,10 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
     route(
       {
         query: paginationQuery.extend({ tenant_id: tenantIdSchema.optional() }).strict(),
-        doc: { summary: "The tenant's subscriptions, newest first (the admin names the tenant)", response: pageSchema(subscriptionViewSchema) },
+        doc: {
+          summary: "The tenant's subscriptions, newest first (the admin names the tenant)",
+          response: pageSchema(subscriptionViewSchema),
+        },
       },
       async ({ query }, req) => {
         const tenantId = tenantInScope(identityOf(req), query.tenant_id, 'query.tenant_id');
@@ -73,15 +91,22 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
 
   router.get(
     '/subscriptions/:subscription_id',
-    route({ params: subscriptionParams, doc: { summary: 'One subscription: status, current period, pending change', response: subscriptionViewSchema } }, async ({ params }, req) =>
-      subscriptions.get(await owner(req, params.subscription_id), params.subscription_id),
+    route(
+      {
+        params: subscriptionParams,
+        doc: { summary: 'One subscription: status, current period, pending change', response: subscriptionViewSchema },
+      },
+      async ({ params }, req) => subscriptions.get(await owner(req, params.subscription_id), params.subscription_id),
     ),
   );
 
   router.get(
     '/subscriptions/:subscription_id/upcoming-invoice',
     route(
-      { params: subscriptionParams, doc: { summary: 'The draft of what the period end (or trial end) will bill as things stand', response: upcomingInvoiceSchema } },
+      {
+        params: subscriptionParams,
+        doc: { summary: 'The draft of what the period end (or trial end) will bill as things stand', response: upcomingInvoiceSchema },
+      },
       async ({ params }, req) => subscriptions.upcomingInvoice(await owner(req, params.subscription_id), params.subscription_id),
     ),
   );
@@ -92,7 +117,8 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
     query: previewQuery,
     body: changeSubscriptionRequestSchema,
     doc: {
-      summary: 'Change plan or interval: upgrades at once (prorated to the second), downgrades at the period end or at once with a credit note; ?preview=true bills nothing',
+      summary:
+        'Change plan or interval: upgrades at once (prorated to the second), downgrades at the period end or at once with a credit note; ?preview=true bills nothing',
       idempotent: true,
       response: subscriptionChangeResultSchema,
     },
@@ -111,17 +137,32 @@ export function subscriptionRoutes(deps: { subscriptions: Subscriptions; idempot
       {
         params: subscriptionParams,
         body: cancelSubscriptionRequestSchema,
-        doc: { summary: 'Cancel now (prorated credit note) or at the period end', idempotent: true, response: z.object({ subscription: subscriptionViewSchema, credit_note: invoiceViewSchema.nullable() }) },
+        doc: {
+          summary: 'Cancel now (prorated credit note) or at the period end',
+          idempotent: true,
+          response: z.object({ subscription: subscriptionViewSchema, credit_note: invoiceViewSchema.nullable() }),
+        },
       },
-      idempotent(async ({ params, body }, req) => subscriptions.cancel(await owner(req, params.subscription_id), params.subscription_id, body)),
+      idempotent(async ({ params, body }, req) =>
+        subscriptions.cancel(await owner(req, params.subscription_id), params.subscription_id, body),
+      ),
     ),
   );
 
   router.delete(
     '/subscriptions/:subscription_id/pending-change',
     route(
-      { params: subscriptionParams, doc: { summary: 'Withdraw the scheduled downgrade, interval change or cancellation', idempotent: true, response: z.object({ subscription: subscriptionViewSchema }) } },
-      idempotent(async ({ params }, req) => ({ subscription: await subscriptions.withdrawPendingChange(await owner(req, params.subscription_id), params.subscription_id) })),
+      {
+        params: subscriptionParams,
+        doc: {
+          summary: 'Withdraw the scheduled downgrade, interval change or cancellation',
+          idempotent: true,
+          response: z.object({ subscription: subscriptionViewSchema }),
+        },
+      },
+      idempotent(async ({ params }, req) => ({
+        subscription: await subscriptions.withdrawPendingChange(await owner(req, params.subscription_id), params.subscription_id),
+      })),
     ),
   );
   return router;

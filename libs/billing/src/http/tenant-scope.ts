@@ -10,7 +10,8 @@ export function tenantInScope(identity: Identity, requested: string | undefined,
     if (requested !== undefined && requested !== identity.tenantId) throw new NotFoundError(`Tenant ${requested} was not found.`);
     return identity.tenantId;
   }
-  if (requested === undefined) throw new ValidationFailedError(`Name the tenant (${field}).`, [{ field, message: 'Required for the platform admin' }]);
+  if (requested === undefined)
+    throw new ValidationFailedError(`Name the tenant (${field}).`, [{ field, message: 'Required for the platform admin' }]);
   return requested;
 }
 

@@ -23,9 +23,12 @@ describe('POST /usage-report', () => {
     const counted = (await h.billing.ledger.days(tenantId, range.from, range.to)).reduce((sum, day) => sum + day.calls, 0);
     for (const [at, calls] of batches) await h.meter(tenantId, new Date(at), calls);
     const expected = counted + batches.reduce((sum, [, calls]) => sum + calls, 0);
-    await eventually(async () => (await h.billing.ledger.days(tenantId, range.from, range.to)).reduce((sum, day) => sum + day.calls, 0) === expected, {
-      description: `${expected} metered calls of ${tenantId}`,
-    });
+    await eventually(
+      async () => (await h.billing.ledger.days(tenantId, range.from, range.to)).reduce((sum, day) => sum + day.calls, 0) === expected,
+      {
+        description: `${expected} metered calls of ${tenantId}`,
+      },
+    );
   }
 
   const report = async (identity: Parameters<BillingHarness['call']>[0], body: Record<string, unknown>, query = '') => {
@@ -78,7 +81,12 @@ describe('POST /usage-report', () => {
 
     it('when a range is given, then only its days are reported and priced (250 calls over: 125 cents)', async () => {
       const usage = await report(tenantKey(tenantId), { from: '2025-03-02', to: '2025-03-03' });
-      expect(usage).toMatchObject({ from: '2025-03-02', to: '2025-03-03', totals: { calls: 1_250, overage_calls: 250 }, overage: { calls: 250, amount_cents: 125 } });
+      expect(usage).toMatchObject({
+        from: '2025-03-02',
+        to: '2025-03-03',
+        totals: { calls: 1_250, overage_calls: 250 },
+        overage: { calls: 250, amount_cents: 125 },
+      });
       expect(usage.days.map((day) => day.date)).toEqual(['2025-03-02', '2025-03-03']);
     });
 

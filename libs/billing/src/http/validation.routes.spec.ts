@@ -59,14 +59,22 @@ describe('billing API input validation', () => {
     ])('when the body has %s, then 400 naming %s and the subscription stays', async (_case, field, body) => {
       const paid = await paidTenant(h);
       const before = await snapshot(h, paid.tenantId);
-      expectProblem(await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, body), 400, 'validation-failed', [field]);
+      expectProblem(
+        await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, body),
+        400,
+        'validation-failed',
+        [field],
+      );
       await expectUntouched(h, before);
     });
 
     it('when the body has an unknown field, then 400 naming it', async () => {
       const paid = await paidTenant(h);
       const before = await snapshot(h, paid.tenantId);
-      const reply = await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, { plan_id: 'pro', prorate: false });
+      const reply = await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, {
+        plan_id: 'pro',
+        prorate: false,
+      });
       expectProblem(reply, 400, 'validation-failed');
       expect(reply.body.errors).toEqual([expect.objectContaining({ field: 'prorate' })]);
       await expectUntouched(h, before);
@@ -79,14 +87,22 @@ describe('billing API input validation', () => {
     ])('when the query is %s, then 400 naming %s and nothing is previewed or changed', async (query, field) => {
       const paid = await paidTenant(h);
       const before = await snapshot(h, paid.tenantId);
-      expectProblem(await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change${query}`, { plan_id: 'pro' }), 400, 'validation-failed', [field]);
+      expectProblem(
+        await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change${query}`, { plan_id: 'pro' }),
+        400,
+        'validation-failed',
+        [field],
+      );
       await expectUntouched(h, before);
     });
 
     it('when the change is to the plan and interval in force, then 409 and nothing is billed', async () => {
       const paid = await paidTenant(h, { planId: 'pro', interval: 'annual' });
       const before = await snapshot(h, paid.tenantId);
-      const reply = await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, { plan_id: 'pro', interval: 'annual' });
+      const reply = await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change`, {
+        plan_id: 'pro',
+        interval: 'annual',
+      });
       expectProblem(reply, 409, 'conflict');
       expect(reply.body.detail).toContain('pro');
       await expectUntouched(h, before);
@@ -106,7 +122,10 @@ describe('billing API input validation', () => {
 
     it('when the same bad upgrade is only previewed, then the preview answers the same 400', async () => {
       const paid = await paidTenant(h);
-      const reply = await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change?preview=true`, { plan_id: 'pro', timing: 'period_end' });
+      const reply = await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/change?preview=true`, {
+        plan_id: 'pro',
+        timing: 'period_end',
+      });
       expectProblem(reply, 400, 'validation-failed', ['timing']);
     });
 
@@ -114,7 +133,10 @@ describe('billing API input validation', () => {
       const tenantId = await trialTenant(h);
       const before = await snapshot(h, tenantId);
       const trial = before.view.subscriptions[0];
-      const reply = await h.call(tenantKey(tenantId), 'POST', `${API}/subscriptions/${String(trial?.id)}/change`, { plan_id: 'pro', timing: 'period_end' });
+      const reply = await h.call(tenantKey(tenantId), 'POST', `${API}/subscriptions/${String(trial?.id)}/change`, {
+        plan_id: 'pro',
+        timing: 'period_end',
+      });
       expectProblem(reply, 400, 'validation-failed', ['timing']);
       await expectUntouched(h, before);
     });
@@ -128,7 +150,12 @@ describe('billing API input validation', () => {
     ])('when the body has %s, then 400 naming %s and the subscription stays', async (_case, field, body) => {
       const paid = await paidTenant(h);
       const before = await snapshot(h, paid.tenantId);
-      expectProblem(await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/cancel`, body), 400, 'validation-failed', [field]);
+      expectProblem(
+        await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/cancel`, body),
+        400,
+        'validation-failed',
+        [field],
+      );
       await expectUntouched(h, before);
     });
   });
@@ -141,12 +168,19 @@ describe('billing API input validation', () => {
       ['cancelled again at period end', 'cancel', {}],
     ])('when it is %s, then 409 and nothing is billed', async (_case, action, body) => {
       const paid = await paidTenant(h);
-      const cancelled = await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/cancel`, { timing: 'immediate' });
+      const cancelled = await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/cancel`, {
+        timing: 'immediate',
+      });
       expect(cancelled).toMatchObject({ status: 200, body: { subscription: { status: 'cancelled' } } });
       const creditNoteId = String(cancelled.body.credit_note?.id);
-      await eventually(() => h.eventsOf(paid.tenantId, 'subscription.cancelled').length === 1 && h.eventsOf(paid.tenantId, 'invoice.issued').some((event) => event.data.invoice_id === creditNoteId), {
-        description: 'the cancellation events',
-      });
+      await eventually(
+        () =>
+          h.eventsOf(paid.tenantId, 'subscription.cancelled').length === 1 &&
+          h.eventsOf(paid.tenantId, 'invoice.issued').some((event) => event.data.invoice_id === creditNoteId),
+        {
+          description: 'the cancellation events',
+        },
+      );
       const before = await snapshot(h, paid.tenantId);
       const reply = await h.call(tenantKey(paid.tenantId), 'POST', `${API}/subscriptions/${paid.subscriptionId}/${action}`, body);
       expectProblem(reply, 409, 'conflict');
@@ -192,12 +226,18 @@ describe('billing API input validation', () => {
   });
 
   describe('bodies that are not JSON objects', () => {
-    const writes = (paid: { subscriptionId: string }) => [`${API}/subscribe`, `${API}/subscriptions/${paid.subscriptionId}/change`, `${API}/subscriptions/${paid.subscriptionId}/cancel`, `${API}/usage-report`];
+    const writes = (paid: { subscriptionId: string }) => [
+      `${API}/subscribe`,
+      `${API}/subscriptions/${paid.subscriptionId}/change`,
+      `${API}/subscriptions/${paid.subscriptionId}/cancel`,
+      `${API}/usage-report`,
+    ];
 
     it('when the body is malformed JSON, then 400 malformed-json on every write and nothing changes', async () => {
       const paid = await paidTenant(h);
       const before = await snapshot(h, paid.tenantId);
-      for (const path of writes(paid)) expectProblem(await send(h, tenantKey(paid.tenantId), 'POST', path, { rawBody: '{"plan_id": "pro",' }), 400, 'malformed-json');
+      for (const path of writes(paid))
+        expectProblem(await send(h, tenantKey(paid.tenantId), 'POST', path, { rawBody: '{"plan_id": "pro",' }), 400, 'malformed-json');
       await expectUntouched(h, before);
     });
 
@@ -205,7 +245,14 @@ describe('billing API input validation', () => {
       const paid = await paidTenant(h);
       const before = await snapshot(h, paid.tenantId);
       for (const path of writes(paid)) {
-        expectProblem(await send(h, tenantKey(paid.tenantId), 'POST', path, { rawBody: 'plan_id=pro', contentType: 'application/x-www-form-urlencoded' }), 415, 'unsupported-media-type');
+        expectProblem(
+          await send(h, tenantKey(paid.tenantId), 'POST', path, {
+            rawBody: 'plan_id=pro',
+            contentType: 'application/x-www-form-urlencoded',
+          }),
+          415,
+          'unsupported-media-type',
+        );
       }
       await expectUntouched(h, before);
     });

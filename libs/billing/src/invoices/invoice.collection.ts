@@ -48,7 +48,10 @@ export const invoicesCollection = defineCollection({
     creditedCents: z.number().int().nonnegative().optional(),
     creditNoteIds: z.array(z.string().max(128)).max(500).optional(),
     /** A credit note: the unpaid invoices whose amount due it reduced first, and by how much (the rest went to the balance). */
-    appliedTo: z.array(z.object({ invoiceId: z.string().max(128), cents: z.number().int().positive() })).max(100).optional(),
+    appliedTo: z
+      .array(z.object({ invoiceId: z.string().max(128), cents: z.number().int().positive() }))
+      .max(100)
+      .optional(),
   }),
   indexes: [{ fields: { tenantId: 1, number: 1 }, unique: true }, { fields: { status: 1, dueAt: 1 } }],
 });

@@ -1,5 +1,19 @@
-import { ConflictError, NotFoundError, ValidationFailedError, type EventData, type InvoiceView, type TenantryEventOf } from '@tenantry/contracts';
-import { DEFAULT_RETRY_POLICY, type DomainEventFactory, type EventBus, type OutboxNotifier, type ProcessedEventStore, type Subscription } from '@tenantry/event-bus';
+import {
+  ConflictError,
+  NotFoundError,
+  ValidationFailedError,
+  type EventData,
+  type InvoiceView,
+  type TenantryEventOf,
+} from '@tenantry/contracts';
+import {
+  DEFAULT_RETRY_POLICY,
+  type DomainEventFactory,
+  type EventBus,
+  type OutboxNotifier,
+  type ProcessedEventStore,
+  type Subscription,
+} from '@tenantry/event-bus';
 import { withQueryCursor, type Page } from '@tenantry/http';
 import type { Logger } from '@tenantry/telemetry';
 import type { IssuedDocument, UnpaidInvoice } from '../subscriptions/account-transition';
@@ -73,7 +87,8 @@ export class Invoices {
     const { data } = event;
     const fields = fieldsOf(data);
     await this.insertOnce(data.tenant_id, data.invoice_id, fields);
-    for (const { invoice_id, amount_cents } of data.applied_to_invoices ?? []) await this.applyCredit(data.tenant_id, invoice_id, data.invoice_id, amount_cents);
+    for (const { invoice_id, amount_cents } of data.applied_to_invoices ?? [])
+      await this.applyCredit(data.tenant_id, invoice_id, data.invoice_id, amount_cents);
     const outcome = await this.deps.payments.settle({
       documentId: data.invoice_id,
       tenantId: data.tenant_id,
@@ -89,7 +104,8 @@ export class Invoices {
       dueAt: fields.dueAt,
     });
     // A redelivered event finds it paid already: nothing more to record.
-    if (outcome === 'paid') await this.recordPayment(data.tenant_id, data.invoice_id, { method: data.total_cents === 0 ? 'credit_balance' : 'provider' });
+    if (outcome === 'paid')
+      await this.recordPayment(data.tenant_id, data.invoice_id, { method: data.total_cents === 0 ? 'credit_balance' : 'provider' });
   }
 
   private async amountDue(tenantId: string, invoiceId: string): Promise<number> {
@@ -115,11 +131,16 @@ export class Invoices {
   }
 
   /** Sets the invoice paid and publishes `invoice.paid`, in one write; an invoice paid already is left as it is. */
-  private async recordPayment(tenantId: string, invoiceId: string, payment: Payment): Promise<{ state: 'paid' | 'already_paid'; invoice: Invoice }> {
+  private async recordPayment(
+    tenantId: string,
+    invoiceId: string,
+    payment: Payment,
+  ): Promise<{ state: 'paid' | 'already_paid'; invoice: Invoice }> {
     for (let attempt = 1; ; attempt += 1) {
       const invoice = await this.deps.invoices.findById(tenantId, invoiceId);
       if (!invoice) throw new NotFoundError(`Invoice ${invoiceId} not found.`);
-      if (invoice.documentType !== 'invoice') throw new ConflictError(`${invoice.number} is a credit note: there is nothing to pay.`, { invoice_id: invoiceId });
+      if (invoice.documentType !== 'invoice')
+        throw new ConflictError(`${invoice.number} is a credit note: there is nothing to pay.`, { invoice_id: invoiceId });
       if (invoice.status === 'paid') return { state: 'already_paid', invoice };
       const now = this.deps.clock();
       const paidAt = payment.paidAt ?? now;
@@ -182,7 +203,12 @@ export class Invoices {
         now,
       );
       try {
-        await this.deps.invoices.update(invoice.tenantId, invoice.id, { status: 'overdue' }, { expectedVersion: invoice.version, events: [event] });
+        await this.deps.invoices.update(
+          invoice.tenantId,
+          invoice.id,
+          { status: 'overdue' },
+          { expectedVersion: invoice.version, events: [event] },
+        );
         marked += 1;
       } catch (error) {
         // Paid, or marked by another replica, since it was listed: nothing left to do for it.
@@ -205,7 +231,10 @@ export class Invoices {
       if (!invoice) throw new NotFoundError(`Invoice ${invoiceId}, credited by ${creditNoteId}, not found.`);
       if (invoice.creditNoteIds?.includes(creditNoteId)) return;
       if (invoice.status === 'paid') {
-        this.deps.logger.error({ tenantId, invoiceId, creditNoteId, cents }, 'a credit note was issued against an invoice paid meanwhile; its part is owed to the tenant');
+        this.deps.logger.error(
+          { tenantId, invoiceId, creditNoteId, cents },
+          'a credit note was issued against an invoice paid meanwhile; its part is owed to the tenant',
+        );
         return;
       }
       const creditedCents = (invoice.creditedCents ?? 0) + cents;
@@ -216,7 +245,16 @@ export class Invoices {
             this.deps.newEvent(
               'invoice.paid',
               tenantId,
-              { tenant_id: tenantId, invoice_id: invoiceId, number: invoice.number, amount_cents: amountDueOf(invoice), currency: invoice.currency, paid_at: now.toISOString(), method: 'credit_balance', reference: creditNoteId },
+              {
+                tenant_id: tenantId,
+                invoice_id: invoiceId,
+                number: invoice.number,
+                amount_cents: amountDueOf(invoice),
+                currency: invoice.currency,
+                paid_at: now.toISOString(),
+                method: 'credit_balance',
+                reference: creditNoteId,
+              },
               now,
             ),
           ]
@@ -225,7 +263,11 @@ export class Invoices {
         await this.deps.invoices.update(
           tenantId,
           invoiceId,
-          { creditedCents, creditNoteIds: [...(invoice.creditNoteIds ?? []), creditNoteId], ...(covered ? { status: 'paid' as const, paidAt: now, paymentReference: creditNoteId } : {}) },
+          {
+            creditedCents,
+            creditNoteIds: [...(invoice.creditNoteIds ?? []), creditNoteId],
+            ...(covered ? { status: 'paid' as const, paidAt: now, paymentReference: creditNoteId } : {}),
+          },
           { expectedVersion: invoice.version, events },
         );
         if (covered) this.deps.outbox.notify();
@@ -243,7 +285,10 @@ export class Invoices {
   }
 
   /** Newest first; only those with `status` when given. */
-  async list(tenantId: string, page: { limit: number; cursor?: string | undefined; status?: InvoiceFields['status'] | undefined }): Promise<Page<InvoiceView>> {
+  async list(
+    tenantId: string,
+    page: { limit: number; cursor?: string | undefined; status?: InvoiceFields['status'] | undefined },
+  ): Promise<Page<InvoiceView>> {
     const found = await withQueryCursor(() =>
       this.deps.invoices.list(tenantId, {
         limit: page.limit,
@@ -291,6 +336,8 @@ function fieldsOf(data: TenantryEventOf<'invoice.issued'>['data']): InvoiceField
     totalCents: data.total_cents,
     issuedAt: new Date(data.issued_at),
     ...(data.due_at ? { dueAt: new Date(data.due_at) } : {}),
-    ...(data.applied_to_invoices ? { appliedTo: data.applied_to_invoices.map((applied) => ({ invoiceId: applied.invoice_id, cents: applied.amount_cents })) } : {}),
+    ...(data.applied_to_invoices
+      ? { appliedTo: data.applied_to_invoices.map((applied) => ({ invoiceId: applied.invoice_id, cents: applied.amount_cents })) }
+      : {}),
   };
 }

@@ -1,5 +1,12 @@
 /** Billing's metering: per-tenant per-local-day usage counters fed by the gateway's `metric.recorded` batches. */
-export { METERING_BATCH_EVENTS, METERING_CONSUMER_GROUP, METERING_RETRY_POLICY, MeteringConsumer, type MeteringConsumerDeps, type TenantTimezones } from './metering-consumer';
+export {
+  METERING_BATCH_EVENTS,
+  METERING_CONSUMER_GROUP,
+  METERING_RETRY_POLICY,
+  MeteringConsumer,
+  type MeteringConsumerDeps,
+  type TenantTimezones,
+} from './metering-consumer';
 export { countBatch } from './usage-counts';
 export {
   eventFingerprint,

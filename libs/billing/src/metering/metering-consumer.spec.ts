@@ -47,14 +47,20 @@ describe('MeteringConsumer: metric batches into per-tenant per-local-day counter
   it('when a batch comes, then its requests minus the 429s are the calls, and the other counters are summed', async () => {
     const { consumer, dayOf } = await setUp();
     await consumer.recordAll([
-      usageBatch(TENANT, NOON, [sample({ requests: 7, cacheHits: 4 }), sample({ requests: 5, rateLimited: 2, errors: 1, clientErrors: 1, cacheHits: 1 })]),
+      usageBatch(TENANT, NOON, [
+        sample({ requests: 7, cacheHits: 4 }),
+        sample({ requests: 5, rateLimited: 2, errors: 1, clientErrors: 1, cacheHits: 1 }),
+      ]),
     ]);
     expect(await dayOf('2030-05-10')).toEqual({ date: '2030-05-10', calls: 10, rateLimited: 2, cacheHits: 5, errors: 1, clientErrors: 3 });
   });
 
   it('when batches of one day follow each other, in one call or several, then they add up', async () => {
     const { consumer, dayOf } = await setUp();
-    await consumer.recordAll([usageBatch(TENANT, NOON, [sample({ requests: 3 })]), usageBatch(TENANT, new Date('2030-05-10T12:00:10Z'), [sample({ requests: 4, rateLimited: 4 })])]);
+    await consumer.recordAll([
+      usageBatch(TENANT, NOON, [sample({ requests: 3 })]),
+      usageBatch(TENANT, new Date('2030-05-10T12:00:10Z'), [sample({ requests: 4, rateLimited: 4 })]),
+    ]);
     await consumer.recordAll([usageBatch(TENANT, new Date('2030-05-10T12:00:20Z'), [sample({ requests: 2 })])]);
     expect(await dayOf('2030-05-10')).toMatchObject({ calls: 5, rateLimited: 4, clientErrors: 4 });
   });
@@ -87,7 +93,9 @@ describe('MeteringConsumer: metric batches into per-tenant per-local-day counter
     const twice = usageBatch(TENANT, NOON, [sample({ requests: 6 })]);
     await consumer.recordAll([twice, twice]);
     await consumer.recordAll([twice]);
-    const others = Array.from({ length: 300 }, (_, i) => usageBatch(TENANT, new Date(NOON.getTime() + (i + 1) * 10_000), [sample({ requests: 1 })]));
+    const others = Array.from({ length: 300 }, (_, i) =>
+      usageBatch(TENANT, new Date(NOON.getTime() + (i + 1) * 10_000), [sample({ requests: 1 })]),
+    );
     await consumer.recordAll(others);
     await consumer.recordAll([twice, ...others.slice(0, 50)]);
     expect(await dayOf('2030-05-10')).toMatchObject({ calls: 6 + 300 });
@@ -105,7 +113,9 @@ describe('MeteringConsumer: metric batches into per-tenant per-local-day counter
     const { shards, dayOf, timezones } = await setUp();
     const first = new MeteringConsumer({ usageShards: shards.repository, timezones, logger });
     const second = new MeteringConsumer({ usageShards: shards.repository, timezones, logger });
-    const batches = Array.from({ length: 40 }, (_, i) => usageBatch(TENANT, new Date(NOON.getTime() + i * 10_000), [sample({ requests: i + 1 })]));
+    const batches = Array.from({ length: 40 }, (_, i) =>
+      usageBatch(TENANT, new Date(NOON.getTime() + i * 10_000), [sample({ requests: i + 1 })]),
+    );
     await Promise.all([
       first.recordAll(batches.filter((_, i) => i % 2 === 0)),
       second.recordAll(batches.filter((_, i) => i % 2 === 1)),
@@ -117,7 +127,9 @@ describe('MeteringConsumer: metric batches into per-tenant per-local-day counter
   it('when a batch without a time zone is of a tenant billing does not know, then the call throws and nothing of it is counted', async () => {
     const { consumer, dayOf } = await setUp();
     const known = usageBatch(TENANT, NOON, [sample({ requests: 3 })]);
-    await expect(consumer.recordAll([known, usageBatch('ten_unknown', NOON, [sample({ requests: 9 })])])).rejects.toBeInstanceOf(NotFoundError);
+    await expect(consumer.recordAll([known, usageBatch('ten_unknown', NOON, [sample({ requests: 9 })])])).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
     expect(await dayOf('2030-05-10')).toBeNull();
     expect(await dayOf('2030-05-10', 'ten_unknown')).toBeNull();
   });
@@ -126,13 +138,23 @@ describe('MeteringConsumer: metric batches into per-tenant per-local-day counter
     const bus = new InMemoryEventBus({ logger });
     const { consumer, dayOf } = await setUp();
     const subscription = await consumer.subscribe(bus);
-    const batches = Array.from({ length: 30 }, (_, i) => usageBatch(TENANT, new Date(NOON.getTime() + i * 10_000), [sample({ requests: 2 })]));
-    await bus.publish([...batches.slice(0, 10), usageBatch('ten_unknown', NOON, [sample({ requests: 9 })]), ...batches.slice(10), batches[3] ?? batches[0]!]);
+    const batches = Array.from({ length: 30 }, (_, i) =>
+      usageBatch(TENANT, new Date(NOON.getTime() + i * 10_000), [sample({ requests: 2 })]),
+    );
+    await bus.publish([
+      ...batches.slice(0, 10),
+      usageBatch('ten_unknown', NOON, [sample({ requests: 9 })]),
+      ...batches.slice(10),
+      batches[3] ?? batches[0]!,
+    ]);
     await eventually(async () => (await dayOf('2030-05-10'))?.calls === 60, { timeoutMs: 30_000, description: '60 calls counted' });
-    const dead = await eventually(async () => {
-      const letters = bus.deadLetters('metric.recorded');
-      return letters.length > 0 ? letters : false;
-    }, { timeoutMs: 30_000 });
+    const dead = await eventually(
+      async () => {
+        const letters = bus.deadLetters('metric.recorded');
+        return letters.length > 0 ? letters : false;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(dead.map((letter) => letter.key)).toEqual(['ten_unknown']);
     expect((await dayOf('2030-05-10'))?.calls).toBe(60);
     await subscription.stop();

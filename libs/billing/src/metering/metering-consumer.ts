@@ -3,7 +3,17 @@ import { LOST_RACE, untilWritten, written } from '../accounts/conditional-writes
 import type { EventBus, RetryPolicy, Subscription } from '@tenantry/event-bus';
 import type { Logger } from '@tenantry/telemetry';
 import { addCounts, countBatch, isNoUsage, NO_USAGE } from './usage-counts';
-import { eventFingerprint, METERING_SCOPE, RECENT_EVENT_IDS, shardOf, usageShardId, type UsageCounts, type UsageShard, type UsageShardFields, type UsageShardRepository } from './usage-shard.collection';
+import {
+  eventFingerprint,
+  METERING_SCOPE,
+  RECENT_EVENT_IDS,
+  shardOf,
+  usageShardId,
+  type UsageCounts,
+  type UsageShard,
+  type UsageShardFields,
+  type UsageShardRepository,
+} from './usage-shard.collection';
 
 export const METERING_CONSUMER_GROUP = 'billing-metering';
 
@@ -96,7 +106,10 @@ export class MeteringConsumer {
     // The gateway stamps the time zone its daily quota used: counting on that same day needs no lookup.
     const timezone = event.data.timezone ?? (await this.deps.timezones.timezoneOf(tenantId));
     if (timezone === null) {
-      throw new NotFoundError(`Tenant ${tenantId} is not known to billing (yet): its usage cannot be dated`, { tenant_id: tenantId, event_id: event.id });
+      throw new NotFoundError(`Tenant ${tenantId} is not known to billing (yet): its usage cannot be dated`, {
+        tenant_id: tenantId,
+        event_id: event.id,
+      });
     }
     return {
       tenantId,
@@ -125,7 +138,11 @@ export class MeteringConsumer {
         return 'counted before';
       }
       const next = applied(known ?? { date, shard, tenants: [], recentEventIds: [] }, fresh);
-      const outcome = await written(known ? usageShards.update(METERING_SCOPE, id, next, { expectedVersion: known.version }) : usageShards.insert(METERING_SCOPE, next, { id }));
+      const outcome = await written(
+        known
+          ? usageShards.update(METERING_SCOPE, id, next, { expectedVersion: known.version })
+          : usageShards.insert(METERING_SCOPE, next, { id }),
+      );
       if (outcome === LOST_RACE) {
         this.remembered.delete(id);
         return LOST_RACE;

@@ -47,7 +47,12 @@ describeWithInfra('billing metering on Kafka and the MongoDB-compatible server',
 
   it('when batches of several tenants arrive, some of them twice, then the ledger counts every call exactly once on its local day', async () => {
     const run = uniqueName('ten');
-    const zones = { [`${run}-lj`]: 'Europe/Ljubljana', [`${run}-ny`]: 'America/New_York', [`${run}-utc`]: 'UTC', [`${run}-akl`]: 'Pacific/Auckland' };
+    const zones = {
+      [`${run}-lj`]: 'Europe/Ljubljana',
+      [`${run}-ny`]: 'America/New_York',
+      [`${run}-utc`]: 'UTC',
+      [`${run}-akl`]: 'Pacific/Auckland',
+    };
     const tenants = Object.keys(zones);
     const usageShards = await persistence.repository(usageShardsCollection);
     const consumer = new MeteringConsumer({ usageShards, timezones: new FakeTenantTimezones(zones), logger });
@@ -58,10 +63,15 @@ describeWithInfra('billing metering on Kafka and the MongoDB-compatible server',
       // Windows around midnight UTC, so the tenants' local dates differ; each batch is 10, 20, 30 or 40 calls
       // (by tenant) plus three 429s.
       const batchesAt = (start: string) =>
-        tenants.map((tenantId, t) => usageBatch(tenantId, new Date(start), [sample({ requests: 10 * (t + 1) + 3, rateLimited: 3, cacheHits: 1 })]));
+        tenants.map((tenantId, t) =>
+          usageBatch(tenantId, new Date(start), [sample({ requests: 10 * (t + 1) + 3, rateLimited: 3, cacheHits: 1 })]),
+        );
       const batches = ['2030-05-10T21:00:00Z', '2030-05-10T23:30:00Z', '2030-05-11T00:30:00Z'].flatMap(batchesAt);
       const last = batchesAt('2030-05-11T11:00:00Z');
-      const sent = [...batches, ...last].reduce((sum, batch) => sum + batch.data.samples.reduce((calls, one) => calls + one.request_count - one.rate_limited_count, 0), 0);
+      const sent = [...batches, ...last].reduce(
+        (sum, batch) => sum + batch.data.samples.reduce((calls, one) => calls + one.request_count - one.rate_limited_count, 0),
+        0,
+      );
 
       await bus.publish(batches);
       // The gateway re-sends batches whose acknowledgement it missed: same event ids, on the same partitions.
@@ -79,7 +89,10 @@ describeWithInfra('billing metering on Kafka and the MongoDB-compatible server',
         const days = await Promise.all(tenants.map((tenantId) => ledger.days(tenantId, '2030-05-09', '2030-05-12')));
         return days.flat().reduce((sum, day) => sum + day.calls, 0);
       };
-      const total = await eventually(async () => ((await counted()) >= sent ? counted() : false), { timeoutMs: 60_000, description: `${sent} calls to be counted` });
+      const total = await eventually(async () => ((await counted()) >= sent ? counted() : false), {
+        timeoutMs: 60_000,
+        description: `${sent} calls to be counted`,
+      });
       expect(total).toBe(sent);
 
       // Ljubljana is UTC+2 in May: 23:30 UTC is already the 11th there; New York (UTC−4) is still on the 10th at 00:30 UTC.

@@ -20,7 +20,8 @@ const meteringWithItsTenants: ConsumerUnderTest<Delivered, unknown> = {
   async start() {
     const billing = await inMemoryBilling(T0);
     return {
-      deliver: (event) => (event.type === 'tenant.created' ? billing.subscriptions.followTenant(tenantFactsOf(event)) : billing.metering.recordAll([event])),
+      deliver: (event) =>
+        event.type === 'tenant.created' ? billing.subscriptions.followTenant(tenantFactsOf(event)) : billing.metering.recordAll([event]),
       state: () => billing.ledger.days(TENANT, '2030-05-09', '2030-05-12'),
       close: billing.close,
     };
@@ -33,7 +34,15 @@ describe('metering in any order', () => {
       createEvent('tenant.created', {
         tenantId: TENANT,
         source: '/tenantry/tenants',
-        data: { tenant_id: TENANT, name: 'Acme', subscription_tier: 'basic', status: 'trial', timezone: 'Asia/Tokyo', created_at: T0.toISOString(), revision: 1 },
+        data: {
+          tenant_id: TENANT,
+          name: 'Acme',
+          subscription_tier: 'basic',
+          status: 'trial',
+          timezone: 'Asia/Tokyo',
+          created_at: T0.toISOString(),
+          revision: 1,
+        },
       }),
       usageBatch(TENANT, new Date('2030-05-10T12:00:00Z'), [sample({ requests: 3 })]),
       usageBatch(TENANT, new Date('2030-05-10T16:00:00Z'), [sample({ requests: 5, rateLimited: 1 })]),

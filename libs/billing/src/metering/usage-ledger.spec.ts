@@ -13,8 +13,13 @@ const NEIGHBOUR = Array.from({ length: 1_000 }, (_, i) => `ten_n${i}`).find((id)
 
 async function setUp() {
   const usageShards = await createInMemoryPersistence().repository(usageShardsCollection);
-  const consumer = new MeteringConsumer({ usageShards, timezones: new FakeTenantTimezones({ ten_a: 'UTC', ten_b: 'UTC', [NEIGHBOUR]: 'UTC' }), logger });
-  const meter = (tenantId: string, at: string, counts: Parameters<typeof sample>[0]) => consumer.recordAll([usageBatch(tenantId, new Date(at), [sample(counts)])]);
+  const consumer = new MeteringConsumer({
+    usageShards,
+    timezones: new FakeTenantTimezones({ ten_a: 'UTC', ten_b: 'UTC', [NEIGHBOUR]: 'UTC' }),
+    logger,
+  });
+  const meter = (tenantId: string, at: string, counts: Parameters<typeof sample>[0]) =>
+    consumer.recordAll([usageBatch(tenantId, new Date(at), [sample(counts)])]);
   return { ledger: new UsageLedger(usageShards), meter };
 }
 

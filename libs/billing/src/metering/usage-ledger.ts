@@ -42,7 +42,10 @@ export class UsageLedger {
 /** Every date of a valid range; a ValidationFailedError naming `from`/`to` otherwise. */
 function datesOf(from: string, to: string): string[] {
   const issues: FieldIssue[] = [];
-  for (const [field, value] of [['from', from], ['to', to]] as const) {
+  for (const [field, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
     if (!localDateSchema.safeParse(value).success) issues.push({ field, message: 'A calendar date YYYY-MM-DD' });
   }
   if (issues.length === 0) {
@@ -52,6 +55,7 @@ function datesOf(from: string, to: string): string[] {
   }
   if (issues.length > 0) throw new ValidationFailedError('Invalid usage date range', issues);
   const dates: string[] = [];
-  for (let at = Date.parse(`${from}T00:00:00Z`); at <= Date.parse(`${to}T00:00:00Z`); at += DAY_MS) dates.push(new Date(at).toISOString().slice(0, 10));
+  for (let at = Date.parse(`${from}T00:00:00Z`); at <= Date.parse(`${to}T00:00:00Z`); at += DAY_MS)
+    dates.push(new Date(at).toISOString().slice(0, 10));
   return dates;
 }

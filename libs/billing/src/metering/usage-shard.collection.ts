@@ -46,7 +46,11 @@ export const usageShardsCollection = defineCollection({
   name: 'billing_usage_shards',
   schema: z.object({
     date: localDateSchema,
-    shard: z.number().int().min(0).max(USAGE_SHARDS - 1),
+    shard: z
+      .number()
+      .int()
+      .min(0)
+      .max(USAGE_SHARDS - 1),
     tenants: z.array(usageCountsSchema.extend({ tenantId: z.string().min(1).max(128) })),
     recentEventIds: z.array(z.string().min(1)).max(RECENT_EVENT_IDS),
   }),

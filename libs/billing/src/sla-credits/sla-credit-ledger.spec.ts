@@ -1,4 +1,10 @@
-import { applyPendingCredits, MAX_REMEMBERED_SLA_REPORTS, withPendingCredit, type PendingSlaCredit, type SlaCreditLedger } from './sla-credit-ledger';
+import {
+  applyPendingCredits,
+  MAX_REMEMBERED_SLA_REPORTS,
+  withPendingCredit,
+  type PendingSlaCredit,
+  type SlaCreditLedger,
+} from './sla-credit-ledger';
 
 /** `withPendingCredit` when the test knows the report is new. */
 function added(ledger: SlaCreditLedger | undefined, pending: PendingSlaCredit): SlaCreditLedger {

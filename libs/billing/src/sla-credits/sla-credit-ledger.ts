@@ -35,7 +35,9 @@ export function knowsReport(ledger: SlaCreditLedger | undefined, reportId: strin
 /** The ledger with `credit` pending, or null when its report is already pending or applied (a redelivery). */
 export function withPendingCredit(ledger: SlaCreditLedger | undefined, credit: PendingSlaCredit): SlaCreditLedger | null {
   if (knowsReport(ledger, credit.reportId)) return null;
-  const pending = [...(ledger?.pending ?? []), credit].sort((a, b) => a.month.localeCompare(b.month) || a.reportId.localeCompare(b.reportId));
+  const pending = [...(ledger?.pending ?? []), credit].sort(
+    (a, b) => a.month.localeCompare(b.month) || a.reportId.localeCompare(b.reportId),
+  );
   return { pending: pending.slice(-MAX_REMEMBERED_SLA_REPORTS), appliedReportIds: ledger?.appliedReportIds ?? [] };
 }
 
@@ -48,7 +50,11 @@ export function applyPendingCredits(ledger: SlaCreditLedger | undefined): { line
   if (!ledger || ledger.pending.length === 0) return { lines: [], ledger };
   const lines = ledger.pending
     .filter((credit) => credit.creditCents > 0)
-    .map((credit) => singleUnitLine('sla_credit', credit.description, -credit.creditCents, { start: credit.periodStart, end: credit.periodEnd }));
-  const appliedReportIds = [...ledger.appliedReportIds, ...ledger.pending.map((credit) => credit.reportId)].slice(-MAX_REMEMBERED_SLA_REPORTS);
+    .map((credit) =>
+      singleUnitLine('sla_credit', credit.description, -credit.creditCents, { start: credit.periodStart, end: credit.periodEnd }),
+    );
+  const appliedReportIds = [...ledger.appliedReportIds, ...ledger.pending.map((credit) => credit.reportId)].slice(
+    -MAX_REMEMBERED_SLA_REPORTS,
+  );
   return { lines, ledger: { pending: [], appliedReportIds } };
 }

@@ -13,7 +13,11 @@ const M = '/api/v1/monetization';
  * one sla_credit line of 1,990 (10 % of pro's 19,900) on the tenant's next invoice.
  */
 describeWithInfra('SLA credits on Kafka and the MongoDB-compatible server', ['kafka', 'mongo'], (infra) => {
-  const env = { KAFKA_BROKERS: infra.kafkaBrokers.join(','), MONGODB_URI: infra.mongodbUri, ADMIN_API_KEY: 'int-test-admin-key'.padEnd(40, 'a') };
+  const env = {
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    MONGODB_URI: infra.mongodbUri,
+    ADMIN_API_KEY: 'int-test-admin-key'.padEnd(40, 'a'),
+  };
   const start = new Date('2025-03-01T10:00:00Z');
   let first: BillingHarness;
   let second: BillingHarness;
@@ -48,13 +52,18 @@ describeWithInfra('SLA credits on Kafka and the MongoDB-compatible server', ['ka
     );
 
     const subscriptionId = await first.billing.subscriptions.liveSubscriptionId(tenantId);
-    const draft = upcomingInvoiceSchema.parse((await second.call(tenantKey(tenantId), 'GET', `${M}/subscriptions/${subscriptionId}/upcoming-invoice`)).body);
+    const draft = upcomingInvoiceSchema.parse(
+      (await second.call(tenantKey(tenantId), 'GET', `${M}/subscriptions/${subscriptionId}/upcoming-invoice`)).body,
+    );
     expect(draft.invoice?.lines.filter((line) => line.kind === 'sla_credit').map((line) => line.amount_cents)).toEqual([-1_990]);
 
     // Both replicas' schedulers race for the trial conversion on 15 Mar.
     for (const replica of [first, second]) replica.clock.set('2025-03-15T10:00:00Z');
     await Promise.all([first.runScheduler(), second.runScheduler()]);
-    await eventually(async () => (await invoicesOf(tenantId)).length === 1, { timeoutMs: 30_000, description: 'the conversion invoice stored' });
+    await eventually(async () => (await invoicesOf(tenantId)).length === 1, {
+      timeoutMs: 30_000,
+      description: 'the conversion invoice stored',
+    });
 
     const [invoice] = await invoicesOf(tenantId);
     expect(invoice?.reason).toBe('trial_conversion');

@@ -29,7 +29,8 @@ async function invoicesOf(tenantId: string): Promise<InvoiceView[]> {
   return reply.body.items.map((item) => invoiceViewSchema.parse(item)).reverse();
 }
 
-const slaLines = (invoice: InvoiceView | null | undefined) => invoice?.lines.filter((line) => line.kind === 'sla_credit').map((line) => line.amount_cents);
+const slaLines = (invoice: InvoiceView | null | undefined) =>
+  invoice?.lines.filter((line) => line.kind === 'sla_credit').map((line) => line.amount_cents);
 
 async function subscribePro(tenantId: string): Promise<InvoiceView> {
   const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { plan_id: 'pro', interval: 'monthly' });
@@ -45,21 +46,25 @@ function permutations<T>(items: readonly T[]): T[][] {
 describe('when tenant.created and sla.breached arrive in any order, with the report sent twice', () => {
   const steps = ['tenant.created', 'sla.breached', 'sla.breached from another observability replica'] as const;
 
-  it.each(permutations(steps).map((order) => [order.join(' → '), order] as const))('%s, then the next invoice has exactly one credit of 1,990', async (_name, order) => {
-    const tenantId = uniqueName('ten');
-    for (const step of order) {
-      // What billing's consumers do with each event, in this order.
-      if (step === 'tenant.created') await harness.billing.subscriptions.followTenant(factsOfCreated(tenantCreated(tenantId, START).data));
-      else await harness.billing.slaCredits.receive(slaBreach(tenantId).data);
-    }
-    // The periodic housekeeping pass moves a credit parked before the account existed onto it.
-    await harness.platform.housekeeping.runAll();
+  it.each(permutations(steps).map((order) => [order.join(' → '), order] as const))(
+    '%s, then the next invoice has exactly one credit of 1,990',
+    async (_name, order) => {
+      const tenantId = uniqueName('ten');
+      for (const step of order) {
+        // What billing's consumers do with each event, in this order.
+        if (step === 'tenant.created')
+          await harness.billing.subscriptions.followTenant(factsOfCreated(tenantCreated(tenantId, START).data));
+        else await harness.billing.slaCredits.receive(slaBreach(tenantId).data);
+      }
+      // The periodic housekeeping pass moves a credit parked before the account existed onto it.
+      await harness.platform.housekeeping.runAll();
 
-    const invoice = await subscribePro(tenantId);
-    expect(slaLines(invoice)).toEqual([-1_990]);
-    expect(invoice.total_cents).toBe(19_900 - 1_990);
-    expect(await harness.billing.slaCredits.adoptParked()).toBe(0);
-  });
+      const invoice = await subscribePro(tenantId);
+      expect(slaLines(invoice)).toEqual([-1_990]);
+      expect(invoice.total_cents).toBe(19_900 - 1_990);
+      expect(await harness.billing.slaCredits.adoptParked()).toBe(0);
+    },
+  );
 });
 
 describe('sla.breached through the bus', () => {
@@ -67,10 +72,14 @@ describe('sla.breached through the bus', () => {
     const tenantId = await harness.openTenant({ tier: 'pro' });
     const breach = slaBreach(tenantId);
     await harness.platform.bus.publish([breach, breach, slaBreach(tenantId)]);
-    await eventually(async () => (await harness.billing.subscriptions.account(tenantId)).slaCredits?.pending.length === 1, { description: 'the credit pending' });
+    await eventually(async () => (await harness.billing.subscriptions.account(tenantId)).slaCredits?.pending.length === 1, {
+      description: 'the credit pending',
+    });
 
     const trialId = await harness.billing.subscriptions.liveSubscriptionId(tenantId);
-    const draft = upcomingInvoiceSchema.parse((await harness.call(tenantKey(tenantId), 'GET', `${M}/subscriptions/${trialId}/upcoming-invoice`)).body);
+    const draft = upcomingInvoiceSchema.parse(
+      (await harness.call(tenantKey(tenantId), 'GET', `${M}/subscriptions/${trialId}/upcoming-invoice`)).body,
+    );
     expect(slaLines(draft.invoice)).toEqual([-1_990]);
     expect(draft.invoice?.lines.find((line) => line.kind === 'sla_credit')?.description).toBe(
       "SLA credit 2025-02: 99.71% available against 99.9% promised (10% of the month's fee)",

@@ -47,7 +47,10 @@ export class SlaCredits {
     await this.deps.parked.insert(data.tenant_id, withoutReportId(credit), { id: credit.reportId }).catch((error: unknown) => {
       if (!(error instanceof ConflictError)) throw error; // parked already (a redelivery)
     });
-    this.deps.logger.info({ tenantId: data.tenant_id, reportId: credit.reportId }, 'SLA credit parked until the tenant has a billing account');
+    this.deps.logger.info(
+      { tenantId: data.tenant_id, reportId: credit.reportId },
+      'SLA credit parked until the tenant has a billing account',
+    );
     await this.adopt(data.tenant_id, credit);
   }
 
@@ -87,7 +90,10 @@ export class SlaCredits {
       if (!slaCredits) return true;
       try {
         await this.deps.accounts.update(tenantId, tenantId, { slaCredits }, { expectedVersion: account.version });
-        this.deps.logger.info({ tenantId, reportId: credit.reportId, creditCents: credit.creditCents }, 'SLA credit pending for the next invoice');
+        this.deps.logger.info(
+          { tenantId, reportId: credit.reportId, creditCents: credit.creditCents },
+          'SLA credit pending for the next invoice',
+        );
         return true;
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
@@ -99,4 +105,3 @@ export class SlaCredits {
 function withoutReportId({ reportId: _reportId, ...rest }: PendingSlaCredit): Omit<PendingSlaCredit, 'reportId'> {
   return rest;
 }
-

@@ -100,7 +100,9 @@ export class AccountTransition {
   /** Emits a subscription event about this tenant with the next revision. */
   emit<T extends SubscriptionEventType>(type: T, data: EmittedData<T>): void {
     this.revision += 1;
-    this.emitted.push(this.newEvent(type, this.tenantId, { ...data, tenant_id: this.tenantId, revision: this.revision } as EventDataInput<T>, this.now));
+    this.emitted.push(
+      this.newEvent(type, this.tenantId, { ...data, tenant_id: this.tenantId, revision: this.revision } as EventDataInput<T>, this.now),
+    );
   }
 
   /**
@@ -137,14 +139,18 @@ export class AccountTransition {
       currency: 'EUR',
       periodStart: draft.period.start,
       periodEnd: draft.period.end,
-      lines: settlement.lines.map(({ period, ...line }) => ({ ...line, ...(period ? { periodStart: period.start, periodEnd: period.end } : {}) })),
+      lines: settlement.lines.map(({ period, ...line }) => ({
+        ...line,
+        ...(period ? { periodStart: period.start, periodEnd: period.end } : {}),
+      })),
       subtotalCents: settlement.subtotalCents,
       totalCents: settlement.totalCents,
       issuedAt: this.now,
       ...(isInvoice ? { dueAt: new Date(this.now.getTime() + PAYMENT_TERMS_DAYS * DAY_MS) } : {}),
       ...(appliedTo.length > 0 ? { appliedTo } : {}),
     };
-    if (isInvoice && settlement.totalCents > 0) this.unpaid.unshift({ id, subscriptionId: draft.subscriptionId, amountDueCents: settlement.totalCents });
+    if (isInvoice && settlement.totalCents > 0)
+      this.unpaid.unshift({ id, subscriptionId: draft.subscriptionId, amountDueCents: settlement.totalCents });
     const document = { id, fields };
     this.issued.push(document);
     this.emitted.push(this.newEvent('invoice.issued', this.tenantId, invoiceIssuedData(this.tenantId, document), this.now));
@@ -181,7 +187,10 @@ function dueAtOf(subscription: SubscriptionState): Date {
 
 /** `<last 8 characters of the tenant id, upper case>-<sequence, 4+ digits>`: sequential per tenant and readable on a statement. */
 export function invoiceNumber(tenantId: string, sequence: number): string {
-  const prefix = tenantId.replace(/[^A-Za-z0-9]/g, '').slice(-8).toUpperCase();
+  const prefix = tenantId
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(-8)
+    .toUpperCase();
   return `${prefix}-${String(sequence).padStart(4, '0')}`;
 }
 
@@ -201,6 +210,8 @@ export function invoiceIssuedData(tenantId: string, document: IssuedDocument): E
     total_cents: fields.totalCents,
     issued_at: fields.issuedAt.toISOString(),
     ...(fields.dueAt ? { due_at: fields.dueAt.toISOString() } : {}),
-    ...(fields.appliedTo ? { applied_to_invoices: fields.appliedTo.map(({ invoiceId, cents }) => ({ invoice_id: invoiceId, amount_cents: cents })) } : {}),
+    ...(fields.appliedTo
+      ? { applied_to_invoices: fields.appliedTo.map(({ invoiceId, cents }) => ({ invoice_id: invoiceId, amount_cents: cents })) }
+      : {}),
   };
 }

@@ -75,7 +75,10 @@ export function startTrial(
 }
 
 /** A paid subscription from now: its first period is invoiced at once, in advance. */
-export function startPaid(t: AccountTransition, input: { id: string; term: PlanTerm; trialEndBehavior: TrialEndBehavior; now: Date; pricing: Pricing }): IssuedDocument {
+export function startPaid(
+  t: AccountTransition,
+  input: { id: string; term: PlanTerm; trialEndBehavior: TrialEndBehavior; now: Date; pricing: Pricing },
+): IssuedDocument {
   const start = truncateToSecond(input.now);
   const period: Period = { start, end: addIntervals(start, input.term.interval, 1) };
   t.start({
@@ -88,22 +91,47 @@ export function startPaid(t: AccountTransition, input: { id: string; term: PlanT
     periodEnd: period.end,
     createdAt: input.now,
   });
-  t.emit('subscription.created', { subscription_id: input.id, plan_id: input.term.planId, interval: input.term.interval, status: 'active', effective_at: start.toISOString(), period: iso(period) });
-  return t.issue({ reason: 'subscription_start', subscriptionId: input.id, period, lines: [baseFeeLine(input.term, period, input.pricing)] });
+  t.emit('subscription.created', {
+    subscription_id: input.id,
+    plan_id: input.term.planId,
+    interval: input.term.interval,
+    status: 'active',
+    effective_at: start.toISOString(),
+    period: iso(period),
+  });
+  return t.issue({
+    reason: 'subscription_start',
+    subscriptionId: input.id,
+    period,
+    lines: [baseFeeLine(input.term, period, input.pricing)],
+  });
 }
 
 /**
  * Ends a trial at `at` on `term` (the trial's own plan at trial end; any plan when the tenant subscribes
  * early): a new cycle starts at `at` and its first period is invoiced.
  */
-export function activate(t: AccountTransition, subscription: SubscriptionState, term: PlanTerm, at: Date, pricing: Pricing): IssuedDocument {
+export function activate(
+  t: AccountTransition,
+  subscription: SubscriptionState,
+  term: PlanTerm,
+  at: Date,
+  pricing: Pricing,
+): IssuedDocument {
   const start = truncateToSecond(at);
   const period: Period = { start, end: addIntervals(start, term.interval, 1) };
   const kind = classifyChange(termOf(subscription), term);
-  if (kind === 'upgrade' || kind === 'downgrade') emitPlanChange(t, subscription, term, kind, { timing: 'immediate', effectiveAt: start, period });
+  if (kind === 'upgrade' || kind === 'downgrade')
+    emitPlanChange(t, subscription, term, kind, { timing: 'immediate', effectiveAt: start, period });
   const { pendingChange: _dropped, ...rest } = subscription;
   t.put({ ...rest, ...term, status: 'active', anchor: start, periodStart: period.start, periodEnd: period.end });
-  t.emit('subscription.activated', { subscription_id: subscription.id, plan_id: term.planId, interval: term.interval, effective_at: start.toISOString(), period: iso(period) });
+  t.emit('subscription.activated', {
+    subscription_id: subscription.id,
+    plan_id: term.planId,
+    interval: term.interval,
+    effective_at: start.toISOString(),
+    period: iso(period),
+  });
   return t.issue({ reason: 'trial_conversion', subscriptionId: subscription.id, period, lines: [baseFeeLine(term, period, pricing)] });
 }
 
@@ -112,11 +140,21 @@ export function activate(t: AccountTransition, subscription: SubscriptionState, 
  * second; downgrades and annual → monthly wait for the period end unless asked `immediate` (then the
  * unused part is credited, usually as a credit note). A trial changes plan at once, with no money.
  */
-export function changePlan(t: AccountTransition, subscription: SubscriptionState, to: PlanTerm, requested: ChangeTiming | undefined, now: Date, pricing: Pricing): ChangeOutcome {
+export function changePlan(
+  t: AccountTransition,
+  subscription: SubscriptionState,
+  to: PlanTerm,
+  requested: ChangeTiming | undefined,
+  now: Date,
+  pricing: Pricing,
+): ChangeOutcome {
   const from = termOf(subscription);
   const kind = classifyChange(from, to);
   if (kind === 'none') {
-    throw new ConflictError(`Subscription ${subscription.id} is already on ${to.planId} (${to.interval}).`, { plan_id: to.planId, interval: to.interval });
+    throw new ConflictError(`Subscription ${subscription.id} is already on ${to.planId} (${to.interval}).`, {
+      plan_id: to.planId,
+      interval: to.interval,
+    });
   }
   const at = truncateToSecond(now);
 
@@ -134,11 +172,16 @@ export function changePlan(t: AccountTransition, subscription: SubscriptionState
   const timing = requested ?? defaultTiming(kind, from, to);
   if (!allowed.includes(timing)) {
     const why = kind === 'upgrade' ? 'An upgrade applies at once' : 'A change to a longer billing interval applies at once';
-    throw new ValidationFailedError(`${why}: timing "${timing}" is not possible.`, [{ field: 'timing', message: `One of: ${allowed.join(', ')}` }]);
+    throw new ValidationFailedError(`${why}: timing "${timing}" is not possible.`, [
+      { field: 'timing', message: `One of: ${allowed.join(', ')}` },
+    ]);
   }
 
   if (timing === 'period_end') {
-    t.put({ ...subscription, pendingChange: { kind: kind === 'downgrade' ? 'downgrade' : 'interval_change', ...to, effectiveAt: subscription.periodEnd } });
+    t.put({
+      ...subscription,
+      pendingChange: { kind: kind === 'downgrade' ? 'downgrade' : 'interval_change', ...to, effectiveAt: subscription.periodEnd },
+    });
     return { kind, timing, effectiveAt: subscription.periodEnd, document: null };
   }
 
@@ -146,7 +189,14 @@ export function changePlan(t: AccountTransition, subscription: SubscriptionState
   const { pendingChange: _replaced, ...rest } = subscription;
   t.put({ ...rest, ...to, anchor: change.anchor, periodStart: change.period.start, periodEnd: change.period.end });
   const document =
-    change.lines.length === 0 ? null : t.issue({ reason: 'plan_change', subscriptionId: subscription.id, period: { start: at, end: change.period.end }, lines: change.lines });
+    change.lines.length === 0
+      ? null
+      : t.issue({
+          reason: 'plan_change',
+          subscriptionId: subscription.id,
+          period: { start: at, end: change.period.end },
+          lines: change.lines,
+        });
   emitChange(t, subscription, to, kind, {
     timing,
     effectiveAt: at,
@@ -163,7 +213,10 @@ export function changePlan(t: AccountTransition, subscription: SubscriptionState
  * published when the change was scheduled, so nothing is published now. 409 when nothing is scheduled —
  * also when the change already took effect at a period end that has passed.
  */
-export function withdrawPendingChange(t: AccountTransition, subscription: SubscriptionState): NonNullable<SubscriptionState['pendingChange']> {
+export function withdrawPendingChange(
+  t: AccountTransition,
+  subscription: SubscriptionState,
+): NonNullable<SubscriptionState['pendingChange']> {
   const { pendingChange: withdrawn, ...rest } = subscription;
   if (!withdrawn) {
     throw new ConflictError(`Subscription ${subscription.id} has no scheduled change to withdraw.`, { subscription_id: subscription.id });
@@ -196,7 +249,8 @@ export async function cancel(
     const credit = cancellationCredit({ term: termOf(subscription), period: periodOf(subscription), at, pricing: input.pricing });
     creditCents = credit.creditCents;
     const lines = [...credit.lines, ...(await input.overageLines(subscription, { start: subscription.periodStart, end: at }))];
-    if (lines.length > 0) document = t.issue({ reason: 'cancellation', subscriptionId: subscription.id, period: periodOf(subscription), lines });
+    if (lines.length > 0)
+      document = t.issue({ reason: 'cancellation', subscriptionId: subscription.id, period: periodOf(subscription), lines });
   }
   end(t, subscription, { timing: 'immediate', at, reason: input.reason, creditCents });
   return { timing: 'immediate', effectiveAt: at, document };
@@ -252,7 +306,11 @@ function renew(t: AccountTransition, subscription: SubscriptionState, pricing: P
   t.issue({ reason: 'renewal', subscriptionId: subscription.id, period: next, lines: [baseFeeLine(to, next, pricing), ...overage] });
 }
 
-function end(t: AccountTransition, subscription: SubscriptionState, input: { timing: ChangeTiming; at: Date; reason?: string | undefined; creditCents?: number }): void {
+function end(
+  t: AccountTransition,
+  subscription: SubscriptionState,
+  input: { timing: ChangeTiming; at: Date; reason?: string | undefined; creditCents?: number },
+): void {
   const { pendingChange: _done, ...rest } = subscription;
   t.put({ ...rest, status: 'cancelled', cancelledAt: input.at, ...(input.reason ? { cancelReason: input.reason } : {}) });
   t.emit('subscription.cancelled', {
@@ -293,7 +351,13 @@ function emitChange(t: AccountTransition, subscription: SubscriptionState, to: P
   emitPlanChange(t, subscription, to, kind, details);
 }
 
-function emitPlanChange(t: AccountTransition, subscription: SubscriptionState, to: PlanTerm, kind: 'upgrade' | 'downgrade', details: ChangeDetails): void {
+function emitPlanChange(
+  t: AccountTransition,
+  subscription: SubscriptionState,
+  to: PlanTerm,
+  kind: 'upgrade' | 'downgrade',
+  details: ChangeDetails,
+): void {
   const data = {
     subscription_id: subscription.id,
     from_plan_id: subscription.planId,
@@ -305,9 +369,18 @@ function emitPlanChange(t: AccountTransition, subscription: SubscriptionState, t
     ...(details.proration ? { proration: prorationData(details.proration) } : {}),
   };
   if (kind === 'upgrade') t.emit('subscription.upgraded', data);
-  else t.emit('subscription.downgraded', { ...data, timing: details.timing, ...(details.creditNoteId ? { credit_note_id: details.creditNoteId } : {}) });
+  else
+    t.emit('subscription.downgraded', {
+      ...data,
+      timing: details.timing,
+      ...(details.creditNoteId ? { credit_note_id: details.creditNoteId } : {}),
+    });
 }
 
-function prorationData(proration: NonNullable<ChangeDetails['proration']>): { credit_cents: number; charge_cents: number; currency: 'EUR' } {
+function prorationData(proration: NonNullable<ChangeDetails['proration']>): {
+  credit_cents: number;
+  charge_cents: number;
+  currency: 'EUR';
+} {
   return { credit_cents: proration.creditCents, charge_cents: proration.chargeCents, currency: proration.currency };
 }

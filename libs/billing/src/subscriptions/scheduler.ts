@@ -15,7 +15,9 @@ export class BillingScheduler {
   private running: Promise<void> | undefined;
   private stopped = false;
 
-  constructor(private readonly deps: { subscriptions: Subscriptions; invoices: Invoices; intervalMs: number; batch: number; logger: Logger }) {}
+  constructor(
+    private readonly deps: { subscriptions: Subscriptions; invoices: Invoices; intervalMs: number; batch: number; logger: Logger },
+  ) {}
 
   start(): void {
     this.schedule(0);
@@ -24,7 +26,10 @@ export class BillingScheduler {
   /** One pass now (also used by tests and the scheduler itself); resolves with how many accounts and invoices it moved on. */
   async runOnce(): Promise<number> {
     // Accounts first: a renewal issues invoices, and settling a balance may pay them before they are due.
-    return (await this.inBatches((batch) => this.deps.subscriptions.advanceDue(batch))) + (await this.inBatches((batch) => this.deps.invoices.markOverdue(batch)));
+    return (
+      (await this.inBatches((batch) => this.deps.subscriptions.advanceDue(batch))) +
+      (await this.inBatches((batch) => this.deps.invoices.markOverdue(batch)))
+    );
   }
 
   private async inBatches(step: (batch: number) => Promise<number>): Promise<number> {
@@ -49,7 +54,11 @@ export class BillingScheduler {
       this.running = this.runOnce()
         .then(
           (advanced) => {
-            if (advanced > 0) this.deps.logger.info({ advanced }, 'billing scheduler pass: accounts advanced (renewals, trial ends, scheduled changes) and invoices marked overdue');
+            if (advanced > 0)
+              this.deps.logger.info(
+                { advanced },
+                'billing scheduler pass: accounts advanced (renewals, trial ends, scheduled changes) and invoices marked overdue',
+              );
           },
           (error: unknown) => this.deps.logger.warn({ err: error }, 'billing scheduler pass failed; the next pass retries'),
         )

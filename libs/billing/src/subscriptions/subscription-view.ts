@@ -13,7 +13,9 @@ export function toSubscriptionView(tenantId: string, subscription: SubscriptionS
     trial_end_behavior: subscription.trialEndBehavior,
     billing_cycle_anchor: subscription.anchor.toISOString(),
     current_period: { start: subscription.periodStart.toISOString(), end: subscription.periodEnd.toISOString() },
-    pending_change: pending ? { kind: pending.kind, plan_id: pending.planId, interval: pending.interval, effective_at: pending.effectiveAt.toISOString() } : null,
+    pending_change: pending
+      ? { kind: pending.kind, plan_id: pending.planId, interval: pending.interval, effective_at: pending.effectiveAt.toISOString() }
+      : null,
     cancelled_at: subscription.cancelledAt?.toISOString() ?? null,
     created_at: subscription.createdAt.toISOString(),
   };

@@ -1,4 +1,12 @@
-import { createEvent, invoiceViewSchema, subscriptionChangeResultSchema, subscriptionViewSchema, upcomingInvoiceSchema, type InvoiceView, type SubscriptionView } from '@tenantry/contracts';
+import {
+  createEvent,
+  invoiceViewSchema,
+  subscriptionChangeResultSchema,
+  subscriptionViewSchema,
+  upcomingInvoiceSchema,
+  type InvoiceView,
+  type SubscriptionView,
+} from '@tenantry/contracts';
 import { eventually } from '@tenantry/testing';
 import { ADMIN, startBillingHarness, tenantKey, type BillingHarness } from '../test-support/billing-harness';
 
@@ -67,7 +75,9 @@ describe('trials', () => {
       trial_ends_at: '2025-03-15T10:00:00.000Z',
       current_period: { start: '2025-03-01T10:00:00.000Z', end: '2025-03-15T10:00:00.000Z' },
     });
-    const [created] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.created').length === 1 ? harness.eventsOf(tenantId, 'subscription.created') : false));
+    const [created] = await eventually(() =>
+      harness.eventsOf(tenantId, 'subscription.created').length === 1 ? harness.eventsOf(tenantId, 'subscription.created') : false,
+    );
     expect(created?.data).toMatchObject({ revision: 1, status: 'trialing', plan_id: 'pro' });
 
     await harness.openTenant({ tenantId, tier: 'pro' });
@@ -84,7 +94,11 @@ describe('trials', () => {
     harness.clock.set('2025-03-15T10:00:00Z');
     await harness.runScheduler();
     const [active] = await subscriptionsOf(tenantId);
-    expect(active).toMatchObject({ status: 'active', billing_cycle_anchor: '2025-03-15T10:00:00.000Z', current_period: { end: '2025-04-15T10:00:00.000Z' } });
+    expect(active).toMatchObject({
+      status: 'active',
+      billing_cycle_anchor: '2025-03-15T10:00:00.000Z',
+      current_period: { end: '2025-04-15T10:00:00.000Z' },
+    });
     const [invoice] = await invoicesOf(tenantId);
     expect(invoice).toMatchObject({ reason: 'trial_conversion', document_type: 'invoice', total_cents: 4900, status: 'open' });
     expect(invoice?.number).toMatch(/-0001$/);
@@ -102,7 +116,9 @@ describe('trials', () => {
     harness.clock.set('2025-03-15T10:00:00Z');
     await harness.runScheduler();
     expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ status: 'cancelled', cancelled_at: '2025-03-15T10:00:00.000Z' });
-    const [cancelled] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? harness.eventsOf(tenantId, 'subscription.cancelled') : false));
+    const [cancelled] = await eventually(() =>
+      harness.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? harness.eventsOf(tenantId, 'subscription.cancelled') : false,
+    );
     expect(cancelled?.data).toMatchObject({ timing: 'period_end', effective_at: '2025-03-15T10:00:00.000Z' });
     expect(await invoicesOf(tenantId)).toEqual([]);
   });
@@ -112,7 +128,12 @@ describe('trials', () => {
     const [trial] = await subscriptionsOf(tenantId);
     const reply = await change(tenantId, trial?.id ?? '', { plan_id: 'enterprise' });
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ kind: 'upgrade', timing: 'immediate', invoice: null, subscription: { plan_id: 'enterprise', status: 'trialing' } });
+    expect(reply.body).toMatchObject({
+      kind: 'upgrade',
+      timing: 'immediate',
+      invoice: null,
+      subscription: { plan_id: 'enterprise', status: 'trialing' },
+    });
     await eventually(() => harness.eventsOf(tenantId, 'subscription.upgraded')[0]?.data.to_plan_id === 'enterprise');
   });
 });
@@ -143,9 +164,16 @@ describe('plan changes, prorated to the second', () => {
     expect(committed.invoice).toMatchObject({ total_cents: 7742, status: 'open' });
     expect(amounts(committed.invoice)).toEqual(amounts(previewed.invoice));
     expect(committed.subscription).toMatchObject({ plan_id: 'pro', current_period: subscription.current_period });
-    const [upgraded] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.upgraded').length > 0 ? harness.eventsOf(tenantId, 'subscription.upgraded') : false));
+    const [upgraded] = await eventually(() =>
+      harness.eventsOf(tenantId, 'subscription.upgraded').length > 0 ? harness.eventsOf(tenantId, 'subscription.upgraded') : false,
+    );
     // created (1), activated (2), upgraded (3)
-    expect(upgraded?.data).toMatchObject({ revision: 3, from_plan_id: 'basic', to_plan_id: 'pro', proration: { credit_cents: 2529, charge_cents: 10271, currency: 'EUR' } });
+    expect(upgraded?.data).toMatchObject({
+      revision: 3,
+      from_plan_id: 'basic',
+      to_plan_id: 'pro',
+      proration: { credit_cents: 2529, charge_cents: 10271, currency: 'EUR' },
+    });
     expect((await invoicesOf(tenantId)).map((invoice) => invoice.number?.slice(-4))).toEqual(['0001', '0002']);
   });
 
@@ -159,10 +187,16 @@ describe('plan changes, prorated to the second', () => {
     harness.clock.set('2025-04-01T10:00:00Z');
     await harness.runScheduler();
     const [renewed] = await subscriptionsOf(tenantId);
-    expect(renewed).toMatchObject({ plan_id: 'basic', pending_change: null, current_period: { start: '2025-04-01T10:00:00.000Z', end: '2025-05-01T10:00:00.000Z' } });
+    expect(renewed).toMatchObject({
+      plan_id: 'basic',
+      pending_change: null,
+      current_period: { start: '2025-04-01T10:00:00.000Z', end: '2025-05-01T10:00:00.000Z' },
+    });
     const invoices = await invoicesOf(tenantId);
     expect(invoices.at(-1)).toMatchObject({ reason: 'renewal', total_cents: 4900 });
-    const [downgraded] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.downgraded').length > 0 ? harness.eventsOf(tenantId, 'subscription.downgraded') : false));
+    const [downgraded] = await eventually(() =>
+      harness.eventsOf(tenantId, 'subscription.downgraded').length > 0 ? harness.eventsOf(tenantId, 'subscription.downgraded') : false,
+    );
     expect(downgraded?.data).toMatchObject({ timing: 'period_end', effective_at: '2025-04-01T10:00:00.000Z', to_plan_id: 'basic' });
   });
 
@@ -170,9 +204,13 @@ describe('plan changes, prorated to the second', () => {
     const { tenantId, subscription } = await paidTenant('pro');
     harness.clock.set('2025-03-16T10:00:00Z');
     // Credit pro 19900 × 16/31 = 10271, charge basic 4900 × 16/31 = 2529: a credit note of −7742.
-    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'basic', timing: 'immediate' })).body);
+    const reply = subscriptionChangeResultSchema.parse(
+      (await change(tenantId, subscription.id, { plan_id: 'basic', timing: 'immediate' })).body,
+    );
     expect(reply.invoice).toMatchObject({ document_type: 'credit_note', status: 'issued', total_cents: -7742 });
-    const [downgraded] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.downgraded').length > 0 ? harness.eventsOf(tenantId, 'subscription.downgraded') : false));
+    const [downgraded] = await eventually(() =>
+      harness.eventsOf(tenantId, 'subscription.downgraded').length > 0 ? harness.eventsOf(tenantId, 'subscription.downgraded') : false,
+    );
     expect(downgraded?.data).toMatchObject({ timing: 'immediate', credit_note_id: reply.invoice?.id });
 
     // 1 Apr: basic 4900 − 4900 from the balance = 0 (2842 left); 1 May: 4900 − 2842 = 2058.
@@ -199,7 +237,9 @@ describe('plan changes, prorated to the second', () => {
     await change(tenantId, subscription.id, { plan_id: 'pro' }); // +7742, as above
     // 24 Mar 10:00: 8 days (691,200 s) left: credit pro 19900 × 8/31 = 5135.48 → 5135, charge basic 4900 × 8/31 = 1264.52 → 1265.
     harness.clock.set('2025-03-24T10:00:00Z');
-    const back = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'basic', timing: 'immediate' })).body);
+    const back = subscriptionChangeResultSchema.parse(
+      (await change(tenantId, subscription.id, { plan_id: 'basic', timing: 'immediate' })).body,
+    );
     expect(amounts(back.invoice)).toEqual([
       ['proration', -5135],
       ['proration', 1265],
@@ -224,14 +264,21 @@ describe('plan changes, prorated to the second', () => {
     await eventually(() => harness.eventsOf(tenantId, 'subscription.interval_changed')[0]?.data.interval === 'annual');
 
     const toMonthly = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { interval: 'monthly' })).body);
-    expect(toMonthly).toMatchObject({ kind: 'interval_change', timing: 'period_end', effective_at: '2026-03-16T10:00:00.000Z', invoice: null });
+    expect(toMonthly).toMatchObject({
+      kind: 'interval_change',
+      timing: 'period_end',
+      effective_at: '2026-03-16T10:00:00.000Z',
+      invoice: null,
+    });
     expect(harness.eventsOf(tenantId, 'subscription.upgraded')).toEqual([]);
   });
 
   it('classifies basic annual → pro monthly as an upgrade, although pro monthly costs less per period', async () => {
     const { tenantId, subscription } = await paidTenant('basic', 'annual');
     harness.clock.set('2025-03-16T10:00:00Z');
-    const reply = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'pro', interval: 'monthly' })).body);
+    const reply = subscriptionChangeResultSchema.parse(
+      (await change(tenantId, subscription.id, { plan_id: 'pro', interval: 'monthly' })).body,
+    );
     expect(reply).toMatchObject({ kind: 'upgrade', timing: 'immediate' });
     // 1 Mar 2025 – 1 Mar 2026 has 365 days; 15 days used, 350 left: basic annual 49000 × 350/365 = 46986.30 → 46986.
     // The new monthly cycle starts now: a full pro month, 19900.
@@ -250,7 +297,9 @@ describe('credit notes for unpaid invoices (issue 9)', () => {
   /** Subscribe to basic (its €49 invoice unpaid), change to enterprise annual at once (its €9,941 invoice unpaid). */
   async function onUnpaidEnterprise() {
     const { tenantId, subscription, invoice: basic } = await paidTenant('basic', 'monthly', { paid: false });
-    const up = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'enterprise', interval: 'annual' })).body);
+    const up = subscriptionChangeResultSchema.parse(
+      (await change(tenantId, subscription.id, { plan_id: 'enterprise', interval: 'annual' })).body,
+    );
     // Unused basic month −4900, a full enterprise year +999000: 994100.
     expect(up.invoice).toMatchObject({ document_type: 'invoice', status: 'open', total_cents: 994_100, amount_due_cents: 994_100 });
     return { tenantId, subscription, basic, enterprise: up.invoice as InvoiceView };
@@ -258,14 +307,22 @@ describe('credit notes for unpaid invoices (issue 9)', () => {
 
   it('when the finding is replayed (basic, enterprise annual unpaid, basic annual at once), then the −€9,500 credit note reduces the unpaid €9,941 invoice and nothing becomes spendable', async () => {
     const { tenantId, subscription, basic, enterprise } = await onUnpaidEnterprise();
-    const down = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'basic', interval: 'annual', timing: 'immediate' })).body);
+    const down = subscriptionChangeResultSchema.parse(
+      (await change(tenantId, subscription.id, { plan_id: 'basic', interval: 'annual', timing: 'immediate' })).body,
+    );
     // Unused enterprise year −999000, a basic year +49000: −950000, all of it off the 994100 still due.
-    expect(down.invoice).toMatchObject({ document_type: 'credit_note', total_cents: -950_000, applied_to_invoices: [{ invoice_id: enterprise.id, amount_cents: 950_000 }] });
+    expect(down.invoice).toMatchObject({
+      document_type: 'credit_note',
+      total_cents: -950_000,
+      applied_to_invoices: [{ invoice_id: enterprise.id, amount_cents: 950_000 }],
+    });
     // 994100 − 950000 = 44100 still due; the basic invoice is untouched.
     expect(await invoice(enterprise.id)).toMatchObject({ status: 'open', credited_cents: 950_000, amount_due_cents: 44_100 });
     expect(await invoice(basic.id)).toMatchObject({ status: 'open', credited_cents: 0, amount_due_cents: 4_900 });
     // No spendable credit: the renewal a year on bills basic's full 49000, without a "Credit balance applied" line.
-    const draft = upcomingInvoiceSchema.parse((await harness.call(tenantKey(tenantId), 'GET', `${M}/subscriptions/${subscription.id}/upcoming-invoice`)).body);
+    const draft = upcomingInvoiceSchema.parse(
+      (await harness.call(tenantKey(tenantId), 'GET', `${M}/subscriptions/${subscription.id}/upcoming-invoice`)).body,
+    );
     expect(amounts(draft.invoice)).toEqual([['subscription', 49_000]]);
     const [issued] = await eventually(() => {
       const found = harness.eventsOf(tenantId, 'invoice.issued').filter((event) => event.data.invoice_id === down.invoice?.id);
@@ -279,10 +336,17 @@ describe('credit notes for unpaid invoices (issue 9)', () => {
     await change(tenantId, subscription.id, { plan_id: 'basic', interval: 'annual', timing: 'immediate' }); // enterprise: 44100 still due (as above)
     await markPaid(String(basic.id));
     // Cancelled at once: the unused basic year credits 49000: 44100 pays the enterprise invoice, 49000 − 44100 = 4900 is spendable.
-    const cancelled = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, { timing: 'immediate' });
+    const cancelled = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, {
+      timing: 'immediate',
+    });
     const creditNote = invoiceViewSchema.parse(cancelled.body.credit_note);
     expect(creditNote).toMatchObject({ total_cents: -49_000, applied_to_invoices: [{ invoice_id: enterprise.id, amount_cents: 44_100 }] });
-    expect(await invoice(enterprise.id)).toMatchObject({ status: 'paid', credited_cents: 994_100, amount_due_cents: 0, payment_reference: creditNote.id });
+    expect(await invoice(enterprise.id)).toMatchObject({
+      status: 'paid',
+      credited_cents: 994_100,
+      amount_due_cents: 0,
+      payment_reference: creditNote.id,
+    });
     const [paid] = await eventually(() => {
       const found = harness.eventsOf(tenantId, 'invoice.paid').filter((event) => event.data.invoice_id === enterprise.id);
       return found.length > 0 ? found : false;
@@ -300,7 +364,9 @@ describe('credit notes for unpaid invoices (issue 9)', () => {
     const { tenantId, subscription, basic, enterprise } = await onUnpaidEnterprise();
     await change(tenantId, subscription.id, { plan_id: 'basic', interval: 'annual', timing: 'immediate' }); // enterprise: 44100 still due
     // Cancelled at once: 49000 of credit: 44100 off the enterprise invoice, 4900 off the basic one, 0 spendable.
-    const cancelled = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, { timing: 'immediate' });
+    const cancelled = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, {
+      timing: 'immediate',
+    });
     expect(invoiceViewSchema.parse(cancelled.body.credit_note).applied_to_invoices).toEqual([
       { invoice_id: enterprise.id, amount_cents: 44_100 },
       { invoice_id: basic.id, amount_cents: 4_900 },
@@ -316,11 +382,16 @@ describe('cancellation', () => {
     const { tenantId, subscription } = await paidTenant('pro');
     // 21 Mar 10:00: 11 of 31 days left: 19900 × 11/31 = 7061.29 → 7061.
     harness.clock.set('2025-03-21T10:00:00Z');
-    const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, { timing: 'immediate', reason: 'moving on' });
+    const reply = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, {
+      timing: 'immediate',
+      reason: 'moving on',
+    });
     expect(reply.status).toBe(200);
     expect(reply.body.subscription).toMatchObject({ status: 'cancelled', cancelled_at: '2025-03-21T10:00:00.000Z' });
     expect(reply.body.credit_note).toMatchObject({ document_type: 'credit_note', total_cents: -7061, reason: 'cancellation' });
-    const [cancelled] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? harness.eventsOf(tenantId, 'subscription.cancelled') : false));
+    const [cancelled] = await eventually(() =>
+      harness.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? harness.eventsOf(tenantId, 'subscription.cancelled') : false,
+    );
     expect(cancelled?.data).toMatchObject({ timing: 'immediate', credit_cents: 7061, reason: 'moving on' });
 
     expect((await change(tenantId, subscription.id, { plan_id: 'enterprise' })).status).toBe(409);
@@ -350,7 +421,9 @@ describe('cancellation', () => {
         data: { tenant_id: tenantId, from: 'active', to: 'cancelled', changed_by: 'admin', changed_at: harness.clock.now().toISOString() },
       }),
     ]);
-    const [cancelled] = await eventually(() => (harness.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? harness.eventsOf(tenantId, 'subscription.cancelled') : false));
+    const [cancelled] = await eventually(() =>
+      harness.eventsOf(tenantId, 'subscription.cancelled').length > 0 ? harness.eventsOf(tenantId, 'subscription.cancelled') : false,
+    );
     expect(cancelled?.data).toMatchObject({ timing: 'immediate', reason: 'tenant cancelled' });
     const subscribe = await harness.call(tenantKey(tenantId), 'POST', `${M}/subscribe`, { plan_id: 'pro' });
     expect(subscribe.status).toBe(409);
@@ -428,7 +501,9 @@ describe('withdrawing a scheduled change', () => {
     harness.call<{ subscription: SubscriptionView }>(tenantKey(tenantId), 'DELETE', `${M}/subscriptions/${subscriptionId}/pending-change`);
   /** Waits until the renewal's invoice.issued arrived: the change it would have applied is published with it. */
   const renewalPublished = (tenantId: string) =>
-    eventually(() => harness.eventsOf(tenantId, 'invoice.issued').some((event) => event.data.reason === 'renewal'), { description: 'the renewal invoice.issued' });
+    eventually(() => harness.eventsOf(tenantId, 'invoice.issued').some((event) => event.data.reason === 'renewal'), {
+      description: 'the renewal invoice.issued',
+    });
 
   it('withdraws a scheduled downgrade: the period renews on the plan it had, and no downgrade is published', async () => {
     const { tenantId, subscription } = await paidTenant('pro');
@@ -441,7 +516,10 @@ describe('withdrawing a scheduled change', () => {
 
     harness.clock.set('2025-04-01T10:00:00Z');
     await harness.runScheduler();
-    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ plan_id: 'pro', current_period: { start: '2025-04-01T10:00:00.000Z', end: '2025-05-01T10:00:00.000Z' } });
+    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({
+      plan_id: 'pro',
+      current_period: { start: '2025-04-01T10:00:00.000Z', end: '2025-05-01T10:00:00.000Z' },
+    });
     expect((await invoicesOf(tenantId)).at(-1)).toMatchObject({ reason: 'renewal', total_cents: 19900 });
     await renewalPublished(tenantId);
     expect(harness.eventsOf(tenantId, 'subscription.downgraded')).toEqual([]);
@@ -450,7 +528,11 @@ describe('withdrawing a scheduled change', () => {
   it('withdraws a cancellation at the period end: the subscription renews and stays active', async () => {
     const { tenantId, subscription } = await paidTenant('basic');
     expect((await harness.call(tenantKey(tenantId), 'POST', `${M}/subscriptions/${subscription.id}/cancel`, {})).status).toBe(200);
-    expect((await withdraw(tenantId, subscription.id)).body.subscription).toMatchObject({ status: 'active', pending_change: null, cancelled_at: null });
+    expect((await withdraw(tenantId, subscription.id)).body.subscription).toMatchObject({
+      status: 'active',
+      pending_change: null,
+      cancelled_at: null,
+    });
 
     harness.clock.set('2025-04-01T10:00:00Z');
     await harness.runScheduler();
@@ -479,7 +561,10 @@ describe('withdrawing a scheduled change', () => {
     const { tenantId, subscription } = await paidTenant('pro');
     const nothing = await withdraw(tenantId, subscription.id);
     expect(nothing.status).toBe(409);
-    expect(nothing.body).toMatchObject({ type: expect.stringMatching(/conflict$/), detail: expect.stringContaining('no scheduled change') });
+    expect(nothing.body).toMatchObject({
+      type: expect.stringMatching(/conflict$/),
+      detail: expect.stringContaining('no scheduled change'),
+    });
 
     await change(tenantId, subscription.id, { plan_id: 'basic' });
     // The scheduler has not run at 1 Apr 10:00: the withdrawal first catches the account up, so the
@@ -487,7 +572,11 @@ describe('withdrawing a scheduled change', () => {
     harness.clock.set('2025-04-01T10:00:01Z');
     expect((await withdraw(tenantId, subscription.id)).status).toBe(409);
     await harness.runScheduler();
-    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({ plan_id: 'basic', pending_change: null, current_period: { start: '2025-04-01T10:00:00.000Z' } });
+    expect((await subscriptionsOf(tenantId))[0]).toMatchObject({
+      plan_id: 'basic',
+      pending_change: null,
+      current_period: { start: '2025-04-01T10:00:00.000Z' },
+    });
   });
 });
 
@@ -535,7 +624,9 @@ describe('the upcoming invoice', () => {
     const { tenantId, subscription } = await paidTenant('enterprise');
     harness.clock.set('2025-03-16T10:00:00Z');
     // Enterprise → pro at once, 16 of 31 days left: credit 99900 × 16/31 = 51561.29 → 51561, charge 19900 × 16/31 = 10270.97 → 10271: −41290.
-    const immediate = subscriptionChangeResultSchema.parse((await change(tenantId, subscription.id, { plan_id: 'pro', timing: 'immediate' })).body);
+    const immediate = subscriptionChangeResultSchema.parse(
+      (await change(tenantId, subscription.id, { plan_id: 'pro', timing: 'immediate' })).body,
+    );
     expect(immediate.invoice?.total_cents).toBe(-41290);
     // Then basic at the period end: the renewal is basic's 4900, paid from the 41290 balance.
     expect((await change(tenantId, subscription.id, { plan_id: 'basic' })).status).toBe(200);
@@ -553,12 +644,21 @@ describe('the upcoming invoice', () => {
     const converting = await harness.openTenant({ tier: 'pro' });
     const [trial] = await subscriptionsOf(converting);
     const draft = await upcoming(converting, String(trial?.id));
-    expect(draft).toMatchObject({ at: '2025-03-15T10:00:00.000Z', ends_there: false, invoice: { reason: 'trial_conversion', total_cents: 19900 } });
+    expect(draft).toMatchObject({
+      at: '2025-03-15T10:00:00.000Z',
+      ends_there: false,
+      invoice: { reason: 'trial_conversion', total_cents: 19900 },
+    });
 
     const cancelling = await harness.openTenant({ tier: 'pro' });
     const [other] = await subscriptionsOf(cancelling);
     await harness.call(tenantKey(cancelling), 'POST', `${M}/subscriptions/${other?.id}/cancel`, {});
-    expect(await upcoming(cancelling, String(other?.id))).toEqual({ subscription_id: other?.id, at: '2025-03-15T10:00:00.000Z', ends_there: true, invoice: null });
+    expect(await upcoming(cancelling, String(other?.id))).toEqual({
+      subscription_id: other?.id,
+      at: '2025-03-15T10:00:00.000Z',
+      ends_there: true,
+      invoice: null,
+    });
   });
 
   it('answers 409 for a cancelled subscription: nothing is upcoming', async () => {

@@ -14,7 +14,13 @@ import {
 import type { DomainEventFactory, OutboxNotifier } from '@tenantry/event-bus';
 import { generateId } from '@tenantry/persistence';
 import type { Logger } from '@tenantry/telemetry';
-import { currentSubscription, type Account, type AccountFields, type AccountRepository, type SubscriptionIndexRepository } from '../accounts/account.collection';
+import {
+  currentSubscription,
+  type Account,
+  type AccountFields,
+  type AccountRepository,
+  type SubscriptionIndexRepository,
+} from '../accounts/account.collection';
 import type { Pricing } from '../domain';
 import type { Invoices } from '../invoices/invoices';
 import { toInvoiceView } from '../invoices/invoice-view';
@@ -74,10 +80,17 @@ export class Subscriptions {
       if (facts.opening && awaitsCreation(account) && !t.current) this.openTrial(t, facts.opening, now);
       const live = t.current;
       if (tenant.status === 'cancelled' && live) {
-        await cancel(t, live, { timing: 'immediate', reason: 'tenant cancelled', now, pricing: this.deps.pricing, overageLines: this.deps.overageLines(tenantId, tenant.timezone) });
+        await cancel(t, live, {
+          timing: 'immediate',
+          reason: 'tenant cancelled',
+          now,
+          pricing: this.deps.pricing,
+          overageLines: this.deps.overageLines(tenantId, tenant.timezone),
+        });
       }
       const fields = t.fields();
-      if (account && sameTenant(account.tenant, tenant) && t.events().length === 0 && sameSubscriptions(account, fields)) return 'unchanged';
+      if (account && sameTenant(account.tenant, tenant) && t.events().length === 0 && sameSubscriptions(account, fields))
+        return 'unchanged';
       // Another member (or the scheduler) may write the account in between: then the facts are applied to what it wrote.
       const write = account
         ? accounts.update(tenantId, tenantId, { ...fields, tenant }, { expectedVersion: account.version, events: t.events() })
@@ -110,7 +123,8 @@ export class Subscriptions {
     this.deps.outbox.notify();
     for (const id of t.started()) {
       await this.deps.index.insert(tenantId, {}, { id }).catch((error: unknown) => {
-        if (!(error instanceof ConflictError)) this.deps.logger.warn({ err: error, tenantId, subscriptionId: id }, 'indexing a new subscription failed');
+        if (!(error instanceof ConflictError))
+          this.deps.logger.warn({ err: error, tenantId, subscriptionId: id }, 'indexing a new subscription failed');
       });
     }
     await this.deps.invoices.store(tenantId, t.documents()).catch((error: unknown) => {
@@ -129,16 +143,25 @@ export class Subscriptions {
       assertTenantMayBeBilled(tenantId, account.tenant.status);
       const live = t.current;
       if (live?.status === 'active') {
-        throw new ConflictError(`Tenant ${tenantId} already has the active subscription ${live.id}: change it with POST /subscriptions/${live.id}/change.`, {
-          subscription_id: live.id,
-        });
+        throw new ConflictError(
+          `Tenant ${tenantId} already has the active subscription ${live.id}: change it with POST /subscriptions/${live.id}/change.`,
+          {
+            subscription_id: live.id,
+          },
+        );
       }
       if (live) {
         const trial = request.trial_end_behavior ? { ...live, trialEndBehavior: request.trial_end_behavior } : live;
         return Promise.resolve({ id: live.id, document: activate(t, trial, term, now, this.deps.pricing) });
       }
       const id = generateId(SUBSCRIPTION_ID_PREFIX);
-      const document = startPaid(t, { id, term, trialEndBehavior: request.trial_end_behavior ?? this.deps.defaultTrialEndBehavior, now, pricing: this.deps.pricing });
+      const document = startPaid(t, {
+        id,
+        term,
+        trialEndBehavior: request.trial_end_behavior ?? this.deps.defaultTrialEndBehavior,
+        now,
+        pricing: this.deps.pricing,
+      });
       return Promise.resolve({ id, document });
     });
     const { id, document } = result;
@@ -149,14 +172,21 @@ export class Subscriptions {
   }
 
   /** `POST /subscriptions/{id}/change`; with `preview` nothing is written and the invoice is a draft. */
-  async change(tenantId: string, subscriptionId: string, request: ChangeSubscriptionRequest, preview: boolean): Promise<SubscriptionChangeResult> {
+  async change(
+    tenantId: string,
+    subscriptionId: string,
+    request: ChangeSubscriptionRequest,
+    preview: boolean,
+  ): Promise<SubscriptionChangeResult> {
     const run = async (t: AccountTransition, account: Account, now: Date) => {
       assertTenantMayBeBilled(tenantId, account.tenant.status);
       const subscription = liveSubscription(t, subscriptionId);
       const to = { planId: request.plan_id ?? subscription.planId, interval: request.interval ?? subscription.interval };
       return changePlan(t, subscription, to, request.timing, now, this.deps.pricing);
     };
-    const { result: outcome, subscription } = preview ? await this.dryRun(tenantId, subscriptionId, run) : await this.commitAndRead(tenantId, subscriptionId, run);
+    const { result: outcome, subscription } = preview
+      ? await this.dryRun(tenantId, subscriptionId, run)
+      : await this.commitAndRead(tenantId, subscriptionId, run);
     const document = outcome.document;
     return {
       preview,
@@ -169,10 +199,20 @@ export class Subscriptions {
   }
 
   /** `POST /subscriptions/{id}/cancel`: now (credit note for the unused part) or at the period end. */
-  async cancel(tenantId: string, subscriptionId: string, request: CancelSubscriptionRequest): Promise<{ subscription: SubscriptionView; credit_note: InvoiceView | null }> {
+  async cancel(
+    tenantId: string,
+    subscriptionId: string,
+    request: CancelSubscriptionRequest,
+  ): Promise<{ subscription: SubscriptionView; credit_note: InvoiceView | null }> {
     const { result, subscription } = await this.commitAndRead(tenantId, subscriptionId, (t, account, now) => {
       const live = liveSubscription(t, subscriptionId);
-      return cancel(t, live, { timing: request.timing, reason: request.reason, now, pricing: this.deps.pricing, overageLines: this.overageOf(account) });
+      return cancel(t, live, {
+        timing: request.timing,
+        reason: request.reason,
+        now,
+        pricing: this.deps.pricing,
+        overageLines: this.overageOf(account),
+      });
     });
     const document = result.document;
     return { subscription, credit_note: document ? toInvoiceView(tenantId, document.fields, document) : null };
@@ -180,8 +220,13 @@ export class Subscriptions {
 
   /** `DELETE /subscriptions/{id}/pending-change`: the scheduled downgrade, interval change or cancellation is withdrawn. */
   async withdrawPendingChange(tenantId: string, subscriptionId: string): Promise<SubscriptionView> {
-    const { result: withdrawn, subscription } = await this.commitAndRead(tenantId, subscriptionId, (t) => withdrawPendingChange(t, liveSubscription(t, subscriptionId)));
-    this.deps.logger.info({ tenantId, subscriptionId, kind: withdrawn.kind, effectiveAt: withdrawn.effectiveAt }, 'scheduled subscription change withdrawn');
+    const { result: withdrawn, subscription } = await this.commitAndRead(tenantId, subscriptionId, (t) =>
+      withdrawPendingChange(t, liveSubscription(t, subscriptionId)),
+    );
+    this.deps.logger.info(
+      { tenantId, subscriptionId, kind: withdrawn.kind, effectiveAt: withdrawn.effectiveAt },
+      'scheduled subscription change withdrawn',
+    );
     return subscription;
   }
 
@@ -298,13 +343,21 @@ export class Subscriptions {
     });
   }
 
-  private async commitAndRead<R>(tenantId: string, subscriptionId: string, apply: (t: AccountTransition, account: Account, now: Date) => Promise<R> | R) {
+  private async commitAndRead<R>(
+    tenantId: string,
+    subscriptionId: string,
+    apply: (t: AccountTransition, account: Account, now: Date) => Promise<R> | R,
+  ) {
     const outcome = await this.commit(tenantId, async (t, account, now) => apply(t, account, now));
     return { ...outcome, subscription: await this.get(tenantId, subscriptionId) };
   }
 
   /** Applies without writing: what the change would do now. */
-  private async dryRun<R>(tenantId: string, subscriptionId: string, apply: (t: AccountTransition, account: Account, now: Date) => Promise<R> | R) {
+  private async dryRun<R>(
+    tenantId: string,
+    subscriptionId: string,
+    apply: (t: AccountTransition, account: Account, now: Date) => Promise<R> | R,
+  ) {
     const account = await this.account(tenantId);
     const now = this.deps.clock();
     const t = await this.caughtUp(tenantId, account, now);
@@ -318,7 +371,8 @@ export class Subscriptions {
 function liveSubscription(t: AccountTransition, subscriptionId: string) {
   const subscription = t.find(subscriptionId);
   if (!subscription) throw new NotFoundError(`Subscription ${subscriptionId} not found.`);
-  if (subscription.status === 'cancelled') throw new ConflictError(`Subscription ${subscriptionId} is cancelled.`, { subscription_id: subscriptionId });
+  if (subscription.status === 'cancelled')
+    throw new ConflictError(`Subscription ${subscriptionId} is cancelled.`, { subscription_id: subscriptionId });
   return subscription;
 }
 
@@ -327,7 +381,10 @@ function assertTenantMayBeBilled(tenantId: string, status: TenantStatus): void {
 }
 
 function sameSubscriptions(account: AccountFields, fields: Omit<AccountFields, 'tenant'>): boolean {
-  return JSON.stringify(account.subscriptions) === JSON.stringify(fields.subscriptions) && account.creditBalanceCents === fields.creditBalanceCents;
+  return (
+    JSON.stringify(account.subscriptions) === JSON.stringify(fields.subscriptions) &&
+    account.creditBalanceCents === fields.creditBalanceCents
+  );
 }
 
 /** A new account, before its first transition. */

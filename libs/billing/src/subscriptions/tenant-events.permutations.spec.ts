@@ -19,12 +19,26 @@ function created(revision = 1): TenantEvent {
   return createEvent('tenant.created', {
     tenantId: TENANT,
     source: '/tenantry/tenants',
-    data: { tenant_id: TENANT, name: 'Acme', subscription_tier: 'pro', status: 'trial', timezone: 'UTC', billing_email: 'old@acme.test', trial_ends_at: TRIAL_END.toISOString(), created_at: at(0), revision },
+    data: {
+      tenant_id: TENANT,
+      name: 'Acme',
+      subscription_tier: 'pro',
+      status: 'trial',
+      timezone: 'UTC',
+      billing_email: 'old@acme.test',
+      trial_ends_at: TRIAL_END.toISOString(),
+      created_at: at(0),
+      revision,
+    },
   });
 }
 
 function updated(revision: number, changes: { timezone?: string; billing_email?: string | null }): TenantEvent {
-  return createEvent('tenant.updated', { tenantId: TENANT, source: '/tenantry/tenants', data: { tenant_id: TENANT, changes, updated_at: at(revision), revision } });
+  return createEvent('tenant.updated', {
+    tenantId: TENANT,
+    source: '/tenantry/tenants',
+    data: { tenant_id: TENANT, changes, updated_at: at(revision), revision },
+  });
 }
 
 function statusChanged(revision: number, from: 'trial' | 'active' | 'suspended', to: 'active' | 'suspended' | 'cancelled'): TenantEvent {
@@ -52,7 +66,11 @@ const billingTenantConsumer: ConsumerUnderTest<TenantEvent, unknown> = {
         const documents = await invoices.list(TENANT, { limit: 100 });
         const subscriptionIds = await Promise.all(account.subscriptions.map((subscription) => subscriptions.tenantOf(subscription.id)));
         return {
-          tenant: { status: account.tenant.status, timezone: await timezones.timezoneOf(TENANT), billing_email: account.tenant.billingEmail },
+          tenant: {
+            status: account.tenant.status,
+            timezone: await timezones.timezoneOf(TENANT),
+            billing_email: account.tenant.billingEmail,
+          },
           subscriptions: account.subscriptions.map(({ planId, status, cancelReason }) => ({ planId, status, cancelReason })),
           indexedUnderTheTenant: subscriptionIds,
           documents: documents.items.map(({ document_type, reason, total_cents }) => ({ document_type, reason, total_cents })),
@@ -65,7 +83,12 @@ const billingTenantConsumer: ConsumerUnderTest<TenantEvent, unknown> = {
 
 describe('billing tenant events in any order', () => {
   it('when a tenant is cancelled during its trial, then every order ends with the trial cancelled and nothing invoiced', async () => {
-    const history = [created(), updated(2, { timezone: 'Europe/Ljubljana' }), updated(3, { billing_email: 'billing@acme.test' }), statusChanged(4, 'trial', 'cancelled')];
+    const history = [
+      created(),
+      updated(2, { timezone: 'Europe/Ljubljana' }),
+      updated(3, { billing_email: 'billing@acme.test' }),
+      statusChanged(4, 'trial', 'cancelled'),
+    ];
     const report = await deliverInEveryOrder(billingTenantConsumer, history, { duplicates: 2 });
     expect(report.orders).toBe(24);
     expect(report.state).toEqual({

@@ -62,7 +62,12 @@ export type AccountTenant = AccountFields['tenant'];
 type FactRevisions = NonNullable<AccountTenant['revisions']>;
 
 /** A tenant billing has heard of only through events that overtook its tenant.created (which opens the account). */
-const AWAITING_CREATION: AccountTenant = { status: 'trial', timezone: 'UTC', awaitingCreation: true, revisions: { status: 0, timezone: 0, billingEmail: 0 } };
+const AWAITING_CREATION: AccountTenant = {
+  status: 'trial',
+  timezone: 'UTC',
+  awaitingCreation: true,
+  revisions: { status: 0, timezone: 0, billingEmail: 0 },
+};
 
 /**
  * The tenant as billing keeps it once `facts` are applied: each field (status, time zone, billing

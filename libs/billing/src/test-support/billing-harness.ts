@@ -11,7 +11,13 @@ import { usageBatch, sample } from '../metering/test-support/metric-batches';
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-'.padEnd(48, 'x');
 export const ADMIN: Identity = { role: 'admin' };
 export const TENANTS_SERVICE: Identity = { role: 'service', service: 'tenants' };
-export const tenantKey = (tenantId: string, planId?: PlanId): Identity => ({ role: 'tenant', tenantId, keyId: 'key_caller0000000000', scopes: [], ...(planId ? { planId } : {}) });
+export const tenantKey = (tenantId: string, planId?: PlanId): Identity => ({
+  role: 'tenant',
+  tenantId,
+  keyId: 'key_caller0000000000',
+  scopes: [],
+  ...(planId ? { planId } : {}),
+});
 
 export interface Reply<T = unknown> {
   status: number;
@@ -56,7 +62,9 @@ export interface BillingHarness {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The billing service on a platform of its own (embedded by default), with a clock the test controls and the scheduler off. */
-export async function startBillingHarness(options: { env?: Record<string, string>; start?: Date; serviceEnv?: Record<string, string> } = {}): Promise<BillingHarness> {
+export async function startBillingHarness(
+  options: { env?: Record<string, string>; start?: Date; serviceEnv?: Record<string, string> } = {},
+): Promise<BillingHarness> {
   const logger = createLogger({ service: 'billing', level: 'silent' });
   const platform = await openPlatform(
     loadPlatformConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET: TEST_INTERNAL_SECRET, ...(options.env ?? { TENANTRY_MODE: 'embedded' }) }),
@@ -132,7 +140,8 @@ export async function startBillingHarness(options: { env?: Record<string, string
       await platform.bus.publish([batch]);
       return batch;
     },
-    eventsOf: <T extends EventType>(tenantId: string, type: T) => events.filter((event) => event.subject === tenantId && event.type === type) as TenantryEventOf<T>[],
+    eventsOf: <T extends EventType>(tenantId: string, type: T) =>
+      events.filter((event) => event.subject === tenantId && event.type === type) as TenantryEventOf<T>[],
     runScheduler: () => billing.scheduler.runOnce(),
     async close() {
       await server.close();

@@ -14,7 +14,8 @@ export function previousDate(date: string): string {
 /** Every date from `from` to `to`, inclusive. */
 function datesBetween(from: string, to: string): string[] {
   const dates: string[] = [];
-  for (let at = Date.parse(`${from}T00:00:00Z`); at <= Date.parse(`${to}T00:00:00Z`); at += DAY_MS) dates.push(new Date(at).toISOString().slice(0, 10));
+  for (let at = Date.parse(`${from}T00:00:00Z`); at <= Date.parse(`${to}T00:00:00Z`); at += DAY_MS)
+    dates.push(new Date(at).toISOString().slice(0, 10));
   return dates;
 }
 
@@ -37,7 +38,13 @@ export function overageLinesFrom(ledger: UsageLedger, pricing: Pricing): (tenant
     if (price === null) return [];
     const days = await ledger.days(tenantId, dates.from, dates.to);
     const owed = overage(days, planOf(subscription.planId).limits.apiCallsPerDay, price);
-    return overageLine({ planId: subscription.planId, period, overageCalls: owed.overageCalls, perThousandCallsCents: price, amountCents: owed.amountCents });
+    return overageLine({
+      planId: subscription.planId,
+      period,
+      overageCalls: owed.overageCalls,
+      perThousandCallsCents: price,
+      amountCents: owed.amountCents,
+    });
   };
 }
 
@@ -45,7 +52,13 @@ export function overageLinesFrom(ledger: UsageLedger, pricing: Pricing): (tenant
  * `POST /usage-report`: calls per local day against the plan's daily quota, with the overage they would
  * cost. The default range is the current billing period up to today.
  */
-export async function usageReport(ledger: UsageLedger, pricing: Pricing, account: Account, range: { from?: string | undefined; to?: string | undefined }, now: Date): Promise<UsageReport> {
+export async function usageReport(
+  ledger: UsageLedger,
+  pricing: Pricing,
+  account: Account,
+  range: { from?: string | undefined; to?: string | undefined },
+  now: Date,
+): Promise<UsageReport> {
   const { timezone } = account.tenant;
   const live = currentSubscription(account);
   const planId: PlanId = live?.planId ?? account.subscriptions.at(-1)?.planId ?? 'basic';

@@ -35,7 +35,8 @@ export function createEvent<T extends EventType>(type: T, input: CreateEventInpu
   if (!input.tenantId) throw new InvalidEventError('malformed', 'tenantId is required', [{ field: 'subject', message: 'Required' }]);
   if (!input.source) throw new InvalidEventError('malformed', 'source is required', [{ field: 'source', message: 'Required' }]);
   const time = input.time === undefined ? new Date() : new Date(input.time);
-  if (Number.isNaN(time.getTime())) throw new InvalidEventError('malformed', 'time is not a valid date', [{ field: 'time', message: 'Invalid date' }]);
+  if (Number.isNaN(time.getTime()))
+    throw new InvalidEventError('malformed', 'time is not a valid date', [{ field: 'time', message: 'Invalid date' }]);
 
   const event = {
     specversion: '1.0' as const,

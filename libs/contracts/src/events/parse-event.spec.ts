@@ -18,10 +18,13 @@ function reasonOf(attempt: () => unknown): string | undefined {
 }
 
 describe('parseEvent', () => {
-  it.each(EVENT_TYPES.map((type) => [type]))('when a serialized %s event is parsed, then it equals the created event', (type: EventType) => {
-    const raw = serialized(type);
-    expect(parseEvent(raw)).toEqual(raw);
-  });
+  it.each(EVENT_TYPES.map((type) => [type]))(
+    'when a serialized %s event is parsed, then it equals the created event',
+    (type: EventType) => {
+      const raw = serialized(type);
+      expect(parseEvent(raw)).toEqual(raw);
+    },
+  );
 
   it('when parsed, then the result is discriminated by type', () => {
     const event = parseEventJson(JSON.stringify(serialized('subscription.upgraded')));

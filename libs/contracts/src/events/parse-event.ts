@@ -28,7 +28,11 @@ export function parseEvent(raw: unknown): TenantryEvent {
   if (!schema) throw new UnsupportedEventVersionError(type, dataschema);
   const data = schema.safeParse(envelope.data.data);
   if (!data.success) {
-    throw new InvalidEventError('invalid-data', `Invalid data for event ${type} (${schemaName.version})`, toFieldIssues(data.error, 'data'));
+    throw new InvalidEventError(
+      'invalid-data',
+      `Invalid data for event ${type} (${schemaName.version})`,
+      toFieldIssues(data.error, 'data'),
+    );
   }
   // Envelope and data were validated against the schema this type and version name.
   return { ...envelope.data, data: data.data } as TenantryEvent;

@@ -49,7 +49,10 @@ export const changeSubscriptionRequestSchema = z
     interval: billingIntervalSchema.optional(),
     timing: changeTimingSchema.optional(),
   })
-  .refine((change) => change.plan_id !== undefined || change.interval !== undefined, { message: 'Give plan_id, interval or both', path: ['plan_id'] });
+  .refine((change) => change.plan_id !== undefined || change.interval !== undefined, {
+    message: 'Give plan_id, interval or both',
+    path: ['plan_id'],
+  });
 export type ChangeSubscriptionRequest = z.output<typeof changeSubscriptionRequestSchema>;
 
 /** `POST /subscriptions/{id}/cancel`: at period end (default) or now with a prorated credit note. No body: at period end. */
@@ -78,8 +81,14 @@ export const usageReportRequestSchema = z
     from: localDateSchema.optional(),
     to: localDateSchema.optional(),
   })
-  .refine((request) => (request.from === undefined) === (request.to === undefined), { message: 'Give both from and to, or neither', path: ['to'] })
-  .refine((request) => request.from === undefined || request.to === undefined || request.from <= request.to, { message: 'from must not be after to', path: ['to'] });
+  .refine((request) => (request.from === undefined) === (request.to === undefined), {
+    message: 'Give both from and to, or neither',
+    path: ['to'],
+  })
+  .refine((request) => request.from === undefined || request.to === undefined || request.from <= request.to, {
+    message: 'from must not be after to',
+    path: ['to'],
+  });
 export type UsageReportRequest = z.output<typeof usageReportRequestSchema>;
 
 const limitSchema = z.union([z.number().int().nonnegative(), z.literal(UNLIMITED)]);
@@ -139,7 +148,6 @@ export const subscriptionViewSchema = z.object({
   created_at: isoDateTimeSchema,
 });
 export type SubscriptionView = z.output<typeof subscriptionViewSchema>;
-
 
 export const invoiceViewSchema = z.object({
   /** Absent on a preview. */
@@ -207,7 +215,14 @@ export const usageReportSchema = z.object({
   timezone: z.string(),
   from: localDateSchema,
   to: localDateSchema,
-  days: z.array(z.object({ date: localDateSchema, calls: z.number().int().nonnegative(), quota: limitSchema, overage_calls: z.number().int().nonnegative() })),
+  days: z.array(
+    z.object({
+      date: localDateSchema,
+      calls: z.number().int().nonnegative(),
+      quota: limitSchema,
+      overage_calls: z.number().int().nonnegative(),
+    }),
+  ),
   totals: z.object({ calls: z.number().int().nonnegative(), overage_calls: z.number().int().nonnegative() }),
   /** Nothing tracks users and storage yet: `used` is null until something does. */
   users: z.object({ used: z.null(), limit: limitSchema }),

@@ -15,7 +15,12 @@ export const tenantNameSchema = z.string().trim().min(1).max(200);
 export const billingEmailSchema = z.email().max(254);
 /** Metadata keys start with a letter or digit (so no `__proto__`), at most 50 entries. */
 export const tenantMetadataSchema = z
-  .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'Keys are 1-64 characters: letters, digits, _ . : - (starting with a letter or digit)'), z.string().max(512))
+  .record(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'Keys are 1-64 characters: letters, digits, _ . : - (starting with a letter or digit)'),
+    z.string().max(512),
+  )
   .refine((metadata) => Object.keys(metadata).length <= 50, { message: 'At most 50 metadata entries' });
 
 export const createTenantRequestSchema = z.strictObject({
@@ -125,17 +130,29 @@ export type CreateTenantResponse = z.output<typeof createTenantResponseSchema>;
 const limitSchema = z.union([z.number().int().nonnegative(), z.literal(UNLIMITED)]);
 
 /** A plan's limits as clients read them (on `/features`, `/plans`). */
-export const planLimitsViewSchema = z.object({ api_calls_per_day: limitSchema, requests_per_minute: limitSchema, users: limitSchema, storage_bytes: limitSchema });
+export const planLimitsViewSchema = z.object({
+  api_calls_per_day: limitSchema,
+  requests_per_minute: limitSchema,
+  users: limitSchema,
+  storage_bytes: limitSchema,
+});
 export type PlanLimitsView = z.output<typeof planLimitsViewSchema>;
 
 export function toPlanLimitsView(limits: PlanLimits): PlanLimitsView {
-  return { api_calls_per_day: limits.apiCallsPerDay, requests_per_minute: limits.requestsPerMinute, users: limits.users, storage_bytes: limits.storageBytes };
+  return {
+    api_calls_per_day: limits.apiCallsPerDay,
+    requests_per_minute: limits.requestsPerMinute,
+    users: limits.users,
+    storage_bytes: limits.storageBytes,
+  };
 }
 
 export const tenantFeaturesResponseSchema = z.object({
   tenant_id: z.string(),
   subscription_tier: planIdSchema,
-  features: z.object(Object.fromEntries(FEATURES.map((feature) => [feature, z.boolean()])) as Record<(typeof FEATURES)[number], z.ZodBoolean>),
+  features: z.object(
+    Object.fromEntries(FEATURES.map((feature) => [feature, z.boolean()])) as Record<(typeof FEATURES)[number], z.ZodBoolean>,
+  ),
   limits: planLimitsViewSchema,
   sla_target_percent: z.number().nullable(),
 });

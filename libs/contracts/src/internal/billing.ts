@@ -8,7 +8,8 @@ import { localDateSchema } from '../http/billing';
  */
 
 /** `POST` a ChangeSubscriptionRequest body (`?preview=true` allowed); answers a SubscriptionChangeResult. */
-export const tenantSubscriptionChangePath = (tenantId: string): string => `/internal/v1/tenants/${encodeURIComponent(tenantId)}/subscription/change`;
+export const tenantSubscriptionChangePath = (tenantId: string): string =>
+  `/internal/v1/tenants/${encodeURIComponent(tenantId)}/subscription/change`;
 
 /** `GET ?from=YYYY-MM-DD&to=YYYY-MM-DD` (inclusive local dates, at most 366 days); answers TenantUsageDays. */
 export const tenantUsageDaysPath = (tenantId: string): string => `/internal/v1/tenants/${encodeURIComponent(tenantId)}/usage-days`;

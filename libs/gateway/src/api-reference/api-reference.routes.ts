@@ -47,7 +47,12 @@ export function apiReferenceRouter(options: ApiReferenceOptions): RequestHandler
     // One merge at a time, whatever the number of readers.
     pending ??= loadServiceDocuments(options.routes, options.fetchUpstream, options.logger)
       .then((documents) => {
-        const json = JSON.stringify(mergeDocuments(documents, { info: INFO, servers: [{ url: '/', description: 'The Tenantry gateway (where this document is served)' }] }));
+        const json = JSON.stringify(
+          mergeDocuments(documents, {
+            info: INFO,
+            servers: [{ url: '/', description: 'The Tenantry gateway (where this document is served)' }],
+          }),
+        );
         merged = { json, at: now() };
         return json;
       })

@@ -56,7 +56,8 @@ export function mergeDocuments(documents: readonly ServiceDocument[], options: M
         if (!HTTP_METHODS.has(method)) continue;
         const operation = value as Operation;
         // What the service's document required applies to its operations, whatever the merged root says.
-        if (operation.security === undefined && document.security && JSON.stringify(document.security) !== JSON.stringify(security)) operation.security = document.security;
+        if (operation.security === undefined && document.security && JSON.stringify(document.security) !== JSON.stringify(security))
+          operation.security = document.security;
         operation.operationId = uniqueId(operation.operationId ?? `${method}${path}`, service, operationIds);
         if (!operation.tags?.length) operation.tags = [service];
         for (const tag of operation.tags) if (!serviceTags.includes(tag)) serviceTags.push(tag);

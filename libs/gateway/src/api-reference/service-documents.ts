@@ -11,7 +11,11 @@ export type FetchUpstream = (route: UpstreamRoute, url: string) => Promise<Upstr
  * (yet: it answers 404 or 501 there) is left out, and is in the merged document from the first request
  * after it does; one that cannot be reached is left out with a warning.
  */
-export async function loadServiceDocuments(routes: readonly UpstreamRoute[], fetchUpstream: FetchUpstream, logger: Logger): Promise<ServiceDocument[]> {
+export async function loadServiceDocuments(
+  routes: readonly UpstreamRoute[],
+  fetchUpstream: FetchUpstream,
+  logger: Logger,
+): Promise<ServiceDocument[]> {
   const loaded = await Promise.all(
     routes.map(async (route): Promise<ServiceDocument | undefined> => {
       try {
@@ -21,7 +25,10 @@ export async function loadServiceDocuments(routes: readonly UpstreamRoute[], fet
         if (typeof document.openapi !== 'string' || !document.openapi.startsWith('3.')) return undefined;
         return { service: route.service, prefix: route.prefix, document };
       } catch (error) {
-        logger.warn({ err: error, upstream: route.service }, 'API reference: the {upstream} service did not give its OpenAPI document; left out');
+        logger.warn(
+          { err: error, upstream: route.service },
+          'API reference: the {upstream} service did not give its OpenAPI document; left out',
+        );
         return undefined;
       }
     }),

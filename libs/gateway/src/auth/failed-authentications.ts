@@ -43,7 +43,11 @@ export class FailedAuthentications {
 
   /** Counts a failure; resolves to the 429 to answer instead of the 401 once the address is over its limit. */
   async recordFailure(address: string): Promise<RateLimitedError | undefined> {
-    const decision = await this.options.limiter.consume({ tenantId: `authfail:${address}`, limits: { perMinute: this.options.perMinute, perDay: UNLIMITED }, timezone: 'UTC' });
+    const decision = await this.options.limiter.consume({
+      tenantId: `authfail:${address}`,
+      limits: { perMinute: this.options.perMinute, perDay: UNLIMITED },
+      timezone: 'UTC',
+    });
     // Refused without a policy: the store is down and the limiter fails closed; that says nothing about this address.
     if (decision.allowed || decision.refusedBy === undefined) return undefined;
     const retryAfter = decision.retryAfterSeconds ?? 60;
@@ -58,9 +62,7 @@ export class FailedAuthentications {
 }
 
 function limited(retryAfterSeconds: number): RateLimitedError {
-  return new RateLimitedError(
-    `Too many failed authentications from your address; retry in ${retryAfterSeconds} s.`,
-    retryAfterSeconds,
-    { policy: 'authentication' },
-  );
+  return new RateLimitedError(`Too many failed authentications from your address; retry in ${retryAfterSeconds} s.`, retryAfterSeconds, {
+    policy: 'authentication',
+  });
 }

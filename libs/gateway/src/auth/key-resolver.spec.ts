@@ -64,7 +64,10 @@ describe('KeyResolver', () => {
 
   it('when a revocation arrives while a lookup is in flight, then the stale answer is not remembered', async () => {
     const first = deferred<ResolvedApiKey | null>();
-    const fetchKey = jest.fn().mockReturnValueOnce(first.promise).mockResolvedValue({ ...key('key_1'), revokedAt: new Date().toISOString() });
+    const fetchKey = jest
+      .fn()
+      .mockReturnValueOnce(first.promise)
+      .mockResolvedValue({ ...key('key_1'), revokedAt: new Date().toISOString() });
     const resolver = new KeyResolver({ fetchKey, ttlMs: 60_000, negativeTtlMs: 100, now });
     const pending = resolver.resolve('key_1');
     resolver.forgetKey('key_1');

@@ -49,7 +49,12 @@ describe('PlansInForce', () => {
 
   it('when events arrive in order, then each newer one replaces the one before', () => {
     const plans = new PlansInForce();
-    for (const [planId, revision] of [['basic', 1], ['pro', 2], ['basic', 3]] as const) expect(plans.record('ten_a', at(planId, revision))).toBe(true);
+    for (const [planId, revision] of [
+      ['basic', 1],
+      ['pro', 2],
+      ['basic', 3],
+    ] as const)
+      expect(plans.record('ten_a', at(planId, revision))).toBe(true);
     expect(plans.inForce('ten_a', at('pro', 2))).toEqual(at('basic', 3));
   });
 

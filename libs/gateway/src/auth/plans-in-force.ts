@@ -51,7 +51,8 @@ export class PlansInForce {
       return false;
     }
     this.applied += 1;
-    if (known) this.latest.delete(tenantId); // re-inserted: Map order stays "oldest change first"
+    if (known)
+      this.latest.delete(tenantId); // re-inserted: Map order stays "oldest change first"
     else if (this.latest.size >= this.maxTenants) this.latest.delete(this.latest.keys().next().value as string);
     this.latest.set(tenantId, plan);
     return true;

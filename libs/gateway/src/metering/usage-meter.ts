@@ -137,7 +137,8 @@ export class UsageMeter {
     const closed = this.current;
     const end = Math.max(this.now(), closed.start + 1);
     this.current = { start: end, tenants: new Map(), timezones: new Map() };
-    for (const [tenantId, samples] of closed.tenants) this.unpublished.push(this.toEvent(tenantId, closed.timezones.get(tenantId), closed.start, end, samples));
+    for (const [tenantId, samples] of closed.tenants)
+      this.unpublished.push(this.toEvent(tenantId, closed.timezones.get(tenantId), closed.start, end, samples));
     if (this.unpublished.length === 0) return;
 
     const batch = this.unpublished;
@@ -148,7 +149,10 @@ export class UsageMeter {
     } catch (error) {
       // Kept for the next flush: the events have ids, so a batch that did reach the broker before the
       // error is counted once by idempotent consumers.
-      this.options.logger.warn({ err: error, pendingEvents: this.unpublished.length }, 'usage events not published yet; retrying on the next flush');
+      this.options.logger.warn(
+        { err: error, pendingEvents: this.unpublished.length },
+        'usage events not published yet; retrying on the next flush',
+      );
     }
   }
 

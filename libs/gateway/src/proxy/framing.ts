@@ -20,11 +20,15 @@ export function assertUnambiguousFraming(req: IncomingMessage): void {
   const transferEncoding = headers['transfer-encoding'];
   const contentLength = headers['content-length'];
   if (!req.url?.startsWith('/')) throw badFraming('The request target must be a path (origin form), not an absolute URL or "*".');
-  if (transferEncoding !== undefined && contentLength !== undefined) throw badFraming('A request must not carry both Content-Length and Transfer-Encoding.');
+  if (transferEncoding !== undefined && contentLength !== undefined)
+    throw badFraming('A request must not carry both Content-Length and Transfer-Encoding.');
   if (transferEncoding !== undefined && transferEncoding.trim().toLowerCase() !== 'chunked') {
     throw badFraming(`Transfer-Encoding "${transferEncoding.slice(0, 40)}" is not accepted; send "chunked" or a Content-Length.`);
   }
-  if ((req.method === 'GET' || req.method === 'HEAD') && (transferEncoding !== undefined || (contentLength !== undefined && contentLength !== '0'))) {
+  if (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    (transferEncoding !== undefined || (contentLength !== undefined && contentLength !== '0'))
+  ) {
     throw badFraming(`A ${req.method} request must not have a body.`);
   }
 }
@@ -71,9 +75,18 @@ export function readRequestBody(req: IncomingMessage, closeAfterAnswer: () => vo
     };
     const onEnd = () => finish();
     const onError = (error: Error) => finish(error);
-    const onAborted = () => finish(new HttpProblem('bad-request', 400, 'Bad request', 'The client closed the connection before the body was complete.'));
+    const onAborted = () =>
+      finish(new HttpProblem('bad-request', 400, 'Bad request', 'The client closed the connection before the body was complete.'));
     const timer = setTimeout(
-      () => finish(new HttpProblem('request-timeout', 408, 'Request timeout', `The request body did not arrive within ${Math.round(limits.timeoutMs / 100) / 10} s.`)),
+      () =>
+        finish(
+          new HttpProblem(
+            'request-timeout',
+            408,
+            'Request timeout',
+            `The request body did not arrive within ${Math.round(limits.timeoutMs / 100) / 10} s.`,
+          ),
+        ),
       limits.timeoutMs,
     );
     req.on('data', onData);
@@ -84,5 +97,7 @@ export function readRequestBody(req: IncomingMessage, closeAfterAnswer: () => vo
 }
 
 function tooLarge(maxBytes: number): HttpProblem {
-  return new HttpProblem('payload-too-large', 413, 'Payload too large', `The request body exceeds ${maxBytes} bytes.`, { max_body_bytes: maxBytes });
+  return new HttpProblem('payload-too-large', 413, 'Payload too large', `The request body exceeds ${maxBytes} bytes.`, {
+    max_body_bytes: maxBytes,
+  });
 }

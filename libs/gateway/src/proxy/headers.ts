@@ -1,14 +1,35 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Headers that describe one hop, never the message: not forwarded in either direction (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
 
 /**
  * Request headers the gateway sets itself rather than passing on: the framing of the body it actually
  * sends (`content-length`), the target's `host`, `expect` (the body is already read), the request id it
  * answers with, and every forwarding header a client might use to pose as someone else.
  */
-const SET_BY_THE_GATEWAY = new Set(['content-length', 'host', 'expect', 'x-request-id', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-real-ip']);
+const SET_BY_THE_GATEWAY = new Set([
+  'content-length',
+  'host',
+  'expect',
+  'x-request-id',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-real-ip',
+]);
 
 /** Who the gateway forwards for (X-Forwarded-For / -Proto / -Host). */
 export interface ForwardedFor {
@@ -20,7 +41,10 @@ export interface ForwardedFor {
 }
 
 /** The upstream request's headers: the client's end-to-end headers, then what the gateway vouches for. */
-export function upstreamRequestHeaders(client: IncomingHttpHeaders, set: Record<string, string | undefined>): Record<string, string | string[]> {
+export function upstreamRequestHeaders(
+  client: IncomingHttpHeaders,
+  set: Record<string, string | undefined>,
+): Record<string, string | string[]> {
   const named = namedInConnection(client.connection);
   const result: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(client)) {
@@ -46,7 +70,12 @@ export function downstreamResponseHeaders(upstream: IncomingHttpHeaders): Record
 function namedInConnection(connection: string | string[] | undefined): Set<string> | undefined {
   if (connection === undefined) return undefined;
   const values = Array.isArray(connection) ? connection : [connection];
-  return new Set(values.flatMap((value) => value.split(',')).map((token) => token.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    values
+      .flatMap((value) => value.split(','))
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 const PLAIN_HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;

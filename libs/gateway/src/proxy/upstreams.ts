@@ -60,8 +60,21 @@ export interface UpstreamCall {
  * THE place an upstream request is signed. It knows the target service and the exact number of body
  * bytes forwarded (0 for none), so the signature can be bound to both (issue 9, item 8).
  */
-export function signUpstream(identity: Identity, target: { service: string; method: string; url: string; bodyLength?: number }, secret: string): Record<string, string> {
-  return signIdentity(identity, { method: target.method, url: target.url, audience: target.service, ...(target.bodyLength === undefined ? {} : { bodyLength: target.bodyLength }) }, secret);
+export function signUpstream(
+  identity: Identity,
+  target: { service: string; method: string; url: string; bodyLength?: number },
+  secret: string,
+): Record<string, string> {
+  return signIdentity(
+    identity,
+    {
+      method: target.method,
+      url: target.url,
+      audience: target.service,
+      ...(target.bodyLength === undefined ? {} : { bodyLength: target.bodyLength }),
+    },
+    secret,
+  );
 }
 
 const DEFAULT_CONTROL_SOCKETS = 32;
@@ -122,14 +135,23 @@ export class Upstreams {
         size += chunk.length;
         if (size > this.maxBuffered) {
           response.destroy();
-          throw new HttpProblem('bad-gateway', 502, 'Bad gateway', `The ${call.route.service} service answered more than ${this.maxBuffered} bytes.`);
+          throw new HttpProblem(
+            'bad-gateway',
+            502,
+            'Bad gateway',
+            `The ${call.route.service} service answered more than ${this.maxBuffered} bytes.`,
+          );
         }
         chunks.push(chunk);
       }
     } catch (error) {
       throw toProblem(error as Error, call.route.service);
     }
-    return { statusCode: response.statusCode ?? 502, headers: downstreamResponseHeaders(response.headers), body: Buffer.concat(chunks, size) };
+    return {
+      statusCode: response.statusCode ?? 502,
+      headers: downstreamResponseHeaders(response.headers),
+      body: Buffer.concat(chunks, size),
+    };
   }
 
   close(): void {
@@ -157,7 +179,13 @@ export class Upstreams {
       'x-forwarded-for': call.forwarded?.for,
       'x-forwarded-proto': call.forwarded?.proto,
       'x-forwarded-host': call.forwarded?.host,
-      ...(call.identity ? signUpstream(call.identity, { service: call.route.service, method: call.method, url: call.url, ...(call.body ? { bodyLength } : {}) }, this.options.internalSecret) : {}),
+      ...(call.identity
+        ? signUpstream(
+            call.identity,
+            { service: call.route.service, method: call.method, url: call.url, ...(call.body ? { bodyLength } : {}) },
+            this.options.internalSecret,
+          )
+        : {}),
     });
     return new Promise<IncomingMessage>((resolve, reject) => {
       let answered = false;
@@ -234,5 +262,10 @@ function toProblem(error: Error & { code?: string }, service: string): Error {
   if (error.code === 'UPSTREAM_TIMEOUT' || (error.code === 'ECONNRESET' && /timeout/i.test(error.message))) {
     return new HttpProblem('gateway-timeout', 504, 'Gateway timeout', `The ${service} service did not answer in time.`);
   }
-  return new HttpProblem('bad-gateway', 502, 'Bad gateway', `The ${service} service is unreachable (${error.code ?? 'connection failed'}).`);
+  return new HttpProblem(
+    'bad-gateway',
+    502,
+    'Bad gateway',
+    `The ${service} service is unreachable (${error.code ?? 'connection failed'}).`,
+  );
 }

@@ -39,7 +39,8 @@ export class BackendHealth {
     this.nextProbeAt = this.now() + this.probeIntervalMs;
     if (this.isDegraded) return;
     this.isDegraded = true;
-    if (error instanceof CacheUnavailableError) this.logger.warn({ reason: error.message }, 'response cache: the cache backend is unavailable; bypassing it');
+    if (error instanceof CacheUnavailableError)
+      this.logger.warn({ reason: error.message }, 'response cache: the cache backend is unavailable; bypassing it');
     else this.logger.error({ err: error }, 'response cache: a cache operation failed; bypassing the cache');
   }
 }

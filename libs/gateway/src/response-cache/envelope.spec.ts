@@ -23,7 +23,10 @@ describe('stored entry envelope', () => {
   });
 
   it('when a variants record is encoded and decoded, then the Vary names round-trip', () => {
-    expect(decodeStored(encodeVariants({ vary: ['accept', 'accept-language'] }))).toEqual({ kind: 'variants', record: { vary: ['accept', 'accept-language'] } });
+    expect(decodeStored(encodeVariants({ vary: ['accept', 'accept-language'] }))).toEqual({
+      kind: 'variants',
+      record: { vary: ['accept', 'accept-language'] },
+    });
   });
 
   it.each([

@@ -16,7 +16,10 @@ export function parseCacheControl(value: string | string[] | undefined): Directi
     const name = (match[1] ?? '').toLowerCase();
     const argument = match[2]?.trim();
     if (directives.has(name)) continue; // RFC 9111 §4.2.1: the first occurrence wins for a repeated directive
-    directives.set(name, argument === undefined ? true : argument.startsWith('"') ? argument.slice(1, -1).replace(/\\(.)/g, '$1') : argument);
+    directives.set(
+      name,
+      argument === undefined ? true : argument.startsWith('"') ? argument.slice(1, -1).replace(/\\(.)/g, '$1') : argument,
+    );
   }
   return directives;
 }
@@ -50,7 +53,12 @@ export function varyNames(value: string | string[] | undefined): string[] {
  * Headers that identify the caller. A response that varies on one of them is per-caller (never stored),
  * and none of them is ever stored or used in a key.
  */
-const IDENTITY_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', ...CLIENT_IDENTITY_HEADERS.map((name) => name.toLowerCase())]);
+const IDENTITY_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  ...CLIENT_IDENTITY_HEADERS.map((name) => name.toLowerCase()),
+]);
 
 export function isIdentityHeader(name: string): boolean {
   return IDENTITY_HEADERS.has(name) || name.startsWith('x-tenantry-');

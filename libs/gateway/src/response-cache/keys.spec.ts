@@ -36,7 +36,7 @@ describe('response cache keys', () => {
     expect(baseParts(buildRequest({ method: 'HEAD' }))).toEqual(baseParts(buildRequest({ method: 'GET' })));
   });
 
-  it('when keys are built, then all of them (entry, variant, lock, generation) are distinct and in the tenant\'s responses namespace', () => {
+  it("when keys are built, then all of them (entry, variant, lock, generation) are distinct and in the tenant's responses namespace", () => {
     const parts = baseParts(buildRequest({ query: 'x=1' }));
     const primary = primaryKey('t1', parts);
     const keys = [primary, variantKey('t1', parts, ['accept'], { accept: 'text/csv' }), lockKey('t1', primary), generationKey('t1')];
@@ -69,9 +69,14 @@ describe('response cache keys', () => {
 
   it('when a Vary value is absent, empty or contains separators, then each variant key is distinct', () => {
     const parts = baseParts(buildRequest());
-    const variants = [{}, { accept: '' }, { accept: 'a' }, { accept: 'a:b' }, { accept: 'a', 'accept-language': 'b' }, { accept: 'a:accept-language:=b' }].map(
-      (headers) => variantKey('t1', parts, ['accept', 'accept-language'], headers),
-    );
+    const variants = [
+      {},
+      { accept: '' },
+      { accept: 'a' },
+      { accept: 'a:b' },
+      { accept: 'a', 'accept-language': 'b' },
+      { accept: 'a:accept-language:=b' },
+    ].map((headers) => variantKey('t1', parts, ['accept', 'accept-language'], headers));
     expect(new Set(variants).size).toBe(variants.length);
     expect(variants).not.toContain(primaryKey('t1', parts));
   });

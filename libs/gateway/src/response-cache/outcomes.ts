@@ -10,7 +10,14 @@ export interface Served extends ServeResult {
 
 /** The outcome of one fetch, shared by every request that waited for it (`vary`: the names; `varyValues`: the fetcher's values). */
 export type FetchOutcome =
-  | { source: 'upstream'; response: UpstreamResponse; decision: StorageDecision; storeFailed: boolean; vary: string[]; varyValues: string[] }
+  | {
+      source: 'upstream';
+      response: UpstreamResponse;
+      decision: StorageDecision;
+      storeFailed: boolean;
+      vary: string[];
+      varyValues: string[];
+    }
   | { source: 'peer'; entry: StoredEntry; vary: string[]; varyValues: string[] }
   /** A background revalidation left to another replica: nothing to share. */
   | { source: 'none' };
@@ -22,7 +29,10 @@ export function bypass(response: UpstreamResponse, reason: OutcomeReason): Serve
 }
 
 /** MISS when the fetched response was stored, else BYPASS with the reason it was not. */
-export function fetchedStatus(outcome: { decision: StorageDecision; storeFailed: boolean }): { status: CacheStatus; reason?: OutcomeReason } {
+export function fetchedStatus(outcome: { decision: StorageDecision; storeFailed: boolean }): {
+  status: CacheStatus;
+  reason?: OutcomeReason;
+} {
   if (!outcome.decision.store) return { status: 'BYPASS', reason: outcome.decision.reason };
   return outcome.storeFailed ? { status: 'BYPASS', reason: 'cache-unavailable' } : { status: 'MISS' };
 }

@@ -28,7 +28,11 @@ export class PeerLocks {
    * or nothing (then the caller fetches): lock taken (`locked`), peer done without storing, deadline
    * passed, or the cache failing.
    */
-  async takeOrAwaitPeer(tenantId: string, entryKey: CacheKey, lookup: () => Promise<StoredEntry | undefined>): Promise<{ entry?: StoredEntry; locked: boolean }> {
+  async takeOrAwaitPeer(
+    tenantId: string,
+    entryKey: CacheKey,
+    lookup: () => Promise<StoredEntry | undefined>,
+  ): Promise<{ entry?: StoredEntry; locked: boolean }> {
     if (this.waitMs <= 0) return { locked: false };
     const lock = lockKey(tenantId, entryKey);
     try {

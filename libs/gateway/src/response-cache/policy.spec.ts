@@ -2,10 +2,19 @@ import { type StoragePolicy, decideStorage, requestBypassReason } from './policy
 import { buildRequest, buildResponse } from './test-support/builders';
 import type { HeaderMap } from './types';
 
-const policy: StoragePolicy = { defaultTtlSeconds: 60, maxTtlSeconds: 600, staleWhileRevalidateSeconds: 30, maxBodyBytes: 1024, cacheNon2xx: false };
+const policy: StoragePolicy = {
+  defaultTtlSeconds: 60,
+  maxTtlSeconds: 600,
+  staleWhileRevalidateSeconds: 30,
+  maxBodyBytes: 1024,
+  cacheNon2xx: false,
+};
 const NOW = Date.UTC(2026, 0, 1);
 
-function decide(headers: HeaderMap, overrides: { statusCode?: number; body?: Buffer; routeTtl?: number; policy?: Partial<StoragePolicy> } = {}) {
+function decide(
+  headers: HeaderMap,
+  overrides: { statusCode?: number; body?: Buffer; routeTtl?: number; policy?: Partial<StoragePolicy> } = {},
+) {
   const response = buildResponse({ headers, statusCode: overrides.statusCode ?? 200, ...(overrides.body ? { body: overrides.body } : {}) });
   return decideStorage(response, overrides.routeTtl, { ...policy, ...overrides.policy }, NOW);
 }
@@ -62,9 +71,12 @@ describe('decideStorage: what is never stored', () => {
     expect(decide({}, { statusCode }).store).toBe(true);
   });
 
-  it.each([206, 301, 302, 304, 400, 401, 403, 404, 429, 500, 502, 503])('when the status is %i and cacheNon2xx is off, then it is not stored', (statusCode) => {
-    expect(decide({}, { statusCode })).toEqual({ store: false, reason: 'not-storable:status', shareable: true });
-  });
+  it.each([206, 301, 302, 304, 400, 401, 403, 404, 429, 500, 502, 503])(
+    'when the status is %i and cacheNon2xx is off, then it is not stored',
+    (statusCode) => {
+      expect(decide({}, { statusCode })).toEqual({ store: false, reason: 'not-storable:status', shareable: true });
+    },
+  );
 
   it('when cacheNon2xx is on, then 301/404/410 are stored, but never 5xx, 429, 401/403 or 206', () => {
     const withNon2xx = { policy: { cacheNon2xx: true } };

@@ -23,7 +23,8 @@ const STORABLE_NON_2XX: ReadonlySet<number> = new Set([300, 301, 308, 404, 405, 
 export function requestBypassReason(req: CacheableRequest): OutcomeReason | undefined {
   if (req.method !== 'GET' && req.method !== 'HEAD') return 'method';
   const cacheControl = req.headers['cache-control'];
-  if (cacheControl === undefined) return headerValue(req.headers, 'pragma')?.toLowerCase().includes('no-cache') ? 'request-no-cache' : undefined;
+  if (cacheControl === undefined)
+    return headerValue(req.headers, 'pragma')?.toLowerCase().includes('no-cache') ? 'request-no-cache' : undefined;
   const directives = parseCacheControl(cacheControl);
   if (directives.has('no-store')) return 'request-no-store';
   if (directives.has('no-cache') || deltaSeconds(directives, 'max-age') === 0) return 'request-no-cache';
@@ -54,7 +55,12 @@ export type StorageDecision =
  * `maxTtlSeconds`. The stale window: the response's `stale-while-revalidate`, else the configured
  * one; none with `must-revalidate` / `proxy-revalidate`.
  */
-export function decideStorage(response: UpstreamResponse, routeTtlSeconds: number | undefined, policy: StoragePolicy, now: number): StorageDecision {
+export function decideStorage(
+  response: UpstreamResponse,
+  routeTtlSeconds: number | undefined,
+  policy: StoragePolicy,
+  now: number,
+): StorageDecision {
   const headers = lowerCaseNames(response.headers);
   const directives = parseCacheControl(headers['cache-control']);
   if (directives.has('no-store')) return { store: false, reason: 'not-storable:no-store', shareable: false };
@@ -68,7 +74,10 @@ export function decideStorage(response: UpstreamResponse, routeTtlSeconds: numbe
   if (!isStorableStatus(response.statusCode, policy.cacheNon2xx)) return { store: false, reason: 'not-storable:status', shareable: true };
   if (response.body.length > policy.maxBodyBytes) return { store: false, reason: 'not-storable:too-large', shareable: true };
 
-  const freshSeconds = Math.min(freshnessLifetime(directives, headers, now) ?? routeTtlSeconds ?? policy.defaultTtlSeconds, policy.maxTtlSeconds);
+  const freshSeconds = Math.min(
+    freshnessLifetime(directives, headers, now) ?? routeTtlSeconds ?? policy.defaultTtlSeconds,
+    policy.maxTtlSeconds,
+  );
   if (!(freshSeconds > 0)) return { store: false, reason: 'not-storable:zero-ttl', shareable: true };
   const staleSeconds = Math.min(staleWindow(directives, policy), policy.maxTtlSeconds);
   const freshUntil = now + freshSeconds * 1000;

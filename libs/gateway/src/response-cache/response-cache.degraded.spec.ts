@@ -72,7 +72,7 @@ describe('ResponseCache: when the cache backend is down', () => {
     expect(responseCache.status().degraded).toBe(true);
   });
 
-  it('when a hit was cached before the outage, then during it the request still gets upstream\'s answer (BYPASS)', async () => {
+  it("when a hit was cached before the outage, then during it the request still gets upstream's answer (BYPASS)", async () => {
     const { responseCache, state } = degradableResponseCache();
     const upstream = fakeUpstream((call) => buildResponse({ body: Buffer.from(`v${call}`) }));
     await responseCache.serve(buildRequest(), upstream.fetch);

@@ -16,25 +16,51 @@ function random(seed: number) {
   return { next, pick, text };
 }
 
-const DIRECTIVES = ['max-age=5', 'max-age=abc', 's-maxage=0', 'no-store', 'private', 'no-cache', 'public', 'must-revalidate', 'stale-while-revalidate=x', '=', ',,', '"', 'max-age="9"'];
+const DIRECTIVES = [
+  'max-age=5',
+  'max-age=abc',
+  's-maxage=0',
+  'no-store',
+  'private',
+  'no-cache',
+  'public',
+  'must-revalidate',
+  'stale-while-revalidate=x',
+  '=',
+  ',,',
+  '"',
+  'max-age="9"',
+];
 
 describe('ResponseCache: fuzzed requests and responses', () => {
-  it('when paths, queries, headers and response directives are arbitrary, then serve never fails, and tenants never see each other\'s bodies', async () => {
+  it("when paths, queries, headers and response directives are arbitrary, then serve never fails, and tenants never see each other's bodies", async () => {
     const { responseCache } = buildResponseCache();
     const { next, pick, text } = random(20_260_101);
     const seen = new Set<string>();
     for (let round = 0; round < 400; round += 1) {
       const tenantId = pick(['a', 'a:b', '{a}', '*', 'b']);
-      const requestHeaders: Record<string, string | string[] | undefined> = { accept: text(8), 'cache-control': next() < 0.2 ? text(12) : undefined, 'x-any': [text(4), text(4)] };
+      const requestHeaders: Record<string, string | string[] | undefined> = {
+        accept: text(8),
+        'cache-control': next() < 0.2 ? text(12) : undefined,
+        'x-any': [text(4), text(4)],
+      };
       const responseHeaders: HeaderMap = {
         'cache-control': Array.from({ length: Math.floor(next() * 3) }, () => pick(DIRECTIVES)).join(pick([', ', ',', ' '])),
         vary: pick(['', '', 'accept', 'Accept, X-Any', text(6), 'accept,,', '*']),
         expires: pick(['', '0', text(10), 'Thu, 01 Jan 2099 00:00:00 GMT']),
         [text(5) || 'x-empty']: text(10),
       };
-      const upstream = fakeUpstream(() => buildResponse({ statusCode: pick([200, 204, 301, 404, 500]), headers: responseHeaders, body: Buffer.from(`tenant=${tenantId}`) }));
+      const upstream = fakeUpstream(() =>
+        buildResponse({ statusCode: pick([200, 204, 301, 404, 500]), headers: responseHeaders, body: Buffer.from(`tenant=${tenantId}`) }),
+      );
       const result = await responseCache.serve(
-        buildRequest({ tenantId, method: pick(['GET', 'GET', 'HEAD', 'POST']), path: pick(['/x', '/x:', '/{a}', `/${text(6)}`]), query: pick(['', 'a=1&b=2', 'b=2&a=1', text(8)]), headers: requestHeaders }),
+        buildRequest({
+          tenantId,
+          method: pick(['GET', 'GET', 'HEAD', 'POST']),
+          path: pick(['/x', '/x:', '/{a}', `/${text(6)}`]),
+          query: pick(['', 'a=1&b=2', 'b=2&a=1', text(8)]),
+          headers: requestHeaders,
+        }),
         upstream.fetch,
       );
       expect(['HIT', 'MISS', 'BYPASS', 'STALE']).toContain(result.status);

@@ -82,7 +82,10 @@ describeWithInfra('ResponseCache on Redis (two gateway replicas)', ['redis'], (i
       await controlInfra('start', 'redis');
     }
 
-    await eventually(async () => (await a.serve(req, upstream.fetch)).status !== 'BYPASS', { timeoutMs: 30_000, description: 'caching to resume' });
+    await eventually(async () => (await a.serve(req, upstream.fetch)).status !== 'BYPASS', {
+      timeoutMs: 30_000,
+      description: 'caching to resume',
+    });
     expect(a.status().degraded).toBe(false);
     expect((await a.serve(req, upstream.fetch)).status).toBe('HIT');
     await a.purgeTenant(tenant);

@@ -10,7 +10,7 @@ function tenantAwareUpstream(tenantId: string) {
 }
 
 describe('ResponseCache: tenant isolation', () => {
-  it('when two tenants GET the same path and query, then each gets its own response and never the other\'s', async () => {
+  it("when two tenants GET the same path and query, then each gets its own response and never the other's", async () => {
     const { responseCache } = buildResponseCache();
     const a = tenantAwareUpstream('a');
     const b = tenantAwareUpstream('b');
@@ -34,7 +34,7 @@ describe('ResponseCache: tenant isolation', () => {
     ['a query that contains a key separator', { path: '/p', query: 'a=1:vary:accept' }, { path: '/p', query: 'a=1' }],
     ['glob characters in the tenant id', { tenantId: 'vic*' }, { tenantId: 'victim' }],
     ['a partition that mimics a path', { partition: '/api', path: '/p' }, { partition: '', path: '/api:/p' }],
-  ])('when an attacker uses %s, then it cannot read the victim\'s entry', async (_what, attacker, victim) => {
+  ])("when an attacker uses %s, then it cannot read the victim's entry", async (_what, attacker, victim) => {
     const { responseCache } = buildResponseCache();
     await responseCache.serve(buildRequest(victim), tenantAwareUpstream('victim').fetch);
     const attack = await responseCache.serve(buildRequest({ ...victim, ...attacker }), tenantAwareUpstream('attacker').fetch);
@@ -45,7 +45,8 @@ describe('ResponseCache: tenant isolation', () => {
   it('when a tenant is purged, then only its entries are dropped; another tenant keeps its hits', async () => {
     const { responseCache } = buildResponseCache();
     const upstream = fakeUpstream();
-    for (const tenantId of ['a', 'b']) for (const path of ['/x', '/y']) await responseCache.serve(buildRequest({ tenantId, path }), upstream.fetch);
+    for (const tenantId of ['a', 'b'])
+      for (const path of ['/x', '/y']) await responseCache.serve(buildRequest({ tenantId, path }), upstream.fetch);
 
     await responseCache.purgeTenant('a');
 
@@ -67,7 +68,9 @@ describe('ResponseCache: tenant isolation', () => {
   it('when a tenant is purged while a fetch of its is in flight, then that older response is not stored', async () => {
     const { responseCache } = buildResponseCache();
     let release: () => void = () => undefined;
-    const slow = fakeUpstream(() => new Promise((resolve) => (release = () => resolve(buildResponse({ body: Buffer.from('before purge') })))));
+    const slow = fakeUpstream(
+      () => new Promise((resolve) => (release = () => resolve(buildResponse({ body: Buffer.from('before purge') })))),
+    );
     const inFlight = responseCache.serve(buildRequest(), slow.fetch);
     await eventually(() => slow.calls === 1, { description: 'the upstream call to start' });
 
@@ -82,8 +85,14 @@ describe('ResponseCache: tenant isolation', () => {
 
   it('when two requests of one tenant differ in partition (e.g. key scopes), then they never share an entry', async () => {
     const { responseCache } = buildResponseCache();
-    await responseCache.serve(buildRequest({ partition: 'scopes:admin' }), fakeUpstream(() => buildResponse({ body: Buffer.from('full') })).fetch);
-    const limited = await responseCache.serve(buildRequest({ partition: 'scopes:read' }), fakeUpstream(() => buildResponse({ body: Buffer.from('limited') })).fetch);
+    await responseCache.serve(
+      buildRequest({ partition: 'scopes:admin' }),
+      fakeUpstream(() => buildResponse({ body: Buffer.from('full') })).fetch,
+    );
+    const limited = await responseCache.serve(
+      buildRequest({ partition: 'scopes:read' }),
+      fakeUpstream(() => buildResponse({ body: Buffer.from('limited') })).fetch,
+    );
     expect(limited.status).toBe('MISS');
     expect(limited.response.body.toString()).toBe('limited');
   });
@@ -96,7 +105,10 @@ describe('ResponseCache: tenant isolation', () => {
     await eventually(() => slow.calls === 1);
 
     await responseCache.purgeTenant('tenant-a');
-    const afterPurge = responseCache.serve(buildRequest(), fakeUpstream(() => buildResponse({ body: Buffer.from('after the write') })).fetch);
+    const afterPurge = responseCache.serve(
+      buildRequest(),
+      fakeUpstream(() => buildResponse({ body: Buffer.from('after the write') })).fetch,
+    );
     gate.resolve(buildResponse({ body: Buffer.from('before the write') }));
 
     expect((await beforePurge).response.body.toString()).toBe('before the write');
@@ -118,7 +130,10 @@ describe('ResponseCache: tenant isolation', () => {
     await inFlight;
 
     for (const replica of [replicaA, replicaB]) {
-      const next = await replica.responseCache.serve(buildRequest(), fakeUpstream(() => buildResponse({ body: Buffer.from('post-purge') })).fetch);
+      const next = await replica.responseCache.serve(
+        buildRequest(),
+        fakeUpstream(() => buildResponse({ body: Buffer.from('post-purge') })).fetch,
+      );
       expect(next.response.body.toString()).toBe('post-purge');
     }
   });

@@ -15,23 +15,26 @@ describe('ResponseCache: single-flight on misses', () => {
   it.each([
     ['in process and through the cross-replica lock', {}],
     ['in process alone (peerWaitMs: 0)', { peerWaitMs: 0 }],
-  ])('when 200 concurrent cold requests ask for one key (coalesced %s), then upstream is called exactly once and all 200 get the same body', async (_how, options) => {
-    const { responseCache, outcomes } = buildResponseCache(options);
-    const { upstream, answer } = heldUpstream();
+  ])(
+    'when 200 concurrent cold requests ask for one key (coalesced %s), then upstream is called exactly once and all 200 get the same body',
+    async (_how, options) => {
+      const { responseCache, outcomes } = buildResponseCache(options);
+      const { upstream, answer } = heldUpstream();
 
-    const all = Array.from({ length: 200 }, () => responseCache.serve(buildRequest({ query: 'b=2&a=1' }), upstream.fetch));
-    await eventually(() => upstream.calls === 1, { description: 'the one upstream call' });
-    answer(buildResponse({ body: Buffer.from('the plans') }));
-    const results = await Promise.all(all);
+      const all = Array.from({ length: 200 }, () => responseCache.serve(buildRequest({ query: 'b=2&a=1' }), upstream.fetch));
+      await eventually(() => upstream.calls === 1, { description: 'the one upstream call' });
+      answer(buildResponse({ body: Buffer.from('the plans') }));
+      const results = await Promise.all(all);
 
-    expect(upstream.calls).toBe(1);
-    expect(new Set(results.map((result) => result.response.body.toString()))).toEqual(new Set(['the plans']));
-    expect(results.filter((result) => result.status === 'MISS')).toHaveLength(200);
-    expect(outcomes.filter((outcome) => outcome.reason === 'coalesced')).toHaveLength(199);
-    expect((await responseCache.serve(buildRequest({ query: 'a=1&b=2' }), upstream.fetch)).status).toBe('HIT');
-  });
+      expect(upstream.calls).toBe(1);
+      expect(new Set(results.map((result) => result.response.body.toString()))).toEqual(new Set(['the plans']));
+      expect(results.filter((result) => result.status === 'MISS')).toHaveLength(200);
+      expect(outcomes.filter((outcome) => outcome.reason === 'coalesced')).toHaveLength(199);
+      expect((await responseCache.serve(buildRequest({ query: 'a=1&b=2' }), upstream.fetch)).status).toBe('HIT');
+    },
+  );
 
-  it('when waiters share a fetch, then each gets its own headers object without the fetcher\'s per-request headers', async () => {
+  it("when waiters share a fetch, then each gets its own headers object without the fetcher's per-request headers", async () => {
     const { responseCache } = buildResponseCache();
     const { upstream, answer } = heldUpstream();
     const leader = responseCache.serve(buildRequest(), upstream.fetch);
@@ -63,7 +66,8 @@ describe('ResponseCache: single-flight on misses', () => {
     const all = Array.from({ length: 5 }, () => responseCache.serve(buildRequest(), upstream.fetch));
     await eventually(() => upstream.calls === 1);
     fail(new Error('upstream unreachable'));
-    for (const result of await Promise.allSettled(all)) expect(result).toMatchObject({ status: 'rejected', reason: { message: 'upstream unreachable' } });
+    for (const result of await Promise.allSettled(all))
+      expect(result).toMatchObject({ status: 'rejected', reason: { message: 'upstream unreachable' } });
     expect((await responseCache.serve(buildRequest(), fakeUpstream().fetch)).status).toBe('MISS');
   });
 
@@ -90,7 +94,9 @@ describe('ResponseCache: single-flight on misses', () => {
     gate.resolve();
     const results = await Promise.all(all);
     expect(upstream.calls).toBe(3);
-    expect(new Set(results.map((result) => result.response.headers['set-cookie']))).toEqual(new Set(['session=1', 'session=2', 'session=3']));
+    expect(new Set(results.map((result) => result.response.headers['set-cookie']))).toEqual(
+      new Set(['session=1', 'session=2', 'session=3']),
+    );
   });
 
   it('when the response varies and a waiter sent another value, then the waiter does not get the other variant', async () => {
@@ -139,7 +145,7 @@ describe('ResponseCache: single-flight across gateway replicas', () => {
     expect(replicaB.outcomes).toEqual([{ status: 'HIT', reason: 'peer' }]);
   });
 
-  it('when the other replica\'s response is not storable, then the waiting replica stops waiting and fetches itself', async () => {
+  it("when the other replica's response is not storable, then the waiting replica stops waiting and fetches itself", async () => {
     const clock = new FakeClock();
     const shared = new InMemoryCache({ now: clock.now });
     const replicaA = buildResponseCache({ cache: shared, clock });
@@ -152,7 +158,7 @@ describe('ResponseCache: single-flight across gateway replicas', () => {
     await eventually(() => upstreamA.calls === 1);
     const started = Date.now();
     const fromB = replicaB.responseCache.serve(buildRequest(), upstreamB.fetch);
-    await eventually(() => (viewOfB.state.callsOf['get'] ?? 0) >= 1, { description: 'B to poll for A\'s entry' });
+    await eventually(() => (viewOfB.state.callsOf['get'] ?? 0) >= 1, { description: "B to poll for A's entry" });
     answer(buildResponse({ headers: { 'cache-control': 'no-store' } }));
 
     expect((await fromA).status).toBe('BYPASS');

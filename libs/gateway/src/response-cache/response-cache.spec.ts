@@ -6,7 +6,9 @@ import { ResponseCache } from './response-cache';
 describe('ResponseCache: serving', () => {
   it('when a GET is repeated, then the first is a MISS from upstream and the second a HIT with the same status, headers and body', async () => {
     const { responseCache, outcomes } = buildResponseCache();
-    const upstream = fakeUpstream(() => buildResponse({ statusCode: 200, headers: { 'content-type': 'application/json', etag: '"1"' }, body: Buffer.from('{"ok":true}') }));
+    const upstream = fakeUpstream(() =>
+      buildResponse({ statusCode: 200, headers: { 'content-type': 'application/json', etag: '"1"' }, body: Buffer.from('{"ok":true}') }),
+    );
 
     const first = await responseCache.serve(buildRequest(), upstream.fetch);
     const second = await responseCache.serve(buildRequest(), upstream.fetch);
@@ -37,7 +39,9 @@ describe('ResponseCache: serving', () => {
 
   it('when a hit is served, then it never carries the per-request headers of the request that filled the cache', async () => {
     const { responseCache } = buildResponseCache();
-    const upstream = fakeUpstream(() => buildResponse({ headers: { 'x-request-id': 'req-1', traceparent: '00-a-b-01', date: 'x', 'x-tenantry-identity': 'p' } }));
+    const upstream = fakeUpstream(() =>
+      buildResponse({ headers: { 'x-request-id': 'req-1', traceparent: '00-a-b-01', date: 'x', 'x-tenantry-identity': 'p' } }),
+    );
     await responseCache.serve(buildRequest(), upstream.fetch);
     const { response } = await responseCache.serve(buildRequest(), upstream.fetch);
     expect(Object.keys(response.headers).sort()).toEqual(['age', 'content-length']);
@@ -49,7 +53,10 @@ describe('ResponseCache: serving', () => {
     await responseCache.serve(buildRequest({ query: 'tier=pro&limit=10' }), upstream.fetch);
     expect((await responseCache.serve(buildRequest({ query: 'limit=10&tier=pro' }), upstream.fetch)).status).toBe('HIT');
     expect((await responseCache.serve(buildRequest({ query: 'limit=20&tier=pro' }), upstream.fetch)).status).toBe('MISS');
-    expect((await responseCache.serve(buildRequest({ path: '/api/v1/monetization/plans/pro', query: 'limit=10&tier=pro' }), upstream.fetch)).status).toBe('MISS');
+    expect(
+      (await responseCache.serve(buildRequest({ path: '/api/v1/monetization/plans/pro', query: 'limit=10&tier=pro' }), upstream.fetch))
+        .status,
+    ).toBe('MISS');
   });
 
   it('when a HEAD request follows a cached GET, then it is a HIT with the GET headers (content-length included) and no body', async () => {
@@ -71,14 +78,17 @@ describe('ResponseCache: serving', () => {
     expect(upstream.calls).toBe(2);
   });
 
-  it.each(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])('when the method is %s, then it is a BYPASS and nothing is stored', async (method) => {
-    const { responseCache, outcomes } = buildResponseCache();
-    const upstream = fakeUpstream();
-    expect((await responseCache.serve(buildRequest({ method }), upstream.fetch)).status).toBe('BYPASS');
-    expect((await responseCache.serve(buildRequest({ method }), upstream.fetch)).status).toBe('BYPASS');
-    expect(upstream.calls).toBe(2);
-    expect(outcomes[0]).toEqual({ status: 'BYPASS', reason: 'method' });
-  });
+  it.each(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])(
+    'when the method is %s, then it is a BYPASS and nothing is stored',
+    async (method) => {
+      const { responseCache, outcomes } = buildResponseCache();
+      const upstream = fakeUpstream();
+      expect((await responseCache.serve(buildRequest({ method }), upstream.fetch)).status).toBe('BYPASS');
+      expect((await responseCache.serve(buildRequest({ method }), upstream.fetch)).status).toBe('BYPASS');
+      expect(upstream.calls).toBe(2);
+      expect(outcomes[0]).toEqual({ status: 'BYPASS', reason: 'method' });
+    },
+  );
 
   it.each([
     [{ 'cache-control': 'no-store' }],
@@ -158,7 +168,9 @@ describe('ResponseCache: freshness', () => {
 
 describe('ResponseCache: Vary', () => {
   const negotiated = () =>
-    fakeUpstream((call) => buildResponse({ headers: { vary: 'Accept-Language', 'content-language': `call-${call}` }, body: Buffer.from(`body-${call}`) }));
+    fakeUpstream((call) =>
+      buildResponse({ headers: { vary: 'Accept-Language', 'content-language': `call-${call}` }, body: Buffer.from(`body-${call}`) }),
+    );
 
   it('when the response varies on a header, then each value of it gets its own entry', async () => {
     const { responseCache } = buildResponseCache();
@@ -190,7 +202,9 @@ describe('ResponseCache: Vary', () => {
     const { responseCache } = buildResponseCache();
     const upstream = negotiated();
     await responseCache.serve(buildRequest({ headers: { 'accept-language': 'en', 'user-agent': 'a' } }), upstream.fetch);
-    expect((await responseCache.serve(buildRequest({ headers: { 'accept-language': 'en', 'user-agent': 'b' } }), upstream.fetch)).status).toBe('HIT');
+    expect(
+      (await responseCache.serve(buildRequest({ headers: { 'accept-language': 'en', 'user-agent': 'b' } }), upstream.fetch)).status,
+    ).toBe('HIT');
   });
 
   it('when the response varies on Authorization or an identity header, then it is never stored', async () => {
@@ -239,7 +253,12 @@ describe('ResponseCache: client Cache-Control, admin, disabled', () => {
       },
     });
     const outcomes: unknown[] = [];
-    const responseCache = new ResponseCache({ cache: untouchable, logger: silentLogger, enabled: false, onOutcome: (outcome) => outcomes.push(outcome) });
+    const responseCache = new ResponseCache({
+      cache: untouchable,
+      logger: silentLogger,
+      enabled: false,
+      onOutcome: (outcome) => outcomes.push(outcome),
+    });
     const upstream = fakeUpstream();
     expect((await responseCache.serve(buildRequest(), upstream.fetch)).status).toBe('BYPASS');
     expect((await responseCache.serve(buildRequest(), upstream.fetch)).status).toBe('BYPASS');

@@ -22,7 +22,14 @@ export const ADMIN_TENANT_ID = '_admin';
  */
 export const PUBLIC_TENANT_ID = '_public';
 
-const DEFAULTS = { defaultTtlSeconds: 60, maxTtlSeconds: 600, staleWhileRevalidateSeconds: 30, maxBodyBytes: 1024 * 1024, peerWaitMs: 1000, probeIntervalMs: 500 };
+const DEFAULTS = {
+  defaultTtlSeconds: 60,
+  maxTtlSeconds: 600,
+  staleWhileRevalidateSeconds: 30,
+  maxBodyBytes: 1024 * 1024,
+  peerWaitMs: 1000,
+  probeIntervalMs: 500,
+};
 type Fetch = () => Promise<UpstreamResponse>;
 /** What the cache holds for a request: the entry (if any and current), the key it lives (or would live) at, the tenant's generation. */
 interface Lookup {
@@ -162,7 +169,11 @@ export class ResponseCache {
     const variant = variantKey(req.tenantId, parts, stored.record.vary, req.headers);
     const variantValue = await this.cache.get(variant);
     const variantStored = variantValue && decodeStored(variantValue);
-    return { entryKey: variant, generation, ...(variantStored && variantStored.kind === 'entry' ? current(variantStored.entry, generation) : {}) };
+    return {
+      entryKey: variant,
+      generation,
+      ...(variantStored && variantStored.kind === 'entry' ? current(variantStored.entry, generation) : {}),
+    };
   }
 
   /** The tenant's generation, for a fetch that did not look up first; undefined (do not store) when the cache fails. */
@@ -178,7 +189,14 @@ export class ResponseCache {
   }
 
   /** A cold miss: joins the fetch in flight for the key, or leads one. */
-  private async fetchOnce(req: CacheableRequest, key: RequestKey, { entryKey, generation }: Lookup, fetch: Fetch, routeTtl: number | undefined, mayRetry: boolean): Promise<Served> {
+  private async fetchOnce(
+    req: CacheableRequest,
+    key: RequestKey,
+    { entryKey, generation }: Lookup,
+    fetch: Fetch,
+    routeTtl: number | undefined,
+    mayRetry: boolean,
+  ): Promise<Served> {
     const inFlight = this.flights.get(entryKey);
     if (inFlight) return this.follow(await inFlight.outcome, req, fetch, routeTtl, mayRetry);
     const flight = this.flights.start(entryKey, req.tenantId, async (): Promise<FetchOutcome> => {
@@ -197,7 +215,13 @@ export class ResponseCache {
   }
 
   /** A request that waited for another's fetch gets its outcome, when that outcome is valid for it. */
-  private async follow(outcome: FetchOutcome, req: CacheableRequest, fetch: Fetch, routeTtl: number | undefined, mayRetry: boolean): Promise<Served> {
+  private async follow(
+    outcome: FetchOutcome,
+    req: CacheableRequest,
+    fetch: Fetch,
+    routeTtl: number | undefined,
+    mayRetry: boolean,
+  ): Promise<Served> {
     if (outcome.source === 'none' || !sameVariant(outcome, req)) {
       // The fetch was for another variant (Vary), or left to another replica: look again, once.
       if (mayRetry) return this.route(req, fetch, false);
@@ -206,7 +230,11 @@ export class ResponseCache {
     if (outcome.source === 'peer') return { status: 'HIT', reason: 'peer', response: hitResponse(outcome.entry, this.now(), false, true) };
     const { response, decision } = outcome;
     if (!decision.store && !decision.shareable) return this.fetchDirect(req, fetch, routeTtl); // e.g. Set-Cookie: never handed to another caller
-    const shared: UpstreamResponse = { statusCode: response.statusCode, headers: decision.store ? { ...decision.plan.headers } : storableHeaders(response.headers, response.body.length), body: response.body };
+    const shared: UpstreamResponse = {
+      statusCode: response.statusCode,
+      headers: decision.store ? { ...decision.plan.headers } : storableHeaders(response.headers, response.body.length),
+      body: response.body,
+    };
     const status = fetchedStatus(outcome);
     return { status: status.status, reason: status.status === 'MISS' ? 'coalesced' : status.reason, response: shared };
   }
@@ -219,7 +247,12 @@ export class ResponseCache {
   }
 
   /** The client asked for a fresh response (`no-cache`, `no-store`): always fetched; a `no-cache` GET refreshes the entry. */
-  private async fetchForcedByClient(req: CacheableRequest, fetch: Fetch, routeTtl: number | undefined, reason: OutcomeReason): Promise<Served> {
+  private async fetchForcedByClient(
+    req: CacheableRequest,
+    fetch: Fetch,
+    routeTtl: number | undefined,
+    reason: OutcomeReason,
+  ): Promise<Served> {
     if (reason !== 'request-no-cache' || req.method !== 'GET') return bypass(await fetch(), reason);
     const key = this.keys.of(req);
     const outcome = await this.fetchAndStore(req, key, await this.generationOf(key), fetch, routeTtl);
@@ -231,19 +264,41 @@ export class ResponseCache {
    * fetch, so a response fetched across a purge (on any replica) lands in the old generation, where no
    * one sees it. Undefined = do not store (the cache failed).
    */
-  private async fetchAndStore(req: CacheableRequest, key: RequestKey, generation: string | undefined, fetch: Fetch, routeTtl: number | undefined): Promise<FetchOutcome & { source: 'upstream' }> {
+  private async fetchAndStore(
+    req: CacheableRequest,
+    key: RequestKey,
+    generation: string | undefined,
+    fetch: Fetch,
+    routeTtl: number | undefined,
+  ): Promise<FetchOutcome & { source: 'upstream' }> {
     const response = await fetch();
     const now = this.now();
     const decision = decideStorage(response, routeTtl, this.policy, now);
-    const storeFailed = decision.store && !(generation !== undefined && (await this.store(req, key, generation, decision.plan, response, now)));
+    const storeFailed =
+      decision.store && !(generation !== undefined && (await this.store(req, key, generation, decision.plan, response, now)));
     const vary = decision.store ? decision.plan.vary : varyNames(response.headers['vary'] ?? response.headers['Vary']);
     return { source: 'upstream', response, decision, storeFailed, ...varyOf(vary, req) };
   }
 
   /** Writes the entry (and, with Vary, the variants record); false when the cache failed. */
-  private async store(req: CacheableRequest, { parts, primary }: RequestKey, generation: string, plan: StoragePlan, response: UpstreamResponse, now: number): Promise<boolean> {
+  private async store(
+    req: CacheableRequest,
+    { parts, primary }: RequestKey,
+    generation: string,
+    plan: StoragePlan,
+    response: UpstreamResponse,
+    now: number,
+  ): Promise<boolean> {
     const { statusCode, body } = response;
-    const entry = encodeEntry({ statusCode, headers: plan.headers, body, storedAt: now, freshUntil: plan.freshUntil, staleUntil: plan.staleUntil, generation });
+    const entry = encodeEntry({
+      statusCode,
+      headers: plan.headers,
+      body,
+      storedAt: now,
+      freshUntil: plan.freshUntil,
+      staleUntil: plan.staleUntil,
+      generation,
+    });
     const ttlSeconds = (plan.staleUntil - now) / 1000;
     try {
       if (plan.vary.length === 0) {
@@ -269,7 +324,13 @@ export class ResponseCache {
    * A failed or 5xx refresh keeps the stale entry until its window ends; a refresh the response no
    * longer allows to be stored (no-store, 404, …) drops it.
    */
-  private revalidateInBackground(req: CacheableRequest, key: RequestKey, { entryKey, generation }: Lookup, fetch: Fetch, routeTtl: number | undefined): void {
+  private revalidateInBackground(
+    req: CacheableRequest,
+    key: RequestKey,
+    { entryKey, generation }: Lookup,
+    fetch: Fetch,
+    routeTtl: number | undefined,
+  ): void {
     if (this.flights.get(entryKey)) return;
     const flight = this.flights.start(entryKey, req.tenantId, async (self): Promise<FetchOutcome> => {
       if (!(await this.peerLocks.take(req.tenantId, entryKey))) return { source: 'none' };

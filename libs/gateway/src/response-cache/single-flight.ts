@@ -21,7 +21,11 @@ export class SingleFlight<T> {
 
   /** Starts `work` as the flight for `key` (replacing a purged one); the flight ends when `work` settles. */
   start(key: string, tenantId: string, work: (flight: Flight<T>) => Promise<T>): Flight<T> {
-    const flight: { tenantId: string; outcome: Promise<T>; purged: boolean } = { tenantId, purged: false, outcome: Promise.resolve(undefined as never) };
+    const flight: { tenantId: string; outcome: Promise<T>; purged: boolean } = {
+      tenantId,
+      purged: false,
+      outcome: Promise.resolve(undefined as never),
+    };
     this.flights.set(key, flight);
     flight.outcome = Promise.resolve()
       .then(() => work(flight))

@@ -79,7 +79,7 @@ export class StubServices {
         return;
       }
       // Each request must be signed for the service the gateway routes it to (key resolution: tenants).
-      const audience = url.startsWith('/internal/v1/api-keys/') ? 'tenants' : matchRoute(path)?.service ?? 'unrouted';
+      const audience = url.startsWith('/internal/v1/api-keys/') ? 'tenants' : (matchRoute(path)?.service ?? 'unrouted');
       const verified = verifyIdentity(req.headers, { method, url }, SECRET, { audience });
       if (!verified.ok) {
         res.writeHead(401).end();
@@ -96,8 +96,14 @@ export class StubServices {
       req.on('end', () => {
         const answer = () => {
           // A service naming a hop-by-hop header of its own: the gateway must not pass it (or Keep-Alive) on.
-          const hop = url.includes('/hop') ? { connection: 'keep-alive, x-upstream-hop', 'x-upstream-hop': 'secret', 'keep-alive': 'timeout=5' } : {};
-          res.writeHead(method === 'POST' ? 201 : 200, { 'content-type': 'application/json', 'x-request-id': 'the-service-own-id', ...hop });
+          const hop = url.includes('/hop')
+            ? { connection: 'keep-alive, x-upstream-hop', 'x-upstream-hop': 'secret', 'keep-alive': 'timeout=5' }
+            : {};
+          res.writeHead(method === 'POST' ? 201 : 200, {
+            'content-type': 'application/json',
+            'x-request-id': 'the-service-own-id',
+            ...hop,
+          });
           res.end(JSON.stringify({ seen: this.received.length, url, body: Buffer.concat(chunks).toString('utf8') }));
         };
         if (url.includes('/hold')) this.held.push(answer);
@@ -169,7 +175,10 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export type TestGatewayOptions = Pick<GatewayAppDependencies, 'publicRateLimitPerMinute' | 'trustedProxies' | 'rateLimitOverrides' | 'bodyLimits' | 'behindTls'> & {
+export type TestGatewayOptions = Pick<
+  GatewayAppDependencies,
+  'publicRateLimitPerMinute' | 'trustedProxies' | 'rateLimitOverrides' | 'bodyLimits' | 'behindTls'
+> & {
   /** The rate limiter's clock (default: the real one). */
   now?: () => number;
   /** Upstream requests one tenant may have in flight (default unbounded). */
@@ -199,7 +208,11 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
   const keys = new KeyResolver({
     fetchKey: async (keyId) => {
       const response = await fetch(`${stubUrl}${resolveApiKeyPath(keyId)}`, {
-        headers: signIdentity({ role: 'service', service: 'gateway' }, { method: 'GET', url: resolveApiKeyPath(keyId), audience: 'tenants' }, SECRET),
+        headers: signIdentity(
+          { role: 'service', service: 'gateway' },
+          { method: 'GET', url: resolveApiKeyPath(keyId), audience: 'tenants' },
+          SECRET,
+        ),
       });
       return response.status === 404 ? null : ((await response.json()) as ResolvedApiKey);
     },
@@ -208,7 +221,14 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
   });
   const plans = new PlansInForce();
   const responseCache = new ResponseCache({ cache: new InMemoryCache(), logger, enabled: true });
-  const invalidations: Subscription = await subscribeToInvalidations({ bus, groupId: `gateway-test-${randomUUID()}`, keys, plans, responseCache, logger });
+  const invalidations: Subscription = await subscribeToInvalidations({
+    bus,
+    groupId: `gateway-test-${randomUUID()}`,
+    keys,
+    plans,
+    responseCache,
+    logger,
+  });
   const rateLimiter = new InMemoryRateLimiter(options.now ? { now: options.now } : {});
   const app = createGatewayApp({
     logger,
@@ -226,7 +246,14 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
     ...(options.behindTls === undefined ? {} : { behindTls: options.behindTls }),
   });
   // As gatewayService is served: the platform's server, answering unparseable requests with problems.
-  const server = await startHttpServer(app, { port: 0, host: '127.0.0.1', logger, shutdownGraceMs: 500, ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }), clientErrorHeaders: securityHeaders({ behindTls: options.behindTls ?? false }) });
+  const server = await startHttpServer(app, {
+    port: 0,
+    host: '127.0.0.1',
+    logger,
+    shutdownGraceMs: 500,
+    ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
+    clientErrorHeaders: securityHeaders({ behindTls: options.behindTls ?? false }),
+  });
   const operator = createServer(operatorApp());
   await new Promise<void>((resolve) => operator.listen(0, '127.0.0.1', resolve));
   return {
@@ -273,5 +300,8 @@ export function planChanged(
 
 /** `fetch` against a gateway with an optional bearer key. */
 export function callGateway(gatewayUrl: string, path: string, key: string | undefined, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${gatewayUrl}${path}`, { ...init, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(init.headers as Record<string, string>) } });
+  return fetch(`${gatewayUrl}${path}`, {
+    ...init,
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(init.headers as Record<string, string>) },
+  });
 }

@@ -31,7 +31,8 @@ export interface EvaluationResult {
 }
 
 /** The alert's stable fingerprint: the same on alert.fired and alert.resolved. */
-export const alertIdOf = (slo: string, tenantId: string | null, severity: AlertSeverity): string => `${slo}:${tenantId ?? PLATFORM_SUBJECT}:${severity}`;
+export const alertIdOf = (slo: string, tenantId: string | null, severity: AlertSeverity): string =>
+  `${slo}:${tenantId ?? PLATFORM_SUBJECT}:${severity}`;
 
 /**
  * Multi-window, multi-burn-rate alerts (BURN_RATE_POLICY) for every service SLO and every SLA tenant's
@@ -50,7 +51,8 @@ export class AlertEvaluator {
       .map((definition) => ({ definition, tenant_id: null, timezone: 'UTC' }));
     for await (const tenant of this.deps.tenants.withSla()) {
       for (const definition of this.deps.slos.definitions()) {
-        if (definition.scope === 'tenant' && definition.plan_id === tenant.plan_id) subjects.push({ definition, tenant_id: tenant.tenant_id, timezone: tenant.timezone });
+        if (definition.scope === 'tenant' && definition.plan_id === tenant.plan_id)
+          subjects.push({ definition, tenant_id: tenant.tenant_id, timezone: tenant.timezone });
       }
     }
     const result: EvaluationResult = { subjects: subjects.length, fired: [], resolved: [], statuses: [] };
@@ -93,7 +95,13 @@ export class AlertEvaluator {
   private eventOf(status: SloStatus, severity: AlertSeverity, alertId: string, firing: boolean, firedSince: string | undefined, now: Date) {
     const windows = status.conditions
       .filter((condition) => condition.severity === severity)
-      .map(({ long_window, short_window, factor, long_burn_rate, short_burn_rate }) => ({ long_window, short_window, factor, long_burn_rate, short_burn_rate }));
+      .map(({ long_window, short_window, factor, long_burn_rate, short_burn_rate }) => ({
+        long_window,
+        short_window,
+        factor,
+        long_burn_rate,
+        short_burn_rate,
+      }));
     const shape = {
       alert_id: alertId,
       slo: status.slo,
@@ -108,8 +116,18 @@ export class AlertEvaluator {
     if (firing) {
       const worst = windows.reduce((max, window) => Math.max(max, Math.min(window.long_burn_rate, window.short_burn_rate)), 0);
       const who = status.tenant_id ? `tenant ${status.tenant_id}` : status.service;
-      return observabilityEvent('alert.fired', subject, { ...shape, fired_at: now.toISOString(), summary: `${status.slo} (${who}) burns its error budget at ${worst}× (${severity})` }, now);
+      return observabilityEvent(
+        'alert.fired',
+        subject,
+        { ...shape, fired_at: now.toISOString(), summary: `${status.slo} (${who}) burns its error budget at ${worst}× (${severity})` },
+        now,
+      );
     }
-    return observabilityEvent('alert.resolved', subject, { ...shape, fired_at: firedSince ?? now.toISOString(), resolved_at: now.toISOString() }, now);
+    return observabilityEvent(
+      'alert.resolved',
+      subject,
+      { ...shape, fired_at: firedSince ?? now.toISOString(), resolved_at: now.toISOString() },
+      now,
+    );
   }
 }

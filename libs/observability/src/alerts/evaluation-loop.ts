@@ -1,7 +1,10 @@
 import type { Logger } from '@tenantry/telemetry';
 
 /** Runs `evaluate` every `intervalMs` on `clock`, never two evaluations at once in this process. */
-export function startEvaluationLoop(evaluate: (now: Date) => Promise<unknown>, options: { intervalMs: number; clock: () => Date; logger: Logger }): { stop(): Promise<void> } {
+export function startEvaluationLoop(
+  evaluate: (now: Date) => Promise<unknown>,
+  options: { intervalMs: number; clock: () => Date; logger: Logger },
+): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
   const tick = (): void => {
     if (running) return;

@@ -23,23 +23,35 @@ export function dashboardRoutes(deps: { reader: () => RollupReader; slos: SloSou
   const router = Router();
   router.get(
     '/dashboard',
-    route({ doc: { summary: "The platform at a glance (admin): last hour's traffic per service and every service SLO, least budget left first", response: dashboardSchema } }, async (_input, req) => {
-      assertAdmin(identityOf(req));
-      const now = deps.clock();
-      const reader = deps.reader();
-      const { totals } = await reader.sum(SERVICE_SHARD, new Date(now.getTime() - HOUR_MS), now, now, null, (series) => (series.tenant_id === null ? series.service : null));
-      const definitions = deps.slos.definitions().filter((definition) => definition.scope === 'service');
-      const slos = await Promise.all(definitions.map((definition) => sloStatus(reader, { definition, tenant_id: null, timezone: 'UTC' }, now)));
-      slos.sort((a, b) => a.budget.remaining_fraction - b.budget.remaining_fraction || a.slo.localeCompare(b.slo));
-      return {
-        generated_at: now.toISOString(),
-        window: '1h' as const,
-        latency_bucket_bounds_ms: BOUNDS,
-        services: [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([service, series]) => ({ service, ...trafficOf(series) })),
-        slos,
-        alerts_firing: slos.flatMap((status) => status.alerts_firing.map((severity) => ({ slo: status.slo, severity }))),
-      };
-    }),
+    route(
+      {
+        doc: {
+          summary: "The platform at a glance (admin): last hour's traffic per service and every service SLO, least budget left first",
+          response: dashboardSchema,
+        },
+      },
+      async (_input, req) => {
+        assertAdmin(identityOf(req));
+        const now = deps.clock();
+        const reader = deps.reader();
+        const { totals } = await reader.sum(SERVICE_SHARD, new Date(now.getTime() - HOUR_MS), now, now, null, (series) =>
+          series.tenant_id === null ? series.service : null,
+        );
+        const definitions = deps.slos.definitions().filter((definition) => definition.scope === 'service');
+        const slos = await Promise.all(
+          definitions.map((definition) => sloStatus(reader, { definition, tenant_id: null, timezone: 'UTC' }, now)),
+        );
+        slos.sort((a, b) => a.budget.remaining_fraction - b.budget.remaining_fraction || a.slo.localeCompare(b.slo));
+        return {
+          generated_at: now.toISOString(),
+          window: '1h' as const,
+          latency_bucket_bounds_ms: BOUNDS,
+          services: [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([service, series]) => ({ service, ...trafficOf(series) })),
+          slos,
+          alerts_firing: slos.flatMap((status) => status.alerts_firing.map((severity) => ({ slo: status.slo, severity }))),
+        };
+      },
+    ),
   );
   return router;
 }

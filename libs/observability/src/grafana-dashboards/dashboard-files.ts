@@ -6,5 +6,7 @@ export const DASHBOARDS_DIR = path.resolve(__dirname, '../../../../infra/grafana
 
 /** File name → the JSON each committed dashboard file must hold. */
 export function generatedDashboardFiles(): Record<string, string> {
-  return Object.fromEntries(Object.entries(tenantryDashboards()).map(([file, dashboard]) => [file, `${JSON.stringify(dashboard, null, 2)}\n`]));
+  return Object.fromEntries(
+    Object.entries(tenantryDashboards()).map(([file, dashboard]) => [file, `${JSON.stringify(dashboard, null, 2)}\n`]),
+  );
 }

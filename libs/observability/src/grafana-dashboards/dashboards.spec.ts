@@ -15,7 +15,14 @@ const KNOWN_METRICS = new Set<string>([
   ...Object.values(SLO_STATE_METRICS),
   'ALERTS',
 ]);
-const KNOWN_LABELS = new Set<string>([...Object.values(PrometheusLabels), ...Object.values(SLO_STATE_LABELS), 'le', 'sli', 'alertname', 'alertstate']);
+const KNOWN_LABELS = new Set<string>([
+  ...Object.values(PrometheusLabels),
+  ...Object.values(SLO_STATE_LABELS),
+  'le',
+  'sli',
+  'alertname',
+  'alertstate',
+]);
 
 interface Queried {
   dashboard: string;
@@ -28,7 +35,8 @@ function queriesOf(file: string, dashboard: unknown): Queried[] {
   const visit = (node: unknown, key?: string): void => {
     if (Array.isArray(node)) return node.forEach((item) => visit(item));
     if (node && typeof node === 'object') return Object.entries(node).forEach(([name, value]) => visit(value, name));
-    if (typeof node === 'string' && (key === 'expr' || (key === 'query' && node.startsWith('label_values(')))) found.push({ dashboard: file, expr: node });
+    if (typeof node === 'string' && (key === 'expr' || (key === 'query' && node.startsWith('label_values('))))
+      found.push({ dashboard: file, expr: node });
   };
   visit(dashboard);
   return found;
@@ -37,8 +45,13 @@ function queriesOf(file: string, dashboard: unknown): Queried[] {
 describe('Grafana dashboards', () => {
   it('when dashboards.ts changes, then the committed JSON must be regenerated (npm run dashboards:generate)', () => {
     const generated = generatedDashboardFiles();
-    expect(readdirSync(DASHBOARDS_DIR).filter((file) => file.endsWith('.json')).sort()).toEqual(Object.keys(generated).sort());
-    for (const [file, json] of Object.entries(generated)) expect({ file, json: readFileSync(path.join(DASHBOARDS_DIR, file), 'utf8') }).toEqual({ file, json });
+    expect(
+      readdirSync(DASHBOARDS_DIR)
+        .filter((file) => file.endsWith('.json'))
+        .sort(),
+    ).toEqual(Object.keys(generated).sort());
+    for (const [file, json] of Object.entries(generated))
+      expect({ file, json: readFileSync(path.join(DASHBOARDS_DIR, file), 'utf8') }).toEqual({ file, json });
   });
 
   it('when a panel queries Prometheus, then every metric and label it names exists (exported, recorded by the SLO rules, or exported by observability)', () => {
@@ -59,18 +72,26 @@ describe('Grafana dashboards', () => {
     expect(new Set(dashboards.map((dashboard) => dashboard.uid)).size).toBe(dashboards.length);
     const slos = dashboards.find((dashboard) => dashboard.uid === 'tenantry-slos');
     const titles = (slos?.panels ?? []).map((panel) => ('title' in panel ? panel.title : ''));
-    for (const rule of BURN_RATE_POLICY) expect(titles).toContain(`Burn rate ${rule.long_window} and ${rule.short_window} (${rule.severity} at ${rule.factor}×)`);
+    for (const rule of BURN_RATE_POLICY)
+      expect(titles).toContain(`Burn rate ${rule.long_window} and ${rule.short_window} (${rule.severity} at ${rule.factor}×)`);
     expect(titles[0]).toBe('Error budget left over 30 days, worst first');
   });
 });
 
 describe('the PromQL reference finder the dashboard check relies on', () => {
   it('when an expression aggregates, matches labels and calls functions, then only metrics and label names come out', () => {
-    expect(promqlReferences('histogram_quantile(0.99, sum by (le, http_route) (rate(tenantry_x_bucket{service="$service", http_route!~"/health|/ready"}[$__rate_interval]))) / on(slo) slo:error_budget:ratio > 1e3')).toEqual({
+    expect(
+      promqlReferences(
+        'histogram_quantile(0.99, sum by (le, http_route) (rate(tenantry_x_bucket{service="$service", http_route!~"/health|/ready"}[$__rate_interval]))) / on(slo) slo:error_budget:ratio > 1e3',
+      ),
+    ).toEqual({
       metrics: ['tenantry_x_bucket', 'slo:error_budget:ratio'],
       labels: ['service', 'http_route', 'le', 'slo'],
     });
-    expect(promqlReferences('label_values(tenantry_slo_burn_rate{tenant_id!=""}, tenant_id)')).toEqual({ metrics: ['tenantry_slo_burn_rate'], labels: ['tenant_id'] });
+    expect(promqlReferences('label_values(tenantry_slo_burn_rate{tenant_id!=""}, tenant_id)')).toEqual({
+      metrics: ['tenantry_slo_burn_rate'],
+      labels: ['tenant_id'],
+    });
   });
 
   it('when a dashboard names a metric nothing exports, then the check sees it', () => {

@@ -3,7 +3,13 @@ import type { Dashboard, Panel } from '@grafana/grafana-foundation-sdk/dashboard
 import { QueryVariableBuilder, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PrometheusLabels, PrometheusNames } from '@tenantry/telemetry';
 import { NON_USER_ROUTES } from '../prometheus-rules/sli-queries';
-import { BUDGET_REMAINING_RECORD, BURN_RATE_ALERT, ERROR_BUDGET_RECORD, errorRatioRecord, OBJECTIVE_RECORD } from '../prometheus-rules/slo-rules';
+import {
+  BUDGET_REMAINING_RECORD,
+  BURN_RATE_ALERT,
+  ERROR_BUDGET_RECORD,
+  errorRatioRecord,
+  OBJECTIVE_RECORD,
+} from '../prometheus-rules/slo-rules';
 import { BURN_RATE_POLICY, SLO_STATE_LABELS, SLO_STATE_METRICS } from '../slo-definitions/definitions';
 import { budgetThresholds, stat, table, tenantryDashboard, timeseries, type Query } from './panels';
 
@@ -47,28 +53,50 @@ function latencyPanels(service: string): Builder<Panel>[] {
 
 export function gatewayRedDashboard(): Dashboard {
   const gateway = '"gateway"';
-  const counter = (metric: string, label: string): Query[] => [{ expr: `sum by (${label}) (rate(${metric}${RATE}))`, legend: `{{${label}}}` }];
+  const counter = (metric: string, label: string): Query[] => [
+    { expr: `sum by (${label}) (rate(${metric}${RATE}))`, legend: `{{${label}}}` },
+  ];
   const [latency, latencyByRoute] = latencyPanels(gateway);
-  return tenantryDashboard('tenantry-gateway-red', 'Tenantry / Gateway (RED)', 'Rate, errors and duration of the gateway, the one door of every tenant, and why it refused requests.')
+  return tenantryDashboard(
+    'tenantry-gateway-red',
+    'Tenantry / Gateway (RED)',
+    'Rate, errors and duration of the gateway, the one door of every tenant, and why it refused requests.',
+  )
     .withPanel(stat('Requests / s', 'reqps', { expr: `sum(rate(${requests(gateway)}${RATE}))` }))
     .withPanel(stat('5xx share of valid requests', 'percentunit', { expr: errorRatio(gateway, null) }))
     .withPanel(stat('p99 latency', 's', { expr: latencyQuantile(0.99, gateway) }))
     .withPanel(stat('429 / s', 'reqps', { expr: `sum(rate(${PrometheusNames.gatewayRateLimited}${RATE}))` }))
-    .withPanel(timeseries('Requests by status class', 'reqps', [{ expr: `sum by (${L.statusClass}) (rate(${requests(gateway)}${RATE}))`, legend: `{{${L.statusClass}}}` }]))
+    .withPanel(
+      timeseries('Requests by status class', 'reqps', [
+        { expr: `sum by (${L.statusClass}) (rate(${requests(gateway)}${RATE}))`, legend: `{{${L.statusClass}}}` },
+      ]),
+    )
     .withPanel(timeseries('5xx share by route', 'percentunit', [{ expr: errorRatio(gateway, L.route), legend: `{{${L.route}}}` }]))
     .withPanel(latency as Builder<Panel>)
     .withPanel(latencyByRoute as Builder<Panel>)
-    .withPanel(timeseries('Rate-limited (429) by policy', 'reqps', counter(PrometheusNames.gatewayRateLimited, L.rateLimitPolicy), { width: 6 }))
-    .withPanel(timeseries('Refused (401/403) by reason', 'reqps', counter(PrometheusNames.gatewayAuthRefusals, L.refusalReason), { width: 6 }))
+    .withPanel(
+      timeseries('Rate-limited (429) by policy', 'reqps', counter(PrometheusNames.gatewayRateLimited, L.rateLimitPolicy), { width: 6 }),
+    )
+    .withPanel(
+      timeseries('Refused (401/403) by reason', 'reqps', counter(PrometheusNames.gatewayAuthRefusals, L.refusalReason), { width: 6 }),
+    )
     .withPanel(timeseries('Response cache', 'reqps', counter(PrometheusNames.gatewayCacheRequests, L.cacheStatus), { width: 6 }))
-    .withPanel(timeseries('Upstream connections opened', 'cps', counter(PrometheusNames.gatewayUpstreamConnections, L.upstreamService), { width: 6 }))
+    .withPanel(
+      timeseries('Upstream connections opened', 'cps', counter(PrometheusNames.gatewayUpstreamConnections, L.upstreamService), {
+        width: 6,
+      }),
+    )
     .build();
 }
 
 export function servicesDashboard(): Dashboard {
   const service = '"$service"';
   const [latency, latencyByRoute] = latencyPanels(service);
-  return tenantryDashboard('tenantry-services', 'Tenantry / Service', 'One service at a time (pick it above): traffic, errors and latency per route.')
+  return tenantryDashboard(
+    'tenantry-services',
+    'Tenantry / Service',
+    'One service at a time (pick it above): traffic, errors and latency per route.',
+  )
     .withVariable(
       new QueryVariableBuilder('service')
         .label('Service')
@@ -77,9 +105,19 @@ export function servicesDashboard(): Dashboard {
         .refresh(VariableRefresh.OnTimeRangeChanged)
         .sort(VariableSort.AlphabeticalAsc),
     )
-    .withPanel(timeseries('Requests by route', 'reqps', [{ expr: `sum by (${L.route}) (rate(${requests(service)}${RATE}))`, legend: `{{${L.route}}}` }]))
-    .withPanel(timeseries('Requests by status class', 'reqps', [{ expr: `sum by (${L.statusClass}) (rate(${requests(service)}${RATE}))`, legend: `{{${L.statusClass}}}` }]))
-    .withPanel(timeseries('5xx share of valid requests by route', 'percentunit', [{ expr: errorRatio(service, L.route), legend: `{{${L.route}}}` }]))
+    .withPanel(
+      timeseries('Requests by route', 'reqps', [
+        { expr: `sum by (${L.route}) (rate(${requests(service)}${RATE}))`, legend: `{{${L.route}}}` },
+      ]),
+    )
+    .withPanel(
+      timeseries('Requests by status class', 'reqps', [
+        { expr: `sum by (${L.statusClass}) (rate(${requests(service)}${RATE}))`, legend: `{{${L.statusClass}}}` },
+      ]),
+    )
+    .withPanel(
+      timeseries('5xx share of valid requests by route', 'percentunit', [{ expr: errorRatio(service, L.route), legend: `{{${L.route}}}` }]),
+    )
     .withPanel(latency as Builder<Panel>)
     .withPanel(latencyByRoute as Builder<Panel>)
     .build();
@@ -87,13 +125,22 @@ export function servicesDashboard(): Dashboard {
 
 export function slosDashboard(): Dashboard {
   const burnRate = (window: string) => `${errorRatioRecord(window)} / ${ERROR_BUDGET_RECORD}`;
-  let board = tenantryDashboard('tenantry-slos', 'Tenantry / SLOs and error budgets', 'Every service SLO from the SLO definitions: budget left over the SLO window (worst first), burn rates per alert window, and the burn-rate alerts firing.')
+  let board = tenantryDashboard(
+    'tenantry-slos',
+    'Tenantry / SLOs and error budgets',
+    'Every service SLO from the SLO definitions: budget left over the SLO window (worst first), burn rates per alert window, and the burn-rate alerts firing.',
+  )
     .withPanel(
-      table('Error budget left over 30 days, worst first', 'percentunit', { expr: `sort(${BUDGET_REMAINING_RECORD})` }, {
-        sortAscending: 'Value',
-        thresholds: budgetThresholds(),
-        description: `${BUDGET_REMAINING_RECORD}: 1 = untouched, 0 = spent, below 0 = overspent.`,
-      }),
+      table(
+        'Error budget left over 30 days, worst first',
+        'percentunit',
+        { expr: `sort(${BUDGET_REMAINING_RECORD})` },
+        {
+          sortAscending: 'Value',
+          thresholds: budgetThresholds(),
+          description: `${BUDGET_REMAINING_RECORD}: 1 = untouched, 0 = spent, below 0 = overspent.`,
+        },
+      ),
     )
     .withPanel(table('Burn-rate alerts firing', 'none', { expr: `ALERTS{alertname="${BURN_RATE_ALERT}", alertstate="firing"}` }))
     .withPanel(timeseries('Error budget left', 'percentunit', [{ expr: BUDGET_REMAINING_RECORD, legend: '{{slo}}' }]))
@@ -104,7 +151,11 @@ export function slosDashboard(): Dashboard {
         `Burn rate ${rule.long_window} and ${rule.short_window} (${rule.severity} at ${rule.factor}×)`,
         'none',
         [rule.long_window, rule.short_window].map((window) => ({ expr: burnRate(window), legend: `{{slo}} ${window}` })),
-        { width: 8, threshold: rule.factor, description: `The alert fires when both windows burn faster than ${rule.factor}× the sustainable rate.` },
+        {
+          width: 8,
+          threshold: rule.factor,
+          description: `The alert fires when both windows burn faster than ${rule.factor}× the sustainable rate.`,
+        },
       ),
     );
   }
@@ -131,7 +182,11 @@ export function tenantDashboard(): Dashboard {
     .withPanel(stat('Error budget left', 'percentunit', { expr: `${M.budgetRemaining}{${tenant}}`, legend: '{{slo}}' }, 8))
     .withPanel(stat('Burn rate 1h', 'none', { expr: `${M.burnRate}{${tenant}, ${SLO_STATE_LABELS.window}="1h"}`, legend: '{{slo}}' }, 8))
     .withPanel(timeseries('Error budget left', 'percentunit', [{ expr: `${M.budgetRemaining}{${tenant}}`, legend: '{{slo}}' }]))
-    .withPanel(timeseries('Burn rate per window', 'none', [{ expr: `${M.burnRate}{${tenant}}`, legend: `{{${SLO_STATE_LABELS.window}}}` }], { threshold: 1 }))
+    .withPanel(
+      timeseries('Burn rate per window', 'none', [{ expr: `${M.burnRate}{${tenant}}`, legend: `{{${SLO_STATE_LABELS.window}}}` }], {
+        threshold: 1,
+      }),
+    )
     .build();
 }
 

@@ -1,6 +1,16 @@
 import type { Builder } from '@grafana/grafana-foundation-sdk/cog';
-import { DashboardBuilder, DatasourceVariableBuilder, ThresholdsConfigBuilder, ThresholdsMode, type Panel } from '@grafana/grafana-foundation-sdk/dashboard';
-import { GraphThresholdsStyleConfigBuilder, GraphThresholdsStyleMode, TableSortByFieldStateBuilder } from '@grafana/grafana-foundation-sdk/common';
+import {
+  DashboardBuilder,
+  DatasourceVariableBuilder,
+  ThresholdsConfigBuilder,
+  ThresholdsMode,
+  type Panel,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  GraphThresholdsStyleConfigBuilder,
+  GraphThresholdsStyleMode,
+  TableSortByFieldStateBuilder,
+} from '@grafana/grafana-foundation-sdk/common';
 import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
@@ -39,8 +49,18 @@ function target(query: Query, refId: string, instant = false): DataqueryBuilder 
 
 const refId = (index: number) => String.fromCharCode(65 + index);
 
-export function timeseries(title: string, unit: string, queries: readonly Query[], options: { width?: number; description?: string; threshold?: number } = {}): Builder<Panel> {
-  const panel = new TimeseriesPanel().title(title).unit(unit).span(options.width ?? 12).height(8).datasource(DATASOURCE);
+export function timeseries(
+  title: string,
+  unit: string,
+  queries: readonly Query[],
+  options: { width?: number; description?: string; threshold?: number } = {},
+): Builder<Panel> {
+  const panel = new TimeseriesPanel()
+    .title(title)
+    .unit(unit)
+    .span(options.width ?? 12)
+    .height(8)
+    .datasource(DATASOURCE);
   if (options.description) panel.description(options.description);
   if (options.threshold !== undefined) {
     panel.thresholds(
@@ -66,7 +86,13 @@ export function table(
   query: Query,
   options: { width?: number; sortAscending?: string; description?: string; thresholds?: ThresholdsConfigBuilder } = {},
 ): Builder<Panel> {
-  const panel = new TablePanel().title(title).unit(unit).span(options.width ?? 12).height(8).datasource(DATASOURCE).withTarget(target(query, 'A', true));
+  const panel = new TablePanel()
+    .title(title)
+    .unit(unit)
+    .span(options.width ?? 12)
+    .height(8)
+    .datasource(DATASOURCE)
+    .withTarget(target(query, 'A', true));
   if (options.description) panel.description(options.description);
   if (options.thresholds) panel.thresholds(options.thresholds);
   if (options.sortAscending) panel.sortBy([new TableSortByFieldStateBuilder().displayName(options.sortAscending).desc(false)]);

@@ -3,7 +3,21 @@
  * refers to — enough PromQL to check dashboards against the metrics that exist, not a parser.
  */
 
-const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
+const KEYWORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'inf',
+  'nan',
+]);
 const GROUPING = /\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g;
 const IDENTIFIER = /(?<![\w.:$])[a-zA-Z_:][\w:]*/g;
 
@@ -27,7 +41,12 @@ export function promqlReferences(expression: string): PromqlReferences {
   });
   expr = expr.replace(/"(?:[^"\\]|\\.)*"/g, ' ').replace(/\[[^\]]*\]/g, ' ');
   expr = expr.replace(GROUPING, (_match, list: string) => {
-    labels.push(...list.split(',').map((label) => label.trim()).filter(Boolean));
+    labels.push(
+      ...list
+        .split(',')
+        .map((label) => label.trim())
+        .filter(Boolean),
+    );
     return ' ';
   });
   const metrics = [...expr.matchAll(IDENTIFIER)]

@@ -12,7 +12,9 @@ const serviceHealthSchema = z.object({
   last_probe_at: z.string().nullable(),
   last_probe_latency_ms: z.number().nullable(),
   consecutive_failures: z.number().int(),
-  uptime: z.object({ '1h': z.number().nullable(), '24h': z.number().nullable(), '30d': z.number().nullable() }).describe('Up probes / probes in the window (probe uptime, the SLI beside request availability)'),
+  uptime: z
+    .object({ '1h': z.number().nullable(), '24h': z.number().nullable(), '30d': z.number().nullable() })
+    .describe('Up probes / probes in the window (probe uptime, the SLI beside request availability)'),
 });
 
 const WINDOWS = { '1h': 3_600_000, '24h': 86_400_000, '30d': 30 * 86_400_000 } as const;
@@ -40,17 +42,31 @@ export function healthRoutes(deps: { prober: Prober; services: readonly string[]
   };
   router.get(
     '/health',
-    route({ doc: { summary: "Every service's live health from active probes of its /ready", response: z.object({ services: z.array(serviceHealthSchema) }) } }, async () => ({
-      services: await Promise.all(deps.services.map(healthOf)),
-    })),
+    route(
+      {
+        doc: {
+          summary: "Every service's live health from active probes of its /ready",
+          response: z.object({ services: z.array(serviceHealthSchema) }),
+        },
+      },
+      async () => ({
+        services: await Promise.all(deps.services.map(healthOf)),
+      }),
+    ),
   );
   router.get(
     '/health/:service',
-    route({ params: z.object({ service: z.string().min(1).max(64) }), doc: { summary: "One service's live health (`api-gateway` is the gateway)", response: serviceHealthSchema } }, async ({ params }) => {
-      const service = canonicalService(params.service);
-      if (service === null) throw new NotFoundError(`Service ${params.service} is not known.`);
-      return healthOf(service);
-    }),
+    route(
+      {
+        params: z.object({ service: z.string().min(1).max(64) }),
+        doc: { summary: "One service's live health (`api-gateway` is the gateway)", response: serviceHealthSchema },
+      },
+      async ({ params }) => {
+        const service = canonicalService(params.service);
+        if (service === null) throw new NotFoundError(`Service ${params.service} is not known.`);
+        return healthOf(service);
+      },
+    ),
   );
   return router;
 }

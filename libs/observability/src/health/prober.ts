@@ -36,7 +36,9 @@ export class Prober {
   private async probe(service: string): Promise<ProbeResult> {
     const started = performance.now();
     try {
-      const response = await fetch(`${this.deps.urlOf(service)}/ready`, { signal: AbortSignal.timeout(this.deps.timeoutMs ?? this.deps.intervalMs / 2) });
+      const response = await fetch(`${this.deps.urlOf(service)}/ready`, {
+        signal: AbortSignal.timeout(this.deps.timeoutMs ?? this.deps.intervalMs / 2),
+      });
       await response.arrayBuffer();
       return { up: response.ok, latency_ms: Math.round((performance.now() - started) * 1000) / 1000 };
     } catch {
@@ -55,7 +57,8 @@ export class Prober {
       if (current?.slots.some((entry) => entry.slot === slot)) return false;
       const entry = { slot, ...result };
       try {
-        if (current) await this.deps.hours.update(PROBE_SCOPE, id, { slots: [...current.slots, entry] }, { expectedVersion: current.version });
+        if (current)
+          await this.deps.hours.update(PROBE_SCOPE, id, { slots: [...current.slots, entry] }, { expectedVersion: current.version });
         else await this.deps.hours.insert(PROBE_SCOPE, { service, hour: new Date(hourStart).toISOString(), slots: [entry] }, { id });
         break;
       } catch (error) {
@@ -94,7 +97,8 @@ export class Prober {
   async uptime(service: string, windowMs: number, now: Date): Promise<number | null> {
     const from = now.getTime() - windowMs;
     const ids: string[] = [];
-    for (let hour = Math.floor(from / HOUR_MS) * HOUR_MS; hour < now.getTime(); hour += HOUR_MS) ids.push(`${service}:${new Date(hour).toISOString()}`);
+    for (let hour = Math.floor(from / HOUR_MS) * HOUR_MS; hour < now.getTime(); hour += HOUR_MS)
+      ids.push(`${service}:${new Date(hour).toISOString()}`);
     const documents = await Promise.all(ids.map((id) => this.deps.hours.findById(PROBE_SCOPE, id)));
     let up = 0;
     let probed = 0;

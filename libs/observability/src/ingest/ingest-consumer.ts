@@ -17,7 +17,10 @@ export function consumeMetricRecorded(bus: EventBus, writer: RollupWriter): Prom
     groupId: INGEST_CONSUMER_GROUP,
     eventTypes: ['metric.recorded'],
     retry: INGEST_RETRY,
-    batch: { handler: (deliveries) => writer.write(deliveries.map((delivery) => batchOfMetricRecorded(delivery.event))), maxEvents: INGEST_BATCH_EVENTS },
+    batch: {
+      handler: (deliveries) => writer.write(deliveries.map((delivery) => batchOfMetricRecorded(delivery.event))),
+      maxEvents: INGEST_BATCH_EVENTS,
+    },
     handler: (event) => writer.write([batchOfMetricRecorded(event)]),
   });
 }

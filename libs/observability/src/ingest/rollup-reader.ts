@@ -1,5 +1,14 @@
 import { addSeries, emptySeries } from './rollup-writer';
-import { RESOLUTION_MS, RETENTION_MS, rollupId, ROLLUP_SCOPE, type Resolution, type Rollup, type RollupRepository, type Series } from './rollup.collection';
+import {
+  RESOLUTION_MS,
+  RETENTION_MS,
+  rollupId,
+  ROLLUP_SCOPE,
+  type Resolution,
+  type Rollup,
+  type RollupRepository,
+  type Series,
+} from './rollup.collection';
 
 export interface Bucket {
   resolution: Resolution;
@@ -79,7 +88,13 @@ export class RollupReader {
     routeLevel = false,
   ): Promise<{ totals: Map<string, Series>; exact: boolean }> {
     const { buckets, exact } = coverage(from, to, now);
-    const usable = routeLevel ? buckets.map((bucket) => (bucket.resolution === 'minute' ? { resolution: 'hour' as const, start: new Date(Math.floor(bucket.start.getTime() / RESOLUTION_MS.hour) * RESOLUTION_MS.hour) } : bucket)) : buckets;
+    const usable = routeLevel
+      ? buckets.map((bucket) =>
+          bucket.resolution === 'minute'
+            ? { resolution: 'hour' as const, start: new Date(Math.floor(bucket.start.getTime() / RESOLUTION_MS.hour) * RESOLUTION_MS.hour) }
+            : bucket,
+        )
+      : buckets;
     const ids = [...new Set(usable.map((bucket) => rollupId(bucket.resolution, bucket.start, shard)))];
     const documents = await Promise.all(ids.map((id) => this.document(id)));
     const totals = new Map<string, Series>();
@@ -87,7 +102,9 @@ export class RollupReader {
       for (const series of document.get(tenantId ?? '') ?? []) {
         const key = keyOf(series);
         if (key === null) continue;
-        const total = totals.get(key) ?? emptySeries({ tenant_id: series.tenant_id, service: series.service, route: series.route, method: series.method });
+        const total =
+          totals.get(key) ??
+          emptySeries({ tenant_id: series.tenant_id, service: series.service, route: series.route, method: series.method });
         totals.set(key, addSeries(total, series));
       }
     }

@@ -72,10 +72,18 @@ export class RollupWriter {
       const counted = new Set(known?.recent_batches);
       const fresh = [...increment.batches].filter(([fingerprint]) => !counted.has(fingerprint));
       if (fresh.length === 0) return;
-      const base: RollupFields = known ?? { resolution: increment.resolution, bucket_start: increment.start.toISOString(), shard: increment.shard, series: [], recent_batches: [] };
+      const base: RollupFields = known ?? {
+        resolution: increment.resolution,
+        bucket_start: increment.start.toISOString(),
+        shard: increment.shard,
+        series: [],
+        recent_batches: [],
+      };
       const next = merged(base, fresh);
       try {
-        const written = known ? await rollups.update(ROLLUP_SCOPE, id, next, { expectedVersion: known.version }) : await rollups.insert(ROLLUP_SCOPE, next, { id });
+        const written = known
+          ? await rollups.update(ROLLUP_SCOPE, id, next, { expectedVersion: known.version })
+          : await rollups.insert(ROLLUP_SCOPE, next, { id });
         this.remember(written);
         return;
       } catch (error) {
@@ -126,7 +134,17 @@ export function addSeries(into: Series, other: Series): Series {
 }
 
 export function emptySeries(key: Pick<Series, 'tenant_id' | 'service' | 'route' | 'method'>): Series {
-  return { ...key, requests: 0, errors: 0, client_errors: 0, rate_limited: 0, cache_hits: 0, latency_sum: 0, latency_max: 0, buckets: emptyHistogram() };
+  return {
+    ...key,
+    requests: 0,
+    errors: 0,
+    client_errors: 0,
+    rate_limited: 0,
+    cache_hits: 0,
+    latency_sum: 0,
+    latency_max: 0,
+    buckets: emptyHistogram(),
+  };
 }
 
 /** Every (resolution, shard, series) one batch adds to. */
@@ -143,14 +161,22 @@ function* seriesOf(batch: MetricBatch): Generator<[Resolution, string, Series]> 
       latency_max: sample.latency.max,
     };
     const buckets = rebucket(batch.latency_bounds_ms, sample.latency.buckets);
-    const make = (tenant_id: string | null, service: string, route: string | null, method: string | null): Series => ({ tenant_id, service, route, method, ...counts, buckets: [...buckets] });
+    const make = (tenant_id: string | null, service: string, route: string | null, method: string | null): Series => ({
+      tenant_id,
+      service,
+      route,
+      method,
+      ...counts,
+      buckets: [...buckets],
+    });
     const services = batch.via_gateway && sample.service !== GATEWAY_SERVICE ? [sample.service, GATEWAY_SERVICE] : [sample.service];
     for (const resolution of ['minute', 'hour', 'day'] as const) {
       for (const service of services) {
         yield [resolution, SERVICE_SHARD, make(null, service, null, null)];
         yield [resolution, tenantShard(tenant), make(tenant, service, null, null)];
       }
-      if (resolution !== 'minute') yield [resolution, routeShard(tenant), make(tenant, sample.service, sample.route, sample.method.toUpperCase())];
+      if (resolution !== 'minute')
+        yield [resolution, routeShard(tenant), make(tenant, sample.service, sample.route, sample.method.toUpperCase())];
     }
   }
 }

@@ -9,7 +9,11 @@ export type Resolution = (typeof RESOLUTIONS)[number];
 export const RESOLUTION_MS: Record<Resolution, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 /** How long each resolution is kept (the longest alert window; a rolling 30-day budget plus a month edge; 13 months). */
-export const RETENTION_MS: Record<Resolution, number> = { minute: 3 * 86_400_000 + 3_600_000, hour: 35 * 86_400_000, day: 397 * 86_400_000 };
+export const RETENTION_MS: Record<Resolution, number> = {
+  minute: 3 * 86_400_000 + 3_600_000,
+  hour: 35 * 86_400_000,
+  day: 397 * 86_400_000,
+};
 
 /** Tenants are spread over this many documents per bucket (part of the storage format: do not change). */
 export const TENANT_SHARDS = 16;

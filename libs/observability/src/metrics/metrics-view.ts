@@ -5,7 +5,10 @@ import { round } from '../slos/slo-math';
 
 const percentileSchema = z
   .object({
-    upper_bound_ms: z.number().nullable().describe('The histogram bucket holding the percentile ends here: the true value is at most this (null: above the last bound, 10 s)'),
+    upper_bound_ms: z
+      .number()
+      .nullable()
+      .describe('The histogram bucket holding the percentile ends here: the true value is at most this (null: above the last bound, 10 s)'),
     lower_bound_ms: z.number().describe('…and above this'),
   })
   .nullable();

@@ -30,7 +30,8 @@ export function metricsRoutes(deps: { reader: () => RollupReader; clock: () => D
         query: z.object({ window: windowQuerySchema }).strict(),
         doc: {
           summary: 'Request count, error rate and avg/p95/p99 latency per service over a window',
-          description: 'The admin sees the whole platform; a tenant key sees its own traffic only. `gateway` sums everything that came through the gateway. Percentiles are the bounds of the merged histogram bucket that holds them.',
+          description:
+            'The admin sees the whole platform; a tenant key sees its own traffic only. `gateway` sums everything that came through the gateway. Percentiles are the bounds of the merged histogram bucket that holds them.',
           response: servicesResponse,
         },
       },
@@ -41,9 +42,19 @@ export function metricsRoutes(deps: { reader: () => RollupReader; clock: () => D
         const tenantId = identity.role === 'tenant' ? identity.tenantId : null;
         const { totals, exact } = await deps
           .reader()
-          .sum(tenantId === null ? SERVICE_SHARD : tenantShard(tenantId), from, to, now, tenantId, (series) => (series.tenant_id === tenantId && series.route === null ? series.service : null));
+          .sum(tenantId === null ? SERVICE_SHARD : tenantShard(tenantId), from, to, now, tenantId, (series) =>
+            series.tenant_id === tenantId && series.route === null ? series.service : null,
+          );
         const services = [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([service, series]) => ({ service, ...trafficOf(series) }));
-        return { window: query.window, from: from.toISOString(), to: to.toISOString(), latency_bucket_bounds_ms: BOUNDS, exact, tenant_id: tenantId, services };
+        return {
+          window: query.window,
+          from: from.toISOString(),
+          to: to.toISOString(),
+          latency_bucket_bounds_ms: BOUNDS,
+          exact,
+          tenant_id: tenantId,
+          services,
+        };
       },
     ),
   );
@@ -54,7 +65,11 @@ export function metricsRoutes(deps: { reader: () => RollupReader; clock: () => D
       {
         params: z.object({ tenant_id: tenantIdSchema }),
         query: z.object({ window: windowQuerySchema }).strict(),
-        doc: { summary: "One tenant's traffic per route (hour resolution at the window's edges)", description: 'A tenant key may only name its own tenant (another answers 404).', response: routesResponse },
+        doc: {
+          summary: "One tenant's traffic per route (hour resolution at the window's edges)",
+          description: 'A tenant key may only name its own tenant (another answers 404).',
+          response: routesResponse,
+        },
       },
       async ({ params, query }, req) => {
         assertTenantAccess(identityOf(req), params.tenant_id);
@@ -62,11 +77,30 @@ export function metricsRoutes(deps: { reader: () => RollupReader; clock: () => D
         const { from, to } = windowBounds(query.window, now);
         const { totals, exact } = await deps
           .reader()
-          .sum(routeShard(params.tenant_id), from, to, now, params.tenant_id, (series) => (series.tenant_id === params.tenant_id && series.route !== null ? `${series.service} ${series.method ?? ''} ${series.route}` : null), true);
+          .sum(
+            routeShard(params.tenant_id),
+            from,
+            to,
+            now,
+            params.tenant_id,
+            (series) =>
+              series.tenant_id === params.tenant_id && series.route !== null
+                ? `${series.service} ${series.method ?? ''} ${series.route}`
+                : null,
+            true,
+          );
         const routes = [...totals]
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([, series]) => ({ service: series.service, route: series.route ?? '', method: series.method ?? '', ...trafficOf(series) }));
-        return { window: query.window, from: from.toISOString(), to: to.toISOString(), latency_bucket_bounds_ms: BOUNDS, exact, tenant_id: params.tenant_id, routes };
+        return {
+          window: query.window,
+          from: from.toISOString(),
+          to: to.toISOString(),
+          latency_bucket_bounds_ms: BOUNDS,
+          exact,
+          tenant_id: params.tenant_id,
+          routes,
+        };
       },
     ),
   );

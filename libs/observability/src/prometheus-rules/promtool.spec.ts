@@ -39,13 +39,16 @@ async function promtool(...args: string[]): Promise<string> {
  */
 const available = hasPromtool();
 if (!available && !isCi()) {
-  process.stderr.write('\n*** SKIPPED the promtool checks: promtool is not installed (apt-get download prometheus && dpkg -x, see .ci/run)\n\n');
+  process.stderr.write(
+    '\n*** SKIPPED the promtool checks: promtool is not installed (apt-get download prometheus && dpkg -x, see .ci/run)\n\n',
+  );
 }
 const describePromtool = available || isCi() ? describe : describe.skip;
 
 describePromtool('the SLO rules under promtool', () => {
   beforeAll(() => {
-    if (!available) throw new Error('promtool is not installed: .ci/run installs it from Debian\'s "prometheus" package (CI=true never skips)');
+    if (!available)
+      throw new Error('promtool is not installed: .ci/run installs it from Debian\'s "prometheus" package (CI=true never skips)');
   });
 
   it('when the rule file is checked, then it parses and prometheus.yml loads it', async () => {

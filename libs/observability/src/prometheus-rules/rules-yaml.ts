@@ -16,7 +16,13 @@ export function renderRulesYaml(groups: readonly RuleGroup[], header: readonly s
     for (const rule of group.rules) {
       lines.push('record' in rule ? `      - record: ${q(rule.record)}` : `      - alert: ${q(rule.alert)}`);
       lines.push(`        expr: ${q(rule.expr)}`);
-      const maps: [string, Record<string, string>][] = 'annotations' in rule ? [['labels', rule.labels], ['annotations', rule.annotations]] : [['labels', rule.labels]];
+      const maps: [string, Record<string, string>][] =
+        'annotations' in rule
+          ? [
+              ['labels', rule.labels],
+              ['annotations', rule.annotations],
+            ]
+          : [['labels', rule.labels]];
       for (const [key, map] of maps) {
         lines.push(`        ${key}:`, ...Object.entries(map).map(([name, value]) => `          ${name}: ${q(value)}`));
       }

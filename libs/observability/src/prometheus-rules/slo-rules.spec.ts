@@ -37,9 +37,21 @@ describe('Prometheus SLO rules', () => {
   it('when the burn-rate policy is applied, then each of its rules is one alert with its severity and thresholds of factor × budget', () => {
     const alerts = sloRuleGroups([billingAvailability])[0]?.rules.filter((rule): rule is AlertingRule => 'alert' in rule) ?? [];
     expect(alerts.map((alert) => [alert.alert, alert.labels['severity'], alert.expr])).toEqual([
-      [BURN_RATE_ALERT, 'page', 'slo:sli_error:ratio_rate1h{slo="billing-availability"} > (14.4 * 0.001) and slo:sli_error:ratio_rate5m{slo="billing-availability"} > (14.4 * 0.001)'],
-      [BURN_RATE_ALERT, 'page', 'slo:sli_error:ratio_rate6h{slo="billing-availability"} > (6 * 0.001) and slo:sli_error:ratio_rate30m{slo="billing-availability"} > (6 * 0.001)'],
-      [BURN_RATE_ALERT, 'ticket', 'slo:sli_error:ratio_rate3d{slo="billing-availability"} > (1 * 0.001) and slo:sli_error:ratio_rate6h{slo="billing-availability"} > (1 * 0.001)'],
+      [
+        BURN_RATE_ALERT,
+        'page',
+        'slo:sli_error:ratio_rate1h{slo="billing-availability"} > (14.4 * 0.001) and slo:sli_error:ratio_rate5m{slo="billing-availability"} > (14.4 * 0.001)',
+      ],
+      [
+        BURN_RATE_ALERT,
+        'page',
+        'slo:sli_error:ratio_rate6h{slo="billing-availability"} > (6 * 0.001) and slo:sli_error:ratio_rate30m{slo="billing-availability"} > (6 * 0.001)',
+      ],
+      [
+        BURN_RATE_ALERT,
+        'ticket',
+        'slo:sli_error:ratio_rate3d{slo="billing-availability"} > (1 * 0.001) and slo:sli_error:ratio_rate6h{slo="billing-availability"} > (1 * 0.001)',
+      ],
     ]);
   });
 
@@ -48,7 +60,13 @@ describe('Prometheus SLO rules', () => {
     const tenantSlos = defaultSloDefinitions().filter((slo) => slo.scope === 'tenant');
     expect(tenantSlos.length).toBeGreaterThan(0);
     for (const slo of tenantSlos) expect(slos).not.toContain(slo.id);
-    expect(new Set(slos)).toEqual(new Set(defaultSloDefinitions().filter((slo) => slo.scope === 'service').map((slo) => slo.id)));
+    expect(new Set(slos)).toEqual(
+      new Set(
+        defaultSloDefinitions()
+          .filter((slo) => slo.scope === 'service')
+          .map((slo) => slo.id),
+      ),
+    );
   });
 
   it('when a latency threshold falls between histogram buckets, then the bucket below it is used (stricter, never laxer)', () => {

@@ -1,4 +1,10 @@
-import { BURN_RATE_POLICY, defaultSloDefinitions, windowSeconds, type BurnRateRule, type SloDefinition } from '../slo-definitions/definitions';
+import {
+  BURN_RATE_POLICY,
+  defaultSloDefinitions,
+  windowSeconds,
+  type BurnRateRule,
+  type SloDefinition,
+} from '../slo-definitions/definitions';
 import { errorRatioExpr, latencyBucketSeconds } from './sli-queries';
 
 /** The windows error ratios are recorded for: every window of the burn-rate policy, and the dashboards' 2h and 1d. */
@@ -64,7 +70,13 @@ function burnRateAlert(slo: SloDefinition, rule: BurnRateRule): AlertingRule {
   return {
     alert: BURN_RATE_ALERT,
     expr: `${errorRatioRecord(rule.long_window)}${only} > ${threshold} and ${errorRatioRecord(rule.short_window)}${only} > ${threshold}`,
-    labels: { ...sloLabels(slo), severity: rule.severity, long_window: rule.long_window, short_window: rule.short_window, burn_rate: String(rule.factor) },
+    labels: {
+      ...sloLabels(slo),
+      severity: rule.severity,
+      long_window: rule.long_window,
+      short_window: rule.short_window,
+      burn_rate: String(rule.factor),
+    },
     annotations: {
       summary: `${slo.id}: error budget burning ${rule.factor}x too fast over ${rule.long_window} and ${rule.short_window}`,
       description:
@@ -81,8 +93,14 @@ function burnRateAlert(slo: SloDefinition, rule: BurnRateRule): AlertingRule {
  * alerts. One group, because a group's rules run in order: the alerts always read the ratios of the same
  * evaluation, while separate groups run in no defined order and an alert would lag a step behind.
  */
-export function sloRuleGroups(definitions: readonly SloDefinition[] = defaultSloDefinitions(), policy: readonly BurnRateRule[] = BURN_RATE_POLICY): RuleGroup[] {
-  return prometheusSlos(definitions).map((slo) => ({ name: `slo-${slo.id}`, rules: [...recordings(slo), ...policy.map((rule) => burnRateAlert(slo, rule))] }));
+export function sloRuleGroups(
+  definitions: readonly SloDefinition[] = defaultSloDefinitions(),
+  policy: readonly BurnRateRule[] = BURN_RATE_POLICY,
+): RuleGroup[] {
+  return prometheusSlos(definitions).map((slo) => ({
+    name: `slo-${slo.id}`,
+    rules: [...recordings(slo), ...policy.map((rule) => burnRateAlert(slo, rule))],
+  }));
 }
 
 /** The header of the generated file: what it is, where it comes from, what it leaves out. */
@@ -97,6 +115,8 @@ export function rulesFileHeader(definitions: readonly SloDefinition[] = defaultS
         `${slo.id}: "within ${slo.sli.kind === 'latency' ? slo.sli.threshold_ms : 0} ms" is measured at the histogram bucket ` +
         `le=${latencyBucketSeconds(slo.sli.kind === 'latency' ? slo.sli.threshold_ms : 0)} s (the largest bound not above it).`,
     ),
-    ...(skipped.length > 0 ? [`Not here (no tenant labels in Prometheus; the observability service evaluates them): ${skipped.join(', ')}.`] : []),
+    ...(skipped.length > 0
+      ? [`Not here (no tenant labels in Prometheus; the observability service evaluates them): ${skipped.join(', ')}.`]
+      : []),
   ];
 }

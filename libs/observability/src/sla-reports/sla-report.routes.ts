@@ -28,7 +28,12 @@ const reportSchema = z.object({
 });
 
 /** `GET /sla/report?period=YYYY-MM` (mounted before `/sla/{service}`). */
-export function slaReportRoutes(deps: { reports: SlaReports; tenants: Pick<TenantProfileStore, 'pageWithSla' | 'profileOf'>; clock: () => Date; reader: () => RollupReader }): Router {
+export function slaReportRoutes(deps: {
+  reports: SlaReports;
+  tenants: Pick<TenantProfileStore, 'pageWithSla' | 'profileOf'>;
+  clock: () => Date;
+  reader: () => RollupReader;
+}): Router {
   const router = Router();
   router.get(
     '/sla/report',
@@ -36,7 +41,8 @@ export function slaReportRoutes(deps: { reports: SlaReports; tenants: Pick<Tenan
       {
         query: paginationQuery.extend({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM') }).strict(),
         doc: {
-          summary: "Monthly SLA report per tenant (the calendar month in the tenant's time zone): achieved availability, downtime, credit owed",
+          summary:
+            "Monthly SLA report per tenant (the calendar month in the tenant's time zone): achieved availability, downtime, credit owed",
           description: 'The admin gets every tenant on a plan with an SLA, paged; a tenant key its own report.',
           response: z.object({ period: z.string(), items: z.array(reportSchema), next_cursor: z.string().nullable() }),
         },
@@ -48,12 +54,21 @@ export function slaReportRoutes(deps: { reports: SlaReports; tenants: Pick<Tenan
         if (identity.role === 'tenant') {
           const profile = await deps.tenants.profileOf(identity.tenantId);
           const planId = profile?.plan_id ?? identity.planId ?? null;
-          const report = planId ? await deps.reports.report({ tenant_id: identity.tenantId, plan_id: planId, timezone: profile?.timezone ?? 'UTC' }, query.period, now, reader) : null;
+          const report = planId
+            ? await deps.reports.report(
+                { tenant_id: identity.tenantId, plan_id: planId, timezone: profile?.timezone ?? 'UTC' },
+                query.period,
+                now,
+                reader,
+              )
+            : null;
           if (!report) throw new NotFoundError(`Tenant ${identity.tenantId} has no SLA on its plan.`);
           return { period: query.period, items: [report], next_cursor: null };
         }
         const page = await deps.tenants.pageWithSla(query.limit, query.cursor);
-        const items = (await Promise.all(page.items.map((tenant) => deps.reports.report(tenant, query.period, now, reader)))).filter((report): report is SlaReport => report !== null);
+        const items = (await Promise.all(page.items.map((tenant) => deps.reports.report(tenant, query.period, now, reader)))).filter(
+          (report): report is SlaReport => report !== null,
+        );
         return { period: query.period, items, next_cursor: page.next_cursor };
       },
     ),

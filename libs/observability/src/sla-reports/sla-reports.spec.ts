@@ -2,7 +2,14 @@ import { createEvent } from '@tenantry/contracts';
 import { EXAMPLE_EVENT_DATA } from '@tenantry/contracts/test-support';
 import { eventually } from '@tenantry/testing';
 import { DEFAULT_CREDIT_SCHEDULE } from '../slo-definitions/definitions';
-import { ADMIN, gatewayBatch, startObservabilityHarness, tenantKey, TestClock, type ObservabilityHarness } from '../test-support/observability-harness';
+import {
+  ADMIN,
+  gatewayBatch,
+  startObservabilityHarness,
+  tenantKey,
+  TestClock,
+  type ObservabilityHarness,
+} from '../test-support/observability-harness';
 import { creditPercent } from './credit';
 
 describe('credit schedule', () => {
@@ -27,7 +34,12 @@ describe('monthly SLA report (embedded)', () => {
   afterEach(() => harness.close());
 
   it('when a pro tenant in Ljubljana missed 99.9 % in October, then its report owes 10 % and sla.breached is emitted once, after the closing grace', async () => {
-    const data = { ...EXAMPLE_EVENT_DATA['tenant.created'], tenant_id: 'ten_r', subscription_tier: 'pro' as const, timezone: 'Europe/Ljubljana' };
+    const data = {
+      ...EXAMPLE_EVENT_DATA['tenant.created'],
+      tenant_id: 'ten_r',
+      subscription_tier: 'pro' as const,
+      timezone: 'Europe/Ljubljana',
+    };
     await harness.platform.bus.publish([createEvent('tenant.created', { tenantId: 'ten_r', source: '/tenantry/tenants', data })]);
     // 1,000 valid requests, 5 failed: 0.995 achieved.
     await harness.platform.bus.publish([gatewayBatch('ten_r', new Date('2026-10-15T10:00:00Z'), [{ requests: 1000, errors: 5 }])]);
@@ -46,10 +58,15 @@ describe('monthly SLA report (embedded)', () => {
       monthly_fee_cents: 19_900,
       credit_cents: 1_990,
     };
-    await eventually(async () => (await harness.call(tenantKey('ten_r'), 'GET', '/api/v1/observability/sla/report?period=2026-10')).body.items?.[0]?.valid_requests === 1000, {
-      timeoutMs: 10_000,
-      description: 'the profile and traffic consumed',
-    });
+    await eventually(
+      async () =>
+        (await harness.call(tenantKey('ten_r'), 'GET', '/api/v1/observability/sla/report?period=2026-10')).body.items?.[0]
+          ?.valid_requests === 1000,
+      {
+        timeoutMs: 10_000,
+        description: 'the profile and traffic consumed',
+      },
+    );
     const own = await harness.call(tenantKey('ten_r'), 'GET', '/api/v1/observability/sla/report?period=2026-10');
     expect(own.body.items).toEqual([expect.objectContaining(expected)]);
     const all = await harness.call(ADMIN, 'GET', '/api/v1/observability/sla/report?period=2026-10&limit=10');
@@ -61,7 +78,10 @@ describe('monthly SLA report (embedded)', () => {
     harness.clock.at = new Date('2026-11-01T00:30:00Z');
     expect(await harness.closePreviousMonth()).toEqual(['sla_ten_r_2026-10']);
     expect(await harness.closePreviousMonth()).toEqual([]);
-    await eventually(() => harness.alertEvents.some((event) => event.type === 'sla.breached'), { timeoutMs: 5_000, description: 'sla.breached published' });
+    await eventually(() => harness.alertEvents.some((event) => event.type === 'sla.breached'), {
+      timeoutMs: 5_000,
+      description: 'sla.breached published',
+    });
     const breaches = harness.alertEvents.filter((event) => event.type === 'sla.breached');
     expect(breaches).toHaveLength(1);
     const { complete: _complete, breached: _breached, ...inEvent } = expected;

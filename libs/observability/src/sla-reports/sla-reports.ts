@@ -65,8 +65,13 @@ export class SlaReports {
     if (objective === null) return null;
     const bounds = monthIn(month, tenant.timezone);
     const to = now < bounds.end ? now : bounds.end;
-    const { totals } = await reader.sum(tenantShard(tenant.tenant_id), bounds.start, to > bounds.start ? to : bounds.start, now, tenant.tenant_id, (series) =>
-      series.tenant_id === tenant.tenant_id && series.service === GATEWAY_SERVICE && series.route === null ? 'x' : null,
+    const { totals } = await reader.sum(
+      tenantShard(tenant.tenant_id),
+      bounds.start,
+      to > bounds.start ? to : bounds.start,
+      now,
+      tenant.tenant_id,
+      (series) => (series.tenant_id === tenant.tenant_id && series.service === GATEWAY_SERVICE && series.route === null ? 'x' : null),
     );
     const series = totals.get('x');
     const counts = availability(series ?? { requests: 0, errors: 0, client_errors: 0 });
@@ -140,7 +145,11 @@ export class SlaReports {
         now,
       );
       try {
-        await this.deps.breaches.insert(tenant.tenant_id, { report_id: report.report_id, month: report.month, credit_cents: report.credit_cents }, { id: report.report_id, events: [event] });
+        await this.deps.breaches.insert(
+          tenant.tenant_id,
+          { report_id: report.report_id, month: report.month, credit_cents: report.credit_cents },
+          { id: report.report_id, events: [event] },
+        );
         emitted.push(report.report_id);
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;

@@ -5,7 +5,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timezone: string): Intl.DateTimeFormat {
   let found = formatters.get(timezone);
   if (!found) {
-    found = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    found = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     formatters.set(timezone, found);
   }
   return found;
@@ -13,8 +22,19 @@ function formatter(timezone: string): Intl.DateTimeFormat {
 
 /** The zone's offset from UTC at `at`, in ms (local = UTC + offset). */
 export function zoneOffsetMs(at: Date, timezone: string): number {
-  const parts = Object.fromEntries(formatter(timezone).formatToParts(at).map((part) => [part.type, part.value]));
-  const local = Date.UTC(Number(parts['year']), Number(parts['month']) - 1, Number(parts['day']), Number(parts['hour']), Number(parts['minute']), Number(parts['second']));
+  const parts = Object.fromEntries(
+    formatter(timezone)
+      .formatToParts(at)
+      .map((part) => [part.type, part.value]),
+  );
+  const local = Date.UTC(
+    Number(parts['year']),
+    Number(parts['month']) - 1,
+    Number(parts['day']),
+    Number(parts['hour']),
+    Number(parts['minute']),
+    Number(parts['second']),
+  );
   return local - Math.floor(at.getTime() / 1000) * 1000;
 }
 

@@ -25,15 +25,28 @@ export const openSloDocumentSchema = z
       service: z.string().min(1).max(64),
       indicator: z.object({ metadata: z.object({ name: z.enum(['availability', 'latency']) }) }),
       budgetingMethod: z.literal('Occurrences'),
-      timeWindow: z.array(z.object({ duration: z.string().regex(/^([1-9]\d?)d$/, 'whole days, e.g. 30d'), isRolling: z.literal(true) })).length(1),
-      objectives: z.array(z.object({ target: z.number().gt(0).lt(1), op: z.literal('lte').optional(), value: z.number().positive().optional() })).length(1),
+      timeWindow: z
+        .array(z.object({ duration: z.string().regex(/^([1-9]\d?)d$/, 'whole days, e.g. 30d'), isRolling: z.literal(true) }))
+        .length(1),
+      objectives: z
+        .array(z.object({ target: z.number().gt(0).lt(1), op: z.literal('lte').optional(), value: z.number().positive().optional() }))
+        .length(1),
     }),
   })
   .superRefine((document, ctx) => {
     const latency = document.spec.indicator.metadata.name === 'latency';
-    if (latency && document.spec.objectives[0]?.value === undefined) ctx.addIssue({ code: 'custom', message: 'A latency SLO needs the threshold in ms (value, op lte)', path: ['spec', 'objectives', 0, 'value'] });
+    if (latency && document.spec.objectives[0]?.value === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'A latency SLO needs the threshold in ms (value, op lte)',
+        path: ['spec', 'objectives', 0, 'value'],
+      });
     if ((document.metadata.labels['tenantry.dev/scope'] === 'tenant') !== (document.metadata.labels['tenantry.dev/plan'] !== undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'A tenant SLO names its plan, a service SLO none', path: ['metadata', 'labels', 'tenantry.dev/plan'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'A tenant SLO names its plan, a service SLO none',
+        path: ['metadata', 'labels', 'tenantry.dev/plan'],
+      });
     }
   });
 export type OpenSloDocument = z.output<typeof openSloDocumentSchema>;
@@ -42,14 +55,22 @@ export function toOpenSlo(definition: SloDefinition): OpenSloDocument {
   return {
     apiVersion: 'openslo/v1',
     kind: 'SLO',
-    metadata: { name: definition.id, labels: { 'tenantry.dev/scope': definition.scope, ...(definition.plan_id ? { 'tenantry.dev/plan': definition.plan_id } : {}) } },
+    metadata: {
+      name: definition.id,
+      labels: { 'tenantry.dev/scope': definition.scope, ...(definition.plan_id ? { 'tenantry.dev/plan': definition.plan_id } : {}) },
+    },
     spec: {
       description: definition.description,
       service: definition.service,
       indicator: { metadata: { name: definition.sli.kind } },
       budgetingMethod: 'Occurrences',
       timeWindow: [{ duration: `${definition.window_days}d`, isRolling: true }],
-      objectives: [{ target: definition.objective, ...(definition.sli.kind === 'latency' ? { op: 'lte' as const, value: definition.sli.threshold_ms } : {}) }],
+      objectives: [
+        {
+          target: definition.objective,
+          ...(definition.sli.kind === 'latency' ? { op: 'lte' as const, value: definition.sli.threshold_ms } : {}),
+        },
+      ],
     },
   };
 }
@@ -62,7 +83,10 @@ export function fromOpenSlo(document: OpenSloDocument): SloDefinition {
     scope: document.metadata.labels['tenantry.dev/scope'],
     service: document.spec.service,
     ...(plan ? { plan_id: plan } : {}),
-    sli: document.spec.indicator.metadata.name === 'latency' ? { kind: 'latency', threshold_ms: objective?.value ?? 0 } : { kind: 'availability' },
+    sli:
+      document.spec.indicator.metadata.name === 'latency'
+        ? { kind: 'latency', threshold_ms: objective?.value ?? 0 }
+        : { kind: 'availability' },
     objective: objective?.target ?? 0,
     window_days: Number(document.spec.timeWindow[0]?.duration.slice(0, -1)),
     description: document.spec.description,

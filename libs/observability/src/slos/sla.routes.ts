@@ -27,7 +27,15 @@ export const sloStatusSchema = z.object({
   calendar_month: z.object({ month: z.string(), timezone: z.string(), sli: z.number().nullable(), budget: budgetSchema }),
   burn_rates: z.record(z.string(), z.number()).describe('Per window: (bad / valid) / (1 − objective)'),
   conditions: z.array(
-    z.object({ severity: z.enum(['page', 'ticket']), long_window: z.string(), short_window: z.string(), factor: z.number(), long_burn_rate: z.number(), short_burn_rate: z.number(), firing: z.boolean() }),
+    z.object({
+      severity: z.enum(['page', 'ticket']),
+      long_window: z.string(),
+      short_window: z.string(),
+      factor: z.number(),
+      long_burn_rate: z.number(),
+      short_burn_rate: z.number(),
+      firing: z.boolean(),
+    }),
   ),
   alerts_firing: z.array(z.enum(['page', 'ticket'])),
   exact: z.boolean(),
@@ -36,7 +44,7 @@ export const sloStatusSchema = z.object({
 const slaResponseSchema = z.object({ service: z.string(), tenant_id: z.string().nullable(), slos: z.array(sloStatusSchema) });
 
 export const SLI_DESCRIPTION =
-  'Availability SLI = good / valid events: a 5xx answer is bad; 4xx answers (429 included) are the client\'s doing and are NOT valid events (they count neither for nor against the objective). Latency SLI = valid events answered within the threshold / valid events, from the merged histograms.';
+  "Availability SLI = good / valid events: a 5xx answer is bad; 4xx answers (429 included) are the client's doing and are NOT valid events (they count neither for nor against the objective). Latency SLI = valid events answered within the threshold / valid events, from the merged histograms.";
 
 export interface SloSource {
   definitions(): readonly SloDefinition[];
@@ -61,7 +69,8 @@ export async function subjectsFor(
   const plan = profile?.plan_id ?? planHint ?? null;
   const timezone = profile?.timezone ?? 'UTC';
   // The plan's SLA is measured at the gateway, the tenant's one door; on other services the tenant sees its share of the service's SLOs.
-  const sla = service === 'gateway' ? slos.definitions().filter((definition) => definition.scope === 'tenant' && definition.plan_id === plan) : [];
+  const sla =
+    service === 'gateway' ? slos.definitions().filter((definition) => definition.scope === 'tenant' && definition.plan_id === plan) : [];
   return [...sla, ...own].map((definition) => ({ definition, tenant_id: tenantId, timezone }));
 }
 
@@ -75,7 +84,8 @@ export function slaRoutes(deps: { reader: () => RollupReader; slos: SloSource; p
         params: z.object({ service: z.string().min(1).max(64) }),
         query: z.object({ tenant_id: tenantIdSchema.optional() }).strict(),
         doc: {
-          summary: "A service's SLOs: objective, SLI, error budget (rolling window and calendar month), burn rate per window, alerts firing",
+          summary:
+            "A service's SLOs: objective, SLI, error budget (rolling window and calendar month), burn rate per window, alerts firing",
           description: `${SLI_DESCRIPTION} \`api-gateway\` is the gateway. A tenant key sees its own tenant's SLOs (its plan's SLA on the gateway); the admin sees the service's, or a tenant's with ?tenant_id=.`,
           response: slaResponseSchema,
         },
@@ -89,7 +99,13 @@ export function slaRoutes(deps: { reader: () => RollupReader; slos: SloSource; p
           if (tenantId !== null && tenantId !== identity.tenantId) throw new NotFoundError(`Tenant ${tenantId} was not found.`);
           tenantId = identity.tenantId;
         }
-        const subjects = await subjectsFor(deps.slos, deps.profiles, service, tenantId, identity.role === 'tenant' ? identity.planId : undefined);
+        const subjects = await subjectsFor(
+          deps.slos,
+          deps.profiles,
+          service,
+          tenantId,
+          identity.role === 'tenant' ? identity.planId : undefined,
+        );
         const now = deps.clock();
         const reader = deps.reader();
         const slos: SloStatus[] = await Promise.all(subjects.map((subject) => sloStatus(reader, subject, now)));
@@ -99,4 +115,3 @@ export function slaRoutes(deps: { reader: () => RollupReader; slos: SloSource; p
   );
   return router;
 }
-

@@ -29,7 +29,9 @@ export class SloCatalog implements SloSource {
 
   async refresh(): Promise<void> {
     const stored = await this.catalog.findById(PLATFORM_SUBJECT, CATALOG_ID);
-    this.current = stored ? stored.documents.map((document) => fromOpenSlo(openSloDocumentSchema.parse(document))) : defaultSloDefinitions();
+    this.current = stored
+      ? stored.documents.map((document) => fromOpenSlo(openSloDocumentSchema.parse(document)))
+      : defaultSloDefinitions();
   }
 
   exportOpenSlo(): OpenSloDocument[] {
@@ -41,7 +43,8 @@ export class SloCatalog implements SloSource {
     for (let attempt = 1; ; attempt += 1) {
       const stored = await this.catalog.findById(PLATFORM_SUBJECT, CATALOG_ID);
       try {
-        if (stored) await this.catalog.update(PLATFORM_SUBJECT, CATALOG_ID, { documents: [...documents] }, { expectedVersion: stored.version });
+        if (stored)
+          await this.catalog.update(PLATFORM_SUBJECT, CATALOG_ID, { documents: [...documents] }, { expectedVersion: stored.version });
         else await this.catalog.insert(PLATFORM_SUBJECT, { documents: [...documents] }, { id: CATALOG_ID });
         break;
       } catch (error) {

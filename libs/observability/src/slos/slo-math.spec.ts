@@ -7,12 +7,15 @@ describe('SLO arithmetic', () => {
     { counts: { requests: 1000, errors: 10, client_errors: 200 }, valid: 800, good: 790, sli: 0.9875 },
     { counts: { requests: 50, errors: 0, client_errors: 50 }, valid: 0, good: 0, sli: null },
     { counts: { requests: 0, errors: 0, client_errors: 0 }, valid: 0, good: 0, sli: null },
-  ])('when $counts.requests requests have $counts.errors 5xx and $counts.client_errors 4xx, then the SLI is $sli over $valid valid events', ({ counts, valid, good, sli }) => {
-    const result = availability(counts);
-    expect(result.valid).toBe(valid);
-    expect(result.good).toBe(good);
-    expect(result.sli).toBe(sli);
-  });
+  ])(
+    'when $counts.requests requests have $counts.errors 5xx and $counts.client_errors 4xx, then the SLI is $sli over $valid valid events',
+    ({ counts, valid, good, sli }) => {
+      const result = availability(counts);
+      expect(result.valid).toBe(valid);
+      expect(result.good).toBe(good);
+      expect(result.sli).toBe(sli);
+    },
+  );
 
   it.each([
     // objective, valid, bad → total = (1 − objective) × valid; remaining fraction = (total − bad) / total
@@ -22,9 +25,12 @@ describe('SLO arithmetic', () => {
     { objective: 0.99, valid: 900, bad: 20, total: 9, remaining: -11, fraction: -1.222222222 },
     // A month without traffic: nothing allowed, nothing spent, the budget is whole.
     { objective: 0.999, valid: 0, bad: 0, total: 0, remaining: 0, fraction: 1 },
-  ])('when $valid valid events have $bad bad ones against $objective, then the budget is $total with $remaining left ($fraction)', ({ objective, valid, bad, total, remaining, fraction }) => {
-    expect(errorBudget(objective, { valid, bad })).toEqual({ total, consumed: bad, remaining, remaining_fraction: fraction });
-  });
+  ])(
+    'when $valid valid events have $bad bad ones against $objective, then the budget is $total with $remaining left ($fraction)',
+    ({ objective, valid, bad, total, remaining, fraction }) => {
+      expect(errorBudget(objective, { valid, bad })).toEqual({ total, consumed: bad, remaining, remaining_fraction: fraction });
+    },
+  );
 
   it.each([
     // (bad / valid) / (1 − objective)

@@ -65,7 +65,8 @@ export async function sloStatus(reader: RollupReader, subject: SloSubject, now: 
   const { definition, tenant_id } = subject;
   const shard = tenant_id === null ? SERVICE_SHARD : tenantShard(tenant_id);
   const service = definition.scope === 'tenant' ? GATEWAY_SERVICE : definition.service;
-  const keyOf = (series: Series): string | null => (series.tenant_id === tenant_id && series.service === service && series.route === null ? 'x' : null);
+  const keyOf = (series: Series): string | null =>
+    series.tenant_id === tenant_id && series.service === service && series.route === null ? 'x' : null;
   const over = async (from: Date, to: Date): Promise<{ counts: WindowCounts; exact: boolean }> => {
     const { totals, exact } = await reader.sum(shard, from, to, now, tenant_id, keyOf);
     return { counts: countsOf(definition, totals.get('x')), exact };
@@ -98,7 +99,12 @@ export async function sloStatus(reader: RollupReader, subject: SloSubject, now: 
     valid_events: rolling.counts.valid,
     bad_events: rolling.counts.bad,
     budget: errorBudget(definition.objective, rolling.counts),
-    calendar_month: { month: month.month, timezone: month.timezone, sli: sliOf(calendar.counts), budget: errorBudget(definition.objective, calendar.counts) },
+    calendar_month: {
+      month: month.month,
+      timezone: month.timezone,
+      sli: sliOf(calendar.counts),
+      budget: errorBudget(definition.objective, calendar.counts),
+    },
     burn_rates: Object.fromEntries(WINDOWS.map((window) => [window, rates[window] ?? 0])),
     conditions,
     alerts_firing: [...new Set(conditions.filter((condition) => condition.firing).map((condition) => condition.severity))],

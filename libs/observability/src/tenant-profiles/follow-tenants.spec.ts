@@ -5,7 +5,12 @@ import { TenantProfileStore } from './follow-tenants';
 import { tenantProfilesCollection } from './tenant-profile.collection';
 
 function event<T extends EventType>(type: T, data: object, time: string): TenantryEvent {
-  return createEvent(type, { tenantId: 't-1', source: '/tenantry/test', data: { ...EXAMPLE_EVENT_DATA[type], ...data } as never, time: new Date(time) }) as TenantryEvent;
+  return createEvent(type, {
+    tenantId: 't-1',
+    source: '/tenantry/test',
+    data: { ...EXAMPLE_EVENT_DATA[type], ...data } as never,
+    time: new Date(time),
+  }) as TenantryEvent;
 }
 
 function permutations<T>(items: readonly T[]): T[][] {
@@ -22,15 +27,18 @@ const EVENTS = [
 ];
 
 describe('tenant profiles from tenant.* and subscription.* events', () => {
-  it.each(permutations(EVENTS).map((order, i) => [i, order] as const))('when the events arrive in order #%i (twice each), then the profile is the same: enterprise in New York', async (_i, order) => {
-    const persistence = createInMemoryPersistence();
-    const store = new TenantProfileStore(await persistence.repository(tenantProfilesCollection));
-    for (const delivered of [...order, ...order]) await store.apply(delivered);
-    expect(await store.profileOf('t-1')).toEqual({ plan_id: 'enterprise', timezone: 'America/New_York' });
-    const withSla = [];
-    for await (const tenant of store.withSla()) withSla.push(tenant);
-    expect(withSla).toEqual([{ tenant_id: 't-1', plan_id: 'enterprise', timezone: 'America/New_York' }]);
-  });
+  it.each(permutations(EVENTS).map((order, i) => [i, order] as const))(
+    'when the events arrive in order #%i (twice each), then the profile is the same: enterprise in New York',
+    async (_i, order) => {
+      const persistence = createInMemoryPersistence();
+      const store = new TenantProfileStore(await persistence.repository(tenantProfilesCollection));
+      for (const delivered of [...order, ...order]) await store.apply(delivered);
+      expect(await store.profileOf('t-1')).toEqual({ plan_id: 'enterprise', timezone: 'America/New_York' });
+      const withSla = [];
+      for await (const tenant of store.withSla()) withSla.push(tenant);
+      expect(withSla).toEqual([{ tenant_id: 't-1', plan_id: 'enterprise', timezone: 'America/New_York' }]);
+    },
+  );
 
   it('when the subscription is cancelled, then the tenant has no SLA any more, whatever came before', async () => {
     const persistence = createInMemoryPersistence();
@@ -43,8 +51,17 @@ describe('tenant profiles from tenant.* and subscription.* events', () => {
   it('when two tenants are created, then each has its own profile', async () => {
     const persistence = createInMemoryPersistence();
     const store = new TenantProfileStore(await persistence.repository(tenantProfilesCollection));
-    for (const [tenantId, tier] of [['t-1', 'pro'], ['t-2', 'enterprise']] as const) {
-      await store.apply(createEvent('tenant.created', { tenantId, source: '/tenantry/test', data: { ...EXAMPLE_EVENT_DATA['tenant.created'], tenant_id: tenantId, subscription_tier: tier } }));
+    for (const [tenantId, tier] of [
+      ['t-1', 'pro'],
+      ['t-2', 'enterprise'],
+    ] as const) {
+      await store.apply(
+        createEvent('tenant.created', {
+          tenantId,
+          source: '/tenantry/test',
+          data: { ...EXAMPLE_EVENT_DATA['tenant.created'], tenant_id: tenantId, subscription_tier: tier },
+        }),
+      );
     }
     expect(await store.profileOf('t-1')).toEqual({ plan_id: 'pro', timezone: 'Europe/Ljubljana' });
     expect(await store.profileOf('t-2')).toEqual({ plan_id: 'enterprise', timezone: 'Europe/Ljubljana' });

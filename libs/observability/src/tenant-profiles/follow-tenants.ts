@@ -7,7 +7,9 @@ import { profileIdOf, type TenantProfileFields, type TenantProfileRepository } f
 export const PROFILES_CONSUMER_GROUP = 'observability-tenant-profiles';
 
 /** One fact an event tells about a tenant, in the service's own words. */
-export type ProfileFact = { tenant_id: string } & ({ kind: 'plan'; plan_id: PlanId | null; revision: number } | { kind: 'timezone'; timezone: string; at: string });
+export type ProfileFact = { tenant_id: string } & (
+  { kind: 'plan'; plan_id: PlanId | null; revision: number } | { kind: 'timezone'; timezone: string; at: string }
+);
 
 /** The ONE place reading tenant.* and subscription.* data (their fields are being renamed to snake_case). */
 export function factsOf(event: TenantryEvent): ProfileFact[] {
@@ -21,7 +23,9 @@ export function factsOf(event: TenantryEvent): ProfileFact[] {
     }
     case 'tenant.updated': {
       const data = (event as TenantryEventOf<'tenant.updated'>).data;
-      return data.changes.timezone ? [{ tenant_id: data.tenant_id, kind: 'timezone', timezone: data.changes.timezone, at: event.time }] : [];
+      return data.changes.timezone
+        ? [{ tenant_id: data.tenant_id, kind: 'timezone', timezone: data.changes.timezone, at: event.time }]
+        : [];
     }
     case 'subscription.upgraded':
     case 'subscription.downgraded': {
@@ -48,7 +52,12 @@ function applied(profile: TenantProfileFields, fact: ProfileFact): TenantProfile
     // tenant.created's tier (revision 0) holds until billing's first subscription event.
     const newer = fact.revision > profile.plan_revision || (fact.revision === 0 && profile.plan_revision === 0);
     if (!newer || (fact.plan_id === profile.plan_id && fact.revision === profile.plan_revision)) return profile;
-    return { ...profile, plan_id: fact.plan_id, plan_revision: fact.revision, has_sla: fact.plan_id !== null && planSlaObjective(fact.plan_id) !== null };
+    return {
+      ...profile,
+      plan_id: fact.plan_id,
+      plan_revision: fact.revision,
+      has_sla: fact.plan_id !== null && planSlaObjective(fact.plan_id) !== null,
+    };
   }
   if (fact.at <= profile.timezone_at) return profile;
   return { ...profile, timezone: fact.timezone, timezone_at: fact.at };
@@ -85,9 +94,17 @@ export class TenantProfileStore implements TenantProfiles {
   }
 
   /** One page of the tenants on a plan with an SLA (creation order). */
-  async pageWithSla(limit: number, cursor?: string): Promise<{ items: { tenant_id: string; plan_id: PlanId; timezone: string }[]; next_cursor: string | null }> {
+  async pageWithSla(
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: { tenant_id: string; plan_id: PlanId; timezone: string }[]; next_cursor: string | null }> {
     const page = await this.profiles.admin.listAcrossTenants({ filter: { has_sla: true }, limit, ...(cursor ? { cursor } : {}) });
-    return { items: page.items.flatMap((profile) => (profile.plan_id ? [{ tenant_id: profile.tenantId, plan_id: profile.plan_id, timezone: profile.timezone }] : [])), next_cursor: page.nextCursor };
+    return {
+      items: page.items.flatMap((profile) =>
+        profile.plan_id ? [{ tenant_id: profile.tenantId, plan_id: profile.plan_id, timezone: profile.timezone }] : [],
+      ),
+      next_cursor: page.nextCursor,
+    };
   }
 
   /** Every tenant on a plan with an SLA, a page at a time. */
@@ -95,7 +112,8 @@ export class TenantProfileStore implements TenantProfiles {
     let cursor: string | undefined;
     do {
       const page = await this.profiles.admin.listAcrossTenants({ filter: { has_sla: true }, limit: 1000, ...(cursor ? { cursor } : {}) });
-      for (const profile of page.items) if (profile.plan_id) yield { tenant_id: profile.tenantId, plan_id: profile.plan_id, timezone: profile.timezone };
+      for (const profile of page.items)
+        if (profile.plan_id) yield { tenant_id: profile.tenantId, plan_id: profile.plan_id, timezone: profile.timezone };
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
   }

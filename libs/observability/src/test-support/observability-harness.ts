@@ -11,7 +11,13 @@ import { observabilityServiceWith } from '../observability-service';
 
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-'.padEnd(48, 'x');
 export const ADMIN: Identity = { role: 'admin' };
-export const tenantKey = (tenantId: string, planId?: 'basic' | 'pro' | 'enterprise'): Identity => ({ role: 'tenant', tenantId, keyId: 'key_caller0000000000', scopes: [], ...(planId ? { planId } : {}) });
+export const tenantKey = (tenantId: string, planId?: 'basic' | 'pro' | 'enterprise'): Identity => ({
+  role: 'tenant',
+  tenantId,
+  keyId: 'key_caller0000000000',
+  scopes: [],
+  ...(planId ? { planId } : {}),
+});
 
 export interface Reply {
   status: number;
@@ -43,17 +49,30 @@ export interface ObservabilityHarness {
 }
 
 /** The observability service on a platform of its own (embedded unless `env` names real infrastructure), on a loopback port. */
-export async function startObservabilityHarness(options: { env?: Record<string, string>; platform?: Platform; clock?: TestClock; urlOf?: (service: string) => string } = {}): Promise<ObservabilityHarness> {
+export async function startObservabilityHarness(
+  options: { env?: Record<string, string>; platform?: Platform; clock?: TestClock; urlOf?: (service: string) => string } = {},
+): Promise<ObservabilityHarness> {
   const logger = createLogger({ service: 'observability', level: 'silent' });
   const ownsPlatform = options.platform === undefined;
   const platform =
     options.platform ??
-    (await openPlatform(loadPlatformConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET: TEST_INTERNAL_SECRET, ...(options.env ?? { TENANTRY_MODE: 'embedded' }) }), logger, uniqueName('observability-test')));
+    (await openPlatform(
+      loadPlatformConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET: TEST_INTERNAL_SECRET, ...(options.env ?? { TENANTRY_MODE: 'embedded' }) }),
+      logger,
+      uniqueName('observability-test'),
+    ));
   const clock = options.clock ?? new TestClock(new Date('2026-11-10T12:00:00Z'));
   let evaluator: AlertEvaluator | undefined;
   let prober: Prober | undefined;
   let closeMonth: ((now: Date) => Promise<string[]>) | undefined;
-  const started = await observabilityServiceWith({ clock: clock.now, evaluationIntervalMs: null, onEvaluator: (created) => (evaluator = created), onMonthClose: (close) => (closeMonth = close), probeIntervalMs: null, onProber: (created) => (prober = created) }).start(platform, logger, { env: {}, urlOf: options.urlOf ?? (() => 'http://127.0.0.1:1') });
+  const started = await observabilityServiceWith({
+    clock: clock.now,
+    evaluationIntervalMs: null,
+    onEvaluator: (created) => (evaluator = created),
+    onMonthClose: (close) => (closeMonth = close),
+    probeIntervalMs: null,
+    onProber: (created) => (prober = created),
+  }).start(platform, logger, { env: {}, urlOf: options.urlOf ?? (() => 'http://127.0.0.1:1') });
   const server: RunningHttpServer = await startHttpServer(started.app, { port: 0, host: '127.0.0.1', logger, shutdownGraceMs: 1_000 });
   const secret = platform.config.internalSecret.value;
   const alertEvents: TenantryEvent[] = [];
@@ -84,7 +103,12 @@ export async function startObservabilityHarness(options: { env?: Record<string, 
     },
     async call(identity, method, path, body) {
       const text = body === undefined ? undefined : JSON.stringify(body);
-      const signed = { method, url: path, audience: 'observability', ...(text === undefined ? {} : { bodyLength: Buffer.byteLength(text) }) };
+      const signed = {
+        method,
+        url: path,
+        audience: 'observability',
+        ...(text === undefined ? {} : { bodyLength: Buffer.byteLength(text) }),
+      };
       const headers: Record<string, string> = identity ? signIdentity(identity, signed, secret) : {};
       if (text !== undefined) headers['content-type'] = 'application/json';
       const response = await fetch(`${server.url}${path}`, { method, headers, ...(text === undefined ? {} : { body: text }) });

@@ -8,7 +8,11 @@ import { RedisCache } from './redis/redis-cache';
  * Redis when a URL is given, otherwise the in-memory twin (embedded mode), with a log line saying
  * which is in use. `close` releases the connection (a no-op in memory).
  */
-export function openCache(options: { redisUrl?: string | undefined; logger: Logger }): { cache: Cache; connection?: RedisConnection; close(): Promise<void> } {
+export function openCache(options: { redisUrl?: string | undefined; logger: Logger }): {
+  cache: Cache;
+  connection?: RedisConnection;
+  close(): Promise<void>;
+} {
   if (options.redisUrl) {
     const connection = createRedisConnection({ url: options.redisUrl, logger: options.logger });
     return { cache: new RedisCache(connection), connection, close: () => connection.close() };

@@ -28,9 +28,12 @@ describe('port', () => {
     expect(parseOne(port(3001), '8443')).toBe(8443);
   });
 
-  it.each(['0', '65536', 'abc', '80.5', '0x50', '1e3', '-1'])('when set to %j, then it is rejected naming the range and the value', (value) => {
-    expect(errorFor(port(3001), value)).toBe(`V: must be a whole number from 1 to 65535 (got ${JSON.stringify(value)})`);
-  });
+  it.each(['0', '65536', 'abc', '80.5', '0x50', '1e3', '-1'])(
+    'when set to %j, then it is rejected naming the range and the value',
+    (value) => {
+      expect(errorFor(port(3001), value)).toBe(`V: must be a whole number from 1 to 65535 (got ${JSON.stringify(value)})`);
+    },
+  );
 });
 
 describe('int and duration', () => {

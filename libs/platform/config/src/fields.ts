@@ -90,7 +90,9 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
  * way to give it a default: a default secret is a published secret. The value never appears in errors.
  */
 export function secret(minLength: number) {
-  return envField((raw) => (raw.length >= minLength ? ok(raw) : fail(`must be a secret of at least ${minLength} characters (value not shown)`)));
+  return envField((raw) =>
+    raw.length >= minLength ? ok(raw) : fail(`must be a secret of at least ${minLength} characters (value not shown)`),
+  );
 }
 
 export interface UrlOptions {
@@ -119,7 +121,10 @@ export const redisUrl = () => url({ protocols: ['redis:', 'rediss:'] });
 /** A comma-separated list of `host:port` Kafka brokers, e.g. `kafka-1:9092,kafka-2:9092`. */
 export function brokerList() {
   return envField((raw) => {
-    const brokers = raw.split(',').map((broker) => broker.trim()).filter(Boolean);
+    const brokers = raw
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean);
     if (brokers.length === 0) return fail('must list at least one broker as host:port');
     const bad = brokers.filter((broker) => !isHostPort(broker));
     if (bad.length > 0) return fail(`must be comma-separated host:port pairs; bad entries: ${bad.map((b) => quoted(b)).join(', ')}`);

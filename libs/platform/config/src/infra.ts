@@ -41,7 +41,9 @@ export function detectInfra(env: Env = process.env): InfraSelection {
   }
   const selection: InfraSelection = {
     mode: KAFKA_BROKERS || MONGODB_URI || REDIS_URL ? 'real' : 'embedded',
-    eventBus: KAFKA_BROKERS ? { adapter: 'kafka', brokers: KAFKA_BROKERS, ...(KAFKA_NAMESPACE ? { namespace: KAFKA_NAMESPACE } : {}) } : { adapter: 'in-memory' },
+    eventBus: KAFKA_BROKERS
+      ? { adapter: 'kafka', brokers: KAFKA_BROKERS, ...(KAFKA_NAMESPACE ? { namespace: KAFKA_NAMESPACE } : {}) }
+      : { adapter: 'in-memory' },
     storage: MONGODB_URI ? { adapter: 'mongodb', uri: MONGODB_URI } : { adapter: 'in-memory' },
     cache: REDIS_URL ? { adapter: 'redis', url: REDIS_URL } : { adapter: 'in-memory' },
   };
@@ -54,7 +56,8 @@ export function detectInfra(env: Env = process.env): InfraSelection {
  */
 export function describeInfra(selection: InfraSelection): string {
   const { eventBus: bus } = selection;
-  const eventBus = bus.adapter === 'kafka' ? `Kafka (${bus.brokers.join(', ')}${bus.namespace ? `, namespace ${bus.namespace}` : ''})` : 'in-memory';
+  const eventBus =
+    bus.adapter === 'kafka' ? `Kafka (${bus.brokers.join(', ')}${bus.namespace ? `, namespace ${bus.namespace}` : ''})` : 'in-memory';
   const storage = selection.storage.adapter === 'mongodb' ? 'MongoDB' : 'in-memory';
   const cache = selection.cache.adapter === 'redis' ? 'Redis' : 'in-memory';
   const inMemory = [selection.eventBus, selection.storage, selection.cache].some((part) => part.adapter === 'in-memory');

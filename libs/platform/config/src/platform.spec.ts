@@ -39,13 +39,17 @@ describe('detectInfra', () => {
     expect(selection.eventBus).toEqual({ adapter: 'kafka', brokers: ['k1:9092'], namespace: 'staging-eu' });
     expect(describeInfra(selection)).toContain('Kafka (k1:9092, namespace staging-eu)');
     for (const bad of ['has.dot', 'has space', 'x'.repeat(65)]) {
-      expect(catchConfigError(() => detectInfra({ KAFKA_BROKERS: 'k1:9092', KAFKA_NAMESPACE: bad })).variables).toEqual(['KAFKA_NAMESPACE']);
+      expect(catchConfigError(() => detectInfra({ KAFKA_BROKERS: 'k1:9092', KAFKA_NAMESPACE: bad })).variables).toEqual([
+        'KAFKA_NAMESPACE',
+      ]);
     }
   });
 
   it('when describing the selection, then adapters are named and URLs (credentials) are not', () => {
     const line = describeInfra(detectInfra({ KAFKA_BROKERS: 'k1:9092', MONGODB_URI: 'mongodb://user:pa55@db:27017/t' }));
-    expect(line).toBe('real mode; event bus: Kafka (k1:9092); storage: MongoDB; cache: in-memory — in-memory data is lost when the process exits');
+    expect(line).toBe(
+      'real mode; event bus: Kafka (k1:9092); storage: MongoDB; cache: in-memory — in-memory data is lost when the process exits',
+    );
     expect(line).not.toContain('pa55');
   });
 });
@@ -117,9 +121,22 @@ describe('loadPlatformConfig', () => {
 
   it('when fields, infrastructure and secrets are all wrong, then one error names every variable', () => {
     const error = catchConfigError(() =>
-      loadPlatformConfig({ TENANTS_PORT: '99999', DEFAULT_SUBSCRIPTION_TIER: 'gold', PROCESSED_EVENTS_RETENTION: '5m', MONGODB_URI: 'http://db', ADMIN_API_KEY: 'short' }),
+      loadPlatformConfig({
+        TENANTS_PORT: '99999',
+        DEFAULT_SUBSCRIPTION_TIER: 'gold',
+        PROCESSED_EVENTS_RETENTION: '5m',
+        MONGODB_URI: 'http://db',
+        ADMIN_API_KEY: 'short',
+      }),
     );
-    expect(error.variables).toEqual(['TENANTS_PORT', 'DEFAULT_SUBSCRIPTION_TIER', 'PROCESSED_EVENTS_RETENTION', 'MONGODB_URI', 'ADMIN_API_KEY', 'INTERNAL_SECRET']);
+    expect(error.variables).toEqual([
+      'TENANTS_PORT',
+      'DEFAULT_SUBSCRIPTION_TIER',
+      'PROCESSED_EVENTS_RETENTION',
+      'MONGODB_URI',
+      'ADMIN_API_KEY',
+      'INTERNAL_SECRET',
+    ]);
     expect(error.message).not.toContain('short"');
   });
 });

@@ -5,8 +5,19 @@ import { encodeEvent, type DeliveredRecord } from './records';
 import { buildTenantUpdated } from './test-support/events';
 
 const events = [buildTenantUpdated('t-1', 'first'), buildTenantUpdated('t-1', 'second'), buildTenantUpdated('t-1', 'third')];
-const records: DeliveredRecord[] = events.map((event, i) => ({ ...encodeEvent(event, 'tenant.updated', {}), partition: 0, offset: String(10 + i) }));
-const poison: DeliveredRecord = { topic: 'tenant.updated', key: 't-1', value: Buffer.from('not json'), headers: {}, partition: 0, offset: '9' };
+const records: DeliveredRecord[] = events.map((event, i) => ({
+  ...encodeEvent(event, 'tenant.updated', {}),
+  partition: 0,
+  offset: String(10 + i),
+}));
+const poison: DeliveredRecord = {
+  topic: 'tenant.updated',
+  key: 't-1',
+  value: Buffer.from('not json'),
+  headers: {},
+  partition: 0,
+  offset: '9',
+};
 
 function depsWith(overrides: Partial<BatchDeliveryDeps<'tenant.updated'>> = {}) {
   const deadLetters: DeadLetterFailure[] = [];

@@ -1,7 +1,16 @@
 import type { Span } from '@opentelemetry/api';
 import type { EventType, TenantryEvent, TenantryEventOf } from '@tenantry/contracts';
 import { asError, backoffDelayMs, delay, errorMessage } from './backoff';
-import { ABANDONED, abandonable, consumerSpanOf, decodeOrDeadLetter, deliver, startKeepAlive, type DeliveryDeps, type DeliveryOutcome } from './delivery';
+import {
+  ABANDONED,
+  abandonable,
+  consumerSpanOf,
+  decodeOrDeadLetter,
+  deliver,
+  startKeepAlive,
+  type DeliveryDeps,
+  type DeliveryOutcome,
+} from './delivery';
 import type { BatchDelivery, BatchHandler } from './event-bus';
 import type { DeliveredRecord } from './records';
 import { endSpan, MESSAGING } from './tracing';
@@ -94,7 +103,14 @@ async function deliverTraced<T extends EventType>(traced: readonly Traced[], dep
 async function handleTogether<T extends EventType>(valid: readonly Decoded[], deps: BatchDeliveryDeps<T>): Promise<BatchResult> {
   const { logger, groupId, retry } = deps;
   const first = valid[0]?.message.record;
-  const about = { groupId, topic: first?.topic, partition: first?.partition, fromOffset: first?.offset, toOffset: valid.at(-1)?.message.record.offset, count: valid.length };
+  const about = {
+    groupId,
+    topic: first?.topic,
+    partition: first?.partition,
+    fromOffset: first?.offset,
+    toOffset: valid.at(-1)?.message.record.offset,
+    count: valid.length,
+  };
   for (let attempt = 1; ; attempt += 1) {
     const deliveries: Array<BatchDelivery<T>> = valid.map(({ message: { record }, event }) => ({
       // decode() checked that the event's type is the one its topic carries, one of the subscribed T.
@@ -109,7 +125,10 @@ async function handleTogether<T extends EventType>(valid: readonly Decoded[], de
     } catch (error) {
       for (const { message } of valid) message.span.addEvent('batch handler failed', { attempt, 'exception.message': errorMessage(error) });
       if (attempt >= retry.maxAttempts) {
-        logger.error({ ...about, attempt, err: asError(error) }, 'Batch handler failed {attempt} times: delivering its {count} events one by one');
+        logger.error(
+          { ...about, attempt, err: asError(error) },
+          'Batch handler failed {attempt} times: delivering its {count} events one by one',
+        );
         return { kind: 'failed', error: asError(error), attempts: attempt };
       }
       const waitMs = backoffDelayMs(attempt, retry);

@@ -17,10 +17,22 @@ describe('CloudEvents conformance', () => {
     const event = createEvent(type, { tenantId: 't-1', source: '/tenantry/test', data: EXAMPLE_EVENT_DATA[type] });
     const record = encodeEvent(event, type, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
     // A Kafka message as a consumer receives it (the SDK reads `key` and `value` besides `headers`).
-    const message = { headers: record.headers, key: record.key ?? undefined, body: record.value?.toString('utf8'), value: record.value?.toString('utf8') };
+    const message = {
+      headers: record.headers,
+      key: record.key ?? undefined,
+      body: record.value?.toString('utf8'),
+      value: record.value?.toString('utf8'),
+    };
     const read = Kafka.toEvent(message);
     const sdkEvent = Array.isArray(read) ? read[0] : read;
-    expect(sdkEvent).toMatchObject({ id: event.id, type, source: event.source, subject: 't-1', time: event.time, dataschema: event.dataschema });
+    expect(sdkEvent).toMatchObject({
+      id: event.id,
+      type,
+      source: event.source,
+      subject: 't-1',
+      time: event.time,
+      dataschema: event.dataschema,
+    });
     expect(sdkEvent?.data).toEqual(event.data);
   });
 });

@@ -41,7 +41,10 @@ export const ABANDONED = Symbol('abandoned');
 export type Abandoned = typeof ABANDONED;
 
 /** The CONSUMER span of one delivered message, a child of its producer's span (W3C context in its headers). */
-export function consumerSpanOf(record: DeliveredRecord, deps: Pick<DeliveryDeps<EventType>, 'system' | 'groupId'>): { span: Span; context: Context } {
+export function consumerSpanOf(
+  record: DeliveredRecord,
+  deps: Pick<DeliveryDeps<EventType>, 'system' | 'groupId'>,
+): { span: Span; context: Context } {
   return startConsumerSpan(record.headers, {
     system: deps.system,
     topic: record.topic,
@@ -79,7 +82,12 @@ async function deliverInSpan<T extends EventType>(record: DeliveredRecord, deps:
   const about = { ...where, eventId: event.id, eventType: event.type, tenantId: event.subject };
 
   if (processedEvents) {
-    const processed = await untilSuccess(() => processedEvents.isProcessed(groupId, event.id), deps, [deps.drain, deps.abandon], 'check the processed-event store');
+    const processed = await untilSuccess(
+      () => processedEvents.isProcessed(groupId, event.id),
+      deps,
+      [deps.drain, deps.abandon],
+      'check the processed-event store',
+    );
     if (processed === ABANDONED) return 'abandoned';
     if (processed) {
       logger.debug(about, 'Event {eventId} already processed by {groupId}: skipped');
@@ -91,7 +99,17 @@ async function deliverInSpan<T extends EventType>(record: DeliveredRecord, deps:
     try {
       // decode() checked that the event's type is the one its topic carries, one of the subscribed T.
       const typedEvent = event as unknown as TenantryEventOf<T>;
-      const result = await abandonable(deps.handler(typedEvent, { groupId, topic: record.topic, partition: record.partition, offset: record.offset, attempt, signal: deps.abandon }), deps.abandon);
+      const result = await abandonable(
+        deps.handler(typedEvent, {
+          groupId,
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          attempt,
+          signal: deps.abandon,
+        }),
+        deps.abandon,
+      );
       span.setAttribute('tenantry.delivery.attempts', attempt);
       if (result === ABANDONED) {
         logger.warn(about, 'Handler of {eventType} abandoned at the stop deadline: the event will be redelivered');
@@ -101,18 +119,29 @@ async function deliverInSpan<T extends EventType>(record: DeliveredRecord, deps:
     } catch (error) {
       span.addEvent('handler failed', { attempt, 'exception.message': errorMessage(error) });
       if (attempt >= retry.maxAttempts) {
-        logger.error({ ...about, attempt, err: asError(error) }, 'Handler of {eventType} failed {attempt} times: moving the event to the dead-letter topic');
+        logger.error(
+          { ...about, attempt, err: asError(error) },
+          'Handler of {eventType} failed {attempt} times: moving the event to the dead-letter topic',
+        );
         return moveToDeadLetter(record, { reason: 'handler-failed', error: asError(error), attempts: attempt, groupId }, deps);
       }
       const waitMs = backoffDelayMs(attempt, retry);
-      logger.warn({ ...about, attempt, waitMs, err: asError(error) }, 'Handler of {eventType} failed (attempt {attempt}); retrying in {waitMs} ms');
+      logger.warn(
+        { ...about, attempt, waitMs, err: asError(error) },
+        'Handler of {eventType} failed (attempt {attempt}); retrying in {waitMs} ms',
+      );
       if (deps.drain.aborted || !(await delay(waitMs, deps.drain, deps.abandon))) return 'abandoned';
     }
   }
 
   if (processedEvents) {
     // The handler succeeded: only a hard stop may interrupt recording it.
-    const marked = await untilSuccess(() => processedEvents.markProcessed(groupId, event.id), deps, [deps.abandon], 'record the processed event');
+    const marked = await untilSuccess(
+      () => processedEvents.markProcessed(groupId, event.id),
+      deps,
+      [deps.abandon],
+      'record the processed event',
+    );
     if (marked === ABANDONED) return 'abandoned';
   }
   return 'handled';
@@ -123,15 +152,26 @@ async function deliverInSpan<T extends EventType>(record: DeliveredRecord, deps:
  * another group (acknowledged without handling: it is not this group's); or the outcome of moving it to
  * the DLQ when it is poison (not a valid event of its topic).
  */
-export async function decodeOrDeadLetter<T extends EventType>(record: DeliveredRecord, deps: DeliveryDeps<T>): Promise<{ event: TenantryEvent } | { outcome: DeliveryOutcome }> {
+export async function decodeOrDeadLetter<T extends EventType>(
+  record: DeliveredRecord,
+  deps: DeliveryDeps<T>,
+): Promise<{ event: TenantryEvent } | { outcome: DeliveryOutcome }> {
   const replayedFor = record.headers[REPLAY_HEADER.forGroup];
   if (replayedFor !== undefined && replayedFor !== deps.groupId) return { outcome: 'not-for-this-group' };
   try {
     return { event: decode(record, deps.expectedTypeOf(record.topic)) };
   } catch (error) {
-    const where = { groupId: deps.groupId, topic: record.topic, partition: record.partition, offset: record.offset, tenantId: record.key ?? undefined };
+    const where = {
+      groupId: deps.groupId,
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      tenantId: record.key ?? undefined,
+    };
     deps.logger.error({ ...where, err: asError(error) }, 'Poison message on {topic}: moving it to the dead-letter topic');
-    return { outcome: await moveToDeadLetter(record, { reason: 'poison', error: asError(error), attempts: 0, groupId: deps.groupId }, deps) };
+    return {
+      outcome: await moveToDeadLetter(record, { reason: 'poison', error: asError(error), attempts: 0, groupId: deps.groupId }, deps),
+    };
   }
 }
 
@@ -145,7 +185,11 @@ function decode(record: DeliveredRecord, expectedType: EventType | undefined): T
   return event;
 }
 
-async function moveToDeadLetter<T extends EventType>(record: DeliveredRecord, failure: DeadLetterFailure, deps: DeliveryDeps<T>): Promise<DeliveryOutcome> {
+async function moveToDeadLetter<T extends EventType>(
+  record: DeliveredRecord,
+  failure: DeadLetterFailure,
+  deps: DeliveryDeps<T>,
+): Promise<DeliveryOutcome> {
   const moved = await untilSuccess(() => deps.deadLetter(record, failure), deps, [deps.abandon], 'write to the dead-letter topic');
   return moved === ABANDONED ? 'abandoned' : 'dead-lettered';
 }
@@ -154,7 +198,12 @@ async function moveToDeadLetter<T extends EventType>(record: DeliveredRecord, fa
  * Infrastructure steps (processed-event store, DLQ write) are not the handler's fault: they are retried
  * with backoff until they succeed or the delivery is given up, never counted as handler attempts.
  */
-async function untilSuccess<R, T extends EventType>(operation: () => Promise<R>, deps: DeliveryDeps<T>, stopOn: AbortSignal[], what: string): Promise<R | Abandoned> {
+async function untilSuccess<R, T extends EventType>(
+  operation: () => Promise<R>,
+  deps: DeliveryDeps<T>,
+  stopOn: AbortSignal[],
+  what: string,
+): Promise<R | Abandoned> {
   for (let attempt = 1; ; attempt += 1) {
     if (stopOn.some((signal) => signal.aborted)) return ABANDONED;
     try {

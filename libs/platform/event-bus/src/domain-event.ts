@@ -1,7 +1,12 @@
 import { context, propagation } from '@opentelemetry/api';
 import { createEvent, type EventDataInput, type EventType, type TenantryEventOf } from '@tenantry/contracts';
 
-export type DomainEventFactory = <T extends EventType>(type: T, tenantId: string, data: EventDataInput<T>, time: Date) => TenantryEventOf<T>;
+export type DomainEventFactory = <T extends EventType>(
+  type: T,
+  tenantId: string,
+  data: EventDataInput<T>,
+  time: Date,
+) => TenantryEventOf<T>;
 
 /**
  * Makes the events one service emits (CloudEvents `source` = `source`), each about a tenant and carrying

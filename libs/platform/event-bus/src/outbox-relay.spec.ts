@@ -39,7 +39,15 @@ class ScriptedBus implements EventBus {
 describe('OutboxRelay', () => {
   const relays: OutboxRelay[] = [];
   function relayOf(options: Partial<OutboxRelayOptions> & Pick<OutboxRelayOptions, 'source' | 'bus'>): OutboxRelay {
-    const relay = new OutboxRelay({ logger, batchSize: 10, leaseMs: 5_000, pollIntervalMs: 60_000, initialBackoffMs: 20, maxBackoffMs: 200, ...options });
+    const relay = new OutboxRelay({
+      logger,
+      batchSize: 10,
+      leaseMs: 5_000,
+      pollIntervalMs: 60_000,
+      initialBackoffMs: 20,
+      maxBackoffMs: 200,
+      ...options,
+    });
     relays.push(relay);
     return relay;
   }
@@ -162,7 +170,9 @@ describe('OutboxRelay', () => {
 
     await eventually(() => bus.published.length === 1, { description: 'the valid event' });
     expect(bus.published[0]?.id).toBe(good.id);
-    await eventually(() => outbox.pending().length === 1 && (outbox.pending()[0]?.lastError ?? '').startsWith('invalid event'), { description: 'the broken event to stay, marked failed' });
+    await eventually(() => outbox.pending().length === 1 && (outbox.pending()[0]?.lastError ?? '').startsWith('invalid event'), {
+      description: 'the broken event to stay, marked failed',
+    });
     expect(relay.stats().invalidEvents).toBeGreaterThanOrEqual(1);
   });
 

@@ -50,7 +50,13 @@ export class OutboxRelay {
   private readonly leaseMs: number;
   private readonly pollIntervalMs: number;
   private readonly backoff: { initialBackoffMs: number; maxBackoffMs: number };
-  private readonly counters: Omit<OutboxRelayStats, 'running'> = { published: 0, failedAttempts: 0, consecutiveFailures: 0, invalidEvents: 0, oldestPendingAgeMs: 0 };
+  private readonly counters: Omit<OutboxRelayStats, 'running'> = {
+    published: 0,
+    failedAttempts: 0,
+    consecutiveFailures: 0,
+    invalidEvents: 0,
+    oldestPendingAgeMs: 0,
+  };
   private loop: Promise<void> | undefined;
   private stopSignal = new AbortController();
   private wake: AbortController = new AbortController();
@@ -119,7 +125,10 @@ export class OutboxRelay {
       return 'idle';
     }
     const startedAt = Date.now();
-    this.counters.oldestPendingAgeMs = Math.max(0, startedAt - Math.min(...batch.map((entry) => Date.parse(entry.event.time) || startedAt)));
+    this.counters.oldestPendingAgeMs = Math.max(
+      0,
+      startedAt - Math.min(...batch.map((entry) => Date.parse(entry.event.time) || startedAt)),
+    );
 
     const publishable = await this.setAsideInvalid(batch);
     if (publishable.length === 0) return this.failed();
@@ -128,20 +137,34 @@ export class OutboxRelay {
     } catch (error) {
       this.counters.failedAttempts += 1;
       const attempts = Math.max(...publishable.map((entry) => entry.attempts)) + 1;
-      logger.warn({ count: publishable.length, attempts, err: asError(error) }, 'Publishing {count} outbox events failed (attempt {attempts}); they stay pending');
-      await source.markFailed(publishable.map((entry) => entry.ref), errorMessage(error)).catch((markError: unknown) => {
-        logger.warn({ err: asError(markError) }, 'Could not record the failed publish; the lease will expire instead');
-      });
+      logger.warn(
+        { count: publishable.length, attempts, err: asError(error) },
+        'Publishing {count} outbox events failed (attempt {attempts}); they stay pending',
+      );
+      await source
+        .markFailed(
+          publishable.map((entry) => entry.ref),
+          errorMessage(error),
+        )
+        .catch((markError: unknown) => {
+          logger.warn({ err: asError(markError) }, 'Could not record the failed publish; the lease will expire instead');
+        });
       return this.failed();
     }
     const elapsedMs = Date.now() - startedAt;
     if (elapsedMs > this.leaseMs) {
-      logger.warn({ elapsedMs, leaseMs: this.leaseMs }, 'Publishing took longer than the lease: another relay may publish the same events (consumers deduplicate)');
+      logger.warn(
+        { elapsedMs, leaseMs: this.leaseMs },
+        'Publishing took longer than the lease: another relay may publish the same events (consumers deduplicate)',
+      );
     }
     try {
       await source.markPublished(publishable.map((entry) => entry.ref));
     } catch (error) {
-      logger.warn({ count: publishable.length, err: asError(error) }, 'Published {count} events but could not mark them: they will be published again');
+      logger.warn(
+        { count: publishable.length, err: asError(error) },
+        'Published {count} events but could not mark them: they will be published again',
+      );
       return this.failed();
     }
     this.counters.published += publishable.length;
@@ -168,7 +191,10 @@ export class OutboxRelay {
         publishable.push(entry);
       } catch (error) {
         this.counters.invalidEvents += 1;
-        this.options.logger.error({ eventId: entry.event.id, eventType: entry.event.type, tenantId: entry.event.subject, err: asError(error) }, 'Outbox event {eventId} breaks its contract and cannot be published');
+        this.options.logger.error(
+          { eventId: entry.event.id, eventType: entry.event.type, tenantId: entry.event.subject, err: asError(error) },
+          'Outbox event {eventId} breaks its contract and cannot be published',
+        );
         await this.options.source.markFailed([entry.ref], `invalid event: ${errorMessage(error)}`).catch(() => undefined);
       }
     }

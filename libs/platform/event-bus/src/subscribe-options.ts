@@ -1,4 +1,12 @@
-import { isEventType, parseEvent, ValidationFailedError, type CloudEvent, type EventType, type FieldIssue, type TenantryEvent } from '@tenantry/contracts';
+import {
+  isEventType,
+  parseEvent,
+  ValidationFailedError,
+  type CloudEvent,
+  type EventType,
+  type FieldIssue,
+  type TenantryEvent,
+} from '@tenantry/contracts';
 import { MAX_BATCH_MAX_EVENTS, type SubscribeOptions } from './event-bus';
 
 /** Rejects subscription options that could never work, before anything joins a group. */
@@ -20,7 +28,8 @@ export function assertValidSubscribeOptions<T extends EventType>(options: Subscr
     }
     // A batch is acknowledged as one: a per-event processed-event store cannot tell which of its events
     // a crashed batch handler already applied, so batch handlers are idempotent by themselves.
-    if (options.processedEvents) issues.push({ field: 'processedEvents', message: 'Not with batch: a batch handler must be idempotent by itself' });
+    if (options.processedEvents)
+      issues.push({ field: 'processedEvents', message: 'Not with batch: a batch handler must be idempotent by itself' });
   }
   if (issues.length > 0) throw new ValidationFailedError('Invalid subscription options', issues);
 }

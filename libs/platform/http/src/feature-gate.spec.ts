@@ -26,7 +26,9 @@ describe('requireFeature', () => {
   afterAll(() => served.close());
 
   const get = (identity: Identity, audience = 'ai-assistant') =>
-    fetch(`${served.url}/api/assistant/tasks`, { headers: signIdentity(identity, { method: 'GET', url: '/api/assistant/tasks', audience }, secret) });
+    fetch(`${served.url}/api/assistant/tasks`, {
+      headers: signIdentity(identity, { method: 'GET', url: '/api/assistant/tasks', audience }, secret),
+    });
 
   it('when a request signed for another service arrives, then it is a 403 problem naming this one, before any feature check', async () => {
     const response = await get(tenantOn('pro'), 'billing');
@@ -93,6 +95,9 @@ describe('the plan in the signed identity', () => {
 
   it('when a signed identity names a plan the catalog does not have, then it is refused as malformed', () => {
     const forged = { ...tenantOn(), planId: 'platinum' } as unknown as Identity;
-    expect(verifyIdentity(signIdentity(forged, request, secret), request, secret, request)).toEqual({ ok: false, reason: 'malformed identity' });
+    expect(verifyIdentity(signIdentity(forged, request, secret), request, secret, request)).toEqual({
+      ok: false,
+      reason: 'malformed identity',
+    });
   });
 });

@@ -38,7 +38,8 @@ export function identityHasFeature(identity: Identity, feature: Feature): boolea
 export function requireFeature(feature: Feature): RequestHandler {
   return (req, _res, next) => {
     const identity = identityOf(req);
-    if (!identityHasFeature(identity, feature)) throw featureNotInPlanError(feature, identity.role === 'tenant' ? identity.planId : undefined);
+    if (!identityHasFeature(identity, feature))
+      throw featureNotInPlanError(feature, identity.role === 'tenant' ? identity.planId : undefined);
     next();
   };
 }

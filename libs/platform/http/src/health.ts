@@ -34,7 +34,9 @@ export function readinessHandler(checks: ReadinessChecks, timeoutMs: number, log
     ? (checks as ReadonlyArray<{ name: string; check: ReadinessCheck }>)
     : Object.entries(checks as Record<string, ReadinessCheck>).map(([name, check]) => ({ name, check }));
   return async (req, res) => {
-    const results = await Promise.all(named.map(async ({ name, check }) => [name, await runCheck(name, check, timeoutMs, logger)] as const));
+    const results = await Promise.all(
+      named.map(async ({ name, check }) => [name, await runCheck(name, check, timeoutMs, logger)] as const),
+    );
     const byName = Object.fromEntries(results);
     const failed = results.filter(([, result]) => result.status === 'down');
     if (failed.length === 0) {
@@ -42,17 +44,20 @@ export function readinessHandler(checks: ReadinessChecks, timeoutMs: number, log
       return;
     }
     const requestId = requestIdOf(req);
-    res.status(503).type(PROBLEM_CONTENT_TYPE).send(
-      JSON.stringify({
-        type: problemTypeUri('not-ready'),
-        title: 'Not ready',
-        status: 503,
-        detail: `Not ready: ${failed.map(([name, result]) => `${name} (${result.reason})`).join(', ')}.`,
-        instance: pathOf(req),
-        ...(requestId ? { request_id: requestId } : {}),
-        checks: byName,
-      }),
-    );
+    res
+      .status(503)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(
+        JSON.stringify({
+          type: problemTypeUri('not-ready'),
+          title: 'Not ready',
+          status: 503,
+          detail: `Not ready: ${failed.map(([name, result]) => `${name} (${result.reason})`).join(', ')}.`,
+          instance: pathOf(req),
+          ...(requestId ? { request_id: requestId } : {}),
+          checks: byName,
+        }),
+      );
   };
 }
 

@@ -110,7 +110,10 @@ export function verifyIdentity(
   const presented = headers[IDENTITY_SIGNATURE_HEADER];
   if (typeof payload !== 'string' || typeof presented !== 'string') return { ok: false, reason: 'missing identity headers' };
   const contentLength = headers['content-length'];
-  const expected = Buffer.from(signature(secret, request.method, request.url, lengthField(typeof contentLength === 'string' ? contentLength : undefined), payload), 'base64url');
+  const expected = Buffer.from(
+    signature(secret, request.method, request.url, lengthField(typeof contentLength === 'string' ? contentLength : undefined), payload),
+    'base64url',
+  );
   const given = Buffer.from(presented, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad signature' };
   let decoded: unknown;
@@ -121,7 +124,8 @@ export function verifyIdentity(
   }
   const parsed = z.object({ identity: identitySchema, aud: z.string().min(1).max(64), iat: z.number().int() }).safeParse(decoded);
   if (!parsed.success) return { ok: false, reason: 'malformed identity' };
-  if (parsed.data.aud !== options.audience) return { ok: false, reason: `signed for the ${parsed.data.aud} service`, wrongAudience: parsed.data.aud };
+  if (parsed.data.aud !== options.audience)
+    return { ok: false, reason: `signed for the ${parsed.data.aud} service`, wrongAudience: parsed.data.aud };
   const age = now - parsed.data.iat;
   if (age > (options.maxAgeMs ?? IDENTITY_MAX_AGE_MS) || age < -CLOCK_SKEW_MS) return { ok: false, reason: 'expired identity' };
   return { ok: true, identity: parsed.data.identity };
@@ -149,7 +153,9 @@ export function requireSignedIdentity(secret: string, options: VerificationOptio
     const result = verifyIdentity(req.headers, { method: req.method, url: req.originalUrl }, secret, options);
     if (!result.ok) {
       if (result.wrongAudience !== undefined) {
-        throw new ForbiddenError(`This request was signed for the ${result.wrongAudience} service, not for ${options.audience}.`, { audience: options.audience });
+        throw new ForbiddenError(`This request was signed for the ${result.wrongAudience} service, not for ${options.audience}.`, {
+          audience: options.audience,
+        });
       }
       throw new UnauthorizedError(`This service only accepts requests through the gateway (${result.reason}).`);
     }

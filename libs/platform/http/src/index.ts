@@ -1,6 +1,12 @@
 export { createHttpApp, DEFAULT_JSON_LIMIT, type HttpAppOptions } from './app';
 export { DEFAULT_READINESS_TIMEOUT_MS, type CheckResult, type ReadinessCheck, type ReadinessChecks } from './health';
-export { DEFAULT_SHUTDOWN_TIMEOUT_MS, runUntilSignalled, type RunUntilSignalledOptions, type ShutdownHook, type SignalHandle } from './lifecycle';
+export {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  runUntilSignalled,
+  type RunUntilSignalledOptions,
+  type ShutdownHook,
+  type SignalHandle,
+} from './lifecycle';
 export { CLIENT_CLOSED_REQUEST } from './observe';
 export {
   decodeCursor,
@@ -35,7 +41,16 @@ export {
 export { route, type RouteDoc, type RouteHandler, type RouteInput, type RouteSchemas } from './validation';
 export { notImplemented } from './not-implemented';
 export { cacheControl, deploymentStatic } from './cache-control';
-export { API_LICENSE, openApiDocument, openApiRoute, operationIdOf, operationsOf, type ApiInfo, type ApiMount, type DocumentedOperation } from './openapi';
+export {
+  API_LICENSE,
+  openApiDocument,
+  openApiRoute,
+  operationIdOf,
+  operationsOf,
+  type ApiInfo,
+  type ApiMount,
+  type DocumentedOperation,
+} from './openapi';
 export { sampleOf } from './openapi-examples';
 export { problemSchema } from './problem-schema';
 export {
@@ -81,7 +96,14 @@ export {
   type IdempotencyScope,
   type IdempotentWrapper,
 } from './idempotency/idempotent';
-export { isLive, type ClaimResult, type IdempotencyClaim, type IdempotencyRecord, type IdempotencyRecordState, type IdempotencyStore } from './idempotency/idempotency-store';
+export {
+  isLive,
+  type ClaimResult,
+  type IdempotencyClaim,
+  type IdempotencyRecord,
+  type IdempotencyRecordState,
+  type IdempotencyStore,
+} from './idempotency/idempotency-store';
 export { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency-store';
 export { IDEMPOTENCY_COLLECTION, PersistentIdempotencyStore } from './idempotency/persistent-idempotency-store';
 export { canonicalJson, IdempotencySealer, type StoredResponse } from './idempotency/sealing';

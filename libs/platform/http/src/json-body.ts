@@ -44,7 +44,8 @@ export function jsonBody(limit: string | number): RequestHandler[] {
     if (undecodable.has(req)) throw new HttpProblem('invalid-encoding', 400, 'Invalid encoding', 'The request body is not valid UTF-8.');
     if (req.body !== undefined && typeof req.body === 'object' && req.body !== null) {
       const issues = unsafeJsonIssues(req.body);
-      if (issues.length > 0) throw new ValidationFailedError(`Request validation failed for: ${issues.map((issue) => issue.field).join(', ')}.`, issues);
+      if (issues.length > 0)
+        throw new ValidationFailedError(`Request validation failed for: ${issues.map((issue) => issue.field).join(', ')}.`, issues);
     }
     next();
   };

@@ -61,7 +61,12 @@ describe('runUntilSignalled', () => {
 
   it('when shutdown takes longer than the timeout, then it exits 1 without waiting for the stuck hook', async () => {
     const exit = jest.fn();
-    handle = runUntilSignalled({ logger, exit, timeoutMs: 50, shutdown: [{ name: 'stuck', run: () => new Promise<void>(() => undefined) }] });
+    handle = runUntilSignalled({
+      logger,
+      exit,
+      timeoutMs: 50,
+      shutdown: [{ name: 'stuck', run: () => new Promise<void>(() => undefined) }],
+    });
     await expect(handle.shutdown('test')).resolves.toBe(1);
     expect(exit).toHaveBeenCalledWith(1);
   });
@@ -69,7 +74,12 @@ describe('runUntilSignalled', () => {
   it('when a second signal arrives during shutdown, then it exits at once', async () => {
     const exit = jest.fn();
     let release: () => void = () => undefined;
-    handle = runUntilSignalled({ logger, exit, signalSource: signals, shutdown: [{ name: 'slow', run: () => new Promise<void>((resolve) => (release = resolve)) }] });
+    handle = runUntilSignalled({
+      logger,
+      exit,
+      signalSource: signals,
+      shutdown: [{ name: 'slow', run: () => new Promise<void>((resolve) => (release = resolve)) }],
+    });
     signals.emit('SIGINT', 'SIGINT');
     signals.emit('SIGINT', 'SIGINT');
     expect(exit).toHaveBeenCalledWith(1);

@@ -37,7 +37,13 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
  * (0 when every hook succeeded, 1 otherwise or on timeout). A second signal exits at once.
  */
 export function runUntilSignalled(options: RunUntilSignalledOptions): SignalHandle {
-  const { logger, signals = ['SIGTERM', 'SIGINT'], timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS, exit = (code) => process.exit(code), signalSource = process } = options;
+  const {
+    logger,
+    signals = ['SIGTERM', 'SIGINT'],
+    timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    exit = (code) => process.exit(code),
+    signalSource = process,
+  } = options;
   const hooks = options.shutdown.map((hook, index): ShutdownHook =>
     typeof hook === 'function' ? { name: hook.name || `step ${index + 1}`, run: hook } : hook,
   );

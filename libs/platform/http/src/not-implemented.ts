@@ -7,6 +7,8 @@ import type { RequestHandler } from 'express';
  */
 export function notImplemented(capability: string): RequestHandler {
   return (req) => {
-    throw new NotImplementedError(`${capability} is not available yet: ${req.method} ${req.originalUrl} has no implementation.`, { capability });
+    throw new NotImplementedError(`${capability} is not available yet: ${req.method} ${req.originalUrl} has no implementation.`, {
+      capability,
+    });
   };
 }

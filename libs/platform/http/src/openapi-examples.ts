@@ -87,7 +87,10 @@ function objectSample(s: JsonSchema, components: Record<string, unknown>, depth:
   for (const [name, property] of Object.entries(s.properties ?? {})) {
     const hint = PROPERTY_SAMPLES[name.replace(/_/g, '').toLowerCase()];
     const ownSample = (property.examples ?? property.example ?? property.enum ?? property.const) !== undefined;
-    const value = hint !== undefined && !ownSample && typeof hint === typeof sampleOf(property, components, depth + 1) ? hint : sampleOf(property, components, depth + 1);
+    const value =
+      hint !== undefined && !ownSample && typeof hint === typeof sampleOf(property, components, depth + 1)
+        ? hint
+        : sampleOf(property, components, depth + 1);
     if (value !== undefined) sample[name] = value;
   }
   return sample;

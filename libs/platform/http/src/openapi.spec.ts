@@ -9,15 +9,31 @@ const INFO = { title: 'Test API', version: '1' };
 
 function documentedRouter(): Router {
   const router = Router();
-  router.get('/', route({ query: z.object({ limit: z.coerce.number().int().optional() }), doc: { summary: 'List', response: z.object({ items: z.array(z.string()) }) } }, () => ({ items: [] })));
+  router.get(
+    '/',
+    route(
+      {
+        query: z.object({ limit: z.coerce.number().int().optional() }),
+        doc: { summary: 'List', response: z.object({ items: z.array(z.string()) }) },
+      },
+      () => ({ items: [] }),
+    ),
+  );
   router.post(
     '/:thingId/parts/:partId',
     route(
-      { params: z.object({ thingId: z.string(), partId: z.string() }), body: z.strictObject({ name: z.string().min(1) }), doc: { summary: 'Add a part', status: 201, idempotent: true } },
+      {
+        params: z.object({ thingId: z.string(), partId: z.string() }),
+        body: z.strictObject({ name: z.string().min(1) }),
+        doc: { summary: 'Add a part', status: 201, idempotent: true },
+      },
       () => undefined,
     ),
   );
-  router.get('/catalog', route({ doc: { summary: 'Public catalog', public: true } }, () => ({})));
+  router.get(
+    '/catalog',
+    route({ doc: { summary: 'Public catalog', public: true } }, () => ({})),
+  );
   return router;
 }
 
@@ -35,7 +51,11 @@ describe('OpenAPI document from the routes', () => {
   const operation = (path: string, method: string) => (document.paths?.[path] as Record<string, Operation> | undefined)?.[method];
 
   it('when routes are mounted, then each becomes an operation at its full path, with express parameters in OpenAPI form', () => {
-    expect(Object.keys(document.paths ?? {})).toEqual(['/api/v1/things', '/api/v1/things/{thingId}/parts/{partId}', '/api/v1/things/catalog']);
+    expect(Object.keys(document.paths ?? {})).toEqual([
+      '/api/v1/things',
+      '/api/v1/things/{thingId}/parts/{partId}',
+      '/api/v1/things/catalog',
+    ]);
     expect(operation('/api/v1/things', 'get')).toMatchObject({ summary: 'List', tags: ['things'] });
     expect(operation('/api/v1/things', 'get')?.parameters).toEqual([expect.objectContaining({ in: 'query', name: 'limit' })]);
   });
@@ -61,9 +81,16 @@ describe('OpenAPI document from the routes', () => {
 
   it('when a route has no documentation, then building the document fails naming it', () => {
     const router = documentedRouter();
-    router.delete('/:thingId', route({ params: z.object({ thingId: z.string() }) }, () => undefined));
-    expect(() => openApiDocument(INFO, [{ prefix: '/api/v1/things', router, tag: 'things' }])).toThrow('DELETE /api/v1/things/{thingId} has no documentation');
-    expect(operationsOf([{ prefix: '/x', router, tag: 'x' }]).map(({ method, path }) => `${method} ${path}`)).toContain('delete /x/{thingId}');
+    router.delete(
+      '/:thingId',
+      route({ params: z.object({ thingId: z.string() }) }, () => undefined),
+    );
+    expect(() => openApiDocument(INFO, [{ prefix: '/api/v1/things', router, tag: 'things' }])).toThrow(
+      'DELETE /api/v1/things/{thingId} has no documentation',
+    );
+    expect(operationsOf([{ prefix: '/x', router, tag: 'x' }]).map(({ method, path }) => `${method} ${path}`)).toContain(
+      'delete /x/{thingId}',
+    );
   });
 
   it('when the document is built, then every operation has an operationId from its method and path, and the document names its licence and the gateway', () => {
@@ -74,7 +101,12 @@ describe('OpenAPI document from the routes', () => {
   });
 
   it('when an operation takes a JSON body, then it carries an example that its own schema accepts', () => {
-    const media = (document.paths?.['/api/v1/things/{thingId}/parts/{partId}'] as Record<string, { requestBody: { content: Record<string, { schema: object; example: unknown }> } }>)['post']?.requestBody.content['application/json'];
+    const media = (
+      document.paths?.['/api/v1/things/{thingId}/parts/{partId}'] as Record<
+        string,
+        { requestBody: { content: Record<string, { schema: object; example: unknown }> } }
+      >
+    )['post']?.requestBody.content['application/json'];
     expect(media?.example).toEqual({ name: 'Acme Corp' });
     const validate = addFormats(new Ajv2020({ strict: false })).compile(media?.schema ?? {});
     expect(validate(media?.example)).toBe(true);
@@ -82,9 +114,24 @@ describe('OpenAPI document from the routes', () => {
 
   it('when a response is a record keyed by an enum, then each key is a documented property (its required keys are defined)', () => {
     const router = Router();
-    router.get('/matrix', route({ doc: { summary: 'Matrix', response: z.object({ values: z.record(z.enum(['basic', 'pro']), z.number()) }) } }, () => undefined));
+    router.get(
+      '/matrix',
+      route(
+        { doc: { summary: 'Matrix', response: z.object({ values: z.record(z.enum(['basic', 'pro']), z.number()) }) } },
+        () => undefined,
+      ),
+    );
     const matrix = openApiDocument(INFO, [{ prefix: '/m', router, tag: 'm' }]);
-    const values = (matrix.paths?.['/m/matrix'] as Record<string, { responses: Record<string, { content: Record<string, { schema: { properties: Record<string, unknown> } }> }> }>)['get']?.responses['200']?.content['application/json']?.schema.properties['values'];
-    expect(values).toMatchObject({ required: ['basic', 'pro'], properties: { basic: { type: 'number' }, pro: { type: 'number' } }, additionalProperties: false });
+    const values = (
+      matrix.paths?.['/m/matrix'] as Record<
+        string,
+        { responses: Record<string, { content: Record<string, { schema: { properties: Record<string, unknown> } }> }> }
+      >
+    )['get']?.responses['200']?.content['application/json']?.schema.properties['values'];
+    expect(values).toMatchObject({
+      required: ['basic', 'pro'],
+      properties: { basic: { type: 'number' }, pro: { type: 'number' } },
+      additionalProperties: false,
+    });
   });
 });

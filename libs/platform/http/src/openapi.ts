@@ -27,17 +27,22 @@ export const API_LICENSE = { name: 'Apache 2.0', identifier: 'Apache-2.0' } as c
 export const DEFAULT_API_SERVERS = [{ url: 'http://localhost:8080', description: 'The gateway of `npm start` (GATEWAY_PORT)' }];
 
 const PROBLEMS: ZodOpenApiResponsesObject = {
-  '4XX': { description: 'A problem (RFC 9457): bad input (400, naming the fields), no or a bad key (401), not allowed (403), not found (404), conflict (409), rate limited (429)', content: { 'application/problem+json': { schema: problemSchema } } },
-  '5XX': { description: 'A problem (RFC 9457): the service or one it depends on is unavailable', content: { 'application/problem+json': { schema: problemSchema } } },
+  '4XX': {
+    description:
+      'A problem (RFC 9457): bad input (400, naming the fields), no or a bad key (401), not allowed (403), not found (404), conflict (409), rate limited (429)',
+    content: { 'application/problem+json': { schema: problemSchema } },
+  },
+  '5XX': {
+    description: 'A problem (RFC 9457): the service or one it depends on is unavailable',
+    content: { 'application/problem+json': { schema: problemSchema } },
+  },
 };
 
 const idempotencyHeader = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .meta({ description: 'A retry with the same key and body answers the first result (Idempotent-Replayed: true); the same key with another body is 422' }),
+  'idempotency-key': z.string().min(1).max(255).optional().meta({
+    description:
+      'A retry with the same key and body answers the first result (Idempotent-Replayed: true); the same key with another body is 422',
+  }),
 });
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
@@ -85,13 +90,22 @@ export function openApiDocument(info: ApiInfo, mounts: readonly ApiMount[]): Ope
   }
   const document = createDocument({
     openapi: '3.1.0',
-    info: { title: info.title, version: info.version, ...(info.description ? { description: info.description } : {}), license: { ...API_LICENSE } },
+    info: {
+      title: info.title,
+      version: info.version,
+      ...(info.description ? { description: info.description } : {}),
+      license: { ...API_LICENSE },
+    },
     servers: DEFAULT_API_SERVERS,
     paths,
     security: [{ bearer: [] }],
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'The platform admin key (ADMIN_API_KEY) or a tenant API key (tnt_<id>_<secret>), sent to the gateway.' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The platform admin key (ADMIN_API_KEY) or a tenant API key (tnt_<id>_<secret>), sent to the gateway.',
+        },
       },
     },
   });
@@ -112,8 +126,10 @@ function polish(document: OpenApiDocument): void {
   visitSchemas(document, propertiesForEnumKeys);
   for (const item of Object.values(document.paths ?? {})) {
     for (const method of HTTP_METHODS) {
-      const media = (item as Record<string, { requestBody?: { content?: Record<string, SchemaNode> } } | undefined>)[method]?.requestBody?.content?.['application/json'];
-      if (media && media['example'] === undefined && media['examples'] === undefined) media['example'] = sampleOf(media['schema'], components);
+      const media = (item as Record<string, { requestBody?: { content?: Record<string, SchemaNode> } } | undefined>)[method]?.requestBody
+        ?.content?.['application/json'];
+      if (media && media['example'] === undefined && media['examples'] === undefined)
+        media['example'] = sampleOf(media['schema'], components);
     }
   }
 }

@@ -83,7 +83,9 @@ describe('request pipeline: request id, request log, metrics, health', () => {
     expect(body).toMatch(
       /^tenantry_http_server_requests_total\{service="tenants",http_route="\/api\/v1\/plain\/:id",http_request_method="GET",http_response_status_class="2xx"[^}]*\} [3-9]$/m,
     );
-    expect(body).toMatch(/^tenantry_http_server_requests_total\{service="tenants",http_route="unmatched",[^}]*http_response_status_class="4xx"/m);
+    expect(body).toMatch(
+      /^tenantry_http_server_requests_total\{service="tenants",http_route="unmatched",[^}]*http_response_status_class="4xx"/m,
+    );
     expect(body).toContain('tenantry_http_server_request_duration_bucket{service="tenants",http_route="/api/v1/plain/:id"');
     expect(body).not.toContain('/api/v1/plain/42');
   });
@@ -116,10 +118,14 @@ describe('log context across body parsing', () => {
     try {
       const headersArrived = new Promise<void>((resolve) => server.server.once('request', () => resolve()));
       const status = new Promise<number | undefined>((resolve, reject) => {
-        const outgoing = request(`${server.url}/notes`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'late-body' } }, (res) => {
-          res.resume();
-          resolve(res.statusCode);
-        });
+        const outgoing = request(
+          `${server.url}/notes`,
+          { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'late-body' } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode);
+          },
+        );
         outgoing.on('error', reject);
         outgoing.flushHeaders();
         void headersArrived.then(() => outgoing.end('{"text":"later"}'));

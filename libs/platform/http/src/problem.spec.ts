@@ -122,9 +122,17 @@ describe('problem+json responses', () => {
   });
 
   it('when the JSON body is malformed, then it is a 400 malformed-json problem', async () => {
-    const response = await fetch(`${served.url}/api/v1/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": ' });
+    const response = await fetch(`${served.url}/api/v1/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name": ',
+    });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ type: 'https://tenantry.dev/problems/malformed-json', title: 'Malformed JSON', status: 400 });
+    expect(await response.json()).toMatchObject({
+      type: 'https://tenantry.dev/problems/malformed-json',
+      title: 'Malformed JSON',
+      status: 400,
+    });
   });
 
   it('when the body exceeds the limit, then it is a 413 problem', async () => {

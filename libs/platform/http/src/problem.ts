@@ -61,18 +61,32 @@ export function mapErrorToProblem(error: unknown): MappedProblem {
     return { problem: build(error.problemType, error.status, error.title, error.message, error.extensions), headers, unexpected: false };
   }
   if (error instanceof HttpProblem) {
-    return { problem: build(error.problemType, error.status, error.title, error.message, error.extensions), headers: {}, unexpected: false };
+    return {
+      problem: build(error.problemType, error.status, error.title, error.message, error.extensions),
+      headers: {},
+      unexpected: false,
+    };
   }
   if (error instanceof z.core.$ZodError) {
     const errors = fieldIssuesFromZod(error.issues);
-    return { problem: build('validation-failed', 400, 'Validation failed', validationDetail(errors), { errors }), headers: {}, unexpected: false };
+    return {
+      problem: build('validation-failed', 400, 'Validation failed', validationDetail(errors), { errors }),
+      headers: {},
+      unexpected: false,
+    };
   }
   const transport = transportProblem(error);
   if (transport) return { problem: transport, headers: {}, unexpected: false };
   return { problem: build('internal-error', 500, 'Internal server error', INTERNAL_ERROR_DETAIL, {}), headers: {}, unexpected: true };
 }
 
-function build(problemType: string, status: number, title: string, detail: string, extensions: Readonly<Record<string, unknown>>): ProblemBody {
+function build(
+  problemType: string,
+  status: number,
+  title: string,
+  detail: string,
+  extensions: Readonly<Record<string, unknown>>,
+): ProblemBody {
   // Extensions first: they may add members but never replace the standard ones.
   return { ...extensions, type: problemTypeUri(problemType), title, status, detail };
 }
@@ -104,8 +118,14 @@ function transportProblem(error: unknown) {
     return build(type, status, title, detail, {});
   }
   // Other client errors from express (e.g. an undecodable URL parameter): their messages are meant for clients.
-  const detail = error.expose === false ? STATUS_CODES[error.status] ?? 'Bad request' : error.message;
-  return build(error.status === 400 ? 'bad-request' : `http-${error.status}`, error.status, STATUS_CODES[error.status] ?? 'Client error', detail, {});
+  const detail = error.expose === false ? (STATUS_CODES[error.status] ?? 'Bad request') : error.message;
+  return build(
+    error.status === 400 ? 'bad-request' : `http-${error.status}`,
+    error.status,
+    STATUS_CODES[error.status] ?? 'Client error',
+    detail,
+    {},
+  );
 }
 
 /**

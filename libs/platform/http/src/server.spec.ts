@@ -35,7 +35,11 @@ function slowApp() {
 
 describe('startHttpServer', () => {
   it('when started, then keep-alive outlasts common proxy idle timeouts and headers timeout exceeds it', async () => {
-    const server = await startHttpServer(createHttpApp({ service: 'test', logger, configure: () => undefined }), { port: 0, host: '127.0.0.1', logger });
+    const server = await startHttpServer(createHttpApp({ service: 'test', logger, configure: () => undefined }), {
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+    });
     try {
       expect(server.server.keepAliveTimeout).toBe(DEFAULT_KEEP_ALIVE_TIMEOUT_MS);
       expect(server.server.keepAliveTimeout).toBeGreaterThan(60_000);
@@ -47,11 +51,19 @@ describe('startHttpServer', () => {
   });
 
   it('when the port is taken, then starting fails instead of hanging', async () => {
-    const first = await startHttpServer(createHttpApp({ service: 'test', logger, configure: () => undefined }), { port: 0, host: '127.0.0.1', logger });
+    const first = await startHttpServer(createHttpApp({ service: 'test', logger, configure: () => undefined }), {
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+    });
     try {
-      await expect(startHttpServer(createHttpApp({ service: 'test', logger, configure: () => undefined }), { port: first.port, host: '127.0.0.1', logger })).rejects.toThrow(
-        /EADDRINUSE/,
-      );
+      await expect(
+        startHttpServer(createHttpApp({ service: 'test', logger, configure: () => undefined }), {
+          port: first.port,
+          host: '127.0.0.1',
+          logger,
+        }),
+      ).rejects.toThrow(/EADDRINUSE/);
     } finally {
       await first.close();
     }
@@ -93,7 +105,11 @@ describe('startHttpServer', () => {
   });
 
   it('when idle keep-alive connections are open, then close() does not wait for their timeout', async () => {
-    const server = await startHttpServer(createHttpApp({ service: 'test', logger, configure: () => undefined }), { port: 0, host: '127.0.0.1', logger });
+    const server = await startHttpServer(createHttpApp({ service: 'test', logger, configure: () => undefined }), {
+      port: 0,
+      host: '127.0.0.1',
+      logger,
+    });
     await fetch(`${server.url}/health`).then((response) => response.text());
     const startedAt = Date.now();
     await server.close();

@@ -50,7 +50,9 @@ export async function startHttpServer(app: RequestListener, options: StartHttpSe
   server.keepAliveTimeout = keepAliveTimeout;
   server.headersTimeout = headersTimeout;
   server.requestTimeout = options.requestTimeoutMs ?? 60_000;
-  server.on('clientError', (error: Error & { code?: string }, socket) => answerClientError(error, socket, options.clientErrorHeaders ?? {}));
+  server.on('clientError', (error: Error & { code?: string }, socket) =>
+    answerClientError(error, socket, options.clientErrorHeaders ?? {}),
+  );
 
   // Responses in progress, so a drain can tell each one to close its connection when it ends.
   const inFlight = new Set<ServerResponse>();
@@ -120,7 +122,9 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex, ext
         : [400, 'bad-request', `The request is not valid HTTP/1.1 (${(error.code ?? 'parse error').replace(/[^A-Z0-9_]/g, '')}).`];
   const title = STATUS_CODES[status] ?? 'Bad Request';
   const body = JSON.stringify({ type: problemTypeUri(problemType), title, status, detail });
-  const headers = Object.entries(extraHeaders).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const headers = Object.entries(extraHeaders)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.end(
     `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`,
   );

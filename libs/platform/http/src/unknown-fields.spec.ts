@@ -18,11 +18,15 @@ function issuesFor(body: unknown) {
 
 describe('unknown fields', () => {
   it('when a client sends the camelCase of a field, then the problem names that field and suggests the snake_case one', () => {
-    expect(issuesFor({ name: 'Acme', subscriptionTier: 'pro' })).toEqual([{ field: 'subscriptionTier', message: 'Unknown field; did you mean "subscription_tier"?' }]);
+    expect(issuesFor({ name: 'Acme', subscriptionTier: 'pro' })).toEqual([
+      { field: 'subscriptionTier', message: 'Unknown field; did you mean "subscription_tier"?' },
+    ]);
   });
 
   it('when a nested field is misspelt, then its full path is named with the suggestion', () => {
-    expect(issuesFor({ name: 'Acme', settings: { billing_emial: 'a@b.c' } })).toEqual([{ field: 'settings.billing_emial', message: 'Unknown field; did you mean "billing_email"?' }]);
+    expect(issuesFor({ name: 'Acme', settings: { billing_emial: 'a@b.c' } })).toEqual([
+      { field: 'settings.billing_emial', message: 'Unknown field; did you mean "billing_email"?' },
+    ]);
   });
 
   it('when an unknown field resembles nothing, then it is named without a suggestion', () => {

@@ -79,14 +79,23 @@ describe('route(): validated, typed input', () => {
   });
 
   it('when several parts are invalid, then every failing field is named: body fields plain, others prefixed', async () => {
-    const response = await post('/api/v1/tenants/NOPE/settings', JSON.stringify({ name: '', settings: { timezone: 'UTC', billingEmail: 'nope' } }), {
-      'content-type': 'application/json',
-      'idempotency-key': 'short',
-    });
+    const response = await post(
+      '/api/v1/tenants/NOPE/settings',
+      JSON.stringify({ name: '', settings: { timezone: 'UTC', billingEmail: 'nope' } }),
+      {
+        'content-type': 'application/json',
+        'idempotency-key': 'short',
+      },
+    );
     expect(response.status).toBe(400);
     const body = (await response.json()) as { type: string; errors: Array<{ field: string }> };
     expect(body.type).toBe('https://tenantry.dev/problems/validation-failed');
-    expect(body.errors.map((issue) => issue.field)).toEqual(['params.tenantId', 'headers.idempotency-key', 'name', 'settings.billingEmail']);
+    expect(body.errors.map((issue) => issue.field)).toEqual([
+      'params.tenantId',
+      'headers.idempotency-key',
+      'name',
+      'settings.billingEmail',
+    ]);
   });
 
   it('when a body route gets no body, then the problem says a JSON body is required', async () => {

@@ -61,7 +61,12 @@ export function route<const S extends RouteSchemas, R>(schemas: S, handler: Rout
   const handle: DocumentedHandler = async (req, res) => {
     rememberRouteTemplate(req);
     if (schemas.body && hasBody(req) && !req.is(JSON_TYPES)) {
-      throw new HttpProblem('unsupported-media-type', 415, 'Unsupported media type', 'The request body must be JSON (Content-Type: application/json).');
+      throw new HttpProblem(
+        'unsupported-media-type',
+        415,
+        'Unsupported media type',
+        'The request body must be JSON (Content-Type: application/json).',
+      );
     }
     const input = await parseRequest(schemas, req);
     const result = await handler(input, req, res);

@@ -46,7 +46,9 @@ export type InputOf<D extends CollectionDefinition> = z.input<D['schema']>;
 
 /** Turns a schema that declares a system field into a compile error naming the problem. */
 type WithoutSystemFields<S extends AnyObjectSchema> =
-  Extract<keyof z.output<S>, SystemField> extends never ? S : `schema must not declare the system field "${Extract<keyof z.output<S>, SystemField> & string}"`;
+  Extract<keyof z.output<S>, SystemField> extends never
+    ? S
+    : `schema must not declare the system field "${Extract<keyof z.output<S>, SystemField> & string}"`;
 
 const COLLECTION_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const ID_PREFIX = /^[A-Za-z0-9_-]{0,16}$/;
@@ -105,6 +107,8 @@ export function documentFields(definition: CollectionDefinition): readonly strin
 /** Single-field unique indexes: the only keys `findByUniqueKeyAcrossTenants` accepts. */
 export function globallyUniqueFields(definition: CollectionDefinition): ReadonlySet<string> {
   return new Set(
-    definition.indexes.filter((index) => index.unique && Object.keys(index.fields).length === 1).map((index) => Object.keys(index.fields)[0] as string),
+    definition.indexes
+      .filter((index) => index.unique && Object.keys(index.fields).length === 1)
+      .map((index) => Object.keys(index.fields)[0] as string),
   );
 }

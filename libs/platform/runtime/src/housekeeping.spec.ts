@@ -49,7 +49,10 @@ describe('housekeeping', () => {
 
   it("when two services of one process register their idempotency store's pruning, then it runs once per round", async () => {
     const persistence = createInMemoryPersistence();
-    const [forTenants, forBilling] = await Promise.all([PersistentIdempotencyStore.open(persistence), PersistentIdempotencyStore.open(persistence)]);
+    const [forTenants, forBilling] = await Promise.all([
+      PersistentIdempotencyStore.open(persistence),
+      PersistentIdempotencyStore.open(persistence),
+    ]);
     const runs: string[] = [];
     housekeeping = new Housekeeping(logger);
     for (const store of [forTenants, forBilling]) {

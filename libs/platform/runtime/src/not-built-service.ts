@@ -30,7 +30,14 @@ export function notBuiltService(options: NotBuiltServiceOptions): ServiceDefinit
         readiness: platform.readiness,
         configure(app) {
           if (options.requiredFeature) {
-            app.use(options.apiPrefix, requireSignedIdentity(platform.config.internalSecret.value, { audience: options.name, maxAgeMs: platform.config.identityMaxAgeMs }), requireFeature(options.requiredFeature));
+            app.use(
+              options.apiPrefix,
+              requireSignedIdentity(platform.config.internalSecret.value, {
+                audience: options.name,
+                maxAgeMs: platform.config.identityMaxAgeMs,
+              }),
+              requireFeature(options.requiredFeature),
+            );
           }
           app.use(options.apiPrefix, notImplemented(options.capability));
         },

@@ -32,7 +32,12 @@ export async function openPlatform(config: PlatformConfig, logger: Logger, proce
   const { infra } = config;
   const bus: EventBus =
     infra.eventBus.adapter === 'kafka'
-      ? new KafkaEventBus({ brokers: infra.eventBus.brokers, clientId: `tenantry-${processName}`, logger, ...kafkaNamespaceOptions(infra.eventBus.namespace) })
+      ? new KafkaEventBus({
+          brokers: infra.eventBus.brokers,
+          clientId: `tenantry-${processName}`,
+          logger,
+          ...kafkaNamespaceOptions(infra.eventBus.namespace),
+        })
       : new InMemoryEventBus({ logger });
   const persistence = await openPersistence({ mongodbUri: infra.storage.adapter === 'mongodb' ? infra.storage.uri : undefined, logger });
   const cache = openCache({ redisUrl: infra.cache.adapter === 'redis' ? infra.cache.url : undefined, logger });

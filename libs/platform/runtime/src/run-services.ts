@@ -90,7 +90,9 @@ export async function runServices(services: readonly ServiceDefinition[], option
     env,
     urlOf(name) {
       if (!definition.upstreams?.includes(name)) {
-        throw new Error(`The ${definition.name} service asks for the URL of ${name}, which its ServiceDefinition does not list in upstreams: add it there (and ${name}'s URL to docker-compose.yml).`);
+        throw new Error(
+          `The ${definition.name} service asks for the URL of ${name}, which its ServiceDefinition does not list in upstreams: add it there (and ${name}'s URL to docker-compose.yml).`,
+        );
       }
       return urlOf(name);
     },

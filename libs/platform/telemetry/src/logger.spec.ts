@@ -73,7 +73,12 @@ describe('createLogger: redaction', () => {
   it('when request headers carry credentials, then authorization, cookie and x-api-key are redacted', () => {
     const line = logOnce((logger) =>
       logger.info(
-        { req: { method: 'GET', headers: { authorization: 'Bearer abc.def', cookie: 'sid=s3ss10n', 'x-api-key': 'k-123456', accept: 'json' } } },
+        {
+          req: {
+            method: 'GET',
+            headers: { authorization: 'Bearer abc.def', cookie: 'sid=s3ss10n', 'x-api-key': 'k-123456', accept: 'json' },
+          },
+        },
         'request',
       ),
     );

@@ -58,7 +58,7 @@ export function redactSensitiveKeys<T>(value: T, depth = 0): T {
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** RFC 7235 token68 characters: what API keys and bearer tokens are made of. */
-const TOKEN_CHARS = "[A-Za-z0-9._~+/=-]";
+const TOKEN_CHARS = '[A-Za-z0-9._~+/=-]';
 
 interface LinePattern {
   /** Skip the regex when the line does not contain this (a substring search is far cheaper). */

@@ -85,10 +85,10 @@ describe('register.ts (OTel SDK loaded before the app)', () => {
   });
 
   it('when spans end, then they are exported over OTLP/protobuf with the service name and the express route', async () => {
-    const batch = await eventually(
-      () => exported.find((request) => request.body.includes(Buffer.from(incomingTraceId, 'hex'))) ?? false,
-      { timeoutMs: 10_000, description: 'an exported batch with the trace' },
-    );
+    const batch = await eventually(() => exported.find((request) => request.body.includes(Buffer.from(incomingTraceId, 'hex'))) ?? false, {
+      timeoutMs: 10_000,
+      description: 'an exported batch with the trace',
+    });
     expect(batch.url).toBe('/v1/traces');
     expect(batch.headers['content-type']).toBe('application/x-protobuf');
     expect(batch.body.includes('register-fixture')).toBe(true);
@@ -116,7 +116,10 @@ describe('register.ts with OTEL_SDK_DISABLED=true', () => {
     try {
       let stdout = '';
       child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      const { port } = await eventually(() => JSON.parse(stdout.split('\n')[0] ?? '') as { port: number }, { timeoutMs: 15_000, description: 'the fixture to listen' });
+      const { port } = await eventually(() => JSON.parse(stdout.split('\n')[0] ?? '') as { port: number }, {
+        timeoutMs: 15_000,
+        description: 'the fixture to listen',
+      });
       const response = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(response.status).toBe(200);
       expect(await response.text()).toContain('# HELP');

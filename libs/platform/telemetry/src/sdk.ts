@@ -37,7 +37,8 @@ export function startTelemetry(options: StartTelemetryOptions = {}): void {
   if ((process.env['OTEL_SDK_DISABLED'] ?? '').trim().toLowerCase() === 'true') return;
   // Metrics recorded before this call went to a lazily made provider; keep it rather than split the data.
   const metricsAlreadyInUse = state.prometheus !== undefined;
-  if (metricsAlreadyInUse) diag.warn('@tenantry/telemetry: metrics were recorded before register.ts ran; load it with --import before app code');
+  if (metricsAlreadyInUse)
+    diag.warn('@tenantry/telemetry: metrics were recorded before register.ts ran; load it with --import before app code');
   const prometheus = state.prometheus ?? new PrometheusExporter({ preventServerStart: true });
   const instrumentations = options.instrumentations === false ? [] : defaultInstrumentations();
   const sdk = startNodeSdk({
@@ -97,10 +98,11 @@ function withoutServerDuration(provider: MeterProvider): MeterProvider {
         get(target, property, receiver) {
           if (property !== 'createHistogram') return Reflect.get(target, property, receiver) as unknown;
           return (instrument: string, histogramOptions?: Parameters<typeof meter.createHistogram>[1]) =>
-            INSTRUMENTATION_SERVER_DURATIONS.has(instrument) ? noop.createHistogram(instrument, histogramOptions) : target.createHistogram(instrument, histogramOptions);
+            INSTRUMENTATION_SERVER_DURATIONS.has(instrument)
+              ? noop.createHistogram(instrument, histogramOptions)
+              : target.createHistogram(instrument, histogramOptions);
         },
       });
     },
   };
 }
-

@@ -22,7 +22,11 @@ export function apiKeyRoutes(deps: { apiKeys: ApiKeys; idempotent: IdempotentWra
   router.post(
     '/:tenant_id/api-keys',
     route(
-      { params: tenantParams, body: createApiKeyRequestSchema, doc: { summary: 'Issue an API key (the key is in this answer only)', status: 201, idempotent: true, response: createdApiKeySchema } },
+      {
+        params: tenantParams,
+        body: createApiKeyRequestSchema,
+        doc: { summary: 'Issue an API key (the key is in this answer only)', status: 201, idempotent: true, response: createdApiKeySchema },
+      },
       idempotent(async ({ params, body }, req, res) => {
         const identity = identityOf(req);
         assertTenantAccess(identity, params.tenant_id);
@@ -35,26 +39,44 @@ export function apiKeyRoutes(deps: { apiKeys: ApiKeys; idempotent: IdempotentWra
 
   router.get(
     '/:tenant_id/api-keys',
-    route({ params: tenantParams, query: listQuery, doc: { summary: "List the tenant's API keys (masked)", response: pageSchema(apiKeyViewSchema) } }, ({ params, query }, req) => {
-      assertTenantAccess(identityOf(req), params.tenant_id);
-      return apiKeys.list(params.tenant_id, query);
-    }),
+    route(
+      {
+        params: tenantParams,
+        query: listQuery,
+        doc: { summary: "List the tenant's API keys (masked)", response: pageSchema(apiKeyViewSchema) },
+      },
+      ({ params, query }, req) => {
+        assertTenantAccess(identityOf(req), params.tenant_id);
+        return apiKeys.list(params.tenant_id, query);
+      },
+    ),
   );
 
   router.delete(
     '/:tenant_id/api-keys/:key_id',
-    route({ params: keyParams, doc: { summary: 'Revoke an API key (not the one making the request)', status: 204 } }, async ({ params }, req, res) => {
-      const identity = identityOf(req);
-      assertTenantAccess(identity, params.tenant_id);
-      await apiKeys.revoke(identity, params.tenant_id, params.key_id);
-      res.status(204).end();
-    }),
+    route(
+      { params: keyParams, doc: { summary: 'Revoke an API key (not the one making the request)', status: 204 } },
+      async ({ params }, req, res) => {
+        const identity = identityOf(req);
+        assertTenantAccess(identity, params.tenant_id);
+        await apiKeys.revoke(identity, params.tenant_id, params.key_id);
+        res.status(204).end();
+      },
+    ),
   );
 
   router.post(
     '/:tenant_id/api-keys/:key_id/rotate',
     route(
-      { params: keyParams, doc: { summary: 'Rotate an API key: a new key with the same name, scopes and expiry; the old one is revoked', status: 201, idempotent: true, response: rotatedApiKeySchema } },
+      {
+        params: keyParams,
+        doc: {
+          summary: 'Rotate an API key: a new key with the same name, scopes and expiry; the old one is revoked',
+          status: 201,
+          idempotent: true,
+          response: rotatedApiKeySchema,
+        },
+      },
       idempotent(async ({ params }, req, res) => {
         const identity = identityOf(req);
         assertTenantAccess(identity, params.tenant_id);

@@ -18,7 +18,9 @@ describe('API keys: issue, list (masked), revoke, rotate, resolve', () => {
 
   it('when a tenant issues a key for itself, then 201 shows the plaintext once and only its SHA-256 is stored', async () => {
     const { tenant, api_key: own } = await h.createTenant();
-    const reply = await h.call(tenantKey(tenant.id, own.id), 'POST', keysPath(tenant.id), { body: { name: 'deploy', scopes: ['billing:read'] } });
+    const reply = await h.call(tenantKey(tenant.id, own.id), 'POST', keysPath(tenant.id), {
+      body: { name: 'deploy', scopes: ['billing:read'] },
+    });
     expect(reply.status).toBe(201);
     expect(reply.headers.get('cache-control')).toBe('no-store');
     const created = createdApiKeySchema.parse(reply.body);
@@ -56,7 +58,8 @@ describe('API keys: issue, list (masked), revoke, rotate, resolve', () => {
   it('when keys are listed page by page, then every key comes once', async () => {
     const { tenant, api_key: apiKey } = await h.createTenant();
     const ids = [apiKey.id];
-    for (let i = 0; i < 4; i += 1) ids.push(createdApiKeySchema.parse((await h.call(ADMIN, 'POST', keysPath(tenant.id), { body: {} })).body).id);
+    for (let i = 0; i < 4; i += 1)
+      ids.push(createdApiKeySchema.parse((await h.call(ADMIN, 'POST', keysPath(tenant.id), { body: {} })).body).id);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -96,14 +99,19 @@ describe('API keys: issue, list (masked), revoke, rotate, resolve', () => {
 
   it('when a key is rotated, then a new key with the same name and scopes is shown once and the old one is revoked (rotated)', async () => {
     const { tenant } = await h.createTenant();
-    const old = createdApiKeySchema.parse((await h.call(ADMIN, 'POST', keysPath(tenant.id), { body: { name: 'ci', scopes: ['billing:read'] } })).body);
+    const old = createdApiKeySchema.parse(
+      (await h.call(ADMIN, 'POST', keysPath(tenant.id), { body: { name: 'ci', scopes: ['billing:read'] } })).body,
+    );
     const reply = await h.call(ADMIN, 'POST', `${keysPath(tenant.id)}/${old.id}/rotate`);
     expect(reply.status).toBe(201);
     const rotated = createdApiKeySchema.extend({ rotated_from: createdApiKeySchema.shape.id }).parse(reply.body);
     expect(rotated).toMatchObject({ name: 'ci', scopes: ['billing:read'], rotated_from: old.id, revoked_at: null });
     expect(rotated.key).not.toBe(old.key);
     expect(await listKeys(tenant.id)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ id: old.id, revoked_reason: 'rotated' }), expect.objectContaining({ id: rotated.id, revoked_at: null })]),
+      expect.arrayContaining([
+        expect.objectContaining({ id: old.id, revoked_reason: 'rotated' }),
+        expect.objectContaining({ id: rotated.id, revoked_at: null }),
+      ]),
     );
     const [event] = await h.waitForEvents(tenant.id, 'tenant.api_key_revoked');
     expect(event?.data).toMatchObject({ key_id: old.id, reason: 'rotated' });

@@ -76,14 +76,22 @@ export class ApiKeys {
     }
     const active = await this.activeKeys(tenantId, now);
     if (active.length >= MAX_ACTIVE_KEYS) {
-      throw new ConflictError(`Tenant ${tenantId} already has ${MAX_ACTIVE_KEYS} active API keys; revoke one first.`, { limit: MAX_ACTIVE_KEYS });
+      throw new ConflictError(`Tenant ${tenantId} already has ${MAX_ACTIVE_KEYS} active API keys; revoke one first.`, {
+        limit: MAX_ACTIVE_KEYS,
+      });
     }
-    return this.insertKey(tenantId, { ...(input.name === undefined ? {} : { name: input.name }), scopes, ...(expiresAt ? { expiresAt } : {}) });
+    return this.insertKey(tenantId, {
+      ...(input.name === undefined ? {} : { name: input.name }),
+      scopes,
+      ...(expiresAt ? { expiresAt } : {}),
+    });
   }
 
   async list(tenantId: string, page: { limit: number; cursor?: string | undefined }): Promise<Page<ApiKeyView>> {
     await findTenantOrThrow(this.deps.tenants, tenantId);
-    const result = await withQueryCursor(() => this.deps.keys.list(tenantId, { limit: page.limit, ...(page.cursor ? { cursor: page.cursor } : {}) }));
+    const result = await withQueryCursor(() =>
+      this.deps.keys.list(tenantId, { limit: page.limit, ...(page.cursor ? { cursor: page.cursor } : {}) }),
+    );
     return { items: result.items.map(toApiKeyView), next_cursor: result.nextCursor };
   }
 
@@ -94,7 +102,9 @@ export class ApiKeys {
   async revoke(identity: Identity, tenantId: string, keyId: string): Promise<void> {
     const key = await this.findKey(tenantId, keyId);
     if (identity.role === 'tenant' && identity.keyId === keyId) {
-      throw new ConflictError('An API key cannot revoke itself; rotate it, or revoke it with another key or the admin key.', { key_id: keyId });
+      throw new ConflictError('An API key cannot revoke itself; rotate it, or revoke it with another key or the admin key.', {
+        key_id: keyId,
+      });
     }
     assertWithinCallerScopes(identity, key.scopes);
     if (key.revokedAt) return;
@@ -185,8 +195,18 @@ export class ApiKeys {
 
   private async markRevoked(key: ApiKey, reason: RevocationReason, now: Date): Promise<void> {
     // No `key_prefix`: the event schema caps it at 16 characters and ours (`tnt_<16>`) has 20; `key_id` names the key.
-    const event = tenantEvent('tenant.api_key_revoked', key.tenantId, { tenant_id: key.tenantId, key_id: key.id, reason, revoked_at: now.toISOString() }, now);
-    await this.deps.keys.update(key.tenantId, key.id, { revokedAt: now, revokedReason: reason }, { expectedVersion: key.version, events: [event] });
+    const event = tenantEvent(
+      'tenant.api_key_revoked',
+      key.tenantId,
+      { tenant_id: key.tenantId, key_id: key.id, reason, revoked_at: now.toISOString() },
+      now,
+    );
+    await this.deps.keys.update(
+      key.tenantId,
+      key.id,
+      { revokedAt: now, revokedReason: reason },
+      { expectedVersion: key.version, events: [event] },
+    );
   }
 }
 
@@ -199,9 +219,12 @@ function assertWithinCallerScopes(identity: Identity, scopes: readonly string[])
   // A key without scopes may do everything; one `write` covers the same area's `read`.
   const wider = scopes.length === 0 || scopes.some((scope) => !isApiKeyScope(scope) || !scopesAllow(identity.scopes, scope));
   if (wider) {
-    throw new ForbiddenError(`This API key is limited to the scopes ${identity.scopes.join(', ')}: it cannot issue or manage keys with wider access.`, {
-      caller_scopes: identity.scopes,
-      requested_scopes: scopes,
-    });
+    throw new ForbiddenError(
+      `This API key is limited to the scopes ${identity.scopes.join(', ')}: it cannot issue or manage keys with wider access.`,
+      {
+        caller_scopes: identity.scopes,
+        requested_scopes: scopes,
+      },
+    );
   }
 }

@@ -88,10 +88,19 @@ export class BillingClient {
     return this.expect(tenantUsageDaysSchema, answer, path, unavailable);
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body: unknown, defaultTimeoutMs: number, unavailable: string): Promise<RawAnswer> {
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    defaultTimeoutMs: number,
+    unavailable: string,
+  ): Promise<RawAnswer> {
     const json = body === undefined ? undefined : JSON.stringify(body);
     const bodyLength = json === undefined ? undefined : Buffer.byteLength(json);
-    const headers: Record<string, string> = { accept: 'application/json', ...signIdentity(CALLER, { method, url: path, audience: 'billing', bodyLength }, this.options.internalSecret) };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...signIdentity(CALLER, { method, url: path, audience: 'billing', bodyLength }, this.options.internalSecret),
+    };
     propagation.inject(context.active(), headers);
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
@@ -113,7 +122,10 @@ export class BillingClient {
   private expect<S extends z.ZodType>(schema: S, answer: RawAnswer, path: string, unavailable: string): z.output<S> {
     const parsed = schema.safeParse(answer.json);
     if (parsed.success) return parsed.data;
-    this.options.logger.error({ status: answer.status, path, issues: parsed.error.issues.slice(0, 5) }, 'billing answered outside its contract');
+    this.options.logger.error(
+      { status: answer.status, path, issues: parsed.error.issues.slice(0, 5) },
+      'billing answered outside its contract',
+    );
     throw new ServiceUnavailableError(unavailable);
   }
 

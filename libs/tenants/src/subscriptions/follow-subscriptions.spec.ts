@@ -13,7 +13,9 @@ describe('the tenant follows its subscription (subscription.* events from billin
   /** What the admin, the tenant and the gateway see of the tenant. */
   async function seen(tenantId: string, keyId: string) {
     const view = tenantViewSchema.parse((await h.call(ADMIN, 'GET', `/api/v1/tenants/${tenantId}`)).body);
-    const features = tenantFeaturesResponseSchema.parse((await h.call(tenantKey(tenantId), 'GET', `/api/v1/tenants/${tenantId}/features`)).body);
+    const features = tenantFeaturesResponseSchema.parse(
+      (await h.call(tenantKey(tenantId), 'GET', `/api/v1/tenants/${tenantId}/features`)).body,
+    );
     const resolved = resolvedApiKeySchema.parse((await h.call(GATEWAY, 'GET', `/internal/v1/api-keys/${keyId}`)).body);
     return { view, features, resolved: resolved.tenant };
   }
@@ -72,7 +74,15 @@ describe('the tenant follows its subscription (subscription.* events from billin
     const { view } = await seen(tenantId, keyId);
     expect(view).toMatchObject({ status: 'active', subscription_tier: 'pro', status_reason: 'subscription activated' });
     const [changed] = await h.waitForEvents(tenantId, 'tenant.status_changed');
-    expect(changed?.data).toEqual({ tenant_id: tenantId, from: 'trial', to: 'active', reason: 'subscription activated', changed_by: 'system', changed_at: expect.any(String), revision: 2 });
+    expect(changed?.data).toEqual({
+      tenant_id: tenantId,
+      from: 'trial',
+      to: 'active',
+      reason: 'subscription activated',
+      changed_by: 'system',
+      changed_at: expect.any(String),
+      revision: 2,
+    });
   });
 
   it('when a subscription is created on a trial, then the tenant stays in trial', async () => {

@@ -18,7 +18,12 @@ export function subscriptionChangeOf(event: SubscriptionEvent): SubscriptionChan
     case 'subscription.downgraded':
       return { tenantId, revision, planId: event.data.to_plan_id };
     case 'subscription.created':
-      return { tenantId, revision, planId: event.data.plan_id, ...(event.data.status === 'active' ? { lifecycle: 'activated' as const } : {}) };
+      return {
+        tenantId,
+        revision,
+        planId: event.data.plan_id,
+        ...(event.data.status === 'active' ? { lifecycle: 'activated' as const } : {}),
+      };
     case 'subscription.activated':
       return { tenantId, revision, planId: event.data.plan_id, lifecycle: 'activated' };
     case 'subscription.cancelled':
@@ -34,7 +39,12 @@ export function subscriptionChangeOf(event: SubscriptionEvent): SubscriptionChan
  * second of the event. Redeliveries are skipped by the processed-event store, and whatever slips past
  * it (or arrives out of order from another topic) by the revision (see `Tenants.followSubscription`).
  */
-export function followSubscriptions(deps: { bus: EventBus; processedEvents: ProcessedEventStore; tenants: Tenants; logger: Logger }): Promise<Subscription> {
+export function followSubscriptions(deps: {
+  bus: EventBus;
+  processedEvents: ProcessedEventStore;
+  tenants: Tenants;
+  logger: Logger;
+}): Promise<Subscription> {
   const { tenants, logger } = deps;
   return deps.bus.subscribe({
     groupId: SUBSCRIPTIONS_CONSUMER_GROUP,

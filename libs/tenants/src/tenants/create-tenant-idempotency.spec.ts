@@ -77,7 +77,10 @@ describe('Idempotency-Key on tenant and key creation', () => {
   it('when two tenants use the same Idempotency-Key for their own keys, then each gets its own key', async () => {
     const [a, b] = [await h.createTenant({ name: 'Key A' }), await h.createTenant({ name: 'Key B' })];
     const issue = (tenantId: string) =>
-      h.call(tenantKey(tenantId), 'POST', `/api/v1/tenants/${tenantId}/api-keys`, { body: { name: 'ci' }, headers: { 'idempotency-key': 'shared-key-1' } });
+      h.call(tenantKey(tenantId), 'POST', `/api/v1/tenants/${tenantId}/api-keys`, {
+        body: { name: 'ci' },
+        headers: { 'idempotency-key': 'shared-key-1' },
+      });
     const fromA = createdApiKeySchema.parse((await issue(a.tenant.id)).body);
     const replyB = await issue(b.tenant.id);
     expect(replyB.headers.get('idempotent-replayed')).toBeNull();
@@ -91,7 +94,8 @@ describe('Idempotency-Key on tenant and key creation', () => {
 
   it('when a rotation is retried with the same key, then the same replacement comes back and only one rotation happened', async () => {
     const { tenant, api_key: apiKey } = await h.createTenant();
-    const rotate = () => h.call(ADMIN, 'POST', `/api/v1/tenants/${tenant.id}/api-keys/${apiKey.id}/rotate`, { headers: { 'idempotency-key': 'rotate-once' } });
+    const rotate = () =>
+      h.call(ADMIN, 'POST', `/api/v1/tenants/${tenant.id}/api-keys/${apiKey.id}/rotate`, { headers: { 'idempotency-key': 'rotate-once' } });
     const first = await rotate();
     const second = await rotate();
     expect(first.status).toBe(201);

@@ -19,6 +19,11 @@ export function canTransition(from: TenantStatus, to: TenantStatus): boolean {
 export function assertTransition(tenantId: string, from: TenantStatus, to: TenantStatus): void {
   if (canTransition(from, to)) return;
   const allowed = STATUS_TRANSITIONS[from];
-  const why = from === to ? `it is already ${to}` : allowed.length === 0 ? `${from} is final` : `from ${from} it can only become ${allowed.join(', ')}`;
+  const why =
+    from === to
+      ? `it is already ${to}`
+      : allowed.length === 0
+        ? `${from} is final`
+        : `from ${from} it can only become ${allowed.join(', ')}`;
   throw new ConflictError(`Tenant ${tenantId} cannot change from ${from} to ${to}: ${why}.`, { from, to, allowed });
 }

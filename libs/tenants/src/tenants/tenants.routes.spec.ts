@@ -43,10 +43,19 @@ describe('tenants API: create, read, list, update', () => {
       expect(event).toMatchObject({
         source: '/tenantry/tenants',
         subject: tenant.id,
-        data: { tenant_id: tenant.id, name: 'Evented', subscription_tier: 'pro', status: 'trial', timezone: 'America/New_York', trial_ends_at: tenant.trial_ends_at },
+        data: {
+          tenant_id: tenant.id,
+          name: 'Evented',
+          subscription_tier: 'pro',
+          status: 'trial',
+          timezone: 'America/New_York',
+          trial_ends_at: tenant.trial_ends_at,
+        },
       });
       // The repository stamps the document itself, a moment after the event was built with it.
-      expect(Math.abs(Date.parse(String((event?.data as { created_at?: string } | undefined)?.created_at)) - Date.parse(tenant.created_at))).toBeLessThan(1_000);
+      expect(
+        Math.abs(Date.parse(String((event?.data as { created_at?: string } | undefined)?.created_at)) - Date.parse(tenant.created_at)),
+      ).toBeLessThan(1_000);
     });
 
     it('when only a name is given, then the time zone is UTC and there is no billing email', async () => {
@@ -73,16 +82,23 @@ describe('tenants API: create, read, list, update', () => {
       const reply = await h.call(ADMIN, 'POST', '/api/v1/tenants', { body });
       expect(reply.status).toBe(400);
       expect(reply.headers.get('content-type')).toContain('application/problem+json');
-      expect(reply.body).toMatchObject({ type: 'https://tenantry.dev/problems/validation-failed', errors: expect.arrayContaining([expect.objectContaining({ field })]) });
+      expect(reply.body).toMatchObject({
+        type: 'https://tenantry.dev/problems/validation-failed',
+        errors: expect.arrayContaining([expect.objectContaining({ field })]),
+      });
       const after = (await h.call(ADMIN, 'GET', '/api/v1/tenants?limit=100')).body as { items: unknown[] };
       expect(after.items).toHaveLength(before.items.length);
       expect(h.events.length).toBe(eventsBefore);
     });
 
     it('when a field is sent in camelCase, then the problem suggests its snake_case spelling', async () => {
-      const reply = await h.call(ADMIN, 'POST', '/api/v1/tenants', { body: { name: 'x', subscriptionTier: 'pro', metadata: { industry: 'fintech' } } });
+      const reply = await h.call(ADMIN, 'POST', '/api/v1/tenants', {
+        body: { name: 'x', subscriptionTier: 'pro', metadata: { industry: 'fintech' } },
+      });
       expect(reply.status).toBe(400);
-      expect(reply.body).toMatchObject({ errors: [{ field: 'subscriptionTier', message: 'Unknown field; did you mean "subscription_tier"?' }] });
+      expect(reply.body).toMatchObject({
+        errors: [{ field: 'subscriptionTier', message: 'Unknown field; did you mean "subscription_tier"?' }],
+      });
     });
 
     it('when the body is not JSON, then 400 malformed-json', async () => {
@@ -95,7 +111,8 @@ describe('tenants API: create, read, list, update', () => {
   describe('GET /api/v1/tenants (admin list)', () => {
     it('when filtered by status and tier, then only matching tenants come, page by page with a cursor', async () => {
       const created = [];
-      for (let i = 0; i < 5; i += 1) created.push((await h.createTenant({ name: `Enterprise ${i}`, subscription_tier: 'enterprise' })).tenant);
+      for (let i = 0; i < 5; i += 1)
+        created.push((await h.createTenant({ name: `Enterprise ${i}`, subscription_tier: 'enterprise' })).tenant);
       const suspendedOne = created[2];
       if (!suspendedOne) throw new Error('created 5');
       await h.call(ADMIN, 'POST', `/api/v1/tenants/${suspendedOne.id}/status`, { body: { status: 'suspended' } });
@@ -150,9 +167,18 @@ describe('tenants API: create, read, list, update', () => {
         body: { name: 'After', metadata: { a: '1' }, settings: { timezone: 'Asia/Tokyo', billing_email: 'a@acme.test' } },
       });
       expect(reply.status).toBe(200);
-      expect(reply.body).toMatchObject({ name: 'After', settings: { timezone: 'Asia/Tokyo', billing_email: 'a@acme.test' }, metadata: { a: '1' } });
+      expect(reply.body).toMatchObject({
+        name: 'After',
+        settings: { timezone: 'Asia/Tokyo', billing_email: 'a@acme.test' },
+        metadata: { a: '1' },
+      });
       const [event] = await h.waitForEvents(tenant.id, 'tenant.updated');
-      expect(event?.data).toEqual({ tenant_id: tenant.id, changes: { name: 'After', timezone: 'Asia/Tokyo' }, updated_at: expect.any(String), revision: 2 });
+      expect(event?.data).toEqual({
+        tenant_id: tenant.id,
+        changes: { name: 'After', timezone: 'Asia/Tokyo' },
+        updated_at: expect.any(String),
+        revision: 2,
+      });
       expect((await h.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ name: 'After' });
     });
 
@@ -166,7 +192,9 @@ describe('tenants API: create, read, list, update', () => {
 
     it('when an update changes nothing, then the tenant is returned unchanged and no event is emitted', async () => {
       const { tenant } = await h.createTenant({ name: 'Same', metadata: { k: 'v' } });
-      const reply = await h.call(ADMIN, 'PUT', `/api/v1/tenants/${tenant.id}`, { body: { name: 'Same', metadata: { k: 'v' }, settings: { timezone: 'UTC' } } });
+      const reply = await h.call(ADMIN, 'PUT', `/api/v1/tenants/${tenant.id}`, {
+        body: { name: 'Same', metadata: { k: 'v' }, settings: { timezone: 'UTC' } },
+      });
       expect(reply.status).toBe(200);
       expect(reply.body).toEqual(tenant);
       // A later change's event is the first one: the no-op emitted nothing before it.
@@ -202,9 +230,19 @@ describe('tenants API: create, read, list, update', () => {
 
   describe('GET /:tenantId/features', () => {
     it.each([
-      ['basic', { ai_assistant: false, white_label: false }, { api_calls_per_day: 1000, requests_per_minute: 10, users: 5, storage_bytes: 1024 ** 3 }, null],
+      [
+        'basic',
+        { ai_assistant: false, white_label: false },
+        { api_calls_per_day: 1000, requests_per_minute: 10, users: 5, storage_bytes: 1024 ** 3 },
+        null,
+      ],
       ['pro', { ai_assistant: true, advanced_analytics: true, white_label: false }, { api_calls_per_day: 10_000, users: 50 }, 99.9],
-      ['enterprise', { ai_assistant: true, white_label: true, custom_integrations: true }, { api_calls_per_day: 'unlimited', users: 'unlimited', storage_bytes: 'unlimited' }, 99.99],
+      [
+        'enterprise',
+        { ai_assistant: true, white_label: true, custom_integrations: true },
+        { api_calls_per_day: 'unlimited', users: 'unlimited', storage_bytes: 'unlimited' },
+        99.99,
+      ],
     ])('when a %s tenant asks for its features, then it gets the catalog entitlements of its tier', async (tier, features, limits, sla) => {
       const { tenant } = await h.createTenant({ subscription_tier: tier });
       const reply = await h.call(tenantKey(tenant.id), 'GET', `/api/v1/tenants/${tenant.id}/features`);

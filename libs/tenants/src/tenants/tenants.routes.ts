@@ -12,7 +12,15 @@ import {
   type ChangeSubscriptionRequest,
   type UpgradeTenantRequest,
 } from '@tenantry/contracts';
-import { assertTenantAccess, identityOf, pageSchema, paginationQuery, route, type IdempotentWrapper, type RouteHandler } from '@tenantry/http';
+import {
+  assertTenantAccess,
+  identityOf,
+  pageSchema,
+  paginationQuery,
+  route,
+  type IdempotentWrapper,
+  type RouteHandler,
+} from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import { noStore, requireAdmin } from '../access';
@@ -56,7 +64,15 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
     requireAdmin,
     noStore, // the answer carries the first API key in plaintext
     route(
-      { body: createTenantRequestSchema, doc: { summary: 'Create a tenant (admin); the answer carries its first API key, shown once', status: 201, idempotent: true, response: createTenantResponseSchema } },
+      {
+        body: createTenantRequestSchema,
+        doc: {
+          summary: 'Create a tenant (admin); the answer carries its first API key, shown once',
+          status: 201,
+          idempotent: true,
+          response: createTenantResponseSchema,
+        },
+      },
       idempotent(async ({ body }, _req, res) => {
         const created = await tenants.create(body);
         res.status(201).location(`/api/v1/tenants/${created.tenant.id}`);
@@ -68,7 +84,13 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
   router.get(
     '/',
     requireAdmin,
-    route({ query: listTenantsQuery, doc: { summary: 'List tenants (admin), filtered by status or subscription_tier', response: pageSchema(tenantViewSchema) } }, ({ query }) => tenants.list(query)),
+    route(
+      {
+        query: listTenantsQuery,
+        doc: { summary: 'List tenants (admin), filtered by status or subscription_tier', response: pageSchema(tenantViewSchema) },
+      },
+      ({ query }) => tenants.list(query),
+    ),
   );
 
   router.get(
@@ -81,17 +103,28 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
 
   router.put(
     '/:tenant_id',
-    route({ params: tenantParams, body: updateTenantRequestSchema, doc: { summary: "Update a tenant's name, settings or metadata", response: tenantViewSchema } }, ({ params, body }, req) => {
-      assertTenantAccess(identityOf(req), params.tenant_id);
-      return tenants.update(params.tenant_id, body);
-    }),
+    route(
+      {
+        params: tenantParams,
+        body: updateTenantRequestSchema,
+        doc: { summary: "Update a tenant's name, settings or metadata", response: tenantViewSchema },
+      },
+      ({ params, body }, req) => {
+        assertTenantAccess(identityOf(req), params.tenant_id);
+        return tenants.update(params.tenant_id, body);
+      },
+    ),
   );
 
   router.post(
     '/:tenant_id/status',
     requireAdmin,
     route(
-      { params: tenantParams, body: changeTenantStatusRequestSchema, doc: { summary: 'Activate, suspend or cancel a tenant (admin)', response: tenantViewSchema } },
+      {
+        params: tenantParams,
+        body: changeTenantStatusRequestSchema,
+        doc: { summary: 'Activate, suspend or cancel a tenant (admin)', response: tenantViewSchema },
+      },
       ({ params, body }) => tenants.changeStatus(params.tenant_id, body),
     ),
   );
@@ -102,31 +135,44 @@ export function tenantRoutes(deps: TenantRoutesDeps): Router {
   const upgrade: RouteHandler<typeof upgradeSchemas, unknown> = async ({ params, query, body }, req, res) => {
     assertTenantAccess(identityOf(req), params.tenant_id);
     await findTenantOrThrow(deps.tenantRepository, params.tenant_id);
-    const answer = await deps.billing.changeSubscription(params.tenant_id, subscriptionChangeOf(body), { preview: query.preview === 'true' });
+    const answer = await deps.billing.changeSubscription(params.tenant_id, subscriptionChangeOf(body), {
+      preview: query.preview === 'true',
+    });
     res.status(answer.status);
     return answer.body;
   };
   const idempotentUpgrade = idempotent(upgrade);
   router.post(
     '/:tenant_id/upgrade',
-    route(upgradeSchemas, (input, req, res) => (input.query.preview === 'true' ? upgrade(input, req, res) : idempotentUpgrade(input, req, res))),
+    route(upgradeSchemas, (input, req, res) =>
+      input.query.preview === 'true' ? upgrade(input, req, res) : idempotentUpgrade(input, req, res),
+    ),
   );
 
   router.get(
     '/:tenant_id/features',
-    route({ params: tenantParams, doc: { summary: "The tenant's plan: its limits and features", response: tenantFeaturesResponseSchema } }, async ({ params }, req) => {
-      assertTenantAccess(identityOf(req), params.tenant_id);
-      return entitlementsOf(await findTenantOrThrow(deps.tenantRepository, params.tenant_id));
-    }),
+    route(
+      { params: tenantParams, doc: { summary: "The tenant's plan: its limits and features", response: tenantFeaturesResponseSchema } },
+      async ({ params }, req) => {
+        assertTenantAccess(identityOf(req), params.tenant_id);
+        return entitlementsOf(await findTenantOrThrow(deps.tenantRepository, params.tenant_id));
+      },
+    ),
   );
 
   router.get(
     '/:tenant_id/usage',
-    route({ params: tenantParams, doc: { summary: "The tenant's API usage today and this period, against its quota", response: tenantUsageResponseSchema } }, async ({ params }, req) => {
-      assertTenantAccess(identityOf(req), params.tenant_id);
-      const tenant = await findTenantOrThrow(deps.tenantRepository, params.tenant_id);
-      return usageReport(deps.billing, tenant, deps.clock());
-    }),
+    route(
+      {
+        params: tenantParams,
+        doc: { summary: "The tenant's API usage today and this period, against its quota", response: tenantUsageResponseSchema },
+      },
+      async ({ params }, req) => {
+        assertTenantAccess(identityOf(req), params.tenant_id);
+        const tenant = await findTenantOrThrow(deps.tenantRepository, params.tenant_id);
+        return usageReport(deps.billing, tenant, deps.clock());
+      },
+    ),
   );
 
   return router;

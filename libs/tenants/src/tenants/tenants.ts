@@ -114,8 +114,16 @@ export class Tenants {
   }
 
   /** Every tenant (platform admin only: the one unscoped read of this service). */
-  async list(query: { status?: TenantStatus | undefined; subscription_tier?: PlanId | undefined; limit: number; cursor?: string | undefined }): Promise<Page<TenantView>> {
-    const filter = { ...(query.status ? { status: query.status } : {}), ...(query.subscription_tier ? { subscriptionTier: query.subscription_tier } : {}) };
+  async list(query: {
+    status?: TenantStatus | undefined;
+    subscription_tier?: PlanId | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  }): Promise<Page<TenantView>> {
+    const filter = {
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.subscription_tier ? { subscriptionTier: query.subscription_tier } : {}),
+    };
     const page = await withQueryCursor(() =>
       this.deps.tenants.admin.listAcrossTenants({ filter, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }),
     );
@@ -130,7 +138,12 @@ export class Tenants {
       const changes = changesOf(current, input);
       if (Object.keys(changes).length === 0) return toTenantView(current);
       const now = this.deps.clock();
-      const event = tenantEvent('tenant.updated', tenantId, { tenant_id: tenantId, changes, updated_at: now.toISOString(), revision: revisionAfterWrite(current) }, now);
+      const event = tenantEvent(
+        'tenant.updated',
+        tenantId,
+        { tenant_id: tenantId, changes, updated_at: now.toISOString(), revision: revisionAfterWrite(current) },
+        now,
+      );
       const patch: Partial<TenantFields> = {
         ...(changes.name === undefined ? {} : { name: changes.name }),
         ...(changes.timezone === undefined ? {} : { timezone: changes.timezone }),
@@ -170,7 +183,10 @@ export class Tenants {
       const change = statusChange(current, input.status, { reason: input.reason, changedBy: 'admin' }, this.deps.clock());
       let updated: Tenant;
       try {
-        updated = await this.deps.tenants.update(tenantId, tenantId, change.fields, { expectedVersion: current.version, events: [change.event] });
+        updated = await this.deps.tenants.update(tenantId, tenantId, change.fields, {
+          expectedVersion: current.version,
+          events: [change.event],
+        });
       } catch (error) {
         // A concurrent write (e.g. a PUT): check the transition again against what is there now.
         if (!(error instanceof ConflictError) || attempt >= MAX_UPDATE_ATTEMPTS) throw error;
@@ -200,14 +216,20 @@ export class Tenants {
       const newer = change.revision > current.subscriptionRevision;
       const to = statusAfterSubscriptionStep(current.status, change.lifecycle);
       if (!newer && to === undefined) return 'unchanged';
-      const status = to === undefined ? undefined : statusChange(current, to, { reason: SUBSCRIPTION_STEP_REASON[to], changedBy: 'system' }, this.deps.clock());
+      const status =
+        to === undefined
+          ? undefined
+          : statusChange(current, to, { reason: SUBSCRIPTION_STEP_REASON[to], changedBy: 'system' }, this.deps.clock());
       const fields: Partial<TenantFields> = {
         ...(newer ? { subscriptionTier: change.planId, subscriptionRevision: change.revision } : {}),
         ...status?.fields,
       };
       let updated: Tenant;
       try {
-        updated = await this.deps.tenants.update(current.id, current.id, fields, { expectedVersion: current.version, events: status ? [status.event] : [] });
+        updated = await this.deps.tenants.update(current.id, current.id, fields, {
+          expectedVersion: current.version,
+          events: status ? [status.event] : [],
+        });
       } catch (error) {
         // Another event of this tenant (a rebalance) or an admin write got there first: decide again.
         if (!(error instanceof ConflictError) || attempt >= MAX_SUBSCRIPTION_ATTEMPTS) throw error;
@@ -279,7 +301,8 @@ function changesOf(current: Tenant, input: UpdateTenantRequest): TenantChanges {
   if (input.metadata !== undefined && !sameRecord(input.metadata, current.metadata)) changes.metadata = input.metadata;
   const settings = input.settings ?? {};
   if (settings.timezone !== undefined && settings.timezone !== current.timezone) changes.timezone = settings.timezone;
-  if (settings.billing_email !== undefined && settings.billing_email !== (current.billingEmail ?? null)) changes.billing_email = settings.billing_email;
+  if (settings.billing_email !== undefined && settings.billing_email !== (current.billingEmail ?? null))
+    changes.billing_email = settings.billing_email;
   return changes;
 }
 

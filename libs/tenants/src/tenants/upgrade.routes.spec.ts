@@ -9,7 +9,11 @@ describe('POST /api/v1/tenants/:tenantId/upgrade (a plan change, made by billing
   afterAll(() => h.close());
   beforeEach(() => h.billing.answerChangesWith('default'));
 
-  const upgrade = (tenantId: string, body: unknown, options: { query?: string; headers?: Record<string, string>; as?: 'admin' | 'tenant' } = {}) =>
+  const upgrade = (
+    tenantId: string,
+    body: unknown,
+    options: { query?: string; headers?: Record<string, string>; as?: 'admin' | 'tenant' } = {},
+  ) =>
     h.call(options.as === 'admin' ? ADMIN : tenantKey(tenantId), 'POST', `/api/v1/tenants/${tenantId}/upgrade${options.query ?? ''}`, {
       body,
       ...(options.headers ? { headers: options.headers } : {}),
@@ -20,7 +24,10 @@ describe('POST /api/v1/tenants/:tenantId/upgrade (a plan change, made by billing
     const { tenant } = await h.createTenant();
     const reply = await upgrade(tenant.id, { subscription_tier: 'pro', billing_interval: 'annual' });
     expect(reply.status).toBe(200);
-    expect(subscriptionChangeResultSchema.parse(reply.body)).toMatchObject({ preview: false, subscription: { tenant_id: tenant.id, plan_id: 'pro', interval: 'annual' } });
+    expect(subscriptionChangeResultSchema.parse(reply.body)).toMatchObject({
+      preview: false,
+      subscription: { tenant_id: tenant.id, plan_id: 'pro', interval: 'annual' },
+    });
     expect(billingCallsFor(tenant.id)).toEqual([
       expect.objectContaining({
         method: 'POST',
@@ -68,13 +75,22 @@ describe('POST /api/v1/tenants/:tenantId/upgrade (a plan change, made by billing
   it.each([
     ['a 2xx body that is not a change result', { status: 200, body: { ok: true } }],
     ['an error that is not a problem document', { rawBody: '<html>Bad gateway</html>', status: 502, contentType: 'text/html' }],
-    ['401 (billing did not accept this service’s signature)', { status: 401, body: { type: 'https://tenantry.dev/problems/unauthorized', title: 'Unauthorized', status: 401, detail: 'bad signature' } }],
+    [
+      '401 (billing did not accept this service’s signature)',
+      {
+        status: 401,
+        body: { type: 'https://tenantry.dev/problems/unauthorized', title: 'Unauthorized', status: 401, detail: 'bad signature' },
+      },
+    ],
   ] as const)('when billing answers %s, then 503 problem', async (_case, behaviour) => {
     const { tenant } = await h.createTenant();
     h.billing.answerChangesWith(behaviour);
     const reply = await upgrade(tenant.id, { subscription_tier: 'pro' });
     expect(reply.status).toBe(503);
-    expect(reply.body).toMatchObject({ type: 'https://tenantry.dev/problems/service-unavailable', detail: expect.stringContaining('billing') });
+    expect(reply.body).toMatchObject({
+      type: 'https://tenantry.dev/problems/service-unavailable',
+      detail: expect.stringContaining('billing'),
+    });
   });
 
   it('when the same change is retried with its Idempotency-Key, then billing is asked once and the first answer is replayed', async () => {
@@ -100,7 +116,10 @@ describe('POST /api/v1/tenants/:tenantId/upgrade (a plan change, made by billing
   it('when billing answers 5xx, then a retry with the same Idempotency-Key asks billing again', async () => {
     const { tenant } = await h.createTenant();
     const headers = { 'idempotency-key': 'upgrade-after-outage' };
-    h.billing.answerChangesWith({ status: 503, body: { type: 'https://tenantry.dev/problems/service-unavailable', title: 'Service unavailable', status: 503, detail: 'db down' } });
+    h.billing.answerChangesWith({
+      status: 503,
+      body: { type: 'https://tenantry.dev/problems/service-unavailable', title: 'Service unavailable', status: 503, detail: 'db down' },
+    });
     expect((await upgrade(tenant.id, { subscription_tier: 'pro' }, { headers })).status).toBe(503);
     h.billing.answerChangesWith('default');
     expect((await upgrade(tenant.id, { subscription_tier: 'pro' }, { headers })).status).toBe(200);
@@ -125,7 +144,9 @@ describe('POST /api/v1/tenants/:tenantId/upgrade (a plan change, made by billing
     const { tenant } = await h.createTenant();
     const other = await h.createTenant();
     expect((await upgrade('ten_missing', { subscription_tier: 'pro' }, { as: 'admin' })).status).toBe(404);
-    const reply = await h.call(tenantKey(other.tenant.id), 'POST', `/api/v1/tenants/${tenant.id}/upgrade`, { body: { subscription_tier: 'pro' } });
+    const reply = await h.call(tenantKey(other.tenant.id), 'POST', `/api/v1/tenants/${tenant.id}/upgrade`, {
+      body: { subscription_tier: 'pro' },
+    });
     expect(reply.status).toBe(404);
     expect(billingCallsFor(tenant.id)).toHaveLength(0);
     expect(billingCallsFor('ten_missing')).toHaveLength(0);
@@ -142,9 +163,14 @@ describe('POST /upgrade when billing cannot be reached', () => {
 
   it('when billing is down, then 503 problem and the tier stays', async () => {
     const { tenant } = await h.createTenant();
-    const reply = await h.call(tenantKey(tenant.id), 'POST', `/api/v1/tenants/${tenant.id}/upgrade`, { body: { subscription_tier: 'pro' } });
+    const reply = await h.call(tenantKey(tenant.id), 'POST', `/api/v1/tenants/${tenant.id}/upgrade`, {
+      body: { subscription_tier: 'pro' },
+    });
     expect(reply.status).toBe(503);
-    expect(reply.body).toMatchObject({ type: 'https://tenantry.dev/problems/service-unavailable', detail: expect.stringContaining('billing service did not answer') });
+    expect(reply.body).toMatchObject({
+      type: 'https://tenantry.dev/problems/service-unavailable',
+      detail: expect.stringContaining('billing service did not answer'),
+    });
     expect((await h.call(ADMIN, 'GET', `/api/v1/tenants/${tenant.id}`)).body).toMatchObject({ subscription_tier: 'basic' });
   });
 });

@@ -20,7 +20,8 @@ export interface BillingRequest {
 }
 
 /** What billing does with the next subscription change: answer (any status and raw body), or never answer. */
-export type ChangeBehaviour = { status: number; body: unknown } | { rawBody: string; status: number; contentType: string } | 'hang' | 'default';
+export type ChangeBehaviour =
+  { status: number; body: unknown } | { rawBody: string; status: number; contentType: string } | 'hang' | 'default';
 
 export interface FakeBilling {
   url: string;
@@ -77,7 +78,10 @@ export async function startFakeBilling(options: { secret: string }): Promise<Fak
         } else if ('rawBody' in behaviour) {
           res.status(behaviour.status).type(behaviour.contentType).send(behaviour.rawBody);
         } else {
-          res.status(behaviour.status).type(behaviour.status >= 400 ? 'application/problem+json' : 'application/json').send(JSON.stringify(behaviour.body));
+          res
+            .status(behaviour.status)
+            .type(behaviour.status >= 400 ? 'application/problem+json' : 'application/json')
+            .send(JSON.stringify(behaviour.body));
         }
       });
       express.get('/internal/v1/tenants/:tenantId/usage-days', (req, res) => {
@@ -88,7 +92,10 @@ export async function startFakeBilling(options: { secret: string }): Promise<Fak
         }
         const from = query['from'] ?? '';
         const to = query['to'] ?? '';
-        res.json({ tenantId, days: (metered.get(tenantId) ?? []).filter((day) => day.date >= from && day.date <= to) } satisfies TenantUsageDays);
+        res.json({
+          tenantId,
+          days: (metered.get(tenantId) ?? []).filter((day) => day.date >= from && day.date <= to),
+        } satisfies TenantUsageDays);
       });
     },
   });

@@ -21,26 +21,53 @@ function common(tenantId: string, revision: number) {
 /** Billing's subscription events, as billing would publish them, with the fields a test cares about up front. */
 export const subscriptionEvents = {
   created: (tenantId: string, revision: number, planId: PlanId = 'basic', status: 'trialing' | 'active' = 'trialing') =>
-    createEvent('subscription.created', { tenantId, source: SOURCE, data: { ...common(tenantId, revision), plan_id: planId, interval: 'monthly', status } }),
+    createEvent('subscription.created', {
+      tenantId,
+      source: SOURCE,
+      data: { ...common(tenantId, revision), plan_id: planId, interval: 'monthly', status },
+    }),
   activated: (tenantId: string, revision: number, planId: PlanId = 'basic') =>
-    createEvent('subscription.activated', { tenantId, source: SOURCE, data: { ...common(tenantId, revision), plan_id: planId, interval: 'monthly' } }),
+    createEvent('subscription.activated', {
+      tenantId,
+      source: SOURCE,
+      data: { ...common(tenantId, revision), plan_id: planId, interval: 'monthly' },
+    }),
   upgraded: (tenantId: string, revision: number, fromPlanId: PlanId, toPlanId: PlanId) =>
     createEvent('subscription.upgraded', {
       tenantId,
       source: SOURCE,
-      data: { ...common(tenantId, revision), from_plan_id: fromPlanId, to_plan_id: toPlanId, from_interval: 'monthly', interval: 'monthly' },
+      data: {
+        ...common(tenantId, revision),
+        from_plan_id: fromPlanId,
+        to_plan_id: toPlanId,
+        from_interval: 'monthly',
+        interval: 'monthly',
+      },
     }),
   downgraded: (tenantId: string, revision: number, fromPlanId: PlanId, toPlanId: PlanId) =>
     createEvent('subscription.downgraded', {
       tenantId,
       source: SOURCE,
-      data: { ...common(tenantId, revision), from_plan_id: fromPlanId, to_plan_id: toPlanId, from_interval: 'monthly', interval: 'monthly', timing: 'period_end' },
+      data: {
+        ...common(tenantId, revision),
+        from_plan_id: fromPlanId,
+        to_plan_id: toPlanId,
+        from_interval: 'monthly',
+        interval: 'monthly',
+        timing: 'period_end',
+      },
     }),
   intervalChanged: (tenantId: string, revision: number, planId: PlanId, interval: BillingInterval) =>
     createEvent('subscription.interval_changed', {
       tenantId,
       source: SOURCE,
-      data: { ...common(tenantId, revision), plan_id: planId, from_interval: interval === 'annual' ? 'monthly' : 'annual', interval, timing: 'immediate' },
+      data: {
+        ...common(tenantId, revision),
+        plan_id: planId,
+        from_interval: interval === 'annual' ? 'monthly' : 'annual',
+        interval,
+        timing: 'immediate',
+      },
     }),
   cancelled: (tenantId: string, revision: number, planId: PlanId = 'basic') =>
     createEvent('subscription.cancelled', {

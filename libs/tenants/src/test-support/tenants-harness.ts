@@ -1,10 +1,5 @@
 import { loadPlatformConfig } from '@tenantry/config';
-import {
-  createTenantResponseSchema,
-  type CreateTenantResponse,
-  type EventType,
-  type TenantryEvent,
-} from '@tenantry/contracts';
+import { createTenantResponseSchema, type CreateTenantResponse, type EventType, type TenantryEvent } from '@tenantry/contracts';
 import { DEFAULT_RETRY_POLICY, type Subscription } from '@tenantry/event-bus';
 import { signIdentity, startHttpServer, type Identity, type RunningHttpServer } from '@tenantry/http';
 import { openPlatform, type Platform } from '@tenantry/runtime';
@@ -17,7 +12,12 @@ export const TEST_INTERNAL_SECRET = 'test-internal-secret-'.padEnd(48, 'x');
 export const ADMIN: Identity = { role: 'admin' };
 export const GATEWAY: Identity = { role: 'service', service: 'gateway' };
 
-export const tenantKey = (tenantId: string, keyId = 'key_caller0000000000', scopes: string[] = []): Identity => ({ role: 'tenant', tenantId, keyId, scopes });
+export const tenantKey = (tenantId: string, keyId = 'key_caller0000000000', scopes: string[] = []): Identity => ({
+  role: 'tenant',
+  tenantId,
+  keyId,
+  scopes,
+});
 
 export interface Reply {
   status: number;
@@ -33,7 +33,12 @@ export interface CallOptions {
   rawBody?: string;
 }
 
-const TENANT_EVENT_TYPES = ['tenant.created', 'tenant.updated', 'tenant.status_changed', 'tenant.api_key_revoked'] as const satisfies readonly EventType[];
+const TENANT_EVENT_TYPES = [
+  'tenant.created',
+  'tenant.updated',
+  'tenant.status_changed',
+  'tenant.api_key_revoked',
+] as const satisfies readonly EventType[];
 
 export interface TenantsHarness {
   url: string;
@@ -75,7 +80,10 @@ export async function startTenantsHarness(options: HarnessOptions = {}): Promise
   const secret = platform.config.internalSecret.value;
   const billing = await startFakeBilling({ secret });
   const billingUrl = options.billingUrl ?? billing.url;
-  const started = await tenantsService.start(platform, logger, { env: {}, urlOf: (name) => (name === 'billing' ? billingUrl : 'http://127.0.0.1:1') });
+  const started = await tenantsService.start(platform, logger, {
+    env: {},
+    urlOf: (name) => (name === 'billing' ? billingUrl : 'http://127.0.0.1:1'),
+  });
   const server: RunningHttpServer = await startHttpServer(started.app, { port: 0, host: '127.0.0.1', logger, shutdownGraceMs: 1_000 });
 
   const events: TenantryEvent[] = [];
@@ -100,7 +108,8 @@ export async function startTenantsHarness(options: HarnessOptions = {}): Promise
     return { status: response.status, headers: response.headers, body: raw && json ? (JSON.parse(raw) as unknown) : raw || undefined };
   };
 
-  const eventsOf = (tenantId: string, type?: EventType) => events.filter((event) => event.subject === tenantId && (type === undefined || event.type === type));
+  const eventsOf = (tenantId: string, type?: EventType) =>
+    events.filter((event) => event.subject === tenantId && (type === undefined || event.type === type));
 
   return {
     url: server.url,

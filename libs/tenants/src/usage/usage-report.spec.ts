@@ -32,7 +32,7 @@ function meteredDays(days: TenantUsageDays['days']): UsageDaysSource & { asked: 
 }
 
 describe('usageReport: today and this month in the tenant’s time zone', () => {
-  it("when it is already the 1st locally but still the 31st in UTC, then the local month is asked for and today is the 1st", async () => {
+  it('when it is already the 1st locally but still the 31st in UTC, then the local month is asked for and today is the 1st', async () => {
     const billing = meteredDays([
       { date: '2030-03-31', calls: 500 }, // not this month (were billing to send it anyway)
       { date: '2030-04-01', calls: 7 },

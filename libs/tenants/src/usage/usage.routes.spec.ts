@@ -45,7 +45,11 @@ describe('GET /api/v1/tenants/:tenantId/usage (from billing’s metering)', () =
     await usageOf(tenant.id);
     const month = localDate(new Date(), 'America/Los_Angeles').slice(0, 7);
     expect(h.billing.requests.filter((request) => request.tenantId === tenant.id)).toEqual([
-      expect.objectContaining({ method: 'GET', query: { from: `${month}-01`, to: lastDayOf(month) }, identity: { role: 'service', service: 'tenants' } }),
+      expect.objectContaining({
+        method: 'GET',
+        query: { from: `${month}-01`, to: lastDayOf(month) },
+        identity: { role: 'service', service: 'tenants' },
+      }),
     ]);
   });
 
@@ -58,18 +62,30 @@ describe('GET /api/v1/tenants/:tenantId/usage (from billing’s metering)', () =
   it('when an enterprise tenant is metered, then its daily limit and remaining are "unlimited"', async () => {
     const { tenant } = await h.createTenant({ subscription_tier: 'enterprise' });
     h.billing.meter(tenant.id, [{ date: localDate(new Date(), 'UTC'), calls: 3 }]);
-    expect(await usageOf(tenant.id)).toMatchObject({ api_calls: { today: { used: 3, limit: 'unlimited', remaining: 'unlimited' } }, users: { used: null, limit: 'unlimited' } });
+    expect(await usageOf(tenant.id)).toMatchObject({
+      api_calls: { today: { used: 3, limit: 'unlimited', remaining: 'unlimited' } },
+      users: { used: null, limit: 'unlimited' },
+    });
   });
 
   it.each([
-    ['an error', { status: 500, body: { type: 'https://tenantry.dev/problems/internal-error', title: 'Internal server error', status: 500, detail: 'x' } }],
+    [
+      'an error',
+      {
+        status: 500,
+        body: { type: 'https://tenantry.dev/problems/internal-error', title: 'Internal server error', status: 500, detail: 'x' },
+      },
+    ],
     ['a body outside its contract', { status: 200, body: { tenant_id: 'ten_x', days: [{ date: 'yesterday', calls: -1 }] } }],
   ])('when billing answers %s, then 503 problem', async (_case, answer) => {
     const { tenant } = await h.createTenant();
     h.billing.answerUsageWith(answer);
     const reply = await h.call(tenantKey(tenant.id), 'GET', `/api/v1/tenants/${tenant.id}/usage`);
     expect(reply.status).toBe(503);
-    expect(reply.body).toMatchObject({ type: 'https://tenantry.dev/problems/service-unavailable', detail: expect.stringContaining('meters API calls') });
+    expect(reply.body).toMatchObject({
+      type: 'https://tenantry.dev/problems/service-unavailable',
+      detail: expect.stringContaining('meters API calls'),
+    });
   });
 });
 

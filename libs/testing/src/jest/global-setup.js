@@ -31,7 +31,10 @@ module.exports = async function globalSetup(globalConfig) {
     process.env.REDIS_URL = `redis://${redis.getHost()}:${redis.getMappedPort(6379)}`;
   }
   if (!process.env.MONGODB_URI) {
-    const mongo = await new GenericContainer('mongo:8').withExposedPorts(27017).withWaitStrategy(Wait.forLogMessage(/Waiting for connections/)).start();
+    const mongo = await new GenericContainer('mongo:8')
+      .withExposedPorts(27017)
+      .withWaitStrategy(Wait.forLogMessage(/Waiting for connections/))
+      .start();
     started.push(mongo);
     process.env.MONGODB_URI = `mongodb://${mongo.getHost()}:${mongo.getMappedPort(27017)}/tenantry`;
   }

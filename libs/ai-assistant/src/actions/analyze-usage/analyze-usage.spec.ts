@@ -10,7 +10,10 @@ const days = (requests: number[], first = '2026-11-02', rateLimited: number[] = 
     cache_hits: 0,
   }));
 const analyze = (series: DailyTotals[], planId: 'basic' | 'pro' | null = 'pro') =>
-  analyzeSeries({ series, from: series[0]?.day ?? null, to: series[series.length - 1]?.day ?? '2026-11-30', plan_id: planId }, { lookback_days: 30 });
+  analyzeSeries(
+    { series, from: series[0]?.day ?? null, to: series[series.length - 1]?.day ?? '2026-11-30', plan_id: planId },
+    { lookback_days: 30 },
+  );
 
 describe('analyze_usage', () => {
   it('when there is no usage, then the analysis says so with no trend, no anomalies and no pressure', () => {
@@ -33,12 +36,20 @@ describe('analyze_usage', () => {
     // EWMA: z₄ = 0.3·100 + 0.7·12.99 = 39.1 > 14 + 7.25 (starts a run, flagged); z₅ = 32.8 stays outside (same run, not again).
     const result = analyze(days([10, 12, 14, 100, 18]));
     expect(result.trend).toEqual({ slope_per_day: 2, relative_slope_per_day: 0.1429, direction: 'rising' });
-    expect(result.anomalies).toEqual([expect.objectContaining({ day: '2026-11-05', requests: 100, robust_z: 14.5, flagged_by: ['robust_z', 'ewma'] })]);
+    expect(result.anomalies).toEqual([
+      expect.objectContaining({ day: '2026-11-05', requests: 100, robust_z: 14.5, flagged_by: ['robust_z', 'ewma'] }),
+    ]);
   });
 
   it('when days reach 80 % and 100 % of the basic quota, then quota pressure counts one near, one over, and the 429s', () => {
     const result = analyze(days([900, 1000, 500], '2026-11-02', [0, 37, 0]), 'basic');
-    expect(result.quota_pressure).toEqual({ daily_quota: 1000, days_near_quota: 1, days_over_quota: 1, rate_limited_requests: 37, peak_share_of_quota: 1 });
+    expect(result.quota_pressure).toEqual({
+      daily_quota: 1000,
+      days_near_quota: 1,
+      days_over_quota: 1,
+      rate_limited_requests: 37,
+      peak_share_of_quota: 1,
+    });
     expect(result.summary).toContain('37 requests were rate limited');
   });
 

@@ -34,10 +34,18 @@ export const analyzeUsage = defineAction({
   reads: ['usage per day and route (metric.recorded)', 'plan (subscription.*)'],
   async load(context, parameters, tracker): Promise<AnalyzeUsageInputs> {
     await context.progress(10, 'reading usage');
-    const [days, plan] = await Promise.all([context.models.usageOf(context.tenantId, tracker), context.models.planOf(context.tenantId, tracker)]);
+    const [days, plan] = await Promise.all([
+      context.models.usageOf(context.tenantId, tracker),
+      context.models.planOf(context.tenantId, tracker),
+    ]);
     const today = context.now.toISOString().slice(0, 10);
     const window = analysisWindow(days, today, parameters.lookback_days);
-    return { series: window ? dailySeries(days, window.from, window.to) : [], from: window?.from ?? null, to: today, plan_id: plan?.plan_id ?? context.planId ?? null };
+    return {
+      series: window ? dailySeries(days, window.from, window.to) : [],
+      from: window?.from ?? null,
+      to: today,
+      plan_id: plan?.plan_id ?? context.planId ?? null,
+    };
   },
   compute: (inputs, parameters) => analyzeSeries(inputs, parameters),
 });
@@ -71,7 +79,13 @@ export function analyzeSeries(inputs: AnalyzeUsageInputs, parameters: AnalyzeUsa
   const quota = quotaPressure(inputs.series, inputs.plan_id);
   const seasonality = weeklySeasonality(inputs.series);
   return {
-    inputs: { lookback_days: parameters.lookback_days, from: inputs.from, to: inputs.to, plan_id: inputs.plan_id, days_with_data: inputs.series.length },
+    inputs: {
+      lookback_days: parameters.lookback_days,
+      from: inputs.from,
+      to: inputs.to,
+      plan_id: inputs.plan_id,
+      days_with_data: inputs.series.length,
+    },
     figures: {
       total_requests: requests.reduce((sum, v) => sum + v, 0),
       median_requests_per_day: center,
@@ -94,12 +108,14 @@ export function analyzeSeries(inputs: AnalyzeUsageInputs, parameters: AnalyzeUsa
 function trendOf(slope: number | null, center: number | null) {
   if (slope === null || center === null) return { slope_per_day: null, relative_slope_per_day: null, direction: 'unknown' as const };
   const relative = center > 0 ? slope / center : slope === 0 ? 0 : null;
-  const direction = relative !== null && Math.abs(relative) < FLAT_RELATIVE_SLOPE ? 'flat' : slope > 0 ? 'rising' : slope < 0 ? 'falling' : 'flat';
+  const direction =
+    relative !== null && Math.abs(relative) < FLAT_RELATIVE_SLOPE ? 'flat' : slope > 0 ? 'rising' : slope < 0 ? 'falling' : 'flat';
   return { slope_per_day: round(slope), relative_slope_per_day: relative === null ? null : round(relative, 4), direction };
 }
 
 function weeklySeasonality(series: readonly DailyTotals[]) {
-  if (series.length < SEASONALITY_MIN_DAYS) return { available: false as const, reason: `needs at least ${SEASONALITY_MIN_DAYS} days, has ${series.length}` };
+  if (series.length < SEASONALITY_MIN_DAYS)
+    return { available: false as const, reason: `needs at least ${SEASONALITY_MIN_DAYS} days, has ${series.length}` };
   const mean = series.reduce((sum, d) => sum + d.requests, 0) / series.length;
   if (mean === 0) return { available: false as const, reason: 'no requests in the window' };
   const index: Record<string, number> = {};
@@ -108,7 +124,12 @@ function weeklySeasonality(series: readonly DailyTotals[]) {
     index[WEEKDAYS[weekday] as string] = round(same.reduce((sum, d) => sum + d.requests, 0) / same.length / mean, 3);
   }
   const ranked = Object.entries(index).sort((a, b) => b[1] - a[1]);
-  return { available: true as const, weekday_index: index, peak_weekday: ranked[0]?.[0] ?? null, quietest_weekday: ranked[ranked.length - 1]?.[0] ?? null };
+  return {
+    available: true as const,
+    weekday_index: index,
+    peak_weekday: ranked[0]?.[0] ?? null,
+    quietest_weekday: ranked[ranked.length - 1]?.[0] ?? null,
+  };
 }
 
 function quotaPressure(series: readonly DailyTotals[], planId: PlanId | null) {
@@ -130,10 +151,13 @@ function quotaPressure(series: readonly DailyTotals[], planId: PlanId | null) {
 function summaryOf(days: number, trend: ReturnType<typeof trendOf>, anomalies: number, quota: ReturnType<typeof quotaPressure>): string {
   if (days === 0) return 'No usage recorded in the window yet: nothing to analyse.';
   const parts = [
-    trend.direction === 'unknown' ? `One day of data: no trend yet.` : `Usage is ${trend.direction} (${trend.slope_per_day} requests/day per day over ${days} days).`,
+    trend.direction === 'unknown'
+      ? `One day of data: no trend yet.`
+      : `Usage is ${trend.direction} (${trend.slope_per_day} requests/day per day over ${days} days).`,
     `${anomalies} anomalous day${anomalies === 1 ? '' : 's'}.`,
   ];
-  if (quota.days_over_quota > 0 || quota.days_near_quota > 0) parts.push(`${quota.days_over_quota} day(s) at or over the daily quota, ${quota.days_near_quota} near it.`);
+  if (quota.days_over_quota > 0 || quota.days_near_quota > 0)
+    parts.push(`${quota.days_over_quota} day(s) at or over the daily quota, ${quota.days_near_quota} near it.`);
   if (quota.rate_limited_requests > 0) parts.push(`${quota.rate_limited_requests} requests were rate limited (429).`);
   return parts.join(' ');
 }

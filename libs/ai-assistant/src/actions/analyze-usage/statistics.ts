@@ -64,7 +64,13 @@ export function ewmaChart(values: readonly number[], lambda = 0.3, width = 3): E
   return values.map((value, i) => {
     z = lambda * value + (1 - lambda) * z;
     const spread = width * sigma * Math.sqrt((lambda / (2 - lambda)) * (1 - (1 - lambda) ** (2 * (i + 1))));
-    return { value, ewma: z, lower: center - spread, upper: center + spread, outside: sigma > 0 && (z < center - spread || z > center + spread) };
+    return {
+      value,
+      ewma: z,
+      lower: center - spread,
+      upper: center + spread,
+      outside: sigma > 0 && (z < center - spread || z > center + spread),
+    };
   });
 }
 

@@ -23,16 +23,24 @@ interface OptimizeCostsInputs {
 
 export const optimizeCosts = defineAction({
   name: 'optimize_costs',
-  summary: "Right-size your plan from your actual daily usage against each plan's quota, price and overage, and what annual billing saves (euro cents from the catalog)",
+  summary:
+    "Right-size your plan from your actual daily usage against each plan's quota, price and overage, and what annual billing saves (euro cents from the catalog)",
   parameters: optimizeCostsParameters,
   requiredFeature: 'ai_assistant',
   reads: ['usage per day and route (metric.recorded)', 'plan and billing interval (subscription.*)', 'plan catalog'],
   async load(context, parameters, tracker): Promise<OptimizeCostsInputs> {
     await context.progress(10, 'reading usage and plan');
-    const [days, plan] = await Promise.all([context.models.usageOf(context.tenantId, tracker), context.models.planOf(context.tenantId, tracker)]);
+    const [days, plan] = await Promise.all([
+      context.models.usageOf(context.tenantId, tracker),
+      context.models.planOf(context.tenantId, tracker),
+    ]);
     const today = context.now.toISOString().slice(0, 10);
     const window = analysisWindow(days, today, parameters.lookback_days);
-    return { series: window ? dailySeries(days, window.from, window.to) : [], plan_id: plan?.plan_id ?? context.planId ?? null, interval: plan?.interval ?? 'monthly' };
+    return {
+      series: window ? dailySeries(days, window.from, window.to) : [],
+      plan_id: plan?.plan_id ?? context.planId ?? null,
+      interval: plan?.interval ?? 'monthly',
+    };
   },
   compute: (inputs, parameters) => rightSize(inputs, parameters),
 });
@@ -51,7 +59,8 @@ export function rightSize(inputs: OptimizeCostsInputs, parameters: OptimizeCosts
 
   const plans = plansByRank().map((plan) => {
     const quota = plan.limits.apiCallsPerDay;
-    const overQuotaPerDay = quota === UNLIMITED || demand.length === 0 ? 0 : demand.reduce((s, v) => s + Math.max(0, v - quota), 0) / demand.length;
+    const overQuotaPerDay =
+      quota === UNLIMITED || demand.length === 0 ? 0 : demand.reduce((s, v) => s + Math.max(0, v - quota), 0) / demand.length;
     const overQuotaPerMonth = Math.round(overQuotaPerDay * DAYS_PER_MONTH);
     const missing = parameters.required_features.filter((feature) => !plan.features.includes(feature));
     return {
@@ -63,7 +72,8 @@ export function rightSize(inputs: OptimizeCostsInputs, parameters: OptimizeCosts
       days_over_quota: quota === UNLIMITED ? 0 : demand.filter((v) => v > quota).length,
       calls_over_quota_per_month: overQuotaPerMonth,
       /** What those calls would cost as overage were the quota not enforced (null: this plan never bills overage). */
-      overage_per_month_cents: plan.overagePerThousandCallsCents === null ? null : Math.round((overQuotaPerMonth * plan.overagePerThousandCallsCents) / 1000),
+      overage_per_month_cents:
+        plan.overagePerThousandCallsCents === null ? null : Math.round((overQuotaPerMonth * plan.overagePerThousandCallsCents) / 1000),
       missing_required_features: missing,
       features_lost_vs_current: inputs.plan_id ? planOf(inputs.plan_id).features.filter((f) => !plan.features.includes(f as Feature)) : [],
     };
@@ -76,10 +86,24 @@ export function rightSize(inputs: OptimizeCostsInputs, parameters: OptimizeCosts
   const recommendedId = recommended?.plan_id ?? current;
   const currentYearly = current ? yearlyCents(current, inputs.interval) : null;
   const recommendedYearly = recommendedId ? yearlyCents(recommendedId, 'annual') : null;
-  const action = !recommended || !current ? 'keep' : recommended.plan_id === current ? 'keep' : planOf(recommended.plan_id).rank < planOf(current).rank ? 'downgrade' : 'upgrade';
+  const action =
+    !recommended || !current
+      ? 'keep'
+      : recommended.plan_id === current
+        ? 'keep'
+        : planOf(recommended.plan_id).rank < planOf(current).rank
+          ? 'downgrade'
+          : 'upgrade';
 
   return {
-    inputs: { plan_id: current, interval: inputs.interval, lookback_days: parameters.lookback_days, days_with_data: demand.length, required_features: parameters.required_features, headroom: parameters.headroom },
+    inputs: {
+      plan_id: current,
+      interval: inputs.interval,
+      lookback_days: parameters.lookback_days,
+      days_with_data: demand.length,
+      required_features: parameters.required_features,
+      headroom: parameters.headroom,
+    },
     figures: { peak_requests_per_day: peak, mean_requests_per_day: Math.round(meanPerDay * 100) / 100, needed_daily_quota: needed, plans },
     recommendation: {
       action,
@@ -89,7 +113,8 @@ export function rightSize(inputs: OptimizeCostsInputs, parameters: OptimizeCosts
       recommended_yearly_cents: recommendedYearly,
       annual_savings_cents: currentYearly !== null && recommendedYearly !== null ? currentYearly - recommendedYearly : null,
       /** Staying on the current plan, only switching to annual billing. */
-      annual_billing_savings_cents: current && inputs.interval === 'monthly' ? yearlyCents(current, 'monthly') - yearlyCents(current, 'annual') : 0,
+      annual_billing_savings_cents:
+        current && inputs.interval === 'monthly' ? yearlyCents(current, 'monthly') - yearlyCents(current, 'annual') : 0,
       currency: 'EUR',
       features_lost: recommended && current ? recommended.features_lost_vs_current : [],
       reason: reasonOf(demand.length, action, peak, needed, recommended?.plan_id ?? null),

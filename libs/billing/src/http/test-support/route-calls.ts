@@ -21,10 +21,19 @@ export interface SendOptions {
 }
 
 /** A request signed like the gateway's, with the headers and body bytes the test chooses. */
-export async function send<T = unknown>(h: BillingHarness, identity: Identity | null, method: string, path: string, options: SendOptions = {}): Promise<Reply<T>> {
+export async function send<T = unknown>(
+  h: BillingHarness,
+  identity: Identity | null,
+  method: string,
+  path: string,
+  options: SendOptions = {},
+): Promise<Reply<T>> {
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const signed = { method, url: path, audience: 'billing', ...(body === undefined ? {} : { bodyLength: Buffer.byteLength(body) }) };
-  const headers: Record<string, string> = { ...(identity ? signIdentity(identity, signed, h.platform.config.internalSecret.value) : {}), ...options.headers };
+  const headers: Record<string, string> = {
+    ...(identity ? signIdentity(identity, signed, h.platform.config.internalSecret.value) : {}),
+    ...options.headers,
+  };
   if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
   const response = await fetch(`${h.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   const raw = await response.text();
@@ -33,7 +42,10 @@ export async function send<T = unknown>(h: BillingHarness, identity: Identity | 
 
 /** Asserts a problem+json answer of `status` and `type`, naming at least `fields` among its failing fields. */
 export function expectProblem(reply: Reply, status: number, type: string, fields: readonly string[] = []): void {
-  expect({ status: reply.status, contentType: reply.headers.get('content-type') }).toEqual({ status, contentType: expect.stringContaining('application/problem+json') });
+  expect({ status: reply.status, contentType: reply.headers.get('content-type') }).toEqual({
+    status,
+    contentType: expect.stringContaining('application/problem+json'),
+  });
   expect(reply.body).toMatchObject({ type: PROBLEM(type), status, detail: expect.any(String) });
   if (fields.length > 0) {
     const named = ((reply.body as { errors?: Array<{ field: string }> }).errors ?? []).map((issue) => issue.field);
@@ -59,25 +71,47 @@ export interface PaidTenant {
  * A tenant whose trial was ended early on `plan_id` (its first invoice issued), with every event of that
  * set-up already observed, so a test can count what comes after.
  */
-export async function paidTenant(h: BillingHarness, options: { planId?: PlanId; interval?: 'monthly' | 'annual'; timezone?: string } = {}): Promise<PaidTenant> {
+export async function paidTenant(
+  h: BillingHarness,
+  options: { planId?: PlanId; interval?: 'monthly' | 'annual'; timezone?: string } = {},
+): Promise<PaidTenant> {
   const tenantId = await h.openTenant(options.timezone ? { timezone: options.timezone } : {});
-  const reply = await h.call<{ subscription: SubscriptionView; invoice: InvoiceView }>(tenantKey(tenantId), 'POST', '/api/v1/monetization/subscribe', {
-    plan_id: options.planId ?? 'basic',
-    interval: options.interval ?? 'monthly',
-  });
-  if (reply.status !== 201 || !reply.body.invoice.id) throw new Error(`subscribing ${tenantId} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+  const reply = await h.call<{ subscription: SubscriptionView; invoice: InvoiceView }>(
+    tenantKey(tenantId),
+    'POST',
+    '/api/v1/monetization/subscribe',
+    {
+      plan_id: options.planId ?? 'basic',
+      interval: options.interval ?? 'monthly',
+    },
+  );
+  if (reply.status !== 201 || !reply.body.invoice.id)
+    throw new Error(`subscribing ${tenantId} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
   const invoiceId = reply.body.invoice.id;
-  await eventually(() => h.eventsOf(tenantId, 'invoice.issued').some((event) => event.data.invoice_id === invoiceId) && h.eventsOf(tenantId, 'subscription.activated').length === 1, {
-    description: `the set-up events of ${tenantId}`,
-  });
+  await eventually(
+    () =>
+      h.eventsOf(tenantId, 'invoice.issued').some((event) => event.data.invoice_id === invoiceId) &&
+      h.eventsOf(tenantId, 'subscription.activated').length === 1,
+    {
+      description: `the set-up events of ${tenantId}`,
+    },
+  );
   return { tenantId, subscriptionId: reply.body.subscription.id, invoiceId };
 }
 
 /** What the platform admin sees of a tenant's billing: its subscriptions and its invoices, newest first. */
-export async function adminView(h: BillingHarness, tenantId: string): Promise<{ subscriptions: SubscriptionView[]; invoices: InvoiceView[] }> {
-  const subscriptions = await h.call<{ items: SubscriptionView[] }>(ADMIN, 'GET', `/api/v1/monetization/subscriptions?tenant_id=${tenantId}`);
+export async function adminView(
+  h: BillingHarness,
+  tenantId: string,
+): Promise<{ subscriptions: SubscriptionView[]; invoices: InvoiceView[] }> {
+  const subscriptions = await h.call<{ items: SubscriptionView[] }>(
+    ADMIN,
+    'GET',
+    `/api/v1/monetization/subscriptions?tenant_id=${tenantId}`,
+  );
   const invoices = await h.call<{ items: InvoiceView[] }>(ADMIN, 'GET', `/api/v1/monetization/invoices?tenant_id=${tenantId}&limit=100`);
-  if (subscriptions.status !== 200 || invoices.status !== 200) throw new Error(`the admin could not read ${tenantId}: ${subscriptions.status}, ${invoices.status}`);
+  if (subscriptions.status !== 200 || invoices.status !== 200)
+    throw new Error(`the admin could not read ${tenantId}: ${subscriptions.status}, ${invoices.status}`);
   return { subscriptions: subscriptions.body.items, invoices: invoices.body.items };
 }
 
@@ -114,17 +148,26 @@ async function expectNoEventsSince(h: BillingHarness, tenantId: string, seen: nu
   const live = subscriptions.find((subscription) => subscription.status !== 'cancelled');
   const expected: string[] = [];
   if (live) {
-    const reply = await h.call<{ credit_note: InvoiceView | null }>(ADMIN, 'POST', `/api/v1/monetization/subscriptions/${live.id}/cancel`, { timing: 'immediate', reason: 'marker' });
+    const reply = await h.call<{ credit_note: InvoiceView | null }>(ADMIN, 'POST', `/api/v1/monetization/subscriptions/${live.id}/cancel`, {
+      timing: 'immediate',
+      reason: 'marker',
+    });
     if (reply.status !== 200) throw new Error(`the marker cancellation answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     expected.push(`subscription.cancelled ${live.id}`);
     if (reply.body.credit_note?.id) expected.push(`invoice.issued ${reply.body.credit_note.id}`);
     // A credit note that covers what is still due on an invoice it credits pays it.
     for (const { invoice_id: credited } of reply.body.credit_note?.applied_to_invoices ?? []) {
       const invoice = await h.call<InvoiceView>(ADMIN, 'GET', `/api/v1/monetization/invoices/${credited}`);
-      if (invoice.body.status === 'paid' && invoice.body.payment_reference === reply.body.credit_note?.id) expected.push(`invoice.paid ${credited}`);
+      if (invoice.body.status === 'paid' && invoice.body.payment_reference === reply.body.credit_note?.id)
+        expected.push(`invoice.paid ${credited}`);
     }
   } else {
-    const reply = await h.call<{ subscription: SubscriptionView; invoice: InvoiceView }>(ADMIN, 'POST', `/api/v1/monetization/subscribe?tenant_id=${encodeURIComponent(tenantId)}`, { plan_id: 'basic' });
+    const reply = await h.call<{ subscription: SubscriptionView; invoice: InvoiceView }>(
+      ADMIN,
+      'POST',
+      `/api/v1/monetization/subscribe?tenant_id=${encodeURIComponent(tenantId)}`,
+      { plan_id: 'basic' },
+    );
     if (reply.status !== 201) throw new Error(`the marker subscription answered ${reply.status}: ${JSON.stringify(reply.body)}`);
     expected.push(`subscription.created ${reply.body.subscription.id}`, `invoice.issued ${String(reply.body.invoice.id)}`);
   }

@@ -11,6 +11,9 @@ describe('timeZoneSchema', () => {
   it('when a zone was forgotten, then it is still answered right', () => {
     expect(timeZoneSchema.safeParse('Europe/Ljubljana').success).toBe(true);
     for (let index = 0; index < 2 * MAX_REMEMBERED_TIME_ZONES; index += 1) timeZoneSchema.safeParse(`Venus/Crater_${index}`);
-    expect([timeZoneSchema.safeParse('Europe/Ljubljana').success, timeZoneSchema.safeParse('Mars/Crater_1').success]).toEqual([true, false]);
+    expect([timeZoneSchema.safeParse('Europe/Ljubljana').success, timeZoneSchema.safeParse('Mars/Crater_1').success]).toEqual([
+      true,
+      false,
+    ]);
   });
 });

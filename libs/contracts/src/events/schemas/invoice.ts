@@ -34,9 +34,15 @@ export const invoiceIssuedV1 = z
      * A credit note reduces the amount due of the unpaid invoices it credits first: which ones, and by
      * how much (the rest of the credit, if any, went to the tenant's balance).
      */
-    applied_to_invoices: z.array(z.object({ invoice_id: z.string().min(1).max(128), amount_cents: z.number().int().positive() })).max(100).optional(),
+    applied_to_invoices: z
+      .array(z.object({ invoice_id: z.string().min(1).max(128), amount_cents: z.number().int().positive() }))
+      .max(100)
+      .optional(),
   })
-  .refine((invoice) => invoice.total_cents === invoice.subtotal_cents, { message: 'total_cents must equal subtotal_cents (no taxes yet)', path: ['total_cents'] })
+  .refine((invoice) => invoice.total_cents === invoice.subtotal_cents, {
+    message: 'total_cents must equal subtotal_cents (no taxes yet)',
+    path: ['total_cents'],
+  })
   .refine((invoice) => invoice.lines.reduce((sum, line) => sum + line.amount_cents, 0) === invoice.subtotal_cents, {
     message: 'subtotal_cents must equal the sum of the lines',
     path: ['subtotal_cents'],

@@ -58,7 +58,11 @@ export const metricRecordedV1 = z
       if (buckets.length !== bounds.length + 1) {
         ctx.addIssue({ code: 'custom', message: `needs ${bounds.length + 1} buckets`, path: ['samples', i, 'latency_ms', 'buckets'] });
       } else if (buckets.reduce((sum, count) => sum + count, 0) !== sample.request_count) {
-        ctx.addIssue({ code: 'custom', message: 'bucket counts must add up to request_count', path: ['samples', i, 'latency_ms', 'buckets'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'bucket counts must add up to request_count',
+          path: ['samples', i, 'latency_ms', 'buckets'],
+        });
       }
       if (sample.error_count + sample.client_error_count > sample.request_count) {
         ctx.addIssue({ code: 'custom', message: 'more errors than requests', path: ['samples', i, 'error_count'] });

@@ -20,7 +20,9 @@ describe('event data schemas', () => {
 
   it('when money is not integer cents, then it is rejected', () => {
     const data = EXAMPLE_EVENT_DATA['subscription.upgraded'];
-    expect(subscriptionUpgradedV1.safeParse({ ...data, proration: { credit_cents: 10.5, charge_cents: 0, currency: 'EUR' } }).success).toBe(false);
+    expect(subscriptionUpgradedV1.safeParse({ ...data, proration: { credit_cents: 10.5, charge_cents: 0, currency: 'EUR' } }).success).toBe(
+      false,
+    );
   });
 
   it('when invoice lines do not add up to the subtotal, then it is rejected', () => {

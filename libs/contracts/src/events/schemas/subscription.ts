@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { billingIntervalSchema, currencySchema, isoDateTimeSchema, nonNegativeCentsSchema, periodSchema, planIdSchema, tenantIdSchema } from './common';
+import {
+  billingIntervalSchema,
+  currencySchema,
+  isoDateTimeSchema,
+  nonNegativeCentsSchema,
+  periodSchema,
+  planIdSchema,
+  tenantIdSchema,
+} from './common';
 
 const subscriptionIdSchema = z.string().min(1).max(128);
 

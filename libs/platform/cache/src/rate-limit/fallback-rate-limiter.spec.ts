@@ -40,8 +40,18 @@ class SwitchableStore implements RateLimiter {
 function setUp(mode?: RateLimitFallbackMode) {
   const clock = { now: Date.parse('2025-06-02T10:00:00Z') };
   const store = new SwitchableStore(() => clock.now);
-  const limiter = new FallbackRateLimiter({ primary: store, logger: pino({ level: 'silent' }), probeIntervalMs: 1000, now: () => clock.now, ...(mode && { mode }) });
-  const request = (perMinute: number | 'unlimited' = 3): RateLimitRequest => ({ tenantId: uniqueName('tenant'), limits: { perMinute, perDay: 1000 }, timezone: 'UTC' });
+  const limiter = new FallbackRateLimiter({
+    primary: store,
+    logger: pino({ level: 'silent' }),
+    probeIntervalMs: 1000,
+    now: () => clock.now,
+    ...(mode && { mode }),
+  });
+  const request = (perMinute: number | 'unlimited' = 3): RateLimitRequest => ({
+    tenantId: uniqueName('tenant'),
+    limits: { perMinute, perDay: 1000 },
+    timezone: 'UTC',
+  });
   return { clock, store, limiter, request };
 }
 
@@ -62,9 +72,24 @@ describe('FallbackRateLimiter', () => {
 
     const decisions = await Promise.all(Array.from({ length: 5 }, () => limiter.consume(tenant)));
 
-    expect(decisions.map((decision) => [decision.allowed, decision.degraded])).toEqual([[true, true], [true, true], [true, true], [false, true], [false, true]]);
-    expect(decisions[3]).toMatchObject({ refusedBy: 'minute', retryAfterSeconds: 60, policies: [{ name: 'minute', remaining: 0 }, { name: 'day' }] });
-    expect(limiter.status()).toEqual({ backend: 'per-process', degraded: true, since: new Date(clock.now).toISOString(), fallbackMode: 'per-process' });
+    expect(decisions.map((decision) => [decision.allowed, decision.degraded])).toEqual([
+      [true, true],
+      [true, true],
+      [true, true],
+      [false, true],
+      [false, true],
+    ]);
+    expect(decisions[3]).toMatchObject({
+      refusedBy: 'minute',
+      retryAfterSeconds: 60,
+      policies: [{ name: 'minute', remaining: 0 }, { name: 'day' }],
+    });
+    expect(limiter.status()).toEqual({
+      backend: 'per-process',
+      degraded: true,
+      since: new Date(clock.now).toISOString(),
+      fallbackMode: 'per-process',
+    });
   });
 
   it('while degraded, then requests do not touch the store, and it is probed at most once per interval', async () => {
@@ -97,7 +122,12 @@ describe('FallbackRateLimiter', () => {
 
     const decision = await limiter.consume(request());
     expect(decision.degraded).toBeUndefined();
-    expect(limiter.status()).toEqual({ backend: 'redis', degraded: false, since: new Date(clock.now).toISOString(), fallbackMode: 'per-process' });
+    expect(limiter.status()).toEqual({
+      backend: 'redis',
+      degraded: false,
+      since: new Date(clock.now).toISOString(),
+      fallbackMode: 'per-process',
+    });
   });
 
   it('when nothing is being limited, then reading the status is enough to notice the store is back', async () => {

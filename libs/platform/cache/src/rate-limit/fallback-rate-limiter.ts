@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import { type CacheHealth, CacheUnavailableError } from '../cache';
 import { InMemoryRateLimiter } from './in-memory-rate-limiter';
-import { PER_PROCESS, type RateLimitDecision, type RateLimiter, type RateLimiterStatus, type RateLimitFallbackMode, type RateLimitRequest } from './rate-limiter';
+import {
+  PER_PROCESS,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimiterStatus,
+  type RateLimitFallbackMode,
+  type RateLimitRequest,
+} from './rate-limiter';
 
 /** Fail-open decides nothing and so reports no policies (no RateLimit headers): nothing is enforced. */
 const FAIL_OPEN: RateLimitDecision = Object.freeze({ allowed: true, degraded: true, policies: Object.freeze([]) });
@@ -83,7 +90,8 @@ export class FallbackRateLimiter implements RateLimiter {
   }
 
   status(): RateLimiterStatus {
-    if (this.degradedSince === null) return { ...this.primary.status(), since: new Date(this.healthySince).toISOString(), fallbackMode: this.mode };
+    if (this.degradedSince === null)
+      return { ...this.primary.status(), since: new Date(this.healthySince).toISOString(), fallbackMode: this.mode };
     this.probeSoon();
     return {
       backend: this.mode === PER_PROCESS ? this.fallback.status().backend : 'none',

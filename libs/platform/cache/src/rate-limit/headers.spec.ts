@@ -23,7 +23,11 @@ describe('rateLimitHeaders', () => {
       retryAfterSeconds: 3600,
       policies: [{ name: 'day', limit: 1000, windowSeconds: 82_800, remaining: 0, resetSeconds: 3600 }],
     };
-    expect(rateLimitHeaders(decision)).toEqual({ 'RateLimit-Policy': '"day";q=1000;w=82800', RateLimit: '"day";r=0;t=3600', 'Retry-After': '3600' });
+    expect(rateLimitHeaders(decision)).toEqual({
+      'RateLimit-Policy': '"day";q=1000;w=82800',
+      RateLimit: '"day";r=0;t=3600',
+      'Retry-After': '3600',
+    });
   });
 
   it('when nothing is limited, then no rate-limit header is sent', () => {

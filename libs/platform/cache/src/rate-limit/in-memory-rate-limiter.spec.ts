@@ -10,7 +10,8 @@ describe('InMemoryRateLimiter memory', () => {
   it('when tenants go quiet, then their state is forgotten once all their windows have ended', async () => {
     let now = start;
     const limiter = new InMemoryRateLimiter({ now: () => now });
-    for (let index = 0; index < 1000; index += 1) await limiter.consume({ tenantId: `tenant-${index}`, limits, timezone: 'Europe/Ljubljana' });
+    for (let index = 0; index < 1000; index += 1)
+      await limiter.consume({ tenantId: `tenant-${index}`, limits, timezone: 'Europe/Ljubljana' });
     expect(limiter.trackedTenants).toBe(1000);
 
     now += 60_000; // every minute window is over, every day window is not: nothing may be forgotten yet
@@ -25,9 +26,11 @@ describe('InMemoryRateLimiter memory', () => {
   it('when tenants only have a minute limit, then they are forgotten a minute later', async () => {
     let now = start;
     const limiter = new InMemoryRateLimiter({ now: () => now });
-    for (let index = 0; index < 100; index += 1) await limiter.consume({ tenantId: `tenant-${index}`, limits: { perMinute: 5, perDay: 'unlimited' }, timezone: 'UTC' });
+    for (let index = 0; index < 100; index += 1)
+      await limiter.consume({ tenantId: `tenant-${index}`, limits: { perMinute: 5, perDay: 'unlimited' }, timezone: 'UTC' });
     now += 60_000;
-    for (let index = 0; index < 60; index += 1) await limiter.consume({ tenantId: 'active', limits: { perMinute: 500, perDay: 'unlimited' }, timezone: 'UTC' });
+    for (let index = 0; index < 60; index += 1)
+      await limiter.consume({ tenantId: 'active', limits: { perMinute: 500, perDay: 'unlimited' }, timezone: 'UTC' });
     expect(limiter.trackedTenants).toBe(1);
   });
 

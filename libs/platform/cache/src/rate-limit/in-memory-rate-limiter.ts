@@ -80,7 +80,8 @@ export class InMemoryRateLimiter implements RateLimiter {
       dayCount = 0;
       day = nextDayWindow(now, dayStarts, day.end === 0 ? undefined : day);
     }
-    const allowed = (minuteLimit === NOT_COUNTED || minuteCount + cost <= minuteLimit) && (dayLimit === NOT_COUNTED || dayCount + cost <= dayLimit);
+    const allowed =
+      (minuteLimit === NOT_COUNTED || minuteCount + cost <= minuteLimit) && (dayLimit === NOT_COUNTED || dayCount + cost <= dayLimit);
     if (allowed) {
       if (minuteLimit !== NOT_COUNTED) {
         minuteCount += cost;

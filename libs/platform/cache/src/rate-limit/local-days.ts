@@ -52,7 +52,9 @@ export class LocalDays {
       try {
         format = new Intl.DateTimeFormat('en-US', { timeZone: timezone, year: 'numeric', month: 'numeric', day: 'numeric' });
       } catch (error) {
-        throw new RangeError(`timezone must be an IANA time zone such as 'Europe/Ljubljana', got ${JSON.stringify(timezone)}`, { cause: error });
+        throw new RangeError(`timezone must be an IANA time zone such as 'Europe/Ljubljana', got ${JSON.stringify(timezone)}`, {
+          cause: error,
+        });
       }
       if (this.formatters.size >= MAX_ZONES) this.formatters.clear();
       this.formatters.set(timezone, format);

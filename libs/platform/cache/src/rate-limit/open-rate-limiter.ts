@@ -24,7 +24,10 @@ export interface OpenRateLimiterOptions {
 export function openRateLimiter(options: OpenRateLimiterOptions): RateLimiter {
   const { connection, redisUrl, logger } = options;
   if (!connection && !redisUrl) {
-    logger.warn({ adapter: 'in-memory', rateLimiter: PER_PROCESS }, 'rate limiter: per-process (REDIS_URL not set): each gateway process counts on its own');
+    logger.warn(
+      { adapter: 'in-memory', rateLimiter: PER_PROCESS },
+      'rate limiter: per-process (REDIS_URL not set): each gateway process counts on its own',
+    );
     return new InMemoryRateLimiter();
   }
   const fallbackMode = options.fallbackMode ?? 'per-process';

@@ -17,15 +17,24 @@ describeWithInfra('Rate limiting when Redis goes away', ['redis'], (infra) => {
     const perProcess = new FallbackRateLimiter({ primary, logger, probeIntervalMs: 200 });
     const failOpen = new FallbackRateLimiter({ primary, logger, mode: 'fail-open', probeIntervalMs: 200 });
     const failClosed = new FallbackRateLimiter({ primary, logger, mode: 'fail-closed', probeIntervalMs: 200 });
-    const tenant = (): RateLimitRequest => ({ tenantId: uniqueName('tenant'), limits: { perMinute: 1000, perDay: 3 }, timezone: 'Europe/Ljubljana' });
+    const tenant = (): RateLimitRequest => ({
+      tenantId: uniqueName('tenant'),
+      limits: { perMinute: 1000, perDay: 3 },
+      timezone: 'Europe/Ljubljana',
+    });
 
-    expect(await perProcess.consume(tenant())).toMatchObject({ allowed: true, policies: [{ name: 'minute' }, { name: 'day', remaining: 2 }] });
+    expect(await perProcess.consume(tenant())).toMatchObject({
+      allowed: true,
+      policies: [{ name: 'minute' }, { name: 'day', remaining: 2 }],
+    });
     expect(perProcess.status()).toMatchObject({ backend: 'redis', degraded: false });
 
     let during: RateLimitDecision[] = [];
     try {
       await controlInfra('stop', 'redis');
-      await eventually(async () => (await perProcess.consume(tenant())).degraded === true, { description: 'the limiter to notice the outage' });
+      await eventually(async () => (await perProcess.consume(tenant())).degraded === true, {
+        description: 'the limiter to notice the outage',
+      });
 
       const request = tenant();
       const started = Date.now();
@@ -52,7 +61,10 @@ describeWithInfra('Rate limiting when Redis goes away', ['redis'], (infra) => {
     const after = await perProcess.consume(tenant());
     expect(after).toMatchObject({ allowed: true, policies: [{ name: 'minute' }, { name: 'day', remaining: 2 }] });
     expect(after.degraded).toBeUndefined();
-    await eventually(async () => (await failClosed.consume(tenant())).allowed, { timeoutMs: 30_000, description: 'fail-closed to admit again' });
+    await eventually(async () => (await failClosed.consume(tenant())).allowed, {
+      timeoutMs: 30_000,
+      description: 'fail-closed to admit again',
+    });
     await connection.close();
   });
 });

@@ -90,7 +90,8 @@ export const ALLOWED_UNLIMITED: RateLimitDecision = Object.freeze({ allowed: tru
 
 function limitValue(limit: Limit, what: string): number {
   if (limit === UNLIMITED) return NOT_COUNTED;
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`${what} must be a non-negative integer or '${UNLIMITED}', got ${String(limit)}`);
+  if (!Number.isSafeInteger(limit) || limit < 0)
+    throw new RangeError(`${what} must be a non-negative integer or '${UNLIMITED}', got ${String(limit)}`);
   return limit;
 }
 
@@ -98,7 +99,11 @@ function limitValue(limit: Limit, what: string): number {
 export function normalizeRateLimitRequest(request: RateLimitRequest): NormalizedRateLimitRequest {
   const cost = request.cost ?? 1;
   if (!Number.isSafeInteger(cost) || cost < 1) throw new RangeError(`cost must be a positive integer, got ${String(cost)}`);
-  return { minuteLimit: limitValue(request.limits.perMinute, 'limits.perMinute'), dayLimit: limitValue(request.limits.perDay, 'limits.perDay'), cost };
+  return {
+    minuteLimit: limitValue(request.limits.perMinute, 'limits.perMinute'),
+    dayLimit: limitValue(request.limits.perDay, 'limits.perDay'),
+    cost,
+  };
 }
 
 export const MINUTE_MS = 60_000;
@@ -158,7 +163,13 @@ export function decisionFrom(request: NormalizedRateLimitRequest, outcome: Windo
   let retryAfterSeconds = 0;
   if (minuteLimit !== NOT_COUNTED) {
     const resetSeconds = seconds(outcome.minuteResetMs);
-    policies.push({ name: 'minute', limit: minuteLimit, windowSeconds: MINUTE_MS / 1000, remaining: Math.max(0, minuteLimit - outcome.minuteCount), resetSeconds });
+    policies.push({
+      name: 'minute',
+      limit: minuteLimit,
+      windowSeconds: MINUTE_MS / 1000,
+      remaining: Math.max(0, minuteLimit - outcome.minuteCount),
+      resetSeconds,
+    });
     if (!outcome.allowed && outcome.minuteCount + cost > minuteLimit) {
       refusedBy = 'minute';
       retryAfterSeconds = resetSeconds;
@@ -166,7 +177,13 @@ export function decisionFrom(request: NormalizedRateLimitRequest, outcome: Windo
   }
   if (dayLimit !== NOT_COUNTED) {
     const resetSeconds = seconds(outcome.dayResetMs);
-    policies.push({ name: 'day', limit: dayLimit, windowSeconds: Math.round(outcome.dayWindowMs / 1000), remaining: Math.max(0, dayLimit - outcome.dayCount), resetSeconds });
+    policies.push({
+      name: 'day',
+      limit: dayLimit,
+      windowSeconds: Math.round(outcome.dayWindowMs / 1000),
+      remaining: Math.max(0, dayLimit - outcome.dayCount),
+      resetSeconds,
+    });
     if (!outcome.allowed && outcome.dayCount + cost > dayLimit && resetSeconds >= retryAfterSeconds) {
       refusedBy = 'day';
       retryAfterSeconds = resetSeconds;

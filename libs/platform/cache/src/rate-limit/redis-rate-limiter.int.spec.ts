@@ -53,13 +53,24 @@ describeWithInfra('RedisRateLimiter', ['redis'], (infra) => {
     });
 
     it('when two gateway processes on separate connections race 64 requests for one tenant, then exactly N are admitted', async () => {
-      const gateways = [new RedisRateLimiter({ redisUrl: infra.redisUrl, logger }), new RedisRateLimiter({ redisUrl: infra.redisUrl, logger })];
+      const gateways = [
+        new RedisRateLimiter({ redisUrl: infra.redisUrl, logger }),
+        new RedisRateLimiter({ redisUrl: infra.redisUrl, logger }),
+      ];
       try {
         await Promise.all(gateways.map((gateway) => gateway.waitUntilReady()));
         const tenantId = uniqueName('tenant');
         const timezone = zoneAtNoon();
         const decisions = await Promise.all(
-          Array.from({ length: 64 }, (_, index) => gateways[index % 2]?.consume({ tenantId, limits: { perMinute: UNLIMITED, perDay: 23 }, timezone }) as Promise<RateLimitDecision>),
+          Array.from(
+            { length: 64 },
+            (_, index) =>
+              gateways[index % 2]?.consume({
+                tenantId,
+                limits: { perMinute: UNLIMITED, perDay: 23 },
+                timezone,
+              }) as Promise<RateLimitDecision>,
+          ),
         );
         expect(decisions.filter((decision) => decision.allowed)).toHaveLength(23);
         expect(decisions.filter((decision) => !decision.allowed).every((decision) => decision.refusedBy === 'day')).toBe(true);
@@ -73,14 +84,21 @@ describeWithInfra('RedisRateLimiter', ['redis'], (infra) => {
 
     it('when both policies apply and two processes race at one instant, then exactly the tighter limit is admitted and the other is not over-counted', async () => {
       const now = (): number => Date.parse('2025-06-02T10:00:30Z');
-      const [first, second] = [new RedisRateLimiter({ redisUrl: infra.redisUrl, logger, now }), new RedisRateLimiter({ redisUrl: infra.redisUrl, logger, now })];
+      const [first, second] = [
+        new RedisRateLimiter({ redisUrl: infra.redisUrl, logger, now }),
+        new RedisRateLimiter({ redisUrl: infra.redisUrl, logger, now }),
+      ];
       try {
         await Promise.all([first.waitUntilReady(), second.waitUntilReady()]);
         const tenantId = uniqueName('tenant');
         const limits = { perMinute: 13, perDay: 1000 };
-        const decisions = await Promise.all(Array.from({ length: 64 }, (_, index) => (index % 2 ? first : second).consume({ tenantId, limits, timezone: 'UTC' })));
+        const decisions = await Promise.all(
+          Array.from({ length: 64 }, (_, index) => (index % 2 ? first : second).consume({ tenantId, limits, timezone: 'UTC' })),
+        );
         expect(decisions.filter((decision) => decision.allowed)).toHaveLength(13);
-        expect((await first.consume({ tenantId, limits: { perMinute: UNLIMITED, perDay: 1000 }, timezone: 'UTC' })).policies[0]?.remaining).toBe(1000 - 14);
+        expect(
+          (await first.consume({ tenantId, limits: { perMinute: UNLIMITED, perDay: 1000 }, timezone: 'UTC' })).policies[0]?.remaining,
+        ).toBe(1000 - 14);
       } finally {
         await Promise.all([first.close(), second.close()]);
       }
@@ -102,9 +120,13 @@ describeWithInfra('RedisRateLimiter', ['redis'], (infra) => {
       const limiter = new RedisRateLimiter({ redisUrl: 'redis://127.0.0.1:1', logger });
       try {
         const started = Date.now();
-        await expect(limiter.consume({ tenantId: 'tenant', limits: { perMinute: 10, perDay: 100 }, timezone: 'UTC' })).rejects.toBeInstanceOf(CacheUnavailableError);
+        await expect(
+          limiter.consume({ tenantId: 'tenant', limits: { perMinute: 10, perDay: 100 }, timezone: 'UTC' }),
+        ).rejects.toBeInstanceOf(CacheUnavailableError);
         expect(Date.now() - started).toBeLessThan(100);
-        expect(await limiter.consume({ tenantId: 'tenant', limits: { perMinute: UNLIMITED, perDay: UNLIMITED }, timezone: 'UTC' })).toEqual({ allowed: true, policies: [] });
+        expect(await limiter.consume({ tenantId: 'tenant', limits: { perMinute: UNLIMITED, perDay: UNLIMITED }, timezone: 'UTC' })).toEqual(
+          { allowed: true, policies: [] },
+        );
         expect(await limiter.health()).toMatchObject({ status: 'down' });
       } finally {
         await limiter.close();

@@ -26,7 +26,9 @@ const UNAVAILABLE_REPLY = /^(OOM|READONLY|BUSY|LOADING|MASTERDOWN|CLUSTERDOWN|TR
  * gateway: a large cached response on a shared socket would delay the limiter's small replies), or a
  * `connection` shared with other code, which `close()` leaves open.
  */
-export type RedisRateLimiterOptions = ({ redisUrl: string; logger: Logger; commandTimeoutMs?: number } | { connection: RedisConnection }) & {
+export type RedisRateLimiterOptions = (
+  { redisUrl: string; logger: Logger; commandTimeoutMs?: number } | { connection: RedisConnection }
+) & {
   /**
    * The time to count against (ms since epoch), passed to the script instead of the Redis server clock.
    * For tests that need to stand at a chosen instant (a DST day); leave it unset in production, where

@@ -73,7 +73,8 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
   });
   client.on('error', (error: Error) => {
     // ioredis emits one per failed reconnect: log once per outage, not per attempt.
-    if (!reportedError) log.warn({ err: { message: error.message, code: (error as NodeJS.ErrnoException).code } }, 'cache connection error');
+    if (!reportedError)
+      log.warn({ err: { message: error.message, code: (error as NodeJS.ErrnoException).code } }, 'cache connection error');
     reportedError = true;
   });
 

@@ -18,7 +18,12 @@ describeWithInfra('RedisCache when Redis goes away', ['redis'], (infra) => {
       await controlInfra('stop', 'redis');
 
       await eventually(async () => (await cache.health()).status === 'down', { description: 'health to report the outage' });
-      for (const call of [() => cache.get(key), () => cache.set(key, 'during', { ttlSeconds: 60 }), () => cache.setIfAbsent(key, 'x', { ttlSeconds: 1 }), () => cache.purge('t')]) {
+      for (const call of [
+        () => cache.get(key),
+        () => cache.set(key, 'during', { ttlSeconds: 60 }),
+        () => cache.setIfAbsent(key, 'x', { ttlSeconds: 1 }),
+        () => cache.purge('t'),
+      ]) {
         const started = Date.now();
         await expect(call()).rejects.toBeInstanceOf(CacheUnavailableError);
         expect(Date.now() - started).toBeLessThan(100);
@@ -27,7 +32,10 @@ describeWithInfra('RedisCache when Redis goes away', ['redis'], (infra) => {
       await controlInfra('start', 'redis');
     }
 
-    await eventually(async () => (await cache.health()).status === 'up', { timeoutMs: 30_000, description: 'the cache to reconnect by itself' });
+    await eventually(async () => (await cache.health()).status === 'up', {
+      timeoutMs: 30_000,
+      description: 'the cache to reconnect by itself',
+    });
     await cache.set(key, 'after', { ttlSeconds: 60 });
     expect((await cache.get(key))?.toString()).toBe('after');
     await connection.close();

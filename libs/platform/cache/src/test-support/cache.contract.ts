@@ -54,7 +54,10 @@ export function cacheContract(adapter: string, open: () => Promise<{ cache: Cach
 
     it('when the value is binary, then every byte survives the round trip', async () => {
       const key = tenantKey(newTenantId(), 'responses', 'binary');
-      const bytes = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, index) => index)), Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0x00])]);
+      const bytes = Buffer.concat([
+        Buffer.from(Array.from({ length: 256 }, (_, index) => index)),
+        Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0x00]),
+      ]);
       await cache.set(key, bytes, { ttlSeconds: 60 });
       expect((await cache.get(key))?.equals(bytes)).toBe(true);
     });
@@ -73,7 +76,12 @@ export function cacheContract(adapter: string, open: () => Promise<{ cache: Cach
       const keys = [tenantKey(tenantA, 'ns', '1'), tenantKey(tenantB, 'ns', '2'), tenantKey(tenantA, 'other', '3')];
       await cache.setMany(keys.map((key, index) => ({ key, value: `value ${index}`, ttlSeconds: 60 })));
 
-      const values = await cache.getMany([keys[2] as CacheKey, tenantKey(tenantA, 'ns', 'missing'), keys[0] as CacheKey, keys[1] as CacheKey]);
+      const values = await cache.getMany([
+        keys[2] as CacheKey,
+        tenantKey(tenantA, 'ns', 'missing'),
+        keys[0] as CacheKey,
+        keys[1] as CacheKey,
+      ]);
 
       expect(values.map(text)).toEqual(['value 2', null, 'value 0', 'value 1']);
       expect(await cache.getMany([])).toEqual([]);
@@ -81,7 +89,11 @@ export function cacheContract(adapter: string, open: () => Promise<{ cache: Cach
 
     it('when keys are deleted, then they are gone and the count says how many existed', async () => {
       const tenantId = newTenantId();
-      const [kept, first, second] = ['kept', 'first', 'second'].map((part) => tenantKey(tenantId, 'ns', part)) as [CacheKey, CacheKey, CacheKey];
+      const [kept, first, second] = ['kept', 'first', 'second'].map((part) => tenantKey(tenantId, 'ns', part)) as [
+        CacheKey,
+        CacheKey,
+        CacheKey,
+      ];
       await cache.setMany([kept, first, second].map((key) => ({ key, value: 'x', ttlSeconds: 60 })));
 
       expect(await cache.delete([first, second, tenantKey(tenantId, 'ns', 'never')])).toBe(2);
@@ -90,7 +102,9 @@ export function cacheContract(adapter: string, open: () => Promise<{ cache: Cach
 
     it('when many callers race for setIfAbsent, then exactly one gets it, and it is free again after delete', async () => {
       const lock = tenantKey(newTenantId(), 'single-flight', 'GET /slow');
-      const results = await Promise.all(Array.from({ length: 20 }, (_, index) => cache.setIfAbsent(lock, `owner ${index}`, { ttlSeconds: 30 })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, index) => cache.setIfAbsent(lock, `owner ${index}`, { ttlSeconds: 30 })),
+      );
 
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(text(await cache.get(lock))).toBe(`owner ${results.indexOf(true)}`);
@@ -100,7 +114,11 @@ export function cacheContract(adapter: string, open: () => Promise<{ cache: Cach
 
     it("when a tenant is purged, then all its keys go and every other tenant's stay", async () => {
       const [tenant, neighbour] = [newTenantId(), newTenantId()];
-      const many = Array.from({ length: 1200 }, (_, index) => ({ key: tenantKey(tenant, index % 2 ? 'responses' : 'features', String(index)), value: 'v', ttlSeconds: 60 }));
+      const many = Array.from({ length: 1200 }, (_, index) => ({
+        key: tenantKey(tenant, index % 2 ? 'responses' : 'features', String(index)),
+        value: 'v',
+        ttlSeconds: 60,
+      }));
       const survivor = tenantKey(neighbour, 'responses', '0');
       await cache.setMany([...many, { key: survivor, value: 'mine', ttlSeconds: 60 }]);
 

@@ -4,7 +4,10 @@ import type { RateLimitDecision, RateLimiter, RateLimitPolicyState, RateLimitReq
 
 const newTenantId = (): string => uniqueName('tenant');
 
-function buildRequest(tenantId: string, overrides: { perMinute?: Limit; perDay?: Limit; timezone?: string; cost?: number } = {}): RateLimitRequest {
+function buildRequest(
+  tenantId: string,
+  overrides: { perMinute?: Limit; perDay?: Limit; timezone?: string; cost?: number } = {},
+): RateLimitRequest {
   return {
     tenantId,
     limits: { perMinute: overrides.perMinute ?? UNLIMITED, perDay: overrides.perDay ?? UNLIMITED },
@@ -13,7 +16,8 @@ function buildRequest(tenantId: string, overrides: { perMinute?: Limit; perDay?:
   };
 }
 
-const policy = (decision: RateLimitDecision, name: 'minute' | 'day'): RateLimitPolicyState | undefined => decision.policies.find((state) => state.name === name);
+const policy = (decision: RateLimitDecision, name: 'minute' | 'day'): RateLimitPolicyState | undefined =>
+  decision.policies.find((state) => state.name === name);
 const remaining = (decision: RateLimitDecision, name: 'minute' | 'day'): number | undefined => policy(decision, name)?.remaining;
 
 /**
@@ -21,7 +25,10 @@ const remaining = (decision: RateLimitDecision, name: 'minute' | 'day'): number 
  * these tests. The adapter counts against the clock it is given, so every test stands at a chosen
  * instant (a minute's end, a local midnight, a DST day) without waiting; tenants are fresh per test.
  */
-export function rateLimiterContract(adapter: string, open: (clock: () => number) => Promise<{ limiter: RateLimiter; close(): Promise<void> }>): void {
+export function rateLimiterContract(
+  adapter: string,
+  open: (clock: () => number) => Promise<{ limiter: RateLimiter; close(): Promise<void> }>,
+): void {
   describe(`rate limiter contract (${adapter})`, () => {
     let now = 0;
     let limiter: RateLimiter;
@@ -29,8 +36,13 @@ export function rateLimiterContract(adapter: string, open: (clock: () => number)
     const at = (iso: string): void => {
       now = Date.parse(iso);
     };
-    const consume = (tenantId: string, overrides: Parameters<typeof buildRequest>[1]): Promise<RateLimitDecision> => limiter.consume(buildRequest(tenantId, overrides));
-    const consumeTimes = async (times: number, tenantId: string, overrides: Parameters<typeof buildRequest>[1]): Promise<RateLimitDecision[]> => {
+    const consume = (tenantId: string, overrides: Parameters<typeof buildRequest>[1]): Promise<RateLimitDecision> =>
+      limiter.consume(buildRequest(tenantId, overrides));
+    const consumeTimes = async (
+      times: number,
+      tenantId: string,
+      overrides: Parameters<typeof buildRequest>[1],
+    ): Promise<RateLimitDecision[]> => {
       const decisions: RateLimitDecision[] = [];
       for (let index = 0; index < times; index += 1) decisions.push(await consume(tenantId, overrides));
       return decisions;
@@ -46,15 +58,29 @@ export function rateLimiterContract(adapter: string, open: (clock: () => number)
       at('2025-06-02T10:00:15Z');
 
       const allowed = await consumeTimes(5, tenantId, { perMinute: 5 });
-      expect(allowed.map((decision) => [decision.allowed, remaining(decision, 'minute')])).toEqual([[true, 4], [true, 3], [true, 2], [true, 1], [true, 0]]);
+      expect(allowed.map((decision) => [decision.allowed, remaining(decision, 'minute')])).toEqual([
+        [true, 4],
+        [true, 3],
+        [true, 2],
+        [true, 1],
+        [true, 0],
+      ]);
       expect(allowed[0]?.policies).toEqual([{ name: 'minute', limit: 5, windowSeconds: 60, remaining: 4, resetSeconds: 45 }]);
 
-      expect(await consume(tenantId, { perMinute: 5 })).toEqual({ allowed: false, refusedBy: 'minute', retryAfterSeconds: 45, policies: [{ name: 'minute', limit: 5, windowSeconds: 60, remaining: 0, resetSeconds: 45 }] });
+      expect(await consume(tenantId, { perMinute: 5 })).toEqual({
+        allowed: false,
+        refusedBy: 'minute',
+        retryAfterSeconds: 45,
+        policies: [{ name: 'minute', limit: 5, windowSeconds: 60, remaining: 0, resetSeconds: 45 }],
+      });
       at('2025-06-02T10:00:59.400Z');
       expect(await consume(tenantId, { perMinute: 5 })).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
 
       at('2025-06-02T10:01:00Z');
-      expect(await consume(tenantId, { perMinute: 5 })).toMatchObject({ allowed: true, policies: [{ name: 'minute', remaining: 4, resetSeconds: 60 }] });
+      expect(await consume(tenantId, { perMinute: 5 })).toMatchObject({
+        allowed: true,
+        policies: [{ name: 'minute', remaining: 4, resetSeconds: 60 }],
+      });
     });
 
     it('when many requests for one tenant race, then exactly the limit is allowed', async () => {
@@ -95,12 +121,20 @@ export function rateLimiterContract(adapter: string, open: (clock: () => number)
       const tenantId = newTenantId();
       at('2025-06-02T23:59:00Z');
       await consume(tenantId, { perMinute: 1, perDay: 1 });
-      expect(await consume(tenantId, { perMinute: 1, perDay: 1 })).toMatchObject({ allowed: false, refusedBy: 'day', retryAfterSeconds: 60 });
+      expect(await consume(tenantId, { perMinute: 1, perDay: 1 })).toMatchObject({
+        allowed: false,
+        refusedBy: 'day',
+        retryAfterSeconds: 60,
+      });
 
       at('2025-06-02T12:00:10Z');
       const other = newTenantId();
       await consume(other, { perMinute: 1, perDay: 1 });
-      expect(await consume(other, { perMinute: 1, perDay: 1 })).toMatchObject({ allowed: false, refusedBy: 'day', retryAfterSeconds: 12 * 3600 - 10 });
+      expect(await consume(other, { perMinute: 1, perDay: 1 })).toMatchObject({
+        allowed: false,
+        refusedBy: 'day',
+        retryAfterSeconds: 12 * 3600 - 10,
+      });
     });
 
     it('when a request costs several units, then it takes them from both policies, or is refused whole when they do not fit', async () => {
@@ -113,7 +147,10 @@ export function rateLimiterContract(adapter: string, open: (clock: () => number)
       const refused = await consume(tenantId, { ...limits, cost: 4 });
       expect(refused).toMatchObject({ allowed: false, refusedBy: 'day' });
       expect(refused.policies.map((state) => state.remaining)).toEqual([2, 2]);
-      expect(await consume(tenantId, { ...limits, cost: 2 })).toMatchObject({ allowed: true, policies: [{ remaining: 0 }, { remaining: 0 }] });
+      expect(await consume(tenantId, { ...limits, cost: 2 })).toMatchObject({
+        allowed: true,
+        policies: [{ remaining: 0 }, { remaining: 0 }],
+      });
     });
 
     it('when a limit is unlimited, then it is neither counted nor reported; when both are, every request is allowed with no policies', async () => {
@@ -126,7 +163,9 @@ export function rateLimiterContract(adapter: string, open: (clock: () => number)
 
       const enterprise = newTenantId();
       const decisions = await consumeTimes(30, enterprise, { perMinute: UNLIMITED, perDay: UNLIMITED });
-      expect(decisions.every((decision) => decision.allowed && decision.policies.length === 0 && decision.retryAfterSeconds === undefined)).toBe(true);
+      expect(
+        decisions.every((decision) => decision.allowed && decision.policies.length === 0 && decision.retryAfterSeconds === undefined),
+      ).toBe(true);
     });
 
     it("when it is midnight in the tenant's time zone, then its daily quota starts again, and not at UTC midnight", async () => {
@@ -139,22 +178,52 @@ export function rateLimiterContract(adapter: string, open: (clock: () => number)
       expect(policy(await consume(utc, { perDay: 2 }), 'day')).toMatchObject({ remaining: 1, resetSeconds: 2 * 3600 + 30 });
 
       at('2025-06-02T22:00:00Z');
-      expect(await consume(ljubljana, inLjubljana)).toMatchObject({ allowed: true, policies: [{ name: 'day', limit: 2, windowSeconds: 86_400, remaining: 1, resetSeconds: 86_400 }] });
+      expect(await consume(ljubljana, inLjubljana)).toMatchObject({
+        allowed: true,
+        policies: [{ name: 'day', limit: 2, windowSeconds: 86_400, remaining: 1, resetSeconds: 86_400 }],
+      });
       expect(remaining(await consume(utc, { perDay: 2 }), 'day')).toBe(0);
     });
 
     it('when the local day has a DST change, then the day window is 23 or 25 hours long and resets at the next local midnight', async () => {
       const hours = (count: number): number => count * 3600;
       const cases: Array<{ timezone: string; instant: string; what: string; windowSeconds: number; resetSeconds: number }> = [
-        { timezone: 'Europe/Ljubljana', instant: '2025-03-29T23:00:00Z', what: 'spring forward, at local midnight', windowSeconds: hours(23), resetSeconds: hours(23) },
-        { timezone: 'Europe/Ljubljana', instant: '2025-10-25T22:00:00Z', what: 'fall back, at local midnight', windowSeconds: hours(25), resetSeconds: hours(25) },
-        { timezone: 'America/Santiago', instant: '2025-09-07T04:00:00Z', what: 'no local midnight: the day starts at 01:00', windowSeconds: hours(23), resetSeconds: hours(23) },
-        { timezone: 'America/New_York', instant: '2025-11-02T12:00:00Z', what: 'fall back, 07:00 local', windowSeconds: hours(25), resetSeconds: hours(17) },
+        {
+          timezone: 'Europe/Ljubljana',
+          instant: '2025-03-29T23:00:00Z',
+          what: 'spring forward, at local midnight',
+          windowSeconds: hours(23),
+          resetSeconds: hours(23),
+        },
+        {
+          timezone: 'Europe/Ljubljana',
+          instant: '2025-10-25T22:00:00Z',
+          what: 'fall back, at local midnight',
+          windowSeconds: hours(25),
+          resetSeconds: hours(25),
+        },
+        {
+          timezone: 'America/Santiago',
+          instant: '2025-09-07T04:00:00Z',
+          what: 'no local midnight: the day starts at 01:00',
+          windowSeconds: hours(23),
+          resetSeconds: hours(23),
+        },
+        {
+          timezone: 'America/New_York',
+          instant: '2025-11-02T12:00:00Z',
+          what: 'fall back, 07:00 local',
+          windowSeconds: hours(25),
+          resetSeconds: hours(17),
+        },
       ];
       for (const { timezone, instant, what, windowSeconds, resetSeconds } of cases) {
         at(instant);
         const decision = await consume(newTenantId(), { perDay: 100, timezone });
-        expect({ what, day: policy(decision, 'day') }).toEqual({ what, day: { name: 'day', limit: 100, remaining: 99, windowSeconds, resetSeconds } });
+        expect({ what, day: policy(decision, 'day') }).toEqual({
+          what,
+          day: { name: 'day', limit: 100, remaining: 99, windowSeconds, resetSeconds },
+        });
       }
 
       const tenantId = newTenantId();
@@ -171,7 +240,10 @@ export function rateLimiterContract(adapter: string, open: (clock: () => number)
       at('2025-06-02T12:00:00Z');
       await consumeTimes(2, tenantId, { perDay: 2, timezone: 'UTC' });
       // Kiritimati (UTC+14) is already on 3 June: a new zone must not hand out a fresh day.
-      expect(await consume(tenantId, { perDay: 2, timezone: 'Pacific/Kiritimati' })).toMatchObject({ allowed: false, retryAfterSeconds: 12 * 3600 });
+      expect(await consume(tenantId, { perDay: 2, timezone: 'Pacific/Kiritimati' })).toMatchObject({
+        allowed: false,
+        retryAfterSeconds: 12 * 3600,
+      });
     });
 
     it('when the tenant moves to the zone whose midnight comes soonest at every window end, then no day is shortened: 20, 10, 10 calls on three UTC days against a quota of 10', async () => {
@@ -216,12 +288,18 @@ export function rateLimiterContract(adapter: string, open: (clock: () => number)
       ]);
     });
 
-    it('when the tenant changes time zone and then idles past the day that bounded it, then the new zone\'s calendar day applies', async () => {
+    it("when the tenant changes time zone and then idles past the day that bounded it, then the new zone's calendar day applies", async () => {
       const tenantId = newTenantId();
       at('2025-06-02T12:00:00Z');
       await consume(tenantId, { perDay: 5, timezone: 'Etc/UTC' }); // ends 3 June 00:00Z; the next may not end before 4 June 00:00Z
       at('2025-06-04T00:30:00Z'); // 09:30 in Tokyo on 4 June
-      expect(policy(await consume(tenantId, { perDay: 5, timezone: 'Asia/Tokyo' }), 'day')).toEqual({ name: 'day', limit: 5, remaining: 4, windowSeconds: 24 * 3600, resetSeconds: 14.5 * 3600 });
+      expect(policy(await consume(tenantId, { perDay: 5, timezone: 'Asia/Tokyo' }), 'day')).toEqual({
+        name: 'day',
+        limit: 5,
+        remaining: 4,
+        windowSeconds: 24 * 3600,
+        resetSeconds: 14.5 * 3600,
+      });
     });
 
     it('when the plan changes mid-window, then the new limits apply at once to the count so far', async () => {
@@ -238,12 +316,25 @@ export function rateLimiterContract(adapter: string, open: (clock: () => number)
       const [noisy, quiet] = [newTenantId(), newTenantId()];
       at('2025-06-02T12:40:00Z');
       await consumeTimes(3, noisy, { perMinute: 2, perDay: 10 });
-      expect(await consume(quiet, { perMinute: 2, perDay: 10 })).toMatchObject({ allowed: true, policies: [{ remaining: 1 }, { remaining: 9 }] });
+      expect(await consume(quiet, { perMinute: 2, perDay: 10 })).toMatchObject({
+        allowed: true,
+        policies: [{ remaining: 1 }, { remaining: 9 }],
+      });
     });
 
     it('when tenant ids are adversarial look-alikes, then each has its own counters', async () => {
       const suffix = uniqueName('x');
-      const ids = [`a:b${suffix}`, `a${suffix}`, `a${suffix}}:{b`, `a${suffix}*`, `a${suffix}%3A`, `a${suffix}:`, `a${suffix}:ratelimit:counters`, `${suffix} ž ✓`, `{a${suffix}}`];
+      const ids = [
+        `a:b${suffix}`,
+        `a${suffix}`,
+        `a${suffix}}:{b`,
+        `a${suffix}*`,
+        `a${suffix}%3A`,
+        `a${suffix}:`,
+        `a${suffix}:ratelimit:counters`,
+        `${suffix} ž ✓`,
+        `{a${suffix}}`,
+      ];
       at('2025-06-02T12:50:00Z');
       const first = await Promise.all(ids.map((tenantId) => consume(tenantId, { perMinute: 1, perDay: 5 })));
       const second = await Promise.all(ids.map((tenantId) => consume(tenantId, { perMinute: 1, perDay: 5 })));
@@ -254,7 +345,13 @@ export function rateLimiterContract(adapter: string, open: (clock: () => number)
     it('when the input is invalid, then it is rejected and nothing is counted', async () => {
       const tenantId = newTenantId();
       at('2025-06-02T13:00:00Z');
-      for (const overrides of [{ perMinute: -1 }, { perMinute: 1.5 }, { perDay: Number.NaN }, { perMinute: 5, cost: 0 }, { perMinute: 5, cost: 1.5 }]) {
+      for (const overrides of [
+        { perMinute: -1 },
+        { perMinute: 1.5 },
+        { perDay: Number.NaN },
+        { perMinute: 5, cost: 0 },
+        { perMinute: 5, cost: 1.5 },
+      ]) {
         await expect(consume(tenantId, overrides)).rejects.toBeInstanceOf(RangeError);
       }
       await expect(consume(tenantId, { perDay: 5, timezone: 'Mars/Olympus_Mons' })).rejects.toThrow(/IANA time zone/);

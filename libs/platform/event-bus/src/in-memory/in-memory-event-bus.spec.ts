@@ -38,8 +38,19 @@ describe('InMemoryEventBus specifics', () => {
     await bus.publish([old]);
     const fromStart: string[] = [];
     const onlyNew: string[] = [];
-    await bus.subscribe({ groupId: 'from-start', eventTypes: ['tenant.updated'], retry, handler: (event) => Promise.resolve(void fromStart.push(event.id)) });
-    await bus.subscribe({ groupId: 'only-new', eventTypes: ['tenant.updated'], retry, fromBeginning: false, handler: (event) => Promise.resolve(void onlyNew.push(event.id)) });
+    await bus.subscribe({
+      groupId: 'from-start',
+      eventTypes: ['tenant.updated'],
+      retry,
+      handler: (event) => Promise.resolve(void fromStart.push(event.id)),
+    });
+    await bus.subscribe({
+      groupId: 'only-new',
+      eventTypes: ['tenant.updated'],
+      retry,
+      fromBeginning: false,
+      handler: (event) => Promise.resolve(void onlyNew.push(event.id)),
+    });
     const fresh = buildTenantUpdated('t-1', 'new');
 
     await bus.publish([fresh]);
@@ -59,7 +70,12 @@ describe('InMemoryEventBus specifics', () => {
     await eventually(() => handled === 100, { description: 'all events' });
 
     const late: string[] = [];
-    await bus.subscribe({ groupId: 'late', eventTypes: ['tenant.updated'], retry, handler: (event) => Promise.resolve(void late.push(event.id)) });
+    await bus.subscribe({
+      groupId: 'late',
+      eventTypes: ['tenant.updated'],
+      retry,
+      handler: (event) => Promise.resolve(void late.push(event.id)),
+    });
     await eventually(() => late.length > 0, { description: 'the retained tail' });
     expect(late.length).toBeGreaterThanOrEqual(10);
     expect(late.length).toBeLessThanOrEqual(30);

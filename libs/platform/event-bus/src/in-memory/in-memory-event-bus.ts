@@ -4,7 +4,15 @@ import { delay } from '../backoff';
 import { readDeadLetter, toDeadLetterRecord, type DeadLetter } from '../dead-letter';
 import { deliverBatch } from '../batch-delivery';
 import { deliver, type DeliveryDeps } from '../delivery';
-import { DEFAULT_BATCH_MAX_EVENTS, type EventBus, type EventBusHealth, type StopOptions, type SubscribeOptions, type Subscription, type SubscriptionState } from '../event-bus';
+import {
+  DEFAULT_BATCH_MAX_EVENTS,
+  type EventBus,
+  type EventBusHealth,
+  type StopOptions,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionState,
+} from '../event-bus';
 import { deadLetterTopicOf, encodeEvent, type BusRecord, type DeliveredRecord } from '../records';
 import { assertValidSubscribeOptions, validateForPublish } from '../subscribe-options';
 import { endSpan, startProducerSpan } from '../tracing';
@@ -137,7 +145,12 @@ export class InMemoryEventBus implements EventBus {
     const subscriptions = [...this.groups.values()].flatMap((group) =>
       group.members.map((member) => ({ groupId: group.id, eventTypes: member.options.eventTypes, state: member.state })),
     );
-    return Promise.resolve({ status: this.closed ? 'down' : 'up', adapter: 'in-memory', subscriptions, ...(this.closed ? { detail: 'closed' } : {}) });
+    return Promise.resolve({
+      status: this.closed ? 'down' : 'up',
+      adapter: 'in-memory',
+      subscriptions,
+      ...(this.closed ? { detail: 'closed' } : {}),
+    });
   }
 
   async close(): Promise<void> {
@@ -225,14 +238,23 @@ export class InMemoryEventBus implements EventBus {
     for (;;) {
       const owner = this.ownerOf(group, topicName, partitionIndex);
       const offset = Math.max(positions[partitionIndex] ?? 0, partition.startOffset);
-      const records = this.recordsFrom(partition, topicName, partitionIndex, offset, owner?.options.batch ? (owner.options.batch.maxEvents ?? DEFAULT_BATCH_MAX_EVENTS) : 1);
+      const records = this.recordsFrom(
+        partition,
+        topicName,
+        partitionIndex,
+        offset,
+        owner?.options.batch ? (owner.options.batch.maxEvents ?? DEFAULT_BATCH_MAX_EVENTS) : 1,
+      );
       if (!owner || records.length === 0) return;
       owner.inFlight += 1;
       let done;
       try {
         done = await this.deliverTo(owner, group.id, records);
       } catch (error) {
-        this.logger.error({ groupId: group.id, topic: topicName, partition: partitionIndex, err: error }, 'Delivery failed unexpectedly; retrying in 1 s');
+        this.logger.error(
+          { groupId: group.id, topic: topicName, partition: partitionIndex, err: error },
+          'Delivery failed unexpectedly; retrying in 1 s',
+        );
         await delay(1_000, owner.abandon.signal);
         continue;
       } finally {

@@ -61,7 +61,10 @@ export async function replayDeadLetters(deps: ReplayDeps, options: ReplayDeadLet
     finish = resolve;
     fail = reject;
   });
-  const timer = setTimeout(() => fail(new Error(`Replaying ${deadLetterTopic} for ${groupId} did not finish within ${options.timeoutMs ?? 60_000} ms`)), options.timeoutMs ?? 60_000);
+  const timer = setTimeout(
+    () => fail(new Error(`Replaying ${deadLetterTopic} for ${groupId} did not finish within ${options.timeoutMs ?? 60_000} ms`)),
+    options.timeoutMs ?? 60_000,
+  );
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: deadLetterTopic, fromBeginning: true });
@@ -84,7 +87,11 @@ export async function replayDeadLetters(deps: ReplayDeps, options: ReplayDeadLet
                 topic: letter.originalTopic,
                 key: letter.key,
                 value: message.value,
-                headers: { ...letter.headers, [REPLAY_HEADER.forGroup]: groupId, [REPLAY_HEADER.of]: `${deadLetterTopic}/${partition}/${message.offset}` },
+                headers: {
+                  ...letter.headers,
+                  [REPLAY_HEADER.forGroup]: groupId,
+                  [REPLAY_HEADER.of]: `${deadLetterTopic}/${partition}/${message.offset}`,
+                },
               },
             ]);
           }

@@ -72,13 +72,32 @@ describeWithInfra('KafkaEventBus against a real broker', ['kafka'], (infra) => {
       try {
         const [seenA, seenB]: [string[], string[]] = [[], []];
         // The same logical group in both: without the prefix they would split one topic's partitions.
-        await bus.subscribe({ groupId: 'billing-tenants', eventTypes: ['tenant.updated'], fromBeginning: true, retry: DEFAULT_RETRY_POLICY, handler: async (event) => { seenA.push(event.id); } });
-        await other.subscribe({ groupId: 'billing-tenants', eventTypes: ['tenant.updated'], fromBeginning: true, retry: DEFAULT_RETRY_POLICY, handler: async (event) => { seenB.push(event.id); } });
+        await bus.subscribe({
+          groupId: 'billing-tenants',
+          eventTypes: ['tenant.updated'],
+          fromBeginning: true,
+          retry: DEFAULT_RETRY_POLICY,
+          handler: async (event) => {
+            seenA.push(event.id);
+          },
+        });
+        await other.subscribe({
+          groupId: 'billing-tenants',
+          eventTypes: ['tenant.updated'],
+          fromBeginning: true,
+          retry: DEFAULT_RETRY_POLICY,
+          handler: async (event) => {
+            seenB.push(event.id);
+          },
+        });
         const [forA, forB] = [buildTenantUpdated(uniqueName('tenant')), buildTenantUpdated(uniqueName('tenant'))];
         await bus.publish([forA]);
         await other.publish([forB]);
 
-        await eventually(() => seenA.length === 1 && seenB.length === 1, { timeoutMs: 20_000, description: 'each namespace to receive its event' });
+        await eventually(() => seenA.length === 1 && seenB.length === 1, {
+          timeoutMs: 20_000,
+          description: 'each namespace to receive its event',
+        });
         expect([seenA, seenB]).toEqual([[forA.id], [forB.id]]);
         expect(bus.topicOf('tenant.updated')).toBe(`${namespaceA}.tenant.updated`);
         const health = await bus.health();
@@ -104,16 +123,25 @@ describeWithInfra('KafkaEventBus against a real broker', ['kafka'], (infra) => {
           handledBy.billing.push(event.id);
         },
       });
-      await bus.subscribe({ groupId: 'audit', eventTypes: ['tenant.updated'], fromBeginning: true, retry, handler: async (event) => void handledBy.audit.push(event.id) });
+      await bus.subscribe({
+        groupId: 'audit',
+        eventTypes: ['tenant.updated'],
+        fromBeginning: true,
+        retry,
+        handler: async (event) => void handledBy.audit.push(event.id),
+      });
 
       const failed = buildTenantUpdated(tenant);
       await bus.publish([failed]);
       // The dry run reads the DLQ without moving the replay's progress: it sees the letter once it is there.
-      await eventually(async () => (await bus.replayDeadLetters('tenant.updated', { groupId: 'billing-tenants', dryRun: true })).replayed === 1, {
-        timeoutMs: 20_000,
-        intervalMs: 250,
-        description: "billing's failure in the dead-letter topic",
-      });
+      await eventually(
+        async () => (await bus.replayDeadLetters('tenant.updated', { groupId: 'billing-tenants', dryRun: true })).replayed === 1,
+        {
+          timeoutMs: 20_000,
+          intervalMs: 250,
+          description: "billing's failure in the dead-letter topic",
+        },
+      );
       expect(handledBy).toEqual({ billing: [], audit: [failed.id] });
 
       billingBroken = false;
@@ -124,7 +152,10 @@ describeWithInfra('KafkaEventBus against a real broker', ['kafka'], (infra) => {
       // A sentinel on the same partition (same tenant) after the replayed copy: once audit has it, audit has passed the copy.
       const sentinel = buildTenantUpdated(tenant);
       await bus.publish([sentinel]);
-      await eventually(() => handledBy.audit.includes(sentinel.id) && handledBy.billing.includes(sentinel.id), { timeoutMs: 20_000, description: 'the sentinel' });
+      await eventually(() => handledBy.audit.includes(sentinel.id) && handledBy.billing.includes(sentinel.id), {
+        timeoutMs: 20_000,
+        description: 'the sentinel',
+      });
       expect(handledBy).toEqual({ billing: [failed.id, sentinel.id], audit: [failed.id, sentinel.id] });
       // Replayed once: a second replay finds nothing new.
       expect(await bus.replayDeadLetters('tenant.updated', { groupId: 'billing-tenants' })).toMatchObject({ examined: 0, replayed: 0 });
@@ -155,7 +186,10 @@ describeWithInfra('KafkaEventBus against a real broker', ['kafka'], (infra) => {
       const marker = buildTenantUpdated(tenant, 'after the slow batch');
       await bus.publish([marker]);
 
-      await eventually(() => calls.flat().includes(marker.id), { timeoutMs: 30_000, description: 'the event published after the slow batch' });
+      await eventually(() => calls.flat().includes(marker.id), {
+        timeoutMs: 30_000,
+        description: 'the event published after the slow batch',
+      });
       expect(calls.flat()).toEqual([...waiting, marker].map((event) => event.id));
       expect((await bus.health()).subscriptions.map((subscription) => subscription.state)).toEqual(['running']);
     }, 45_000);
@@ -183,7 +217,14 @@ describeWithInfra('KafkaEventBus against a real broker', ['kafka'], (infra) => {
         },
       });
       const outbox = new InMemoryOutbox();
-      const relay = new OutboxRelay({ source: outbox, bus, logger: testLogger, pollIntervalMs: 200, initialBackoffMs: 100, maxBackoffMs: 1_000 });
+      const relay = new OutboxRelay({
+        source: outbox,
+        bus,
+        logger: testLogger,
+        pollIntervalMs: 200,
+        initialBackoffMs: 100,
+        maxBackoffMs: 1_000,
+      });
       relay.start();
       const tenant = uniqueName('tenant');
       const before = buildTenantUpdated(tenant, 'before the outage');

@@ -129,7 +129,9 @@ export class KafkaEventBus implements EventBus {
       topics: options.eventTypes.map((type) => this.topicOf(type)),
       typeOfTopic: (topic) => {
         const type = topic.slice(this.prefix.length);
-        return topic.startsWith(this.prefix) && isEventType(type) && options.eventTypes.some((wanted) => wanted === type) ? type : undefined;
+        return topic.startsWith(this.prefix) && isEventType(type) && options.eventTypes.some((wanted) => wanted === type)
+          ? type
+          : undefined;
       },
       deadLetter: (record, failure) => this.publishRecords([toDeadLetterRecord(record, failure)]),
       logger: this.logger,
@@ -184,7 +186,11 @@ export class KafkaEventBus implements EventBus {
   }
 
   async health(): Promise<EventBusHealth> {
-    const subscriptions = [...this.subscriptions].map((subscription) => ({ groupId: subscription.groupId, eventTypes: subscription.eventTypes, state: subscription.state }));
+    const subscriptions = [...this.subscriptions].map((subscription) => ({
+      groupId: subscription.groupId,
+      eventTypes: subscription.eventTypes,
+      state: subscription.state,
+    }));
     if (this.closed) return { status: 'down', adapter: 'kafka', detail: 'closed', subscriptions };
     try {
       await withTimeout(

@@ -5,7 +5,14 @@ import { asError, backoffDelayMs, delay } from '../backoff';
 import type { DeadLetterFailure } from '../dead-letter';
 import { deliverBatch } from '../batch-delivery';
 import { deliver, type DeliveryDeps } from '../delivery';
-import { DEFAULT_BATCH_MAX_EVENTS, type BatchHandler, type StopOptions, type SubscribeOptions, type Subscription, type SubscriptionState } from '../event-bus';
+import {
+  DEFAULT_BATCH_MAX_EVENTS,
+  type BatchHandler,
+  type StopOptions,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionState,
+} from '../event-bus';
 import type { DeliveredRecord } from '../records';
 import { retryWhileRetriable } from './retriable';
 
@@ -81,7 +88,11 @@ export class KafkaSubscription<T extends EventType> implements Subscription {
       // Waits for the running batch (which stops after its in-flight message), commits, leaves the group.
       // With the broker down, leaving can hang on requests: shutdown must not, so it is bounded.
       const left = await raceTimeout(this.consumer?.disconnect() ?? Promise.resolve(), timeoutMs + LEAVE_TIMEOUT_MS);
-      if (!left) this.deps.logger.warn({ groupId: this.groupId }, 'Consumer of {groupId} did not leave its group in time; the broker will expire it');
+      if (!left)
+        this.deps.logger.warn(
+          { groupId: this.groupId },
+          'Consumer of {groupId} did not leave its group in time; the broker will expire it',
+        );
     } finally {
       clearTimeout(deadline);
       this.state = 'stopped';
@@ -113,7 +124,10 @@ export class KafkaSubscription<T extends EventType> implements Subscription {
         return;
       }
       this.state = 'running';
-      logger.debug({ groupId: options.groupId, memberId: event.payload.memberId, assignment: event.payload.memberAssignment }, 'Joined consumer group {groupId}');
+      logger.debug(
+        { groupId: options.groupId, memberId: event.payload.memberId, assignment: event.payload.memberAssignment },
+        'Joined consumer group {groupId}',
+      );
       joined();
     });
     consumer.on(consumer.events.CRASH, (event) => {
@@ -127,7 +141,8 @@ export class KafkaSubscription<T extends EventType> implements Subscription {
     // Topics created a moment ago (a fresh broker) may not be in every metadata answer yet.
     await retryWhileRetriable(() => consumer.subscribe({ topics: [...topics], fromBeginning: options.fromBeginning ?? true }), {
       attempts: SUBSCRIBE_ATTEMPTS,
-      onRetry: (attempt, error) => logger.debug({ groupId: options.groupId, attempt, err: error }, 'Topics of {groupId} not in the metadata yet; retrying'),
+      onRetry: (attempt, error) =>
+        logger.debug({ groupId: options.groupId, attempt, err: error }, 'Topics of {groupId} not in the metadata yet; retrying'),
     });
     await consumer.run({
       autoCommit: false,
@@ -198,7 +213,10 @@ export class KafkaSubscription<T extends EventType> implements Subscription {
     } finally {
       await commit().catch((error: unknown) => {
         // Not fatal: the messages were handled and will be redelivered (and skipped when idempotent).
-        deps.logger.warn({ groupId: this.groupId, topic: batch.topic, partition: batch.partition, err: asError(error) }, 'Could not commit handled offsets');
+        deps.logger.warn(
+          { groupId: this.groupId, topic: batch.topic, partition: batch.partition, err: asError(error) },
+          'Could not commit handled offsets',
+        );
         rebalance ??= asError(error);
       });
     }
@@ -244,7 +262,11 @@ async function deliverOneByOne<T extends EventType>(partition: PartitionDelivery
 }
 
 /** Batch mode: consecutive messages, at most `maxEvents` at a time, acknowledged once their chunk is done. */
-async function deliverInChunks<T extends EventType>(partition: PartitionDelivery<T>, batchHandler: BatchHandler<T>, maxEvents: number): Promise<void> {
+async function deliverInChunks<T extends EventType>(
+  partition: PartitionDelivery<T>,
+  batchHandler: BatchHandler<T>,
+  maxEvents: number,
+): Promise<void> {
   for (let start = 0; start < partition.records.length; start += maxEvents) {
     if (partition.shouldStop()) break;
     const chunk = partition.records.slice(start, start + maxEvents);

@@ -5,7 +5,10 @@
  * moment, and kafkajs gives up on it instead of waiting in some calls (createTopics' wait for leaders,
  * consumer.subscribe). Anything else is thrown at once.
  */
-export async function retryWhileRetriable<T>(work: () => Promise<T>, options: { attempts: number; onRetry?: (attempt: number, error: Error) => void }): Promise<T> {
+export async function retryWhileRetriable<T>(
+  work: () => Promise<T>,
+  options: { attempts: number; onRetry?: (attempt: number, error: Error) => void },
+): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await work();

@@ -26,7 +26,11 @@ export const FAST_RETRY: RetryPolicy = { maxAttempts: 3, initialBackoffMs: 10, m
  * test (handed to `use`), and after it the test's cleanups run and the harness closed. `wait` polls
  * with the adapter's delivery timeout.
  */
-export function contractLifecycle(makeHarness: () => Promise<EventBusContractHarness>, options: EventBusContractOptions, use: (harness: EventBusContractHarness) => void) {
+export function contractLifecycle(
+  makeHarness: () => Promise<EventBusContractHarness>,
+  options: EventBusContractOptions,
+  use: (harness: EventBusContractHarness) => void,
+) {
   const timeoutMs = options.deliveryTimeoutMs ?? 5_000;
   const testTimeoutMs = options.testTimeoutMs ?? 30_000;
   const cleanups: Array<() => void> = [];

@@ -9,7 +9,8 @@ import { installTestTracing, spansOfMessage } from './test-tracing';
 
 type Batch = ReadonlyArray<BatchDelivery<'tenant.updated'>>;
 
-const rejectPerEvent: EventHandler<'tenant.updated'> = (event) => Promise.reject(new Error(`per-event handler called for ${event.id}: only a failed batch goes there`));
+const rejectPerEvent: EventHandler<'tenant.updated'> = (event) =>
+  Promise.reject(new Error(`per-event handler called for ${event.id}: only a failed batch goes there`));
 
 const idsOf = (batches: readonly Batch[]) => batches.flat().map(({ event }) => event.id);
 
@@ -18,7 +19,11 @@ const idsOf = (batches: readonly Batch[]) => batches.flat().map(({ event }) => e
  * (describeEventBusContract runs it). Events are mostly published BEFORE the group subscribes, so a
  * real broker hands them over in one fetch and the batches are as full as they can be.
  */
-export function describeBatchDeliveryContract(adapterName: string, makeHarness: () => Promise<EventBusContractHarness>, options: EventBusContractOptions = {}): void {
+export function describeBatchDeliveryContract(
+  adapterName: string,
+  makeHarness: () => Promise<EventBusContractHarness>,
+  options: EventBusContractOptions = {},
+): void {
   describe(`EventBus contract, batch mode: ${adapterName}`, () => {
     let harness: EventBusContractHarness;
     let bus: EventBus;
@@ -28,13 +33,24 @@ export function describeBatchDeliveryContract(adapterName: string, makeHarness: 
       bus = fresh.bus;
     });
 
-    function subscribeBatches(groupId: string, batch: Partial<NonNullable<SubscribeOptions<'tenant.updated'>['batch']>> = {}, extra: Partial<SubscribeOptions<'tenant.updated'>> = {}) {
+    function subscribeBatches(
+      groupId: string,
+      batch: Partial<NonNullable<SubscribeOptions<'tenant.updated'>['batch']>> = {},
+      extra: Partial<SubscribeOptions<'tenant.updated'>> = {},
+    ) {
       const batches: Batch[] = [];
       const handler: BatchHandler<'tenant.updated'> = (deliveries) => {
         batches.push([...deliveries]);
         return Promise.resolve();
       };
-      const subscription = bus.subscribe({ groupId, eventTypes: ['tenant.updated'], retry: FAST_RETRY, handler: rejectPerEvent, ...extra, batch: { handler, ...batch } });
+      const subscription = bus.subscribe({
+        groupId,
+        eventTypes: ['tenant.updated'],
+        retry: FAST_RETRY,
+        handler: rejectPerEvent,
+        ...extra,
+        batch: { handler, ...batch },
+      });
       return { batches, subscription };
     }
 
@@ -64,7 +80,10 @@ export function describeBatchDeliveryContract(adapterName: string, makeHarness: 
         }
         for (const tenant of tenants) {
           const sent = events.filter((event) => event.subject === tenant).map((event) => event.id);
-          const arrived = batches.flat().filter(({ event }) => event.subject === tenant).map(({ event }) => event.id);
+          const arrived = batches
+            .flat()
+            .filter(({ event }) => event.subject === tenant)
+            .map(({ event }) => event.id);
           expect(arrived).toEqual(sent);
         }
       },
@@ -154,7 +173,11 @@ export function describeBatchDeliveryContract(adapterName: string, makeHarness: 
         const exporter = installTestTracing();
         const groupId = uniqueName('group');
         const tenant = uniqueName('tenant');
-        const [good, bad, alsoGood] = [buildTenantUpdated(tenant, 'good'), buildTenantUpdated(tenant, 'bad'), buildTenantUpdated(tenant, 'also good')];
+        const [good, bad, alsoGood] = [
+          buildTenantUpdated(tenant, 'good'),
+          buildTenantUpdated(tenant, 'bad'),
+          buildTenantUpdated(tenant, 'also good'),
+        ];
         await bus.publish([good, bad, alsoGood]);
         let batchCalls = 0;
         const log: string[] = [];
@@ -181,7 +204,13 @@ export function describeBatchDeliveryContract(adapterName: string, makeHarness: 
           const found = await harness.deadLetters('tenant.updated');
           return found.length === 1 && found;
         }, 'the bad event in the DLQ');
-        expect(letters[0]).toMatchObject({ reason: 'handler-failed', attempts: 3, consumerGroup: groupId, errorMessage: 'downstream said no', key: tenant });
+        expect(letters[0]).toMatchObject({
+          reason: 'handler-failed',
+          attempts: 3,
+          consumerGroup: groupId,
+          errorMessage: 'downstream said no',
+          key: tenant,
+        });
         expect(JSON.parse(letters[0]?.value ?? '{}')).toMatchObject({ id: bad.id });
         // Tracing: the batch's span of the event ends in error; the per-event fallback has its own.
         const consumerSpans = await wait(() => {
@@ -246,15 +275,26 @@ export function describeBatchDeliveryContract(adapterName: string, makeHarness: 
       testTimeoutMs,
     );
 
-    it('when batch options are out of range or combined with a processed-event store, then subscribe rejects them', async () => {
-      const attempt = (batch: { maxEvents?: number }, extra: Partial<SubscribeOptions<'tenant.updated'>> = {}) =>
-        bus.subscribe({ groupId: uniqueName('group'), eventTypes: ['tenant.updated'], retry: FAST_RETRY, handler: rejectPerEvent, ...extra, batch: { handler: () => Promise.resolve(), ...batch } });
+    it(
+      'when batch options are out of range or combined with a processed-event store, then subscribe rejects them',
+      async () => {
+        const attempt = (batch: { maxEvents?: number }, extra: Partial<SubscribeOptions<'tenant.updated'>> = {}) =>
+          bus.subscribe({
+            groupId: uniqueName('group'),
+            eventTypes: ['tenant.updated'],
+            retry: FAST_RETRY,
+            handler: rejectPerEvent,
+            ...extra,
+            batch: { handler: () => Promise.resolve(), ...batch },
+          });
 
-      for (const maxEvents of [0, 10_001, 2.5, Number.NaN]) {
-        await expect(attempt({ maxEvents })).rejects.toMatchObject({ issues: [expect.objectContaining({ field: 'batch.maxEvents' })] });
-      }
-      await expect(attempt({}, { processedEvents: new InMemoryProcessedEventStore() })).rejects.toBeInstanceOf(ValidationFailedError);
-      await expect(attempt({ maxEvents: 10_000 }).then((subscription) => subscription.stop())).resolves.toBeUndefined();
-    }, testTimeoutMs);
+        for (const maxEvents of [0, 10_001, 2.5, Number.NaN]) {
+          await expect(attempt({ maxEvents })).rejects.toMatchObject({ issues: [expect.objectContaining({ field: 'batch.maxEvents' })] });
+        }
+        await expect(attempt({}, { processedEvents: new InMemoryProcessedEventStore() })).rejects.toBeInstanceOf(ValidationFailedError);
+        await expect(attempt({ maxEvents: 10_000 }).then((subscription) => subscription.stop())).resolves.toBeUndefined();
+      },
+      testTimeoutMs,
+    );
   });
 }

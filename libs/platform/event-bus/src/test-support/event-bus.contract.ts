@@ -20,7 +20,11 @@ interface Received {
  * ONE behavioural contract for every EventBus adapter. The in-memory adapter runs it in unit tests
  * and the Kafka adapter against a real broker, so the two cannot drift apart.
  */
-export function describeEventBusContract(adapterName: string, makeHarness: () => Promise<EventBusContractHarness>, options: EventBusContractOptions = {}): void {
+export function describeEventBusContract(
+  adapterName: string,
+  makeHarness: () => Promise<EventBusContractHarness>,
+  options: EventBusContractOptions = {},
+): void {
   describe(`EventBus contract: ${adapterName}`, () => {
     let harness: EventBusContractHarness;
     let bus: EventBus;
@@ -34,7 +38,11 @@ export function describeEventBusContract(adapterName: string, makeHarness: () =>
       bus = fresh.bus;
     });
 
-    function recorder(groupId: string, eventTypes: readonly EventType[], extra: { processedEvents?: InMemoryProcessedEventStore; retry?: RetryPolicy } = {}) {
+    function recorder(
+      groupId: string,
+      eventTypes: readonly EventType[],
+      extra: { processedEvents?: InMemoryProcessedEventStore; retry?: RetryPolicy } = {},
+    ) {
       const received: Received[] = [];
       const subscription = bus.subscribe({
         groupId,
@@ -67,7 +75,7 @@ export function describeEventBusContract(adapterName: string, makeHarness: () =>
     );
 
     it(
-      'when events of several tenants are published interleaved, then each tenant\'s events arrive in publish order',
+      "when events of several tenants are published interleaved, then each tenant's events arrive in publish order",
       async () => {
         const { received, subscription } = recorder(uniqueName('group'), ['tenant.updated']);
         await subscription;
@@ -131,7 +139,13 @@ export function describeEventBusContract(adapterName: string, makeHarness: () =>
         }, 'both poison messages in the DLQ');
         expect(deadLetters.map((letter) => letter.value).sort()).toEqual([notJson, breaksSchema].sort());
         for (const letter of deadLetters) {
-          expect(letter).toMatchObject({ reason: 'poison', attempts: 0, consumerGroup: groupId, key: tenant, errorName: 'InvalidEventError' });
+          expect(letter).toMatchObject({
+            reason: 'poison',
+            attempts: 0,
+            consumerGroup: groupId,
+            key: tenant,
+            errorName: 'InvalidEventError',
+          });
           expect(letter.originalTopic).toMatch(/tenant\.created$/);
           expect(letter.errorMessage).not.toBe('');
           expect(Number(letter.originalOffset)).toBeGreaterThanOrEqual(0);
@@ -193,7 +207,14 @@ export function describeEventBusContract(adapterName: string, makeHarness: () =>
           const letters = await harness.deadLetters('tenant.updated');
           return letters.length === 1 && letters;
         }, 'the failing event in the DLQ');
-        expect(letter).toMatchObject({ reason: 'handler-failed', attempts: 3, consumerGroup: groupId, errorName: 'Error', errorMessage: 'downstream said no', key: tenant });
+        expect(letter).toMatchObject({
+          reason: 'handler-failed',
+          attempts: 3,
+          consumerGroup: groupId,
+          errorName: 'Error',
+          errorMessage: 'downstream said no',
+          key: tenant,
+        });
         expect(JSON.parse(letter?.value ?? '{}')).toMatchObject({ id: failing.id });
         expect(letter?.headers['traceparent']).toMatch(/^00-/);
       },
@@ -380,7 +401,12 @@ export function describeEventBusContract(adapterName: string, makeHarness: () =>
       'when subscribed, then health reports the bus up with the subscription',
       async () => {
         const groupId = uniqueName('group');
-        const subscription: Subscription = await bus.subscribe({ groupId, eventTypes: ['tenant.updated'], retry: FAST_RETRY, handler: () => Promise.resolve() });
+        const subscription: Subscription = await bus.subscribe({
+          groupId,
+          eventTypes: ['tenant.updated'],
+          retry: FAST_RETRY,
+          handler: () => Promise.resolve(),
+        });
 
         const health = await bus.health();
 

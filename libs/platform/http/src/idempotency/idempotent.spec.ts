@@ -71,7 +71,11 @@ describe('Idempotency-Key on a route', () => {
     const json = JSON.stringify(body);
     return fetch(`${served.url}/api/things`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signIdentity(identity, { method: 'POST', url: '/api/things', audience: 'things', bodyLength: Buffer.byteLength(json) }, secret), ...headers },
+      headers: {
+        'content-type': 'application/json',
+        ...signIdentity(identity, { method: 'POST', url: '/api/things', audience: 'things', bodyLength: Buffer.byteLength(json) }, secret),
+        ...headers,
+      },
       body: json,
     });
   };
@@ -93,7 +97,15 @@ describe('Idempotency-Key on a route', () => {
     const first = await post({ name: 'order' }, { 'idempotency-key': 'key-order' });
     const second = await fetch(`${served.url}/api/things`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': 'key-order', ...signIdentity(admin, { method: 'POST', url: '/api/things', audience: 'things', bodyLength: Buffer.byteLength('{ "name" : "order" }') }, secret) },
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': 'key-order',
+        ...signIdentity(
+          admin,
+          { method: 'POST', url: '/api/things', audience: 'things', bodyLength: Buffer.byteLength('{ "name" : "order" }') },
+          secret,
+        ),
+      },
       body: '{ "name" : "order" }',
     });
     expect(second.headers.get('idempotent-replayed')).toBe('true');

@@ -83,7 +83,9 @@ export function idempotency(options: IdempotencyOptions): IdempotentWrapper {
       if (claim.outcome === 'exists') {
         const { record } = claim;
         if (!sealer.sameFingerprint(record.fingerprint, fingerprint)) {
-          throw new UnprocessableError(`This ${IDEMPOTENCY_KEY_HEADER} was already used with a different request body; use a new key for a new request.`);
+          throw new UnprocessableError(
+            `This ${IDEMPOTENCY_KEY_HEADER} was already used with a different request body; use a new key for a new request.`,
+          );
         }
         if (record.state === 'in_progress' || record.sealedResponse === undefined) {
           throw new ConflictError(`A request with this ${IDEMPOTENCY_KEY_HEADER} is still in progress; retry once it has finished.`);
@@ -96,7 +98,8 @@ export function idempotency(options: IdempotencyOptions): IdempotentWrapper {
       const finish = async (response: StoredResponse): Promise<void> => {
         try {
           const stored = await store.complete(owned, sealer.seal(key, id, response), new Date(now().getTime() + ttlMs));
-          if (!stored) logger?.warn({ status: response.status }, 'idempotency claim expired before the request finished; its response was not kept');
+          if (!stored)
+            logger?.warn({ status: response.status }, 'idempotency claim expired before the request finished; its response was not kept');
         } catch (error) {
           // The work is done: the client still gets its answer. A retry after the lock expires runs again.
           logger?.error({ err: error }, 'could not keep the response of an idempotent request');
@@ -109,7 +112,9 @@ export function idempotency(options: IdempotencyOptions): IdempotentWrapper {
       } catch (error) {
         const mapped = mapErrorToProblem(error);
         if (mapped.problem.status >= 500) {
-          await store.release(owned).catch((releaseError: unknown) => logger?.error({ err: releaseError }, 'could not release an idempotency claim'));
+          await store
+            .release(owned)
+            .catch((releaseError: unknown) => logger?.error({ err: releaseError }, 'could not release an idempotency claim'));
         } else {
           await finish({ status: mapped.problem.status, kind: 'problem', body: mapped.problem });
         }

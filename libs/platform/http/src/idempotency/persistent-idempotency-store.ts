@@ -36,7 +36,10 @@ export class PersistentIdempotencyStore implements IdempotencyStore {
   ) {}
 
   static async open(persistence: Persistence, collection = IDEMPOTENCY_COLLECTION): Promise<PersistentIdempotencyStore> {
-    return new PersistentIdempotencyStore(await persistence.repository(defineCollection({ name: collection, schema: idempotencyRecordSchema })), collection);
+    return new PersistentIdempotencyStore(
+      await persistence.repository(defineCollection({ name: collection, schema: idempotencyRecordSchema })),
+      collection,
+    );
   }
 
   /**
@@ -48,7 +51,12 @@ export class PersistentIdempotencyStore implements IdempotencyStore {
   }
 
   async claim(claim: IdempotencyClaim, now: Date): Promise<ClaimResult> {
-    const fields: RecordFields = { fingerprint: claim.fingerprint, state: 'in_progress', lockedUntil: claim.lockedUntil, expiresAt: claim.expiresAt };
+    const fields: RecordFields = {
+      fingerprint: claim.fingerprint,
+      state: 'in_progress',
+      lockedUntil: claim.lockedUntil,
+      expiresAt: claim.expiresAt,
+    };
     for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt += 1) {
       try {
         const inserted = await this.records.insert(claim.tenantId, fields, { id: claim.id });
@@ -61,7 +69,12 @@ export class PersistentIdempotencyStore implements IdempotencyStore {
       if (isLive(existing, now)) return { outcome: 'exists', record: toRecord(existing) };
       // Expired, or the lock of a request that died: take it over, unless someone else does first.
       try {
-        const taken = await this.records.update(claim.tenantId, claim.id, { ...fields, sealedResponse: undefined }, { expectedVersion: existing.version });
+        const taken = await this.records.update(
+          claim.tenantId,
+          claim.id,
+          { ...fields, sealedResponse: undefined },
+          { expectedVersion: existing.version },
+        );
         return { outcome: 'claimed', token: String(taken.version) };
       } catch (error) {
         if (!(error instanceof ConflictError) && !(error instanceof NotFoundError)) throw error;
@@ -72,7 +85,12 @@ export class PersistentIdempotencyStore implements IdempotencyStore {
 
   async complete(claim: { id: string; tenantId: string; token: string }, sealedResponse: string, expiresAt: Date): Promise<boolean> {
     try {
-      await this.records.update(claim.tenantId, claim.id, { state: 'completed', sealedResponse, expiresAt }, { expectedVersion: Number(claim.token) });
+      await this.records.update(
+        claim.tenantId,
+        claim.id,
+        { state: 'completed', sealedResponse, expiresAt },
+        { expectedVersion: Number(claim.token) },
+      );
       return true;
     } catch (error) {
       if (error instanceof ConflictError || error instanceof NotFoundError) return false;
@@ -92,7 +110,11 @@ export class PersistentIdempotencyStore implements IdempotencyStore {
     let pruned = 0;
     let cursor: string | undefined;
     do {
-      const page = await this.records.admin.listAcrossTenants({ filter: { expiresAt: { $lte: now } }, limit: PRUNE_PAGE, ...(cursor ? { cursor } : {}) });
+      const page = await this.records.admin.listAcrossTenants({
+        filter: { expiresAt: { $lte: now } },
+        limit: PRUNE_PAGE,
+        ...(cursor ? { cursor } : {}),
+      });
       for (const record of page.items) {
         try {
           await this.records.delete(record.tenantId, record.id, { expectedVersion: record.version });

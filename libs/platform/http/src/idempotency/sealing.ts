@@ -46,12 +46,16 @@ export class IdempotencySealer {
 
   /** The record's id: point-addressable, deterministic for the same scope, method, path and key. */
   recordId(scope: string, method: string, path: string, idempotencyKey: string): string {
-    return `idem_${createHmac('sha256', this.recordIdKey).update(JSON.stringify([scope, method.toUpperCase(), path, idempotencyKey])).digest('hex')}`;
+    return `idem_${createHmac('sha256', this.recordIdKey)
+      .update(JSON.stringify([scope, method.toUpperCase(), path, idempotencyKey]))
+      .digest('hex')}`;
   }
 
   /** A keyed fingerprint of the canonical JSON of the body (key order does not matter, values do). */
   fingerprint(idempotencyKey: string, body: unknown): string {
-    return createHmac('sha256', this.derive(idempotencyKey, INFO.fingerprint, '')).update(canonicalJson(body)).digest('hex');
+    return createHmac('sha256', this.derive(idempotencyKey, INFO.fingerprint, ''))
+      .update(canonicalJson(body))
+      .digest('hex');
   }
 
   sameFingerprint(a: string, b: string): boolean {

@@ -22,7 +22,10 @@ export interface ServedApp {
 }
 
 /** Builds the platform app around `configure` and serves it on a free loopback port. */
-export async function serveApp(configure: (app: Express) => void, options: Partial<Omit<HttpAppOptions, 'configure'>> = {}): Promise<ServedApp> {
+export async function serveApp(
+  configure: (app: Express) => void,
+  options: Partial<Omit<HttpAppOptions, 'configure'>> = {},
+): Promise<ServedApp> {
   const { logger, logs } = captureLogger(options.service);
   const app = createHttpApp({ service: 'test-service', logger, ...options, configure });
   const server = await startHttpServer(app, { port: 0, host: '127.0.0.1', logger, shutdownGraceMs: 1_000 });

@@ -65,7 +65,10 @@ export function idempotencyStoreContract(name: string, open: () => Promise<Idemp
       if (takeover.outcome !== 'claimed') throw new Error('expected a takeover');
       expect(await store.complete({ ...claim, token: dead.token }, 'v1.stale', at(24 * 60 * MINUTE))).toBe(false);
       expect(await store.complete({ ...claim, token: takeover.token }, 'v1.fresh', at(24 * 60 * MINUTE))).toBe(true);
-      expect(await store.claim(claim, at(4 * MINUTE))).toEqual({ outcome: 'exists', record: expect.objectContaining({ sealedResponse: 'v1.fresh' }) });
+      expect(await store.claim(claim, at(4 * MINUTE))).toEqual({
+        outcome: 'exists',
+        record: expect.objectContaining({ sealedResponse: 'v1.fresh' }),
+      });
     });
 
     it('when a completed record has expired, then a new request with the key runs again', async () => {
@@ -73,7 +76,9 @@ export function idempotencyStoreContract(name: string, open: () => Promise<Idemp
       const first = await store.claim(claim, t0);
       if (first.outcome !== 'claimed') throw new Error('expected a claim');
       await store.complete({ ...claim, token: first.token }, 'v1.old', at(10 * MINUTE));
-      expect(await store.claim({ ...claim, lockedUntil: at(12 * MINUTE), expiresAt: at(20 * MINUTE) }, at(11 * MINUTE))).toMatchObject({ outcome: 'claimed' });
+      expect(await store.claim({ ...claim, lockedUntil: at(12 * MINUTE), expiresAt: at(20 * MINUTE) }, at(11 * MINUTE))).toMatchObject({
+        outcome: 'claimed',
+      });
     });
 
     it('when pruned, then expired records go and live ones stay', async () => {

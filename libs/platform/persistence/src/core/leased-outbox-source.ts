@@ -218,7 +218,8 @@ export class LeasedOutboxSource implements OutboxSource {
     const stores = new Map(this.stores().map((store) => [store.collection, store]));
     const byCollection = new Map<string, OutboxRef[]>();
     for (const ref of refs) {
-      if (!stores.has(ref.collection)) throw new RangeError(`Outbox ref names collection "${ref.collection}", which this outbox source does not know`);
+      if (!stores.has(ref.collection))
+        throw new RangeError(`Outbox ref names collection "${ref.collection}", which this outbox source does not know`);
       byCollection.set(ref.collection, [...(byCollection.get(ref.collection) ?? []), ref]);
     }
     await Promise.all(
@@ -236,7 +237,10 @@ export class LeasedOutboxSource implements OutboxSource {
           else byMarker.set(id, { marker, eventIds: [...(byMarker.get(id)?.eventIds ?? []), ref.eventId] });
         }
         for (const [id, found] of await this.resolve(store, unknown)) {
-          byMarker.set(id, { marker: byMarker.get(id)?.marker ?? found.marker, eventIds: [...(byMarker.get(id)?.eventIds ?? []), ...found.eventIds] });
+          byMarker.set(id, {
+            marker: byMarker.get(id)?.marker ?? found.marker,
+            eventIds: [...(byMarker.get(id)?.eventIds ?? []), ...found.eventIds],
+          });
         }
         try {
           await settle(store, byMarker);
@@ -248,7 +252,10 @@ export class LeasedOutboxSource implements OutboxSource {
   }
 
   /** Markers of refs this source did not claim (or no longer remembers), read from the database. */
-  private async resolve(store: OutboxStore, refs: readonly OutboxRef[]): Promise<Map<string, { marker: ClaimedMarker; eventIds: string[] }>> {
+  private async resolve(
+    store: OutboxStore,
+    refs: readonly OutboxRef[],
+  ): Promise<Map<string, { marker: ClaimedMarker; eventIds: string[] }>> {
     const resolved = new Map<string, { marker: ClaimedMarker; eventIds: string[] }>();
     if (refs.length === 0) return resolved;
     const documents = await store.readOutboxes([...new Set(refs.map((ref) => ref.documentId))]);
@@ -262,7 +269,12 @@ export class LeasedOutboxSource implements OutboxSource {
       const stored = markers.get(id);
       if (!stored) continue; // already settled
       const known = resolved.get(id) ?? {
-        marker: { documentId: ref.documentId, entries: document.outbox.filter((other) => tokenOf(other) === stored.token), published: new Set(stored.published ?? []), document },
+        marker: {
+          documentId: ref.documentId,
+          entries: document.outbox.filter((other) => tokenOf(other) === stored.token),
+          published: new Set(stored.published ?? []),
+          document,
+        },
         eventIds: [],
       };
       known.eventIds.push(ref.eventId);
@@ -279,7 +291,9 @@ export class LeasedOutboxSource implements OutboxSource {
   private async removeCompleted(store: OutboxStore, complete: ReadonlyArray<[string, ClaimedMarker]>): Promise<void> {
     const held = this.held.get(store.collection);
     const removable = new Set(complete.map(([id]) => id));
-    const tombstones = new Map(complete.filter(([, marker]) => marker.document.deleted).map(([, marker]) => [marker.documentId, marker.document]));
+    const tombstones = new Map(
+      complete.filter(([, marker]) => marker.document.deleted).map(([, marker]) => [marker.documentId, marker.document]),
+    );
     for (const [documentId, document] of tombstones) {
       const tokens = new Set(document.outbox.map(tokenOf));
       const others = (await store.markersOf(documentId)).filter((other) => !removable.has(other._id));

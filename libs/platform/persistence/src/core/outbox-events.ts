@@ -15,10 +15,14 @@ export function toOutboxEntries(tenantId: string, events: readonly CloudEvent[] 
   return events.map((event) => {
     const parsed = cloudEventSchema.safeParse(event);
     if (!parsed.success) {
-      throw new InvalidOutboxEventError(`Outbox event is not a valid CloudEvent: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new InvalidOutboxEventError(
+        `Outbox event is not a valid CloudEvent: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     if (event.subject !== tenantId) {
-      throw new InvalidOutboxEventError(`Outbox event ${event.id} (${event.type}) has subject "${event.subject}" but is written for another tenant`);
+      throw new InvalidOutboxEventError(
+        `Outbox event ${event.id} (${event.type}) has subject "${event.subject}" but is written for another tenant`,
+      );
     }
     if (seen.has(event.id)) throw new InvalidOutboxEventError(`Outbox event id ${event.id} appears twice in one write`);
     seen.add(event.id);

@@ -73,8 +73,20 @@ describe('outbox markers', () => {
   });
 
   it('when entries carry tokens, then the head per token is their oldest sequence; unstamped ones count as legacy', () => {
-    const entry = (seq: number, marker?: string): OutboxEntry => ({ eventId: `e${seq}`, seq, payload: '{}', attempts: 0, ...(marker ? { marker } : {}) });
-    expect(headsByToken([entry(5, 'a'), entry(3, 'a'), entry(4, 'b'), entry(1)])).toEqual(new Map([['a', 3], ['b', 4], ['legacy', 1]]));
+    const entry = (seq: number, marker?: string): OutboxEntry => ({
+      eventId: `e${seq}`,
+      seq,
+      payload: '{}',
+      attempts: 0,
+      ...(marker ? { marker } : {}),
+    });
+    expect(headsByToken([entry(5, 'a'), entry(3, 'a'), entry(4, 'b'), entry(1)])).toEqual(
+      new Map([
+        ['a', 3],
+        ['b', 4],
+        ['legacy', 1],
+      ]),
+    );
   });
 
   it('when a write is refused, then its marker goes at once; after an unknown outcome it stays (it may have landed)', async () => {
@@ -122,9 +134,13 @@ describe('outbox markers', () => {
   it('when a write with events fails on a unique key or a stale version, then it leaves no marker', async () => {
     const { store, widgets, tenantId } = setUp();
     const taken = await widgets.insert(tenantId, buildWidget());
-    await expect(widgets.insert(tenantId, buildWidget({ sku: taken.sku }), { events: [buildEvent(tenantId)] })).rejects.toBeInstanceOf(ConflictError);
+    await expect(widgets.insert(tenantId, buildWidget({ sku: taken.sku }), { events: [buildEvent(tenantId)] })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
     await widgets.update(tenantId, taken.id, { price: 5 });
-    await expect(widgets.update(tenantId, taken.id, { price: 6 }, { expectedVersion: 1, events: [buildEvent(tenantId)] })).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      widgets.update(tenantId, taken.id, { price: 6 }, { expectedVersion: 1, events: [buildEvent(tenantId)] }),
+    ).rejects.toBeInstanceOf(ConflictError);
     expect(await markersOf(store)).toEqual([]);
   });
 
@@ -165,8 +181,20 @@ describe('outbox markers', () => {
     const old = setUp(0);
     for (const { store, widgets, tenantId } of [young, old]) {
       const widget = await widgets.insert(tenantId, buildWidget());
-      await store.addMarker({ _id: markerId(widget.id, 'feedfeedfeedfeed'), doc: widget.id, token: 'feedfeedfeedfeed', head: 1, at: Date.now() - 1 });
-      await store.addMarker({ _id: markerId('never-inserted', 'feedfeedfeedfeed'), doc: 'never-inserted', token: 'feedfeedfeedfeed', head: 2, at: Date.now() - 1 });
+      await store.addMarker({
+        _id: markerId(widget.id, 'feedfeedfeedfeed'),
+        doc: widget.id,
+        token: 'feedfeedfeedfeed',
+        head: 1,
+        at: Date.now() - 1,
+      });
+      await store.addMarker({
+        _id: markerId('never-inserted', 'feedfeedfeedfeed'),
+        doc: 'never-inserted',
+        token: 'feedfeedfeedfeed',
+        head: 2,
+        at: Date.now() - 1,
+      });
     }
 
     expect(await young.drain()).toEqual([]);
@@ -181,7 +209,10 @@ describe('outbox markers', () => {
     const event = buildEvent(tenantId);
     await widgets.insert(tenantId, buildWidget(), { events: [event] });
 
-    await outbox.markFailed((await outbox.claimPending(10, LONG_LEASE)).map((item) => item.ref), 'broker down');
+    await outbox.markFailed(
+      (await outbox.claimPending(10, LONG_LEASE)).map((item) => item.ref),
+      'broker down',
+    );
 
     expect((await outbox.claimPending(10, LONG_LEASE)).map((item) => [item.event.id, item.attempts])).toEqual([[event.id, 1]]);
     expect(await markersOf(store)).toHaveLength(1);
@@ -224,7 +255,10 @@ describe('outbox markers', () => {
 
     const batch = await outbox.claimPending(10, LONG_LEASE);
     expect(await other.claimPending(10, LONG_LEASE)).toEqual([]);
-    await outbox.markFailed(batch.map((item) => item.ref), 'broker down');
+    await outbox.markFailed(
+      batch.map((item) => item.ref),
+      'broker down',
+    );
 
     expect((await other.claimPending(10, LONG_LEASE)).map((item) => item.event.id)).toEqual([event.id]);
   });

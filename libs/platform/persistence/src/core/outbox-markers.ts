@@ -90,7 +90,13 @@ export class MarkedEntries {
     if (this.entries.length === 0) return this.entries;
     if (this.written === undefined) {
       const id = markerId(documentId, this.token);
-      await this.store.addMarker({ _id: id, doc: documentId, token: this.token, head: Math.min(...this.entries.map((entry) => entry.seq)), at: Date.now() });
+      await this.store.addMarker({
+        _id: id,
+        doc: documentId,
+        token: this.token,
+        head: Math.min(...this.entries.map((entry) => entry.seq)),
+        at: Date.now(),
+      });
       this.written = id;
     }
     return this.entries;

@@ -2,7 +2,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ConflictError, NotFoundError, ValidationFailedError } from '@tenantry/contracts';
 import type { z } from 'zod';
 import { type CollectionDefinition, type Stored, documentFields, globallyUniqueFields } from '../collection';
-import type { AdminReads, DeleteOptions, Filter, InsertOptions, ListOptions, Page, TenantScopedRepository, UpdateOptions } from '../repository';
+import type {
+  AdminReads,
+  DeleteOptions,
+  Filter,
+  InsertOptions,
+  ListOptions,
+  Page,
+  TenantScopedRepository,
+  UpdateOptions,
+} from '../repository';
 import { decodeCursor, encodeCursor } from './cursor';
 import { type FilterClause, normalizeFilter } from './filter';
 import { toOutboxEntries } from './outbox-events';
@@ -144,7 +153,12 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
         const deleted =
           marked.entries.length === 0 && pending.length === 0
             ? await this.store.deleteIfVersion(current._id, tenantId, current.version)
-            : await this.store.updateIfVersion(current._id, tenantId, current.version, this.tombstone(current, [...pending, ...(await marked.beforeWrite(current._id))]));
+            : await this.store.updateIfVersion(
+                current._id,
+                tenantId,
+                current.version,
+                this.tombstone(current, [...pending, ...(await marked.beforeWrite(current._id))]),
+              );
         if (deleted) return;
         await this.raceLost(id, attempt, options.expectedVersion);
       }
@@ -154,7 +168,10 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
     }
   }
 
-  async findByUniqueKeyAcrossTenants<K extends keyof z.output<S>>(field: K, value: NonNullable<z.output<S>[K]>): Promise<Stored<z.output<S>> | null> {
+  async findByUniqueKeyAcrossTenants<K extends keyof z.output<S>>(
+    field: K,
+    value: NonNullable<z.output<S>[K]>,
+  ): Promise<Stored<z.output<S>> | null> {
     const name = String(field);
     if (!this.uniqueLookupFields.has(name)) {
       throw new TypeError(`${this.collection}.${name} has no single-field unique index: it cannot identify a document across tenants`);
@@ -187,8 +204,10 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
 
   private async current(tenantId: string, id: string, expectedVersion: number | undefined): Promise<StoredRecord> {
     const current = await this.live(id);
-    if (!current || current.tenantId !== tenantId) throw new NotFoundError(`${this.collection} ${id} not found`, { collection: this.collection, id });
-    if (expectedVersion !== undefined && current.version !== expectedVersion) throw this.versionConflict(id, expectedVersion, current.version);
+    if (!current || current.tenantId !== tenantId)
+      throw new NotFoundError(`${this.collection} ${id} not found`, { collection: this.collection, id });
+    if (expectedVersion !== undefined && current.version !== expectedVersion)
+      throw this.versionConflict(id, expectedVersion, current.version);
     return current;
   }
 
@@ -221,7 +240,8 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
   private async page(tenantId: string | undefined, options: ListOptions<z.output<S>> = {}): Promise<Page<Stored<z.output<S>>>> {
     const limit = pageSize(options.limit);
     const order = options.sort ?? 'asc';
-    if (order !== 'asc' && order !== 'desc') throw new ValidationFailedError('sort must be "asc" or "desc"', [{ field: 'sort', message: 'must be "asc" or "desc"' }]);
+    if (order !== 'asc' && order !== 'desc')
+      throw new ValidationFailedError('sort must be "asc" or "desc"', [{ field: 'sort', message: 'must be "asc" or "desc"' }]);
     const query: RecordQuery = {
       ...(tenantId === undefined ? {} : { tenantId }),
       filters: this.filters(options.filter),
@@ -262,7 +282,9 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
     const parsed = this.definition.schema.safeParse(this.documentPart(record));
     if (!parsed.success) {
       // Stored data no longer matches the schema (a migration is missing): a server fault, not the caller's.
-      throw new Error(`${this.collection} ${record._id} does not match its schema: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`);
+      throw new Error(
+        `${this.collection} ${record._id} does not match its schema: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`,
+      );
     }
     return {
       ...(parsed.data as z.output<S>),

@@ -24,7 +24,11 @@ describe('in-memory outbox with the OutboxRelay (embedded mode)', () => {
       },
     });
     const tenantId = uniqueName('ten');
-    const event = createEvent('tenant.updated', { tenantId, source: '/tests', data: { tenant_id: tenantId, changes: { name: 'Renamed' }, updated_at: new Date().toISOString() } });
+    const event = createEvent('tenant.updated', {
+      tenantId,
+      source: '/tests',
+      data: { tenant_id: tenantId, changes: { name: 'Renamed' }, updated_at: new Date().toISOString() },
+    });
     try {
       await notes.insert(tenantId, { text: 'hello' }, { events: [event] });
       relay.start();

@@ -4,7 +4,9 @@ describe('conditions checked in code (the FerretDB path of conditional writes)',
   const document = { tenantId: 't1', version: 3, _outbox: [], _deletedAt: undefined, until: 10 };
 
   it('when every field matches like MongoDB would, then the condition holds', () => {
-    expect(holds(document, { tenantId: 't1', version: 3, _deletedAt: { $exists: false }, _outbox: { $size: 0 }, until: { $lte: 10, $gte: 10 } })).toBe(true);
+    expect(
+      holds(document, { tenantId: 't1', version: 3, _deletedAt: { $exists: false }, _outbox: { $size: 0 }, until: { $lte: 10, $gte: 10 } }),
+    ).toBe(true);
   });
 
   it.each([

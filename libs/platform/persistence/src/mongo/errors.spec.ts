@@ -14,7 +14,8 @@ describe('mapping driver errors', () => {
     const error = new MongoServerError({
       code: 1,
       codeName: 'InternalError',
-      errmsg: "[msg_update.go:133 handler.(*Handler).updateDocument] … constraint failed: UNIQUE constraint failed: index 'widgets_9619c410_unique_sku' (2067)",
+      errmsg:
+        "[msg_update.go:133 handler.(*Handler).updateDocument] … constraint failed: UNIQUE constraint failed: index 'widgets_9619c410_unique_sku' (2067)",
     });
     expect(toTenantryError(error, 'widgets')).toBeInstanceOf(ConflictError);
   });
@@ -26,7 +27,9 @@ describe('mapping driver errors', () => {
     expect((mapped as Error).cause).toBe(network);
     const selection = Object.assign(new Error('Server selection timed out after 2000 ms'), { name: 'MongoServerSelectionError' });
     expect(toTenantryError(selection, 'widgets')).toBeInstanceOf(ServiceUnavailableError);
-    expect(toTenantryError(new MongoServerError({ code: 91, errmsg: 'shutdown in progress' }), 'widgets')).toBeInstanceOf(ServiceUnavailableError);
+    expect(toTenantryError(new MongoServerError({ code: 91, errmsg: 'shutdown in progress' }), 'widgets')).toBeInstanceOf(
+      ServiceUnavailableError,
+    );
   });
 
   it('when the error is a bug or already typed, then it passes through unchanged', () => {

@@ -22,7 +22,15 @@ describeWithInfra('MongoDB persistence: hot paths address documents by _id only'
   let recording = false;
 
   beforeAll(async () => {
-    connection = await mongoose.createConnection(infra.mongodbUri, { monitorCommands: true, serverSelectionTimeoutMS: 2000, autoIndex: false, autoCreate: false, bufferCommands: false }).asPromise();
+    connection = await mongoose
+      .createConnection(infra.mongodbUri, {
+        monitorCommands: true,
+        serverSelectionTimeoutMS: 2000,
+        autoIndex: false,
+        autoCreate: false,
+        bufferCommands: false,
+      })
+      .asPromise();
     if (!connection.db) throw new Error('not connected');
     persistence = new MongoPersistence(connection, new DocumentLocks(connection.db.collection('tenantry_document_locks')), logger);
     connection.getClient().on('commandStarted', (event) => {
@@ -42,7 +50,8 @@ describeWithInfra('MongoDB persistence: hot paths address documents by _id only'
     });
   });
   afterAll(async () => {
-    for (const name of [definition.name, markerCollectionName(definition.name), processed]) await connection.db?.dropCollection(name).catch(() => undefined);
+    for (const name of [definition.name, markerCollectionName(definition.name), processed])
+      await connection.db?.dropCollection(name).catch(() => undefined);
     await persistence.close();
   });
 
@@ -71,7 +80,11 @@ describeWithInfra('MongoDB persistence: hot paths address documents by _id only'
     const byId = (filter: unknown): boolean => {
       const keys = Object.keys(filter as object);
       const id = (filter as { _id?: unknown })._id;
-      return keys.length === 1 && keys[0] === '_id' && (typeof id === 'string' || (typeof id === 'object' && id !== null && Object.keys(id).join() === '$in'));
+      return (
+        keys.length === 1 &&
+        keys[0] === '_id' &&
+        (typeof id === 'string' || (typeof id === 'object' && id !== null && Object.keys(id).join() === '$in'))
+      );
     };
     expect(filters.length).toBeGreaterThan(10);
     expect(filters.filter((entry) => !byId(entry.filter))).toEqual([]);

@@ -25,10 +25,21 @@ const asUpdate = (update: MongoUpdate): mongoose.mongo.UpdateFilter<RawDocument>
 type SideDocument = Partial<Omit<OutboxMarker, '_id'>> & { _id: string; until?: number; leaseId?: string };
 
 const LIVE = { _deletedAt: { $exists: false } } as const;
-const OPERATOR: Readonly<Record<FilterClause['op'], string>> = { eq: '$eq', ne: '$ne', in: '$in', nin: '$nin', gt: '$gt', gte: '$gte', lt: '$lt', lte: '$lte' };
+const OPERATOR: Readonly<Record<FilterClause['op'], string>> = {
+  eq: '$eq',
+  ne: '$ne',
+  in: '$in',
+  nin: '$nin',
+  gt: '$gt',
+  gte: '$gte',
+  lt: '$lt',
+  lte: '$lte',
+};
 
 /** The index every collection gets: tenant-scoped listing in creation order. */
-const BUILT_IN_INDEXES: ReadonlyArray<{ key: Record<string, 1 | -1>; name: string }> = [{ key: { tenantId: 1, createdAt: 1, _id: 1 }, name: 'tenant_created' }];
+const BUILT_IN_INDEXES: ReadonlyArray<{ key: Record<string, 1 | -1>; name: string }> = [
+  { key: { tenantId: 1, createdAt: 1, _id: 1 }, name: 'tenant_created' },
+];
 
 /** The side collection of a collection's outbox markers; `.` cannot occur in a collection's own name. */
 export const markerCollectionName = (collection: string): string => `${collection}.outbox`;
@@ -111,11 +122,7 @@ export class MongoCollectionStore implements CollectionStore {
   async find(query: RecordQuery, limit: number): Promise<StoredRecord[]> {
     const direction = query.order === 'asc' ? 1 : -1;
     const documents = await this.call(() =>
-      this.documents
-        .find(this.toMongoQuery(query))
-        .sort({ createdAt: direction, _id: direction })
-        .limit(limit)
-        .toArray(),
+      this.documents.find(this.toMongoQuery(query)).sort({ createdAt: direction, _id: direction }).limit(limit).toArray(),
     );
     return documents.map((document) => decodeFields(document) as unknown as StoredRecord);
   }
@@ -127,7 +134,11 @@ export class MongoCollectionStore implements CollectionStore {
   async updateIfVersion(id: string, tenantId: string, version: number, change: RecordChange): Promise<boolean> {
     const update: MongoUpdate = { $set: { ...encodeFields(change.set), ...(change.outbox ? { _outbox: [...change.outbox] } : {}) } };
     if (change.unset.length > 0) update.$unset = Object.fromEntries(change.unset.map((field) => [field, '']));
-    return this.writeIf(id, { tenantId, version, ...LIVE }, async (filter) => (await this.documents.updateOne(filter, asUpdate(update))).matchedCount === 1);
+    return this.writeIf(
+      id,
+      { tenantId, version, ...LIVE },
+      async (filter) => (await this.documents.updateOne(filter, asUpdate(update))).matchedCount === 1,
+    );
   }
 
   async deleteIfVersion(id: string, tenantId: string, version: number): Promise<boolean> {
@@ -149,7 +160,9 @@ export class MongoCollectionStore implements CollectionStore {
     const [only] = ids;
     if (only === undefined) return new Set();
     const found = await this.call(() =>
-      ids.length === 1 ? this.side.find({ _id: only }, { projection: { _id: 1 } }).toArray() : this.side.find({ _id: { $in: [...ids] } }, { projection: { _id: 1 } }).toArray(),
+      ids.length === 1
+        ? this.side.find({ _id: only }, { projection: { _id: 1 } }).toArray()
+        : this.side.find({ _id: { $in: [...ids] } }, { projection: { _id: 1 } }).toArray(),
     );
     return new Set(found.map((marker) => marker._id));
   }
@@ -163,7 +176,10 @@ export class MongoCollectionStore implements CollectionStore {
     // System conditions last, so nothing above can replace them.
     if (query.after) {
       const beyond = query.order === 'asc' ? '$gt' : '$lt';
-      mongoQuery['$or'] = [{ createdAt: { [beyond]: query.after.createdAt } }, { createdAt: query.after.createdAt, _id: { [beyond]: query.after.id } }];
+      mongoQuery['$or'] = [
+        { createdAt: { [beyond]: query.after.createdAt } },
+        { createdAt: query.after.createdAt, _id: { [beyond]: query.after.id } },
+      ];
     }
     if (query.tenantId !== undefined) mongoQuery['tenantId'] = query.tenantId;
     mongoQuery['_deletedAt'] = { $exists: false };
@@ -173,7 +189,13 @@ export class MongoCollectionStore implements CollectionStore {
   // ---------------------------------------------------------------- OutboxStore
 
   async listMarkers(limit: number): Promise<OutboxMarker[]> {
-    const markers = await this.call(() => this.side.find({ head: { $gte: 0 } }).sort({ head: 1, _id: 1 }).limit(limit).toArray());
+    const markers = await this.call(() =>
+      this.side
+        .find({ head: { $gte: 0 } })
+        .sort({ head: 1, _id: 1 })
+        .limit(limit)
+        .toArray(),
+    );
     return markers.map(toMarker);
   }
 
@@ -194,7 +216,9 @@ export class MongoCollectionStore implements CollectionStore {
     if (this.guard.kind === 'server-atomic') {
       try {
         // Matches a free, expired or own lease; otherwise the upsert collides with the holder's `_id`.
-        await this.call(() => this.side.updateOne({ _id: LEASE, $or: [{ until: { $lte: now } }, { leaseId }] }, { $set: lease }, { upsert: true }));
+        await this.call(() =>
+          this.side.updateOne({ _id: LEASE, $or: [{ until: { $lte: now } }, { leaseId }] }, { $set: lease }, { upsert: true }),
+        );
         return true;
       } catch (error) {
         if (error instanceof ConflictError) return false;
@@ -240,7 +264,11 @@ export class MongoCollectionStore implements CollectionStore {
   }
 
   async deleteTombstone(id: string): Promise<boolean> {
-    return this.writeIf(id, { _deletedAt: { $exists: true } }, async (filter) => (await this.documents.deleteOne(filter)).deletedCount === 1);
+    return this.writeIf(
+      id,
+      { _deletedAt: { $exists: true } },
+      async (filter) => (await this.documents.deleteOne(filter)).deletedCount === 1,
+    );
   }
 
   // ---------------------------------------------------------------- helpers
@@ -258,7 +286,10 @@ export class MongoCollectionStore implements CollectionStore {
     if (this.guard.kind === 'server-atomic') return this.call(() => write({ ...condition, _id: id } as MongoFilter));
     return this.guard.run(this.collection, id, () =>
       this.call(async () => {
-        const current = await this.documents.findOne({ _id: id }, { projection: Object.fromEntries(Object.keys(condition).map((field) => [field, 1])) });
+        const current = await this.documents.findOne(
+          { _id: id },
+          { projection: Object.fromEntries(Object.keys(condition).map((field) => [field, 1])) },
+        );
         return current !== null && holds(current, condition) && write({ _id: id });
       }),
     );

@@ -15,7 +15,11 @@ describeWithInfra('MongoDB persistence when the database goes away', ['mongo'], 
     try {
       await controlInfra('stop', 'mongo');
 
-      for (const call of [() => widgets.findById(tenantId, before.id), () => widgets.insert(tenantId, buildWidget()), () => persistence.ping()]) {
+      for (const call of [
+        () => widgets.findById(tenantId, before.id),
+        () => widgets.insert(tenantId, buildWidget()),
+        () => persistence.ping(),
+      ]) {
         const started = Date.now();
         await expect(call()).rejects.toBeInstanceOf(ServiceUnavailableError);
         expect(Date.now() - started).toBeLessThan(5_000);

@@ -19,7 +19,10 @@ describeWithInfra('MongoDB processed event store', ['mongo'], (infra) => {
     connection = await mongoose.createConnection(infra.mongodbUri, { serverSelectionTimeoutMS: 2000 }).asPromise();
   });
   afterAll(async () => {
-    for (const name of collections) await db().dropCollection(name).catch(() => undefined);
+    for (const name of collections)
+      await db()
+        .dropCollection(name)
+        .catch(() => undefined);
     await connection.close();
   });
 
@@ -29,7 +32,10 @@ describeWithInfra('MongoDB processed event store', ['mongo'], (infra) => {
     await store.ensureIndexes();
     await store.markProcessed('billing', 'evt-1');
 
-    const stored = await db().collection(name).find({ processedAt: { $exists: true } }).toArray();
+    const stored = await db()
+      .collection(name)
+      .find({ processedAt: { $exists: true } })
+      .toArray();
     expect(stored).toEqual([{ _id: '7:billing:evt-1', processedAt: expect.any(Date) }]);
     expect(await store.isProcessed('billing', 'evt-1')).toBe(true);
   });
@@ -39,7 +45,9 @@ describeWithInfra('MongoDB processed event store', ['mongo'], (infra) => {
     const store = new MongoProcessedEventStore(db(), name);
     await store.ensureIndexes();
     await store.markProcessed('g', 'old');
-    await db().collection<{ _id: string }>(name).updateOne({ _id: '1:g:old' }, { $set: { processedAt: new Date(Date.now() - 86_400_000) } });
+    await db()
+      .collection<{ _id: string }>(name)
+      .updateOne({ _id: '1:g:old' }, { $set: { processedAt: new Date(Date.now() - 86_400_000) } });
     await store.markProcessed('g', 'new');
 
     expect(await store.deleteProcessedBefore(new Date(Date.now() - 3_600_000))).toBe(1);

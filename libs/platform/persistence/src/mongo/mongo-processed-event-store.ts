@@ -52,7 +52,9 @@ export class MongoProcessedEventStore implements ProcessedEventStore {
   }
 
   async isProcessed(consumerGroup: string, eventId: string): Promise<boolean> {
-    const found = await this.call(() => this.entries.findOne({ _id: processedEventKey(consumerGroup, eventId) }, { projection: { _id: 1 } }));
+    const found = await this.call(() =>
+      this.entries.findOne({ _id: processedEventKey(consumerGroup, eventId) }, { projection: { _id: 1 } }),
+    );
     return found !== null;
   }
 

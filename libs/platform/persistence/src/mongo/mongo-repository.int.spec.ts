@@ -13,7 +13,8 @@ describeWithInfra('MongoDB persistence', ['mongo'], (infra) => {
     dropCollections: async (names) => {
       const connection = await mongoose.createConnection(infra.mongodbUri, { serverSelectionTimeoutMS: 2000 }).asPromise();
       try {
-        for (const name of names.flatMap((collection) => [collection, markerCollectionName(collection)])) await connection.db?.dropCollection(name).catch(() => undefined);
+        for (const name of names.flatMap((collection) => [collection, markerCollectionName(collection)]))
+          await connection.db?.dropCollection(name).catch(() => undefined);
       } finally {
         await connection.close();
       }

@@ -27,7 +27,9 @@ describeWithInfra('MongoDB persistence: writes from two processes to one documen
     for (let round = 0; round < 5; round += 1) {
       const tenantId = newTenantId();
       const original = await one.insert(tenantId, buildWidget());
-      const results = await Promise.allSettled([one, two, one, two].map((repo, index) => repo.update(tenantId, original.id, { price: index }, { expectedVersion: 1 })));
+      const results = await Promise.allSettled(
+        [one, two, one, two].map((repo, index) => repo.update(tenantId, original.id, { price: index }, { expectedVersion: 1 })),
+      );
       expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
       for (const result of results) if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(ConflictError);
     }
@@ -40,7 +42,11 @@ describeWithInfra('MongoDB persistence: writes from two processes to one documen
     const widget = await one.insert(tenantId, buildWidget());
     const events = Array.from({ length: 12 }, () => buildEvent(tenantId, 'widget.touched'));
 
-    await Promise.all(events.map((event, index) => (index % 2 === 0 ? one : two).update(tenantId, widget.id, { note: `touch ${index}` }, { events: [event] })));
+    await Promise.all(
+      events.map((event, index) =>
+        (index % 2 === 0 ? one : two).update(tenantId, widget.id, { note: `touch ${index}` }, { events: [event] }),
+      ),
+    );
 
     const pending = await processes[0]?.createOutboxSource().claimPending(100, 60_000);
     expect(new Set(pending?.map((item) => item.event.id))).toEqual(new Set(events.map((event) => event.id)));

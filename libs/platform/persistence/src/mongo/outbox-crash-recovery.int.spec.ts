@@ -37,13 +37,21 @@ describeWithInfra('outbox after a crash between write and publish', ['mongo', 'k
 
     // Process 1: commits state + event in one document write, then "dies" (no relay ever ran).
     const crashed = await connectMongo({ uri: infra.mongodbUri, logger });
-    const document = await (await crashed.repository(tenantRecords)).insert(tenantId, { name: 'Acme', status: 'trial' }, { id: tenantId, events: [committed] });
+    const document = await (
+      await crashed.repository(tenantRecords)
+    ).insert(tenantId, { name: 'Acme', status: 'trial' }, { id: tenantId, events: [committed] });
     await crashed.close();
 
     // Process 2: a fresh connection, bus, consumer and relay.
     const restarted = await connectMongo({ uri: infra.mongodbUri, logger });
     const tenants = await restarted.repository(tenantRecords);
-    const bus = new KafkaEventBus({ brokers: infra.kafkaBrokers, clientId: 'persistence-crash-test', logger, topicPrefix: `${uniqueName('crash')}.`, consumer: { heartbeatIntervalMs: 500, maxWaitTimeMs: 200 } });
+    const bus = new KafkaEventBus({
+      brokers: infra.kafkaBrokers,
+      clientId: 'persistence-crash-test',
+      logger,
+      topicPrefix: `${uniqueName('crash')}.`,
+      consumer: { heartbeatIntervalMs: 500, maxWaitTimeMs: 200 },
+    });
     const received: string[] = [];
     let subscription: Subscription | undefined;
     const relay = new OutboxRelay({ source: restarted.createOutboxSource(), bus, logger, pollIntervalMs: 100 });
@@ -60,7 +68,10 @@ describeWithInfra('outbox after a crash between write and publish', ['mongo', 'k
       });
       relay.start();
 
-      await eventually(() => received.includes(committed.id), { timeoutMs: 30_000, description: 'the committed event to reach the consumer' });
+      await eventually(() => received.includes(committed.id), {
+        timeoutMs: 30_000,
+        description: 'the committed event to reach the consumer',
+      });
       // A later event of the same tenant travels the same partition: once it is in, any duplicate would be too.
       const sentinel = tenantCreated(tenantId, 'Sentinel');
       await tenants.update(tenantId, document.id, { status: 'active' }, { events: [sentinel] });

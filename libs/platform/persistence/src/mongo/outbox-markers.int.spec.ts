@@ -25,15 +25,22 @@ describeWithInfra('MongoDB persistence: outbox markers', ['mongo'], (infra) => {
   };
   const widgetsIn = async (persistence: MongoPersistence, definition = widgetCollection()) => {
     created.push(definition.name, markerCollectionName(definition.name));
-    return { widgets: await persistence.repository(definition), markers: db().collection<{ _id: string; doc?: string }>(markerCollectionName(definition.name)) };
+    return {
+      widgets: await persistence.repository(definition),
+      markers: db().collection<{ _id: string; doc?: string }>(markerCollectionName(definition.name)),
+    };
   };
-  const markerDocs = async (collection: mongoose.mongo.Collection<{ _id: string; doc?: string }>) => collection.find({ doc: { $exists: true } }).toArray();
+  const markerDocs = async (collection: mongoose.mongo.Collection<{ _id: string; doc?: string }>) =>
+    collection.find({ doc: { $exists: true } }).toArray();
 
   beforeAll(async () => {
     raw = await mongoose.createConnection(infra.mongodbUri, { serverSelectionTimeoutMS: 2000 }).asPromise();
   });
   afterAll(async () => {
-    for (const name of created) await db().dropCollection(name).catch(() => undefined);
+    for (const name of created)
+      await db()
+        .dropCollection(name)
+        .catch(() => undefined);
     await Promise.all(opened.map((persistence) => persistence.close()));
     await raw.close();
   });
@@ -62,9 +69,15 @@ describeWithInfra('MongoDB persistence: outbox markers', ['mongo'], (infra) => {
     const tenantId = newTenantId();
     const taken = await widgets.insert(tenantId, buildWidget());
 
-    await expect(widgets.insert(tenantId, buildWidget({ sku: taken.sku }), { events: [buildEvent(tenantId)] })).rejects.toBeInstanceOf(ConflictError);
-    await expect(widgets.update(tenantId, taken.id, { price: 3 }, { expectedVersion: 7, events: [buildEvent(tenantId)] })).rejects.toBeInstanceOf(ConflictError);
-    await expect(widgets.update(tenantId, 'wgt_missing', { price: 3 }, { events: [buildEvent(tenantId)] })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(widgets.insert(tenantId, buildWidget({ sku: taken.sku }), { events: [buildEvent(tenantId)] })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    await expect(
+      widgets.update(tenantId, taken.id, { price: 3 }, { expectedVersion: 7, events: [buildEvent(tenantId)] }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(widgets.update(tenantId, 'wgt_missing', { price: 3 }, { events: [buildEvent(tenantId)] })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
 
     expect(await markerDocs(markers)).toEqual([]);
   });
@@ -140,7 +153,11 @@ describeWithInfra('MongoDB persistence: outbox markers', ['mongo'], (infra) => {
     const deleted = await second.claimPending(10, LONG_LEASE);
     await second.markPublished(deleted.map((item) => item.ref));
     expect(deleted.map((item) => item.event.type)).toEqual(['widget.deleted']);
-    expect(await db().collection(widgets.collection).countDocuments({ _id: widget.id } as never)).toBe(0); // the tombstone is gone
+    expect(
+      await db()
+        .collection(widgets.collection)
+        .countDocuments({ _id: widget.id } as never),
+    ).toBe(0); // the tombstone is gone
     expect(await markerDocs(markers)).toEqual([]);
     await expect(widgets.insert(other, buildWidget(), { id: widget.id })).resolves.toMatchObject({ tenantId: other });
   });

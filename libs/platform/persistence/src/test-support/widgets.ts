@@ -26,7 +26,11 @@ export function widgetCollection(name = uniqueName('widgets')) {
   return defineCollection({
     name,
     schema: widgetSchema,
-    indexes: [{ fields: { sku: 1 }, unique: true }, { fields: { tenantId: 1, slug: 1 }, unique: true }, { fields: { tenantId: 1, status: 1 } }],
+    indexes: [
+      { fields: { sku: 1 }, unique: true },
+      { fields: { tenantId: 1, slug: 1 }, unique: true },
+      { fields: { tenantId: 1, status: 1 } },
+    ],
     idPrefix: 'wgt_',
   });
 }
@@ -41,7 +45,14 @@ let built = 0;
 
 export function buildWidget(overrides: Partial<WidgetInput> = {}): WidgetInput {
   built += 1;
-  return { name: `Widget ${built}`, sku: uniqueName('sku'), slug: `widget-${built}-${randomUUID().slice(0, 8)}`, status: 'active', price: 100 + built, ...overrides };
+  return {
+    name: `Widget ${built}`,
+    sku: uniqueName('sku'),
+    slug: `widget-${built}-${randomUUID().slice(0, 8)}`,
+    status: 'active',
+    price: 100 + built,
+    ...overrides,
+  };
 }
 
 export function buildEvent(tenantId: string, type = 'widget.created', data: unknown = {}): CloudEvent {

@@ -10,7 +10,9 @@ export function concurrencyAndUniquenessContract(context: ContractContext): void
       const original = await widgets.insert(tenantId, buildWidget());
       const current = await widgets.update(tenantId, original.id, { price: 1 });
 
-      await expect(widgets.update(tenantId, original.id, { price: 2 }, { expectedVersion: original.version })).rejects.toBeInstanceOf(ConflictError);
+      await expect(widgets.update(tenantId, original.id, { price: 2 }, { expectedVersion: original.version })).rejects.toBeInstanceOf(
+        ConflictError,
+      );
       await expect(widgets.delete(tenantId, original.id, { expectedVersion: original.version })).rejects.toBeInstanceOf(ConflictError);
       expect(await widgets.findById(tenantId, original.id)).toEqual(current);
     });
@@ -48,7 +50,9 @@ export function concurrencyAndUniquenessContract(context: ContractContext): void
       const [tenantA, tenantB] = [newTenantId(), newTenantId()];
       const taken = await widgets.insert(tenantA, buildWidget());
 
-      await expect(widgets.insert(tenantB, buildWidget({ sku: taken.sku }), { events: [buildEvent(tenantB)] })).rejects.toBeInstanceOf(ConflictError);
+      await expect(widgets.insert(tenantB, buildWidget({ sku: taken.sku }), { events: [buildEvent(tenantB)] })).rejects.toBeInstanceOf(
+        ConflictError,
+      );
       await expect(widgets.insert(tenantA, buildWidget(), { id: taken.id })).rejects.toBeInstanceOf(ConflictError);
 
       expect(await widgets.count(tenantB)).toBe(0);

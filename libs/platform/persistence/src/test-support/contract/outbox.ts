@@ -40,10 +40,13 @@ export function outboxContract(context: ContractContext): void {
       expect(ids(await first.claimPending(10, 400))).toEqual([event.id]);
       expect(await second.claimPending(10, LONG_LEASE)).toEqual([]);
 
-      const reclaimed = await eventually(async () => {
-        const batch = await second.claimPending(10, LONG_LEASE);
-        return batch.length > 0 && batch;
-      }, { description: 'the expired lease to be claimable again', timeoutMs: 5_000 });
+      const reclaimed = await eventually(
+        async () => {
+          const batch = await second.claimPending(10, LONG_LEASE);
+          return batch.length > 0 && batch;
+        },
+        { description: 'the expired lease to be claimable again', timeoutMs: 5_000 },
+      );
       expect(ids(reclaimed)).toEqual([event.id]);
     });
 
@@ -70,9 +73,15 @@ export function outboxContract(context: ContractContext): void {
       const event = buildEvent(tenantId);
       await widgets.insert(tenantId, buildWidget(), { events: [event] });
 
-      await outbox.markFailed((await outbox.claimPending(10, LONG_LEASE)).map((item) => item.ref), 'broker unavailable');
+      await outbox.markFailed(
+        (await outbox.claimPending(10, LONG_LEASE)).map((item) => item.ref),
+        'broker unavailable',
+      );
       const retried = await outbox.claimPending(10, LONG_LEASE);
-      await outbox.markFailed(retried.map((item) => item.ref), 'still unavailable');
+      await outbox.markFailed(
+        retried.map((item) => item.ref),
+        'still unavailable',
+      );
 
       expect(retried).toEqual([expect.objectContaining({ event, attempts: 1 })]);
       expect(await outbox.claimPending(10, LONG_LEASE)).toEqual([expect.objectContaining({ event, attempts: 2 })]);

@@ -5,7 +5,12 @@ import { type Widget, type WidgetInput, buildWidget, newTenantId } from '../widg
 
 type Widgets = TenantScopedRepository<Widget, WidgetInput>;
 
-async function readAll(widgets: Widgets, tenantId: string, options: ListOptions<Widget>, between?: () => Promise<void>): Promise<Stored<Widget>[]> {
+async function readAll(
+  widgets: Widgets,
+  tenantId: string,
+  options: ListOptions<Widget>,
+  between?: () => Promise<void>,
+): Promise<Stored<Widget>[]> {
   const items: Stored<Widget>[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 100; pages += 1) {

@@ -25,7 +25,9 @@ export function tenantIsolationContract(context: ContractContext): void {
       const reused = await widgets.insert(tenantB, buildWidget(), { id: secret.id });
 
       expect(await widgets.findById(tenantA, secret.id)).toBeNull();
-      await expect(widgets.update(tenantA, secret.id, { name: 'x' }, { expectedVersion: reused.version })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(widgets.update(tenantA, secret.id, { name: 'x' }, { expectedVersion: reused.version })).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
       await expect(widgets.delete(tenantA, secret.id)).rejects.toBeInstanceOf(NotFoundError);
       expect(await widgets.findById(tenantB, secret.id)).toEqual(reused);
     });
@@ -48,7 +50,14 @@ export function tenantIsolationContract(context: ContractContext): void {
 
     it('when a filter tries to name the tenant or inject an operator, then it is refused', async () => {
       const { widgets, tenantA, tenantB } = await twoTenants();
-      const hostile = [{ tenantId: tenantA }, { $or: [{ tenantId: tenantA }] }, { name: { $where: 'true' } }, { name: { $regex: '.*' } }, { name: { $ne: { $gt: '' } } }, { id: 'x' }];
+      const hostile = [
+        { tenantId: tenantA },
+        { $or: [{ tenantId: tenantA }] },
+        { name: { $where: 'true' } },
+        { name: { $regex: '.*' } },
+        { name: { $ne: { $gt: '' } } },
+        { id: 'x' },
+      ];
       for (const filter of hostile) {
         await expect(widgets.findOne(tenantB, filter as never)).rejects.toBeInstanceOf(ValidationFailedError);
         await expect(widgets.list(tenantB, { filter: filter as never })).rejects.toBeInstanceOf(ValidationFailedError);
@@ -80,7 +89,10 @@ export function tenantIsolationContract(context: ContractContext): void {
         return (error as Error).message.replace(id, '<id>');
       };
 
-      const updateMessage = await messageFor(widgets.update(tenantB, secret.id, { name: 'pwned' }, { events: [buildEvent(tenantB)] }), secret.id);
+      const updateMessage = await messageFor(
+        widgets.update(tenantB, secret.id, { name: 'pwned' }, { events: [buildEvent(tenantB)] }),
+        secret.id,
+      );
       const deleteMessage = await messageFor(widgets.delete(tenantB, secret.id), secret.id);
 
       expect(updateMessage).toBe(await messageFor(widgets.update(tenantB, missingId, { name: 'pwned' }), missingId));
@@ -94,7 +106,7 @@ export function tenantIsolationContract(context: ContractContext): void {
       await expect(widgets.list(undefined as unknown as string)).rejects.toThrow(TypeError);
     });
 
-    it("when events name another tenant as subject, then the write is refused and nothing is stored", async () => {
+    it('when events name another tenant as subject, then the write is refused and nothing is stored', async () => {
       const { widgets, tenantA, tenantB } = await twoTenants();
       await expect(widgets.insert(tenantB, buildWidget({ name: 'spoof' }), { events: [buildEvent(tenantA)] })).rejects.toThrow(/subject/);
       expect(await widgets.findOne(tenantB, { name: 'spoof' })).toBeNull();
