@@ -266,6 +266,44 @@ describe('gateway edge', () => {
     });
   });
 
+  describe('metering', () => {
+    it('when a client goes away before its answer, then the request it was let through is still metered, as 499', async () => {
+      const key = stub.addTenant('ten_aborted');
+      const samples: Array<{ request_count: number; client_error_count: number; error_count: number }> = [];
+      const subscription = await gateway.bus.subscribe({
+        groupId: 'meter-aborted',
+        eventTypes: ['metric.recorded'],
+        fromBeginning: true,
+        retry: { maxAttempts: 1, initialBackoffMs: 1, maxBackoffMs: 1 },
+        handler: async (event) => {
+          if (event.subject === 'ten_aborted') samples.push(...event.data.samples);
+        },
+      });
+      const client = new AbortController();
+      const held = callGateway(gateway.url, '/api/v1/tenants/ten_aborted/hold/a', key, {
+        method: 'POST',
+        body: '{}',
+        signal: client.signal,
+      });
+      try {
+        await eventually(() => stub.heldCount === 1, { description: 'the request to be held by the service' });
+        client.abort();
+        await expect(held).rejects.toThrow();
+        await eventually(
+          async () => {
+            await gateway.meter.flush();
+            return samples.reduce((sum, sample) => sum + sample.request_count, 0) === 1;
+          },
+          { description: 'the aborted request to be metered' },
+        );
+        expect(samples).toEqual([expect.objectContaining({ request_count: 1, client_error_count: 1, error_count: 0 })]);
+      } finally {
+        stub.releaseHeld();
+        await subscription.stop();
+      }
+    });
+  });
+
   describe('failed authentications', () => {
     it('when an address fails to authenticate more often than allowed, then it gets 429 with Retry-After and its guesses cost no key lookup', async () => {
       const guarded = await startTestGateway(stubUrl, { authFailuresPerMinute: 3 });

@@ -64,6 +64,8 @@ export interface GatewayAppDependencies {
 const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 1024 * 1024, timeoutMs: 10_000 };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** What metering records for a request whose client left before the answer was written (nginx's 499). */
+const CLIENT_CLOSED_REQUEST = 499;
 const X_CACHE_STATUS = 'X-Cache-Status';
 const DEFAULT_PUBLIC_RATE_LIMIT_PER_MINUTE = 60;
 
@@ -121,17 +123,19 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
     enforceScopes(deps, caller, route, req.method);
     enforceFeatureGate(deps, caller, route);
     // Metered from here on: every request that reached the rate limiter is API usage (a refused one is
-    // flagged, and is not counted against the quota).
+    // flagged, and is not counted against the quota). `close` comes after `finish`, and also when the client
+    // goes away first: a request that consumed quota is counted even if its answer never went out
+    // (as 499, "client closed request", which is not a server error).
     const meter = deps.meter;
     if (meter) {
-      res.once('finish', () =>
+      res.once('close', () =>
         meter.record({
           tenantId: caller.tenantId,
           timezone: caller.timezone,
           service: route.service,
           route: route.template,
           method: req.method,
-          statusCode: res.statusCode,
+          statusCode: res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST,
           latencyMs: performance.now() - startedAt,
           cacheHit: outcome.cacheStatus === 'HIT' || outcome.cacheStatus === 'STALE',
           rateLimited: outcome.rateLimited,
