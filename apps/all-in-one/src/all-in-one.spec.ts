@@ -85,6 +85,28 @@ describe('all-in-one process (embedded mode)', () => {
     expect(await response.text()).toContain('tenantry_http_server_requests_total');
   });
 
+  it('when /health is asked at the public door, then it only says the gateway answers; its state is on the operator listener, in snake_case', async () => {
+    const publicHealth = await fetch(`${urlOf('gateway')}/health`);
+    expect(publicHealth.status).toBe(200);
+    expect(await publicHealth.json()).toEqual({ status: 'ok', service: 'gateway' });
+
+    const operator = running.operatorServers.get('gateway');
+    const state = await fetch(`${operator?.url ?? ''}/health`);
+    expect(state.status).toBe(200);
+    expect(state.headers.get('cache-control')).toBe('no-store');
+    const body = (await state.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      status: 'ok',
+      service: 'gateway',
+      degraded: [],
+      rate_limiter: { backend: 'per-process', degraded: false },
+      response_cache: { enabled: expect.any(Boolean) },
+      plans_in_force: { tenants: expect.any(Number), applied: expect.any(Number), ignored_as_older: expect.any(Number) },
+      upstream_connections: expect.any(Number),
+    });
+    expect((await fetch(`${operator?.url ?? ''}/health`, { method: 'POST' })).status).toBe(405);
+  });
+
   it('when shut down, then every port is released and the process would exit 0', async () => {
     const urls = [...SERVICES.map(urlOf), running.operatorServers.get('gateway')?.url ?? ''];
     await running.shutdown();

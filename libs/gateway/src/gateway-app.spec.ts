@@ -304,11 +304,38 @@ describe('gateway pipeline', () => {
     const key = stub.addTenant('ten_metrics');
     await call('/api/v1/tenants/ten_metrics/m', key);
     await call('/api/v1/tenants/ten_metrics/m', key);
+    const cancelledKey = stub.addTenant('ten_metrics_cancelled', 'pro', 'cancelled');
+    expect((await call('/api/v1/tenants/ten_metrics_cancelled/m', cancelledKey)).status).toBe(403);
     expect((await fetch(`${gatewayUrl}/metrics`)).status).toBe(404);
     const metrics = await (await fetch(`${gateway.operatorUrl}/metrics`)).text();
     expect(metrics).toMatch(/^tenantry_gateway_cache_requests_total\{cache_status="HIT"[^}]*\} [1-9]/m);
     expect(metrics).toMatch(/^tenantry_gateway_rate_limited_total\{rate_limit_policy="minute"[^}]*\} [1-9]/m);
     expect(metrics).toMatch(/^tenantry_gateway_auth_refusals_total\{refusal_reason="missing"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^tenantry_gateway_auth_refusals_total\{refusal_reason="cancelled"[^}]*\} [1-9]/m);
     expect(metrics).not.toContain('ten_metrics');
+  });
+
+  it("when the gateway's state is asked, then the public /health only says it answers and the operator /health shows the metering backlog and the plans in force", async () => {
+    const key = stub.addTenant('ten_state');
+    await call('/api/v1/tenants/ten_state/s', key);
+    expect(await (await fetch(`${gatewayUrl}/health`)).json()).toEqual({ status: 'ok', service: 'gateway' });
+    const state = (await (await fetch(`${gateway.operatorUrl}/health`)).json()) as Record<string, unknown>;
+    expect(state).toMatchObject({
+      status: 'ok',
+      degraded: [],
+      rate_limiter: { enabled: true, backend: 'per-process', degraded: false },
+      response_cache: { enabled: true, degraded: false },
+      metering: { enabled: true, recorded: expect.any(Number), pending_events: expect.any(Number) },
+      plans_in_force: { tenants: expect.any(Number), applied: expect.any(Number), ignored_as_older: expect.any(Number) },
+      upstream_connections: gateway.upstreams.newConnections,
+    });
+    // The call is recorded when its answer has gone out, which the client may see first.
+    await eventually(
+      async () =>
+        ((await (await fetch(`${gateway.operatorUrl}/health`)).json()) as { metering: { recorded: number } }).metering.recorded > 0,
+      {
+        description: 'the call to be recorded for metering',
+      },
+    );
   });
 });

@@ -56,7 +56,6 @@ export interface GatewayAppDependencies {
   /** GATEWAY_BEHIND_TLS: answers carry HSTS. */
   behindTls?: boolean;
   readiness?: ReadinessChecks;
-  healthDetails?: () => Record<string, unknown>;
   /** The public API reference (`GET /openapi.json`, `GET /docs`: api-reference/), served before authentication. */
   apiReference?: RequestHandler;
 }
@@ -83,7 +82,6 @@ export function createGatewayApp(deps: GatewayAppDependencies): Express {
     // Operators scrape the gateway's metrics on its own listener (gateway-service.ts), not on the public door.
     metrics: false,
     readiness: deps.readiness,
-    healthDetails: deps.healthDetails,
     before(app) {
       app.use(securityHeadersMiddleware({ behindTls: deps.behindTls ?? false }));
     },
@@ -215,7 +213,7 @@ async function authenticate(deps: GatewayAppDependencies, req: Request): Promise
       const limited = await deps.failedAuthentications?.recordFailure(address);
       if (limited) throw limited;
     } else if (error instanceof ForbiddenError)
-      deps.metrics.refusedAccess(error.extensions['tenantStatus'] === 'cancelled' ? 'cancelled' : 'suspended');
+      deps.metrics.refusedAccess(error.extensions['tenant_status'] === 'cancelled' ? 'cancelled' : 'suspended');
     throw error;
   }
 }

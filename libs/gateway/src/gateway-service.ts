@@ -19,7 +19,7 @@ import { Upstreams } from './proxy/upstreams';
 import { ResponseCache } from './response-cache';
 import { UPSTREAM_ROUTES } from './routes';
 import { subscribeToInvalidations } from './invalidation';
-import { operatorApp } from './operator-listener';
+import { gatewayState, operatorApp } from './operator-listener';
 import { securityHeaders } from './security-headers';
 
 const TENANTS_ROUTE = UPSTREAM_ROUTES.find((route) => route.service === 'tenants') ?? UPSTREAM_ROUTES[0];
@@ -109,25 +109,20 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
       fetchUpstream: (route, url) =>
         upstreams.fetch({ route, method: 'GET', url, headers: { accept: 'application/json' }, pool: 'control' }),
     }),
-    healthDetails: () => {
-      const limiter = rateLimiter?.status();
-      const cache = responseCache.status();
-      const degraded = [
-        ...(limiter?.degraded ? [`rate limits are enforced per gateway process (rateLimiter.backend: ${limiter.backend})`] : []),
-        ...(cache.degraded ? ['response cache bypassed: cache backend unreachable'] : []),
-      ];
-      return {
-        degraded,
-        rateLimiter: limiter ?? { enabled: false },
-        responseCache: cache,
-        metering: meter?.stats() ?? { enabled: false },
-        plansInForce: plans.stats(),
-        upstreamConnections: upstreams.newConnections,
-      };
-    },
   });
 
-  const operator = await startHttpServer(operatorApp(), { port: env.GATEWAY_ADMIN_PORT, host: env.GATEWAY_ADMIN_HOST, logger });
+  const operatorHealth = gatewayState({
+    ...(rateLimiter ? { rateLimiter } : {}),
+    responseCache,
+    ...(meter ? { meter } : {}),
+    plans,
+    upstreams,
+  });
+  const operator = await startHttpServer(operatorApp(operatorHealth), {
+    port: env.GATEWAY_ADMIN_PORT,
+    host: env.GATEWAY_ADMIN_HOST,
+    logger,
+  });
 
   return {
     app,

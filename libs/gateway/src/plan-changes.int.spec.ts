@@ -6,7 +6,7 @@ import { gatewayService } from './gateway-service';
 import { ADMIN_KEY, callGateway, planChanged, SECRET, StubServices } from './test-support/gateway-harness';
 
 interface PlansInForceHealth {
-  plansInForce: { tenants: number; applied: number; ignoredAsOlder: number };
+  plans_in_force: { tenants: number; applied: number; ignored_as_older: number };
 }
 
 /**
@@ -60,7 +60,9 @@ describeWithInfra('gateway applies plan changes from Kafka live', ['kafka', 'red
   const get = (path: string, key: string) => callGateway(gatewayUrl, path, key);
   const minuteQuota = async (tenantId: string, key: string, n: string) =>
     /"minute";q=(\d+)/.exec((await get(`/api/v1/tenants/${tenantId}?n=${n}`, key)).headers.get('ratelimit-policy') ?? '')?.[1];
-  const plansInForce = async () => ((await (await fetch(`${gatewayUrl}/health`)).json()) as PlansInForceHealth).plansInForce;
+  // The gateway's state is on its operator listener, never on the public door.
+  const plansInForce = async () =>
+    ((await (await fetch(`${gateway.operatorServers.get('gateway')?.url ?? ''}/health`)).json()) as PlansInForceHealth).plans_in_force;
 
   it('when subscription.upgraded (basic → pro, revision 2) is published, then pro limits and the AI assistant apply within a second; an older downgrade afterwards changes nothing', async () => {
     const tenantId = uniqueName('ten');
@@ -83,7 +85,7 @@ describeWithInfra('gateway applies plan changes from Kafka live', ['kafka', 'red
     const before = await plansInForce();
     await billing.publish([planChanged('subscription.downgraded', tenantId, { from: 'pro', to: 'basic', revision: 1 })]);
     // Other suites may publish subscription events on the shared broker: at least ours must have been ignored.
-    await eventually(async () => (await plansInForce()).ignoredAsOlder > before.ignoredAsOlder, {
+    await eventually(async () => (await plansInForce()).ignored_as_older > before.ignored_as_older, {
       timeoutMs: 5_000,
       description: 'the gateway to have consumed the older downgrade',
     });

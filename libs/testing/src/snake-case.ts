@@ -3,7 +3,13 @@
  * OpenAPI document and list every declared property name, so a test can fail on a camelCase field.
  * Maps the user fills (`metadata`) have no declared properties, so their keys are never listed.
  */
-export const SNAKE_CASE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+export const SNAKE_CASE = /^[a-z0-9]+(_[a-z0-9]+)*$/;
+
+/**
+ * The OpenAPI extension a schema of an external standard's document carries (`x-external-format`, see
+ * @tenantry/contracts EXTERNAL_FORMAT); its subtree keeps the standard's names and is not walked.
+ */
+const EXTERNAL_FORMAT = 'x-external-format';
 
 export interface NameFound {
   name: string;
@@ -23,7 +29,7 @@ function walk(node: unknown, at: string, found: NameFound[]): void {
     node.forEach((item, i) => walk(item, `${at}[${i}]`, found));
     return;
   }
-  if (node === null || typeof node !== 'object') return;
+  if (node === null || typeof node !== 'object' || EXTERNAL_FORMAT in node) return;
   for (const [key, value] of Object.entries(node)) {
     if (key === 'properties' && value && typeof value === 'object' && !Array.isArray(value)) {
       for (const name of Object.keys(value)) found.push({ name, at: `${at}.properties` });

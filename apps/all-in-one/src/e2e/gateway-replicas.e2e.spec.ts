@@ -56,7 +56,7 @@ describeWithInfra('two gateway replicas on shared Redis', ['kafka', 'mongo', 're
     expect(Date.now() - revokedAt).toBeLessThan(1_000);
   });
 
-  it('when Redis stops mid-test, then the gateway keeps serving, says so on /health, and recovers when Redis is back', async () => {
+  it('when Redis stops mid-test, then the gateway keeps serving, says so on its operator /health, and recovers when Redis is back', async () => {
     const [{ tenant, api_key: apiKey }] = (await createSettledTenants(gatewayA, { subscription_tier: 'pro' })) as [CreatedTenant];
     const asTenant = gatewayA.as(apiKey.key);
     await asTenant.get(`/api/v1/tenants/${tenant.id}`);
@@ -67,7 +67,7 @@ describeWithInfra('two gateway replicas on shared Redis', ['kafka', 'mongo', 're
       const during = await asTenant.get(`/api/v1/tenants/${tenant.id}`);
       expect(during.status).toBe(200);
       expect(during.headers.get('x-cache-status')).toBe('BYPASS');
-      const health = await gatewayA.get<{ degraded: string[] }>('/health');
+      const health = await gatewayA.operator().get<{ degraded: string[] }>('/health');
       expect(health.body.degraded.join(' ')).toMatch(/rate limits are enforced per gateway process/);
       expect(health.body.degraded.join(' ')).toMatch(/response cache bypassed/);
     } finally {
@@ -81,7 +81,7 @@ describeWithInfra('two gateway replicas on shared Redis', ['kafka', 'mongo', 're
       { timeoutMs: 20_000, intervalMs: 200, description: 'the response cache to be used again' },
     );
     // The limiter probes Redis at most once a second, so its recovery may trail the cache's.
-    await eventually(async () => (await gatewayA.get<{ degraded: string[] }>('/health')).body.degraded.length === 0, {
+    await eventually(async () => (await gatewayA.operator().get<{ degraded: string[] }>('/health')).body.degraded.length === 0, {
       timeoutMs: 10_000,
       intervalMs: 200,
       description: '/health to stop reporting degraded components',

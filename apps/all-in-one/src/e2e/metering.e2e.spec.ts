@@ -34,7 +34,9 @@ describeWithInfra('usage metering through Kafka', ['kafka', 'mongo', 'redis'], (
       description: 'the calls made while Kafka was down to be counted',
     });
     // And not more than once: once the gateway has nothing left to publish, the count is still 12.
-    await eventually(async () => (await admin.get<{ metering: { pendingEvents: number } }>('/health')).body.metering.pendingEvents === 0);
+    await eventually(
+      async () => (await admin.operator().get<{ metering: { pending_events: number } }>('/health')).body.metering.pending_events === 0,
+    );
     expect(await usedToday(tenant.id)).toBe(12);
   }, 120_000);
 });

@@ -73,6 +73,7 @@ export class Client {
   constructor(
     private readonly url: string | (() => string),
     private readonly key: string | undefined,
+    private readonly operatorUrl?: string | (() => string),
   ) {}
 
   get baseUrl(): string {
@@ -80,7 +81,13 @@ export class Client {
   }
 
   as(key: string | undefined): Client {
-    return new Client(this.url, key);
+    return new Client(this.url, key, this.operatorUrl);
+  }
+
+  /** A client of this gateway's operator listener (`/health` details, `/metrics`): loopback, no key. */
+  operator(): Client {
+    if (!this.operatorUrl) throw new Error('this client knows no operator listener of its gateway');
+    return new Client(this.operatorUrl, undefined);
   }
 
   get<T = Record<string, unknown>>(path: string, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
@@ -132,11 +139,12 @@ export async function createTenant(admin: Client, overrides: Record<string, unkn
   return response.body;
 }
 
-/** How many subscription events this client's gateway has applied to its plans in force (its /health). */
+/** How many subscription events this client's gateway has applied to its plans in force (its operator /health). */
 export async function gatewayPlansApplied(gateway: Client): Promise<number> {
-  const health = await gateway.get<{ plansInForce?: { applied?: number } }>('/health');
-  const applied = health.body.plansInForce?.applied;
-  if (typeof applied !== 'number') throw new Error(`the gateway's /health shows no plansInForce.applied: ${JSON.stringify(health.body)}`);
+  const health = await gateway.operator().get<{ plans_in_force?: { applied?: number } }>('/health');
+  const applied = health.body.plans_in_force?.applied;
+  if (typeof applied !== 'number')
+    throw new Error(`the gateway's operator /health shows no plans_in_force.applied: ${JSON.stringify(health.body)}`);
   return applied;
 }
 
@@ -180,7 +188,11 @@ export function usePlatform(env: () => NodeJS.ProcessEnv): { readonly platform: 
     get platform() {
       return started();
     },
-    admin: new Client(() => gatewayUrlOf(started()), ADMIN_KEY),
+    admin: new Client(
+      () => gatewayUrlOf(started()),
+      ADMIN_KEY,
+      () => operatorUrlOf(started()),
+    ),
   };
 }
 
@@ -190,7 +202,13 @@ function gatewayUrlOf(platform: RunningServices): string {
   return url;
 }
 
-/** A client of the gateway of `platform`, as the platform admin (`.as(key)` for a tenant). */
+function operatorUrlOf(platform: RunningServices): string {
+  const url = platform.operatorServers.get('gateway')?.url;
+  if (!url) throw new Error('this platform runs no gateway operator listener');
+  return url;
+}
+
+/** A client of the gateway of `platform`, as the platform admin (`.as(key)` for a tenant; `.operator()` for its operator listener). */
 export function adminClient(platform: RunningServices): Client {
-  return new Client(gatewayUrlOf(platform), ADMIN_KEY);
+  return new Client(gatewayUrlOf(platform), ADMIN_KEY, operatorUrlOf(platform));
 }

@@ -1,5 +1,6 @@
 import { declaredPropertyNames, notSnakeCase } from '@tenantry/testing';
 import { z } from 'zod';
+import { EXTERNAL_FORMAT } from '../http/naming';
 import { EVENT_CATALOG } from './catalog';
 
 describe('snake_case, the one convention of event data', () => {
@@ -19,5 +20,13 @@ describe('snake_case, the one convention of event data', () => {
       'probe',
     );
     expect(notSnakeCase(found)).toEqual(['tenantId (probe.properties)']);
+  });
+
+  it('when a schema is marked as an external standard’s document, then its own names are left alone and nothing else is', () => {
+    const schema = z.object({
+      documents: z.array(z.object({ apiVersion: z.string() }).meta({ [EXTERNAL_FORMAT]: 'OpenSLO v1' })),
+      nextCursor: z.string(),
+    });
+    expect(notSnakeCase(declaredPropertyNames(z.toJSONSchema(schema), 'probe'))).toEqual(['nextCursor (probe.properties)']);
   });
 });

@@ -16,7 +16,7 @@ import { subscribeToInvalidations } from '../invalidation';
 import { UsageMeter } from '../metering/usage-meter';
 import { Upstreams } from '../proxy/upstreams';
 import { ResponseCache } from '../response-cache';
-import { operatorApp } from '../operator-listener';
+import { gatewayState, operatorApp } from '../operator-listener';
 import { isPublicRequest, matchRoute } from '../routes';
 import { securityHeaders } from '../security-headers';
 
@@ -254,7 +254,7 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
     ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
     clientErrorHeaders: securityHeaders({ behindTls: options.behindTls ?? false }),
   });
-  const operator = createServer(operatorApp());
+  const operator = createServer(operatorApp(gatewayState({ rateLimiter, responseCache, meter, plans, upstreams })));
   await new Promise<void>((resolve) => operator.listen(0, '127.0.0.1', resolve));
   return {
     url: server.url,

@@ -1,4 +1,4 @@
-import { PLAN_IDS } from '@tenantry/contracts';
+import { EXTERNAL_FORMAT, PLAN_IDS } from '@tenantry/contracts';
 import { z } from 'zod';
 import type { SloDefinition } from '../slo-definitions/definitions';
 
@@ -48,7 +48,10 @@ export const openSloDocumentSchema = z
         path: ['metadata', 'labels', 'tenantry.dev/plan'],
       });
     }
-  });
+  })
+  // The standard's own field names (apiVersion, budgetingMethod, …): the one exception to snake_case, so
+  // OpenSLO tooling reads and writes these documents unchanged.
+  .meta({ [EXTERNAL_FORMAT]: 'OpenSLO v1' });
 export type OpenSloDocument = z.output<typeof openSloDocumentSchema>;
 
 export function toOpenSlo(definition: SloDefinition): OpenSloDocument {
