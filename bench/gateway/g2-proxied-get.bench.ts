@@ -80,10 +80,10 @@ export const proxiedGet = gatewayScenario({
     if (direct.status !== 200)
       throw new Error(`the tenants service answered ${direct.status}: ${direct.body.toString('utf8').slice(0, 300)}`);
 
-    const healthBefore = await gatewayHealth(stack.gateway.url);
+    const healthBefore = await gatewayHealth(stack.gateway);
     const [gateway, service] = await interleave([proxiedGatewayVariant(stack), directVariant(stack)], { servers: stack.serverPids });
     if (!gateway || !service) throw new Error('missing variant');
-    const healthAfter = await gatewayHealth(stack.gateway.url);
+    const healthAfter = await gatewayHealth(stack.gateway);
     // Upstream calls per request, exactly: a run of a fixed number of requests (a timed run ends with
     // requests in flight that the service answers but the load generator never counts: let them land first).
     await sleep(1_000);
@@ -106,7 +106,7 @@ export const proxiedGet = gatewayScenario({
 
     // Warm-up runs included: the counters were read around all of them.
     const gatewayRequests = allResponses(gateway);
-    const newConnections = healthAfter.upstreamConnections - healthBefore.upstreamConnections;
+    const newConnections = healthAfter.upstream_connections - healthBefore.upstream_connections;
     const perRequest = newConnections / Math.max(1, gatewayRequests);
     result.targets.push({
       label: 'new upstream TCP connections per proxied request',
@@ -119,7 +119,7 @@ export const proxiedGet = gatewayScenario({
         label: 'upstream calls per proxied request (tenants service request counter)',
         value: `${(calls / Math.max(1, exact.responses)).toFixed(4)} (${formatNumber(calls)} API requests at the service for ${formatNumber(exact.responses)} gateway responses, ${describeStatuses(exact)}; a run of exactly ${formatNumber(EXACT_RUN)} requests)`,
       },
-      { label: 'upstream connections opened since the gateway started', value: `${healthAfter.upstreamConnections}` },
+      { label: 'upstream connections opened since the gateway started', value: `${healthAfter.upstream_connections}` },
       {
         label: 'requests the gateway metered meanwhile',
         value: `${formatNumber((healthAfter.metering.recorded ?? 0) - (healthBefore.metering.recorded ?? 0))} (responses counted by the load generator: ${formatNumber(gatewayRequests)})`,

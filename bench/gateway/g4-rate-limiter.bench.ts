@@ -84,7 +84,7 @@ export const rateLimiter = gatewayScenario({
     ]);
     await Promise.all([expectCacheHit(stack, stack.gateway.url), expectCacheHit(stack, unlimited.url)]);
     const limited = await probe(`${stack.gateway.url}/api/v1/tenants/${stack.tenant.tenantId}`, tenantAuth(stack.tenant));
-    const limiterHealth = (await gatewayHealth(stack.gateway.url)).rateLimiter;
+    const limiterHealth = (await gatewayHealth(stack.gateway)).rate_limiter;
 
     const [on, off, twin] = await interleave(
       [
@@ -107,7 +107,7 @@ export const rateLimiter = gatewayScenario({
     result.facts.push(
       {
         label: 'limiter engaged on the measured gateway',
-        value: `RateLimit-Policy: ${limited.headers.get('ratelimit-policy') ?? 'none'}; RateLimit: ${limited.headers.get('ratelimit') ?? 'none'}; /health rateLimiter ${JSON.stringify(limiterHealth)}`,
+        value: `RateLimit-Policy: ${limited.headers.get('ratelimit-policy') ?? 'none'}; RateLimit: ${limited.headers.get('ratelimit') ?? 'none'}; operator /health rate_limiter ${JSON.stringify(limiterHealth)}`,
       },
       { label: 'CPU per request', value: cpuCostLine([on, off, twin]) },
       { label: 'CPU during the runs (100% = one core)', value: [on, off, twin].map(cpuLine).join('; ') },

@@ -29,7 +29,7 @@ async function waitFor<T>(
 const meteringOf = (health: GatewayHealth) => ({
   recorded: health.metering.recorded ?? 0,
   published: health.metering.published ?? 0,
-  pending: health.metering.pendingEvents ?? 0,
+  pending: health.metering.pending_events ?? 0,
 });
 
 /**
@@ -66,7 +66,7 @@ export const metering = gatewayScenario({
     // Exactness: a tenant that has made no request yet, a fixed number of requests, every one answered.
     const tenant = await createTenant(stack.gateway.url, stack.adminKey, 'bench-metering', 'enterprise');
     const amount = Math.max(2_000, Math.round((on.medianRate * EXACTNESS_TARGET_MS) / 1000 / 100) * 100);
-    const before = meteringOf(await gatewayHealth(stack.gateway.url));
+    const before = meteringOf(await gatewayHealth(stack.gateway));
     // Meanwhile, every 250 ms: requests the gateway recorded vs requests the tenants service has counted.
     const lags: Array<{ atMs: number; lag: number }> = [];
     let loading = true;
@@ -74,7 +74,7 @@ export const metering = gatewayScenario({
     const sampling = (async () => {
       while (loading) {
         const [health, usage] = await Promise.all([
-          gatewayHealth(stack.gateway.url),
+          gatewayHealth(stack.gateway),
           tenantUsage(stack.tenants.url, stack.internalSecret, tenant).catch(() => undefined),
         ]);
         if (usage)
@@ -91,9 +91,9 @@ export const metering = gatewayScenario({
     const lastResponseAt = now();
     await sampling;
     const sent = load.responses + load.errors;
-    const afterLoad = meteringOf(await gatewayHealth(stack.gateway.url));
+    const afterLoad = meteringOf(await gatewayHealth(stack.gateway));
     const published = await waitFor(
-      async () => meteringOf(await gatewayHealth(stack.gateway.url)),
+      async () => meteringOf(await gatewayHealth(stack.gateway)),
       (m) => m.published - before.published >= m.recorded - before.recorded && m.pending === 0,
       PUBLISH_TIMEOUT_MS,
     );

@@ -53,12 +53,12 @@ export const singleFlight = gatewayScenario({
 
       const cold = new URL(`${stack.gateway.url}/api/v1/tenants/${tenant.tenantId}/features`);
       const upstreamBefore = await tenantsApiRequests(stack, '/features');
-      const connectionsBefore = (await gatewayHealth(stack.gateway.url)).upstreamConnections;
+      const connectionsBefore = (await gatewayHealth(stack.gateway)).upstream_connections;
       const started = now();
       const answers = await Promise.all(Array.from({ length: CONCURRENT }, () => get(agent, cold, tenantAuth(tenant))));
       const elapsedMs = now() - started;
       const upstreamCalls = (await tenantsApiRequests(stack, '/features')) - upstreamBefore;
-      const newConnections = (await gatewayHealth(stack.gateway.url)).upstreamConnections - connectionsBefore;
+      const newConnections = (await gatewayHealth(stack.gateway)).upstream_connections - connectionsBefore;
 
       const latency = new LatencyHistogram();
       for (const answer of answers) latency.recordMs(answer.ms);

@@ -58,15 +58,21 @@ export function signedHeaders(secret: string, identity: Identity, method: string
   return signIdentity(identity, { method, url, audience: 'tenants' }, secret);
 }
 
+/** The gateway's state, as its operator listener's `/health` shows it. */
 export interface GatewayHealth {
-  upstreamConnections: number;
-  metering: { enabled?: false; recorded?: number; published?: number; pendingEvents?: number };
-  rateLimiter: Record<string, unknown>;
+  upstream_connections: number;
+  metering: { enabled: boolean; recorded?: number; published?: number; pending_events?: number };
+  rate_limiter: Record<string, unknown>;
   degraded: string[];
 }
 
-export async function gatewayHealth(gatewayUrl: string): Promise<GatewayHealth> {
-  return json<GatewayHealth>(await fetch(`${gatewayUrl}/health`, { signal: AbortSignal.timeout(5_000) }), 'gateway /health');
+/** Reads a gateway's state from its operator listener (the public `/health` only says it answers). */
+export async function gatewayHealth(gateway: { url: string; operatorUrl?: string }): Promise<GatewayHealth> {
+  if (!gateway.operatorUrl) throw new Error(`the gateway at ${gateway.url} has no operator listener to read its state from`);
+  return json<GatewayHealth>(
+    await fetch(`${gateway.operatorUrl}/health`, { signal: AbortSignal.timeout(5_000) }),
+    'gateway operator /health',
+  );
 }
 
 /** GET with headers; status, headers and body (for probes that check one response). */
