@@ -177,6 +177,7 @@ describeWithInfra('the seed, replayed through the gateway', ['kafka', 'mongo', '
       ],
     ])('GET /tenants/{tenant_id}/features of a %s tenant: its limits, its features and its SLA', async (tier, limits, features, sla) => {
       const reply = await admin.post<CreatedTenant>(T, { name: `Seed ${tier}`, subscription_tier: tier });
+      expect(reply.status).toBe(201);
       const answer = await admin.get<{ features: Record<string, boolean> }>(`${T}/${reply.body.tenant.id}/features`);
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({ tenant_id: reply.body.tenant.id, subscription_tier: tier, limits, sla_target_percent: sla });
