@@ -306,6 +306,11 @@ describe('gateway pipeline', () => {
     await call('/api/v1/tenants/ten_metrics/m', key);
     const cancelledKey = stub.addTenant('ten_metrics_cancelled', 'pro', 'cancelled');
     expect((await call('/api/v1/tenants/ten_metrics_cancelled/m', cancelledKey)).status).toBe(403);
+    expect((await call('/api/v1/tenants/ten_metrics/m', undefined)).status).toBe(401);
+    const limitedKey = stub.addTenant('ten_metrics_limited', 'basic'); // 10 requests a minute
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i += 1) statuses.push((await call(`/api/v1/tenants/ten_metrics_limited/m?i=${i}`, limitedKey)).status);
+    expect(statuses).toContain(429);
     expect((await fetch(`${gatewayUrl}/metrics`)).status).toBe(404);
     const metrics = await (await fetch(`${gateway.operatorUrl}/metrics`)).text();
     expect(metrics).toMatch(/^tenantry_gateway_cache_requests_total\{cache_status="HIT"[^}]*\} [1-9]/m);
