@@ -6,6 +6,8 @@ import { recordRoutes } from './ingest/record.routes';
 import { RollupReader } from './ingest/rollup-reader';
 import type { RollupWriter } from './ingest/rollup-writer';
 import type { RollupRepository } from './ingest/rollup.collection';
+import { MaintenanceWindows } from './maintenance/exclusion';
+import { maintenanceRoutes } from './maintenance/maintenance.routes';
 import { metricsRoutes } from './metrics/metrics.routes';
 import { slaReportRoutes } from './sla-reports/sla-report.routes';
 import type { SlaReports } from './sla-reports/sla-reports';
@@ -35,6 +37,8 @@ export interface ObservabilityAppDeps {
   reports: SlaReports;
   /** GET /health and /health/{service} (health/health.routes.ts). */
   health: Router;
+  /** The maintenance windows (maintenance/): their minutes are left out of every SLI. */
+  maintenance: MaintenanceWindows;
   clock: () => Date;
 }
 
@@ -56,9 +60,18 @@ export function createObservabilityApp(deps: ObservabilityAppDeps): Express {
           tag: 'sla-reports',
           router: slaReportRoutes({ reports: deps.reports, tenants: deps.profiles, clock: deps.clock, reader }),
         },
-        { prefix: API_PREFIX, tag: 'slos', router: slaRoutes({ reader, slos: deps.slos, profiles: deps.profiles, clock: deps.clock }) },
+        {
+          prefix: API_PREFIX,
+          tag: 'slos',
+          router: slaRoutes({ reader, slos: deps.slos, profiles: deps.profiles, clock: deps.clock, maintenance: deps.maintenance }),
+        },
+        { prefix: API_PREFIX, tag: 'maintenance', router: maintenanceRoutes({ windows: deps.maintenance.repository }) },
         { prefix: API_PREFIX, tag: 'slos', router: openSloRoutes({ catalog: deps.slos }) },
-        { prefix: API_PREFIX, tag: 'dashboard', router: dashboardRoutes({ reader, slos: deps.slos, clock: deps.clock }) },
+        {
+          prefix: API_PREFIX,
+          tag: 'dashboard',
+          router: dashboardRoutes({ reader, slos: deps.slos, clock: deps.clock, maintenance: deps.maintenance }),
+        },
       ];
       app.get(`${API_PREFIX}/openapi.json`, ...openApiRoute(OPENAPI_INFO, api));
       app.use(

@@ -11,6 +11,8 @@ import { consumeMetricRecorded } from './ingest/ingest-consumer';
 import { rollupRetention } from './ingest/retention';
 import { RollupWriter } from './ingest/rollup-writer';
 import { rollupsCollection } from './ingest/rollup.collection';
+import { MaintenanceWindows } from './maintenance/exclusion';
+import { maintenanceWindowsCollection } from './maintenance/maintenance-window.collection';
 import { createObservabilityApp } from './observability-app';
 import { slaBreachesCollection } from './sla-reports/sla-report.collection';
 import { SlaReports } from './sla-reports/sla-reports';
@@ -43,7 +45,7 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
     name: 'observability',
     async start(platform, logger, context) {
       const clock = options.clock ?? (() => new Date());
-      const [rollups, profiles, states, breaches, catalogs, probeHours, probeStatuses] = await Promise.all([
+      const [rollups, profiles, states, breaches, catalogs, probeHours, probeStatuses, windows] = await Promise.all([
         platform.persistence.repository(rollupsCollection),
         platform.persistence.repository(tenantProfilesCollection),
         platform.persistence.repository(alertStatesCollection),
@@ -51,7 +53,9 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
         platform.persistence.repository(sloCatalogCollection),
         platform.persistence.repository(probeHoursCollection),
         platform.persistence.repository(probeStatusCollection),
+        platform.persistence.repository(maintenanceWindowsCollection),
       ]);
+      const maintenance = new MaintenanceWindows(windows);
       const configured = Number(context.env['OBSERVABILITY_PROBE_INTERVAL_MS'] ?? DEFAULT_PROBE_INTERVAL_MS);
       const probeEvery =
         options.probeIntervalMs === undefined
@@ -76,8 +80,8 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
       platform.housekeeping.every(rollupRetention(rollups));
       const slos = new SloCatalog(catalogs);
       await slos.refresh();
-      const evaluator = new AlertEvaluator({ rollups, states, slos, tenants, outbox: platform.outboxRelay, logger });
-      const reports = new SlaReports({ rollups, breaches, outbox: platform.outboxRelay });
+      const evaluator = new AlertEvaluator({ rollups, states, slos, tenants, outbox: platform.outboxRelay, logger, maintenance });
+      const reports = new SlaReports({ rollups, breaches, outbox: platform.outboxRelay, maintenance });
       options.onEvaluator?.(evaluator);
       options.onMonthClose?.((now) => reports.closePreviousMonth(tenants.withSla(), now));
       const evaluationEvery = Number(context.env['OBSERVABILITY_EVALUATION_INTERVAL_MS'] ?? DEFAULT_EVALUATION_INTERVAL_MS);
@@ -109,6 +113,7 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
         profiles: tenants,
         reports,
         health: healthRoutes({ prober, services: SERVICE_NAMES, clock }),
+        maintenance,
         clock,
       });
       return {

@@ -4,6 +4,7 @@ import type { Logger } from '@tenantry/telemetry';
 import { observabilityEvent } from '../events';
 import { RollupReader } from '../ingest/rollup-reader';
 import type { RollupRepository } from '../ingest/rollup.collection';
+import type { MaintenanceWindows } from '../maintenance/exclusion';
 import type { AlertSeverity } from '../slo-definitions/definitions';
 import type { SloSource } from '../slos/sla.routes';
 import { sloStatus, type SloStatus, type SloSubject } from '../slos/slo-status';
@@ -20,6 +21,8 @@ export interface AlertEvaluatorDeps {
   tenants: Pick<TenantProfileStore, 'withSla'>;
   outbox: Pick<OutboxRelay, 'notify'>;
   logger: Logger;
+  /** Minutes inside maintenance windows are left out of every burn rate and budget. */
+  maintenance?: MaintenanceWindows;
 }
 
 export interface EvaluationResult {
@@ -45,6 +48,8 @@ export class AlertEvaluator {
 
   async evaluate(now: Date): Promise<EvaluationResult> {
     const reader = new RollupReader(this.deps.rollups);
+    // Read once per evaluation; each window's expansion is remembered for the evaluation's subjects.
+    const maintenance = await this.deps.maintenance?.snapshot(now);
     const subjects: SloSubject[] = this.deps.slos
       .definitions()
       .filter((definition) => definition.scope === 'service')
@@ -57,7 +62,7 @@ export class AlertEvaluator {
     }
     const result: EvaluationResult = { subjects: subjects.length, fired: [], resolved: [], statuses: [] };
     for (const subject of subjects) {
-      const status = await sloStatus(reader, subject, now);
+      const status = await sloStatus(reader, subject, now, maintenance);
       result.statuses.push(status);
       for (const severity of new Set(status.conditions.map((condition) => condition.severity))) {
         const transition = await this.settle(status, severity, now);

@@ -2,6 +2,7 @@ import { assertAdmin, identityOf, route } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { RollupReader } from '../ingest/rollup-reader';
+import type { MaintenanceWindows } from '../maintenance/exclusion';
 import { SERVICE_SHARD } from '../ingest/rollup.collection';
 import { BOUNDS, trafficOf, trafficSchema } from '../metrics/metrics-view';
 import { sloStatusSchema, type SloSource } from '../slos/sla.routes';
@@ -19,7 +20,12 @@ const dashboardSchema = z.object({
 });
 
 /** `GET /dashboard`: one document a dashboard renders (admin): the last hour's traffic per service, SLOs worst first. */
-export function dashboardRoutes(deps: { reader: () => RollupReader; slos: SloSource; clock: () => Date }): Router {
+export function dashboardRoutes(deps: {
+  reader: () => RollupReader;
+  slos: SloSource;
+  clock: () => Date;
+  maintenance?: MaintenanceWindows;
+}): Router {
   const router = Router();
   router.get(
     '/dashboard',
@@ -38,8 +44,9 @@ export function dashboardRoutes(deps: { reader: () => RollupReader; slos: SloSou
           series.tenant_id === null ? series.service : null,
         );
         const definitions = deps.slos.definitions().filter((definition) => definition.scope === 'service');
+        const maintenance = await deps.maintenance?.snapshot(now);
         const slos = await Promise.all(
-          definitions.map((definition) => sloStatus(reader, { definition, tenant_id: null, timezone: 'UTC' }, now)),
+          definitions.map((definition) => sloStatus(reader, { definition, tenant_id: null, timezone: 'UTC' }, now, maintenance)),
         );
         slos.sort((a, b) => a.budget.remaining_fraction - b.budget.remaining_fraction || a.slo.localeCompare(b.slo));
         return {

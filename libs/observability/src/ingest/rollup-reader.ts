@@ -95,7 +95,39 @@ export class RollupReader {
             : bucket,
         )
       : buckets;
-    const ids = [...new Set(usable.map((bucket) => rollupId(bucket.resolution, bucket.start, shard)))];
+    const totals = await this.total(shard, usable, tenantId, keyOf);
+    return { totals, exact: exact && usable.every((bucket, i) => bucket === buckets[i]) };
+  }
+
+  /**
+   * As `sum`, over several spans (sorted, disjoint: a window less its maintenance windows), each tiled as
+   * `sum` tiles a window; a bucket two spans share (widened edges) is read and counted once.
+   */
+  async sumSpans(
+    shard: string,
+    spans: readonly { start: number; end: number }[],
+    now: Date,
+    tenantId: string | null,
+    keyOf: (series: Series) => string | null,
+  ): Promise<{ totals: Map<string, Series>; exact: boolean }> {
+    const buckets: Bucket[] = [];
+    let exact = true;
+    for (const span of spans) {
+      const covered = coverage(new Date(span.start), new Date(span.end), now);
+      buckets.push(...covered.buckets);
+      exact &&= covered.exact;
+    }
+    return { totals: await this.total(shard, buckets, tenantId, keyOf), exact };
+  }
+
+  /** The series of `tenantId` in the buckets' documents of `shard`, summed per key (each document once). */
+  private async total(
+    shard: string,
+    buckets: readonly Bucket[],
+    tenantId: string | null,
+    keyOf: (series: Series) => string | null,
+  ): Promise<Map<string, Series>> {
+    const ids = [...new Set(buckets.map((bucket) => rollupId(bucket.resolution, bucket.start, shard)))];
     const documents = await Promise.all(ids.map((id) => this.document(id)));
     const totals = new Map<string, Series>();
     for (const document of documents) {
@@ -108,6 +140,6 @@ export class RollupReader {
         totals.set(key, addSeries(total, series));
       }
     }
-    return { totals, exact: exact && usable.every((bucket, i) => bucket === buckets[i]) };
+    return totals;
   }
 }

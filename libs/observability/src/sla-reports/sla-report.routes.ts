@@ -19,7 +19,19 @@ const reportSchema = z.object({
   valid_requests: z.number(),
   failed_requests: z.number(),
   downtime_minutes: z.number().describe("(1 − achieved) × the month's minutes"),
-  excluded_maintenance_minutes: z.number(),
+  excluded_maintenance_minutes: z
+    .number()
+    .describe("Minutes of the month (so far) inside maintenance windows: the tenant's requests then count neither for nor against it"),
+  maintenance_windows: z
+    .array(
+      z.object({
+        id: z.string(),
+        scope: z.enum(['platform', 'tenant', 'service']),
+        reason: z.string(),
+        excluded_minutes: z.number().describe('Of this window in the month (overlapping windows may sum to more than the total)'),
+      }),
+    )
+    .describe('The maintenance windows that excluded them'),
   breached: z.boolean(),
   credit_percent: z.number(),
   monthly_fee_cents: z.number(),
@@ -51,6 +63,7 @@ export function slaReportRoutes(deps: {
         const identity = identityOf(req);
         const now = deps.clock();
         const reader = deps.reader();
+        const maintenance = await deps.reports.maintenanceAt(now);
         if (identity.role === 'tenant') {
           const profile = await deps.tenants.profileOf(identity.tenantId);
           const planId = profile?.plan_id ?? identity.planId ?? null;
@@ -60,15 +73,16 @@ export function slaReportRoutes(deps: {
                 query.period,
                 now,
                 reader,
+                maintenance,
               )
             : null;
           if (!report) throw new NotFoundError(`Tenant ${identity.tenantId} has no SLA on its plan.`);
           return { period: query.period, items: [report], next_cursor: null };
         }
         const page = await deps.tenants.pageWithSla(query.limit, query.cursor);
-        const items = (await Promise.all(page.items.map((tenant) => deps.reports.report(tenant, query.period, now, reader)))).filter(
-          (report): report is SlaReport => report !== null,
-        );
+        const items = (
+          await Promise.all(page.items.map((tenant) => deps.reports.report(tenant, query.period, now, reader, maintenance)))
+        ).filter((report): report is SlaReport => report !== null);
         return { period: query.period, items, next_cursor: page.next_cursor };
       },
     ),

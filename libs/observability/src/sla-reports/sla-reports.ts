@@ -3,6 +3,7 @@ import type { OutboxRelay } from '@tenantry/event-bus';
 import type { TenantScopedRepository } from '@tenantry/persistence';
 import { observabilityEvent } from '../events';
 import { RollupReader } from '../ingest/rollup-reader';
+import { outside, type ExcludingWindow, type MaintenanceSnapshot, type MaintenanceWindows } from '../maintenance/exclusion';
 import { GATEWAY_SERVICE } from '../ingest/rollup-writer';
 import { tenantShard, type RollupRepository } from '../ingest/rollup.collection';
 import { DEFAULT_CREDIT_SCHEDULE, planSlaObjective, type CreditTier } from '../slo-definitions/definitions';
@@ -23,10 +24,12 @@ export interface SlaReport {
   achieved: number;
   valid_requests: number;
   failed_requests: number;
-  /** (1 − achieved) × the month's minutes: the unavailability as minutes of full outage. */
+  /** (1 − achieved) × the month's minutes outside maintenance: the unavailability as minutes of full outage. */
   downtime_minutes: number;
-  /** Minutes excluded for maintenance (always 0: maintenance windows are not built yet). */
+  /** Minutes of the month (so far) inside maintenance windows of the tenant's gateway traffic: their requests are not counted. */
   excluded_maintenance_minutes: number;
+  /** The windows that excluded them. */
+  maintenance_windows: ExcludingWindow[];
   breached: boolean;
   credit_percent: number;
   monthly_fee_cents: number;
@@ -56,19 +59,40 @@ export class SlaReports {
       breaches: TenantScopedRepository<{ report_id: string; month: string; credit_cents: number }>;
       outbox: Pick<OutboxRelay, 'notify'>;
       schedule?: readonly CreditTier[];
+      maintenance?: MaintenanceWindows;
     },
   ) {}
 
-  /** The report of one tenant; `reader` may be shared by many tenants (they share shard documents). */
-  async report(tenant: SlaTenant, month: string, now: Date, reader = new RollupReader(this.deps.rollups)): Promise<SlaReport | null> {
+  /** The windows in force at `now` (one read; share it among the reports of one request or evaluation). */
+  async maintenanceAt(now: Date): Promise<MaintenanceSnapshot | undefined> {
+    return this.deps.maintenance?.snapshot(now);
+  }
+
+  /**
+   * The report of one tenant, its month less the maintenance windows that apply to its gateway traffic;
+   * `reader` and `maintenance` may be shared by many tenants (they share shard documents and windows).
+   */
+  async report(
+    tenant: SlaTenant,
+    month: string,
+    now: Date,
+    reader = new RollupReader(this.deps.rollups),
+    maintenance?: MaintenanceSnapshot,
+  ): Promise<SlaReport | null> {
     const objective = planSlaObjective(tenant.plan_id);
     if (objective === null) return null;
     const bounds = monthIn(month, tenant.timezone);
     const to = now < bounds.end ? now : bounds.end;
-    const { totals } = await reader.sum(
+    const until = to > bounds.start ? to : bounds.start;
+    const windows = maintenance ?? (await this.maintenanceAt(now));
+    const excluded = windows?.excluded({ service: GATEWAY_SERVICE, tenant_id: tenant.tenant_id }, bounds.start, until) ?? {
+      intervals: [],
+      minutes: 0,
+      windows: [],
+    };
+    const { totals } = await reader.sumSpans(
       tenantShard(tenant.tenant_id),
-      bounds.start,
-      to > bounds.start ? to : bounds.start,
+      outside(bounds.start.getTime(), until.getTime(), excluded.intervals),
       now,
       tenant.tenant_id,
       (series) => (series.tenant_id === tenant.tenant_id && series.service === GATEWAY_SERVICE && series.route === null ? 'x' : null),
@@ -77,7 +101,7 @@ export class SlaReports {
     const counts = availability(series ?? { requests: 0, errors: 0, client_errors: 0 });
     // A month without traffic met its SLA: nothing failed.
     const achieved = counts.sli === null ? 1 : round(counts.sli);
-    const minutes = (bounds.end.getTime() - bounds.start.getTime()) / 60_000;
+    const minutes = (bounds.end.getTime() - bounds.start.getTime()) / 60_000 - excluded.minutes;
     const complete = now >= bounds.end;
     const percent = complete ? creditPercent(this.deps.schedule ?? DEFAULT_CREDIT_SCHEDULE, objective, achieved) : 0;
     const fee = PLAN_CATALOG[tenant.plan_id].prices.monthly;
@@ -94,7 +118,8 @@ export class SlaReports {
       valid_requests: counts.valid,
       failed_requests: counts.bad,
       downtime_minutes: round((1 - achieved) * minutes),
-      excluded_maintenance_minutes: 0,
+      excluded_maintenance_minutes: excluded.minutes,
+      maintenance_windows: excluded.windows,
       breached: complete && achieved < objective,
       credit_percent: percent,
       monthly_fee_cents: fee,
@@ -109,13 +134,14 @@ export class SlaReports {
    */
   async closePreviousMonth(tenants: AsyncIterable<SlaTenant>, now: Date): Promise<string[]> {
     const reader = new RollupReader(this.deps.rollups);
+    const maintenance = await this.maintenanceAt(now);
     const emitted: string[] = [];
     for await (const tenant of tenants) {
       const current = monthContaining(now, tenant.timezone);
       const previous = monthContaining(new Date(current.start.getTime() - 1), tenant.timezone).month;
       const reportId = reportIdOf(tenant.tenant_id, previous);
       if (this.closed.has(reportId)) continue;
-      const report = await this.report(tenant, previous, now, reader);
+      const report = await this.report(tenant, previous, now, reader, maintenance);
       // Batches of the month's last minutes may still be on their way: a month is closed a while after it ends.
       if (report && now.getTime() < Date.parse(report.period.end) + CLOSE_GRACE_MS) continue;
       if (report && this.closed.size > 1_000_000) this.closed.clear();

@@ -3,6 +3,7 @@ import { identityOf, route } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { RollupReader } from '../ingest/rollup-reader';
+import type { MaintenanceWindows } from '../maintenance/exclusion';
 import type { SloDefinition } from '../slo-definitions/definitions';
 import { canonicalService } from './service-names';
 import { sloStatus, type SloStatus } from './slo-status';
@@ -23,8 +24,17 @@ export const sloStatusSchema = z.object({
   sli: z.number().nullable().describe('Over the rolling window: good / valid events; null without valid events'),
   valid_events: z.number(),
   bad_events: z.number(),
+  excluded_minutes: z
+    .number()
+    .describe('Minutes of the rolling window inside maintenance windows: their events count neither good nor bad'),
   budget: budgetSchema,
-  calendar_month: z.object({ month: z.string(), timezone: z.string(), sli: z.number().nullable(), budget: budgetSchema }),
+  calendar_month: z.object({
+    month: z.string(),
+    timezone: z.string(),
+    sli: z.number().nullable(),
+    excluded_minutes: z.number().describe('Minutes of the month so far inside maintenance windows'),
+    budget: budgetSchema,
+  }),
   burn_rates: z.record(z.string(), z.number()).describe('Per window: (bad / valid) / (1 − objective)'),
   conditions: z.array(
     z.object({
@@ -75,7 +85,13 @@ export async function subjectsFor(
 }
 
 /** `GET /sla/{service}`. */
-export function slaRoutes(deps: { reader: () => RollupReader; slos: SloSource; profiles: TenantProfiles; clock: () => Date }): Router {
+export function slaRoutes(deps: {
+  reader: () => RollupReader;
+  slos: SloSource;
+  profiles: TenantProfiles;
+  clock: () => Date;
+  maintenance?: MaintenanceWindows;
+}): Router {
   const router = Router();
   router.get(
     '/sla/:service',
@@ -108,7 +124,8 @@ export function slaRoutes(deps: { reader: () => RollupReader; slos: SloSource; p
         );
         const now = deps.clock();
         const reader = deps.reader();
-        const slos: SloStatus[] = await Promise.all(subjects.map((subject) => sloStatus(reader, subject, now)));
+        const maintenance = await deps.maintenance?.snapshot(now);
+        const slos: SloStatus[] = await Promise.all(subjects.map((subject) => sloStatus(reader, subject, now, maintenance)));
         return { service, tenant_id: tenantId, slos };
       },
     ),

@@ -3,6 +3,7 @@ import { GATEWAY_SERVICE } from '../ingest/rollup-writer';
 import { SERVICE_SHARD, tenantShard, type Series } from '../ingest/rollup.collection';
 import { countWithin } from '../ingest/histogram';
 import { BURN_RATE_POLICY, windowSeconds, type AlertSeverity, type SloDefinition } from '../slo-definitions/definitions';
+import { NO_MAINTENANCE, outside, type MaintenanceSnapshot } from '../maintenance/exclusion';
 import { monthContaining } from './calendar';
 import { availability, burnRate, errorBudget, round, type ErrorBudget } from './slo-math';
 
@@ -39,8 +40,10 @@ export interface SloStatus {
   sli: number | null;
   valid_events: number;
   bad_events: number;
+  /** Minutes of the rolling window inside maintenance windows: their events count neither good nor bad. */
+  excluded_minutes: number;
   budget: ErrorBudget;
-  calendar_month: { month: string; timezone: string; sli: number | null; budget: ErrorBudget };
+  calendar_month: { month: string; timezone: string; sli: number | null; excluded_minutes: number; budget: ErrorBudget };
   burn_rates: Record<string, number>;
   conditions: BurnCondition[];
   alerts_firing: AlertSeverity[];
@@ -60,16 +63,26 @@ export function countsOf(definition: SloDefinition, series: Series | undefined):
 
 const WINDOWS = [...new Set(BURN_RATE_POLICY.flatMap((rule) => [rule.long_window, rule.short_window]))];
 
-/** Computes an SLO's state at `now` from the rollups (a reader may be shared by many subjects of one evaluation). */
-export async function sloStatus(reader: RollupReader, subject: SloSubject, now: Date): Promise<SloStatus> {
+/**
+ * Computes an SLO's state at `now` from the rollups (a reader may be shared by many subjects of one
+ * evaluation), every window less the minutes of the maintenance windows that apply to the subject.
+ */
+export async function sloStatus(
+  reader: RollupReader,
+  subject: SloSubject,
+  now: Date,
+  maintenance: MaintenanceSnapshot = NO_MAINTENANCE,
+): Promise<SloStatus> {
   const { definition, tenant_id } = subject;
   const shard = tenant_id === null ? SERVICE_SHARD : tenantShard(tenant_id);
   const service = definition.scope === 'tenant' ? GATEWAY_SERVICE : definition.service;
   const keyOf = (series: Series): string | null =>
     series.tenant_id === tenant_id && series.service === service && series.route === null ? 'x' : null;
-  const over = async (from: Date, to: Date): Promise<{ counts: WindowCounts; exact: boolean }> => {
-    const { totals, exact } = await reader.sum(shard, from, to, now, tenant_id, keyOf);
-    return { counts: countsOf(definition, totals.get('x')), exact };
+  const over = async (from: Date, to: Date): Promise<{ counts: WindowCounts; exact: boolean; excluded_minutes: number }> => {
+    const excluded = maintenance.excluded({ service: definition.service, tenant_id }, from, to);
+    const spans = outside(from.getTime(), to.getTime(), excluded.intervals);
+    const { totals, exact } = await reader.sumSpans(shard, spans, now, tenant_id, keyOf);
+    return { counts: countsOf(definition, totals.get('x')), exact, excluded_minutes: excluded.minutes };
   };
   const rolling = await over(new Date(now.getTime() - definition.window_days * 86_400_000), now);
   const month = monthContaining(now, subject.timezone);
@@ -98,11 +111,13 @@ export async function sloStatus(reader: RollupReader, subject: SloSubject, now: 
     sli: sliOf(rolling.counts),
     valid_events: rolling.counts.valid,
     bad_events: rolling.counts.bad,
+    excluded_minutes: rolling.excluded_minutes,
     budget: errorBudget(definition.objective, rolling.counts),
     calendar_month: {
       month: month.month,
       timezone: month.timezone,
       sli: sliOf(calendar.counts),
+      excluded_minutes: calendar.excluded_minutes,
       budget: errorBudget(definition.objective, calendar.counts),
     },
     burn_rates: Object.fromEntries(WINDOWS.map((window) => [window, rates[window] ?? 0])),
