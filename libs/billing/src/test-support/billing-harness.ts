@@ -1,14 +1,14 @@
-import { loadPlatformConfig } from '@tenantry/config';
+import { openTestPlatform, TEST_INTERNAL_SECRET } from '@tenantry/runtime/test-support';
 import { createEvent, EVENT_TYPES, type EventType, type PlanId, type TenantryEvent, type TenantryEventOf } from '@tenantry/contracts';
 import { DEFAULT_RETRY_POLICY, type Subscription } from '@tenantry/event-bus';
 import { signIdentity, startHttpServer, type Identity, type RunningHttpServer } from '@tenantry/http';
-import { openPlatform, type Platform } from '@tenantry/runtime';
+import type { Platform } from '@tenantry/runtime';
 import { createLogger } from '@tenantry/telemetry';
 import { eventually, uniqueName } from '@tenantry/testing';
 import { startBilling, type StartedBilling } from '../billing-service';
 import { usageBatch, sample } from '../metering/test-support/metric-batches';
 
-export const TEST_INTERNAL_SECRET = 'test-internal-secret-'.padEnd(48, 'x');
+export { TEST_INTERNAL_SECRET };
 export const ADMIN: Identity = { role: 'admin' };
 export const TENANTS_SERVICE: Identity = { role: 'service', service: 'tenants' };
 export const tenantKey = (tenantId: string, planId?: PlanId): Identity => ({
@@ -66,11 +66,7 @@ export async function startBillingHarness(
   options: { env?: Record<string, string>; start?: Date; serviceEnv?: Record<string, string> } = {},
 ): Promise<BillingHarness> {
   const logger = createLogger({ service: 'billing', level: 'silent' });
-  const platform = await openPlatform(
-    loadPlatformConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET: TEST_INTERNAL_SECRET, ...(options.env ?? { TENANTRY_MODE: 'embedded' }) }),
-    logger,
-    uniqueName('billing-test'),
-  );
+  const platform = await openTestPlatform('billing-test', logger, options.env);
   const clock = new TestClock(options.start ?? new Date('2025-03-01T10:00:00Z'));
   const billing = await startBilling(
     platform,

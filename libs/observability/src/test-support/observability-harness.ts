@@ -1,15 +1,15 @@
-import { loadPlatformConfig } from '@tenantry/config';
+import { openTestPlatform, TEST_INTERNAL_SECRET } from '@tenantry/runtime/test-support';
 import { createEvent, type TenantryEvent, type TenantryEventOf } from '@tenantry/contracts';
 import { DEFAULT_RETRY_POLICY, type Subscription } from '@tenantry/event-bus';
 import { signIdentity, startHttpServer, type Identity, type RunningHttpServer } from '@tenantry/http';
-import { openPlatform, type Platform } from '@tenantry/runtime';
+import type { Platform } from '@tenantry/runtime';
 import { createLogger } from '@tenantry/telemetry';
 import { uniqueName } from '@tenantry/testing';
 import type { AlertEvaluator, EvaluationResult } from '../alerts/alert-evaluator';
 import type { Prober } from '../health/prober';
 import { observabilityServiceWith } from '../observability-service';
 
-export const TEST_INTERNAL_SECRET = 'test-internal-secret-'.padEnd(48, 'x');
+export { TEST_INTERNAL_SECRET };
 export const ADMIN: Identity = { role: 'admin' };
 export const tenantKey = (tenantId: string, planId?: 'basic' | 'pro' | 'enterprise'): Identity => ({
   role: 'tenant',
@@ -54,13 +54,7 @@ export async function startObservabilityHarness(
 ): Promise<ObservabilityHarness> {
   const logger = createLogger({ service: 'observability', level: 'silent' });
   const ownsPlatform = options.platform === undefined;
-  const platform =
-    options.platform ??
-    (await openPlatform(
-      loadPlatformConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET: TEST_INTERNAL_SECRET, ...(options.env ?? { TENANTRY_MODE: 'embedded' }) }),
-      logger,
-      uniqueName('observability-test'),
-    ));
+  const platform = options.platform ?? (await openTestPlatform('observability-test', logger, options.env));
   const clock = options.clock ?? new TestClock(new Date('2026-11-10T12:00:00Z'));
   let evaluator: AlertEvaluator | undefined;
   let prober: Prober | undefined;

@@ -1,14 +1,14 @@
-import { loadPlatformConfig } from '@tenantry/config';
+import { openTestPlatform, TEST_INTERNAL_SECRET } from '@tenantry/runtime/test-support';
 import { createTenantResponseSchema, type CreateTenantResponse, type EventType, type TenantryEvent } from '@tenantry/contracts';
 import { DEFAULT_RETRY_POLICY, type Subscription } from '@tenantry/event-bus';
 import { signIdentity, startHttpServer, type Identity, type RunningHttpServer } from '@tenantry/http';
-import { openPlatform, type Platform } from '@tenantry/runtime';
+import type { Platform } from '@tenantry/runtime';
 import { createLogger } from '@tenantry/telemetry';
 import { eventually, uniqueName } from '@tenantry/testing';
 import { tenantsService } from '../tenants-service';
 import { startFakeBilling, type FakeBilling } from './fake-billing';
 
-export const TEST_INTERNAL_SECRET = 'test-internal-secret-'.padEnd(48, 'x');
+export { TEST_INTERNAL_SECRET };
 export const ADMIN: Identity = { role: 'admin' };
 export const GATEWAY: Identity = { role: 'service', service: 'gateway' };
 
@@ -70,13 +70,7 @@ export interface HarnessOptions {
 export async function startTenantsHarness(options: HarnessOptions = {}): Promise<TenantsHarness> {
   const logger = createLogger({ service: 'tenants', level: 'silent' });
   const ownsPlatform = options.platform === undefined;
-  const platform =
-    options.platform ??
-    (await openPlatform(
-      loadPlatformConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET: TEST_INTERNAL_SECRET, ...(options.env ?? { TENANTRY_MODE: 'embedded' }) }),
-      logger,
-      uniqueName('tenants-test'),
-    ));
+  const platform = options.platform ?? (await openTestPlatform('tenants-test', logger, options.env));
   const secret = platform.config.internalSecret.value;
   const billing = await startFakeBilling({ secret });
   const billingUrl = options.billingUrl ?? billing.url;
