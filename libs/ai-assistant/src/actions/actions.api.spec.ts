@@ -65,6 +65,29 @@ describe('actions through the tasks API (in-memory platform)', () => {
     expect(task).toMatchObject({ status: 'succeeded', result: { inputs: { scope: 'platform' } } });
   });
 
+  it('when a tenant creates a generate_insights task, then it succeeds with its plan’s MRR and its usage against the quota', async () => {
+    const task = await runUntil('generate_insights', {}, (r) => r.usage?.total_requests === 120 && r.subscription !== null);
+    expect(task.result).toMatchObject({
+      inputs: { scope: 'tenant', lookback_days: 30 },
+      subscription: { plan_id: 'pro', interval: 'monthly', status: 'active', mrr_cents: 19_900 },
+      invoices: null,
+      usage: { days_with_data: 1, total_requests: 120, daily_quota: 10_000, peak_share_of_quota: 0.012 },
+      notes: ['No invoice event seen for this tenant: no invoice figures.'],
+    });
+  });
+
+  it('when generate_insights gets a bad parameter, then the 400 names it', async () => {
+    const bad = await harness.call(tenant, 'POST', `${API}/tasks`, {
+      body: { action: 'generate_insights', parameters: { lookback_days: 0 } },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ errors: [expect.objectContaining({ field: 'parameters.lookback_days' })] });
+    const unknown = await harness.call(tenant, 'POST', `${API}/tasks`, {
+      body: { action: 'generate_insights', parameters: { mrr: true } },
+    });
+    expect(unknown.status).toBe(400);
+  });
+
   it('when capabilities are asked for, then the new actions come with their parameter schemas and the plan they need', async () => {
     const reply = await harness.call(tenant, 'GET', `${API}/capabilities`);
     const actions = (reply.body as { actions: Array<{ action: string; required_plan: string; parameters_schema: unknown }> }).actions;
@@ -74,6 +97,10 @@ describe('actions through the tasks API (in-memory platform)', () => {
         type: 'object',
         properties: { scope: { enum: ['tenant', 'platform'] }, lookback_days: { type: 'integer' }, inactive_days: { type: 'integer' } },
       },
+    });
+    expect(actions.find((a) => a.action === 'generate_insights')).toMatchObject({
+      required_plan: 'pro',
+      parameters_schema: { type: 'object', properties: { scope: { enum: ['tenant', 'platform'] }, lookback_days: { type: 'integer' } } },
     });
   });
 });
