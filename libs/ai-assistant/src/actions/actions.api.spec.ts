@@ -88,6 +88,30 @@ describe('actions through the tasks API (in-memory platform)', () => {
     expect(unknown.status).toBe(400);
   });
 
+  it('when a tenant creates an optimize_performance task, then it succeeds with the p95 bucket of its calls and what follows from them', async () => {
+    const task = await runUntil('optimize_performance', {}, (r) => r.overall?.requests === 120);
+    // 120 calls all in (0, 50]: rank 114 → 50 × 114 / 120 = 47.5
+    expect(task.result).toMatchObject({
+      inputs: { lookback_days: 7, plan_id: 'pro' },
+      overall: { requests: 120, rate_limited: 0, p95: { bucket_lower_ms: 0, bucket_upper_ms: 50, estimate_ms: 47.5 } },
+      upgrade_rule: { applies: true, next_plan_id: 'enterprise', recommend_upgrade: false },
+      suggestions: [expect.objectContaining({ kind: 'cache', route: 'GET /api/v1/tenants/:tenantId' })],
+    });
+  });
+
+  it('when optimize_performance gets a bad parameter, then the 400 names it', async () => {
+    const bad = await harness.call(tenant, 'POST', `${API}/tasks`, {
+      body: { action: 'optimize_performance', parameters: { lookback_days: 91, cache_max_hit_share: 2 } },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({
+      errors: [
+        expect.objectContaining({ field: 'parameters.lookback_days' }),
+        expect.objectContaining({ field: 'parameters.cache_max_hit_share' }),
+      ],
+    });
+  });
+
   it('when capabilities are asked for, then the new actions come with their parameter schemas and the plan they need', async () => {
     const reply = await harness.call(tenant, 'GET', `${API}/capabilities`);
     const actions = (reply.body as { actions: Array<{ action: string; required_plan: string; parameters_schema: unknown }> }).actions;
@@ -101,6 +125,13 @@ describe('actions through the tasks API (in-memory platform)', () => {
     expect(actions.find((a) => a.action === 'generate_insights')).toMatchObject({
       required_plan: 'pro',
       parameters_schema: { type: 'object', properties: { scope: { enum: ['tenant', 'platform'] }, lookback_days: { type: 'integer' } } },
+    });
+    expect(actions.find((a) => a.action === 'optimize_performance')).toMatchObject({
+      required_plan: 'pro',
+      parameters_schema: {
+        type: 'object',
+        properties: { lookback_days: { maximum: 90 }, cache_min_share_of_requests: { type: 'number' } },
+      },
     });
   });
 });
