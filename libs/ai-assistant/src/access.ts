@@ -10,6 +10,8 @@ export interface ActingFor {
   tenantId: string;
   /** The plan the gateway signed for a tenant caller; undefined when the admin acts (the read model's plan is used). */
   planId: PlanId | undefined;
+  /** Who asks: a platform-wide answer (an action's `scope: platform`) is for the admin only. */
+  role: 'tenant' | 'admin';
 }
 
 /**
@@ -20,14 +22,14 @@ export function actingFor(req: Request, tenantId: string | undefined): ActingFor
   const identity = identityOf(req);
   if (identity.role === 'tenant') {
     if (tenantId !== undefined && tenantId !== identity.tenantId) throw new ForbiddenError('A tenant key acts only for its own tenant.');
-    return { tenantId: identity.tenantId, planId: identity.planId };
+    return { tenantId: identity.tenantId, planId: identity.planId, role: 'tenant' };
   }
   if (identity.role === 'admin') {
     if (tenantId === undefined)
       throw new ValidationFailedError('The admin acts for a tenant: name it.', [
         { field: 'query.tenant_id', message: 'Required for the admin' },
       ]);
-    return { tenantId, planId: undefined };
+    return { tenantId, planId: undefined, role: 'admin' };
   }
   throw new ForbiddenError('Only tenants and the platform admin use the assistant.');
 }

@@ -15,6 +15,8 @@ export interface ActionContext {
   /** The plan the task was queued under (quota figures use it when no subscription event was seen yet). */
   planId: PlanId | undefined;
   now: Date;
+  /** Who created the task (tasks created before this field existed count as the tenant's). */
+  requestedBy: 'tenant' | 'admin';
   models: ReadModels;
   /** Aborted when the task is cancelled (or its lease lost): a long wait inside a step should end on it. */
   signal: AbortSignal;
@@ -35,8 +37,13 @@ export interface ActionDefinition<P = unknown, I = unknown, R = unknown> {
   requiredFeature: Feature;
   /** The read models it reads, for GET /capabilities. */
   reads: readonly string[];
+  /**
+   * The parameter that asks for data beyond the tenant (e.g. `scope` = `platform`), when these
+   * parameters do: such a task is for the platform admin only (a tenant gets a 403 naming it).
+   */
+  adminOnlyParameter?(parameters: P): string | null;
   load(context: ActionContext, parameters: P, tracker: DataVersionTracker): Promise<I>;
-  compute(inputs: I, parameters: P, context: Pick<ActionContext, 'now' | 'planId'>): R;
+  compute(inputs: I, parameters: P, context: Pick<ActionContext, 'now' | 'planId' | 'tenantId'>): R;
 }
 
 /** Erases the type parameters, for the registry. */

@@ -71,6 +71,7 @@ async function execute(deps: RunTaskDeps, guard: LeaseGuard, abandon: AbortSigna
     tenantId: task.tenantId,
     planId: task.plan_id,
     now: deps.clock(),
+    requestedBy: task.requested_by ?? 'tenant',
     models: deps.models,
     signal: guard.stopped.signal,
     progress: async (percent, step) => {

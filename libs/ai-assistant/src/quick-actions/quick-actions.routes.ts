@@ -37,11 +37,16 @@ export function quickActionRoutes(deps: { tasks: Tasks; idempotent: IdempotentWr
         { query: tenantQuery, body: quickBody.optional(), doc: { summary: quick.summary, idempotent: true, response: taskViewSchema } },
         deps.idempotent(async ({ query, body }, req, res) => {
           const acting = actingFor(req, query.tenant_id);
-          const created = await deps.tasks.create(acting.tenantId, acting.planId, {
-            action: quick.action,
-            parameters: body?.parameters ?? {},
-            execute: true,
-          });
+          const created = await deps.tasks.create(
+            acting.tenantId,
+            acting.planId,
+            {
+              action: quick.action,
+              parameters: body?.parameters ?? {},
+              execute: true,
+            },
+            acting.role,
+          );
           const deadline = Date.now() + waitMs;
           let task = created;
           while (!FINISHED_STATUSES.includes(task.status) && Date.now() < deadline) {

@@ -1,11 +1,19 @@
 import { createHash } from 'node:crypto';
-import type { Persistence, Stored } from '@tenantry/persistence';
+import type { AdminReads, ListOptions, Persistence, Stored } from '@tenantry/persistence';
 import { invoicesCollection, type InvoiceRecord, type InvoiceRepository } from './invoice.collection';
 import { planDocumentId, plansCollection, type PlanRepository, type TenantPlan } from './plan.collection';
 import { usageDaysCollection, type UsageDay, type UsageDayRepository } from './usage-day.collection';
 
 /** The most documents one read takes (a tenant's days, invoices): bounded so one action cannot read without end. */
 const MAX_DOCUMENTS = 1_000;
+/** The most documents one platform-wide read takes (every tenant's plans, invoices or usage days). */
+export const MAX_DOCUMENTS_ACROSS_TENANTS = 20_000;
+
+/** What a platform-wide read got: the documents, and whether it stopped at the bound (then the answer says so). */
+export interface AcrossTenants<T> {
+  items: T[];
+  truncated: boolean;
+}
 
 /**
  * The assistant's own copies of the platform's data, built from events (see follow-events.ts), and the
@@ -46,6 +54,43 @@ export class ReadModels {
     tracker.saw('invoices', page.items);
     return page.items;
   }
+
+  /** Every tenant's plan (platform-wide answers, for the admin only). */
+  async plansAcrossTenants(tracker: DataVersionTracker): Promise<AcrossTenants<TenantPlan>> {
+    const read = await readAcrossTenants(this.plans.admin);
+    tracker.saw('plans*', read.items);
+    return read;
+  }
+
+  async invoicesAcrossTenants(tracker: DataVersionTracker): Promise<AcrossTenants<InvoiceRecord>> {
+    const read = await readAcrossTenants(this.invoices.admin);
+    tracker.saw('invoices*', read.items);
+    return read;
+  }
+
+  /** Every tenant's usage days (from `fromDay` on, when given). */
+  async usageAcrossTenants(fromDay: string | null, tracker: DataVersionTracker): Promise<AcrossTenants<UsageDay>> {
+    const read = await readAcrossTenants(this.usageDays.admin, fromDay === null ? undefined : { day: { $gte: fromDay } });
+    tracker.saw('usage*', read.items);
+    return { items: read.items.sort((a, b) => a.day.localeCompare(b.day)), truncated: read.truncated };
+  }
+}
+
+async function readAcrossTenants<T>(reads: AdminReads<T>, filter?: ListOptions<T>['filter']): Promise<AcrossTenants<Stored<T>>> {
+  const items: Stored<T>[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await reads.listAcrossTenants({
+      limit: MAX_DOCUMENTS,
+      // Newest first: when the bound is reached, what is left out is the oldest.
+      sort: 'desc',
+      ...(filter ? { filter } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null && items.length < MAX_DOCUMENTS_ACROSS_TENANTS);
+  return { items: items.slice(0, MAX_DOCUMENTS_ACROSS_TENANTS), truncated: cursor !== null || items.length > MAX_DOCUMENTS_ACROSS_TENANTS };
 }
 
 /** Collects what an action read; `version()` is a digest of it (changes whenever any document it read does). */

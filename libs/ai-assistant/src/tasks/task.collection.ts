@@ -20,6 +20,8 @@ export const tasksCollection = defineCollection({
     status: taskStatusSchema,
     /** The plan the tenant was on when the task was created: its concurrency, and quotas when no subscription event was seen. */
     plan_id: planIdSchema.optional(),
+    /** Who created the task; absent on tasks created before it was recorded (then: the tenant). */
+    requested_by: z.enum(['tenant', 'admin']).optional(),
     progress: z.number().int().min(0).max(100),
     step: z.string(),
     /** Runs started (a retry or a takeover after an expired lease starts another). */

@@ -37,7 +37,7 @@ export function taskRoutes(deps: { tasks: Tasks; idempotent: IdempotentWrapper }
       },
       idempotent(async ({ query, body }, req, res) => {
         const acting = actingFor(req, query.tenant_id);
-        const task = await tasks.create(acting.tenantId, acting.planId, body);
+        const task = await tasks.create(acting.tenantId, acting.planId, body, acting.role);
         res.status(201).location(`${TASKS_PATH}/${task.id}`);
         return taskView(task);
       }),

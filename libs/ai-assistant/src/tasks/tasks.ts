@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, ValidationFailedError, type PlanId } from '@tenantry/contracts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError, type PlanId } from '@tenantry/contracts';
 import type { AnyAction } from '../actions/action';
 import type { TaskQueue } from '../queue/task-queue';
 import { FINISHED_STATUSES, type Task, type TaskRepository, type TaskStatus } from './task.collection';
@@ -32,7 +32,12 @@ export class Tasks {
   ) {}
 
   /** Validates the parameters against the action's schema (a 400 naming `parameters.<field>`), then creates the task. */
-  async create(tenantId: string, planId: PlanId | undefined, request: CreateTask): Promise<Task> {
+  async create(
+    tenantId: string,
+    planId: PlanId | undefined,
+    request: CreateTask,
+    requestedBy: 'tenant' | 'admin' = 'tenant',
+  ): Promise<Task> {
     const action = this.deps.actions.get(request.action);
     if (!action) {
       throw new ValidationFailedError(`Unknown action ${request.action}.`, [
@@ -47,10 +52,16 @@ export class Tasks {
       }));
       throw new ValidationFailedError(`Invalid parameters for ${action.name}.`, issues);
     }
+    const adminOnly = action.adminOnlyParameter?.(parsed.data) ?? null;
+    if (adminOnly !== null && requestedBy !== 'admin')
+      throw new ForbiddenError(
+        `parameters.${adminOnly} = ${String((parsed.data as Record<string, unknown>)[adminOnly])} is for the platform admin only.`,
+      );
     const fields = {
       action: action.name,
       parameters: parsed.data as Record<string, unknown>,
       ...(planId ? { plan_id: planId } : {}),
+      requested_by: requestedBy,
       progress: 0,
       step: request.execute ? 'queued' : 'waiting for execute',
       attempts: 0,
