@@ -1,14 +1,14 @@
-import { loadPlatformConfig } from '@tenantry/config';
+import { openTestPlatform, TEST_INTERNAL_SECRET } from '@tenantry/runtime/test-support';
 import { createEvent, type EventDataInput, type EventType, type PlanId } from '@tenantry/contracts';
 import { signIdentity, startHttpServer, type Identity, type RunningHttpServer } from '@tenantry/http';
-import { openPlatform, type Platform } from '@tenantry/runtime';
+import type { Platform } from '@tenantry/runtime';
 import { createLogger } from '@tenantry/telemetry';
-import { eventually, uniqueName } from '@tenantry/testing';
+import { eventually } from '@tenantry/testing';
 import { assistantServiceWith, type AssistantServiceOptions } from '../ai-assistant-service';
 import type { TaskView } from '../tasks/task-view';
 import type { TaskWorker } from '../queue/task-worker';
 
-export const TEST_INTERNAL_SECRET = 'assistant-test-internal-secret-'.padEnd(48, 'x');
+export { TEST_INTERNAL_SECRET };
 export const ADMIN: Identity = { role: 'admin' };
 export const API = '/api/v1/ai-assistant';
 
@@ -55,13 +55,7 @@ export interface AssistantHarnessOptions extends AssistantServiceOptions {
 export async function startAssistantHarness(options: AssistantHarnessOptions = {}): Promise<AssistantHarness> {
   const logger = createLogger({ service: 'ai-assistant', level: (process.env['TEST_LOG_LEVEL'] as 'silent' | undefined) ?? 'silent' });
   const ownsPlatform = options.platform === undefined;
-  const platform =
-    options.platform ??
-    (await openPlatform(
-      loadPlatformConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET: TEST_INTERNAL_SECRET, ...(options.env ?? { TENANTRY_MODE: 'embedded' }) }),
-      logger,
-      uniqueName('assistant-test'),
-    ));
+  const platform = options.platform ?? (await openTestPlatform('assistant-test', logger, options.env));
   const workers: TaskWorker[] = [];
   const service = assistantServiceWith({
     ...options,
