@@ -150,7 +150,7 @@ describe('ResponseCache: single-flight across gateway replicas', () => {
     const shared = new InMemoryCache({ now: clock.now });
     const replicaA = buildResponseCache({ cache: shared, clock });
     const viewOfB = switchableCache(shared);
-    const replicaB = buildResponseCache({ cache: viewOfB.cache, clock, peerWaitMs: 10_000 });
+    const replicaB = buildResponseCache({ cache: viewOfB.cache, clock, peerWaitMs: 120_000 });
     const { upstream: upstreamA, answer } = heldUpstream();
     const upstreamB = fakeUpstream(() => buildResponse({ headers: { 'cache-control': 'no-store' } }));
 
@@ -162,8 +162,8 @@ describe('ResponseCache: single-flight across gateway replicas', () => {
 
     expect((await fromA).status).toBe('BYPASS');
     expect((await fromB).status).toBe('BYPASS');
-    // Released when A's lock went (B called its upstream once); not by the 10 s peer deadline, which this
-    // test would not outlive.
+    // Released when A's lock went (B called its upstream once): its 120 s peer deadline is beyond the
+    // test's own timeout, so waiting it out would fail the test.
     expect(upstreamB.calls).toBe(1);
   });
 
