@@ -40,15 +40,15 @@ describeWithInfra('RedisRateLimiter', ['redis'], (infra) => {
       expect(minute?.resetSeconds).toBeLessThanOrEqual(60);
       const key = rateLimitKey(tenantId);
       expect(key).toBe(`tnt:{${tenantId}}:ratelimit:counters`);
-      const ttlMs = await connection.client.pttl(key);
-      expect(ttlMs).toBeGreaterThan(0);
-      expect(ttlMs).toBeLessThanOrEqual(61_000);
+      const minuteTtl = await connection.client.pttl(key); // ms left on the counters after a minute-limited call
+      expect(minuteTtl).toBeGreaterThan(0);
+      expect(minuteTtl).toBeLessThanOrEqual(61_000);
 
       await limiter.consume({ tenantId, limits: { perMinute: 5, perDay: 1000 }, timezone: zoneAtNoon() });
-      const dayTtlMs = await connection.client.pttl(key);
+      const dayTtl = await connection.client.pttl(key); // ms
       // About noon: the day ends in ~12 h, the day after it in ~36 h (at most two DST days of 25 h).
-      expect(dayTtlMs).toBeGreaterThan(25 * 3600_000);
-      expect(dayTtlMs).toBeLessThanOrEqual(2 * 25 * 3600_000 + 1000);
+      expect(dayTtl).toBeGreaterThan(25 * 3600_000);
+      expect(dayTtl).toBeLessThanOrEqual(2 * 25 * 3600_000 + 1000);
     });
 
     it('when two gateway processes on separate connections race 64 requests for one tenant, then exactly N are admitted', async () => {
