@@ -33,6 +33,8 @@ export interface AssistantServiceOptions {
 export function assistantServiceWith(options: AssistantServiceOptions = {}): ServiceDefinition {
   return {
     name: 'ai-assistant',
+    // The database (its records, processed event ids, idempotency records, the outbox) and the event bus; no cache.
+    needs: { persistence: true, eventBus: true, cache: false },
     async start(platform, logger, context) {
       const config = orExit(() => loadAssistantConfig(context.env));
       const clock = options.clock ?? (() => new Date());

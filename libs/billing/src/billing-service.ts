@@ -26,6 +26,8 @@ export const EVENT_SOURCE = '/tenantry/billing';
  */
 export const billingService: ServiceDefinition = {
   name: 'billing',
+  // The database (its records, processed event ids, idempotency records, the outbox) and the event bus; no cache.
+  needs: { persistence: true, eventBus: true, cache: false },
   start: (platform, logger, context) => startBilling(platform, logger, context),
 };
 

@@ -28,6 +28,10 @@ const TENANTS_ROUTE = UPSTREAM_ROUTES.find((route) => route.service === 'tenants
 export const gatewayService: ServiceDefinition = {
   name: 'gateway',
   upstreams: [...new Set(UPSTREAM_ROUTES.map((route) => route.service))],
+  // The event bus (plan and key events in, usage events out — published directly, not through an outbox)
+  // and the cache (responses; the rate limiter opens its own Redis connection). No database: with the
+  // database down, a gateway keeps serving hits, forwarding to the services that answer, and stays ready.
+  needs: { persistence: false, eventBus: true, cache: true },
   start: (platform, logger, context) => startGateway(platform, logger, context),
 };
 

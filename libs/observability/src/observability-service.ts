@@ -43,6 +43,8 @@ export interface ObservabilityOptions {
 export function observabilityServiceWith(options: ObservabilityOptions = {}): ServiceDefinition {
   return {
     name: 'observability',
+    // The database (its records, processed event ids, idempotency records, the outbox) and the event bus; no cache.
+    needs: { persistence: true, eventBus: true, cache: false },
     async start(platform, logger, context) {
       const clock = options.clock ?? (() => new Date());
       const [rollups, profiles, states, breaches, catalogs, probeHours, probeStatuses, windows] = await Promise.all([

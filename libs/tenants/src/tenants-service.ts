@@ -16,6 +16,8 @@ import { Tenants } from './tenants/tenants';
 export const tenantsService: ServiceDefinition = {
   name: 'tenants',
   upstreams: ['billing'],
+  // The database (its records, processed event ids, idempotency records, the outbox) and the event bus; no cache.
+  needs: { persistence: true, eventBus: true, cache: false },
   async start(platform, logger, context) {
     const clock = () => new Date();
     const [tenantRepository, keyRepository, idempotencyStore, processedEvents] = await Promise.all([

@@ -52,15 +52,26 @@ export function detectInfra(env: Env = process.env): InfraSelection {
 
 /**
  * One line for the start-up log saying which adapters are in use. Names only the Kafka brokers;
- * the MongoDB and Redis URLs are left out because they may carry passwords.
+ * the MongoDB and Redis URLs are left out because they may carry passwords. A part the process does
+ * not open (`used`: no service of the process needs it) is said to be unused, whatever is configured.
  */
-export function describeInfra(selection: InfraSelection): string {
+export function describeInfra(
+  selection: InfraSelection,
+  used: { readonly eventBus: boolean; readonly persistence: boolean; readonly cache: boolean } = {
+    eventBus: true,
+    persistence: true,
+    cache: true,
+  },
+): string {
   const { eventBus: bus } = selection;
-  const eventBus =
-    bus.adapter === 'kafka' ? `Kafka (${bus.brokers.join(', ')}${bus.namespace ? `, namespace ${bus.namespace}` : ''})` : 'in-memory';
-  const storage = selection.storage.adapter === 'mongodb' ? 'MongoDB' : 'in-memory';
-  const cache = selection.cache.adapter === 'redis' ? 'Redis' : 'in-memory';
-  const inMemory = [selection.eventBus, selection.storage, selection.cache].some((part) => part.adapter === 'in-memory');
+  const eventBus = !used.eventBus
+    ? 'not used'
+    : bus.adapter === 'kafka'
+      ? `Kafka (${bus.brokers.join(', ')}${bus.namespace ? `, namespace ${bus.namespace}` : ''})`
+      : 'in-memory';
+  const storage = !used.persistence ? 'not used' : selection.storage.adapter === 'mongodb' ? 'MongoDB' : 'in-memory';
+  const cache = !used.cache ? 'not used' : selection.cache.adapter === 'redis' ? 'Redis' : 'in-memory';
+  const inMemory = [eventBus, storage, cache].includes('in-memory');
   const note = inMemory ? ' — in-memory data is lost when the process exits' : '';
   return `${selection.mode} mode; event bus: ${eventBus}; storage: ${storage}; cache: ${cache}${note}`;
 }

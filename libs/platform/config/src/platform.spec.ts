@@ -52,6 +52,16 @@ describe('detectInfra', () => {
     );
     expect(line).not.toContain('pa55');
   });
+
+  it('when the process does not use a part, then the line says so whatever is configured (and warns of no in-memory loss for it)', () => {
+    const selection = detectInfra({ KAFKA_BROKERS: 'k1:9092', MONGODB_URI: 'mongodb://db:27017/t', REDIS_URL: 'redis://r:6379' });
+    expect(describeInfra(selection, { eventBus: true, persistence: false, cache: true })).toBe(
+      'real mode; event bus: Kafka (k1:9092); storage: not used; cache: Redis',
+    );
+    expect(describeInfra(detectInfra({}), { eventBus: false, persistence: false, cache: false })).toBe(
+      'embedded mode; event bus: not used; storage: not used; cache: not used',
+    );
+  });
 });
 
 describe('resolveAdminKey / resolveInternalSecret', () => {

@@ -1,4 +1,11 @@
-export { kafkaNamespaceOptions, openPlatform, type Platform } from './platform';
+export {
+  ALL_INFRASTRUCTURE,
+  infrastructureFor,
+  type InfrastructureNeeds,
+  kafkaNamespaceOptions,
+  openPlatform,
+  type Platform,
+} from './platform';
 export {
   listenHost,
   runServices,

@@ -23,6 +23,8 @@ export interface NotBuiltServiceOptions {
 export function notBuiltService(options: NotBuiltServiceOptions): ServiceDefinition {
   return {
     name: options.name,
+    // It answers 501 and checks signatures: it uses no infrastructure.
+    needs: { persistence: false, eventBus: false, cache: false },
     start: (platform, logger) => ({
       app: createHttpApp({
         service: options.name,

@@ -2,6 +2,7 @@ import type { RequestListener } from 'node:http';
 import { runServices, type ServiceDefinition } from './run-services';
 
 const app: RequestListener = (_req, res) => res.end();
+const needsNothing = { persistence: false, eventBus: false, cache: false };
 const options = {
   processName: 'test',
   env: { LOG_LEVEL: 'silent' },
@@ -14,9 +15,10 @@ const options = {
 describe('runServices: a service asks only for the upstreams it declares', () => {
   it("when a service asks for the URL of a service it declares, then it gets that service's address", async () => {
     let billingUrl = '';
-    const billing: ServiceDefinition = { name: 'billing', start: () => ({ app }) };
+    const billing: ServiceDefinition = { name: 'billing', needs: needsNothing, start: () => ({ app }) };
     const tenants: ServiceDefinition = {
       name: 'tenants',
+      needs: needsNothing,
       upstreams: ['billing'],
       start: (_p, _l, context) => ((billingUrl = context.urlOf('billing')), { app }),
     };
@@ -29,7 +31,11 @@ describe('runServices: a service asks only for the upstreams it declares', () =>
   });
 
   it('when a service asks for the URL of a service it does not declare, then start-up fails naming both', async () => {
-    const tenants: ServiceDefinition = { name: 'tenants', start: (_p, _l, context) => (context.urlOf('billing'), { app }) };
+    const tenants: ServiceDefinition = {
+      name: 'tenants',
+      needs: needsNothing,
+      start: (_p, _l, context) => (context.urlOf('billing'), { app }),
+    };
     await expect(runServices([tenants], options)).rejects.toThrow(
       'The tenants service asks for the URL of billing, which its ServiceDefinition does not list in upstreams',
     );

@@ -4,9 +4,9 @@ import { describeInfra, envField, loadPlatformConfig, orExit, parseEnv, type Ser
 import { runUntilSignalled, startHttpServer, type RunningHttpServer, type StartHttpServerOptions } from '@tenantry/http';
 import { z } from 'zod';
 import { createLogger, type Logger, shutdownTelemetry } from '@tenantry/telemetry';
-import { openPlatform, type Platform } from './platform';
+import { infrastructureFor, type InfrastructureNeeds, openPlatform, type Platform, platformForService } from './platform';
 
-/** A service as the runtime starts it: its HTTP app on the shared platform, plus anything to stop. */
+/** A service as the runtime starts it: its HTTP app on the shared platform (the parts it needs), plus anything to stop. */
 export interface ServiceDefinition {
   name: ServiceName;
   /**
@@ -14,6 +14,12 @@ export interface ServiceDefinition {
    * its `<NAME>_URL` (docker-compose.yml gives them; apps/all-in-one/src/docker-compose.spec.ts checks).
    */
   upstreams?: readonly ServiceName[];
+  /**
+   * The infrastructure it uses. The process opens the union of its services' needs and nothing else
+   * (a process without a service that needs the database never connects to one, and its `/ready` does
+   * not check it); the service's `platform` refuses, with an error naming it, a part it did not declare.
+   */
+  needs: InfrastructureNeeds;
   start(platform: Platform, logger: Logger, context: ServiceContext): Promise<StartedService> | StartedService;
 }
 
@@ -53,6 +59,7 @@ export interface RunServicesOptions {
 }
 
 export interface RunningServices {
+  /** The process's platform: what its services need, opened once and shared. */
   platform: Platform;
   servers: ReadonlyMap<ServiceName, RunningHttpServer>;
   /** The operator listeners of the services that have one (the gateway's `/metrics`). */
@@ -74,10 +81,11 @@ export async function runServices(services: readonly ServiceDefinition[], option
   const withGateway = services.some((service) => service.name === 'gateway');
   const hostOf = (name: ServiceName): string => options.host ?? (withGateway && name !== 'gateway' ? hosts.INTERNAL_HOST : hosts.HOST);
   const logger = createLogger({ service: options.processName, level: config.logLevel });
-  logger.info({ mode: config.infra.mode }, `starting ${services.map((s) => s.name).join(', ')}: ${describeInfra(config.infra)}`);
+  const needs = infrastructureFor(services.map((service) => service.needs));
+  logger.info({ mode: config.infra.mode }, `starting ${services.map((s) => s.name).join(', ')}: ${describeInfra(config.infra, needs)}`);
   announceGeneratedSecrets(config, options.notice ?? ((text) => process.stderr.write(text)));
 
-  const platform = await openPlatform(config, logger, options.processName);
+  const platform = await openPlatform(config, logger, options.processName, needs);
   const started: Array<{ name: ServiceName; service: StartedService; server: RunningHttpServer }> = [];
   const urlOf = (name: ServiceName): string => {
     const local = started.find((entry) => entry.name === name);
@@ -101,7 +109,11 @@ export async function runServices(services: readonly ServiceDefinition[], option
     for (const definition of services) {
       // Its own logger rather than a child, so every line carries exactly one `service`.
       const serviceLogger = createLogger({ service: definition.name, level: config.logLevel });
-      const service = await definition.start(platform, serviceLogger, contextOf(definition));
+      const service = await definition.start(
+        platformForService(platform, definition.name, definition.needs),
+        serviceLogger,
+        contextOf(definition),
+      );
       const port = options.ports?.[definition.name] ?? config.ports[definition.name];
       const server = await startHttpServer(service.app, { port, host: hostOf(definition.name), logger: serviceLogger, ...service.http });
       started.push({ name: definition.name, service, server });
