@@ -49,8 +49,17 @@ describe('docker-compose.yml', () => {
           listening: expect.arrayContaining([expect.stringContaining(String(DEFAULT_PORTS[upstream]))]),
         });
       }
-      for (const variable of ['KAFKA_BROKERS', 'MONGODB_URI', 'REDIS_URL'])
-        expect({ name, variable, set: Boolean(service?.environment?.[variable]) }).toEqual({ name, variable, set: true });
+      // Exactly the infrastructure the service declares (ServiceDefinition.needs), and it starts after it.
+      const needs = definition.needs;
+      const infrastructure = [
+        { variable: 'KAFKA_BROKERS', container: 'kafka', needed: needs.eventBus || needs.persistence },
+        { variable: 'MONGODB_URI', container: 'mongo', needed: needs.persistence },
+        { variable: 'REDIS_URL', container: 'redis', needed: needs.cache },
+      ];
+      for (const { variable, container, needed } of infrastructure) {
+        expect({ name, variable, set: Boolean(service?.environment?.[variable]) }).toEqual({ name, variable, set: needed });
+        expect({ name, container, waitsFor: container in (service?.depends_on ?? {}) }).toEqual({ name, container, waitsFor: needed });
+      }
       // Secrets come from the shell as they are (an app without them stops naming the variable).
       expect(service?.environment).toMatchObject({ ADMIN_API_KEY: null, INTERNAL_SECRET: null });
     },
