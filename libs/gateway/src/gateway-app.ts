@@ -22,6 +22,7 @@ import { rateLimitHeaders, type RateLimiter, type RateLimitDecision } from '@ten
 import { setLogContext, type Logger } from '@tenantry/telemetry';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { Authenticator, Caller } from './auth/authenticate';
+import { CACHE_ADMIN_PREFIX, type CacheStatistics, requireAdmin } from './cache-admin';
 import type { FailedAuthentications } from './auth/failed-authentications';
 import type { RateLimitOverrides } from './gateway-config';
 import type { GatewayMetrics } from './gateway-metrics';
@@ -58,6 +59,11 @@ export interface GatewayAppDependencies {
   readiness?: ReadinessChecks;
   /** The public API reference (`GET /openapi.json`, `GET /docs`: api-reference/), served before authentication. */
   apiReference?: RequestHandler;
+  /**
+   * The cache operations (cache-admin/): their router, served by the gateway itself under
+   * CACHE_ADMIN_PREFIX for the admin key only, and the statistics every tenant GET through the cache is counted in.
+   */
+  cacheAdmin?: { router: RequestHandler; statistics: CacheStatistics };
 }
 
 const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 1024 * 1024, timeoutMs: 10_000 };
@@ -88,6 +94,8 @@ export function createGatewayApp(deps: GatewayAppDependencies): Express {
     configure(app) {
       if (deps.trustedProxies && deps.trustedProxies.length > 0) app.set('trust proxy', [...deps.trustedProxies]);
       if (deps.apiReference) app.use(deps.apiReference);
+      if (deps.cacheAdmin)
+        app.use(CACHE_ADMIN_PREFIX, (req, _res, next) => adminOnly(deps, req).then(() => next()), deps.cacheAdmin.router);
       app.use((req, res) => handle(deps, req, res));
     },
   });
@@ -171,6 +179,12 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
     res.once('finish', () => void purge());
   }
   await deps.upstreams.forward({ ...upstreamCall(req, route, caller), body }, res);
+}
+
+/** The gateway's own admin operations: framing checked, the admin key required (a tenant key is a 403 problem). */
+async function adminOnly(deps: GatewayAppDependencies, req: Request): Promise<void> {
+  assertUnambiguousFraming(req);
+  requireAdmin(await authenticate(deps, req));
 }
 
 /** What every upstream call of this request shares (the body, if any, is added by the caller). */
@@ -346,6 +360,8 @@ async function serveThroughCache(
     () => deps.upstreams.fetch(upstreamCall(req, route, caller)),
   );
   deps.metrics.cacheOutcome(status);
+  if (caller)
+    deps.cacheAdmin?.statistics.record(caller.tenantId, queryAt === -1 ? req.originalUrl : req.originalUrl.slice(0, queryAt), status);
   writeResponse(res, response, status, req.method === 'HEAD');
   return status;
 }

@@ -7,6 +7,7 @@ import type { ServiceContext, ServiceDefinition, StartedService, Platform } from
 import type { Logger } from '@tenantry/telemetry';
 import { apiReferenceRouter } from './api-reference/api-reference.routes';
 import { Authenticator } from './auth/authenticate';
+import { createCacheAdmin } from './cache-admin';
 import { FailedAuthentications } from './auth/failed-authentications';
 import { compileCacheTtlRules } from './cache-ttl-rules';
 import { KeyResolver } from './auth/key-resolver';
@@ -92,6 +93,9 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
     perMinute: env.GATEWAY_AUTH_FAILURES_PER_MINUTE,
   });
 
+  // The operators' cache API (/api/v1/gateway/cache): statistics, purges, warming.
+  const cacheAdmin = createCacheAdmin({ cache: platform.cache, responseCache, upstreams, plans, logger });
+
   const app = createGatewayApp({
     logger,
     authenticator: new Authenticator(config.adminApiKey.value, keys, plans),
@@ -107,9 +111,11 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
     publicRateLimitPerMinute: env.PUBLIC_RATE_LIMIT_PER_MINUTE,
     trustedProxies: env.GATEWAY_TRUSTED_PROXIES,
     readiness: platform.readiness,
+    cacheAdmin,
     apiReference: apiReferenceRouter({
       routes: UPSTREAM_ROUTES,
       logger,
+      ownDocuments: [cacheAdmin.document],
       fetchUpstream: (route, url) =>
         upstreams.fetch({ route, method: 'GET', url, headers: { accept: 'application/json' }, pool: 'control' }),
     }),

@@ -57,15 +57,23 @@ describe('observability service (embedded)', () => {
 
   it("when a tenant key asks, then it sees only its own tenant's traffic, and another tenant's routes answer 404", async () => {
     await harness.platform.bus.publish([
-      gatewayBatch('ten_c', TWO_MINUTES_AGO, [{ requests: 7 }]),
+      gatewayBatch('ten_c', TWO_MINUTES_AGO, [{ requests: 8, cache_hits: 6 }]),
       gatewayBatch('ten_d', TWO_MINUTES_AGO, [{ requests: 100, errors: 50 }]),
     ]);
     await ingested('ten_d', 100);
-    await ingested('ten_c', 7);
+    await ingested('ten_c', 8);
     const own = await harness.call(tenantKey('ten_c'), 'GET', '/api/v1/observability/metrics/tenant/ten_c?window=1h');
     expect(own.status).toBe(200);
     expect(own.body.routes).toEqual([
-      expect.objectContaining({ service: 'tenants', route: '/api/v1/tenants/:tenantId', method: 'GET', request_count: 7, error_count: 0 }),
+      expect.objectContaining({
+        service: 'tenants',
+        route: '/api/v1/tenants/:tenantId',
+        method: 'GET',
+        request_count: 8,
+        error_count: 0,
+        cache_hit_count: 6,
+        cache_hit_ratio: 0.75,
+      }),
     ]);
     const other = await harness.call(tenantKey('ten_c'), 'GET', '/api/v1/observability/metrics/tenant/ten_d');
     expect(other.status).toBe(404);
@@ -76,7 +84,7 @@ describe('observability service (embedded)', () => {
       'gateway-availability',
       'gateway-latency',
     ]);
-    expect(sla.body.slos[0]).toMatchObject({ objective: 0.999, valid_events: 7, bad_events: 0, sli: 1 });
+    expect(sla.body.slos[0]).toMatchObject({ objective: 0.999, valid_events: 8, bad_events: 0, sli: 1 });
   });
 
   it('when a service records samples, then they merge into the same rollups; a tenant key may not record and bad input names its fields', async () => {

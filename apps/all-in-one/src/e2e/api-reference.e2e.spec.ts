@@ -50,7 +50,13 @@ describeWithInfra('API reference at the gateway', ['kafka', 'mongo', 'redis'], (
         return response.body;
       }),
     );
-    const expected = own.flatMap(operationsOf).map(({ route, method }) => `${method} ${route}`);
+    // …and the gateway's own operations (its cache API, libs/gateway/src/cache-admin).
+    const gatewayOwn = [
+      'get /api/v1/gateway/cache/tenants/{tenant_id}',
+      'delete /api/v1/gateway/cache/tenants/{tenant_id}',
+      'post /api/v1/gateway/cache/tenants/{tenant_id}/warm',
+    ];
+    const expected = [...own.flatMap(operationsOf).map(({ route, method }) => `${method} ${route}`), ...gatewayOwn];
     expect(expected.length).toBeGreaterThan(20);
     expect(
       operationsOf(merged)

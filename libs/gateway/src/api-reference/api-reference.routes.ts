@@ -4,13 +4,15 @@ import type { Logger } from '@tenantry/telemetry';
 import { Router, type RequestHandler, type Response } from 'express';
 import type { UpstreamRoute } from '../routes';
 import { DOCS_CONTENT_SECURITY_POLICY, docsInitScript, docsPage } from './docs-page';
-import { mergeDocuments } from './merge-documents';
+import { mergeDocuments, type ServiceDocument } from './merge-documents';
 import { loadServiceDocuments, type FetchUpstream } from './service-documents';
 
 export interface ApiReferenceOptions {
   routes: readonly UpstreamRoute[];
   fetchUpstream: FetchUpstream;
   logger: Logger;
+  /** The gateway's own operations (the cache operations), merged after the services' documents. */
+  ownDocuments?: readonly ServiceDocument[];
   /** How long the merged document is reused before the services are asked again (default 30 s). */
   refreshMs?: number;
   now?: () => number;
@@ -48,7 +50,7 @@ export function apiReferenceRouter(options: ApiReferenceOptions): RequestHandler
     pending ??= loadServiceDocuments(options.routes, options.fetchUpstream, options.logger)
       .then((documents) => {
         const json = JSON.stringify(
-          mergeDocuments(documents, {
+          mergeDocuments([...documents, ...(options.ownDocuments ?? [])], {
             info: INFO,
             servers: [{ url: '/', description: 'The Tenantry gateway (where this document is served)' }],
           }),

@@ -1,5 +1,5 @@
 export { ADMIN_TENANT_ID, PUBLIC_TENANT_ID, ResponseCache } from './response-cache';
-export { RESPONSES_NAMESPACE, sortedQuery } from './keys';
+export { generationKey, parseResponseKey, RESPONSES_NAMESPACE, sortedQuery, type ParsedResponseKey } from './keys';
 export type {
   CacheableRequest,
   CacheOutcome,
@@ -10,4 +10,5 @@ export type {
   ResponseCacheOptions,
   ServeResult,
   UpstreamResponse,
+  WarmResult,
 } from './types';

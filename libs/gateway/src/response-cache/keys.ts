@@ -72,6 +72,35 @@ export function lockKey(tenantId: string, entryKey: CacheKey): CacheKey {
   return tenantKey(tenantId, RESPONSES_NAMESPACE, 'lock', entryKey);
 }
 
+/** What a response key of the namespace names: `parts` of a GET, and whether it is one variant (Vary) of it. */
+export interface ParsedResponseKey {
+  partition: string;
+  path: string;
+  query: string;
+  variant: boolean;
+}
+
+/**
+ * The request a key of the responses namespace was stored for (the inverse of `primaryKey` /
+ * `variantKey`), or undefined for the generation, the locks and anything else. Segments are
+ * percent-encoded by `tenantKey`, so `:` only ever separates them.
+ */
+export function parseResponseKey(key: string): ParsedResponseKey | undefined {
+  const segments = key.split(':');
+  // tnt, {tenant}, responses, GET, partition, path, query[, vary, …]
+  if (segments.length < 7 || segments[2] !== RESPONSES_NAMESPACE || segments[3] !== 'GET') return undefined;
+  try {
+    return {
+      partition: decodeURIComponent(segments[4] ?? ''),
+      path: decodeURIComponent(segments[5] ?? ''),
+      query: decodeURIComponent(segments[6] ?? ''),
+      variant: segments[7] === 'vary',
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** A request's key parts, primary key and its tenant's generation key. */
 export interface RequestKey {
   parts: BaseParts;

@@ -9,7 +9,7 @@ import { type FetchOutcome, type Served, bypass, current, fetchedStatus, hitResp
 import { PeerLocks } from './peer-lock';
 import { type StoragePlan, type StoragePolicy, decideStorage, requestBypassReason } from './policy';
 import { SingleFlight } from './single-flight';
-import type { CacheableRequest, OutcomeReason, ResponseCacheOptions, ServeResult, UpstreamResponse } from './types';
+import type { CacheableRequest, OutcomeReason, ResponseCacheOptions, ServeResult, UpstreamResponse, WarmResult } from './types';
 
 /** Requests with this tenant id (the platform admin) are never cached: admin reads span tenants, and no tenant event would purge them. */
 export const ADMIN_TENANT_ID = '_admin';
@@ -108,6 +108,41 @@ export class ResponseCache {
       this.health.failed(error);
       throw error;
     }
+  }
+
+  /** Whether a tenant's GET of this request would be looked up and stored at all (the cache is on and no TTL rule disables the route). */
+  caches(req: CacheableRequest): boolean {
+    if (!this.enabled || !req.tenantId || req.tenantId === ADMIN_TENANT_ID) return false;
+    const routeTtl = this.options.routeTtl?.(req);
+    return routeTtl === undefined || routeTtl > 0;
+  }
+
+  /**
+   * Warms the entry of a tenant's GET: fetches it (whatever the cache holds) and stores the response
+   * as `serve` would have, under the tenant's current generation, so its next request is a HIT. Never
+   * served from the cache and never coalesced with a client's fetch. `stored: false` names why
+   * (`disabled`, `route-disabled`, `cache-unavailable`, a `not-storable:*` reason, …).
+   */
+  async warm(req: CacheableRequest, fetch: Fetch): Promise<WarmResult> {
+    const skipped = async (reason: OutcomeReason): Promise<WarmResult> => ({ stored: false, reason, response: await fetch() });
+    if (!this.enabled) return skipped('disabled');
+    if (!req.tenantId || req.tenantId === ADMIN_TENANT_ID) return skipped('no-tenant');
+    if (req.method !== 'GET') return skipped('method');
+    const routeTtl = this.options.routeTtl?.(req);
+    if (routeTtl !== undefined && !(routeTtl > 0)) return skipped('route-disabled');
+    if (this.unpurged.has(req.tenantId)) {
+      const purged = await this.purgeTenant(req.tenantId).then(
+        () => true,
+        () => false,
+      );
+      if (!purged) return skipped('cache-unavailable');
+    }
+    const key = this.keys.of(req);
+    const outcome = await this.fetchAndStore(req, key, await this.generationOf(key), fetch, routeTtl);
+    const status = fetchedStatus(outcome);
+    return status.status === 'MISS'
+      ? { stored: true, response: outcome.response }
+      : { stored: false, reason: status.reason ?? 'cache-unavailable', response: outcome.response };
   }
 
   status(): { enabled: boolean; degraded: boolean } {

@@ -74,6 +74,10 @@ export interface ServeResult {
   response: UpstreamResponse;
 }
 
+/** What `warm` did: stored the response as the tenant's entry, or not (and why). */
+export type WarmResult =
+  { stored: true; response: UpstreamResponse } | { stored: false; reason: OutcomeReason; response: UpstreamResponse };
+
 export interface ResponseCacheOptions {
   cache: Cache;
   logger: Logger;

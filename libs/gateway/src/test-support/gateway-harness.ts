@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InMemoryCache, InMemoryRateLimiter } from '@tenantry/cache';
+import { type Cache, InMemoryCache, InMemoryRateLimiter } from '@tenantry/cache';
 import { createEvent, resolveApiKeyPath, type PlanId, type ResolvedApiKey, type TenantStatus } from '@tenantry/contracts';
 import { type EventBus, InMemoryEventBus, type Subscription } from '@tenantry/event-bus';
 import { generateApiKey, type Identity, signIdentity, startHttpServer, verifyIdentity } from '@tenantry/http';
 import { createLogger } from '@tenantry/telemetry';
 import { Authenticator } from '../auth/authenticate';
+import { type CacheStatisticsOptions, createCacheAdmin } from '../cache-admin';
 import { FailedAuthentications } from '../auth/failed-authentications';
 import { KeyResolver } from '../auth/key-resolver';
 import { PlansInForce } from '../auth/plans-in-force';
@@ -55,6 +56,8 @@ export class StubServices {
   readonly tenants = new Map<string, StubTenant>();
   /** Key resolutions asked of this stand-in (hits of the key cache do not count). */
   keyLookups = 0;
+  /** Admin reads of one tenant (`GET /api/v1/tenants/{id}`), answered with its status and plan, not echoed. */
+  tenantReads = 0;
   /** Requests to a path containing `/hold` wait here until `releaseHeld()`. */
   private held: Array<() => void> = [];
   server!: Server;
@@ -88,6 +91,19 @@ export class StubServices {
       if (url.startsWith('/internal/v1/api-keys/')) {
         this.keyLookups += 1;
         this.resolveKey(decodeURIComponent(url.split('/').pop() ?? ''), res);
+        return;
+      }
+      // The admin reading one tenant (as the gateway's cache warmer does): its status and plan as the tenants
+      // service answers them, or 404 for an unknown `ten_…` id. Other ids (`/api/v1/tenants/x`) are echoed as usual.
+      const tenantRead = method === 'GET' && verified.identity.role === 'admin' ? /^\/api\/v1\/tenants\/(ten_[^/?]+)$/.exec(url) : null;
+      if (tenantRead) {
+        this.tenantReads += 1;
+        const tenant = this.tenants.get(decodeURIComponent(tenantRead[1] ?? ''));
+        if (!tenant) res.writeHead(404, { 'content-type': 'application/problem+json' }).end('{"status":404}');
+        else
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ status: tenant.status, subscription_tier: tenant.tier }));
         return;
       }
       this.received.push({ method, url, headers: req.headers, identity: verified.identity });
@@ -172,6 +188,8 @@ export interface TestGateway {
   plans: PlansInForce;
   meter: UsageMeter;
   upstreams: Upstreams;
+  /** The cache behind the response cache (in-memory unless the options gave one). */
+  cache: Cache;
   close(): Promise<void>;
 }
 
@@ -187,6 +205,10 @@ export type TestGatewayOptions = Pick<
   authFailuresPerMinute?: number;
   /** The server's headers timeout (default the platform's). */
   headersTimeoutMs?: number;
+  /** The cache behind the response cache (default a fresh InMemoryCache). */
+  cache?: Cache;
+  /** Bounds of the cache statistics' SCAN (default the production ones). */
+  cacheScan?: Pick<CacheStatisticsOptions, 'scanCount' | 'maxScannedKeys' | 'maxScanSteps'>;
 };
 
 /**
@@ -220,7 +242,8 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
     negativeTtlMs: 1_000,
   });
   const plans = new PlansInForce();
-  const responseCache = new ResponseCache({ cache: new InMemoryCache(), logger, enabled: true });
+  const cache = options.cache ?? new InMemoryCache();
+  const responseCache = new ResponseCache({ cache, logger, enabled: true });
   const invalidations: Subscription = await subscribeToInvalidations({
     bus,
     groupId: `gateway-test-${randomUUID()}`,
@@ -230,6 +253,14 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
     logger,
   });
   const rateLimiter = new InMemoryRateLimiter(options.now ? { now: options.now } : {});
+  const cacheAdmin = createCacheAdmin({
+    cache,
+    responseCache,
+    upstreams,
+    plans,
+    logger,
+    ...(options.cacheScan ? { scan: options.cacheScan } : {}),
+  });
   const app = createGatewayApp({
     logger,
     authenticator: new Authenticator(ADMIN_KEY, keys, plans),
@@ -239,6 +270,7 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
     upstreams,
     meter,
     metrics: new GatewayMetrics(),
+    cacheAdmin,
     ...(options.publicRateLimitPerMinute === undefined ? {} : { publicRateLimitPerMinute: options.publicRateLimitPerMinute }),
     ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
     ...(options.rateLimitOverrides === undefined ? {} : { rateLimitOverrides: options.rateLimitOverrides }),
@@ -264,6 +296,7 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
     plans,
     meter,
     upstreams,
+    cache,
     async close() {
       await invalidations.stop();
       upstreams.close();

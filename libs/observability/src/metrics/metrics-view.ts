@@ -19,6 +19,10 @@ export const trafficSchema = z.object({
   client_error_count: z.number().int().describe('4xx answers, 429 included'),
   rate_limited_count: z.number().int(),
   cache_hit_count: z.number().int(),
+  cache_hit_ratio: z
+    .number()
+    .nullable()
+    .describe("Answers from the gateway's response cache / requests (a GET route's hit ratio); null without requests"),
   error_rate: z.number().nullable().describe('5xx / requests; null without requests'),
   avg_latency_ms: z.number().nullable(),
   max_latency_ms: z.number(),
@@ -42,6 +46,7 @@ export function trafficOf(series: Series): Traffic {
     client_error_count: series.client_errors,
     rate_limited_count: series.rate_limited,
     cache_hit_count: series.cache_hits,
+    cache_hit_ratio: series.requests === 0 ? null : round(series.cache_hits / series.requests),
     error_rate: series.requests === 0 ? null : round(series.errors / series.requests),
     avg_latency_ms: series.requests === 0 ? null : round(series.latency_sum / series.requests),
     max_latency_ms: series.latency_max,

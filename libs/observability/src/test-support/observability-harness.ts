@@ -124,6 +124,8 @@ export interface Traffic {
   requests: number;
   errors?: number;
   client_errors?: number;
+  /** Requests the gateway answered from its response cache. */
+  cache_hits?: number;
   /** Per bucket of GATEWAY_BOUNDS; default: all in the first. */
   buckets?: number[];
 }
@@ -151,7 +153,7 @@ export function gatewayBatch(tenantId: string, start: Date, traffic: Traffic[], 
           request_count: t.requests,
           error_count: t.errors ?? 0,
           client_error_count: t.client_errors ?? 0,
-          cache_hit_count: 0,
+          cache_hit_count: t.cache_hits ?? 0,
           rate_limited_count: 0,
           latency_ms: { sum: t.requests, max: t.requests > 0 ? 1 : 0, buckets },
         };

@@ -10,6 +10,18 @@ export interface CacheEntry {
   ttlSeconds: number;
 }
 
+/** A key a SCAN step found, with the size of its value in bytes. */
+export interface ScannedKey {
+  key: CacheKey;
+  bytes: number;
+}
+
+/** One step of a SCAN: the keys it found and the cursor to continue from ('0': the scan is complete). */
+export interface ScanPage {
+  cursor: string;
+  keys: ScannedKey[];
+}
+
 export interface CacheHealth {
   status: 'up' | 'down';
   latencyMs?: number;
@@ -41,6 +53,16 @@ export interface Cache {
   ttl(key: CacheKey): Promise<number | null>;
   /** Removes every key of the tenant, or of one namespace of it; resolves to how many were removed. */
   purge(tenantId: string, namespace?: string): Promise<number>;
+  /**
+   * One step of a SCAN over a namespace of the tenant (`cursor` '0' starts it): about `count` keys
+   * examined (SCAN's COUNT), the string keys found with their value sizes (STRLEN, one pipeline). A key
+   * may be reported twice across steps (SCAN's guarantee); keys gone since the step are left out.
+   */
+  scanPage(tenantId: string, namespace: string, cursor: string, count: number): Promise<ScanPage>;
+  /** Adds each increment to its integer field of the hash at `key` and sets the hash's expiry, in one round trip. */
+  incrementCounters(key: CacheKey, increments: Readonly<Record<string, number>>, options: { ttlSeconds: number }): Promise<void>;
+  /** The integer fields of the hash at `key` (empty when it does not exist). */
+  readCounters(key: CacheKey): Promise<Record<string, number>>;
   health(): Promise<CacheHealth>;
 }
 

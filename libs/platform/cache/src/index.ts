@@ -1,4 +1,12 @@
-export { CacheUnavailableError, type Cache, type CacheEntry, type CacheHealth, type CacheValue } from './cache';
+export {
+  CacheUnavailableError,
+  type Cache,
+  type CacheEntry,
+  type CacheHealth,
+  type CacheValue,
+  type ScanPage,
+  type ScannedKey,
+} from './cache';
 export { encodeKeySegment, isKeyOf, KEY_PREFIX, tenantKey, tenantKeyPattern, type CacheKey } from './keys';
 export { createRedisConnection, redactRedisUrl, type RedisConnection, type RedisConnectionOptions } from './redis/connection';
 export { RedisCache } from './redis/redis-cache';

@@ -1,4 +1,4 @@
-import { type Cache, type CacheEntry, type CacheHealth, type CacheValue, assertTtl, toBuffer } from '../cache';
+import { type Cache, type CacheEntry, type CacheHealth, type CacheValue, type ScanPage, assertTtl, toBuffer } from '../cache';
 import { type CacheKey, isKeyOf } from '../keys';
 
 interface Slot {
@@ -15,6 +15,8 @@ export interface InMemoryCacheOptions {
 /** The in-memory twin of RedisCache: same semantics (TTL, purge by tenant, copies in and out). */
 export class InMemoryCache implements Cache {
   private readonly slots = new Map<string, Slot>();
+  /** Hashes of counters (`incrementCounters`), apart from the byte values. */
+  private readonly counters = new Map<string, { fields: Map<string, number>; expiresAt: number }>();
   private readonly maxEntries: number;
   private readonly now: () => number;
 
@@ -49,7 +51,10 @@ export class InMemoryCache implements Cache {
 
   async delete(keys: readonly CacheKey[]): Promise<number> {
     let removed = 0;
-    for (const key of keys) if (this.live(key) && this.slots.delete(key)) removed += 1;
+    for (const key of keys) {
+      if (this.live(key) && this.slots.delete(key)) removed += 1;
+      else if (this.liveCounters(key) && this.counters.delete(key)) removed += 1;
+    }
     return removed;
   }
 
@@ -66,7 +71,38 @@ export class InMemoryCache implements Cache {
         removed += 1;
       }
     }
+    for (const key of [...this.counters.keys()]) {
+      if (isKeyOf(key as CacheKey, tenantId, namespace) && this.liveCounters(key)) {
+        this.counters.delete(key);
+        removed += 1;
+      }
+    }
     return removed;
+  }
+
+  /** The cursor is an offset into the namespace's live keys, in insertion order (a key written during a scan may be missed, as with SCAN). */
+  async scanPage(tenantId: string, namespace: string, cursor: string, count: number): Promise<ScanPage> {
+    const offset = Number(cursor);
+    const matching = [...this.slots.keys()].filter((key) => isKeyOf(key as CacheKey, tenantId, namespace));
+    const step = matching.slice(offset, offset + Math.max(1, count));
+    const keys = step.flatMap((key) => {
+      const slot = this.live(key);
+      return slot ? [{ key: key as CacheKey, bytes: slot.value.length }] : [];
+    });
+    const next = offset + step.length;
+    return { cursor: next >= matching.length ? '0' : String(next), keys };
+  }
+
+  async incrementCounters(key: CacheKey, increments: Readonly<Record<string, number>>, options: { ttlSeconds: number }): Promise<void> {
+    const ttlMs = assertTtl(options.ttlSeconds);
+    const hash = this.liveCounters(key) ?? { fields: new Map<string, number>(), expiresAt: 0 };
+    for (const [field, by] of Object.entries(increments)) hash.fields.set(field, (hash.fields.get(field) ?? 0) + by);
+    hash.expiresAt = this.now() + ttlMs;
+    this.counters.set(key, hash);
+  }
+
+  async readCounters(key: CacheKey): Promise<Record<string, number>> {
+    return Object.fromEntries(this.liveCounters(key)?.fields ?? []);
   }
 
   async health(): Promise<CacheHealth> {
@@ -82,6 +118,15 @@ export class InMemoryCache implements Cache {
       if (oldest === undefined) break;
       this.slots.delete(oldest);
     }
+  }
+
+  private liveCounters(key: string) {
+    const hash = this.counters.get(key);
+    if (hash && hash.expiresAt <= this.now()) {
+      this.counters.delete(key);
+      return undefined;
+    }
+    return hash;
   }
 
   /** The entry if present and not expired; expired entries are dropped on the way. */

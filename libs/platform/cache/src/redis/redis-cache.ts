@@ -1,4 +1,13 @@
-import { type Cache, type CacheEntry, type CacheHealth, CacheUnavailableError, type CacheValue, assertTtl, toBuffer } from '../cache';
+import {
+  type Cache,
+  type CacheEntry,
+  type CacheHealth,
+  CacheUnavailableError,
+  type CacheValue,
+  type ScanPage,
+  assertTtl,
+  toBuffer,
+} from '../cache';
 import { type CacheKey, tenantKeyPattern } from '../keys';
 import { type RedisConnection, isUnavailable } from './connection';
 
@@ -66,6 +75,41 @@ export class RedisCache implements Cache {
       if (keys.length > 0) removed += await this.call(() => this.client.unlink(...keys));
     } while (cursor !== '0');
     return removed;
+  }
+
+  /** One SCAN step (MATCH the namespace's hash-tagged prefix, COUNT `count`), then STRLEN of what it found in one pipeline. */
+  async scanPage(tenantId: string, namespace: string, cursor: string, count: number): Promise<ScanPage> {
+    const pattern = tenantKeyPattern(tenantId, namespace);
+    const [next, found] = await this.call(() => this.client.scan(cursor, 'MATCH', pattern, 'COUNT', count));
+    if (found.length === 0) return { cursor: next, keys: [] };
+    const pipeline = this.client.pipeline();
+    for (const key of found) pipeline.strlen(key);
+    const results = (await this.call(() => pipeline.exec())) ?? [];
+    const keys: ScanPage['keys'] = [];
+    found.forEach((key, index) => {
+      const [error, bytes] = results[index] ?? [null, 0];
+      // Not a string (WRONGTYPE), or gone since SCAN saw it (0): not a value of this namespace to report.
+      if (error === null && typeof bytes === 'number' && bytes > 0) keys.push({ key: key as CacheKey, bytes });
+    });
+    return { cursor: next, keys };
+  }
+
+  /** HINCRBY per field and PEXPIRE, in one MULTI: the fields and their expiry change together. */
+  async incrementCounters(key: CacheKey, increments: Readonly<Record<string, number>>, options: { ttlSeconds: number }): Promise<void> {
+    const ttlMs = assertTtl(options.ttlSeconds);
+    const fields = Object.entries(increments);
+    if (fields.length === 0) return;
+    const transaction = this.client.multi();
+    for (const [field, by] of fields) transaction.hincrby(key, field, by);
+    transaction.pexpire(key, ttlMs);
+    const results = await this.call(() => transaction.exec());
+    const failed = results?.find(([error]) => error !== null)?.[0];
+    if (failed) throw isUnavailable(failed) ? new CacheUnavailableError('Redis is unavailable', {}, { cause: failed }) : failed;
+  }
+
+  async readCounters(key: CacheKey): Promise<Record<string, number>> {
+    const fields = await this.call(() => this.client.hgetall(key));
+    return Object.fromEntries(Object.entries(fields).map(([field, value]) => [field, Number(value)]));
   }
 
   health(): Promise<CacheHealth> {

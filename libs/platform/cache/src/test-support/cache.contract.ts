@@ -163,6 +163,37 @@ export function cacheContract(adapter: string, open: () => Promise<{ cache: Cach
       expect(text(await cache.get(keys[0] as CacheKey))).toBe('owner 0');
     });
 
+    it('when a namespace is scanned step by step, then every key of it is found once with its size, and nothing of other namespaces or tenants', async () => {
+      const tenantId = newTenantId();
+      const values = new Map(
+        Array.from({ length: 25 }, (_, index) => [tenantKey(tenantId, 'responses', `k${index}`), 'x'.repeat(index + 1)]),
+      );
+      for (const [key, value] of values) await cache.set(key, value, { ttlSeconds: 60 });
+      await cache.set(tenantKey(tenantId, 'other', 'k0'), 'elsewhere', { ttlSeconds: 60 });
+      await cache.set(tenantKey(newTenantId(), 'responses', 'k0'), 'another tenant', { ttlSeconds: 60 });
+
+      const found = new Map<string, number>();
+      let cursor = '0';
+      do {
+        const page = await cache.scanPage(tenantId, 'responses', cursor, 7);
+        cursor = page.cursor;
+        for (const { key, bytes } of page.keys) found.set(key, bytes);
+      } while (cursor !== '0');
+
+      const expected = [...values].map(([key, value]): [string, number] => [key, value.length]);
+      expect([...found].sort()).toEqual(expected.sort());
+    });
+
+    it('when counters are incremented, then they add up per field, read back as numbers and expire with their hash', async () => {
+      const key = tenantKey(newTenantId(), 'cache-stats', 'counters');
+      expect(await cache.readCounters(key)).toEqual({});
+      await cache.incrementCounters(key, { 'hits /a': 1, 'misses /a': 2 }, { ttlSeconds: 60 });
+      await cache.incrementCounters(key, { 'hits /a': 3 }, { ttlSeconds: 60 });
+      expect(await cache.readCounters(key)).toEqual({ 'hits /a': 4, 'misses /a': 2 });
+      expect(await cache.delete([key])).toBe(1);
+      expect(await cache.readCounters(key)).toEqual({});
+    });
+
     it('when the cache is healthy, then health says up', async () => {
       expect(await cache.health()).toMatchObject({ status: 'up' });
     });
