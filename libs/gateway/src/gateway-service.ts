@@ -142,6 +142,7 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
       await operator.close();
       await subscription.stop();
       await meter?.stop();
+      await cacheAdmin.statistics.close();
       await rateLimiter?.close();
       upstreams.close();
     },

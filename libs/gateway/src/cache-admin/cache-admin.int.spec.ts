@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createRedisConnection, RedisCache, type RedisConnection, tenantKeyPattern } from '@tenantry/cache';
-import { describeWithInfra } from '@tenantry/testing';
+import { describeWithInfra, eventually } from '@tenantry/testing';
 import { RESPONSES_NAMESPACE } from '../response-cache';
 import { ADMIN_KEY, callGateway, silentLogger, startTestGateway, StubServices, type TestGateway } from '../test-support/gateway-harness';
 import { CACHE_ADMIN_PREFIX } from './cache-admin.routes';
@@ -42,6 +42,7 @@ describeWithInfra('cache operations on Redis (two gateway replicas)', ['redis'],
   interface Stats {
     entries: number;
     bytes: number;
+    hits: number;
     truncated: boolean;
   }
   const admin = (gateway: TestGateway, path: string, init: RequestInit = {}) =>
@@ -65,7 +66,12 @@ describeWithInfra('cache operations on Redis (two gateway replicas)', ['redis'],
     expect(await status(a, path, key)).toBe('MISS');
     expect(await status(b, path, key)).toBe('HIT');
 
-    const fromA = (await (await admin(a, tenantId)).json()) as Stats;
+    // Each replica adds its counts to the shared ones once a second (its own read adds them first): A sees
+    // B's HIT after B's next flush.
+    const fromA = await eventually(async () => {
+      const stats = (await (await admin(a, tenantId)).json()) as Stats;
+      return stats.hits === 1 ? stats : false;
+    });
     const fromB = await (await admin(b, tenantId)).json();
 
     expect(fromA).toEqual(fromB);

@@ -18,6 +18,8 @@ export interface CacheStatisticsOptions {
   maxScannedKeys?: number;
   /** SCAN steps a statistics read takes, at most (default 1 000): bounds the walk over a large keyspace. */
   maxScanSteps?: number;
+  /** How often the counts this replica summed are added to the shared counters (default 1 000 ms). */
+  flushIntervalMs?: number;
 }
 
 export interface RouteStatistics {
@@ -46,36 +48,64 @@ const MISS = 'misses ';
 const OTHER_ROUTE = 'other';
 
 /**
- * A tenant's cache as operators see it: hits and misses per route template, counted by every gateway
- * replica in one Redis hash of the tenant (`tnt:{<tenant>}:cache-stats:counters`, HINCRBY, in the
- * tenant's hash slot), and entries/bytes per route found by SCANning the tenant's `responses`
+ * A tenant's cache as operators see it: hits and misses per route template, summed in each gateway
+ * replica and added once a second to one Redis hash of the tenant (`tnt:{<tenant>}:cache-stats:counters`,
+ * HINCRBY, in the tenant's hash slot) — so a cache hit costs no Redis command of its own, and every
+ * replica's counts meet there — and entries/bytes per route found by SCANning the tenant's `responses`
  * namespace (bounded). Also the purges of a namespace or of one route, which delete the entries.
  */
 export class CacheStatistics {
   private readonly scanCount: number;
   private readonly maxScannedKeys: number;
   private readonly maxScanSteps: number;
+  /** Counts of this replica not yet added to the shared counters: tenant → field → count. */
+  private pending = new Map<string, Record<string, number>>();
+  private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: CacheStatisticsOptions) {
     this.scanCount = options.scanCount ?? 500;
     this.maxScannedKeys = options.maxScannedKeys ?? 10_000;
     this.maxScanSteps = options.maxScanSteps ?? 1_000;
+    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1_000);
+    this.timer.unref();
   }
 
   /**
    * Counts a tenant's GET served through the cache: HIT and STALE as hits, MISS as a miss (BYPASS is
-   * not a lookup that could have hit). Not awaited by the request: a failed count is only logged.
+   * not a lookup that could have hit). In memory: the next flush adds it to the shared counters.
    */
   record(tenantId: string, path: string, status: CacheStatus): void {
     if (status === 'BYPASS') return;
     const route = routeTemplateOf(path) ?? OTHER_ROUTE;
     const field = `${status === 'MISS' ? MISS : HIT}${route}`;
-    this.options.cache
-      .incrementCounters(countersKey(tenantId), { [field]: 1 }, { ttlSeconds: COUNTERS_TTL_SECONDS })
-      .catch((error: unknown) => this.options.logger.debug({ err: error, tenantId }, 'cache statistics: a count was lost'));
+    let counts = this.pending.get(tenantId);
+    if (!counts) this.pending.set(tenantId, (counts = {}));
+    counts[field] = (counts[field] ?? 0) + 1;
   }
 
+  /** Adds this replica's counts so far to the shared counters, one write per tenant; a failed one is only logged. */
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    await Promise.all(
+      [...batch].map(([tenantId, counts]) =>
+        this.options.cache
+          .incrementCounters(countersKey(tenantId), counts, { ttlSeconds: COUNTERS_TTL_SECONDS })
+          .catch((error: unknown) => this.options.logger.debug({ err: error, tenantId }, 'cache statistics: counts were lost')),
+      ),
+    );
+  }
+
+  /** Stops the periodic flush after a last one. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  /** The tenant's statistics: this replica's counts are flushed first; another replica's arrive within its flush interval. */
   async of(tenantId: string): Promise<TenantStatistics> {
+    await this.flush();
     const [counters, stored] = await Promise.all([this.options.cache.readCounters(countersKey(tenantId)), this.scan(tenantId)]);
     const routes = new Map<string, RouteStatistics>();
     const at = (route: string): RouteStatistics => {

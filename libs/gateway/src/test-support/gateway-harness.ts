@@ -299,6 +299,7 @@ export async function startTestGateway(stubUrl: string, options: TestGatewayOpti
     cache,
     async close() {
       await invalidations.stop();
+      await cacheAdmin.statistics.close();
       upstreams.close();
       await server.close();
       await new Promise((resolve) => operator.close(resolve));
