@@ -81,6 +81,8 @@ export class MarkedEntries {
   constructor(
     private readonly store: MarkerWriter,
     entries: readonly OutboxEntry[],
+    /** Test-only: called once the marker is stored (crash tests stop the process right there). */
+    private readonly onMarkerWritten?: (documentId: string) => void,
   ) {
     this.entries = entries.map((entry) => ({ ...entry, marker: this.token }));
   }
@@ -98,6 +100,7 @@ export class MarkedEntries {
         at: Date.now(),
       });
       this.written = id;
+      this.onMarkerWritten?.(documentId);
     }
     return this.entries;
   }

@@ -21,6 +21,18 @@ import { generateId } from './sequence';
 import type { DocumentStore, RecordChange, RecordQuery } from './stores';
 import { assertInsertableId, assertTenantId, isPlausibleId, issuesOf, pageSize } from './validation';
 
+/**
+ * Test-only: the steps of a write that carries events, reported to `ScopedRepositoryHooks.onWriteStep`
+ * as they complete. `marker-written`: the outbox marker is stored, the state write has not been sent.
+ * `state-written`: the state and its entries are committed, the call has not returned yet. The crash
+ * tests (`mongo/outbox-sigkill.int.spec.ts`) SIGKILL a child process exactly there; nothing else uses it.
+ */
+export type OutboxWriteStep = 'marker-written' | 'state-written';
+
+export interface ScopedRepositoryHooks {
+  onWriteStep?: (step: OutboxWriteStep, at: { collection: string; documentId: string }) => void;
+}
+
 /** Re-reads before a write without `expectedVersion` gives up and reports a conflict. */
 const MAX_WRITE_ATTEMPTS = 12;
 
@@ -42,6 +54,7 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
   constructor(
     private readonly definition: CollectionDefinition<S>,
     private readonly store: DocumentStore,
+    private readonly hooks: ScopedRepositoryHooks = {},
   ) {
     this.collection = definition.name;
     this.fields = new Set(documentFields(definition));
@@ -71,7 +84,7 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
     const id = options.id ?? generateId(this.definition.idPrefix);
     assertInsertableId(id);
     const fields = this.validate(document);
-    const marked = new MarkedEntries(this.store, toOutboxEntries(tenantId, options.events));
+    const marked = this.marked(tenantId, options.events);
     const now = new Date();
     const outbox = [...marked.entries];
     const record: StoredRecord = {
@@ -86,6 +99,7 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
     try {
       await marked.beforeWrite(id);
       await this.store.insert(record);
+      this.stepDone(marked, 'state-written', id);
     } catch (error) {
       await marked.afterFailure(error);
       throw error;
@@ -117,7 +131,7 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
 
   async update(tenantId: string, id: string, changes: Partial<z.input<S>>, options: UpdateOptions = {}): Promise<Stored<z.output<S>>> {
     assertTenantId(tenantId);
-    const marked = new MarkedEntries(this.store, toOutboxEntries(tenantId, options.events));
+    const marked = this.marked(tenantId, options.events);
     try {
       for (let attempt = 1; ; attempt += 1) {
         const current = await this.current(tenantId, id, options.expectedVersion);
@@ -131,6 +145,7 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
         const set = { ...fields, version: current.version + 1, updatedAt: new Date() };
         const outbox = await this.nextOutbox(current, await marked.beforeWrite(current._id));
         if (await this.store.updateIfVersion(current._id, tenantId, current.version, { set, unset, ...(outbox ? { outbox } : {}) })) {
+          this.stepDone(marked, 'state-written', current._id);
           const next: StoredRecord = { ...current, ...set };
           for (const field of unset) delete next[field];
           return this.toStored(next);
@@ -145,7 +160,7 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
 
   async delete(tenantId: string, id: string, options: DeleteOptions = {}): Promise<void> {
     assertTenantId(tenantId);
-    const marked = new MarkedEntries(this.store, toOutboxEntries(tenantId, options.events));
+    const marked = this.marked(tenantId, options.events);
     try {
       for (let attempt = 1; ; attempt += 1) {
         const current = await this.current(tenantId, id, options.expectedVersion);
@@ -159,7 +174,10 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
                 current.version,
                 this.tombstone(current, [...pending, ...(await marked.beforeWrite(current._id))]),
               );
-        if (deleted) return;
+        if (deleted) {
+          this.stepDone(marked, 'state-written', current._id);
+          return;
+        }
         await this.raceLost(id, attempt, options.expectedVersion);
       }
     } catch (error) {
@@ -180,6 +198,20 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
   }
 
   // ------------------------------------------------------------------------------------------------
+
+  private marked(tenantId: string, events: InsertOptions['events']): MarkedEntries {
+    const onWriteStep = this.hooks.onWriteStep;
+    return new MarkedEntries(
+      this.store,
+      toOutboxEntries(tenantId, events),
+      onWriteStep && ((documentId) => onWriteStep('marker-written', { collection: this.collection, documentId })),
+    );
+  }
+
+  /** Reports a completed step of a write with events to the test-only hook. */
+  private stepDone(marked: MarkedEntries, step: OutboxWriteStep, documentId: string): void {
+    if (marked.entries.length > 0) this.hooks.onWriteStep?.(step, { collection: this.collection, documentId });
+  }
 
   /**
    * A deleted document that still owes events becomes a tombstone in the same write that queues them;

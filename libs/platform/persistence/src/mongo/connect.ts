@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { CollectionDefinition } from '../collection';
 import { LeasedOutboxSource, type LeasedOutboxSourceOptions } from '../core/leased-outbox-source';
-import { ScopedRepository } from '../core/scoped-repository';
+import { ScopedRepository, type ScopedRepositoryHooks } from '../core/scoped-repository';
 import { PROCESSED_EVENTS_COLLECTION, type Persistence } from '../persistence';
 import type { TenantScopedRepository } from '../repository';
 import { mongoCall, toTenantryError } from './errors';
@@ -27,6 +27,8 @@ export interface MongoOptions {
    * locks on FerretDB, whose updates are not isolated (see write-guard.ts).
    */
   writeGuard?: 'auto' | 'server-atomic' | 'lock-per-document';
+  /** Test-only: reports each step of a write with events (see OutboxWriteStep); crash tests stop the process there. */
+  onOutboxWriteStep?: ScopedRepositoryHooks['onWriteStep'];
 }
 
 const LOCKS_COLLECTION = 'tenantry_document_locks';
@@ -85,7 +87,7 @@ export async function connectMongo(options: MongoOptions): Promise<MongoPersiste
   });
   connection.on('reconnected', () => log.info('database connection restored'));
   log.info({ writeGuard: guard.kind }, 'connected to the database');
-  return new MongoPersistence(connection, guard, log);
+  return new MongoPersistence(connection, guard, log, options.onOutboxWriteStep ? { onWriteStep: options.onOutboxWriteStep } : {});
 }
 
 export class MongoPersistence implements Persistence {
@@ -99,6 +101,7 @@ export class MongoPersistence implements Persistence {
     private readonly connection: mongoose.Connection,
     private readonly guard: WriteGuard,
     private readonly logger: Logger,
+    private readonly hooks: ScopedRepositoryHooks = {},
   ) {
     if (!connection.db) throw new Error('MongoPersistence needs an open connection');
     this.db = connection.db;
@@ -115,7 +118,7 @@ export class MongoPersistence implements Persistence {
       registered.catch(() => this.registering.delete(definition.name)); // let a later call retry
       this.registering.set(definition.name, registered);
     }
-    return new ScopedRepository(definition, await registered);
+    return new ScopedRepository(definition, await registered, this.hooks);
   }
 
   createOutboxSource(options?: LeasedOutboxSourceOptions): OutboxSource {

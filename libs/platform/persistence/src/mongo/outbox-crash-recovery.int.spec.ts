@@ -26,7 +26,8 @@ function tenantCreated(tenantId: string, name: string) {
 /**
  * MISSION §8 "a process killed between write and publish: the event still arrives". The first
  * process commits a document with its event and is gone before anything relays it; a process started
- * afterwards, with a fresh relay, publishes it to Kafka exactly once.
+ * afterwards, with a fresh relay, publishes it to Kafka exactly once. The "crash" here is a graceful
+ * close(); `outbox-sigkill.int.spec.ts` kills a real child process with SIGKILL at chosen points.
  */
 describeWithInfra('outbox after a crash between write and publish', ['mongo', 'kafka'], (infra) => {
   jest.setTimeout(90_000);
