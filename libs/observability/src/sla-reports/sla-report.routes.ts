@@ -1,10 +1,10 @@
-import { NotFoundError } from '@tenantry/contracts';
-import { identityOf, paginationQuery, route } from '@tenantry/http';
+import { ConflictError, NotFoundError, tenantIdSchema } from '@tenantry/contracts';
+import { assertAdmin, identityOf, paginationQuery, route } from '@tenantry/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import { RollupReader } from '../ingest/rollup-reader';
 import type { TenantProfileStore } from '../tenant-profiles/follow-tenants';
-import type { SlaReport, SlaReports } from './sla-reports';
+import { CLOSE_GRACE_MS, type SlaReport, type SlaReports } from './sla-reports';
 
 const reportSchema = z.object({
   report_id: z.string(),
@@ -39,7 +39,18 @@ const reportSchema = z.object({
   currency: z.string(),
 });
 
-/** `GET /sla/report?period=YYYY-MM` (mounted before `/sla/{service}`). */
+const periodSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM');
+
+const closedSchema = z.object({
+  report: reportSchema,
+  sla_breached: z
+    .enum(['not_breached', 'emitted', 'already_emitted'])
+    .describe(
+      'emitted: this request emitted sla.breached (billing credits the next invoice); already_emitted: it was before (once per report)',
+    ),
+});
+
+/** `GET /sla/report?period=YYYY-MM` and `POST /sla/report/{period}/close` (mounted before `/sla/{service}`). */
 export function slaReportRoutes(deps: {
   reports: SlaReports;
   tenants: Pick<TenantProfileStore, 'pageWithSla' | 'profileOf'>;
@@ -51,7 +62,7 @@ export function slaReportRoutes(deps: {
     '/sla/report',
     route(
       {
-        query: paginationQuery.extend({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM') }).strict(),
+        query: paginationQuery.extend({ period: periodSchema }).strict(),
         doc: {
           summary:
             "Monthly SLA report per tenant (the calendar month in the tenant's time zone): achieved availability, downtime, credit owed",
@@ -84,6 +95,35 @@ export function slaReportRoutes(deps: {
           await Promise.all(page.items.map((tenant) => deps.reports.report(tenant, query.period, now, reader, maintenance)))
         ).filter((report): report is SlaReport => report !== null);
         return { period: query.period, items, next_cursor: page.next_cursor };
+      },
+    ),
+  );
+  router.post(
+    '/sla/report/:period/close',
+    route(
+      {
+        params: z.object({ period: periodSchema }),
+        body: z.object({ tenant_id: tenantIdSchema }).strict(),
+        doc: {
+          summary: "Close a tenant's month now (admin): its report, and sla.breached once when the SLA was missed",
+          description:
+            "The every-minute loop closes the month before now 15 minutes after it ends, with what had arrived by then. This closes any month that is over (and its 15 minutes of grace) on demand, e.g. after samples were recorded late: sla.breached is emitted at most once per report, whoever closes it. 409 while the month is not over in the tenant's time zone.",
+          response: closedSchema,
+        },
+      },
+      async ({ params, body }, req) => {
+        assertAdmin(identityOf(req));
+        const profile = await deps.tenants.profileOf(body.tenant_id);
+        const tenant = profile?.plan_id ? { tenant_id: body.tenant_id, plan_id: profile.plan_id, timezone: profile.timezone } : null;
+        const closing = tenant ? await deps.reports.closeMonth(tenant, params.period, deps.clock()) : null;
+        if (!closing) throw new NotFoundError(`Tenant ${body.tenant_id} has no SLA on its plan.`);
+        if (closing.sla_breached === 'open') {
+          const closesAt = new Date(Date.parse(closing.report.period.end) + CLOSE_GRACE_MS).toISOString();
+          throw new ConflictError(
+            `${params.period} is not over for ${body.tenant_id} (${closing.report.timezone}): it can be closed from ${closesAt}.`,
+          );
+        }
+        return { report: closing.report, sla_breached: closing.sla_breached };
       },
     ),
   );

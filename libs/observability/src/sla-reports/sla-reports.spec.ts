@@ -88,4 +88,44 @@ describe('monthly SLA report (embedded)', () => {
     expect(breaches[0]?.data).toMatchObject({ ...inEvent, tenant_id: 'ten_r', plan_id: 'pro', currency: 'EUR' });
     expect((await harness.call(ADMIN, 'GET', '/api/v1/observability/sla/report?period=2026-13')).status).toBe(400);
   });
+
+  it('when October traffic arrives after the loop closed October as met, then the admin closes it on demand: sla.breached once', async () => {
+    const data = { ...EXAMPLE_EVENT_DATA['tenant.created'], tenant_id: 'ten_late', subscription_tier: 'pro' as const, timezone: 'UTC' };
+    await harness.platform.bus.publish([createEvent('tenant.created', { tenantId: 'ten_late', source: '/tenantry/tenants', data })]);
+    const reportOf = async () => (await harness.call(ADMIN, 'GET', '/api/v1/observability/sla/report?period=2026-10&limit=10')).body;
+    await eventually(async () => (await reportOf()).items?.length === 1, { timeoutMs: 10_000, description: 'the profile consumed' });
+    // The loop closes October without traffic: met, and this process does not read it again.
+    expect(await harness.closePreviousMonth()).toEqual([]);
+    // 10,000 valid requests of 15 October, 30 failed, recorded late: 0.997 achieved, 10 % of 19,900.
+    await harness.platform.bus.publish([gatewayBatch('ten_late', new Date('2026-10-15T10:00:00Z'), [{ requests: 10_000, errors: 30 }])]);
+    await eventually(async () => (await reportOf()).items?.[0]?.valid_requests === 10_000, {
+      timeoutMs: 10_000,
+      description: 'the late traffic consumed',
+    });
+    expect(await harness.closePreviousMonth()).toEqual([]);
+    const close = (identity: typeof ADMIN, period: string, tenantId = 'ten_late') =>
+      harness.call(identity, 'POST', `/api/v1/observability/sla/report/${period}/close`, { tenant_id: tenantId });
+    expect((await close(tenantKey('ten_late', 'pro'), '2026-10')).status).toBe(403);
+    const first = await close(ADMIN, '2026-10');
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({
+      report: expect.objectContaining({ report_id: 'sla_ten_late_2026-10', achieved: 0.997, breached: true, credit_cents: 1_990 }),
+      sla_breached: 'emitted',
+    });
+    expect((await close(ADMIN, '2026-10')).body.sla_breached).toBe('already_emitted');
+    // November is not over; a tenant without an SLA has nothing to close.
+    const open = await close(ADMIN, '2026-11');
+    expect(open.status).toBe(409);
+    expect(open.body.detail).toBe('2026-11 is not over for ten_late (UTC): it can be closed from 2026-12-01T00:15:00.000Z.');
+    expect((await close(ADMIN, '2026-10', 'ten_unknown')).status).toBe(404);
+    await eventually(() => harness.alertEvents.some((event) => event.type === 'sla.breached'), {
+      timeoutMs: 5_000,
+      description: 'sla.breached published',
+    });
+    expect(await harness.closePreviousMonth()).toEqual([]);
+    const breaches = harness.alertEvents.filter((event) => event.type === 'sla.breached');
+    expect(breaches.map((event) => event.data)).toEqual([
+      expect.objectContaining({ report_id: 'sla_ten_late_2026-10', credit_cents: 1_990 }),
+    ]);
+  });
 });

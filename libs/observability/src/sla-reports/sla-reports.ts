@@ -139,49 +139,68 @@ export class SlaReports {
     for await (const tenant of tenants) {
       const current = monthContaining(now, tenant.timezone);
       const previous = monthContaining(new Date(current.start.getTime() - 1), tenant.timezone).month;
-      const reportId = reportIdOf(tenant.tenant_id, previous);
-      if (this.closed.has(reportId)) continue;
-      const report = await this.report(tenant, previous, now, reader, maintenance);
-      // Batches of the month's last minutes may still be on their way: a month is closed a while after it ends.
-      if (report && now.getTime() < Date.parse(report.period.end) + CLOSE_GRACE_MS) continue;
-      if (report && this.closed.size > 1_000_000) this.closed.clear();
-      if (report) this.closed.add(reportId);
-      if (!report?.breached) continue;
-      if (await this.deps.breaches.findById(tenant.tenant_id, report.report_id)) continue;
-      const event = observabilityEvent(
-        'sla.breached',
-        tenant.tenant_id,
-        {
-          report_id: report.report_id,
-          tenant_id: report.tenant_id,
-          month: report.month,
-          timezone: report.timezone,
-          period: report.period,
-          plan_id: report.plan_id,
-          objective: report.objective,
-          achieved: report.achieved,
-          downtime_minutes: report.downtime_minutes,
-          excluded_maintenance_minutes: report.excluded_maintenance_minutes,
-          credit_percent: report.credit_percent,
-          monthly_fee_cents: report.monthly_fee_cents,
-          credit_cents: report.credit_cents,
-          currency: report.currency,
-          breached_at: now.toISOString(),
-        },
-        now,
-      );
-      try {
-        await this.deps.breaches.insert(
-          tenant.tenant_id,
-          { report_id: report.report_id, month: report.month, credit_cents: report.credit_cents },
-          { id: report.report_id, events: [event] },
-        );
-        emitted.push(report.report_id);
-      } catch (error) {
-        if (!(error instanceof ConflictError)) throw error;
-      }
+      if (this.closed.has(reportIdOf(tenant.tenant_id, previous))) continue;
+      const closing = await this.closeMonth(tenant, previous, now, reader, maintenance);
+      if (closing?.sla_breached === 'emitted') emitted.push(closing.report.report_id);
     }
-    if (emitted.length > 0) this.deps.outbox.notify();
     return emitted;
+  }
+
+  /**
+   * Closes one tenant's month once it is over and its grace has passed: when it was missed, sla.breached is
+   * emitted (one insert per report_id: once, whoever closes it, however often). The every-minute loop closes
+   * the month before `now`; an admin closes any month on demand (`POST /sla/report/{period}/close`), e.g.
+   * after samples were recorded late. Null when the tenant's plan has no SLA; `open` while the month may
+   * still receive batches.
+   */
+  async closeMonth(
+    tenant: SlaTenant,
+    month: string,
+    now: Date,
+    reader = new RollupReader(this.deps.rollups),
+    maintenance?: MaintenanceSnapshot,
+  ): Promise<{ report: SlaReport; sla_breached: 'open' | 'not_breached' | 'emitted' | 'already_emitted' } | null> {
+    const report = await this.report(tenant, month, now, reader, maintenance);
+    if (!report) return null;
+    // Batches of the month's last minutes may still be on their way: a month is closed a while after it ends.
+    if (now.getTime() < Date.parse(report.period.end) + CLOSE_GRACE_MS) return { report, sla_breached: 'open' };
+    if (this.closed.size > 1_000_000) this.closed.clear();
+    this.closed.add(report.report_id);
+    if (!report.breached) return { report, sla_breached: 'not_breached' };
+    if (await this.deps.breaches.findById(tenant.tenant_id, report.report_id)) return { report, sla_breached: 'already_emitted' };
+    const event = observabilityEvent(
+      'sla.breached',
+      tenant.tenant_id,
+      {
+        report_id: report.report_id,
+        tenant_id: report.tenant_id,
+        month: report.month,
+        timezone: report.timezone,
+        period: report.period,
+        plan_id: report.plan_id,
+        objective: report.objective,
+        achieved: report.achieved,
+        downtime_minutes: report.downtime_minutes,
+        excluded_maintenance_minutes: report.excluded_maintenance_minutes,
+        credit_percent: report.credit_percent,
+        monthly_fee_cents: report.monthly_fee_cents,
+        credit_cents: report.credit_cents,
+        currency: report.currency,
+        breached_at: now.toISOString(),
+      },
+      now,
+    );
+    try {
+      await this.deps.breaches.insert(
+        tenant.tenant_id,
+        { report_id: report.report_id, month: report.month, credit_cents: report.credit_cents },
+        { id: report.report_id, events: [event] },
+      );
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      return { report, sla_breached: 'already_emitted' };
+    }
+    this.deps.outbox.notify();
+    return { report, sla_breached: 'emitted' };
   }
 }
