@@ -13,6 +13,8 @@ import type { Express } from 'express';
 import type { AnyAction } from './actions/action';
 import { capabilitiesRoutes } from './capabilities/capabilities.routes';
 import { quickActionRoutes } from './quick-actions/quick-actions.routes';
+import type { Schedules } from './schedules/schedules';
+import { scheduleRoutes } from './schedules/schedules.routes';
 import type { Tasks } from './tasks/tasks';
 import { taskRoutes } from './tasks/tasks.routes';
 
@@ -32,6 +34,7 @@ export interface AssistantAppDeps {
   /** How old a gateway signature may be (default IDENTITY_MAX_AGE_MS). */
   identityMaxAgeMs?: number;
   tasks: Tasks;
+  schedules: Schedules;
   actions: ReadonlyMap<string, AnyAction>;
   idempotencyStore: IdempotencyStore;
   quickWaitMs: number;
@@ -53,6 +56,7 @@ export function createAssistantApp(deps: AssistantAppDeps): Express {
           tag: 'quick-actions',
           router: quickActionRoutes({ tasks: deps.tasks, idempotent, waitMs: deps.quickWaitMs }),
         },
+        { prefix: API_PREFIX, tag: 'schedules', router: scheduleRoutes({ schedules: deps.schedules }) },
         { prefix: API_PREFIX, tag: 'capabilities', router: capabilitiesRoutes(deps.actions) },
       ];
       app.get(`${API_PREFIX}/openapi.json`, ...openApiRoute(OPENAPI_INFO, api));

@@ -12,6 +12,9 @@ import { TaskWorker } from './queue/task-worker';
 import { followReadModelEvents } from './read-models/follow-events';
 import { ReadModels } from './read-models/read-models';
 import { ResultCache } from './results/result-cache';
+import { schedulesCollection } from './schedules/schedule.collection';
+import { Scheduler } from './schedules/scheduler';
+import { Schedules } from './schedules/schedules';
 import { tasksCollection } from './tasks/task.collection';
 import { Tasks } from './tasks/tasks';
 
@@ -27,6 +30,8 @@ export interface AssistantServiceOptions {
   onWorker?: (worker: TaskWorker) => void;
   /** false: the worker waits for `start()` (tests fill the queue first). Default true. */
   startWorker?: boolean;
+  /** Receives the scheduler this process runs (tests tick it with a movable clock). */
+  onScheduler?: (scheduler: Scheduler) => void;
 }
 
 /** The ai-assistant service (MISSION §4): tasks on a fair queue, read models from events, actions over them. */
@@ -39,9 +44,10 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
       const config = orExit(() => loadAssistantConfig(context.env));
       const clock = options.clock ?? (() => new Date());
       const actions = actionRegistry(options.actions);
-      const [taskRepository, laneRepository, models, results, idempotencyStore, processedEvents] = await Promise.all([
+      const [taskRepository, laneRepository, scheduleRepository, models, results, idempotencyStore, processedEvents] = await Promise.all([
         platform.persistence.repository(tasksCollection),
         platform.persistence.repository(lanesCollection),
+        platform.persistence.repository(schedulesCollection),
         ReadModels.open(platform.persistence),
         ResultCache.open(platform.persistence),
         PersistentIdempotencyStore.open(platform.persistence),
@@ -56,6 +62,7 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
         planConcurrency: config.planConcurrency,
       });
       const tasks = new Tasks({ tasks: taskRepository, queue, actions, clock, maxAttempts: config.ASSISTANT_MAX_ATTEMPTS });
+      const schedules = new Schedules(scheduleRepository);
       platform.housekeeping.every(idempotencyStore.pruningTask());
 
       const readModels = await followReadModelEvents({ bus: platform.bus, processedEvents, models, logger });
@@ -64,6 +71,7 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
             tasks: taskRepository,
             queue,
             models,
+            schedules,
             results,
             actions,
             clock,
@@ -91,12 +99,21 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
         options.onWorker?.(worker);
       }
 
+      const scheduler = config.ASSISTANT_SCHEDULER
+        ? new Scheduler({ schedules: scheduleRepository, tasks, clock, intervalMs: config.ASSISTANT_SCHEDULER_INTERVAL, logger })
+        : undefined;
+      if (scheduler) {
+        scheduler.start();
+        options.onScheduler?.(scheduler);
+      }
+
       const app = createAssistantApp({
         logger,
         readiness: platform.readiness,
         internalSecret: platform.config.internalSecret.value,
         identityMaxAgeMs: platform.config.identityMaxAgeMs,
         tasks,
+        schedules,
         actions,
         idempotencyStore,
         quickWaitMs: config.ASSISTANT_QUICK_WAIT,
@@ -105,6 +122,7 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
       return {
         app,
         async stop() {
+          await scheduler?.stop();
           await wakeUps?.stop({ timeoutMs: 5_000 });
           await worker?.stop();
           await readModels.stop({ timeoutMs: 10_000 });

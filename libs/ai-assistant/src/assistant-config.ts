@@ -22,6 +22,10 @@ export const assistantEnvSchema = z.object({
   ASSISTANT_RETRY_BACKOFF: duration({ min: 0, max: 60_000 }).default(1_000),
   /** How long an idle worker waits for a wake-up before looking at the queue anyway. */
   ASSISTANT_POLL_INTERVAL: duration({ min: 10, max: 60_000 }).default(500),
+  /** Run the scheduler in this process (every replica may: each run is created once). */
+  ASSISTANT_SCHEDULER: flag(true),
+  /** How often the scheduler looks for due schedules. */
+  ASSISTANT_SCHEDULER_INTERVAL: duration({ min: 10, max: 60_000 }).default(1_000),
   /** How long a quick action waits for its result before answering 202. */
   ASSISTANT_QUICK_WAIT: duration({ min: 0, max: 30_000 }).default(3_000),
 });

@@ -1,6 +1,7 @@
 import type { Feature, PlanId } from '@tenantry/contracts';
 import type { z } from 'zod';
 import type { DataVersionTracker, ReadModels } from '../read-models/read-models';
+import type { Schedules } from '../schedules/schedules';
 
 /** Thrown by `progress` when the task was cancelled: the run stops between two steps. */
 export class TaskCancelledError extends Error {
@@ -9,15 +10,22 @@ export class TaskCancelledError extends Error {
   }
 }
 
+/** Thrown by an action when trying again cannot help (e.g. a limit is reached): the task fails at once with its message. */
+export class PermanentTaskError extends Error {}
+
 /** What a running action may use: the read models, the clock, and a progress report (which also checks for cancellation). */
 export interface ActionContext {
   tenantId: string;
+  /** The task being run (an action with an effect, like schedule_tasks, makes it once per task). */
+  taskId: string;
   /** The plan the task was queued under (quota figures use it when no subscription event was seen yet). */
   planId: PlanId | undefined;
   now: Date;
   /** Who created the task (tasks created before this field existed count as the tenant's). */
   requestedBy: 'tenant' | 'admin';
   models: ReadModels;
+  /** The tenants' schedules (schedule_tasks writes one). */
+  schedules: Schedules;
   /** Aborted when the task is cancelled (or its lease lost): a long wait inside a step should end on it. */
   signal: AbortSignal;
   /** Reports progress (0–100) and the step; throws TaskCancelledError once the task was cancelled. */

@@ -2,11 +2,19 @@ import { eventually } from '@tenantry/testing';
 import type { ReadModelEvent } from '../read-models/follow-events';
 import type { TaskView } from '../tasks/task-view';
 import { ADMIN, API, startAssistantHarness, tenantKey, type AssistantHarness } from '../test-support/assistant-harness';
+import { alertFired, type AlertSpec } from '../test-support/alert-events';
 import { subscribed } from '../test-support/billing-events';
 import { readModelEvent } from '../test-support/run-action';
 import { usageBatch } from '../test-support/usage-events';
 
 const today = () => new Date().toISOString().slice(0, 10);
+const availability: AlertSpec = {
+  slo: 'tenant-availability',
+  service: 'gateway',
+  tenantId: 'ten_api',
+  severity: 'page',
+  budgetRemaining: 0.25,
+};
 
 /** The actions added for issue 13, through the tasks API: created, run by a worker, answered; refused with a 400 naming the parameter. */
 describe('actions through the tasks API (in-memory platform)', () => {
@@ -16,6 +24,7 @@ describe('actions through the tasks API (in-memory platform)', () => {
     const events: ReadModelEvent[] = [
       subscribed('ten_api', 'pro', '2026-01-01T00:00:00.000Z'),
       readModelEvent('metric.recorded', 'ten_api', usageBatch('ten_api', today(), 120)),
+      alertFired(availability, '2026-11-30T10:00:00.000Z'),
     ];
     await harness.platform.bus.publish(events as never);
   });
@@ -110,6 +119,26 @@ describe('actions through the tasks API (in-memory platform)', () => {
         expect.objectContaining({ field: 'parameters.cache_max_hit_share' }),
       ],
     });
+  });
+
+  it('when a tenant creates a monitor_alerts task, then its firing alert comes grouped with its figures, and is escalated', async () => {
+    const task = await runUntil('monitor_alerts', { escalate_after_minutes: 15 }, (r) => r.totals?.firing === 1);
+    expect(task.result).toMatchObject({
+      inputs: { scope: 'tenant', tenant_id: 'ten_api', escalate_after_minutes: 15 },
+      groups: [
+        { slo: 'tenant-availability', service: 'gateway', severity: 'page', firing_since: '2026-11-30T10:00:00.000Z', burn_rate: 20 },
+      ],
+      escalations: [{ alert_id: 'tenant-availability:ten_api:page', budget_remaining: 0.25, threshold_minutes: 15 }],
+    });
+    const bad = await harness.call(tenant, 'POST', `${API}/tasks`, {
+      body: { action: 'monitor_alerts', parameters: { flapping_threshold: 0 } },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ errors: [expect.objectContaining({ field: 'parameters.flapping_threshold' })] });
+    const platform = await harness.call(tenant, 'POST', `${API}/tasks`, {
+      body: { action: 'monitor_alerts', parameters: { scope: 'platform' } },
+    });
+    expect(platform.status).toBe(403);
   });
 
   it('when capabilities are asked for, then the new actions come with their parameter schemas and the plan they need', async () => {

@@ -1,12 +1,9 @@
 import type { AnyAction } from './action';
-import { analyzeUsage } from './analyze-usage/analyze-usage';
-import { generateInsights } from './generate-insights/generate-insights';
-import { optimizeCosts } from './optimize-costs/optimize-costs';
-import { optimizePerformance } from './optimize-performance/optimize-performance';
-import { predictChurn } from './predict-churn/predict-churn';
+import { SCHEDULABLE_ACTIONS } from './schedulable';
+import { scheduleTasks } from './schedule-tasks/schedule-tasks';
 
 /** Every action the assistant runs, by name. */
-export const ACTIONS: readonly AnyAction[] = [analyzeUsage, optimizeCosts, predictChurn, generateInsights, optimizePerformance];
+export const ACTIONS: readonly AnyAction[] = [...SCHEDULABLE_ACTIONS, scheduleTasks];
 
 export function actionRegistry(actions: readonly AnyAction[] = ACTIONS): ReadonlyMap<string, AnyAction> {
   return new Map(actions.map((action) => [action.name, action]));

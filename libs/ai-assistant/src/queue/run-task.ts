@@ -1,8 +1,9 @@
 import { ConflictError } from '@tenantry/contracts';
 import type { Logger } from '@tenantry/telemetry';
-import { TaskCancelledError, type ActionContext, type AnyAction } from '../actions/action';
+import { PermanentTaskError, TaskCancelledError, type ActionContext, type AnyAction } from '../actions/action';
 import { DataVersionTracker, type ReadModels } from '../read-models/read-models';
 import { ResultCache } from '../results/result-cache';
+import type { Schedules } from '../schedules/schedules';
 import type { Task, TaskFields, TaskRepository } from '../tasks/task.collection';
 import type { TaskQueue } from './task-queue';
 
@@ -13,6 +14,7 @@ export interface RunTaskDeps {
   tasks: TaskRepository;
   queue: TaskQueue;
   models: ReadModels;
+  schedules: Schedules;
   results: ResultCache;
   actions: ReadonlyMap<string, AnyAction>;
   clock: () => Date;
@@ -69,10 +71,12 @@ async function execute(deps: RunTaskDeps, guard: LeaseGuard, abandon: AbortSigna
   const parameters: unknown = action.parameters.parse(task.parameters);
   const context: ActionContext = {
     tenantId: task.tenantId,
+    taskId: task.id,
     planId: task.plan_id,
     now: deps.clock(),
     requestedBy: task.requested_by ?? 'tenant',
     models: deps.models,
+    schedules: deps.schedules,
     signal: guard.stopped.signal,
     progress: async (percent, step) => {
       if (abandon.aborted) throw new LeaseLostError('abandoned');
@@ -93,6 +97,7 @@ async function execute(deps: RunTaskDeps, guard: LeaseGuard, abandon: AbortSigna
     return done(result, dataVersion, false);
   } catch (error) {
     if (error instanceof TaskCancelledError) return { status: 'cancelled', step: 'cancelled' };
+    if (error instanceof PermanentTaskError) return { status: 'failed', error: error.message, step: 'failed' };
     throw error;
   }
 }

@@ -30,10 +30,11 @@ export interface TaskQueueOptions {
 export class TaskQueue {
   constructor(private readonly options: TaskQueueOptions) {}
 
-  /** Puts a new task in the queue: the task and its `task.queued` wake-up in one write, then the lane. */
-  async enqueue(tenantId: string, fields: Omit<TaskFields, 'status' | 'queued_at' | 'not_before'>): Promise<Task> {
+  /** Puts a new task in the queue: the task and its `task.queued` wake-up in one write, then the lane (`taskId`: this id, else a new one). */
+  async enqueue(tenantId: string, fields: Omit<TaskFields, 'status' | 'queued_at' | 'not_before'>, taskId?: string): Promise<Task> {
     const now = this.options.clock();
-    const id = generateId(tasksCollection.idPrefix);
+    // A given id makes the enqueue happen once: a second insert of it is a ConflictError (the scheduler's runs).
+    const id = taskId ?? generateId(tasksCollection.idPrefix);
     const event = assistantEvent(
       'task.queued',
       tenantId,

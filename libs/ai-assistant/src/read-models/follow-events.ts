@@ -1,6 +1,8 @@
 import { SUBSCRIPTION_EVENT_TYPES, type EventType, type SubscriptionEventType, type TenantryEventOf } from '@tenantry/contracts';
 import { DEFAULT_RETRY_POLICY, type EventBus, type ProcessedEventStore, type Subscription } from '@tenantry/event-bus';
 import type { Logger } from '@tenantry/telemetry';
+import { alertDocumentId, applyAlertFact } from './alert.collection';
+import { alertFactOf } from './alert-events';
 import { applyInvoiceFact, invoiceDocumentId } from './invoice.collection';
 import { invoiceFactOf } from './invoice-events';
 import { usageBatchOf } from './metric-recorded';
@@ -17,12 +19,14 @@ export const READ_MODEL_EVENT_TYPES = [
   ...SUBSCRIPTION_EVENT_TYPES,
   ...INVOICE_EVENT_TYPES,
   'metric.recorded',
+  'alert.fired',
+  'alert.resolved',
 ] as const satisfies readonly EventType[];
 export type ReadModelEvent = TenantryEventOf<(typeof READ_MODEL_EVENT_TYPES)[number]>;
 
 /**
- * Applies one event to the read models. Plans converge by revision, invoices field by field, usage by
- * addition (which commutes): the order of events across topics never changes the result. Usage is not
+ * Applies one event to the read models. Plans converge by revision, invoices field by field, alerts by
+ * episode (keyed by the transition's `fired_at`), usage by addition (which commutes): the order of events across topics never changes the result. Usage is not
  * idempotent by itself, so the subscription skips redelivered event ids (processed-event store).
  */
 export async function applyEvent(models: ReadModels, event: ReadModelEvent): Promise<void> {
@@ -40,6 +44,12 @@ export async function applyEvent(models: ReadModels, event: ReadModelEvent): Pro
     case 'invoice.overdue': {
       const fact = invoiceFactOf(event);
       await upsertWith(models.invoices, fact.tenant_id, invoiceDocumentId(fact.invoice_id), (current) => applyInvoiceFact(current, fact));
+      return;
+    }
+    case 'alert.fired':
+    case 'alert.resolved': {
+      const fact = alertFactOf(event);
+      await upsertWith(models.alerts, fact.owner, alertDocumentId(fact.alert_id), (current) => applyAlertFact(current, fact));
       return;
     }
     default: {

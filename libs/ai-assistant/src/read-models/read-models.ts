@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AdminReads, ListOptions, Persistence, Stored } from '@tenantry/persistence';
+import { alertsCollection, type AlertRecord, type AlertRepository } from './alert.collection';
 import { invoicesCollection, type InvoiceRecord, type InvoiceRepository } from './invoice.collection';
 import { planDocumentId, plansCollection, type PlanRepository, type TenantPlan } from './plan.collection';
 import { usageDaysCollection, type UsageDay, type UsageDayRepository } from './usage-day.collection';
@@ -25,15 +26,17 @@ export class ReadModels {
     readonly usageDays: UsageDayRepository,
     readonly plans: PlanRepository,
     readonly invoices: InvoiceRepository,
+    readonly alerts: AlertRepository,
   ) {}
 
   static async open(persistence: Persistence): Promise<ReadModels> {
-    const [usageDays, plans, invoices] = await Promise.all([
+    const [usageDays, plans, invoices, alerts] = await Promise.all([
       persistence.repository(usageDaysCollection),
       persistence.repository(plansCollection),
       persistence.repository(invoicesCollection),
+      persistence.repository(alertsCollection),
     ]);
-    return new ReadModels(usageDays, plans, invoices);
+    return new ReadModels(usageDays, plans, invoices, alerts);
   }
 
   /** The tenant's usage days, oldest first. */
@@ -53,6 +56,20 @@ export class ReadModels {
     const page = await this.invoices.list(tenantId, { limit: MAX_DOCUMENTS, sort: 'asc' });
     tracker.saw('invoices', page.items);
     return page.items;
+  }
+
+  /** The alerts of a tenant's SLOs (or, for owner `_platform`, of the service-wide SLOs). */
+  async alertsOf(owner: string, tracker: DataVersionTracker): Promise<AlertRecord[]> {
+    const page = await this.alerts.list(owner, { limit: MAX_DOCUMENTS, sort: 'asc' });
+    tracker.saw('alerts', page.items);
+    return [...page.items].sort((a, b) => a.alert_id.localeCompare(b.alert_id));
+  }
+
+  /** Every alert: every tenant's and the service-wide ones (the platform admin only). */
+  async alertsAcrossTenants(tracker: DataVersionTracker): Promise<AcrossTenants<AlertRecord>> {
+    const read = await readAcrossTenants(this.alerts.admin);
+    tracker.saw('alerts*', read.items);
+    return { items: read.items.sort((a, b) => a.alert_id.localeCompare(b.alert_id)), truncated: read.truncated };
   }
 
   /** Every tenant's plan (platform-wide answers, for the admin only). */

@@ -37,6 +37,8 @@ export class Tasks {
     planId: PlanId | undefined,
     request: CreateTask,
     requestedBy: 'tenant' | 'admin' = 'tenant',
+    /** This id instead of a new one: creating it twice is a ConflictError (how a scheduled run is created once). */
+    taskId?: string,
   ): Promise<Task> {
     const action = this.deps.actions.get(request.action);
     if (!action) {
@@ -68,9 +70,9 @@ export class Tasks {
       max_attempts: this.deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       cancel_requested: false,
     };
-    if (request.execute) return this.deps.queue.enqueue(tenantId, fields);
+    if (request.execute) return this.deps.queue.enqueue(tenantId, fields, taskId);
     const now = this.deps.clock();
-    return this.deps.tasks.insert(tenantId, { ...fields, status: 'pending', not_before: now });
+    return this.deps.tasks.insert(tenantId, { ...fields, status: 'pending', not_before: now }, taskId === undefined ? {} : { id: taskId });
   }
 
   async get(tenantId: string, id: string): Promise<Task> {

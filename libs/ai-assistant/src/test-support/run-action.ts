@@ -3,6 +3,8 @@ import { createInMemoryPersistence } from '@tenantry/persistence';
 import type { ActionContext, ActionDefinition } from '../actions/action';
 import { applyEvent, type ReadModelEvent } from '../read-models/follow-events';
 import { DataVersionTracker, ReadModels } from '../read-models/read-models';
+import { schedulesCollection } from '../schedules/schedule.collection';
+import { Schedules } from '../schedules/schedules';
 
 /** One event as another service publishes it (tenant = its subject); `time` sets the CloudEvent time. */
 export function readModelEvent<K extends EventType>(type: K, tenantId: string, data: EventDataInput<K>, time?: string): ReadModelEvent {
@@ -18,10 +20,13 @@ export async function runAction<P, I, R>(
   events: readonly ReadModelEvent[],
   options: { tenantId: string; now: string; parameters?: Record<string, unknown>; planId?: PlanId; requestedBy?: 'tenant' | 'admin' },
 ): Promise<R> {
-  const models = await ReadModels.open(createInMemoryPersistence());
+  const persistence = createInMemoryPersistence();
+  const models = await ReadModels.open(persistence);
   for (const event of events) await applyEvent(models, event);
   const context: ActionContext = {
     tenantId: options.tenantId,
+    taskId: 'tsk_test',
+    schedules: new Schedules(await persistence.repository(schedulesCollection)),
     planId: options.planId,
     now: new Date(options.now),
     requestedBy: options.requestedBy ?? 'tenant',
