@@ -411,14 +411,15 @@ describeWithInfra('the seed, replayed through the gateway', ['kafka', 'mongo', '
     it('GET /capabilities lists the actions the assistant runs, each needing the Pro plan', async () => {
       const reply = await tenant.get<{ actions: Array<{ action: string; required_plan: string; summary: string }> }>(`${A}/capabilities`);
       expect(reply.status).toBe(200);
-      // Five of the seed's eight actions are built; automate_support, schedule_tasks and monitor_alerts are not
-      // (README status), so they are not listed.
+      // Seven of the seed's eight actions are built; automate_support is not (README status), so it is not listed.
       expect(reply.body.actions.map((action) => [action.action, action.required_plan])).toEqual([
         ['analyze_usage', 'pro'],
         ['optimize_costs', 'pro'],
         ['predict_churn', 'pro'],
         ['generate_insights', 'pro'],
         ['optimize_performance', 'pro'],
+        ['monitor_alerts', 'pro'],
+        ['schedule_tasks', 'pro'],
       ]);
     });
 
