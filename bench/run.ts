@@ -27,6 +27,9 @@ import { now } from './lib/measure';
 import { ResourceMeter, localServerPids } from './lib/resources';
 import { ratioSummary, renderMarkdown, renderText, type ScenarioResult } from './lib/report';
 import type { Scenario } from './lib/scenario';
+import { monthlySlaReport } from './observability/o1-monthly-report.bench';
+import { alertEvaluationRound } from './observability/o2-alert-round.bench';
+import { ingestKeepsUp } from './observability/o3-ingest-keeps-up.bench';
 import { MongoBenchAdmin } from './persistence/mongo-admin';
 import { outboxEndToEnd } from './persistence/outbox-end-to-end.bench';
 
@@ -43,6 +46,9 @@ const SCENARIOS: readonly Scenario[] = [
   telemetry,
   metering,
   singleFlight,
+  monthlySlaReport,
+  alertEvaluationRound,
+  ingestKeepsUp,
 ];
 /** Whatever happens (a hung broker, a stuck consumer), the run ends: every scenario is bounded well below this. */
 const HARD_LIMIT_MS = 14 * 60_000;

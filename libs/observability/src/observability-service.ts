@@ -3,7 +3,7 @@ import type { ServiceDefinition } from '@tenantry/runtime';
 import { healthRoutes } from './health/health.routes';
 import { probeHoursCollection, probeStatusCollection } from './health/probe.collection';
 import { DEFAULT_PROBE_INTERVAL_MS, Prober } from './health/prober';
-import { AlertEvaluator, DEFAULT_EVALUATION_INTERVAL_MS } from './alerts/alert-evaluator';
+import { AlertEvaluator, alertRollupCache, DEFAULT_EVALUATION_INTERVAL_MS } from './alerts/alert-evaluator';
 import { alertStatesCollection } from './alerts/alert-state.collection';
 import { startEvaluationLoop } from './alerts/evaluation-loop';
 import { exportSloGauges } from './alerts/slo-gauges';
@@ -76,13 +76,24 @@ export function observabilityServiceWith(options: ObservabilityOptions = {}): Se
       options.onProber?.(prober);
       const probing =
         probeEvery === null ? null : startEvaluationLoop((now) => prober.probeAll(now), { intervalMs: probeEvery, clock, logger });
-      const writer = new RollupWriter({ rollups, logger });
+      // Settled documents the evaluator keeps between rounds; what this process writes is read again.
+      const rollupCache = alertRollupCache();
+      const writer = new RollupWriter({ rollups, logger, onWritten: (id) => rollupCache.invalidate([id]) });
       const tenants = new TenantProfileStore(profiles);
       const subscriptions = await Promise.all([consumeMetricRecorded(platform.bus, writer), followTenants(platform.bus, tenants)]);
       platform.housekeeping.every(rollupRetention(rollups));
       const slos = new SloCatalog(catalogs);
       await slos.refresh();
-      const evaluator = new AlertEvaluator({ rollups, states, slos, tenants, outbox: platform.outboxRelay, logger, maintenance });
+      const evaluator = new AlertEvaluator({
+        rollups,
+        states,
+        slos,
+        tenants,
+        outbox: platform.outboxRelay,
+        logger,
+        maintenance,
+        rollupCache,
+      });
       const reports = new SlaReports({ rollups, breaches, outbox: platform.outboxRelay, maintenance });
       options.onEvaluator?.(evaluator);
       options.onMonthClose?.((now) => reports.closePreviousMonth(tenants.withSla(), now));

@@ -42,7 +42,14 @@ interface DocumentIncrement {
 export class RollupWriter {
   private readonly remembered = new Map<string, Rollup>();
 
-  constructor(private readonly deps: { rollups: RollupRepository; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      rollups: RollupRepository;
+      logger: Logger;
+      /** Told the id of every document this writer changed (the alert evaluator's cache of settled documents reads it again). */
+      onWritten?: (id: string) => void;
+    },
+  ) {}
 
   async write(batches: readonly MetricBatch[]): Promise<void> {
     const documents = new Map<string, DocumentIncrement>();
@@ -85,6 +92,7 @@ export class RollupWriter {
           ? await rollups.update(ROLLUP_SCOPE, id, next, { expectedVersion: known.version })
           : await rollups.insert(ROLLUP_SCOPE, next, { id });
         this.remember(written);
+        this.deps.onWritten?.(id);
         return;
       } catch (error) {
         this.remembered.delete(id);

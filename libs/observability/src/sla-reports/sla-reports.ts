@@ -2,6 +2,7 @@ import { ConflictError, PLAN_CATALOG, type PlanId } from '@tenantry/contracts';
 import type { OutboxRelay } from '@tenantry/event-bus';
 import type { TenantScopedRepository } from '@tenantry/persistence';
 import { observabilityEvent } from '../events';
+import { inLanes } from '../lanes';
 import { RollupReader } from '../ingest/rollup-reader';
 import { outside, type ExcludingWindow, type MaintenanceSnapshot, type MaintenanceWindows } from '../maintenance/exclusion';
 import { GATEWAY_SERVICE } from '../ingest/rollup-writer';
@@ -45,6 +46,9 @@ export interface SlaTenant {
 
 /** How long after a month's end its report is closed (ingest lag; the gateway flushes every few seconds). */
 export const CLOSE_GRACE_MS = 15 * 60_000;
+
+/** Tenants whose month is closed at once (they share the pass's documents; the breach writes overlap). */
+const CLOSE_LANES = 8;
 
 export const reportIdOf = (tenantId: string, month: string): string => `sla_${tenantId}_${month}`;
 
@@ -135,15 +139,20 @@ export class SlaReports {
   async closePreviousMonth(tenants: AsyncIterable<SlaTenant>, now: Date): Promise<string[]> {
     const reader = new RollupReader(this.deps.rollups);
     const maintenance = await this.maintenanceAt(now);
-    const emitted: string[] = [];
+    const open: { tenant: SlaTenant; month: string }[] = [];
+    const previousMonths = new Map<string, string>();
     for await (const tenant of tenants) {
-      const current = monthContaining(now, tenant.timezone);
-      const previous = monthContaining(new Date(current.start.getTime() - 1), tenant.timezone).month;
-      if (this.closed.has(reportIdOf(tenant.tenant_id, previous))) continue;
-      const closing = await this.closeMonth(tenant, previous, now, reader, maintenance);
-      if (closing?.sla_breached === 'emitted') emitted.push(closing.report.report_id);
+      let previous = previousMonths.get(tenant.timezone);
+      if (previous === undefined) {
+        const current = monthContaining(now, tenant.timezone);
+        previous = monthContaining(new Date(current.start.getTime() - 1), tenant.timezone).month;
+        previousMonths.set(tenant.timezone, previous);
+      }
+      if (!this.closed.has(reportIdOf(tenant.tenant_id, previous))) open.push({ tenant, month: previous });
     }
-    return emitted;
+    // Each tenant's report from the shard documents the pass reads once each; a few tenants at a time.
+    const closings = await inLanes(open, CLOSE_LANES, ({ tenant, month }) => this.closeMonth(tenant, month, now, reader, maintenance));
+    return closings.flatMap((closing) => (closing?.sla_breached === 'emitted' ? [closing.report.report_id] : []));
   }
 
   /**
