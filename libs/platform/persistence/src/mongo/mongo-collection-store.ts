@@ -49,11 +49,24 @@ const LEASE = 'meta:relay-lease';
 const LEGACY_SWEEP_DONE = 'meta:legacy-outbox-swept';
 
 /**
- * Up to this many documents are read one `{ _id }` query each, more with one `$in` query. FerretDB 1.x
- * answers `{ _id }` with a SQLite index search (with infra/local's fix; upstream a scan) and `$in` by decoding every document in
- * Go (≈ 30 µs per document), measured here; on MongoDB both use the `_id` index.
+ * On MongoDB up to this many documents are read one `{ _id }` query each, more with one `$in` query
+ * (both use the `_id` index). FerretDB 1.x answers `{ _id }` with a SQLite index search (with
+ * infra/local's fix; upstream a scan) but `$in` by decoding every document of the collection in Go
+ * (≈ 30 µs per document), so there every read is a point read, `POINT_READS_AT_ONCE` in flight.
  */
 const POINT_READS_UP_TO = 8;
+const POINT_READS_AT_ONCE = 8;
+
+/** `work` for every item, at most `concurrency` at a time; results in the items' order. */
+async function inParallel<I, R>(items: readonly I[], concurrency: number, work: (item: I) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index] as I);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}
 
 /**
  * A collection in MongoDB (or FerretDB), using only what both support. Single-document reads and
@@ -199,6 +212,17 @@ export class MongoCollectionStore implements CollectionStore {
     return markers.map(toMarker);
   }
 
+  /** One marker, unsorted: FerretDB stops decoding at the first (a sorted list decodes them all). */
+  async hasMarkers(): Promise<boolean> {
+    const [first] = await this.call(() =>
+      this.side
+        .find({ head: { $gte: 0 } }, { projection: { _id: 1 } })
+        .limit(1)
+        .toArray(),
+    );
+    return first !== undefined;
+  }
+
   async markersOf(documentId: string): Promise<OutboxMarker[]> {
     return (await this.call(() => this.side.find({ doc: documentId }).toArray())).map(toMarker);
   }
@@ -256,8 +280,10 @@ export class MongoCollectionStore implements CollectionStore {
   async readOutboxes(ids: readonly string[]): Promise<Map<string, OutboxDocument>> {
     const projection = { _outbox: 1, _deletedAt: 1 };
     const documents = await this.call(async () =>
-      ids.length <= POINT_READS_UP_TO
-        ? (await Promise.all(ids.map((id) => this.documents.findOne({ _id: id }, { projection })))).filter((document) => document !== null)
+      ids.length <= POINT_READS_UP_TO || this.guard.kind === 'lock-per-document'
+        ? (await inParallel(ids, POINT_READS_AT_ONCE, (id) => this.documents.findOne({ _id: id }, { projection }))).filter(
+            (document) => document !== null,
+          )
         : this.documents.find({ _id: { $in: [...ids] } }, { projection }).toArray(),
     );
     return new Map(documents.map((document) => [document._id, outboxDocumentOf(document as unknown as StoredRecord)]));

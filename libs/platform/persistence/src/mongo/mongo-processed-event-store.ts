@@ -20,6 +20,16 @@ export function processedEventKey(consumerGroup: string, eventId: string): strin
   return `${consumerGroup.length}:${consumerGroup}:${eventId}`;
 }
 
+/** Point reads in flight at once for `processedAmong` on FerretDB (the connection pool holds 20). */
+const POINT_READS_AT_ONCE = 8;
+
+/** True if a bulk insert failed only because some ids were recorded already. */
+function onlyDuplicateKeys(error: unknown): boolean {
+  if (!(error instanceof mongoose.mongo.MongoBulkWriteError)) return false;
+  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  return writeErrors.length > 0 && writeErrors.every((writeError) => writeError.code === 11000);
+}
+
 /** Index of earlier versions, which kept `{ group, eventId }` under a generated `_id`. */
 const LEGACY_UNIQUE_INDEX = 'unique_group_eventId';
 /** Marks that entries of earlier versions were rewritten to keyed ones (once per collection). */
@@ -42,6 +52,8 @@ export class MongoProcessedEventStore implements ProcessedEventStore {
   constructor(
     db: mongoose.mongo.Db,
     private readonly collectionName = PROCESSED_EVENTS_COLLECTION,
+    /** FerretDB 1.x: look ids up one `{ _id }` at a time (see `processedAmong`). */
+    private readonly pointReadsOnly = false,
   ) {
     this.entries = db.collection<ProcessedEntry>(collectionName);
   }
@@ -61,6 +73,48 @@ export class MongoProcessedEventStore implements ProcessedEventStore {
   /** An insert: a duplicate key means the event was marked before, which is fine. */
   async markProcessed(consumerGroup: string, eventId: string): Promise<void> {
     await this.markProcessedAt(consumerGroup, eventId, new Date());
+  }
+
+  /**
+   * Which of these ids the group completed. MongoDB: one `$in` by `_id` (the `_id` index). FerretDB 1.x
+   * decodes the whole collection for a `$in` (only a bare `{ _id }` is pushed down, see the README), and
+   * this collection holds days of ids: there, point reads by `_id`, `POINT_READS_AT_ONCE` in flight.
+   */
+  async processedAmong(consumerGroup: string, eventIds: readonly string[]): Promise<Set<string>> {
+    const keys = new Map(eventIds.map((eventId) => [processedEventKey(consumerGroup, eventId), eventId]));
+    const found = new Set<string>();
+    const record = (key: string) => {
+      const eventId = keys.get(key);
+      if (eventId !== undefined) found.add(eventId);
+    };
+    if (!this.pointReadsOnly) {
+      const documents = await this.call(() => this.entries.find({ _id: { $in: [...keys.keys()] } }, { projection: { _id: 1 } }).toArray());
+      for (const document of documents) record(String(document._id));
+      return found;
+    }
+    const pending = [...keys.keys()];
+    const worker = async () => {
+      for (let key = pending.pop(); key !== undefined; key = pending.pop()) {
+        const document = await this.call(() => this.entries.findOne({ _id: key }, { projection: { _id: 1 } }));
+        if (document) record(key);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(POINT_READS_AT_ONCE, pending.length) }, worker));
+    return found;
+  }
+
+  /** One unordered `insertMany`; ids recorded before (duplicate keys) are fine. */
+  async markAllProcessed(consumerGroup: string, eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    const processedAt = new Date();
+    const documents = [...new Set(eventIds)].map((eventId) => ({ _id: processedEventKey(consumerGroup, eventId), processedAt }));
+    await this.call(async () => {
+      try {
+        await this.entries.insertMany(documents, { ordered: false });
+      } catch (error) {
+        if (!onlyDuplicateKeys(error)) throw error;
+      }
+    });
   }
 
   /** Forgets entries recorded before `cutoff` (keep it well beyond the longest redelivery window). A scan; run it now and then. */
