@@ -5,6 +5,7 @@ import type { FilterClause } from '../core/filter';
 import { headsByToken, markerId } from '../core/outbox-markers';
 import { type OutboxDocument, type OutboxEntry, type OutboxMarker, type StoredRecord, outboxDocumentOf } from '../core/records';
 import type { CollectionStore, RecordChange, RecordQuery } from '../core/stores';
+import { CoalescedInserts } from './coalesced-inserts';
 import { type Condition, holds } from './conditions';
 import { insertIgnoringDuplicate, mongoCall } from './errors';
 import { decodeFields, encodeFields } from './key-encoding';
@@ -79,6 +80,8 @@ export class MongoCollectionStore implements CollectionStore {
   readonly collection: string;
   private readonly documents: mongoose.mongo.Collection<RawDocument>;
   private readonly side: mongoose.mongo.Collection<SideDocument>;
+  /** Markers of concurrent writes go out as one insert (see coalesced-inserts.ts). */
+  private readonly markerInserts: CoalescedInserts<SideDocument>;
 
   constructor(
     db: Db,
@@ -88,6 +91,7 @@ export class MongoCollectionStore implements CollectionStore {
     this.collection = definition.name;
     this.documents = db.collection<RawDocument>(definition.name);
     this.side = db.collection<SideDocument>(markerCollectionName(definition.name));
+    this.markerInserts = new CoalescedInserts(this.side);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -159,7 +163,7 @@ export class MongoCollectionStore implements CollectionStore {
   }
 
   async addMarker(marker: OutboxMarker): Promise<void> {
-    await insertIgnoringDuplicate(this.side, { ...marker });
+    await this.markerInserts.insert({ ...marker });
   }
 
   async removeMarkers(ids: readonly string[]): Promise<void> {

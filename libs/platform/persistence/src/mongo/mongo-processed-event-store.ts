@@ -1,6 +1,7 @@
 import type { ProcessedEventStore } from '@tenantry/event-bus';
 import mongoose from 'mongoose';
 import { PROCESSED_EVENTS_COLLECTION } from '../persistence';
+import { onlyDuplicateKeys } from './coalesced-inserts';
 import { insertIgnoringDuplicate, mongoCall } from './errors';
 
 interface ProcessedEntry {
@@ -22,13 +23,6 @@ export function processedEventKey(consumerGroup: string, eventId: string): strin
 
 /** Point reads in flight at once for `processedAmong` on FerretDB (the connection pool holds 20). */
 const POINT_READS_AT_ONCE = 8;
-
-/** True if a bulk insert failed only because some ids were recorded already. */
-function onlyDuplicateKeys(error: unknown): boolean {
-  if (!(error instanceof mongoose.mongo.MongoBulkWriteError)) return false;
-  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-  return writeErrors.length > 0 && writeErrors.every((writeError) => writeError.code === 11000);
-}
 
 /** Index of earlier versions, which kept `{ group, eventId }` under a generated `_id`. */
 const LEGACY_UNIQUE_INDEX = 'unique_group_eventId';
