@@ -41,11 +41,12 @@ describeWithInfra('MongoDB processed event store', ['mongo'], (infra) => {
   });
 
   it.each([
-    ['one `$in` (MongoDB)', false],
-    ['point reads by `_id` (FerretDB)', true],
-  ])('when a batch is checked with %s, then exactly the recorded ids of the group are found', async (_how, pointReadsOnly) => {
+    ['one `$in` (MongoDB)', false, undefined],
+    ['one `$in` of a small collection (FerretDB)', true, undefined],
+    ['point reads by `_id` (FerretDB)', true, 0],
+  ])('when a batch is checked with %s, then exactly the recorded ids of the group are found', async (_how, pointReadsOnly, scanBelow) => {
     const name = freshName();
-    const store = new MongoProcessedEventStore(db(), name, pointReadsOnly);
+    const store = new MongoProcessedEventStore(db(), name, pointReadsOnly, scanBelow);
     await store.ensureIndexes();
     const ids = Array.from({ length: 20 }, (_, i) => `evt-${i}`);
     await store.markAllProcessed(
