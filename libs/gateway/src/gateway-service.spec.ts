@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
-import { runServices, type RunningServices } from '@tenantry/runtime';
+import type { RunningServices } from '@tenantry/runtime';
 import { gatewayService } from './gateway-service';
-import { ADMIN_KEY, callGateway, SECRET, StubServices } from './test-support/gateway-harness';
+import { callGateway, startGatewayProcess, StubServices } from './test-support/gateway-harness';
 
 /**
  * The gateway alone, as apps/gateway runs it, with MONGODB_URI pointing at a listener that only counts
@@ -22,23 +22,7 @@ describe('the gateway alone needs no database', () => {
     await new Promise<void>((resolve) => database.listen(0, '127.0.0.1', resolve));
     const address = database.address();
     if (address === null || typeof address === 'string') throw new Error('the stand-in database has no port');
-    gateway = await runServices([gatewayService], {
-      processName: 'gateway',
-      env: {
-        MONGODB_URI: `mongodb://127.0.0.1:${address.port}/tenantry`,
-        ADMIN_API_KEY: ADMIN_KEY,
-        INTERNAL_SECRET: SECRET,
-        LOG_LEVEL: 'silent',
-        GATEWAY_ADMIN_PORT: '0',
-        TENANTS_URL: stubUrl,
-        BILLING_URL: stubUrl,
-        OBSERVABILITY_URL: stubUrl,
-        AI_ASSISTANT_URL: stubUrl,
-      },
-      ports: { gateway: 0 },
-      host: '127.0.0.1',
-      exit: () => undefined,
-    });
+    gateway = await startGatewayProcess(stubUrl, { MONGODB_URI: `mongodb://127.0.0.1:${address.port}/tenantry` });
   });
 
   afterAll(async () => {

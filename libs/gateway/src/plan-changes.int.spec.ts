@@ -1,9 +1,8 @@
 import { KafkaEventBus } from '@tenantry/event-bus';
-import { runServices, type RunningServices } from '@tenantry/runtime';
+import type { RunningServices } from '@tenantry/runtime';
 import { createLogger } from '@tenantry/telemetry';
 import { describeWithInfra, eventually, uniqueName } from '@tenantry/testing';
-import { gatewayService } from './gateway-service';
-import { ADMIN_KEY, callGateway, planChanged, SECRET, StubServices } from './test-support/gateway-harness';
+import { callGateway, planChanged, startGatewayProcess, StubServices } from './test-support/gateway-harness';
 
 interface PlansInForceHealth {
   plans_in_force: { tenants: number; applied: number; ignored_as_older: number };
@@ -24,24 +23,7 @@ describeWithInfra('gateway applies plan changes from Kafka live', ['kafka', 'red
   beforeAll(async () => {
     stub = new StubServices();
     const stubUrl = await stub.start();
-    gateway = await runServices([gatewayService], {
-      processName: 'gateway',
-      env: {
-        KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-        REDIS_URL: infra.redisUrl,
-        ADMIN_API_KEY: ADMIN_KEY,
-        INTERNAL_SECRET: SECRET,
-        LOG_LEVEL: 'silent',
-        GATEWAY_ADMIN_PORT: '0',
-        TENANTS_URL: stubUrl,
-        BILLING_URL: stubUrl,
-        OBSERVABILITY_URL: stubUrl,
-        AI_ASSISTANT_URL: stubUrl,
-      },
-      ports: { gateway: 0 },
-      host: '127.0.0.1',
-      exit: () => undefined,
-    });
+    gateway = await startGatewayProcess(stubUrl, { KAFKA_BROKERS: infra.kafkaBrokers.join(','), REDIS_URL: infra.redisUrl });
     gatewayUrl = gateway.servers.get('gateway')?.url ?? '';
     // Billing's producer: another process's Kafka client, on the topics the gateway consumes.
     billing = new KafkaEventBus({

@@ -1,8 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { runServices, type RunningServices } from '@tenantry/runtime';
+import type { RunningServices } from '@tenantry/runtime';
 import { describeWithInfra, eventually, uniqueName } from '@tenantry/testing';
-import { gatewayService } from './gateway-service';
-import { ADMIN_KEY, callGateway, SECRET, StubServices } from './test-support/gateway-harness';
+import { callGateway, startGatewayProcess, StubServices } from './test-support/gateway-harness';
 
 /**
  * A TCP proxy in front of the real FerretDB: MONGODB_URI points the gateway at it, and closing it takes
@@ -61,24 +60,10 @@ describeWithInfra('the gateway without its database', ['kafka', 'mongo', 'redis'
     const stubUrl = await stub.start();
     const real = new URL(infra.mongodbUri);
     proxy = new DatabaseProxy({ host: real.hostname, port: Number(real.port || 27017) });
-    gateway = await runServices([gatewayService], {
-      processName: 'gateway',
-      env: {
-        KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-        MONGODB_URI: await proxy.start(infra.mongodbUri),
-        REDIS_URL: infra.redisUrl,
-        ADMIN_API_KEY: ADMIN_KEY,
-        INTERNAL_SECRET: SECRET,
-        LOG_LEVEL: 'silent',
-        GATEWAY_ADMIN_PORT: '0',
-        TENANTS_URL: stubUrl,
-        BILLING_URL: stubUrl,
-        OBSERVABILITY_URL: stubUrl,
-        AI_ASSISTANT_URL: stubUrl,
-      },
-      ports: { gateway: 0 },
-      host: '127.0.0.1',
-      exit: () => undefined,
+    gateway = await startGatewayProcess(stubUrl, {
+      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+      MONGODB_URI: await proxy.start(infra.mongodbUri),
+      REDIS_URL: infra.redisUrl,
     });
     gatewayUrl = gateway.servers.get('gateway')?.url ?? '';
   }, 60_000);

@@ -1,3 +1,5 @@
+import { runServices, type RunningServices } from '@tenantry/runtime';
+import { gatewayService } from '../gateway-service';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -337,5 +339,29 @@ export function callGateway(gatewayUrl: string, path: string, key: string | unde
   return fetch(`${gatewayUrl}${path}`, {
     ...init,
     headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(init.headers as Record<string, string>) },
+  });
+}
+
+/**
+ * The gateway alone in a process, as apps/gateway runs it (runServices, its own platform), in front of
+ * `stubUrl` for every service, on free ports; `env` names the infrastructure it is given.
+ */
+export function startGatewayProcess(stubUrl: string, env: Record<string, string> = {}): Promise<RunningServices> {
+  return runServices([gatewayService], {
+    processName: 'gateway',
+    env: {
+      ADMIN_API_KEY: ADMIN_KEY,
+      INTERNAL_SECRET: SECRET,
+      LOG_LEVEL: 'silent',
+      GATEWAY_ADMIN_PORT: '0',
+      TENANTS_URL: stubUrl,
+      BILLING_URL: stubUrl,
+      OBSERVABILITY_URL: stubUrl,
+      AI_ASSISTANT_URL: stubUrl,
+      ...env,
+    },
+    ports: { gateway: 0 },
+    host: '127.0.0.1',
+    exit: () => undefined,
   });
 }
