@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import mongoose from 'mongoose';
 
 /** A piece of real infrastructure an integration suite needs. */
 export type InfraNeed = 'kafka' | 'mongo' | 'redis';
@@ -37,7 +39,16 @@ export function infraEndpoints(env: NodeJS.ProcessEnv = process.env): InfraEndpo
 export function describeWithInfra(title: string, needs: readonly InfraNeed[], body: (infra: InfraEndpoints) => void): void {
   const missing = missingInfra(needs);
   if (missing.length === 0) {
-    describe(title, () => body(infraEndpoints()));
+    describe(title, () => {
+      const endpoints = infraEndpoints();
+      if (!needs.includes('mongo')) {
+        body(endpoints);
+        return;
+      }
+      const mongodbUri = withDatabase(endpoints.mongodbUri, suiteDatabaseName());
+      body({ ...endpoints, mongodbUri });
+      afterAll(() => dropDatabase(mongodbUri));
+    });
     return;
   }
   const reason = `needs ${missing.map((need) => ENV_OF[need]).join(', ')}. ${HOW_TO_START}`;
@@ -51,6 +62,36 @@ export function describeWithInfra(title: string, needs: readonly InfraNeed[], bo
   }
   process.stderr.write(`\n*** SKIPPED integration suite "${title}": it ${reason}\n\n`);
   describe.skip(title, () => body(infraEndpoints()));
+}
+
+/**
+ * A database of the suite's own. Suites run in parallel (Jest workers), and two platforms sharing one
+ * database share its outbox: a relay of one suite would publish the other's events to its own Kafka
+ * namespace, where the other suite never sees them. Everything a suite starts on `infra.mongodbUri`
+ * (replicas, restarted processes, child processes) shares this database, and nothing else does.
+ */
+function suiteDatabaseName(): string {
+  return `test_${randomBytes(6).toString('hex')}`;
+}
+
+/** The URI with its database path replaced (host list and options kept). */
+export function withDatabase(uri: string, database: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
+  if (!match) throw new Error(`MONGODB_URI is not a mongodb:// URI: ${uri.replace(/\/\/[^@/]*@/, '//…@')}`);
+  return `${match[1]}/${database}${match[2] ?? ''}`;
+}
+
+/** Removes a suite's database after its tests (a failure is reported, not thrown: the tests are over). */
+async function dropDatabase(uri: string): Promise<void> {
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    await connection.asPromise();
+    await connection.dropDatabase();
+  } catch (error) {
+    process.stderr.write(`Could not drop the suite's database: ${error instanceof Error ? error.message : String(error)}\n`);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
 }
 
 export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
