@@ -193,9 +193,16 @@ async function runVariant(ctx: BenchContext, result: ScenarioResult, variant: Va
     if (variant.backlogRead) await compareBacklogReads(ctx, result, bus, key, router);
 
     const probeAfter = { ids: router.handledTotal(), ms: await probeMiss(variant.store, groupId) };
+    const { checked, recorded } = store.batchedIds;
+    const batchCalls = store.processedAmongLatency.count + store.markAllProcessedLatency.count;
     result.facts.push({
       label: `${label}: processed-event store per delivery`,
       value:
+        (batchCalls > 0
+          ? `per fetched batch: processedAmong ${store.processedAmongLatency.count} calls (${formatNumber(checked / Math.max(1, store.processedAmongLatency.count), 1)} ids each, p50 ${formatMs(store.processedAmongLatency.percentileMs(50))} / p99 ${formatMs(store.processedAmongLatency.percentileMs(99))}), ` +
+            `markAllProcessed ${store.markAllProcessedLatency.count} calls (${formatNumber(recorded / Math.max(1, store.markAllProcessedLatency.count), 1)} ids each, p50 ${formatMs(store.markAllProcessedLatency.percentileMs(50))} / p99 ${formatMs(store.markAllProcessedLatency.percentileMs(99))}); ` +
+            `per-id calls left: isProcessed ${store.isProcessedLatency.count}, markProcessed ${store.markProcessedLatency.count}; `
+          : '') +
         `isProcessed p50 ${formatMs(store.isProcessedLatency.percentileMs(50))} / p99 ${formatMs(store.isProcessedLatency.percentileMs(99))}, ` +
         `markProcessed p50 ${formatMs(store.markProcessedLatency.percentileMs(50))} / p99 ${formatMs(store.markProcessedLatency.percentileMs(99))}; ` +
         `isProcessed of a new id alone: ${formatMs(probeBefore.ms)} with ${formatNumber(probeBefore.ids)} ids stored, ${formatMs(probeAfter.ms)} with ${formatNumber(probeAfter.ids)}`,

@@ -24,8 +24,28 @@ async function timedCall<T>(histogram: LatencyHistogram, work: () => Promise<T>)
 export class TimedProcessedEventStore implements ProcessedEventStore {
   readonly isProcessedLatency = new LatencyHistogram();
   readonly markProcessedLatency = new LatencyHistogram();
+  /** One call per fetched batch (when the store has the batch methods), with the ids it covered. */
+  readonly processedAmongLatency = new LatencyHistogram();
+  readonly markAllProcessedLatency = new LatencyHistogram();
+  batchedIds = { checked: 0, recorded: 0 };
+  readonly processedAmong?: ProcessedEventStore['processedAmong'];
+  readonly markAllProcessed?: ProcessedEventStore['markAllProcessed'];
 
-  constructor(private readonly inner: ProcessedEventStore) {}
+  constructor(private readonly inner: ProcessedEventStore) {
+    const { processedAmong, markAllProcessed } = inner;
+    if (processedAmong) {
+      this.processedAmong = (group, eventIds) => {
+        this.batchedIds.checked += eventIds.length;
+        return timedCall(this.processedAmongLatency, () => processedAmong.call(inner, group, eventIds));
+      };
+    }
+    if (markAllProcessed) {
+      this.markAllProcessed = (group, eventIds) => {
+        this.batchedIds.recorded += eventIds.length;
+        return timedCall(this.markAllProcessedLatency, () => markAllProcessed.call(inner, group, eventIds));
+      };
+    }
+  }
 
   isProcessed(consumerGroup: string, eventId: string): Promise<boolean> {
     return timedCall(this.isProcessedLatency, () => this.inner.isProcessed(consumerGroup, eventId));

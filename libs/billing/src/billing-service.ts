@@ -88,7 +88,7 @@ export async function startBilling(
     invoices.subscribe(platform.bus, processedEvents),
     // Batches of events, idempotent through its shard documents' recent event fingerprints.
     new MeteringConsumer({ usageShards, timezones: new AccountTimezones(accounts), logger }).subscribe(platform.bus),
-    subscribeToSlaBreaches(platform.bus, processedEvents, slaCredits),
+    subscribeToSlaBreaches(platform.bus, slaCredits),
   ]);
   const scheduler = new BillingScheduler({
     subscriptions,

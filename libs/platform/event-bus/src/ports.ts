@@ -41,6 +41,13 @@ export interface ProcessedEventStore {
   isProcessed(consumerGroup: string, eventId: string): Promise<boolean>;
   markProcessed(consumerGroup: string, eventId: string): Promise<void>;
   /**
+   * Optional, for consumers that read batches (Kafka): which of these ids the group completed, in one
+   * call instead of one `isProcessed` each. Without it the consumer calls `isProcessed` per event.
+   */
+  processedAmong?(consumerGroup: string, eventIds: readonly string[]): Promise<Set<string>>;
+  /** Optional: records all of these ids in one call (duplicates are fine); else `markProcessed` each. */
+  markAllProcessed?(consumerGroup: string, eventIds: readonly string[]): Promise<void>;
+  /**
    * Forgets the ids recorded before `cutoff`, of every group; returns how many. Keep the cutoff well
    * beyond the longest time an event can be redelivered (the topics' retention).
    */

@@ -32,6 +32,15 @@ export class InMemoryProcessedEventStore implements ProcessedEventStore {
     return Promise.resolve();
   }
 
+  processedAmong(consumerGroup: string, eventIds: readonly string[]): Promise<Set<string>> {
+    const ids = this.groups.get(consumerGroup);
+    return Promise.resolve(new Set(ids ? eventIds.filter((eventId) => ids.has(eventId)) : []));
+  }
+
+  async markAllProcessed(consumerGroup: string, eventIds: readonly string[]): Promise<void> {
+    for (const eventId of eventIds) await this.markProcessed(consumerGroup, eventId);
+  }
+
   deleteProcessedBefore(cutoff: Date): Promise<number> {
     let deleted = 0;
     for (const ids of this.groups.values()) {

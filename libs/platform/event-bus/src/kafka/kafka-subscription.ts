@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { asError, backoffDelayMs, delay } from '../backoff';
 import type { DeadLetterFailure } from '../dead-letter';
 import { deliverBatch } from '../batch-delivery';
-import { deliver, type DeliveryDeps } from '../delivery';
+import { BatchedProcessedEvents } from '../batched-processed-events';
+import { ABANDONED, abandonable, deliver, type DeliveryDeps } from '../delivery';
 import {
   DEFAULT_BATCH_MAX_EVENTS,
   type BatchHandler,
@@ -13,7 +14,7 @@ import {
   type Subscription,
   type SubscriptionState,
 } from '../event-bus';
-import type { DeliveredRecord } from '../records';
+import { HEADER, type DeliveredRecord } from '../records';
 import { retryWhileRetriable } from './retriable';
 
 /** Attempts at subscribing while the broker's metadata does not show the topics yet (≈ 2.8 s in all). */
@@ -188,14 +189,21 @@ export class KafkaSubscription<T extends EventType> implements Subscription {
         rebalance = asError(error);
       }
     };
+    const records = batch.messages.map((message) => toRecord(batch.topic, batch.partition, message));
+    // One-by-one delivery with a processed-event store: one lookup for the batch, ids recorded per commit.
+    const store = deps.options.batch ? undefined : deps.options.processedEvents;
+    const processed = store ? new BatchedProcessedEvents(store, this.groupId) : undefined;
+    await processed?.prefetch(records.map((record) => record.headers[HEADER.id]));
     let uncommitted = 0;
     const commit = async () => {
       if (uncommitted === 0) return;
+      // Handled ids are recorded before their offsets are committed; a hard stop leaves both undone.
+      if (processed && !(await this.recordProcessed(processed))) return;
       uncommitted = 0;
       await commitOffsetsIfNecessary(uncommittedOffsets());
     };
     const partition: PartitionDelivery<T> = {
-      records: batch.messages.map((message) => toRecord(batch.topic, batch.partition, message)),
+      records,
       shouldStop: () => !isRunning() || isStale() || rebalance !== undefined || this.drain.signal.aborted,
       acknowledge: async (offset, count) => {
         resolveOffset(offset);
@@ -203,7 +211,7 @@ export class KafkaSubscription<T extends EventType> implements Subscription {
         if (uncommitted >= commitEvery) await commit();
         await keepAlive();
       },
-      deliveryDeps: this.deliveryDeps(keepAlive),
+      deliveryDeps: { ...this.deliveryDeps(keepAlive), ...(processed ? { processedEvents: processed } : {}) },
     };
 
     try {
@@ -221,6 +229,23 @@ export class KafkaSubscription<T extends EventType> implements Subscription {
       });
     }
     if (rebalance) throw rebalance;
+  }
+
+  /** Records the batch's handled ids, retrying with backoff; false if a hard stop came first. */
+  private async recordProcessed(processed: BatchedProcessedEvents): Promise<boolean> {
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.abandon.signal.aborted) return false;
+      try {
+        return (await abandonable(processed.flush(), this.abandon.signal)) !== ABANDONED;
+      } catch (error) {
+        const waitMs = backoffDelayMs(attempt, this.deps.options.retry);
+        this.deps.logger.warn(
+          { groupId: this.groupId, attempt, waitMs, ids: processed.unrecorded, err: asError(error) },
+          'Could not record the processed events; retrying in {waitMs} ms',
+        );
+        if (!(await delay(waitMs, this.abandon.signal))) return false;
+      }
+    }
   }
 
   private deliveryDeps(keepAlive: () => Promise<void>): DeliveryDeps<T> {

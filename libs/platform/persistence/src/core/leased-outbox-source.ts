@@ -158,12 +158,17 @@ export class LeasedOutboxSource implements OutboxSource {
   /** Documents of one collection to claim from, oldest pending event first; takes the lease if there are any. */
   private async candidates(store: OutboxStore, limit: number, now: number, leaseMs: number): Promise<Candidate[]> {
     const markersWanted = limit * MARKERS_PER_EVENT;
-    let markers = await store.listMarkers(markersWanted);
-    if (markers.length === 0) return [];
     const heldBefore = this.held.has(store.collection);
+    // Without the lease, only whether there is anything matters: what is listed before the lease is
+    // ours may be settled by another relay meanwhile, so the list is read once the lease is held.
+    let markers: OutboxMarker[] | undefined;
+    if (heldBefore || !store.hasMarkers) {
+      markers = await store.listMarkers(markersWanted);
+      if (markers.length === 0) return [];
+    } else if (!(await store.hasMarkers())) return [];
     if (!(await this.lease(store, now, leaseMs))) return [];
-    // Listed before the lease was ours: another relay may have settled some of them meanwhile.
     if (!heldBefore) markers = await store.listMarkers(markersWanted);
+    if (!markers || markers.length === 0) return [];
     const byDocument = new Map<string, Candidate>();
     for (const marker of markers) {
       const candidate = byDocument.get(marker.doc);

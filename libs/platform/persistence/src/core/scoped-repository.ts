@@ -143,7 +143,7 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
         const fields = this.validate(merged);
         const unset = Object.keys(this.documentPart(current)).filter((field) => !(field in fields));
         const set = { ...fields, version: current.version + 1, updatedAt: new Date() };
-        const outbox = await this.nextOutbox(current, await marked.beforeWrite(current._id));
+        const outbox = await this.nextOutbox(current, marked);
         if (await this.store.updateIfVersion(current._id, tenantId, current.version, { set, unset, ...(outbox ? { outbox } : {}) })) {
           this.stepDone(marked, 'state-written', current._id);
           const next: StoredRecord = { ...current, ...set };
@@ -164,16 +164,12 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
     try {
       for (let attempt = 1; ; attempt += 1) {
         const current = await this.current(tenantId, id, options.expectedVersion);
-        const pending = await entriesToKeep(this.store, current);
+        // The marker goes in while the old entries are checked: neither depends on the other.
+        const [pending, added] = await Promise.all([entriesToKeep(this.store, current), marked.beforeWrite(current._id)]);
         const deleted =
-          marked.entries.length === 0 && pending.length === 0
+          added.length === 0 && pending.length === 0
             ? await this.store.deleteIfVersion(current._id, tenantId, current.version)
-            : await this.store.updateIfVersion(
-                current._id,
-                tenantId,
-                current.version,
-                this.tombstone(current, [...pending, ...(await marked.beforeWrite(current._id))]),
-              );
+            : await this.store.updateIfVersion(current._id, tenantId, current.version, this.tombstone(current, [...pending, ...added]));
         if (deleted) {
           this.stepDone(marked, 'state-written', current._id);
           return;
@@ -226,11 +222,14 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
   }
 
   /**
-   * The outbox a write leaves: the entries that may still be pending plus the new ones; undefined when
-   * that is what the document holds already (nothing to drop, nothing new).
+   * Writes the marker of the call's entries (once) and returns the outbox the write leaves: the entries
+   * that may still be pending plus the new ones; undefined when that is what the document holds already
+   * (nothing to drop, nothing new).
    */
-  private async nextOutbox(current: StoredRecord, added: readonly OutboxEntry[]): Promise<OutboxEntry[] | undefined> {
-    const kept = await entriesToKeep(this.store, current);
+  private async nextOutbox(current: StoredRecord, marked: MarkedEntries): Promise<OutboxEntry[] | undefined> {
+    // Two independent round trips, sent together: the new write's marker (before its write, as ever)
+    // and the check of the old entries' markers (only when the document holds entries at all).
+    const [kept, added] = await Promise.all([entriesToKeep(this.store, current), marked.beforeWrite(current._id)]);
     return kept.length === current._outbox.length && added.length === 0 ? undefined : [...kept, ...added];
   }
 

@@ -60,6 +60,11 @@ export interface OutboxStore {
   readonly collection: string;
   /** Outbox markers, oldest head first (see outbox-markers.ts). */
   listMarkers(limit: number): Promise<OutboxMarker[]>;
+  /**
+   * Optional: whether any marker exists, cheaper than listing them (no sort); the relay asks before it
+   * takes a lease. Without it the relay lists the markers twice per round (before and after the lease).
+   */
+  hasMarkers?(): Promise<boolean>;
   /** Every marker of one document. */
   markersOf(documentId: string): Promise<OutboxMarker[]>;
   /** Adds event ids to a marker's published ones and moves its head hint. */

@@ -83,6 +83,10 @@ export class InMemoryCollectionStore implements CollectionStore {
       .map(deepClone);
   }
 
+  async hasMarkers(): Promise<boolean> {
+    return this.markers.size > 0;
+  }
+
   async markersOf(documentId: string): Promise<OutboxMarker[]> {
     return [...this.markers.values()].filter((marker) => marker.doc === documentId).map(deepClone);
   }

@@ -126,7 +126,7 @@ export class MongoPersistence implements Persistence {
   }
 
   async processedEventStore(collection = PROCESSED_EVENTS_COLLECTION): Promise<MongoProcessedEventStore> {
-    const store = new MongoProcessedEventStore(this.db, collection);
+    const store = new MongoProcessedEventStore(this.db, collection, this.guard.kind === 'lock-per-document');
     await store.ensureIndexes();
     return store;
   }

@@ -5,6 +5,7 @@ import type { FilterClause } from '../core/filter';
 import { headsByToken, markerId } from '../core/outbox-markers';
 import { type OutboxDocument, type OutboxEntry, type OutboxMarker, type StoredRecord, outboxDocumentOf } from '../core/records';
 import type { CollectionStore, RecordChange, RecordQuery } from '../core/stores';
+import { CoalescedInserts } from './coalesced-inserts';
 import { type Condition, holds } from './conditions';
 import { insertIgnoringDuplicate, mongoCall } from './errors';
 import { decodeFields, encodeFields } from './key-encoding';
@@ -49,11 +50,24 @@ const LEASE = 'meta:relay-lease';
 const LEGACY_SWEEP_DONE = 'meta:legacy-outbox-swept';
 
 /**
- * Up to this many documents are read one `{ _id }` query each, more with one `$in` query. FerretDB 1.x
- * answers `{ _id }` with a SQLite index search (with infra/local's fix; upstream a scan) and `$in` by decoding every document in
- * Go (≈ 30 µs per document), measured here; on MongoDB both use the `_id` index.
+ * On MongoDB up to this many documents are read one `{ _id }` query each, more with one `$in` query
+ * (both use the `_id` index). FerretDB 1.x answers `{ _id }` with a SQLite index search (with
+ * infra/local's fix; upstream a scan) but `$in` by decoding every document of the collection in Go
+ * (≈ 30 µs per document), so there every read is a point read, `POINT_READS_AT_ONCE` in flight.
  */
 const POINT_READS_UP_TO = 8;
+const POINT_READS_AT_ONCE = 8;
+
+/** `work` for every item, at most `concurrency` at a time; results in the items' order. */
+async function inParallel<I, R>(items: readonly I[], concurrency: number, work: (item: I) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index] as I);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}
 
 /**
  * A collection in MongoDB (or FerretDB), using only what both support. Single-document reads and
@@ -66,6 +80,8 @@ export class MongoCollectionStore implements CollectionStore {
   readonly collection: string;
   private readonly documents: mongoose.mongo.Collection<RawDocument>;
   private readonly side: mongoose.mongo.Collection<SideDocument>;
+  /** Markers of concurrent writes go out as one insert (see coalesced-inserts.ts). */
+  private readonly markerInserts: CoalescedInserts<SideDocument>;
 
   constructor(
     db: Db,
@@ -75,6 +91,7 @@ export class MongoCollectionStore implements CollectionStore {
     this.collection = definition.name;
     this.documents = db.collection<RawDocument>(definition.name);
     this.side = db.collection<SideDocument>(markerCollectionName(definition.name));
+    this.markerInserts = new CoalescedInserts(this.side);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -146,7 +163,7 @@ export class MongoCollectionStore implements CollectionStore {
   }
 
   async addMarker(marker: OutboxMarker): Promise<void> {
-    await insertIgnoringDuplicate(this.side, { ...marker });
+    await this.markerInserts.insert({ ...marker });
   }
 
   async removeMarkers(ids: readonly string[]): Promise<void> {
@@ -197,6 +214,17 @@ export class MongoCollectionStore implements CollectionStore {
         .toArray(),
     );
     return markers.map(toMarker);
+  }
+
+  /** One marker, unsorted: FerretDB stops decoding at the first (a sorted list decodes them all). */
+  async hasMarkers(): Promise<boolean> {
+    const [first] = await this.call(() =>
+      this.side
+        .find({ head: { $gte: 0 } }, { projection: { _id: 1 } })
+        .limit(1)
+        .toArray(),
+    );
+    return first !== undefined;
   }
 
   async markersOf(documentId: string): Promise<OutboxMarker[]> {
@@ -256,8 +284,10 @@ export class MongoCollectionStore implements CollectionStore {
   async readOutboxes(ids: readonly string[]): Promise<Map<string, OutboxDocument>> {
     const projection = { _outbox: 1, _deletedAt: 1 };
     const documents = await this.call(async () =>
-      ids.length <= POINT_READS_UP_TO
-        ? (await Promise.all(ids.map((id) => this.documents.findOne({ _id: id }, { projection })))).filter((document) => document !== null)
+      ids.length <= POINT_READS_UP_TO || this.guard.kind === 'lock-per-document'
+        ? (await inParallel(ids, POINT_READS_AT_ONCE, (id) => this.documents.findOne({ _id: id }, { projection }))).filter(
+            (document) => document !== null,
+          )
         : this.documents.find({ _id: { $in: [...ids] } }, { projection }).toArray(),
     );
     return new Map(documents.map((document) => [document._id, outboxDocumentOf(document as unknown as StoredRecord)]));

@@ -40,6 +40,30 @@ describeWithInfra('MongoDB processed event store', ['mongo'], (infra) => {
     expect(await store.isProcessed('billing', 'evt-1')).toBe(true);
   });
 
+  it.each([
+    ['one `$in` (MongoDB)', false, undefined],
+    ['one `$in` of a small collection (FerretDB)', true, undefined],
+    ['point reads by `_id` (FerretDB)', true, 0],
+  ])('when a batch is checked with %s, then exactly the recorded ids of the group are found', async (_how, pointReadsOnly, scanBelow) => {
+    const name = freshName();
+    const store = new MongoProcessedEventStore(db(), name, pointReadsOnly, scanBelow);
+    await store.ensureIndexes();
+    const ids = Array.from({ length: 20 }, (_, i) => `evt-${i}`);
+    await store.markAllProcessed(
+      'g',
+      ids.filter((_, i) => i % 3 === 0),
+    );
+    await store.markAllProcessed('g', ['evt-0', 'evt-1']); // one recorded before: no error, the other recorded
+    await store.markProcessed('other', 'evt-2');
+
+    expect(await store.processedAmong('g', ids)).toEqual(new Set([...ids.filter((_, i) => i % 3 === 0), 'evt-1']));
+    expect(
+      await db()
+        .collection(name)
+        .countDocuments({ processedAt: { $exists: true } }),
+    ).toBe(9);
+  });
+
   it('when entries are older than the cutoff, then deleteProcessedBefore forgets exactly those', async () => {
     const name = freshName();
     const store = new MongoProcessedEventStore(db(), name);

@@ -17,6 +17,23 @@ export function processedEventsContract(context: ContractContext): void {
       expect(await store.isProcessed(uniqueName('group'), eventId)).toBe(false);
     });
 
+    it('when a batch of ids is checked and recorded at once, then it answers like the per-id calls, for that group only', async () => {
+      const store = await context.shared().persistence.processedEventStore();
+      const [group, otherGroup] = [uniqueName('group'), uniqueName('group')];
+      const ids = Array.from({ length: 12 }, () => uniqueName('event'));
+      await store.markProcessed(group, ids[0] ?? '');
+
+      await store.markAllProcessed?.(group, [ids[0] ?? '', ids[1] ?? '', ids[2] ?? '', ids[2] ?? '']);
+      await store.markAllProcessed?.(otherGroup, [ids[3] ?? '']);
+      await store.markAllProcessed?.(group, []);
+
+      expect(await store.processedAmong?.(group, ids)).toEqual(new Set(ids.slice(0, 3)));
+      expect(await store.processedAmong?.(otherGroup, ids)).toEqual(new Set([ids[3]]));
+      expect(await store.processedAmong?.(group, [])).toEqual(new Set());
+      expect(await store.isProcessed(group, ids[2] ?? '')).toBe(true);
+      expect(await store.isProcessed(group, ids[3] ?? '')).toBe(false);
+    });
+
     it('when group and event ids contain separators, then (group, event) pairs never collide', async () => {
       const store = await context.shared().persistence.processedEventStore();
       const prefix = uniqueName('g');
