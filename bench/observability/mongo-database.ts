@@ -2,15 +2,9 @@ import mongoose from 'mongoose';
 
 /**
  * The observability scenarios seed a database of their own (10,000 tenants' rollups must not land in
- * `tenantry`, where other engineers' tests run): its URI, and dropping it afterwards. Kept in a
- * file named after its library, like bench/persistence/mongo-admin.ts.
+ * `tenantry`, where other engineers' tests run; its URI comes from `withDatabase` of @tenantry/testing):
+ * dropping it afterwards. Kept in a file named after its library, like bench/persistence/mongo-admin.ts.
  */
-export function databaseUri(baseUri: string, database: string): string {
-  const url = new URL(baseUri);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
 export async function dropDatabase(uri: string): Promise<void> {
   const connection = mongoose.createConnection(uri, {
     appName: 'tenantry-bench-admin',

@@ -3,6 +3,7 @@
 import type { PlanId } from '@tenantry/contracts';
 import { connectMongo, type MongoPersistence } from '@tenantry/persistence';
 import type { Logger } from '@tenantry/telemetry';
+import { withDatabase } from '@tenantry/testing';
 import { alertStatesCollection, type AlertStateRepository } from '../../libs/observability/src/alerts/alert-state.collection';
 import { ROLLUP_BUCKETS } from '../../libs/observability/src/ingest/histogram';
 import type { Bucket } from '../../libs/observability/src/ingest/rollup-reader';
@@ -28,7 +29,7 @@ import {
 } from '../../libs/observability/src/tenant-profiles/tenant-profile.collection';
 /* eslint-enable @nx/enforce-module-boundaries */
 import type { BenchContext } from '../lib/context';
-import { databaseUri, dropDatabase } from './mongo-database';
+import { dropDatabase } from './mongo-database';
 
 export interface ObservabilityDb {
   database: string;
@@ -46,7 +47,7 @@ export interface ObservabilityDb {
 /** A database of its own (`tenantry_bench_<run>_<part>`), dropped by `dispose` and, failing that, at the end of the run. */
 export async function openObservabilityDb(ctx: BenchContext, part: string, logger: Logger): Promise<ObservabilityDb> {
   const database = `tenantry_bench_${ctx.runId}_${part}`;
-  const uri = databaseUri(ctx.mongodbUri, database);
+  const uri = withDatabase(ctx.mongodbUri, database);
   const persistence = await connectMongo({ uri, logger, appName: 'tenantry-bench', serverSelectionTimeoutMs: 10_000 });
   let disposed = false;
   const dispose = async (): Promise<void> => {

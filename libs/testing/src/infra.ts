@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import mongoose from 'mongoose';
 
 /** A piece of real infrastructure an integration suite needs. */
 export type InfraNeed = 'kafka' | 'mongo' | 'redis';
@@ -45,9 +44,7 @@ export function describeWithInfra(title: string, needs: readonly InfraNeed[], bo
         body(endpoints);
         return;
       }
-      const mongodbUri = withDatabase(endpoints.mongodbUri, suiteDatabaseName());
-      body({ ...endpoints, mongodbUri });
-      afterAll(() => dropDatabase(mongodbUri));
+      body({ ...endpoints, mongodbUri: withDatabase(endpoints.mongodbUri, suiteDatabaseName()) });
     });
     return;
   }
@@ -65,33 +62,25 @@ export function describeWithInfra(title: string, needs: readonly InfraNeed[], bo
 }
 
 /**
- * A database of the suite's own. Suites run in parallel (Jest workers), and two platforms sharing one
- * database share its outbox: a relay of one suite would publish the other's events to its own Kafka
- * namespace, where the other suite never sees them. Everything a suite starts on `infra.mongodbUri`
- * (replicas, restarted processes, child processes) shares this database, and nothing else does.
+ * A database of the suite's own. Suites sharing one database share its outbox: a relay of one suite
+ * (or one an earlier suite left running in the same Jest worker) would publish the other's events to
+ * its own Kafka namespace, where the other suite never sees them. Everything a suite starts on
+ * `infra.mongodbUri` (replicas, restarted processes, child processes) shares this database, and nothing
+ * else does. The name carries the run's id (`TENANTRY_TEST_RUN`, set by the Jest global setup), so the
+ * global teardown drops this run's databases and no other run's.
  */
-function suiteDatabaseName(): string {
-  return `test_${randomBytes(6).toString('hex')}`;
+function suiteDatabaseName(env: NodeJS.ProcessEnv = process.env): string {
+  return `${SUITE_DATABASE_PREFIX}${env['TENANTRY_TEST_RUN'] ?? 'adhoc'}_${randomBytes(6).toString('hex')}`;
 }
+
+/** Suite databases are named `test_<run>_<random>`; global-teardown.js drops those of its run. */
+export const SUITE_DATABASE_PREFIX = 'test_';
 
 /** The URI with its database path replaced (host list and options kept). */
 export function withDatabase(uri: string, database: string): string {
   const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(uri);
   if (!match) throw new Error(`MONGODB_URI is not a mongodb:// URI: ${uri.replace(/\/\/[^@/]*@/, '//…@')}`);
   return `${match[1]}/${database}${match[2] ?? ''}`;
-}
-
-/** Removes a suite's database after its tests (a failure is reported, not thrown: the tests are over). */
-async function dropDatabase(uri: string): Promise<void> {
-  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000 });
-  try {
-    await connection.asPromise();
-    await connection.dropDatabase();
-  } catch (error) {
-    process.stderr.write(`Could not drop the suite's database: ${error instanceof Error ? error.message : String(error)}\n`);
-  } finally {
-    await connection.close().catch(() => undefined);
-  }
 }
 
 export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {

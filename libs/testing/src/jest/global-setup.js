@@ -6,6 +6,7 @@
 // 4. If that fails too, the integration suites skip with a loud notice (and fail under CI=true): infra.ts.
 // `npm run test:unit` (TENANTRY_TEST_INFRA=none) and runs of named unit spec files start nothing.
 const { spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
 const path = require('node:path');
 
 const NEEDS = ['KAFKA_BROKERS', 'MONGODB_URI', 'REDIS_URL'];
@@ -13,6 +14,8 @@ const UP_SCRIPT = path.resolve(__dirname, '../../../../infra/local/up.sh');
 const INTEGRATION_SPEC = /\.(int|e2e)\.spec\.ts$/;
 
 module.exports = async function globalSetup(globalConfig) {
+  // Names this run's suite databases (libs/testing/src/infra.ts); the global teardown drops them.
+  process.env.TENANTRY_TEST_RUN ??= randomBytes(4).toString('hex');
   if (NEEDS.every((name) => process.env[name])) return;
   if (process.env.TENANTRY_TEST_INFRA === 'none' || onlyUnitSpecsNamed(globalConfig)) return;
   let testcontainers;
