@@ -12,6 +12,8 @@ import type { Logger } from '@tenantry/telemetry';
 import type { Express } from 'express';
 import type { AnyAction } from './actions/action';
 import { capabilitiesRoutes } from './capabilities/capabilities.routes';
+import type { Incidents } from './incidents/incidents';
+import { incidentRoutes } from './incidents/incidents.routes';
 import { quickActionRoutes } from './quick-actions/quick-actions.routes';
 import type { Schedules } from './schedules/schedules';
 import { scheduleRoutes } from './schedules/schedules.routes';
@@ -35,6 +37,7 @@ export interface AssistantAppDeps {
   identityMaxAgeMs?: number;
   tasks: Tasks;
   schedules: Schedules;
+  incidents: Incidents;
   actions: ReadonlyMap<string, AnyAction>;
   idempotencyStore: IdempotencyStore;
   quickWaitMs: number;
@@ -57,6 +60,7 @@ export function createAssistantApp(deps: AssistantAppDeps): Express {
           router: quickActionRoutes({ tasks: deps.tasks, idempotent, waitMs: deps.quickWaitMs }),
         },
         { prefix: API_PREFIX, tag: 'schedules', router: scheduleRoutes({ schedules: deps.schedules }) },
+        { prefix: API_PREFIX, tag: 'incidents', router: incidentRoutes({ incidents: deps.incidents }) },
         { prefix: API_PREFIX, tag: 'capabilities', router: capabilitiesRoutes(deps.actions) },
       ];
       app.get(`${API_PREFIX}/openapi.json`, ...openApiRoute(OPENAPI_INFO, api));

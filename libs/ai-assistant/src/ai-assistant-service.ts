@@ -6,6 +6,7 @@ import type { AnyAction } from './actions/action';
 import { actionRegistry } from './actions/registry';
 import { createAssistantApp } from './ai-assistant-app';
 import { loadAssistantConfig } from './assistant-config';
+import { Incidents } from './incidents/incidents';
 import { lanesCollection } from './queue/lane.collection';
 import { TaskQueue } from './queue/task-queue';
 import { TaskWorker } from './queue/task-worker';
@@ -48,7 +49,7 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
         platform.persistence.repository(tasksCollection),
         platform.persistence.repository(lanesCollection),
         platform.persistence.repository(schedulesCollection),
-        ReadModels.open(platform.persistence),
+        ReadModels.open(platform.persistence, { incidentPolicy: config.incidentPolicy }),
         ResultCache.open(platform.persistence),
         PersistentIdempotencyStore.open(platform.persistence),
         platform.persistence.processedEventStore(),
@@ -114,6 +115,7 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
         identityMaxAgeMs: platform.config.identityMaxAgeMs,
         tasks,
         schedules,
+        incidents: new Incidents(models, clock),
         actions,
         idempotencyStore,
         quickWaitMs: config.ASSISTANT_QUICK_WAIT,

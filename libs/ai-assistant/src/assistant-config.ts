@@ -1,6 +1,7 @@
 import { duration, flag, int, jsonField, parseEnv, type Env } from '@tenantry/config';
 import { planIdSchema } from '@tenantry/contracts';
 import { z } from 'zod';
+import type { IncidentPolicy } from './incidents/correlate';
 import { DEFAULT_PLAN_CONCURRENCY } from './queue/concurrency';
 
 /** The ai-assistant service's own variables (the platform ones are in PlatformConfig). */
@@ -28,15 +29,24 @@ export const assistantEnvSchema = z.object({
   ASSISTANT_SCHEDULER_INTERVAL: duration({ min: 10, max: 60_000 }).default(1_000),
   /** How long a quick action waits for its result before answering 202. */
   ASSISTANT_QUICK_WAIT: duration({ min: 0, max: 30_000 }).default(3_000),
+  /** Alerts of one service firing within this long of an incident's opening join it. */
+  ASSISTANT_INCIDENT_WINDOW: duration({ min: 0, max: 86_400_000 }).default(5 * 60_000),
+  /** An incident unresolved this long after it opened is escalated. */
+  ASSISTANT_INCIDENT_ESCALATE_AFTER: duration({ min: 1_000, max: 30 * 86_400_000 }).default(30 * 60_000),
 });
 
 export type AssistantEnv = z.output<typeof assistantEnvSchema>;
 
 export interface AssistantConfig extends AssistantEnv {
   planConcurrency: typeof DEFAULT_PLAN_CONCURRENCY;
+  incidentPolicy: IncidentPolicy;
 }
 
 export function loadAssistantConfig(env: Env): AssistantConfig {
   const parsed = parseEnv(assistantEnvSchema, env);
-  return { ...parsed, planConcurrency: { ...DEFAULT_PLAN_CONCURRENCY, ...parsed.ASSISTANT_PLAN_CONCURRENCY } };
+  return {
+    ...parsed,
+    planConcurrency: { ...DEFAULT_PLAN_CONCURRENCY, ...parsed.ASSISTANT_PLAN_CONCURRENCY },
+    incidentPolicy: { correlationWindowMs: parsed.ASSISTANT_INCIDENT_WINDOW, escalateAfterMs: parsed.ASSISTANT_INCIDENT_ESCALATE_AFTER },
+  };
 }

@@ -2,12 +2,12 @@ import { DEFAULT_RETRY_POLICY, type Subscription as BusSubscription } from '@ten
 import type { TenantryEvent } from '@tenantry/contracts';
 import { describeWithInfra, eventually, uniqueName } from '@tenantry/testing';
 import { Client, realInfraEnv, usePlatform } from '../test-support/e2e-harness';
+import { at, MINUTE, recordBody, thisMinute } from '../test-support/readme-steps';
 
 jest.setTimeout(180_000);
 
 const O = '/api/v1/observability';
 const M = '/api/v1/monetization';
-const MINUTE = 60_000;
 
 interface Budget {
   total: number;
@@ -42,30 +42,6 @@ interface Invoice {
   status: string;
   lines: InvoiceLine[];
   total_cents: number;
-}
-
-/** The README's `at` of a minute T: minutes from it, as RFC 3339 (`date -u -d @… +%FT%TZ`). */
-const at = (t: number, minutes: number): string => new Date(t + minutes * MINUTE).toISOString().replace('.000Z', 'Z');
-
-/** The README's `record` helper: one sample of the tenant's gateway traffic over [start, end). */
-function recordBody(tenantId: string, batch: string, start: string, end: string, requests: number, errors: number, clientErrors: number) {
-  return {
-    batch_id: `${tenantId}-${batch}`,
-    tenant_id: tenantId,
-    window: { start, end },
-    latency_bucket_bounds_ms: [300],
-    samples: [
-      {
-        service: 'gateway',
-        route: '/api/v1/tenants/{tenant_id}',
-        method: 'GET',
-        request_count: requests,
-        error_count: errors,
-        client_error_count: clientErrors,
-        latency_ms: { sum: requests * 40, max: 120, buckets: [requests, 0] },
-      },
-    ],
-  };
 }
 
 /** The month before the one that contains `now` less 16 minutes (`date -u -d "$(date -u -d '16 minutes ago' +%Y-%m-01) -1 month" +%Y-%m`). */
@@ -156,7 +132,7 @@ describeWithInfra('README SRE walkthrough through the gateway', ['kafka', 'mongo
     });
 
     // 2. Three minutes of its gateway traffic, recorded as an agent would (T is this minute).
-    const T = Math.floor(Date.now() / MINUTE) * MINUTE;
+    const T = thisMinute();
     const record = (batch: string, start: string, end: string, requests: number, errors: number, clientErrors: number) =>
       admin.post(`${O}/metrics/record`, recordBody(tenantId, batch, start, end, requests, errors, clientErrors));
     const deploy = await record('deploy', at(T, -3), at(T, -2), 20_000, 460, 0);

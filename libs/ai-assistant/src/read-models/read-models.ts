@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AdminReads, ListOptions, Persistence, Stored } from '@tenantry/persistence';
+import { correlateIncidents, DEFAULT_INCIDENT_POLICY, newestFirst, type Incident, type IncidentPolicy } from '../incidents/correlate';
 import { alertsCollection, type AlertRecord, type AlertRepository } from './alert.collection';
 import { invoicesCollection, type InvoiceRecord, type InvoiceRepository } from './invoice.collection';
 import { planDocumentId, plansCollection, type PlanRepository, type TenantPlan } from './plan.collection';
@@ -27,16 +28,18 @@ export class ReadModels {
     readonly plans: PlanRepository,
     readonly invoices: InvoiceRepository,
     readonly alerts: AlertRepository,
+    /** How incidents are derived from the alerts (correlation window, escalation delay). */
+    readonly incidentPolicy: IncidentPolicy,
   ) {}
 
-  static async open(persistence: Persistence): Promise<ReadModels> {
+  static async open(persistence: Persistence, options: { incidentPolicy?: IncidentPolicy } = {}): Promise<ReadModels> {
     const [usageDays, plans, invoices, alerts] = await Promise.all([
       persistence.repository(usageDaysCollection),
       persistence.repository(plansCollection),
       persistence.repository(invoicesCollection),
       persistence.repository(alertsCollection),
     ]);
-    return new ReadModels(usageDays, plans, invoices, alerts);
+    return new ReadModels(usageDays, plans, invoices, alerts, options.incidentPolicy ?? DEFAULT_INCIDENT_POLICY);
   }
 
   /** The tenant's usage days, oldest first. */
@@ -70,6 +73,32 @@ export class ReadModels {
     const read = await readAcrossTenants(this.alerts.admin);
     tracker.saw('alerts*', read.items);
     return { items: read.items.sort((a, b) => a.alert_id.localeCompare(b.alert_id)), truncated: read.truncated };
+  }
+
+  /** The owner's incidents at `now`, newest first: derived from its alerts (see incidents/correlate.ts), never stored. */
+  async incidentsOf(owner: string, now: Date, tracker: DataVersionTracker): Promise<Incident[]> {
+    return this.incidentsFrom(await this.alertsOf(owner, tracker), now, tracker);
+  }
+
+  /** Every owner's incidents at `now` (the platform admin only). */
+  async incidentsAcrossTenants(now: Date, tracker: DataVersionTracker): Promise<AcrossTenants<Incident>> {
+    const read = await this.alertsAcrossTenants(tracker);
+    return { items: this.incidentsFrom(read.items, now, tracker), truncated: read.truncated };
+  }
+
+  /**
+   * The incidents of alerts already read, each owner's apart. What they depend on besides the alerts (the
+   * clock, through escalation) is recorded too: a cached answer does not outlive an escalation.
+   */
+  incidentsFrom(alerts: readonly AlertRecord[], now: Date, tracker: DataVersionTracker): Incident[] {
+    const byOwner = new Map<string, AlertRecord[]>();
+    for (const alert of alerts) byOwner.set(alert.tenantId, [...(byOwner.get(alert.tenantId) ?? []), alert]);
+    const incidents = [...byOwner.values()].flatMap((own) => correlateIncidents(own, this.incidentPolicy, now)).sort(newestFirst);
+    tracker.saw(
+      'incidents',
+      incidents.map((incident) => ({ id: `${incident.id}:${incident.status}`, version: 0 })),
+    );
+    return incidents;
   }
 
   /** Every tenant's plan (platform-wide answers, for the admin only). */

@@ -71,7 +71,17 @@ describe('monitor_alerts', () => {
     expect(report.groups[0]?.alerts[0]?.windows).toEqual([
       { long_window: '1h', short_window: '5m', factor: 14.4, long_burn_rate: 20, short_burn_rate: 25, burn_rate: 20, over_factor: true },
     ]);
-    expect(report.totals).toEqual({ firing: 2, firing_page: 1, firing_ticket: 1, groups: 1, flapping: 1, escalations: 1 });
+    expect(report.totals).toEqual({
+      firing: 2,
+      firing_page: 1,
+      firing_ticket: 1,
+      groups: 1,
+      flapping: 1,
+      escalations: 1,
+      incidents_open: 0,
+      incidents_escalated: 1,
+      incidents_resolved: 3,
+    });
   });
 
   it('when an alert fired and resolved three times in the lookback, then 6 transitions > 4 flag it as flapping (not at a threshold of 6)', async () => {
@@ -125,6 +135,36 @@ describe('monitor_alerts', () => {
     // ten_b's page has fired for 20 minutes, billing's for 10: only ten_a's is past 30.
     expect(report.escalations.map((e) => e.alert_id)).toEqual(['tenant-availability:ten_a:page']);
     expect(report.inputs).toMatchObject({ scope: 'platform', alerts_known: 5, truncated: false });
+  });
+
+  it('when alerts of the gateway fire apart and together, then the report holds their incidents: escalated, and resolved in the lookback', async () => {
+    const report = await run();
+    // latency 08:00–08:10, 09:00–09:05, 10:00–10:02: each past the 5 min window of the one before, resolved: three
+    // incidents (the 28 November one resolved before the 24 h lookback, left out). The ticket at 10:30 opens one that
+    // the page at 11:00 joins (the ticket still fires); unresolved at 10:30 + 30 min, so escalated at 11:00.
+    expect(
+      report.incidents.map((i) => [i.status, i.opened_at, i.resolved_at, i.escalated_at, i.duration_minutes, i.alerts.length]),
+    ).toEqual([
+      ['escalated', at('10:30'), null, at('11:00'), 90, 2],
+      ['resolved', at('10:00'), at('10:02'), null, 2, 1],
+      ['resolved', at('09:00'), at('09:05'), null, 5, 1],
+      ['resolved', at('08:00'), at('08:10'), null, 10, 1],
+    ]);
+    expect(report.incidents[0]).toMatchObject({
+      tenant_id: 'ten_a',
+      service: 'gateway',
+      severity: 'page',
+      title: 'tenant-availability on gateway (tenant ten_a)',
+      escalate_at: at('11:00'),
+    });
+    expect(report.inputs).toMatchObject({ incident_window_minutes: 5, incident_escalate_after_minutes: 30 });
+    // The admin's platform answer: ten_b's page (11:40) and billing's (11:50) are incidents of their own, not yet escalated.
+    const platform = await run({ scope: 'platform' }, 'admin');
+    expect(platform.incidents.filter((i) => i.status !== 'resolved').map((i) => [i.tenant_id, i.service, i.status, i.opened_at])).toEqual([
+      [null, 'billing', 'open', at('11:50')],
+      ['ten_b', 'gateway', 'open', at('11:40')],
+      ['ten_a', 'gateway', 'escalated', at('10:30')],
+    ]);
   });
 
   it('when a tenant asks for the platform, then the run is refused', async () => {

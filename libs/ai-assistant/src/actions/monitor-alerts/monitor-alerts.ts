@@ -1,5 +1,6 @@
 import { PLATFORM_SUBJECT } from '@tenantry/contracts';
 import { z } from 'zod';
+import type { Incident, IncidentPolicy } from '../../incidents/correlate';
 import type { AlertRecord } from '../../read-models/alert.collection';
 import type { BurnRateWindow } from '../../read-models/alert-events';
 import { defineAction } from '../action';
@@ -25,6 +26,9 @@ type Alert = Pick<
 interface MonitorAlertsInputs {
   scope: 'tenant' | 'platform';
   alerts: Alert[];
+  /** The incidents of these alerts at the run's clock, as GET /incidents shows them. */
+  incidents: Incident[];
+  incidentPolicy: IncidentPolicy;
   truncated: boolean;
 }
 
@@ -33,20 +37,23 @@ const SEVERITY_RANK = { page: 0, ticket: 1 } as const;
 export const monitorAlerts = defineAction({
   name: 'monitor_alerts',
   summary:
-    'Firing SLO burn-rate alerts grouped by SLO and service (Alertmanager-style) with severity, since when, burn rates and error budget left; flapping alerts (transitions in the lookback above a threshold); page alerts firing too long, to escalate',
+    'Firing SLO burn-rate alerts grouped by SLO and service (Alertmanager-style) with severity, since when, burn rates and error budget left; flapping alerts (transitions in the lookback above a threshold); page alerts firing too long, to escalate; the incidents they make (open, escalated, resolved in the lookback)',
   parameters: monitorAlertsParameters,
   requiredFeature: 'ai_assistant',
   reads: ['burn-rate alerts and their episodes (alert.fired, alert.resolved)'],
   adminOnlyParameter: (parameters) => (parameters.scope === 'platform' ? 'scope' : null),
   async load(context, parameters, tracker): Promise<MonitorAlertsInputs> {
     await context.progress(10, parameters.scope === 'platform' ? 'reading every alert' : 'reading the alerts');
+    const { incidentPolicy } = context.models;
     if (parameters.scope === 'platform') {
       if (context.requestedBy !== 'admin') throw new Error('Platform-wide alerts are for the platform admin only.');
       const read = await context.models.alertsAcrossTenants(tracker);
-      return { scope: 'platform', alerts: read.items.map(alertOf), truncated: read.truncated };
+      const incidents = context.models.incidentsFrom(read.items, context.now, tracker);
+      return { scope: 'platform', alerts: read.items.map(alertOf), incidents, incidentPolicy, truncated: read.truncated };
     }
     const alerts = await context.models.alertsOf(context.tenantId, tracker);
-    return { scope: 'tenant', alerts: alerts.map(alertOf), truncated: false };
+    const incidents = context.models.incidentsFrom(alerts, context.now, tracker);
+    return { scope: 'tenant', alerts: alerts.map(alertOf), incidents, incidentPolicy, truncated: false };
   },
   compute: (inputs, parameters, context) => alertsReport(inputs, parameters, context.now, context.tenantId),
 });
@@ -165,6 +172,9 @@ export function alertsReport(inputs: MonitorAlertsInputs, parameters: MonitorAle
         ': escalate to the next on-call level.',
     }));
 
+  // Unresolved ones, and those resolved within the lookback (newest first, as GET /incidents lists them).
+  const incidents = inputs.incidents.filter((incident) => incident.resolved_at === null || incident.resolved_at >= lookbackStart);
+
   return {
     inputs: {
       scope: inputs.scope,
@@ -174,6 +184,8 @@ export function alertsReport(inputs: MonitorAlertsInputs, parameters: MonitorAle
       lookback_start: lookbackStart,
       flapping_threshold: parameters.flapping_threshold,
       escalate_after_minutes: parameters.escalate_after_minutes,
+      incident_window_minutes: inputs.incidentPolicy.correlationWindowMs / 60_000,
+      incident_escalate_after_minutes: inputs.incidentPolicy.escalateAfterMs / 60_000,
       alerts_known: inputs.alerts.length,
       truncated: inputs.truncated,
     },
@@ -184,15 +196,22 @@ export function alertsReport(inputs: MonitorAlertsInputs, parameters: MonitorAle
       groups: groups.length,
       flapping: flapping.length,
       escalations: escalations.length,
+      incidents_open: incidents.filter((i) => i.status === 'open').length,
+      incidents_escalated: incidents.filter((i) => i.status === 'escalated').length,
+      incidents_resolved: incidents.filter((i) => i.status === 'resolved').length,
     },
     groups,
     flapping,
     escalations,
+    incidents,
     method:
       'From alert.fired / alert.resolved: an alert (its fingerprint alert_id) is firing when its newest episode (by fired_at) has no resolution. ' +
       'Firing alerts are grouped by (slo, service); a group is page when any of its alerts is. burn_rate = the highest, over the conditions, of ' +
       'min(long_burn_rate, short_burn_rate) measured when it fired; budget_remaining is the share of the error budget left then. ' +
       `Flapping: episodes started plus episodes resolved within the last ${parameters.lookback_hours} h, above ${parameters.flapping_threshold}. ` +
-      `Escalation: a page alert firing for more than ${parameters.escalate_after_minutes} minutes.`,
+      `Escalation: a page alert firing for more than ${parameters.escalate_after_minutes} minutes. ` +
+      'Incidents: alerts (fingerprint slo|service|tenant|severity) of one service that fire while an incident is unresolved, or within ' +
+      "the service's correlation window of its opening, are one incident; it resolves when all of them have, and escalates when still " +
+      'unresolved at escalate_at (the same incidents as GET /incidents; unresolved ones and those resolved in the lookback).',
   };
 }
