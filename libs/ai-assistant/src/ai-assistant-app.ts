@@ -17,6 +17,8 @@ import type { Schedules } from './schedules/schedules';
 import { scheduleRoutes } from './schedules/schedules.routes';
 import type { Tasks } from './tasks/tasks';
 import { taskRoutes } from './tasks/tasks.routes';
+import type { SupportTickets } from './tickets/support-tickets';
+import { ticketRoutes } from './tickets/tickets.routes';
 
 export const API_PREFIX = '/api/v1/ai-assistant';
 
@@ -35,6 +37,7 @@ export interface AssistantAppDeps {
   identityMaxAgeMs?: number;
   tasks: Tasks;
   schedules: Schedules;
+  tickets: SupportTickets;
   actions: ReadonlyMap<string, AnyAction>;
   idempotencyStore: IdempotencyStore;
   quickWaitMs: number;
@@ -57,6 +60,7 @@ export function createAssistantApp(deps: AssistantAppDeps): Express {
           router: quickActionRoutes({ tasks: deps.tasks, idempotent, waitMs: deps.quickWaitMs }),
         },
         { prefix: API_PREFIX, tag: 'schedules', router: scheduleRoutes({ schedules: deps.schedules }) },
+        { prefix: API_PREFIX, tag: 'tickets', router: ticketRoutes({ tickets: deps.tickets }) },
         { prefix: API_PREFIX, tag: 'capabilities', router: capabilitiesRoutes(deps.actions) },
       ];
       app.get(`${API_PREFIX}/openapi.json`, ...openApiRoute(OPENAPI_INFO, api));

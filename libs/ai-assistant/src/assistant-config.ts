@@ -1,4 +1,4 @@
-import { duration, flag, int, jsonField, parseEnv, type Env } from '@tenantry/config';
+import { duration, flag, int, jsonField, parseEnv, secret, url, type Env } from '@tenantry/config';
 import { planIdSchema } from '@tenantry/contracts';
 import { z } from 'zod';
 import { DEFAULT_PLAN_CONCURRENCY } from './queue/concurrency';
@@ -28,6 +28,14 @@ export const assistantEnvSchema = z.object({
   ASSISTANT_SCHEDULER_INTERVAL: duration({ min: 10, max: 60_000 }).default(1_000),
   /** How long a quick action waits for its result before answering 202. */
   ASSISTANT_QUICK_WAIT: duration({ min: 0, max: 30_000 }).default(3_000),
+  /** An OpenAI-compatible API root (…/v1): summaries and reply drafts are phrased by its model. Unset: built-in wording. */
+  LLM_BASE_URL: url({ protocols: ['http:', 'https:'] }).optional(),
+  /** Sent as `Authorization: Bearer …` to LLM_BASE_URL only. */
+  LLM_API_KEY: secret(1).optional(),
+  /** The model name the endpoint serves. */
+  LLM_MODEL: z.string().min(1).max(200).default('default'),
+  /** How long a phrasing may take before the built-in wording is used. */
+  LLM_TIMEOUT: duration({ min: 100, max: 120_000 }).default(10_000),
 });
 
 export type AssistantEnv = z.output<typeof assistantEnvSchema>;

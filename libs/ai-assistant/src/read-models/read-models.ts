@@ -3,6 +3,7 @@ import type { AdminReads, ListOptions, Persistence, Stored } from '@tenantry/per
 import { alertsCollection, type AlertRecord, type AlertRepository } from './alert.collection';
 import { invoicesCollection, type InvoiceRecord, type InvoiceRepository } from './invoice.collection';
 import { planDocumentId, plansCollection, type PlanRepository, type TenantPlan } from './plan.collection';
+import { ticketsCollection, type Ticket, type TicketRepository } from '../tickets/ticket.collection';
 import { usageDaysCollection, type UsageDay, type UsageDayRepository } from './usage-day.collection';
 
 /** The most documents one read takes (a tenant's days, invoices): bounded so one action cannot read without end. */
@@ -27,16 +28,19 @@ export class ReadModels {
     readonly plans: PlanRepository,
     readonly invoices: InvoiceRepository,
     readonly alerts: AlertRepository,
+    /** The support tickets automate_support triaged (the assistant's own records, not built from events). */
+    readonly tickets: TicketRepository,
   ) {}
 
   static async open(persistence: Persistence): Promise<ReadModels> {
-    const [usageDays, plans, invoices, alerts] = await Promise.all([
+    const [usageDays, plans, invoices, alerts, tickets] = await Promise.all([
       persistence.repository(usageDaysCollection),
       persistence.repository(plansCollection),
       persistence.repository(invoicesCollection),
       persistence.repository(alertsCollection),
+      persistence.repository(ticketsCollection),
     ]);
-    return new ReadModels(usageDays, plans, invoices, alerts);
+    return new ReadModels(usageDays, plans, invoices, alerts, tickets);
   }
 
   /** The tenant's usage days, oldest first. */
@@ -70,6 +74,19 @@ export class ReadModels {
     const read = await readAcrossTenants(this.alerts.admin);
     tracker.saw('alerts*', read.items);
     return { items: read.items.sort((a, b) => a.alert_id.localeCompare(b.alert_id)), truncated: read.truncated };
+  }
+
+  /** The tenant's triaged support tickets, newest first (at most MAX_DOCUMENTS). */
+  async ticketsOf(tenantId: string, tracker: DataVersionTracker): Promise<Ticket[]> {
+    const page = await this.tickets.list(tenantId, { limit: MAX_DOCUMENTS, sort: 'desc' });
+    tracker.saw('tickets', page.items);
+    return page.items;
+  }
+
+  async ticketsAcrossTenants(tracker: DataVersionTracker): Promise<AcrossTenants<Ticket>> {
+    const read = await readAcrossTenants(this.tickets.admin);
+    tracker.saw('tickets*', read.items);
+    return read;
   }
 
   /** Every tenant's plan (platform-wide answers, for the admin only). */
