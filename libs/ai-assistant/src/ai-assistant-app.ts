@@ -19,6 +19,8 @@ import type { Schedules } from './schedules/schedules';
 import { scheduleRoutes } from './schedules/schedules.routes';
 import type { Tasks } from './tasks/tasks';
 import { taskRoutes } from './tasks/tasks.routes';
+import type { SupportTickets } from './tickets/support-tickets';
+import { ticketRoutes } from './tickets/tickets.routes';
 
 export const API_PREFIX = '/api/v1/ai-assistant';
 
@@ -38,6 +40,7 @@ export interface AssistantAppDeps {
   tasks: Tasks;
   schedules: Schedules;
   incidents: Incidents;
+  tickets: SupportTickets;
   actions: ReadonlyMap<string, AnyAction>;
   idempotencyStore: IdempotencyStore;
   quickWaitMs: number;
@@ -61,6 +64,7 @@ export function createAssistantApp(deps: AssistantAppDeps): Express {
         },
         { prefix: API_PREFIX, tag: 'schedules', router: scheduleRoutes({ schedules: deps.schedules }) },
         { prefix: API_PREFIX, tag: 'incidents', router: incidentRoutes({ incidents: deps.incidents }) },
+        { prefix: API_PREFIX, tag: 'tickets', router: ticketRoutes({ tickets: deps.tickets }) },
         { prefix: API_PREFIX, tag: 'capabilities', router: capabilitiesRoutes(deps.actions) },
       ];
       app.get(`${API_PREFIX}/openapi.json`, ...openApiRoute(OPENAPI_INFO, api));

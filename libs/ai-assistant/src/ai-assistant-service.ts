@@ -7,6 +7,7 @@ import { actionRegistry } from './actions/registry';
 import { createAssistantApp } from './ai-assistant-app';
 import { loadAssistantConfig } from './assistant-config';
 import { Incidents } from './incidents/incidents';
+import { BUILT_IN_WORDING, llmPhraser } from './phrasing/phraser';
 import { lanesCollection } from './queue/lane.collection';
 import { TaskQueue } from './queue/task-queue';
 import { TaskWorker } from './queue/task-worker';
@@ -17,6 +18,7 @@ import { schedulesCollection } from './schedules/schedule.collection';
 import { Scheduler } from './schedules/scheduler';
 import { Schedules } from './schedules/schedules';
 import { tasksCollection } from './tasks/task.collection';
+import { SupportTickets } from './tickets/support-tickets';
 import { Tasks } from './tasks/tasks';
 
 /** Consumer group of the workers: `task.queued` wakes one member, which claims fairly from the queue. */
@@ -64,6 +66,12 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
       });
       const tasks = new Tasks({ tasks: taskRepository, queue, actions, clock, maxAttempts: config.ASSISTANT_MAX_ATTEMPTS });
       const schedules = new Schedules(scheduleRepository);
+      const phraser = config.LLM_BASE_URL
+        ? llmPhraser(
+            { baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT },
+            { knownSecrets: [platform.config.internalSecret.value, platform.config.adminApiKey.value], logger },
+          )
+        : BUILT_IN_WORDING;
       platform.housekeeping.every(idempotencyStore.pruningTask());
 
       const readModels = await followReadModelEvents({ bus: platform.bus, processedEvents, models, logger });
@@ -75,6 +83,7 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
             schedules,
             results,
             actions,
+            phraser,
             clock,
             logger,
             capacity: config.ASSISTANT_WORKER_CAPACITY,
@@ -116,6 +125,7 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
         tasks,
         schedules,
         incidents: new Incidents(models, clock),
+        tickets: new SupportTickets(models.tickets),
         actions,
         idempotencyStore,
         quickWaitMs: config.ASSISTANT_QUICK_WAIT,

@@ -1,4 +1,4 @@
-import { duration, flag, int, jsonField, parseEnv, type Env } from '@tenantry/config';
+import { duration, flag, int, jsonField, parseEnv, secret, url, type Env } from '@tenantry/config';
 import { planIdSchema } from '@tenantry/contracts';
 import { z } from 'zod';
 import type { IncidentPolicy } from './incidents/correlate';
@@ -33,6 +33,14 @@ export const assistantEnvSchema = z.object({
   ASSISTANT_INCIDENT_WINDOW: duration({ min: 0, max: 86_400_000 }).default(5 * 60_000),
   /** An incident unresolved this long after it opened is escalated. */
   ASSISTANT_INCIDENT_ESCALATE_AFTER: duration({ min: 1_000, max: 30 * 86_400_000 }).default(30 * 60_000),
+  /** An OpenAI-compatible API root (…/v1): summaries and reply drafts are phrased by its model. Unset: built-in wording. */
+  LLM_BASE_URL: url({ protocols: ['http:', 'https:'] }).optional(),
+  /** Sent as `Authorization: Bearer …` to LLM_BASE_URL only. */
+  LLM_API_KEY: secret(1).optional(),
+  /** The model name the endpoint serves. */
+  LLM_MODEL: z.string().min(1).max(200).default('default'),
+  /** How long a phrasing may take before the built-in wording is used. */
+  LLM_TIMEOUT: duration({ min: 100, max: 120_000 }).default(10_000),
 });
 
 export type AssistantEnv = z.output<typeof assistantEnvSchema>;

@@ -411,7 +411,6 @@ describeWithInfra('the seed, replayed through the gateway', ['kafka', 'mongo', '
     it('GET /capabilities lists the actions the assistant runs, each needing the Pro plan', async () => {
       const reply = await tenant.get<{ actions: Array<{ action: string; required_plan: string; summary: string }> }>(`${A}/capabilities`);
       expect(reply.status).toBe(200);
-      // Seven of the seed's eight actions are built; automate_support is not (README status), so it is not listed.
       expect(reply.body.actions.map((action) => [action.action, action.required_plan])).toEqual([
         ['analyze_usage', 'pro'],
         ['optimize_costs', 'pro'],
@@ -420,6 +419,7 @@ describeWithInfra('the seed, replayed through the gateway', ['kafka', 'mongo', '
         ['optimize_performance', 'pro'],
         ['monitor_alerts', 'pro'],
         ['schedule_tasks', 'pro'],
+        ['automate_support', 'pro'],
       ]);
     });
 

@@ -54,7 +54,7 @@ describe('actions through the tasks API (in-memory platform)', () => {
       score: 0,
       band: 'low',
       weight_known: 45,
-      missing_signals: ['usage_trend', 'unpaid_invoices'],
+      missing_signals: ['usage_trend', 'unpaid_invoices', 'support_load'],
     });
   });
 

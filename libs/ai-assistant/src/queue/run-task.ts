@@ -1,6 +1,7 @@
 import { ConflictError } from '@tenantry/contracts';
 import type { Logger } from '@tenantry/telemetry';
 import { PermanentTaskError, TaskCancelledError, type ActionContext, type AnyAction } from '../actions/action';
+import { BUILT_IN_WORDING, type Phraser } from '../phrasing/phraser';
 import { DataVersionTracker, type ReadModels } from '../read-models/read-models';
 import { ResultCache } from '../results/result-cache';
 import type { Schedules } from '../schedules/schedules';
@@ -24,6 +25,8 @@ export interface RunTaskDeps {
   /** How often the running task's document is read for a cancel request (and its lease renewed when due). */
   heartbeatMs: number;
   retryBackoffMs: (attempt: number) => number;
+  /** Rewords results with a model when one is configured (LLM_BASE_URL); the cache keeps the built-in wording. */
+  phraser?: Phraser;
 }
 
 /**
@@ -88,13 +91,14 @@ async function execute(deps: RunTaskDeps, guard: LeaseGuard, abandon: AbortSigna
     const inputs: unknown = await action.load(context, parameters, tracker);
     const dataVersion = tracker.version();
     const key = ResultCache.key(task.tenantId, action.name, parameters, dataVersion);
+    const phrase = (result: unknown) => (deps.phraser ?? BUILT_IN_WORDING).phrase(action.name, result, context.signal);
     const hit = await deps.results.find(task.tenantId, key);
-    if (hit !== undefined) return done(hit, dataVersion, true);
+    if (hit !== undefined) return done(await phrase(hit), dataVersion, true);
     await context.progress(50, 'computing');
     const result: unknown = action.compute(inputs, parameters, context);
     await context.progress(90, 'saving the result');
     await deps.results.store(task.tenantId, key, action.name, dataVersion, result);
-    return done(result, dataVersion, false);
+    return done(await phrase(result), dataVersion, false);
   } catch (error) {
     if (error instanceof TaskCancelledError) return { status: 'cancelled', step: 'cancelled' };
     if (error instanceof PermanentTaskError) return { status: 'failed', error: error.message, step: 'failed' };

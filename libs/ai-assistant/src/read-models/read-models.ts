@@ -4,6 +4,7 @@ import { correlateIncidents, DEFAULT_INCIDENT_POLICY, newestFirst, type Incident
 import { alertsCollection, type AlertRecord, type AlertRepository } from './alert.collection';
 import { invoicesCollection, type InvoiceRecord, type InvoiceRepository } from './invoice.collection';
 import { planDocumentId, plansCollection, type PlanRepository, type TenantPlan } from './plan.collection';
+import { ticketsCollection, type Ticket, type TicketRepository } from '../tickets/ticket.collection';
 import { usageDaysCollection, type UsageDay, type UsageDayRepository } from './usage-day.collection';
 
 /** The most documents one read takes (a tenant's days, invoices): bounded so one action cannot read without end. */
@@ -28,18 +29,21 @@ export class ReadModels {
     readonly plans: PlanRepository,
     readonly invoices: InvoiceRepository,
     readonly alerts: AlertRepository,
+    /** The support tickets automate_support triaged (the assistant's own records, not built from events). */
+    readonly tickets: TicketRepository,
     /** How incidents are derived from the alerts (correlation window, escalation delay). */
     readonly incidentPolicy: IncidentPolicy,
   ) {}
 
   static async open(persistence: Persistence, options: { incidentPolicy?: IncidentPolicy } = {}): Promise<ReadModels> {
-    const [usageDays, plans, invoices, alerts] = await Promise.all([
+    const [usageDays, plans, invoices, alerts, tickets] = await Promise.all([
       persistence.repository(usageDaysCollection),
       persistence.repository(plansCollection),
       persistence.repository(invoicesCollection),
       persistence.repository(alertsCollection),
+      persistence.repository(ticketsCollection),
     ]);
-    return new ReadModels(usageDays, plans, invoices, alerts, options.incidentPolicy ?? DEFAULT_INCIDENT_POLICY);
+    return new ReadModels(usageDays, plans, invoices, alerts, tickets, options.incidentPolicy ?? DEFAULT_INCIDENT_POLICY);
   }
 
   /** The tenant's usage days, oldest first. */
@@ -99,6 +103,19 @@ export class ReadModels {
       incidents.map((incident) => ({ id: `${incident.id}:${incident.status}`, version: 0 })),
     );
     return incidents;
+  }
+
+  /** The tenant's triaged support tickets, newest first (at most MAX_DOCUMENTS). */
+  async ticketsOf(tenantId: string, tracker: DataVersionTracker): Promise<Ticket[]> {
+    const page = await this.tickets.list(tenantId, { limit: MAX_DOCUMENTS, sort: 'desc' });
+    tracker.saw('tickets', page.items);
+    return page.items;
+  }
+
+  async ticketsAcrossTenants(tracker: DataVersionTracker): Promise<AcrossTenants<Ticket>> {
+    const read = await readAcrossTenants(this.tickets.admin);
+    tracker.saw('tickets*', read.items);
+    return read;
   }
 
   /** Every tenant's plan (platform-wide answers, for the admin only). */

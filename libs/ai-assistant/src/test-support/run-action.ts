@@ -18,14 +18,24 @@ export function readModelEvent<K extends EventType>(type: K, tenantId: string, d
 export async function runAction<P, I, R>(
   action: ActionDefinition<P, I, R>,
   events: readonly ReadModelEvent[],
-  options: { tenantId: string; now: string; parameters?: Record<string, unknown>; planId?: PlanId; requestedBy?: 'tenant' | 'admin' },
+  options: {
+    tenantId: string;
+    now: string;
+    parameters?: Record<string, unknown>;
+    planId?: PlanId;
+    requestedBy?: 'tenant' | 'admin';
+    /** Writes what no event builds (e.g. triaged support tickets) into the read models first. */
+    seed?: (models: ReadModels) => Promise<void>;
+    taskId?: string;
+  },
 ): Promise<R> {
   const persistence = createInMemoryPersistence();
   const models = await ReadModels.open(persistence);
   for (const event of events) await applyEvent(models, event);
+  await options.seed?.(models);
   const context: ActionContext = {
     tenantId: options.tenantId,
-    taskId: 'tsk_test',
+    taskId: options.taskId ?? 'tsk_test',
     schedules: new Schedules(await persistence.repository(schedulesCollection)),
     planId: options.planId,
     now: new Date(options.now),

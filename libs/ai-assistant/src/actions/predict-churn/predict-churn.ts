@@ -2,6 +2,7 @@ import { planOf } from '@tenantry/contracts';
 import { z } from 'zod';
 import type { InvoiceRecord } from '../../read-models/invoice.collection';
 import type { TenantPlan } from '../../read-models/plan.collection';
+import type { Ticket } from '../../tickets/ticket.collection';
 import type { UsageDay } from '../../read-models/usage-day.collection';
 import { defineAction } from '../action';
 import { median, round, theilSenSlope } from '../analyze-usage/statistics';
@@ -20,13 +21,15 @@ export const predictChurnParameters = z.strictObject({
 });
 export type PredictChurnParameters = z.output<typeof predictChurnParameters>;
 
-/** The weight of each signal: the most it adds to a score of 100 when every signal is known. */
-export const CHURN_WEIGHTS = { usage_trend: 30, inactivity: 25, unpaid_invoices: 25, plan_change: 20 } as const;
+/** The weight of each signal; the score is over the weights of the signals known (see `method`). */
+export const CHURN_WEIGHTS = { usage_trend: 30, inactivity: 25, unpaid_invoices: 25, plan_change: 20, support_load: 15 } as const;
 type SignalName = keyof typeof CHURN_WEIGHTS;
 /** Overdue invoices at which the unpaid-invoice signal counts in full. */
 const OVERDUE_INVOICES_IN_FULL = 2;
 /** A downgrade keeps the customer on a smaller plan: half the weight of a cancellation. */
 const DOWNGRADE_SHARE = 0.5;
+/** Tickets in the window at which the support-load signal's volume part counts in full. */
+const TICKETS_IN_FULL = 5;
 /** Scores below `medium` are low, below `high` medium, the rest high. */
 export const CHURN_BANDS = { medium: 30, high: 60 } as const;
 
@@ -36,6 +39,8 @@ interface TenantData {
   days: Array<{ day: string; requests: number }>;
   plan: Pick<TenantPlan, 'plan_id' | 'interval' | 'status' | 'since' | 'changes'> | null;
   invoices: InvoiceRecord[];
+  /** The tenant's triaged support tickets (automate_support), newest first. */
+  tickets: Array<Pick<Ticket, 'sentiment' | 'triaged_at'>>;
 }
 
 interface PredictChurnInputs {
@@ -50,42 +55,56 @@ export const predictChurn = defineAction({
     'Churn risk 0–100 (low/medium/high) from your own signals: usage trend (Theil–Sen), days since the last call, overdue invoices, a downgrade or cancellation — each with its value, weight and contribution, and what to do about the ones present',
   parameters: predictChurnParameters,
   requiredFeature: 'ai_assistant',
-  reads: ['usage per day and route (metric.recorded)', 'plan and its changes (subscription.*)', 'invoices and payments (invoice.*)'],
+  reads: [
+    'usage per day and route (metric.recorded)',
+    'plan and its changes (subscription.*)',
+    'invoices and payments (invoice.*)',
+    'support tickets triaged by automate_support',
+  ],
   adminOnlyParameter: (parameters) => (parameters.scope === 'platform' ? 'scope' : null),
   async load(context, parameters, tracker): Promise<PredictChurnInputs> {
     await context.progress(10, parameters.scope === 'platform' ? 'reading every tenant' : 'reading usage, plan and invoices');
     if (parameters.scope === 'platform') {
       if (context.requestedBy !== 'admin') throw new Error('A platform-wide churn prediction is for the platform admin only.');
-      const [usage, plans, invoices] = await Promise.all([
+      const [usage, plans, invoices, tickets] = await Promise.all([
         context.models.usageAcrossTenants(null, tracker),
         context.models.plansAcrossTenants(tracker),
         context.models.invoicesAcrossTenants(tracker),
+        context.models.ticketsAcrossTenants(tracker),
       ]);
       const ids = new Set([...usage.items, ...plans.items, ...invoices.items].map((d) => d.tenantId));
       return {
         scope: 'platform',
-        truncated: usage.truncated || plans.truncated || invoices.truncated,
+        truncated: usage.truncated || plans.truncated || invoices.truncated || tickets.truncated,
         tenants: [...ids].sort().map((id) =>
           tenantData(
             id,
             usage.items.filter((d) => d.tenantId === id),
             plans.items.find((p) => p.tenantId === id) ?? null,
             invoices.items.filter((i) => i.tenantId === id),
+            tickets.items.filter((t) => t.tenantId === id),
           ),
         ),
       };
     }
-    const [usage, plan, invoices] = await Promise.all([
+    const [usage, plan, invoices, tickets] = await Promise.all([
       context.models.usageOf(context.tenantId, tracker),
       context.models.planOf(context.tenantId, tracker),
       context.models.invoicesOf(context.tenantId, tracker),
+      context.models.ticketsOf(context.tenantId, tracker),
     ]);
-    return { scope: 'tenant', truncated: false, tenants: [tenantData(context.tenantId, usage, plan, invoices)] };
+    return { scope: 'tenant', truncated: false, tenants: [tenantData(context.tenantId, usage, plan, invoices, tickets)] };
   },
   compute: (inputs, parameters, context) => churnReport(inputs, parameters, context.now),
 });
 
-function tenantData(tenantId: string, usage: readonly UsageDay[], plan: TenantPlan | null, invoices: InvoiceRecord[]): TenantData {
+function tenantData(
+  tenantId: string,
+  usage: readonly UsageDay[],
+  plan: TenantPlan | null,
+  invoices: InvoiceRecord[],
+  tickets: readonly Ticket[],
+): TenantData {
   return {
     tenant_id: tenantId,
     days: usage
@@ -93,6 +112,7 @@ function tenantData(tenantId: string, usage: readonly UsageDay[], plan: TenantPl
       .sort((a, b) => a.day.localeCompare(b.day)),
     plan: plan ? { plan_id: plan.plan_id, interval: plan.interval, status: plan.status, since: plan.since, changes: plan.changes } : null,
     invoices,
+    tickets: tickets.map((t) => ({ sentiment: t.sentiment, triaged_at: t.triaged_at })),
   };
 }
 
@@ -120,6 +140,8 @@ export function churnReport(inputs: PredictChurnInputs, parameters: PredictChurn
     `inactivity: days since the last day with a call (or since the subscription started, when no call was ever recorded) ÷ ${parameters.inactive_days}, capped at 1. ` +
     `unpaid_invoices: overdue invoices (marked overdue, or past their due date unpaid) ÷ ${OVERDUE_INVOICES_IN_FULL}, capped at 1. ` +
     `plan_change: 1 when the subscription is cancelled, ${DOWNGRADE_SHARE} after a downgrade within the window. ` +
+    `support_load: tickets triaged in the window ÷ ${TICKETS_IN_FULL} (capped at 1) × (0.5 + 0.5 × their share with a negative tone); ` +
+    'unknown for a tenant with no ticket triaged ever (its support may go through other channels). ' +
     'Contribution = weight × share; score = 100 × Σ contributions ÷ Σ weights of the signals the read models hold (a missing signal is named, not guessed). ' +
     `Bands: low below ${CHURN_BANDS.medium}, medium below ${CHURN_BANDS.high}, high from ${CHURN_BANDS.high}. ` +
     'Billing publishes a cancellation or downgrade when it takes effect, so one scheduled for the period end is not visible before then.';
@@ -164,6 +186,7 @@ function assessTenant(tenant: TenantData, parameters: PredictChurnParameters, to
     inactivitySignal(tenant, parameters.inactive_days, today),
     unpaidInvoicesSignal(tenant, now),
     planChangeSignal(tenant, windowStart),
+    supportLoadSignal(tenant, windowStart),
   ];
   const known = signals.filter((s) => s.available);
   const weightKnown = known.reduce((sum, s) => sum + s.weight, 0);
@@ -275,6 +298,20 @@ function planChangeSignal(tenant: TenantData, windowStart: string): Signal {
   return signalOf('plan_change', 0, { status: plan.status, plan_id: plan.plan_id, no_downgrade_since: windowStart });
 }
 
+function supportLoadSignal(tenant: TenantData, windowStart: string): Signal {
+  if (tenant.tickets.length === 0) return missingSignal('support_load', 'no support ticket triaged for this tenant (automate_support)');
+  const recent = tenant.tickets.filter((t) => t.triaged_at.slice(0, 10) >= windowStart);
+  const negative = recent.filter((t) => t.sentiment === 'negative').length;
+  const negativeShare = recent.length === 0 ? 0 : negative / recent.length;
+  return signalOf('support_load', Math.min(recent.length / TICKETS_IN_FULL, 1) * (0.5 + 0.5 * negativeShare), {
+    tickets_in_window: recent.length,
+    negative_tickets: negative,
+    negative_share: round(negativeShare, 4),
+    tickets_ever: tenant.tickets.length,
+    since: windowStart,
+  });
+}
+
 function suggestionFor(signal: Signal): string {
   const v = signal.value ?? {};
   switch (signal.signal) {
@@ -296,5 +333,10 @@ function suggestionFor(signal: Signal): string {
       return v['status'] === 'cancelled'
         ? `The ${planOf(v['plan_id'] as Parameters<typeof planOf>[0]).name} subscription was cancelled (effective ${v['effective_at']}): ask why, and make a win-back offer that answers it.`
         : `Downgraded from ${v['downgraded_from']} to ${v['downgraded_to']} on ${String(v['effective_at']).slice(0, 10)}: ask which limit or price drove it; check that the smaller plan still carries its usage.`;
+    case 'support_load':
+      return (
+        `${v['tickets_in_window']} support ticket(s) since ${v['since']}, ${v['negative_tickets']} of them in a negative tone: ` +
+        'have one person follow them up together and close the loop on each before the renewal.'
+      );
   }
 }
