@@ -42,9 +42,16 @@ export function startPlatform(env: NodeJS.ProcessEnv): Promise<RunningServices> 
 /** The gateway's operator listener (`/metrics`) on a free port too: parallel runs must not collide on 9464. */
 const ANY_OPERATOR_PORT = { GATEWAY_ADMIN_PORT: '0' };
 
-/** A second gateway process-equivalent: its own platform (own Redis/Kafka connections), the same services. */
-export function startExtraGateway(env: NodeJS.ProcessEnv, platform: RunningServices): Promise<RunningServices> {
-  const urlOf = (name: ServiceName): string => platform.servers.get(name)?.url ?? '';
+/**
+ * A second gateway process-equivalent: its own platform (own Redis/Kafka connections), the same services,
+ * except those `upstreams` sends elsewhere (e.g. `{ tenants: <a proxy in front of the tenants service> }`).
+ */
+export function startExtraGateway(
+  env: NodeJS.ProcessEnv,
+  platform: RunningServices,
+  upstreams: Partial<Record<Exclude<ServiceName, 'gateway'>, string>> = {},
+): Promise<RunningServices> {
+  const urlOf = (name: Exclude<ServiceName, 'gateway'>): string => upstreams[name] ?? platform.servers.get(name)?.url ?? '';
   return runServices([gatewayService], {
     processName: 'gateway',
     env: {

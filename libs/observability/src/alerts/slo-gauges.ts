@@ -38,23 +38,44 @@ export function sloGaugeSamples(statuses: readonly SloStatus[]): SloGaugeSamples
 }
 
 let latest: SloGaugeSamples = { budget_remaining: [], burn_rate: [], alerts_firing: [] };
+/** Evaluations whose state `latest` holds: observed in the same callback, so a scrape never pairs one round's gauges with another's count. */
+let evaluations = 0;
 let registered = false;
 
-/** Publishes the last evaluation's SLO state on the process's Prometheus endpoint (`/metrics`). */
+/**
+ * Publishes an evaluation's SLO state on the process's Prometheus endpoint (`/metrics`) and counts the
+ * evaluation (`tenantry_slo_evaluations_total`): how many rounds have completed, to watch the loop run and
+ * to tell after how many rounds a burn was seen (the gauges of one scrape are those of its count's round).
+ */
 export function exportSloGauges(statuses: readonly SloStatus[]): void {
   latest = sloGaugeSamples(statuses);
+  evaluations += 1;
   if (registered) return;
   registered = true;
   const meter = getMeter('@tenantry/observability');
-  const gauge = (name: string, description: string, pick: (samples: SloGaugeSamples) => GaugeSample[]) =>
-    meter.createObservableGauge(name, { description }).addCallback((result) => {
-      for (const sample of pick(latest)) result.observe(sample.value, sample.labels);
-    });
-  gauge(
-    'tenantry_slo_error_budget_remaining_ratio',
-    'Share of the 30-day error budget left (tenant SLOs: the worst tenant).',
-    (samples) => samples.budget_remaining,
+  const budget = meter.createObservableGauge('tenantry_slo_error_budget_remaining_ratio', {
+    description: 'Share of the 30-day error budget left (tenant SLOs: the worst tenant).',
+  });
+  const burn = meter.createObservableGauge('tenantry_slo_burn_rate', {
+    description: 'Error-budget burn rate per window (tenant SLOs: the worst tenant).',
+  });
+  const firing = meter.createObservableGauge('tenantry_slo_alerts_firing', {
+    description: 'Subjects whose burn-rate alert of this severity fires.',
+  });
+  const rounds = meter.createObservableCounter('tenantry_slo_evaluations', {
+    description: 'Burn-rate evaluations completed by this process (the SLO gauges are those of the last one).',
+  });
+  // One callback reads one evaluation's state: the count and the gauges of a scrape belong together.
+  meter.addBatchObservableCallback(
+    (result) => {
+      const observeAll = (gauge: typeof budget, samples: GaugeSample[]) => {
+        for (const sample of samples) result.observe(gauge, sample.value, sample.labels);
+      };
+      observeAll(budget, latest.budget_remaining);
+      observeAll(burn, latest.burn_rate);
+      observeAll(firing, latest.alerts_firing);
+      result.observe(rounds, evaluations);
+    },
+    [budget, burn, firing, rounds],
   );
-  gauge('tenantry_slo_burn_rate', 'Error-budget burn rate per window (tenant SLOs: the worst tenant).', (samples) => samples.burn_rate);
-  gauge('tenantry_slo_alerts_firing', 'Subjects whose burn-rate alert of this severity fires.', (samples) => samples.alerts_firing);
 }
