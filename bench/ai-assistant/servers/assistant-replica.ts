@@ -1,0 +1,21 @@
+/**
+ * An ai-assistant replica for A1/A2, run as a child process by the bench:
+ *   node --import tsx --import ./libs/platform/telemetry/src/register.ts bench/ai-assistant/servers/assistant-replica.ts
+ * The service exactly as apps/ai-assistant/src/main.ts runs it (runServices, configured from the
+ * environment: KAFKA_BROKERS, MONGODB_URI, ASSISTANT_*), plus the bench's CPU-bound action
+ * (compute-action.ts), except that its task worker claims nothing until the process gets SIGUSR2: the
+ * bench fills the queue first, then starts every replica's worker at once.
+ */
+import { ACTIONS, assistantServiceWith, type TaskWorker } from '@tenantry/ai-assistant';
+import { runServices } from '@tenantry/runtime';
+import { analyzeSeriesAction } from '../compute-action';
+
+const workers: TaskWorker[] = [];
+process.on('SIGUSR2', () => {
+  for (const worker of workers) worker.start();
+});
+
+void runServices(
+  [assistantServiceWith({ actions: [...ACTIONS, analyzeSeriesAction], startWorker: false, onWorker: (worker) => workers.push(worker) })],
+  { processName: 'ai-assistant' },
+).catch(() => process.exit(1));
