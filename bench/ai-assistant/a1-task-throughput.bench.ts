@@ -29,7 +29,7 @@ const WORKLOADS: readonly Workload[] = [
   {
     key: 'usage',
     title: 'analyze_usage over the read models (16 tenants × 30 days of usage on FerretDB)',
-    tasks: Number(process.env['A1_USAGE_TASKS'] ?? 64),
+    tasks: Number(process.env['A1_USAGE_TASKS'] ?? 32),
     days: 30,
     // A distinct window per task of a tenant (7 … 365 days): every task computes, none is a cache hit.
     task: (i) => ({ action: 'analyze_usage', parameters: { lookback_days: 7 + (Math.floor(i / TENANTS) % 359) } }),
@@ -37,7 +37,7 @@ const WORKLOADS: readonly Workload[] = [
   {
     key: 'cpu',
     title: 'analyze_usage’s statistics over a 2-year series in memory (CPU in the worker, no read model)',
-    tasks: Number(process.env['A1_CPU_TASKS'] ?? 160),
+    tasks: Number(process.env['A1_CPU_TASKS'] ?? 96),
     days: 0,
     task: (i) => ({ action: 'bench_analyze_series', parameters: { days: 730, seed: i } }),
   },
@@ -117,6 +117,8 @@ async function round(
       ...[...after.servers].map(([name, seconds]) => `${name} ${percent(seconds - (before.servers.get(name) ?? seconds), wallS)}`),
     ].join(', ');
     const tasksPerSec = rate(succeeded.length, elapsedMs);
+    // Each round as it ends (the runner prints the scenario at its end): a long run shows where it is.
+    process.stderr.write(`A1 ${label}: ${replicas} replica(s), ${succeeded.length} tasks in ${formatMs(elapsedMs)}, ${tasksPerSec.toFixed(2)} tasks/s; CPU ${cpu}\n`);
     result.measurements.push({
       label: `${label}: ${replicas} replica${replicas > 1 ? 's' : ''} × capacity 8`,
       events: succeeded.length,
