@@ -155,14 +155,16 @@ class LeaseGuard {
   }
 
   /**
-   * Notes the progress, written by the next heartbeat: at most one write per heartbeat, none for a task
-   * shorter than one (each conditional write is several round trips on FerretDB). A cancel request or a
-   * lost lease, seen by the last heartbeat, stops the task here.
+   * Notes the progress, written by the next heartbeat (or now, with the lease's renewal when that is
+   * due): at most one write per heartbeat, none for a short task (each conditional write is several
+   * round trips on FerretDB). A cancel request or a lost lease, seen by the last heartbeat, stops the task here.
    */
   progress(percent: number, step: string): Promise<void> {
     if (this.lost) return Promise.reject(new LeaseLostError('lease lost'));
     if (this.cancelRequested) return Promise.reject(new TaskCancelledError());
     this.pending = { progress: Math.max(this.pending?.progress ?? 0, Math.round(percent)), step };
+    // A renewal that is due goes with it now: a long step that follows (or blocks the event loop) starts on a fresh lease.
+    if (this.deps.clock().getTime() - this.lastRenewal >= this.deps.leaseMs / 3) return this.beat();
     return Promise.resolve();
   }
 

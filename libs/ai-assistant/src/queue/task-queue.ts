@@ -11,6 +11,8 @@ import { laneId, type Lane, type LaneRepository } from './lane.collection';
 const MAX_LANES_PER_PASS = 1_000;
 /** Due tasks read per claim pass; a lane with none among them (more queued than this) is looked up alone. */
 const DUE_PER_PASS = 1_000;
+/** Passes in one claim when every lane a pass wanted was taken by another replica at the same moment. */
+const MAX_PASSES_ON_CONFLICT = 3;
 const EXPIRED_LEASES_PER_SWEEP = 100;
 
 export interface TaskQueueOptions {
@@ -97,7 +99,7 @@ export class TaskQueue {
    * `_id` decodes the whole collection, so a read per claim would cost a scan of the queue per task),
    * and the lanes' claims are written concurrently.
    */
-  async claim(owner: string, max: number): Promise<Task[]> {
+  async claim(owner: string, max: number, attempt = 1): Promise<Task[]> {
     const { tasks, lanes } = this.options;
     const now = this.options.clock();
     const withFlag = await lanes.admin.listAcrossTenants({ filter: { has_work: true }, limit: MAX_LANES_PER_PASS });
@@ -142,7 +144,10 @@ export class TaskQueue {
       Promise.all([...shares].map(([lane, share]) => this.claimFromLane(lane, live.get(lane) ?? [], share, owner, now))),
       Promise.all(idle.map((lane) => this.clearWhenEmpty(lane))),
     ]);
-    return claimed.flat();
+    // Every lane this pass wanted was just taken by another replica (they read the same order): the next pass sees that.
+    if (claimed.length > 0 && claimed.every((share) => share === null) && attempt < MAX_PASSES_ON_CONFLICT)
+      return this.claim(owner, max, attempt + 1);
+    return claimed.flatMap((share) => share ?? []);
   }
 
   /** A lane with no due task: its flag is cleared when it has no queued task at all (none waiting for a retry either). */
@@ -157,8 +162,11 @@ export class TaskQueue {
     if (cleared && (await tasks.count(tenantId, { status: 'queued' })) > 0) await this.touchLane(tenantId);
   }
 
-  /** Reserves the lane's slots for `taken` (one conditional write: another replica's claim from the lane meanwhile makes it a no-op), then leases those tasks. */
-  private async claimFromLane(lane: Lane, live: Lane['running'], taken: readonly Task[], owner: string, now: Date): Promise<Task[]> {
+  /**
+   * Reserves the lane's slots for `taken` (one conditional write), then leases those tasks; null when
+   * another replica claimed from the lane meanwhile.
+   */
+  private async claimFromLane(lane: Lane, live: Lane['running'], taken: readonly Task[], owner: string, now: Date): Promise<Task[] | null> {
     const { tasks, lanes } = this.options;
     const tenantId = lane.tenantId;
     try {
@@ -169,7 +177,7 @@ export class TaskQueue {
         { expectedVersion: lane.version },
       );
     } catch (error) {
-      if (error instanceof ConflictError) return []; // another replica claimed from this lane: look again next pass
+      if (error instanceof ConflictError) return null; // another replica claimed from this lane: look again next pass
       throw error;
     }
     const leased = await Promise.all(
