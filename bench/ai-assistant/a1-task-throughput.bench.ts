@@ -118,7 +118,9 @@ async function round(
     ].join(', ');
     const tasksPerSec = rate(succeeded.length, elapsedMs);
     // Each round as it ends (the runner prints the scenario at its end): a long run shows where it is.
-    process.stderr.write(`A1 ${label}: ${replicas} replica(s), ${succeeded.length} tasks in ${formatMs(elapsedMs)}, ${tasksPerSec.toFixed(2)} tasks/s; CPU ${cpu}\n`);
+    process.stderr.write(
+      `A1 ${label}: ${replicas} replica(s), ${succeeded.length} tasks in ${formatMs(elapsedMs)}, ${tasksPerSec.toFixed(2)} tasks/s; CPU ${cpu}\n`,
+    );
     result.measurements.push({
       label: `${label}: ${replicas} replica${replicas > 1 ? 's' : ''} × capacity 8`,
       events: succeeded.length,

@@ -1,7 +1,8 @@
 /* The bench (type:testing) runs the assistant's own analysis code. */
-/* eslint-disable-next-line @nx/enforce-module-boundaries */
+/* eslint-disable @nx/enforce-module-boundaries */
+import { defineAction } from '../../libs/ai-assistant/src/actions/action';
 import { analyzeSeries } from '../../libs/ai-assistant/src/actions/analyze-usage/analyze-usage';
-import { defineAction } from '@tenantry/ai-assistant';
+/* eslint-enable @nx/enforce-module-boundaries */
 import { z } from 'zod';
 
 const DAY_MS = 86_400_000;

@@ -6,8 +6,13 @@
  * (compute-action.ts), except that its task worker claims nothing until the process gets SIGUSR2: the
  * bench fills the queue first, then starts every replica's worker at once.
  */
-import { ACTIONS, assistantServiceWith, type TaskWorker } from '@tenantry/ai-assistant';
 import { runServices } from '@tenantry/runtime';
+/* The bench (type:testing) runs the assistant service as its app does. */
+/* eslint-disable @nx/enforce-module-boundaries */
+import { ACTIONS } from '../../../libs/ai-assistant/src/actions/registry';
+import { assistantServiceWith } from '../../../libs/ai-assistant/src/ai-assistant-service';
+import type { TaskWorker } from '../../../libs/ai-assistant/src/queue/task-worker';
+/* eslint-enable @nx/enforce-module-boundaries */
 import { analyzeSeriesAction } from '../compute-action';
 
 const workers: TaskWorker[] = [];
