@@ -6,6 +6,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { taskThroughput } from './ai-assistant/a1-task-throughput.bench';
+import { fairness } from './ai-assistant/a2-fairness.bench';
 import { meteringConsumerKeepsUp } from './billing/b1-metering-consumer.bench';
 import { batchingProducer } from './event-bus/batching-producer.bench';
 import { consumerKeepsUp } from './event-bus/consumer-keeps-up.bench';
@@ -49,6 +51,8 @@ const SCENARIOS: readonly Scenario[] = [
   monthlySlaReport,
   alertEvaluationRound,
   ingestKeepsUp,
+  taskThroughput,
+  fairness,
 ];
 /** Whatever happens (a hung broker, a stuck consumer), the run ends: every scenario is bounded well below this. */
 const HARD_LIMIT_MS = 14 * 60_000;

@@ -22,7 +22,7 @@ export interface RunTaskDeps {
   logger: Logger;
   owner: string;
   leaseMs: number;
-  /** How often the running task's document is read for a cancel request (and its lease renewed when due). */
+  /** How often the running task's document is read for a cancel request, its progress written and its lease renewed when due. */
   heartbeatMs: number;
   retryBackoffMs: (attempt: number) => number;
   /** Rewords results with a model when one is configured (LLM_BASE_URL); the cache keeps the built-in wording. */
@@ -124,6 +124,9 @@ class LeaseGuard {
   readonly stopped = new AbortController();
   private cancelRequested = false;
   private finished = false;
+  private lost = false;
+  /** Progress reported and not yet written. */
+  private pending: { progress: number; step: string } | undefined;
   private lastRenewal: number;
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -135,23 +138,38 @@ class LeaseGuard {
     this.lastRenewal = deps.clock().getTime();
   }
 
-  /** Reads the task; renews the lease when a third of it has passed. */
+  /**
+   * Reads the task (a cancel request, a lost lease); writes the progress reported since the last beat,
+   * or renews the lease when a third of it has passed.
+   */
   beat(): Promise<void> {
     return this.serialized(async () => {
       if (this.finished) return;
       const now = this.deps.clock().getTime();
-      const renew = now - this.lastRenewal >= this.deps.leaseMs / 3;
-      if (renew) await this.write({});
-      else await this.refresh();
+      const pending = this.pending;
+      if (!pending && now - this.lastRenewal < this.deps.leaseMs / 3) return this.refresh();
+      this.pending = undefined;
+      try {
+        await this.write(pending ? { progress: Math.max(this.current.progress, pending.progress), step: pending.step } : {});
+      } catch (error) {
+        this.pending ??= pending;
+        throw error;
+      }
     });
   }
 
+  /**
+   * Notes the progress, written by the next heartbeat (or now, with the lease's renewal when that is
+   * due): at most one write per heartbeat, none for a short task (each conditional write is several
+   * round trips on FerretDB). A cancel request or a lost lease, seen by the last heartbeat, stops the task here.
+   */
   progress(percent: number, step: string): Promise<void> {
-    return this.serialized(async () => {
-      await this.refresh();
-      if (this.cancelRequested) throw new TaskCancelledError();
-      await this.write({ progress: Math.max(this.current.progress, Math.round(percent)), step });
-    });
+    if (this.lost) return Promise.reject(new LeaseLostError('lease lost'));
+    if (this.cancelRequested) return Promise.reject(new TaskCancelledError());
+    this.pending = { progress: Math.max(this.pending?.progress ?? 0, Math.round(percent)), step };
+    // A renewal that is due goes with it now: a long step that follows (or blocks the event loop) starts on a fresh lease.
+    if (this.deps.clock().getTime() - this.lastRenewal >= this.deps.leaseMs / 3) return this.beat();
+    return Promise.resolve();
   }
 
   finish(outcome: Outcome): Promise<void> {
@@ -180,6 +198,7 @@ class LeaseGuard {
   private async refresh(): Promise<void> {
     const fresh = await this.deps.tasks.findById(this.current.tenantId, this.current.id);
     if (!fresh || fresh.status !== 'running' || fresh.lease_owner !== this.deps.owner) {
+      this.lost = true;
       this.stopped.abort();
       throw new LeaseLostError('lease lost');
     }

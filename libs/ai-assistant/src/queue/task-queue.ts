@@ -9,6 +9,10 @@ import { laneId, type Lane, type LaneRepository } from './lane.collection';
 
 /** Lanes looked at per claim: more tenants than this with queued work are served in later passes. */
 const MAX_LANES_PER_PASS = 1_000;
+/** Due tasks read per claim pass; a lane with none among them (more queued than this) is looked up alone. */
+const DUE_PER_PASS = 1_000;
+/** Passes in one claim when every lane a pass wanted was taken by another replica at the same moment. */
+const MAX_PASSES_ON_CONFLICT = 3;
 const EXPIRED_LEASES_PER_SWEEP = 100;
 
 export interface TaskQueueOptions {
@@ -80,7 +84,7 @@ export class TaskQueue {
   /**
    * Marks the lane as having work, writing only when it does not say so already (so concurrent submits
    * do not contend on it). Safe with a worker clearing the flag at the same moment: the task was written
-   * before this read, and a worker re-checks for queued tasks after it clears the flag (see claimFromLane).
+   * before this read, and a worker re-checks for queued tasks after it clears the flag (see clearWhenEmpty).
    */
   private async touchLane(tenantId: string): Promise<void> {
     await upsertWith(this.options.lanes, tenantId, laneId(tenantId), (current) =>
@@ -88,65 +92,119 @@ export class TaskQueue {
     );
   }
 
-  /** Leases the next task fairly, or null when nothing may run now. */
-  async claimNext(owner: string): Promise<Task | null> {
+  /**
+   * Leases up to `max` tasks fairly (none when nothing may run now): round-robin over the lanes with
+   * queued work, the least recently served first, one task per lane per round, as far as each tenant's
+   * plan allows. The due tasks come from ONE read per pass (on FerretDB 1.x every filter but a bare
+   * `_id` decodes the whole collection, so a read per claim would cost a scan of the queue per task),
+   * and the lanes' claims are written concurrently.
+   */
+  async claim(owner: string, max: number, attempt = 1): Promise<Task[]> {
+    const { tasks, lanes } = this.options;
     const now = this.options.clock();
-    const lanes = await this.options.lanes.admin.listAcrossTenants({ filter: { has_work: true }, limit: MAX_LANES_PER_PASS });
-    const order = [...lanes.items].sort((a, b) => a.last_claim_at.getTime() - b.last_claim_at.getTime());
-    for (const lane of order) {
-      const claimed = await this.claimFromLane(lane, owner, now);
-      if (claimed) return claimed;
+    const withFlag = await lanes.admin.listAcrossTenants({ filter: { has_work: true }, limit: MAX_LANES_PER_PASS });
+    if (withFlag.items.length === 0 || max < 1) return [];
+    const order = [...withFlag.items].sort((a, b) => a.last_claim_at.getTime() - b.last_claim_at.getTime());
+    const due = await tasks.admin.listAcrossTenants({
+      filter: { status: 'queued', not_before: { $lte: now } },
+      limit: DUE_PER_PASS,
+      sort: 'asc',
+    });
+    const candidates = new Map<string, Task[]>();
+    for (const task of due.items) candidates.set(task.tenantId, [...(candidates.get(task.tenantId) ?? []), task]);
+    const without = order.filter((lane) => !candidates.has(lane.tenantId));
+    let idle: Lane[] = without;
+    if (due.nextCursor !== null) {
+      // More tasks are due than one read takes: a lane with none among them is looked up alone.
+      idle = [];
+      await Promise.all(
+        without.map(async (lane) => {
+          const next = await tasks.findOne(lane.tenantId, { status: 'queued', not_before: { $lte: now } });
+          if (next) candidates.set(lane.tenantId, [next]);
+        }),
+      );
     }
-    return null;
+    const ready = order.filter((lane) => candidates.has(lane.tenantId));
+    const live = new Map(await Promise.all(ready.map(async (lane) => [lane, await this.liveSlots(lane, now)] as const)));
+    const shares = new Map<Lane, Task[]>();
+    let planned = 0;
+    for (let round = 0, added = true; added && planned < max; round += 1) {
+      added = false;
+      for (const lane of ready) {
+        const queued = candidates.get(lane.tenantId) ?? [];
+        const next = queued[round];
+        const limit = concurrencyOf(queued[0]?.plan_id, this.options.planConcurrency ?? DEFAULT_PLAN_CONCURRENCY);
+        if (planned >= max || !next || round >= limit - (live.get(lane)?.length ?? 0)) continue;
+        shares.set(lane, [...(shares.get(lane) ?? []), next]);
+        planned += 1;
+        added = true;
+      }
+    }
+    const [claimed] = await Promise.all([
+      Promise.all([...shares].map(([lane, share]) => this.claimFromLane(lane, live.get(lane) ?? [], share, owner, now))),
+      Promise.all(idle.map((lane) => this.clearWhenEmpty(lane))),
+    ]);
+    // Every lane this pass wanted was just taken by another replica (they read the same order): the next pass sees that.
+    if (claimed.length > 0 && claimed.every((share) => share === null) && attempt < MAX_PASSES_ON_CONFLICT)
+      return this.claim(owner, max, attempt + 1);
+    return claimed.flatMap((share) => share ?? []);
   }
 
-  private async claimFromLane(lane: Lane, owner: string, now: Date): Promise<Task | null> {
+  /** A lane with no due task: its flag is cleared when it has no queued task at all (none waiting for a retry either). */
+  private async clearWhenEmpty(lane: Lane): Promise<void> {
     const { tasks, lanes } = this.options;
     const tenantId = lane.tenantId;
-    const next = await tasks.findOne(tenantId, { status: 'queued', not_before: { $lte: now } });
-    if (!next) {
-      if ((await tasks.count(tenantId, { status: 'queued' })) === 0) {
-        const cleared = await lanes
-          .update(tenantId, lane.id, { has_work: false }, { expectedVersion: lane.version })
-          .then(() => true, ignoreConflict);
-        // A task submitted while the flag was being cleared may have seen it still set: look once more.
-        if (cleared && (await tasks.count(tenantId, { status: 'queued' })) > 0) await this.touchLane(tenantId);
-      }
-      return null;
-    }
-    const live = await this.liveSlots(lane, now);
-    if (live.length >= concurrencyOf(next.plan_id, this.options.planConcurrency ?? DEFAULT_PLAN_CONCURRENCY)) return null;
+    if ((await tasks.count(tenantId, { status: 'queued' })) > 0) return;
+    const cleared = await lanes
+      .update(tenantId, lane.id, { has_work: false }, { expectedVersion: lane.version })
+      .then(() => true, ignoreConflict);
+    // A task submitted while the flag was being cleared may have seen it still set: look once more.
+    if (cleared && (await tasks.count(tenantId, { status: 'queued' })) > 0) await this.touchLane(tenantId);
+  }
+
+  /**
+   * Reserves the lane's slots for `taken` (one conditional write), then leases those tasks; null when
+   * another replica claimed from the lane meanwhile.
+   */
+  private async claimFromLane(lane: Lane, live: Lane['running'], taken: readonly Task[], owner: string, now: Date): Promise<Task[] | null> {
+    const { tasks, lanes } = this.options;
+    const tenantId = lane.tenantId;
     try {
       await lanes.update(
         tenantId,
         lane.id,
-        { running: [...live, { task_id: next.id, reserved_at: now }], last_claim_at: now },
+        { running: [...live, ...taken.map((task) => ({ task_id: task.id, reserved_at: now }))], last_claim_at: now },
         { expectedVersion: lane.version },
       );
     } catch (error) {
       if (error instanceof ConflictError) return null; // another replica claimed from this lane: look again next pass
       throw error;
     }
-    try {
-      return await tasks.update(
-        tenantId,
-        next.id,
-        {
-          status: 'running',
-          lease_owner: owner,
-          lease_until: new Date(now.getTime() + this.options.leaseMs),
-          attempts: next.attempts + 1,
-          started_at: now,
-          progress: 0,
-          step: 'starting',
-        },
-        { expectedVersion: next.version },
-      );
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      await this.releaseSlot(tenantId, next.id); // cancelled or taken meanwhile
-      return null;
-    }
+    const leased = await Promise.all(
+      taken.map(async (next) => {
+        try {
+          return await tasks.update(
+            tenantId,
+            next.id,
+            {
+              status: 'running',
+              lease_owner: owner,
+              lease_until: new Date(now.getTime() + this.options.leaseMs),
+              attempts: next.attempts + 1,
+              started_at: now,
+              progress: 0,
+              step: 'starting',
+            },
+            { expectedVersion: next.version },
+          );
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+          await this.releaseSlot(tenantId, next.id); // cancelled or taken meanwhile
+          return null;
+        }
+      }),
+    );
+    return leased.filter((task): task is Task => task !== null);
   }
 
   /** Slots still holding: reserved less than a lease ago, or whose task holds a live lease. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@tenantry/telemetry';
 import { runTask, type RunTaskDeps } from './run-task';
+import type { Task } from '../tasks/task.collection';
 import type { TaskQueue } from './task-queue';
 
 export interface TaskWorkerOptions extends Omit<RunTaskDeps, 'owner'> {
@@ -70,16 +71,10 @@ export class TaskWorker {
       try {
         await this.sweepWhenDue();
         if (this.running.size < this.options.capacity) {
-          const claimed = await queue.claimNext(this.owner);
-          if (claimed && !this.abandon.signal.aborted) {
-            logger.debug({ tenantId: claimed.tenantId, taskId: claimed.id, attempt: claimed.attempts }, 'task claimed');
-            const run = runTask({ ...this.options, owner: this.owner }, claimed, this.abandon.signal)
-              .catch((error: unknown) => logger.error({ err: error, taskId: claimed.id }, 'task run ended with an error'))
-              .finally(() => {
-                this.running.delete(run);
-                this.wake();
-              });
-            this.running.add(run);
+          // Every free slot in one pass: one read of the queue however many are taken.
+          const claimed = await queue.claim(this.owner, this.options.capacity - this.running.size);
+          if (claimed.length > 0 && !this.abandon.signal.aborted) {
+            for (const task of claimed) this.startRun(task);
             continue;
           }
         }
@@ -88,6 +83,18 @@ export class TaskWorker {
       }
       await this.idle();
     }
+  }
+
+  private startRun(claimed: Task): void {
+    const { logger } = this.options;
+    logger.debug({ tenantId: claimed.tenantId, taskId: claimed.id, attempt: claimed.attempts }, 'task claimed');
+    const run = runTask({ ...this.options, owner: this.owner }, claimed, this.abandon.signal)
+      .catch((error: unknown) => logger.error({ err: error, taskId: claimed.id }, 'task run ended with an error'))
+      .finally(() => {
+        this.running.delete(run);
+        this.wake();
+      });
+    this.running.add(run);
   }
 
   private async sweepWhenDue(): Promise<void> {
