@@ -2,6 +2,7 @@
 /* eslint-disable @nx/enforce-module-boundaries */
 import type { PlanId } from '@tenantry/contracts';
 import { connectMongo, type MongoPersistence } from '@tenantry/persistence';
+import { withDatabase } from '@tenantry/testing';
 import { ACTIONS, actionRegistry } from '../../libs/ai-assistant/src/actions/registry';
 import { lanesCollection, type LaneRepository } from '../../libs/ai-assistant/src/queue/lane.collection';
 import { TaskQueue } from '../../libs/ai-assistant/src/queue/task-queue';
@@ -15,7 +16,7 @@ import { BenchChild, childLogDir, cleanEnv, freePort, TELEMETRY } from '../gatew
 import type { BenchContext } from '../lib/context';
 import { now, sleep } from '../lib/measure';
 import { cpuSeconds } from '../lib/resources';
-import { databaseUri, dropDatabase } from '../observability/mongo-database';
+import { dropDatabase } from '../observability/mongo-database';
 import { inPool } from '../observability/observability-db';
 
 const REPLICA_SCRIPT = 'bench/ai-assistant/servers/assistant-replica.ts';
@@ -48,7 +49,7 @@ export class AssistantQueue {
   }
 
   static async open(ctx: BenchContext, part: string): Promise<AssistantQueue> {
-    const uri = databaseUri(ctx.mongodbUri, `tenantry_bench_${ctx.runId}_${part}`);
+    const uri = withDatabase(ctx.mongodbUri, `tenantry_bench_${ctx.runId}_${part}`);
     const persistence = await connectMongo({ uri, logger: ctx.logger, appName: 'tenantry-bench', serverSelectionTimeoutMs: 10_000 });
     const [tasks, lanes, usageDays] = await Promise.all([
       persistence.repository(tasksCollection),

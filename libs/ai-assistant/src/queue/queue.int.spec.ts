@@ -1,20 +1,10 @@
-import { describeWithInfra, eventually, uniqueName, type InfraEndpoints } from '@tenantry/testing';
-import { API, startAssistantHarness, tenantKey, type AssistantHarness } from '../test-support/assistant-harness';
+import { describeWithInfra, eventually, uniqueName } from '@tenantry/testing';
+import { API, isolatedEnv, startAssistantHarness, tenantKey, type AssistantHarness } from '../test-support/assistant-harness';
 import { slowAction } from '../test-support/slow-action';
 import type { TaskView } from '../tasks/task-view';
 
 jest.setTimeout(300_000);
 
-/** A database and a Kafka namespace of one suite alone: the queue is shared by every worker that sees it. */
-function isolatedEnv(infra: InfraEndpoints, prefix: string): Record<string, string> {
-  const run = uniqueName(prefix).replace(/[^a-z0-9-]/g, '');
-  return {
-    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-    KAFKA_NAMESPACE: run,
-    ADMIN_API_KEY: 'assistant-int-test-admin-key'.padEnd(40, 'a'),
-    MONGODB_URI: infra.mongodbUri.replace(/\/[^/?]*(\?|$)/, `/${run.replace(/-/g, '_')}$1`),
-  };
-}
 const serviceEnv = { ASSISTANT_LEASE: '1000', ASSISTANT_WORKER_CAPACITY: '2', ASSISTANT_POLL_INTERVAL: '100' };
 
 async function createTask(

@@ -1,21 +1,10 @@
-import { describeWithInfra, eventually, uniqueName, type InfraEndpoints } from '@tenantry/testing';
-import { API, startAssistantHarness, tenantKey, type AssistantHarness } from '../test-support/assistant-harness';
+import { describeWithInfra, eventually, uniqueName } from '@tenantry/testing';
+import { API, isolatedEnv, startAssistantHarness, tenantKey, type AssistantHarness } from '../test-support/assistant-harness';
 import type { TaskView } from '../tasks/task-view';
 import { scheduledTaskId, type Scheduler } from './scheduler';
 import type { ScheduleView } from './schedules.routes';
 
 jest.setTimeout(300_000);
-
-/** A database and a Kafka namespace of this suite alone: every replica started here shares them, like a deployment. */
-function isolatedEnv(infra: InfraEndpoints, prefix: string): Record<string, string> {
-  const run = uniqueName(prefix).replace(/[^a-z0-9-]/g, '');
-  return {
-    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-    KAFKA_NAMESPACE: run,
-    ADMIN_API_KEY: 'assistant-int-test-admin-key'.padEnd(40, 'a'),
-    MONGODB_URI: infra.mongodbUri.replace(/\/[^/?]*(\?|$)/, `/${run.replace(/-/g, '_')}$1`),
-  };
-}
 
 const WAIT = { timeoutMs: 60_000 };
 

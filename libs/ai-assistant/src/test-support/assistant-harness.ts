@@ -3,7 +3,7 @@ import { createEvent, type EventDataInput, type EventType, type PlanId } from '@
 import { signIdentity, startHttpServer, type Identity, type RunningHttpServer } from '@tenantry/http';
 import type { Platform } from '@tenantry/runtime';
 import { createLogger } from '@tenantry/telemetry';
-import { eventually } from '@tenantry/testing';
+import { eventually, uniqueName, type InfraEndpoints } from '@tenantry/testing';
 import { assistantServiceWith, type AssistantServiceOptions } from '../ai-assistant-service';
 import type { TaskView } from '../tasks/task-view';
 import type { TaskWorker } from '../queue/task-worker';
@@ -11,6 +11,19 @@ import type { TaskWorker } from '../queue/task-worker';
 export { TEST_INTERNAL_SECRET };
 export const ADMIN: Identity = { role: 'admin' };
 export const API = '/api/v1/ai-assistant';
+
+/**
+ * The real infrastructure of one suite alone: its Kafka namespace, and its database (each suite of
+ * describeWithInfra has its own). The queue is shared by every worker that sees it, as in a deployment.
+ */
+export function isolatedEnv(infra: InfraEndpoints, prefix: string): Record<string, string> {
+  return {
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    KAFKA_NAMESPACE: uniqueName(prefix).replace(/[^a-z0-9-]/g, ''),
+    ADMIN_API_KEY: 'assistant-int-test-admin-key'.padEnd(40, 'a'),
+    MONGODB_URI: infra.mongodbUri,
+  };
+}
 
 export const tenantKey = (tenantId: string, planId: PlanId = 'pro'): Identity => ({
   role: 'tenant',
