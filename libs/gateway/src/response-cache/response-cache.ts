@@ -31,6 +31,8 @@ const DEFAULTS = {
   probeIntervalMs: 500,
 };
 type Fetch = () => Promise<UpstreamResponse>;
+/** The values of a request's `lookupKeys`, read by the caller in the same round trip as other work (the rate limiter's script). */
+export type Prefetched = ReadonlyArray<Buffer | null>;
 /** What the cache holds for a request: the entry (if any and current), the key it lives (or would live) at, the tenant's generation. */
 interface Lookup {
   entryKey: CacheKey;
@@ -79,9 +81,13 @@ export class ResponseCache {
     this.peerLocks = new PeerLocks(this.cache, this.health, options.peerWaitMs ?? DEFAULTS.peerWaitMs, this.now);
   }
 
-  /** Serves from the cache, or calls fetchUpstream (once per key at a time) and stores what may be stored. */
-  async serve(req: CacheableRequest, fetchUpstream: Fetch): Promise<ServeResult> {
-    const served = await this.route(req, fetchUpstream, true);
+  /**
+   * Serves from the cache, or calls fetchUpstream (once per key at a time) and stores what may be stored.
+   * `prefetched`: the values of `lookupKeys(req)`, already read by the caller; the lookup then makes no
+   * round trip of its own.
+   */
+  async serve(req: CacheableRequest, fetchUpstream: Fetch, prefetched?: Prefetched): Promise<ServeResult> {
+    const served = await this.route(req, fetchUpstream, true, prefetched);
     try {
       this.options.onOutcome?.(served.reason === undefined ? { status: served.status } : { status: served.status, reason: served.reason });
     } catch (error) {
@@ -145,11 +151,25 @@ export class ResponseCache {
       : { stored: false, reason: status.reason ?? 'cache-unavailable', response: outcome.response };
   }
 
+  /**
+   * The keys `serve` would read first for this request, when it would read them now (cache on and
+   * reachable, the request and route cacheable, the tenant's last purge done): a caller may read them in
+   * a round trip it makes anyway and hand the values to `serve`. Undefined: `serve` decides alone.
+   */
+  lookupKeys(req: CacheableRequest): readonly CacheKey[] | undefined {
+    if (!this.enabled || !req.tenantId || req.tenantId === ADMIN_TENANT_ID || this.health.degraded || this.unpurged.has(req.tenantId))
+      return undefined;
+    if (requestBypassReason(req) !== undefined) return undefined;
+    const routeTtl = this.options.routeTtl?.(req);
+    if (routeTtl !== undefined && !(routeTtl > 0)) return undefined;
+    return this.keys.of(req).lookup;
+  }
+
   status(): { enabled: boolean; degraded: boolean } {
     return { enabled: this.enabled, degraded: this.enabled && this.health.degraded };
   }
 
-  private async route(req: CacheableRequest, fetch: Fetch, mayRetry: boolean): Promise<Served> {
+  private async route(req: CacheableRequest, fetch: Fetch, mayRetry: boolean, prefetched?: Prefetched): Promise<Served> {
     if (!this.enabled) return bypass(await fetch(), 'disabled');
     if (req.tenantId === ADMIN_TENANT_ID) return bypass(await fetch(), 'admin');
     if (!req.tenantId) return bypass(await fetch(), 'no-tenant');
@@ -164,6 +184,7 @@ export class ResponseCache {
         () => false,
       );
       if (!purged) return bypass(await fetch(), 'cache-unavailable');
+      prefetched = undefined; // read before this purge: the generation it holds is gone
     }
     if (requestReason !== undefined) return this.fetchForcedByClient(req, fetch, routeTtl, requestReason);
 
@@ -171,7 +192,7 @@ export class ResponseCache {
     const key = this.keys.of(req);
     let lookup: Lookup;
     try {
-      lookup = await this.lookup(req, key);
+      lookup = await this.lookup(req, key, prefetched);
     } catch (error) {
       this.health.failed(error);
       return bypass(await fetch(), 'cache-unavailable');
@@ -194,8 +215,8 @@ export class ResponseCache {
    * Reads the entry for `req` and the tenant's generation: one round trip (two GETs, pipelined), or two
    * when the primary key holds a variants record (Vary). An entry of an older generation is no entry.
    */
-  private async lookup(req: CacheableRequest, { parts, primary, generation: generationAt }: RequestKey): Promise<Lookup> {
-    const [generationValue, value] = await this.cache.getMany([generationAt, primary]);
+  private async lookup(req: CacheableRequest, { parts, primary, lookup }: RequestKey, prefetched?: Prefetched): Promise<Lookup> {
+    const [generationValue, value] = prefetched ?? (await this.cache.getMany(lookup));
     this.health.succeeded();
     const generation = generationValue ? generationValue.toString('utf8') : '';
     const stored = value && decodeStored(value);
