@@ -88,6 +88,7 @@ const DEFAULT_PUBLIC_RATE_LIMIT_PER_MINUTE = 60;
  * proxy. Bodies are not parsed: they stream to the service untouched.
  */
 export function createGatewayApp(deps: GatewayAppDependencies): Express {
+  const serveApi = (req: Request, res: Response): Promise<void> => handle(deps, req, res);
   return createHttpApp({
     service: 'gateway',
     logger: deps.logger,
@@ -95,9 +96,9 @@ export function createGatewayApp(deps: GatewayAppDependencies): Express {
     // Operators scrape the gateway's metrics on its own listener (gateway-service.ts), not on the public door.
     metrics: false,
     readiness: deps.readiness,
-    before(app) {
-      app.use(securityHeadersMiddleware({ behindTls: deps.behindTls ?? false }));
-    },
+    everyRequest: securityHeadersMiddleware({ behindTls: deps.behindTls ?? false }),
+    // The API routes (and the probes) skip express's router: the gateway's hot path walks no layers.
+    direct: (_req, path) => (matchRoute(path) ? serveApi : undefined),
     configure(app) {
       if (deps.trustedProxies && deps.trustedProxies.length > 0) app.set('trust proxy', [...deps.trustedProxies]);
       if (deps.apiReference) app.use(deps.apiReference);
