@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Cache, CacheKey } from '@tenantry/cache';
 import type { Logger } from '@tenantry/telemetry';
 import { BackendHealth } from './backend-health';
-import { type StoredEntry, decodeStored, encodeEntry, encodeVariants } from './envelope';
+import { DecodedHeaders, type StoredEntry, decodeStored, encodeEntry, encodeVariants } from './envelope';
 import { storableHeaders, varyNames } from './headers';
 import { type RequestKey, RequestKeys, generationKey, variantKey } from './keys';
 import { type FetchOutcome, type Served, bypass, current, fetchedStatus, hitResponse, sameVariant, varyOf } from './outcomes';
@@ -61,6 +61,7 @@ export class ResponseCache {
    */
   private readonly unpurged = new Set<string>();
   private readonly keys = new RequestKeys();
+  private readonly decodedHeaders = new DecodedHeaders();
   /** Outlives any entry (fresh ≤ max TTL, stale ≤ max TTL), so no entry from before a purge can outlive the purge's generation. */
   private readonly generationTtlSeconds: number;
 
@@ -200,10 +201,10 @@ export class ResponseCache {
     const { entry } = lookup;
     if (entry) {
       const now = this.now();
-      if (now < entry.freshUntil) return { status: 'HIT', response: hitResponse(entry, now, head, false) };
+      if (now < entry.freshUntil) return { status: 'HIT', response: hitResponse(entry, now, head) };
       if (now < entry.staleUntil && !head) {
         this.revalidateInBackground(req, key, lookup, fetch, routeTtl);
-        return { status: 'STALE', response: hitResponse(entry, now, false, false) };
+        return { status: 'STALE', response: hitResponse(entry, now, false) };
       }
     }
     // A HEAD response has no body to store: a HEAD miss is fetched as it is (a later GET fills the cache).
@@ -219,12 +220,12 @@ export class ResponseCache {
     const [generationValue, value] = prefetched ?? (await this.cache.getMany(lookup));
     this.health.succeeded();
     const generation = generationValue ? generationValue.toString('utf8') : '';
-    const stored = value && decodeStored(value);
+    const stored = value && decodeStored(value, this.decodedHeaders);
     if (!stored) return { entryKey: primary, generation };
     if (stored.kind === 'entry') return { entryKey: primary, generation, ...current(stored.entry, generation) };
     const variant = variantKey(req.tenantId, parts, stored.record.vary, req.headers);
     const variantValue = await this.cache.get(variant);
-    const variantStored = variantValue && decodeStored(variantValue);
+    const variantStored = variantValue && decodeStored(variantValue, this.decodedHeaders);
     return {
       entryKey: variant,
       generation,
@@ -265,7 +266,7 @@ export class ResponseCache {
       }
     });
     const outcome = await flight.outcome;
-    if (outcome.source === 'peer') return { status: 'HIT', reason: 'peer', response: hitResponse(outcome.entry, this.now(), false, true) };
+    if (outcome.source === 'peer') return { status: 'HIT', reason: 'peer', response: hitResponse(outcome.entry, this.now(), false) };
     if (outcome.source === 'none') return this.route(req, fetch, false);
     return { ...fetchedStatus(outcome), response: outcome.response };
   }
@@ -283,7 +284,7 @@ export class ResponseCache {
       if (mayRetry) return this.route(req, fetch, false);
       return this.fetchDirect(req, fetch, routeTtl);
     }
-    if (outcome.source === 'peer') return { status: 'HIT', reason: 'peer', response: hitResponse(outcome.entry, this.now(), false, true) };
+    if (outcome.source === 'peer') return { status: 'HIT', reason: 'peer', response: hitResponse(outcome.entry, this.now(), false) };
     const { response, decision } = outcome;
     if (!decision.store && !decision.shareable) return this.fetchDirect(req, fetch, routeTtl); // e.g. Set-Cookie: never handed to another caller
     const shared: UpstreamResponse = {
