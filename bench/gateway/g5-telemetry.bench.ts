@@ -50,7 +50,11 @@ export const telemetry = gatewayScenario({
         cachedGatewayVariant('gateway traced: OTLP export, always_on: cached GET', stack, traced),
         cachedGatewayVariant('gateway untraced (OTEL_TRACES_EXPORTER=none): cached GET', stack, untraced),
         cachedGatewayVariant('gateway untraced, metrics off (bench hook): cached GET', stack, noMetrics),
-        cachedGatewayVariant('gateway default (no OTEL_*: spans recorded, not exported): cached GET', stack, stack.gateway),
+        cachedGatewayVariant(
+          'gateway default (no OTEL_*: nothing exported, spans recorded only for a sampled traceparent): cached GET',
+          stack,
+          stack.gateway,
+        ),
       ],
       { servers: stack.serverPids },
     );
@@ -62,7 +66,10 @@ export const telemetry = gatewayScenario({
     result.ratios.push(
       ratioOf('tracing on (100% sampled, exported) / off', on, off, { subject: 'traced', baseline: 'untraced' }, 0.8),
       ratioOf('metrics on / off (tracing off in both)', off, bare, { subject: 'metrics on', baseline: 'metrics off' }, 0.95),
-      ratioOf('default config (spans recorded, not exported) / tracing off', defaults, off, { subject: 'default', baseline: 'untraced' }),
+      ratioOf('default config (nothing exported, no span recorded) / tracing off', defaults, off, {
+        subject: 'default',
+        baseline: 'untraced',
+      }),
       efficiencyRatioOf('tracing on / off', on, off, { subject: 'traced', baseline: 'untraced' }),
       efficiencyRatioOf('metrics on / off', off, bare, { subject: 'metrics on', baseline: 'metrics off' }),
     );

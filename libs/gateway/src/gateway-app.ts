@@ -30,7 +30,14 @@ import type { UsageMeter } from './metering/usage-meter';
 import { assertUnambiguousFraming, type BodyLimits, readRequestBody } from './proxy/framing';
 import { type ForwardedFor, plainHost } from './proxy/headers';
 import type { UpstreamCall, Upstreams } from './proxy/upstreams';
-import { type CacheStatus, PUBLIC_TENANT_ID, type ResponseCache, type UpstreamResponse } from './response-cache';
+import {
+  type CacheableRequest,
+  type CacheStatus,
+  type Prefetched,
+  PUBLIC_TENANT_ID,
+  type ResponseCache,
+  type UpstreamResponse,
+} from './response-cache';
 import { isAmbiguousPath, isPublicRequest, matchRoute, type UpstreamRoute } from './routes';
 import { securityHeadersMiddleware } from './security-headers';
 
@@ -81,6 +88,7 @@ const DEFAULT_PUBLIC_RATE_LIMIT_PER_MINUTE = 60;
  * proxy. Bodies are not parsed: they stream to the service untouched.
  */
 export function createGatewayApp(deps: GatewayAppDependencies): Express {
+  const serveApi = (req: Request, res: Response): Promise<void> => handle(deps, req, res);
   return createHttpApp({
     service: 'gateway',
     logger: deps.logger,
@@ -88,9 +96,9 @@ export function createGatewayApp(deps: GatewayAppDependencies): Express {
     // Operators scrape the gateway's metrics on its own listener (gateway-service.ts), not on the public door.
     metrics: false,
     readiness: deps.readiness,
-    before(app) {
-      app.use(securityHeadersMiddleware({ behindTls: deps.behindTls ?? false }));
-    },
+    everyRequest: securityHeadersMiddleware({ behindTls: deps.behindTls ?? false }),
+    // The API routes (and the probes) skip express's router: the gateway's hot path walks no layers.
+    direct: (_req, path) => (matchRoute(path) ? serveApi : undefined),
     configure(app) {
       if (deps.trustedProxies && deps.trustedProxies.length > 0) app.set('trust proxy', [...deps.trustedProxies]);
       if (deps.apiReference) app.use(deps.apiReference);
@@ -148,21 +156,31 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
         }),
       );
     }
+    const cacheRequest = req.method === 'GET' || req.method === 'HEAD' ? cacheRequestOf(req, caller) : undefined;
+    let prefetched: Prefetched | undefined;
     if (deps.rateLimiter) {
-      const decision = await deps.rateLimiter.consume({
-        tenantId: caller.tenantId,
-        limits: limitsOf(caller, deps.rateLimitOverrides),
-        timezone: caller.timezone,
-      });
+      const limited = { tenantId: caller.tenantId, limits: limitsOf(caller, deps.rateLimitOverrides), timezone: caller.timezone };
+      // A GET the cache would look up: the limit and the lookup in one Redis round trip (one script).
+      const lookupKeys = cacheRequest && deps.rateLimiter.consumeThenRead ? deps.responseCache.lookupKeys(cacheRequest) : undefined;
+      let decision: RateLimitDecision;
+      if (lookupKeys && deps.rateLimiter.consumeThenRead) {
+        const answer = await deps.rateLimiter.consumeThenRead(limited, lookupKeys);
+        decision = answer.decision;
+        prefetched = answer.values;
+      } else {
+        decision = await deps.rateLimiter.consume(limited);
+      }
       applyRateLimit(deps, res, decision, 'plan', () => (outcome = { ...outcome, rateLimited: true }));
     }
+    stripClientIdentity(req);
+    if (cacheRequest) {
+      outcome = { ...outcome, cacheStatus: await serveThroughCache(deps, req, res, route, caller, cacheRequest, prefetched) };
+      return;
+    }
+  } else {
+    stripClientIdentity(req);
   }
 
-  stripClientIdentity(req);
-  if (caller.kind === 'tenant' && (req.method === 'GET' || req.method === 'HEAD')) {
-    outcome = { ...outcome, cacheStatus: await serveThroughCache(deps, req, res, route, caller) };
-    return;
-  }
   // Read whole before the cache is purged or an upstream connection taken: a trickled body holds neither.
   const body = await readRequestBody(req, () => res.setHeader('Connection', 'close'), deps.bodyLimits ?? DEFAULT_BODY_LIMITS);
   res.setHeader(X_CACHE_STATUS, 'BYPASS');
@@ -333,9 +351,25 @@ function stripClientIdentity(req: Request): void {
   delete headers.authorization;
 }
 
+/** What the response cache needs of a GET/HEAD: a tenant's request in its namespace, a public one (no caller) in the shared one. */
+function cacheRequestOf(req: Request, caller: Extract<Caller, { kind: 'tenant' }> | undefined): CacheableRequest {
+  const url = req.originalUrl;
+  const queryAt = url.indexOf('?');
+  return {
+    tenantId: caller ? caller.tenantId : PUBLIC_TENANT_ID,
+    // Keys with different scopes may be answered differently: they never share cached responses.
+    ...(caller?.scopePartition ? { partition: caller.scopePartition } : {}),
+    method: req.method,
+    path: queryAt === -1 ? url : url.slice(0, queryAt),
+    query: queryAt === -1 ? '' : url.slice(queryAt + 1),
+    headers: req.headers,
+  };
+}
+
 /**
  * Serves a GET/HEAD through the response cache: a tenant's request in its namespace, with its signed
  * identity on the upstream call; a public request (no caller) in the shared public namespace, unsigned.
+ * `prefetched`: the cache's lookup, already read with the rate limit (see `ResponseCache.lookupKeys`).
  */
 async function serveThroughCache(
   deps: GatewayAppDependencies,
@@ -343,25 +377,18 @@ async function serveThroughCache(
   res: Response,
   route: UpstreamRoute,
   caller: Extract<Caller, { kind: 'tenant' }> | undefined,
+  cacheRequest: CacheableRequest = cacheRequestOf(req, caller),
+  prefetched?: Prefetched,
 ): Promise<CacheStatus> {
-  const queryAt = req.originalUrl.indexOf('?');
   const { status, response } = await deps.responseCache.serve(
-    {
-      tenantId: caller ? caller.tenantId : PUBLIC_TENANT_ID,
-      // Keys with different scopes may be answered differently: they never share cached responses.
-      ...(caller?.scopePartition ? { partition: caller.scopePartition } : {}),
-      method: req.method,
-      path: queryAt === -1 ? req.originalUrl : req.originalUrl.slice(0, queryAt),
-      query: queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1),
-      headers: req.headers,
-    },
+    cacheRequest,
     // Signed when the upstream call happens (a cache hit needs no signature; a background revalidation
     // may run after the request ended). GET and HEAD carry no body: `assertUnambiguousFraming` saw to it.
     () => deps.upstreams.fetch(upstreamCall(req, route, caller)),
+    prefetched,
   );
   deps.metrics.cacheOutcome(status);
-  if (caller)
-    deps.cacheAdmin?.statistics.record(caller.tenantId, queryAt === -1 ? req.originalUrl : req.originalUrl.slice(0, queryAt), status);
+  if (caller) deps.cacheAdmin?.statistics.record(caller.tenantId, cacheRequest.path, status);
   writeResponse(res, response, status, req.method === 'HEAD');
   return status;
 }

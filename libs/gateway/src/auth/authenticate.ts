@@ -2,7 +2,7 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import { ForbiddenError, type PlanId, type ResolvedApiKey, UnauthorizedError } from '@tenantry/contracts';
 import { hashApiKey, type Identity, parseApiKey } from '@tenantry/http';
 import type { KeyResolver } from './key-resolver';
-import type { PlansInForce } from './plans-in-force';
+import type { PlanAtRevision, PlansInForce } from './plans-in-force';
 
 /** Who is calling, as established by the gateway. */
 export type Caller =
@@ -30,6 +30,7 @@ const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
  */
 export class Authenticator {
   private readonly adminKeyDigest: Buffer;
+  private readonly verified = new WeakMap<ResolvedApiKey, VerifiedKey>();
 
   constructor(
     adminApiKey: string,
@@ -53,7 +54,9 @@ export class Authenticator {
     }
     const resolvedOrPending = this.keys.resolve(parsed.keyId);
     const resolved = resolvedOrPending instanceof Promise ? await resolvedOrPending : resolvedOrPending;
-    if (!resolved || !sameHash(hashApiKey(presented), resolved.keyHash)) throw invalidKey();
+    if (!resolved) throw invalidKey();
+    const verified = this.verify(resolved, presented);
+    if (!verified) throw invalidKey();
 
     // The tenant's status before the key's liveness: cancelling a tenant revokes all its keys, and its
     // holder (who proved the secret) must learn that the tenant is cancelled (403, MISSION §3), not that
@@ -62,9 +65,37 @@ export class Authenticator {
     if (tenant.status === 'suspended' || tenant.status === 'cancelled') {
       throw new ForbiddenError(`Tenant ${tenant.id} is ${tenant.status}; its API access is disabled.`, { tenant_status: tenant.status });
     }
-    if (!this.isLive(resolved)) throw invalidKey();
-    const { planId } = this.plans.inForce(tenant.id, { planId: tenant.subscriptionTier, revision: tenant.subscriptionRevision });
-    return {
+    if (resolved.revokedAt !== null || !(verified.expiresAt > this.now())) throw invalidKey();
+    return this.callerOf(resolved, verified);
+  }
+
+  /**
+   * What a resolved key's holder proved, worked out once per resolution: the hash check, the expiry and
+   * the scope digest are remembered with the resolution (a WeakMap on the resolver's object), so they go
+   * when the key resolver forgets or re-resolves the key. Later requests compare the presented secret
+   * with the one that matched, in constant time, instead of hashing it again.
+   */
+  private verify(resolved: ResolvedApiKey, presented: string): VerifiedKey | undefined {
+    const known = this.verified.get(resolved);
+    if (known) return constantTimeEqual(presented, known.presented) ? known : undefined;
+    if (!sameHash(hashApiKey(presented), resolved.keyHash)) return undefined;
+    const verified: VerifiedKey = {
+      presented,
+      expiresAt: resolved.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(resolved.expiresAt),
+      resolvedPlan: { planId: resolved.tenant.subscriptionTier, revision: resolved.tenant.subscriptionRevision },
+      ...(resolved.scopes.length > 0 ? { scopePartition: scopeDigest(resolved.scopes) } : {}),
+    };
+    this.verified.set(resolved, verified);
+    return verified;
+  }
+
+  /** The caller, built again only when the plan in force changed (a subscription event) since the last request. */
+  private callerOf(resolved: ResolvedApiKey, verified: VerifiedKey): TenantCaller {
+    const { tenant } = resolved;
+    const plan = this.plans.inForce(tenant.id, verified.resolvedPlan);
+    if (verified.caller && verified.callerPlan === plan) return verified.caller;
+    const { planId } = plan;
+    const caller: TenantCaller = {
       kind: 'tenant',
       identity: { role: 'tenant', tenantId: tenant.id, keyId: resolved.keyId, scopes: resolved.scopes, planId },
       tenantId: tenant.id,
@@ -72,14 +103,33 @@ export class Authenticator {
       timezone: tenant.timezone,
       keyId: resolved.keyId,
       scopes: resolved.scopes,
-      ...(resolved.scopes.length > 0 ? { scopePartition: scopeDigest(resolved.scopes) } : {}),
+      ...(verified.scopePartition !== undefined ? { scopePartition: verified.scopePartition } : {}),
     };
+    verified.caller = caller;
+    verified.callerPlan = plan;
+    return caller;
   }
+}
 
-  private isLive(key: ResolvedApiKey): boolean {
-    if (key.revokedAt !== null) return false;
-    return key.expiresAt === null || Date.parse(key.expiresAt) > this.now();
-  }
+type TenantCaller = Extract<Caller, { kind: 'tenant' }>;
+
+/** A resolution's proven secret and what follows from it (see `Authenticator.verify`). */
+interface VerifiedKey {
+  readonly presented: string;
+  /** Epoch ms; +∞ for a key that never expires. */
+  readonly expiresAt: number;
+  readonly resolvedPlan: PlanAtRevision;
+  readonly scopePartition?: string;
+  caller?: TenantCaller;
+  callerPlan?: PlanAtRevision;
+}
+
+/** Whether two strings are equal, in a time that depends on their length only. */
+function constantTimeEqual(left: string, right: string): boolean {
+  if (left.length !== right.length) return false;
+  let difference = 0;
+  for (let index = 0; index < left.length; index += 1) difference |= left.charCodeAt(index) ^ right.charCodeAt(index);
+  return difference === 0;
 }
 
 function invalidKey(): UnauthorizedError {

@@ -46,6 +46,8 @@ const HIT = 'hits ';
 const MISS = 'misses ';
 /** Grouping for a stored path no route template describes (cannot happen for entries the gateway stored). */
 const OTHER_ROUTE = 'other';
+/** Paths whose route template is remembered (distinct ids in paths only cost computing it again). */
+const MAX_REMEMBERED_PATHS = 5_000;
 
 /**
  * A tenant's cache as operators see it: hits and misses per route template, summed in each gateway
@@ -60,6 +62,7 @@ export class CacheStatistics {
   private readonly maxScanSteps: number;
   /** Counts of this replica not yet added to the shared counters: tenant → field → count. */
   private pending = new Map<string, Record<string, number>>();
+  private readonly templates = new Map<string, string>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: CacheStatisticsOptions) {
@@ -76,11 +79,22 @@ export class CacheStatistics {
    */
   record(tenantId: string, path: string, status: CacheStatus): void {
     if (status === 'BYPASS') return;
-    const route = routeTemplateOf(path) ?? OTHER_ROUTE;
+    const route = this.templateOf(path);
     const field = `${status === 'MISS' ? MISS : HIT}${route}`;
     let counts = this.pending.get(tenantId);
     if (!counts) this.pending.set(tenantId, (counts = {}));
     counts[field] = (counts[field] ?? 0) + 1;
+  }
+
+  /** `routeTemplateOf`, remembered per path (bounded, oldest first): every cached GET of a path is counted under it. */
+  private templateOf(path: string): string {
+    let template = this.templates.get(path);
+    if (template === undefined) {
+      template = routeTemplateOf(path) ?? OTHER_ROUTE;
+      if (this.templates.size >= MAX_REMEMBERED_PATHS) this.templates.delete(this.templates.keys().next().value as string);
+      this.templates.set(path, template);
+    }
+    return template;
   }
 
   /** Adds this replica's counts so far to the shared counters, one write per tenant; a failed one is only logged. */

@@ -1,4 +1,4 @@
-import { decodeStored, encodeEntry, encodeVariants } from './envelope';
+import { DecodedHeaders, decodeStored, encodeEntry, encodeVariants } from './envelope';
 
 const entry = {
   statusCode: 203,
@@ -39,5 +39,26 @@ describe('stored entry envelope', () => {
     ['plain text someone else stored', Buffer.from('hello')],
   ])('when the stored value is %s, then it decodes to null (a miss), never an error', (_what, value) => {
     expect(decodeStored(value)).toBeNull();
+  });
+});
+
+describe('DecodedHeaders', () => {
+  const entry = (headers: Record<string, string>, storedAt = 1_000) =>
+    encodeEntry({ statusCode: 200, headers, body: Buffer.from('{}'), storedAt, freshUntil: 2_000, staleUntil: 3_000, generation: 'g1' });
+
+  it('when the same entry is decoded again, then its headers are parsed once and shared, frozen', () => {
+    const decoded = new DecodedHeaders();
+    const first = decodeStored(entry({ 'content-type': 'application/json' }), decoded);
+    const second = decodeStored(entry({ 'content-type': 'application/json' }), decoded);
+    if (first?.kind !== 'entry' || second?.kind !== 'entry') throw new Error('expected entries');
+    expect(second.entry.headers).toBe(first.entry.headers);
+    expect(Object.isFrozen(second.entry.headers)).toBe(true);
+  });
+
+  it('when another entry has the same storedAt, then its own headers are decoded (compared byte for byte)', () => {
+    const decoded = new DecodedHeaders();
+    decodeStored(entry({ 'content-type': 'application/json' }), decoded);
+    const other = decodeStored(entry({ 'content-type': 'text/plain' }), decoded);
+    expect(other).toMatchObject({ kind: 'entry', entry: { headers: { 'content-type': 'text/plain' } } });
   });
 });

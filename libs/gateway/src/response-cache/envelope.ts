@@ -62,12 +62,38 @@ export function encodeVariants(record: VariantsRecord): Buffer {
   return out;
 }
 
-/** Decodes what `encodeEntry` / `encodeVariants` wrote; null for anything else. The body is a view, not a copy. */
-export function decodeStored(value: Buffer): Stored | null {
+/**
+ * The stored headers already decoded, by the entry's `storedAt` (checked byte for byte): the same entry
+ * is hit over and over, and parsing its headers JSON on every hit was most of a decode. The objects are
+ * frozen (shared by every hit of the entry); bounded, oldest first.
+ */
+export class DecodedHeaders {
+  private readonly memo = new Map<number, { bytes: Buffer; headers: Readonly<HeaderMap> }>();
+
+  constructor(private readonly maxEntries = 5_000) {}
+
+  of(value: Buffer, storedAt: number, start: number, end: number): Readonly<HeaderMap> | null {
+    const known = this.memo.get(storedAt);
+    if (known && known.bytes.length === end - start && value.compare(known.bytes, 0, known.bytes.length, start, end) === 0)
+      return known.headers;
+    const parsed: unknown = JSON.parse(value.toString('utf8', start, end));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+    const headers = Object.freeze(parsed as HeaderMap);
+    if (!known && this.memo.size >= this.maxEntries) this.memo.delete(this.memo.keys().next().value as number);
+    this.memo.set(storedAt, { bytes: Buffer.from(value.subarray(start, end)), headers });
+    return headers;
+  }
+}
+
+/**
+ * Decodes what `encodeEntry` / `encodeVariants` wrote; null for anything else. The body is a view, not a
+ * copy; the headers come from `decoded` when given (then frozen: copy before changing them).
+ */
+export function decodeStored(value: Buffer, decoded?: DecodedHeaders): Stored | null {
   try {
     if (value.length === 0) return null;
     const kind = value[0];
-    if (kind === ENTRY) return decodeEntry(value);
+    if (kind === ENTRY) return decodeEntry(value, decoded);
     if (kind === VARIANTS) {
       const vary: unknown = JSON.parse(value.toString('utf8', 1));
       if (!Array.isArray(vary) || vary.length === 0 || !vary.every((name) => typeof name === 'string')) return null;
@@ -79,18 +105,21 @@ export function decodeStored(value: Buffer): Stored | null {
   }
 }
 
-function decodeEntry(value: Buffer): Stored | null {
+function decodeEntry(value: Buffer, decoded: DecodedHeaders | undefined): Stored | null {
   if (value.length < ENTRY_HEADER_BYTES) return null;
   const generationEnd = ENTRY_HEADER_BYTES + value.readUInt8(27);
   const bodyStart = generationEnd + value.readUInt32BE(28);
   if (bodyStart > value.length) return null;
-  const headers: unknown = JSON.parse(value.toString('utf8', generationEnd, bodyStart));
+  const storedAt = value.readDoubleBE(3);
+  const headers: unknown = decoded
+    ? decoded.of(value, storedAt, generationEnd, bodyStart)
+    : JSON.parse(value.toString('utf8', generationEnd, bodyStart));
   if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) return null;
   return {
     kind: 'entry',
     entry: {
       statusCode: value.readUInt16BE(1),
-      storedAt: value.readDoubleBE(3),
+      storedAt,
       freshUntil: value.readDoubleBE(11),
       staleUntil: value.readDoubleBE(19),
       generation: value.toString('utf8', ENTRY_HEADER_BYTES, generationEnd),

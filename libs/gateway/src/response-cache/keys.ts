@@ -106,6 +106,8 @@ export interface RequestKey {
   parts: BaseParts;
   primary: CacheKey;
   generation: CacheKey;
+  /** What a lookup reads first, in this order: `[generation, primary]`. */
+  lookup: readonly [CacheKey, CacheKey];
 }
 
 /**
@@ -125,7 +127,9 @@ export class RequestKeys {
     let key = this.memo.get(id);
     if (key === undefined) {
       const parts = baseParts(req);
-      key = { parts, primary: primaryKey(req.tenantId, parts), generation: generationKey(req.tenantId) };
+      const primary = primaryKey(req.tenantId, parts);
+      const generation = generationKey(req.tenantId);
+      key = { parts, primary, generation, lookup: Object.freeze([generation, primary] as const) };
       if (this.memo.size >= this.maxEntries) this.memo.delete(this.memo.keys().next().value as string);
       this.memo.set(id, key);
     }

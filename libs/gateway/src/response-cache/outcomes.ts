@@ -1,7 +1,7 @@
 import type { StoredEntry } from './envelope';
 import { varySegments } from './keys';
 import type { StorageDecision } from './policy';
-import type { CacheStatus, CacheableRequest, OutcomeReason, ServeResult, UpstreamResponse } from './types';
+import type { CacheStatus, CacheableRequest, HeaderMap, OutcomeReason, ServeResult, UpstreamResponse } from './types';
 
 /** A serve result with the reason reported to `onOutcome`. */
 export interface Served extends ServeResult {
@@ -54,11 +54,11 @@ export function sameVariant(outcome: { vary: string[]; varyValues: string[] }, r
 }
 
 /**
- * The stored response as served, with `Age` and no body for HEAD. Its headers object is the caller's
- * to change: a freshly decoded entry's own (no copy on the hot path), or a copy of a shared one.
+ * The stored response as served, with `Age` and no body for HEAD. Its headers object is the caller's to
+ * change: a copy, since the entry's own may be shared by every hit of it (`DecodedHeaders`) or by the
+ * requests that waited for one fetch.
  */
-export function hitResponse(entry: StoredEntry, now: number, head: boolean, shared: boolean): UpstreamResponse {
-  const headers = shared ? { ...entry.headers } : entry.headers;
-  headers['age'] = String(Math.max(0, Math.floor((now - entry.storedAt) / 1000)));
+export function hitResponse(entry: StoredEntry, now: number, head: boolean): UpstreamResponse {
+  const headers: HeaderMap = { ...entry.headers, age: String(Math.max(0, Math.floor((now - entry.storedAt) / 1000))) };
   return { statusCode: entry.statusCode, headers, body: head ? EMPTY_BODY : entry.body };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Cache, CacheKey } from '@tenantry/cache';
 import type { Logger } from '@tenantry/telemetry';
 import { BackendHealth } from './backend-health';
-import { type StoredEntry, decodeStored, encodeEntry, encodeVariants } from './envelope';
+import { DecodedHeaders, type StoredEntry, decodeStored, encodeEntry, encodeVariants } from './envelope';
 import { storableHeaders, varyNames } from './headers';
 import { type RequestKey, RequestKeys, generationKey, variantKey } from './keys';
 import { type FetchOutcome, type Served, bypass, current, fetchedStatus, hitResponse, sameVariant, varyOf } from './outcomes';
@@ -31,6 +31,8 @@ const DEFAULTS = {
   probeIntervalMs: 500,
 };
 type Fetch = () => Promise<UpstreamResponse>;
+/** The values of a request's `lookupKeys`, read by the caller in the same round trip as other work (the rate limiter's script). */
+export type Prefetched = ReadonlyArray<Buffer | null>;
 /** What the cache holds for a request: the entry (if any and current), the key it lives (or would live) at, the tenant's generation. */
 interface Lookup {
   entryKey: CacheKey;
@@ -59,6 +61,7 @@ export class ResponseCache {
    */
   private readonly unpurged = new Set<string>();
   private readonly keys = new RequestKeys();
+  private readonly decodedHeaders = new DecodedHeaders();
   /** Outlives any entry (fresh ≤ max TTL, stale ≤ max TTL), so no entry from before a purge can outlive the purge's generation. */
   private readonly generationTtlSeconds: number;
 
@@ -79,9 +82,13 @@ export class ResponseCache {
     this.peerLocks = new PeerLocks(this.cache, this.health, options.peerWaitMs ?? DEFAULTS.peerWaitMs, this.now);
   }
 
-  /** Serves from the cache, or calls fetchUpstream (once per key at a time) and stores what may be stored. */
-  async serve(req: CacheableRequest, fetchUpstream: Fetch): Promise<ServeResult> {
-    const served = await this.route(req, fetchUpstream, true);
+  /**
+   * Serves from the cache, or calls fetchUpstream (once per key at a time) and stores what may be stored.
+   * `prefetched`: the values of `lookupKeys(req)`, already read by the caller; the lookup then makes no
+   * round trip of its own.
+   */
+  async serve(req: CacheableRequest, fetchUpstream: Fetch, prefetched?: Prefetched): Promise<ServeResult> {
+    const served = await this.route(req, fetchUpstream, true, prefetched);
     try {
       this.options.onOutcome?.(served.reason === undefined ? { status: served.status } : { status: served.status, reason: served.reason });
     } catch (error) {
@@ -145,11 +152,25 @@ export class ResponseCache {
       : { stored: false, reason: status.reason ?? 'cache-unavailable', response: outcome.response };
   }
 
+  /**
+   * The keys `serve` would read first for this request, when it would read them now (cache on and
+   * reachable, the request and route cacheable, the tenant's last purge done): a caller may read them in
+   * a round trip it makes anyway and hand the values to `serve`. Undefined: `serve` decides alone.
+   */
+  lookupKeys(req: CacheableRequest): readonly CacheKey[] | undefined {
+    if (!this.enabled || !req.tenantId || req.tenantId === ADMIN_TENANT_ID || this.health.degraded || this.unpurged.has(req.tenantId))
+      return undefined;
+    if (requestBypassReason(req) !== undefined) return undefined;
+    const routeTtl = this.options.routeTtl?.(req);
+    if (routeTtl !== undefined && !(routeTtl > 0)) return undefined;
+    return this.keys.of(req).lookup;
+  }
+
   status(): { enabled: boolean; degraded: boolean } {
     return { enabled: this.enabled, degraded: this.enabled && this.health.degraded };
   }
 
-  private async route(req: CacheableRequest, fetch: Fetch, mayRetry: boolean): Promise<Served> {
+  private async route(req: CacheableRequest, fetch: Fetch, mayRetry: boolean, prefetched?: Prefetched): Promise<Served> {
     if (!this.enabled) return bypass(await fetch(), 'disabled');
     if (req.tenantId === ADMIN_TENANT_ID) return bypass(await fetch(), 'admin');
     if (!req.tenantId) return bypass(await fetch(), 'no-tenant');
@@ -164,6 +185,7 @@ export class ResponseCache {
         () => false,
       );
       if (!purged) return bypass(await fetch(), 'cache-unavailable');
+      prefetched = undefined; // read before this purge: the generation it holds is gone
     }
     if (requestReason !== undefined) return this.fetchForcedByClient(req, fetch, routeTtl, requestReason);
 
@@ -171,7 +193,7 @@ export class ResponseCache {
     const key = this.keys.of(req);
     let lookup: Lookup;
     try {
-      lookup = await this.lookup(req, key);
+      lookup = await this.lookup(req, key, prefetched);
     } catch (error) {
       this.health.failed(error);
       return bypass(await fetch(), 'cache-unavailable');
@@ -179,10 +201,10 @@ export class ResponseCache {
     const { entry } = lookup;
     if (entry) {
       const now = this.now();
-      if (now < entry.freshUntil) return { status: 'HIT', response: hitResponse(entry, now, head, false) };
+      if (now < entry.freshUntil) return { status: 'HIT', response: hitResponse(entry, now, head) };
       if (now < entry.staleUntil && !head) {
         this.revalidateInBackground(req, key, lookup, fetch, routeTtl);
-        return { status: 'STALE', response: hitResponse(entry, now, false, false) };
+        return { status: 'STALE', response: hitResponse(entry, now, false) };
       }
     }
     // A HEAD response has no body to store: a HEAD miss is fetched as it is (a later GET fills the cache).
@@ -194,16 +216,16 @@ export class ResponseCache {
    * Reads the entry for `req` and the tenant's generation: one round trip (two GETs, pipelined), or two
    * when the primary key holds a variants record (Vary). An entry of an older generation is no entry.
    */
-  private async lookup(req: CacheableRequest, { parts, primary, generation: generationAt }: RequestKey): Promise<Lookup> {
-    const [generationValue, value] = await this.cache.getMany([generationAt, primary]);
+  private async lookup(req: CacheableRequest, { parts, primary, lookup }: RequestKey, prefetched?: Prefetched): Promise<Lookup> {
+    const [generationValue, value] = prefetched ?? (await this.cache.getMany(lookup));
     this.health.succeeded();
     const generation = generationValue ? generationValue.toString('utf8') : '';
-    const stored = value && decodeStored(value);
+    const stored = value && decodeStored(value, this.decodedHeaders);
     if (!stored) return { entryKey: primary, generation };
     if (stored.kind === 'entry') return { entryKey: primary, generation, ...current(stored.entry, generation) };
     const variant = variantKey(req.tenantId, parts, stored.record.vary, req.headers);
     const variantValue = await this.cache.get(variant);
-    const variantStored = variantValue && decodeStored(variantValue);
+    const variantStored = variantValue && decodeStored(variantValue, this.decodedHeaders);
     return {
       entryKey: variant,
       generation,
@@ -244,7 +266,7 @@ export class ResponseCache {
       }
     });
     const outcome = await flight.outcome;
-    if (outcome.source === 'peer') return { status: 'HIT', reason: 'peer', response: hitResponse(outcome.entry, this.now(), false, true) };
+    if (outcome.source === 'peer') return { status: 'HIT', reason: 'peer', response: hitResponse(outcome.entry, this.now(), false) };
     if (outcome.source === 'none') return this.route(req, fetch, false);
     return { ...fetchedStatus(outcome), response: outcome.response };
   }
@@ -262,7 +284,7 @@ export class ResponseCache {
       if (mayRetry) return this.route(req, fetch, false);
       return this.fetchDirect(req, fetch, routeTtl);
     }
-    if (outcome.source === 'peer') return { status: 'HIT', reason: 'peer', response: hitResponse(outcome.entry, this.now(), false, true) };
+    if (outcome.source === 'peer') return { status: 'HIT', reason: 'peer', response: hitResponse(outcome.entry, this.now(), false) };
     const { response, decision } = outcome;
     if (!decision.store && !decision.shareable) return this.fetchDirect(req, fetch, routeTtl); // e.g. Set-Cookie: never handed to another caller
     const shared: UpstreamResponse = {

@@ -1,5 +1,6 @@
 import { metricsHandler, type Logger } from '@tenantry/telemetry';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { type DirectHandler, type DirectRoutes, installDirectDispatch } from './direct-dispatch';
 import { DEFAULT_READINESS_TIMEOUT_MS, healthHandler, readinessHandler, type ReadinessChecks } from './health';
 import { jsonBody } from './json-body';
 import { observeRequests } from './observe';
@@ -23,8 +24,13 @@ export interface HttpAppOptions {
   healthDetails?: () => Record<string, unknown>;
   /** Serve `/metrics` on this app (default true); the gateway serves it on an operator listener instead. */
   metrics?: boolean;
-  /** Mounts middleware that must run for every request, probes included (the gateway's security headers). */
-  before?: (app: Express) => void;
+  /** Middleware that must run for every request, probes included (the gateway's security headers); synchronous, calls `next`. */
+  everyRequest?: RequestHandler;
+  /**
+   * Requests answered without express's router (see `installDirectDispatch`): the gateway's proxied API.
+   * `/health` and `/ready` are dispatched directly too when this is given.
+   */
+  direct?: DirectRoutes;
 }
 
 /**
@@ -36,11 +42,12 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const { service, logger } = options;
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestIdMiddleware());
-  app.use(observeRequests(service, logger));
-  options.before?.(app);
-  app.get('/health', healthHandler(service, options.healthDetails));
-  app.get('/ready', readinessHandler(options.readiness ?? {}, options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS, logger));
+  const prelude = [requestIdMiddleware(), observeRequests(service, logger), ...(options.everyRequest ? [options.everyRequest] : [])];
+  for (const step of prelude) app.use(step);
+  const health = healthHandler(service, options.healthDetails);
+  const ready = readinessHandler(options.readiness ?? {}, options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS, logger);
+  app.get('/health', health);
+  app.get('/ready', ready);
   if (options.metrics !== false) app.get('/metrics', metricsHandler);
   if (options.json !== false) {
     app.use(jsonBody(options.json?.limit ?? DEFAULT_JSON_LIMIT));
@@ -49,7 +56,20 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use((req) => {
     throw new HttpProblem('not-found', 404, 'Not found', `No route for ${req.method} ${pathOf(req)}.`);
   });
-  app.use(problemHandler(logger));
+  const problems = problemHandler(logger);
+  app.use(problems);
+  const { direct } = options;
+  if (direct) {
+    const probes = new Map<string, DirectHandler>([
+      ['/health', health as DirectHandler],
+      ['/ready', ready as DirectHandler],
+    ]);
+    installDirectDispatch(app, {
+      prelude,
+      problems,
+      routes: (req, path) => ((req.method === 'GET' || req.method === 'HEAD') && probes.get(path)) || direct(req, path),
+    });
+  }
   return app;
 }
 

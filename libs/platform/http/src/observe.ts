@@ -17,19 +17,20 @@ const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
 export function observeRequests(service: string, logger: Logger): RequestHandler {
   return (req, res, next) => {
     const startedAt = process.hrtime.bigint();
-    // Bound to the request's context, so the line carries request, tenant and trace ids.
-    const onClose = AsyncLocalStorage.bind(() => {
+    const level = QUIET_PATHS.has(pathOf(req)) ? 'debug' : 'info';
+    const onClose = () => {
       const durationSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
       const completed = res.writableFinished;
       const status = completed ? res.statusCode : CLIENT_CLOSED_REQUEST;
       const route = routeTemplateOf(req) ?? UNMATCHED_ROUTE;
       recordHttpServerRequest({ service, route, method: req.method, status, durationSeconds });
-      const path = pathOf(req);
-      const fields = { method: req.method, route, path, status, duration_ms: Math.round(durationSeconds * 1e6) / 1e3 };
-      const level = QUIET_PATHS.has(path) ? 'debug' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      const fields = { method: req.method, route, path: pathOf(req), status, duration_ms: Math.round(durationSeconds * 1e6) / 1e3 };
       logger[level](fields, completed ? 'request completed' : 'request aborted by client');
-    });
-    res.once('close', onClose);
+    };
+    // Bound to the request's context, so the line carries request, tenant and trace ids: only when the
+    // line will be written (binding captures the async context, a cost every request would pay for nothing).
+    res.once('close', logger.isLevelEnabled(level) ? AsyncLocalStorage.bind(onClose) : onClose);
     next();
   };
 }

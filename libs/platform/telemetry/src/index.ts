@@ -12,6 +12,7 @@ export {
   type MetricName,
 } from './metric-names';
 export { getMeter, metricsHandler, PROMETHEUS_CONTENT_TYPE } from './metrics';
+export { PreBoundCounter, type BoundCounter } from './pre-bound-counter';
 export { REDACTED, SENSITIVE_KEYS } from './redaction';
 export { shutdownTelemetry } from './shutdown';
 export { getTracer } from './tracing';

@@ -4,7 +4,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { startNodeSdk } from '@opentelemetry/sdk-node';
-import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, NoopSpanProcessor, ParentBasedSampler, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { telemetryState } from './state';
 
@@ -21,9 +21,11 @@ export interface StartTelemetryOptions {
 /**
  * Starts the OpenTelemetry SDK, configured by the standard `OTEL_*` variables only:
  * - traces: `OTEL_TRACES_EXPORTER` as the SDK reads it; when unset, OTLP/protobuf if
- *   `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT` is set, else spans are made but not exported, so trace ids
- *   still correlate logs and propagate to upstream calls and events without exporter noise;
- *   sampling by `OTEL_TRACES_SAMPLER(_ARG)` (default parent-based always-on);
+ *   `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT` is set, else nothing is exported: spans are then recorded only
+ *   when the caller's traceparent asks for it (parent-based, always off at the root, unless
+ *   `OTEL_TRACES_SAMPLER` says otherwise), and every other request gets a non-recording span whose
+ *   trace id still correlates logs and propagates to upstream calls and events, at no recording cost;
+ *   sampling by `OTEL_TRACES_SAMPLER(_ARG)` (default parent-based always-on when exported);
  * - W3C trace context + baggage propagation (`OTEL_PROPAGATORS` to change);
  * - metrics: pulled through `metricsHandler` on each service's own port (no exporter server);
  * - resource: `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES`, `service.name=tenantry` if neither.
@@ -41,9 +43,12 @@ export function startTelemetry(options: StartTelemetryOptions = {}): void {
     diag.warn('@tenantry/telemetry: metrics were recorded before register.ts ran; load it with --import before app code');
   const prometheus = state.prometheus ?? new PrometheusExporter({ preventServerStart: true });
   const instrumentations = options.instrumentations === false ? [] : defaultInstrumentations();
+  const spanProcessors = options.spanProcessors ?? spanProcessorsFromEnv(process.env);
+  const sampler = options.spanProcessors ? undefined : samplerFromEnv(process.env);
   const sdk = startNodeSdk({
     instrumentations,
-    spanProcessors: options.spanProcessors ?? spanProcessorsFromEnv(process.env),
+    spanProcessors,
+    ...(sampler ? { sampler } : {}),
     metricReaders: metricsAlreadyInUse ? [] : [prometheus],
     logRecordProcessors: [],
     resourceAttributes: hasServiceName(process.env) ? undefined : { [ATTR_SERVICE_NAME]: 'tenantry' },
@@ -81,6 +86,17 @@ export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv): SpanProcessor[] |
   if (configured('OTEL_TRACES_EXPORTER')) return undefined;
   if (configured('OTEL_EXPORTER_OTLP_ENDPOINT') || configured('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')) return undefined;
   return [new NoopSpanProcessor()];
+}
+
+/**
+ * Without an exporter, recording a span only to drop it costs a request's attributes, events and
+ * bookkeeping for nothing: parent-based always-off instead (ids are still made and propagated). An
+ * explicit `OTEL_TRACES_SAMPLER`, or any exporter, leaves sampling to the SDK. Undefined: the SDK decides.
+ */
+export function samplerFromEnv(env: NodeJS.ProcessEnv): Sampler | undefined {
+  if ((env['OTEL_TRACES_SAMPLER'] ?? '').trim() !== '') return undefined;
+  if (spanProcessorsFromEnv(env) === undefined) return undefined;
+  return new ParentBasedSampler({ root: new AlwaysOffSampler() });
 }
 
 function hasServiceName(env: NodeJS.ProcessEnv): boolean {

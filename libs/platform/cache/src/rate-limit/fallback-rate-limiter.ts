@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import { type CacheHealth, CacheUnavailableError } from '../cache';
+import type { CacheKey } from '../keys';
 import { InMemoryRateLimiter } from './in-memory-rate-limiter';
 import {
+  type DecisionAndReads,
   PER_PROCESS,
   type RateLimitDecision,
   type RateLimiter,
@@ -78,6 +80,24 @@ export class FallbackRateLimiter implements RateLimiter {
       this.probeSoon();
     }
     return this.decideDegraded(request);
+  }
+
+  /**
+   * The primary's `consumeThenRead` while it is up (one round trip for the decision and the reads); while
+   * it is down, the fallback's decision and nothing read (the caller's own reads fail fast or are skipped).
+   */
+  async consumeThenRead(request: RateLimitRequest, keys: readonly CacheKey[]): Promise<DecisionAndReads> {
+    const { primary } = this;
+    if (this.degradedSince === null && primary.consumeThenRead) {
+      try {
+        return await primary.consumeThenRead(request, keys);
+      } catch (error) {
+        if (!(error instanceof CacheUnavailableError)) throw error;
+        this.enterDegraded(error);
+      }
+      return { decision: await this.decideDegraded(request) };
+    }
+    return { decision: await this.consume(request) };
   }
 
   /** The primary's health: `down` while degraded, although decisions are still being made. */

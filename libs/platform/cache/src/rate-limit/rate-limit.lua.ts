@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
  * day either (`nextDayWindow` in rate-limiter.ts is the same rule; the contract suite checks both).
  *
  * KEYS[1]   the tenant's counter hash
+ * KEYS[2..] keys of the same tenant (same hash tag, so the same Redis Cluster slot) to GET, only when
+ *           the request is allowed: a cache hit's limit check and its cache lookup in one round trip
  * ARGV[1]   cost: quota units this request takes
  * ARGV[2]   minute limit, or -1: not counted
  * ARGV[3]   day limit, or -1: not counted
@@ -19,8 +21,10 @@ import { createHash } from 'node:crypto';
  *           day window ends at the first of them after now and not before `dn`
  * Returns   { allowed 0|1, minute count, ms to minute end, day count, ms to day end, day end, day
  *           window length ms }; counts include this request when allowed; values of a policy not
- *           counted are meaningless. Nothing is written when refused. Per request: TIME, HMGET, HSET
- *           (+ PEXPIRE per new window). The key lives until `dn`, so the rule holds across idle hours.
+ *           counted are meaningless; when allowed, followed by the values of KEYS[2..] (nil where
+ *           missing). Nothing is written or read when refused. Per request: TIME, HMGET, HSET (+ PEXPIRE
+ *           per new window, + one GET per extra key). The key lives until `dn`, so the rule holds across
+ *           idle hours.
  */
 export const RATE_LIMIT_LUA = `
 local cost = tonumber(ARGV[1])
@@ -76,7 +80,12 @@ if started then
   -- slack: the key outlives the last of its windows and the day that bounds the next, and no longer.
   redis.call('PEXPIRE', KEYS[1], math.max(minuteEnd, dayEnd, dayNext) - now + 1000)
 end
-return { 1, minuteCount, minuteEnd - now, dayCount, dayEnd - now, dayEnd, dayEnd - dayStart }
+local reply = { 1, minuteCount, minuteEnd - now, dayCount, dayEnd - now, dayEnd, dayEnd - dayStart }
+for index = 2, #KEYS do
+  -- GET of a missing key is false, which the reply carries as nil (and keeps the array's length).
+  reply[index + 6] = redis.call('GET', KEYS[index])
+end
+return reply
 `;
 
 export const RATE_LIMIT_LUA_SHA1 = createHash('sha1').update(RATE_LIMIT_LUA).digest('hex');

@@ -1,5 +1,6 @@
 import { type Limit, UNLIMITED } from '@tenantry/contracts';
 import type { CacheHealth } from '../cache';
+import type { CacheKey } from '../keys';
 
 export type RateLimitPolicyName = 'minute' | 'day';
 
@@ -62,12 +63,28 @@ export const RATE_LIMIT_FALLBACK_MODES = [PER_PROCESS, 'fail-open', 'fail-closed
 export type RateLimitFallbackMode = (typeof RATE_LIMIT_FALLBACK_MODES)[number];
 
 /**
+ * A decision, and the values of the keys `consumeThenRead` was asked to read: in the order of the keys,
+ * null where missing; absent when they were not read (refused, or no shared store right now: the caller
+ * reads them itself, or not at all).
+ */
+export interface DecisionAndReads {
+  readonly decision: RateLimitDecision;
+  readonly values?: ReadonlyArray<Buffer | null>;
+}
+
+/**
  * Per-tenant rate limiting: a requests-per-minute policy and a calendar-day quota in the tenant's time
  * zone, checked and consumed together. A request refused by either consumes neither.
  */
 export interface RateLimiter {
   /** Counts the request against both policies if both have room, atomically; otherwise counts nothing. */
   consume(request: RateLimitRequest): Promise<RateLimitDecision>;
+  /**
+   * `consume`, then, only if allowed, reads `keys` (cache keys of the same tenant) in the same atomic
+   * step and round trip: a cache hit costs one Redis round trip instead of two. Absent on limiters
+   * without a shared store.
+   */
+  consumeThenRead?(request: RateLimitRequest, keys: readonly CacheKey[]): Promise<DecisionAndReads>;
   /** The backing store's health (Redis: `down` while unreachable, even when a fallback keeps deciding). */
   health(): Promise<CacheHealth>;
   /** What decides right now, for /health; synchronous, so it costs nothing to poll. */

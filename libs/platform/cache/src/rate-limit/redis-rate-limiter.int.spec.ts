@@ -1,6 +1,7 @@
 import { UNLIMITED } from '@tenantry/contracts';
 import { describeWithInfra, uniqueName } from '@tenantry/testing';
 import pino from 'pino';
+import { tenantKey } from '../keys';
 import { type RedisConnection, createRedisConnection } from '../redis/connection';
 import { rateLimiterContract } from '../test-support/rate-limiter.contract';
 import type { RateLimitDecision } from './rate-limiter';
@@ -12,6 +13,14 @@ const logger = pino({ level: 'silent' });
 function zoneAtNoon(): string {
   const offset = Math.max(-12, Math.min(14, 12 - new Date().getUTCHours()));
   return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`; // Etc/GMT-2 is UTC+2
+}
+
+/** EVALSHA and EVAL calls the server has answered so far (INFO commandstats). */
+async function scriptCalls(connection: RedisConnection): Promise<number> {
+  const stats = await connection.client.info('commandstats');
+  let calls = 0;
+  for (const match of stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) calls += Number(match[1]);
+  return calls;
 }
 
 describeWithInfra('RedisRateLimiter', ['redis'], (infra) => {
@@ -101,6 +110,33 @@ describeWithInfra('RedisRateLimiter', ['redis'], (infra) => {
       } finally {
         await Promise.all([first.close(), second.close()]);
       }
+    });
+
+    it('when a request is limited and reads cache keys, then one script consumes the limit and returns the values, and a refused one reads and consumes nothing', async () => {
+      const limiter = new RedisRateLimiter({ connection });
+      const tenantId = uniqueName('tenant');
+      const stored = tenantKey(tenantId, 'responses', 'entry');
+      const missing = tenantKey(tenantId, 'responses', 'absent');
+      await connection.client.set(stored, Buffer.from([0x01, 0xff, 0x00, 0x7f]), 'PX', 60_000);
+      const request = { tenantId, limits: { perMinute: 1, perDay: UNLIMITED }, timezone: 'UTC' };
+      const commandsBefore = await scriptCalls(connection);
+
+      const allowed = await limiter.consumeThenRead(request, [stored, missing]);
+      expect(allowed.decision).toMatchObject({ allowed: true, policies: [{ name: 'minute', remaining: 0 }] });
+      expect(allowed.values).toEqual([Buffer.from([0x01, 0xff, 0x00, 0x7f]), null]);
+      expect((await scriptCalls(connection)) - commandsBefore).toBe(1);
+
+      const refused = await limiter.consumeThenRead(request, [stored]);
+      expect(refused).toEqual({ decision: expect.objectContaining({ allowed: false, refusedBy: 'minute' }) });
+      expect(await limiter.consume({ ...request, limits: { perMinute: 5, perDay: UNLIMITED } })).toMatchObject({
+        policies: [{ remaining: 3 }],
+      });
+    });
+
+    it("when asked to read another tenant's key, then it refuses before anything is sent", async () => {
+      const limiter = new RedisRateLimiter({ connection });
+      const request = { tenantId: uniqueName('tenant'), limits: { perMinute: 5, perDay: UNLIMITED }, timezone: 'UTC' };
+      await expect(limiter.consumeThenRead(request, [tenantKey(uniqueName('other'), 'responses', 'entry')])).rejects.toThrow(RangeError);
     });
 
     it('when Redis has lost the script (restart, SCRIPT FLUSH), then the next request loads it again and counting goes on', async () => {

@@ -1,11 +1,13 @@
 import { type CacheHealth, CacheUnavailableError } from '../cache';
-import { type CacheKey, tenantKey } from '../keys';
+import { type CacheKey, tenantKey, tenantKeyPattern } from '../keys';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type RedisConnection, createRedisConnection, isUnavailable } from '../redis/connection';
 import { LocalDays } from './local-days';
 import { RATE_LIMIT_LUA, RATE_LIMIT_LUA_SHA1 } from './rate-limit.lua';
 import {
   ALLOWED_UNLIMITED,
+  type DecisionAndReads,
   NOT_COUNTED,
   type RateLimitDecision,
   type RateLimiter,
@@ -17,6 +19,24 @@ import {
 
 /** Tenants whose counter key is remembered (building a key encodes every character of the id). */
 const MAX_REMEMBERED_KEYS = 10_000;
+/** The script's reply before the values read: allowed, minute count and reset, day count, reset, end and length. */
+const REPLY_COUNTS = 7;
+const NO_KEYS: readonly CacheKey[] = Object.freeze([]);
+const ALLOWED_UNLIMITED_ONLY: DecisionAndReads = Object.freeze({ decision: ALLOWED_UNLIMITED });
+
+/**
+ * ioredis has a Buffer-reply variant of every command (`evalshaBuffer`, …) but types only some of them.
+ * (`callBuffer` is typed, but loses its command name under auto-pipelining.)
+ */
+type BufferScripting = Redis & {
+  evalshaBuffer(sha: string, numberOfKeys: number, ...args: Array<string | number>): Promise<unknown>;
+  evalBuffer(script: string, numberOfKeys: number, ...args: Array<string | number>): Promise<unknown>;
+};
+
+interface TenantKeys {
+  key: CacheKey;
+  prefix: string;
+}
 
 /** Redis refusing work while reachable (out of memory, a replica, busy, failing over): as good as down. */
 const UNAVAILABLE_REPLY = /^(OOM|READONLY|BUSY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS)\b/;
@@ -49,7 +69,7 @@ export function rateLimitKey(tenantId: string): CacheKey {
  */
 export class RedisRateLimiter implements RateLimiter {
   private readonly days = new LocalDays();
-  private readonly keys = new Map<string, CacheKey>();
+  private readonly keys = new Map<string, TenantKeys>();
   private readonly now: (() => number) | undefined;
   private readonly since = new Date().toISOString();
   private readonly connection: RedisConnection;
@@ -69,24 +89,41 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async consume(request: RateLimitRequest): Promise<RateLimitDecision> {
+    return (await this.consumeThenRead(request, NO_KEYS)).decision;
+  }
+
+  /**
+   * One script (one EVALSHA, one round trip): the limits checked and consumed, then, if allowed, the
+   * values of `keys`, which must be the tenant's own keys (one hash tag, one Redis Cluster slot).
+   */
+  async consumeThenRead(request: RateLimitRequest, keys: readonly CacheKey[]): Promise<DecisionAndReads> {
     const normalized = normalizeRateLimitRequest(request);
-    if (normalized.minuteLimit === NOT_COUNTED && normalized.dayLimit === NOT_COUNTED) return ALLOWED_UNLIMITED;
-    const key = this.keyOf(request.tenantId);
+    if (normalized.minuteLimit === NOT_COUNTED && normalized.dayLimit === NOT_COUNTED) {
+      return keys.length === 0 ? ALLOWED_UNLIMITED_ONLY : { decision: ALLOWED_UNLIMITED, values: await this.read(keys) };
+    }
+    const { key, prefix } = this.keyOf(request.tenantId);
+    for (const other of keys)
+      if (!other.startsWith(prefix)) throw new RangeError('consumeThenRead reads only keys of the tenant it limits');
     const now = this.now?.();
     // The caller's clock only picks which local days to offer; the script decides with its own now.
     const dayStarts = normalized.dayLimit === NOT_COUNTED ? undefined : this.days.around(now ?? Date.now(), request.timezone);
-    const args: Array<string | number> = [key, normalized.cost, normalized.minuteLimit, normalized.dayLimit, now ?? ''];
+    const args: Array<string | number> = [key, ...keys, normalized.cost, normalized.minuteLimit, normalized.dayLimit, now ?? ''];
     if (dayStarts) args.push(...dayStarts);
 
-    const [allowed, minuteCount, minuteResetMs, dayCount, dayResetMs, , dayWindowMs] = await this.evaluate(args);
-    return decisionFrom(normalized, {
+    const reply = await this.evaluate(1 + keys.length, args);
+    const [allowed, minuteCount, minuteResetMs, dayCount, dayResetMs, , dayWindowMs] = reply as number[];
+    const decision = decisionFrom(normalized, {
       allowed: allowed === 1,
-      minuteCount,
-      minuteResetMs,
-      dayCount,
-      dayResetMs,
-      dayWindowMs: dayStarts ? dayWindowMs : 0,
+      minuteCount: minuteCount as number,
+      minuteResetMs: minuteResetMs as number,
+      dayCount: dayCount as number,
+      dayResetMs: dayResetMs as number,
+      dayWindowMs: dayStarts ? (dayWindowMs as number) : 0,
     });
+    if (!decision.allowed || keys.length === 0) return { decision };
+    const values: Array<Buffer | null> = [];
+    for (let index = 0; index < keys.length; index += 1) values.push((reply[REPLY_COUNTS + index] as Buffer | null | undefined) ?? null);
+    return { decision, values };
   }
 
   /** Resolves once the connection is up (a process may start before Redis: calls fail fast until then). */
@@ -106,32 +143,53 @@ export class RedisRateLimiter implements RateLimiter {
     return { backend: 'redis', degraded: false, since: this.since };
   }
 
-  private keyOf(tenantId: string): CacheKey {
-    let key = this.keys.get(tenantId);
-    if (key === undefined) {
-      key = rateLimitKey(tenantId);
+  /** The tenant's counter key and the prefix every key of the tenant starts with (`tnt:{<tenant>}:`). */
+  private keyOf(tenantId: string): TenantKeys {
+    let keys = this.keys.get(tenantId);
+    if (keys === undefined) {
+      keys = { key: rateLimitKey(tenantId), prefix: tenantKeyPattern(tenantId).slice(0, -1) };
       if (this.keys.size >= MAX_REMEMBERED_KEYS) this.keys.delete(this.keys.keys().next().value as string);
-      this.keys.set(tenantId, key);
+      this.keys.set(tenantId, keys);
     }
-    return key;
+    return keys;
   }
 
-  /** EVALSHA; on NOSCRIPT (a restarted or flushed Redis) EVAL once, which also caches the script again. */
-  private async evaluate(args: Array<string | number>): Promise<number[]> {
+  /** Unlimited requests count nothing: the keys are read on their own (still one round trip). */
+  private async read(keys: readonly CacheKey[]): Promise<Array<Buffer | null>> {
+    const client = this.connection.client;
+    if (client.status !== 'ready') throw new CacheUnavailableError(`Redis is unavailable (connection ${client.status})`);
+    try {
+      return await Promise.all(keys.map((key) => client.getBuffer(key)));
+    } catch (error) {
+      throw this.unavailableOr(error);
+    }
+  }
+
+  /**
+   * EVALSHA; on NOSCRIPT (a restarted or flushed Redis) EVAL once, which also caches the script again.
+   * The Buffer variants: the values read come back as bytes (counts stay integers).
+   */
+  private async evaluate(numberOfKeys: number, args: Array<string | number>): Promise<Array<number | Buffer | null>> {
     const client = this.connection.client;
     if (client.status !== 'ready') throw new CacheUnavailableError(`Redis is unavailable (connection ${client.status})`);
     try {
       try {
-        return (await client.evalsha(RATE_LIMIT_LUA_SHA1, 1, ...args)) as number[];
+        return (await (client as BufferScripting).evalshaBuffer(RATE_LIMIT_LUA_SHA1, numberOfKeys, ...args)) as Array<
+          number | Buffer | null
+        >;
       } catch (error) {
         if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-        return (await client.eval(RATE_LIMIT_LUA, 1, ...args)) as number[];
+        return (await (client as BufferScripting).evalBuffer(RATE_LIMIT_LUA, numberOfKeys, ...args)) as Array<number | Buffer | null>;
       }
     } catch (error) {
-      if (isUnavailable(error) || (error instanceof Error && UNAVAILABLE_REPLY.test(error.message))) {
-        throw new CacheUnavailableError('Redis is unavailable for rate limiting', {}, { cause: error });
-      }
-      throw error;
+      throw this.unavailableOr(error);
     }
+  }
+
+  private unavailableOr(error: unknown): unknown {
+    if (isUnavailable(error) || (error instanceof Error && UNAVAILABLE_REPLY.test(error.message))) {
+      return new CacheUnavailableError('Redis is unavailable for rate limiting', {}, { cause: error });
+    }
+    return error;
   }
 }
