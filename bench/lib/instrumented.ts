@@ -89,6 +89,10 @@ export class TimedOutboxSource implements OutboxSource {
   markFailed(refs: readonly OutboxRef[], error: string): Promise<void> {
     return this.inner.markFailed(refs, error);
   }
+
+  async release(): Promise<void> {
+    await this.inner.release?.();
+  }
 }
 
 /** An EventBus that hands everything to `inner`: decorators override only what they observe or change. */

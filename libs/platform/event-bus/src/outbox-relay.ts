@@ -87,6 +87,9 @@ export class OutboxRelay {
     this.wake.abort();
     await this.loop;
     this.loop = undefined;
+    await this.options.source.release?.().catch((error: unknown) => {
+      this.options.logger.warn({ err: asError(error) }, 'Could not release the outbox lease; it expires by itself');
+    });
   }
 
   stats(): OutboxRelayStats {

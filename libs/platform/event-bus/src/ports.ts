@@ -16,6 +16,11 @@ export interface OutboxSource {
   markPublished(refs: readonly OutboxRef[]): Promise<void>;
   /** Publishing failed: record the attempt and the error, and make them claimable again. */
   markFailed(refs: readonly OutboxRef[], error: string): Promise<void>;
+  /**
+   * Optional: gives up whatever this source reserved between rounds (a relay keeps its lease while it
+   * finds work), so another relay can go on at once. The relay calls it when it stops.
+   */
+  release?(): Promise<void>;
 }
 
 /** Identifies one outbox entry inside the document that holds it. */

@@ -56,8 +56,12 @@ interface Candidate {
  *   entries, documents in order of their oldest pending event, all sorted by commit sequence.
  * - markPublished records the events on their markers and removes markers whose write is fully
  *   published (and a tombstone once nothing of it is pending); markFailed counts an attempt on the
- *   marker. Once every event claimed from a collection is marked, its lease is released, so the next
- *   claim (of any relay) can continue at once.
+ *   marker. A relay keeps a collection's lease from round to round while there is work there (renewing
+ *   it once half of it has passed, not every round: on FerretDB each lease write is several commands),
+ *   and releases it once its claimed events are marked and no marker is left, when a claim finds
+ *   nothing to do there, after a failed publish, and on `release()` (the relay's stop), so another relay
+ *   can go on at once.
+ * - Documents whose every marker is a write this process saw commit are not read (committed-writes.ts).
  *
  * Each instance remembers its own leases and claims: give every relay its own source.
  */
@@ -94,6 +98,7 @@ export class LeasedOutboxSource implements OutboxSource {
         if (!held) continue;
         const document = documents.get(documentKey(store.collection, id));
         for (const marker of markers) {
+          if (store.committed?.isUnderWay(marker._id)) continue; // this process's write has not returned yet
           const entries = (document?.outbox ?? []).filter((entry) => tokenOf(entry) === marker.token).sort(bySeq);
           if (!document || entries.length === 0) {
             // Not committed (yet): a write in flight, or one that failed or whose writer died. Even on a
@@ -127,14 +132,17 @@ export class LeasedOutboxSource implements OutboxSource {
     for (const [store, ids] of stale) {
       this.logger?.info({ collection: store.collection, markers: ids.length }, 'removing left-over outbox markers');
       await store.removeMarkers(ids);
+      store.committed?.forget(ids);
     }
     for (const [store, markers] of complete) await this.removeCompleted(store, markers);
-    await Promise.all(stores.map((store) => this.releaseIfSettled(store)));
+    // A relay that keeps finding work keeps the lease (renewing it at half time); one that finds none lets go.
+    const claimedFrom = new Set(claimed.map(({ pending }) => pending.ref.collection));
+    await Promise.all(stores.filter((store) => !claimedFrom.has(store.collection)).map((store) => this.releaseIfSettled(store)));
     return claimed.sort(bySeq).map(({ pending }) => pending);
   }
 
   async markPublished(refs: readonly OutboxRef[]): Promise<void> {
-    await this.forEachCollection(refs, async (store, byMarker) => {
+    await this.forEachCollection(refs, 'release-if-drained', async (store, byMarker) => {
       const complete: Array<[string, ClaimedMarker]> = [];
       for (const [id, { marker, eventIds }] of byMarker) {
         for (const eventId of eventIds) marker.published.add(eventId);
@@ -148,9 +156,14 @@ export class LeasedOutboxSource implements OutboxSource {
 
   async markFailed(refs: readonly OutboxRef[], error: string): Promise<void> {
     const lastError = error.slice(0, MAX_ERROR_LENGTH);
-    await this.forEachCollection(refs, async (store, byMarker) => {
+    // A failed publish lets the lease go: another relay (whose broker connection may be fine) can try.
+    await this.forEachCollection(refs, 'release-lease', async (store, byMarker) => {
       for (const id of byMarker.keys()) await store.recordFailure(id, lastError);
     });
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(this.stores().map((store) => this.releaseIfSettled(store)));
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -180,6 +193,7 @@ export class LeasedOutboxSource implements OutboxSource {
 
   private async lease(store: OutboxStore, now: number, leaseMs: number): Promise<boolean> {
     const held = this.held.get(store.collection);
+    if (held && held.leaseUntil - now > leaseMs / 2) return true; // renewed at half time, not every round
     const leaseId = held?.leaseId ?? randomUUID();
     if (!(await store.acquireLease(now, now + leaseMs, leaseId))) {
       this.held.delete(store.collection); // ours expired and another relay took over
@@ -188,6 +202,12 @@ export class LeasedOutboxSource implements OutboxSource {
     if (held) held.leaseUntil = now + leaseMs;
     else this.held.set(store.collection, { leaseId, leaseUntil: now + leaseMs, outstanding: new Map(), markers: new Map() });
     return true;
+  }
+
+  /** A read, not a write: whether the collection still has outbox markers (writes to relay, or in flight). */
+  private async anyMarkers(store: OutboxStore): Promise<boolean> {
+    const any = store.hasMarkers ? store.hasMarkers() : store.listMarkers(1).then((markers) => markers.length > 0);
+    return any.catch(() => true); // cannot tell: keep the lease, it expires by itself
   }
 
   private async releaseIfSettled(store: OutboxStore): Promise<void> {
@@ -199,11 +219,19 @@ export class LeasedOutboxSource implements OutboxSource {
     });
   }
 
-  /** One batch read per collection. */
+  /**
+   * The outboxes of the candidates' documents: one batch read per collection, of the documents with a
+   * marker whose write this process did not see commit; the others are known (committed-writes.ts).
+   */
   private async readDocuments(candidates: readonly Candidate[]): Promise<Map<string, OutboxDocument>> {
     const idsByStore = new Map<OutboxStore, string[]>();
-    for (const { store, id } of candidates) idsByStore.set(store, [...(idsByStore.get(store) ?? []), id]);
     const documents = new Map<string, OutboxDocument>();
+    for (const { store, id, markers } of candidates) {
+      if (markers.every((marker) => store.committed?.isUnderWay(marker._id))) continue; // nothing there yet
+      const known = committedOutbox(store, markers);
+      if (known) documents.set(documentKey(store.collection, id), known);
+      else idsByStore.set(store, [...(idsByStore.get(store) ?? []), id]);
+    }
     await Promise.all(
       [...idsByStore].map(async ([store, ids]) => {
         for (const [id, document] of await store.readOutboxes(ids)) documents.set(documentKey(store.collection, id), document);
@@ -214,10 +242,11 @@ export class LeasedOutboxSource implements OutboxSource {
 
   /**
    * Groups refs by collection and marker (settling them as outstanding), then lets `settle` work on
-   * each collection; afterwards a collection with nothing outstanding gets its lease released.
+   * each collection; afterwards (if asked) a collection with nothing outstanding gets its lease released.
    */
   private async forEachCollection(
     refs: readonly OutboxRef[],
+    afterwards: 'release-if-drained' | 'release-lease',
     settle: (store: OutboxStore, byMarker: Map<string, { marker: ClaimedMarker; eventIds: string[] }>) => Promise<void>,
   ): Promise<void> {
     const stores = new Map(this.stores().map((store) => [store.collection, store]));
@@ -250,7 +279,8 @@ export class LeasedOutboxSource implements OutboxSource {
         try {
           await settle(store, byMarker);
         } finally {
-          await this.releaseIfSettled(store);
+          const settled = this.held.get(collection)?.outstanding.size === 0;
+          if (settled && (afterwards === 'release-lease' || !(await this.anyMarkers(store)))) await this.releaseIfSettled(store);
         }
       }),
     );
@@ -304,13 +334,29 @@ export class LeasedOutboxSource implements OutboxSource {
       const others = (await store.markersOf(documentId)).filter((other) => !removable.has(other._id));
       if (!others.some((other) => tokens.has(other.token))) await store.deleteTombstone(documentId); // else more of it is pending
     }
-    if (removable.size > 0) await store.removeMarkers([...removable]);
+    if (removable.size > 0) {
+      await store.removeMarkers([...removable]);
+      store.committed?.forget([...removable]);
+    }
     for (const id of removable) held?.markers.delete(id);
   }
 
   private forgetExpired(now: number): void {
     for (const [collection, held] of this.held) if (held.leaseUntil <= now) this.held.delete(collection);
   }
+}
+
+/** The outbox of a document as far as these markers go, if this process saw every one of their writes commit. */
+function committedOutbox(store: OutboxStore, markers: readonly OutboxMarker[]): OutboxDocument | undefined {
+  if (!store.committed) return undefined;
+  const outbox: OutboxEntry[] = [];
+  for (const marker of markers) {
+    if (store.committed.isUnderWay(marker._id)) continue; // not committed yet: as if absent from the document
+    const entries = store.committed.entriesOf(marker._id);
+    if (!entries) return undefined;
+    outbox.push(...entries);
+  }
+  return { outbox, deleted: false };
 }
 
 function documentKey(collection: string, id: string): string {

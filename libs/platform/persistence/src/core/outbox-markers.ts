@@ -92,17 +92,33 @@ export class MarkedEntries {
     if (this.entries.length === 0) return this.entries;
     if (this.written === undefined) {
       const id = markerId(documentId, this.token);
-      await this.store.addMarker({
-        _id: id,
-        doc: documentId,
-        token: this.token,
-        head: Math.min(...this.entries.map((entry) => entry.seq)),
-        at: Date.now(),
-      });
+      this.store.committed?.started(id); // before the marker can be listed
+      try {
+        await this.store.addMarker({
+          _id: id,
+          doc: documentId,
+          token: this.token,
+          head: Math.min(...this.entries.map((entry) => entry.seq)),
+          at: Date.now(),
+        });
+      } catch (error) {
+        this.store.committed?.forget([id]);
+        throw error;
+      }
       this.written = id;
       this.onMarkerWritten?.(documentId);
     }
     return this.entries;
+  }
+
+  /**
+   * The write that carries the entries committed (the database acknowledged it): this process's relay
+   * may take them from here instead of reading the document. Not for writes that leave a tombstone.
+   */
+  committed(kind: 'document' | 'tombstone' = 'document'): void {
+    if (this.written === undefined) return;
+    if (kind === 'document') this.store.committed?.remember(this.written, this.entries);
+    else this.store.committed?.forget([this.written]);
   }
 
   /**
@@ -111,6 +127,7 @@ export class MarkedEntries {
    */
   async afterFailure(error: unknown): Promise<void> {
     if (this.written === undefined) return;
+    this.store.committed?.forget([this.written]); // its document is read from now on, if need be
     if (!(error instanceof ConflictError || error instanceof NotFoundError || error instanceof ValidationFailedError)) return;
     await this.store.removeMarkers([this.written]).catch(() => undefined);
   }

@@ -99,6 +99,7 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
     try {
       await marked.beforeWrite(id);
       await this.store.insert(record);
+      marked.committed();
       this.stepDone(marked, 'state-written', id);
     } catch (error) {
       await marked.afterFailure(error);
@@ -145,6 +146,7 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
         const set = { ...fields, version: current.version + 1, updatedAt: new Date() };
         const outbox = await this.nextOutbox(current, marked);
         if (await this.store.updateIfVersion(current._id, tenantId, current.version, { set, unset, ...(outbox ? { outbox } : {}) })) {
+          marked.committed();
           this.stepDone(marked, 'state-written', current._id);
           const next: StoredRecord = { ...current, ...set };
           for (const field of unset) delete next[field];
@@ -171,6 +173,7 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
             ? await this.store.deleteIfVersion(current._id, tenantId, current.version)
             : await this.store.updateIfVersion(current._id, tenantId, current.version, this.tombstone(current, [...pending, ...added]));
         if (deleted) {
+          marked.committed('tombstone');
           this.stepDone(marked, 'state-written', current._id);
           return;
         }

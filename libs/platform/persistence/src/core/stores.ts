@@ -1,4 +1,5 @@
 import type { SortOrder } from '../repository';
+import type { CommittedWrites } from './committed-writes';
 import type { KeysetPosition } from './cursor';
 import type { FilterClause } from './filter';
 import type { OutboxDocument, OutboxEntry, OutboxMarker, StoredRecord } from './records';
@@ -30,6 +31,8 @@ export interface MarkerWriter {
   removeMarkers(ids: readonly string[]): Promise<void>;
   /** Which of these markers exist. */
   existingMarkers(ids: readonly string[]): Promise<Set<string>>;
+  /** Optional: where writers record the writes with events this process saw commit (committed-writes.ts). */
+  readonly committed?: CommittedWrites;
 }
 
 /** The per-collection storage the shared repository logic runs on; MongoDB and in-memory implement it. */
@@ -83,6 +86,8 @@ export interface OutboxStore {
   readOutboxes(ids: readonly string[]): Promise<Map<string, OutboxDocument>>;
   /** Deletes the document if it is a tombstone; false otherwise. */
   deleteTombstone(id: string): Promise<boolean>;
+  /** Optional: writes this process saw commit, whose documents a claim need not read (committed-writes.ts). */
+  readonly committed?: CommittedWrites;
 }
 
 /** Both views of one collection. */

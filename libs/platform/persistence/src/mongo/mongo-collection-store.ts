@@ -1,6 +1,7 @@
 import { ConflictError } from '@tenantry/contracts';
 import type mongoose from 'mongoose';
 import type { CollectionDefinition } from '../collection';
+import { CommittedWrites } from '../core/committed-writes';
 import type { FilterClause } from '../core/filter';
 import { headsByToken, markerId } from '../core/outbox-markers';
 import { type OutboxDocument, type OutboxEntry, type OutboxMarker, type StoredRecord, outboxDocumentOf } from '../core/records';
@@ -82,6 +83,7 @@ export class MongoCollectionStore implements CollectionStore {
   private readonly side: mongoose.mongo.Collection<SideDocument>;
   /** Markers of concurrent writes go out as one insert (see coalesced-inserts.ts). */
   private readonly markerInserts: CoalescedInserts<SideDocument>;
+  readonly committed = new CommittedWrites();
 
   constructor(
     db: Db,
