@@ -4,22 +4,12 @@ import type { RunningServices } from '@tenantry/runtime';
 import { describeWithInfra, eventually, uniqueName } from '@tenantry/testing';
 import { Client, createTenant, realInfraEnv, startExtraGateway, usePlatform } from '../test-support/e2e-harness';
 import { FailingProxy } from '../test-support/failing-proxy';
+import { OBSERVABILITY_API, alertsOf as alertsAmong, proTenantsFiring, sampleValue, slaOf as slaAnswer } from '../test-support/slo-steps';
 
 jest.setTimeout(240_000);
 
-const O = '/api/v1/observability';
+const O = OBSERVABILITY_API;
 
-interface SloStatus {
-  slo: string;
-  objective: number;
-  sli: number | null;
-  valid_events: number;
-  bad_events: number;
-  excluded_minutes: number;
-  budget: { total: number; consumed: number; remaining: number; remaining_fraction: number };
-  burn_rates: Record<string, number>;
-  alerts_firing: string[];
-}
 interface RouteTraffic {
   service: string;
   route: string;
@@ -93,19 +83,8 @@ describeWithInfra('an SLO burnt by real traffic through the gateway', ['kafka', 
     await proxy?.close();
   });
 
-  /** `"<type> <severity>"` of this tenant's alert events so far. */
-  const alertsOf = (tenantId: string): string[] =>
-    events
-      .filter((event) => (event.data as { tenant_id?: string }).tenant_id === tenantId)
-      .map((event) => `${event.type} ${(event.data as { severity: string }).severity}`);
-
-  const slaOf = async (tenantId: string): Promise<SloStatus> => {
-    const reply = await admin.get<{ slos: SloStatus[] }>(`${O}/sla/gateway?tenant_id=${tenantId}`);
-    expect(reply.status).toBe(200);
-    const [sla] = reply.body.slos;
-    if (!sla) throw new Error(`no SLO for ${tenantId}: ${JSON.stringify(reply.body)}`);
-    return sla;
-  };
+  const alertsOf = (tenantId: string): string[] => alertsAmong(events, tenantId);
+  const slaOf = (tenantId: string) => slaAnswer(admin, tenantId);
 
   /** The tenant's metered traffic on the tenants routes over the last hour (hour rollups: every request of this test). */
   const trafficOf = async (tenantId: string): Promise<RouteTraffic | undefined> => {
@@ -121,16 +100,9 @@ describeWithInfra('an SLO burnt by real traffic through the gateway', ['kafka', 
    */
   const evaluationState = async (): Promise<{ evaluations: number; proPaging: number | undefined }> => {
     const observability = new Client(running.platform.servers.get('observability')?.url ?? '', undefined);
-    const rows = (await observability.get<string>('/metrics')).body.split('\n');
-    const valueOf = (row: string | undefined): number | undefined =>
-      row === undefined ? undefined : Number(row.slice(row.lastIndexOf(' ') + 1));
-    const evaluations = valueOf(rows.find((row) => row.startsWith('tenantry_slo_evaluations_total')));
-    const paging = valueOf(
-      rows.find(
-        (row) =>
-          row.startsWith('tenantry_slo_alerts_firing{') && row.includes('slo="tenant-availability-pro"') && row.includes('severity="page"'),
-      ),
-    );
+    const scrape = (await observability.get<string>('/metrics')).body;
+    const evaluations = sampleValue(scrape, 'tenantry_slo_evaluations_total');
+    const paging = proTenantsFiring(scrape, 'page');
     return { evaluations: evaluations ?? 0, proPaging: paging };
   };
 

@@ -3,34 +3,13 @@ import type { TenantryEvent } from '@tenantry/contracts';
 import { describeWithInfra, eventually, uniqueName } from '@tenantry/testing';
 import { Client, realInfraEnv, usePlatform } from '../test-support/e2e-harness';
 import { at, MINUTE, recordBody, thisMinute } from '../test-support/readme-steps';
+import { OBSERVABILITY_API, alertsOf as alertsAmong, proTenantsFiring as proFiring, slaOf as slaAnswer } from '../test-support/slo-steps';
 
 jest.setTimeout(180_000);
 
-const O = '/api/v1/observability';
+const O = OBSERVABILITY_API;
 const M = '/api/v1/monetization';
 
-interface Budget {
-  total: number;
-  consumed: number;
-  remaining: number;
-  remaining_fraction: number;
-}
-interface SloStatus {
-  slo: string;
-  objective: number;
-  sli: number | null;
-  valid_events: number;
-  bad_events: number;
-  excluded_minutes: number;
-  budget: Budget;
-  burn_rates: Record<string, number>;
-  alerts_firing: string[];
-}
-interface SlaAnswer {
-  service: string;
-  tenant_id: string | null;
-  slos: SloStatus[];
-}
 interface InvoiceLine {
   kind: string;
   description: string;
@@ -85,34 +64,11 @@ describeWithInfra('README SRE walkthrough through the gateway', ['kafka', 'mongo
   });
   afterAll(() => observer?.stop({ timeoutMs: 5_000 }));
 
-  /** `"<type> <severity>"` of this tenant's alert events so far, in order. */
-  const alertsOf = (tenantId: string): string[] =>
-    events
-      .filter((event) => event.type.startsWith('alert.') && (event.data as { tenant_id?: string }).tenant_id === tenantId)
-      .map((event) => `${event.type} ${(event.data as { severity: string }).severity}`);
-
-  const slaOf = async (tenantId: string): Promise<SloStatus> => {
-    const reply = await admin.get<SlaAnswer>(`${O}/sla/gateway?tenant_id=${tenantId}`);
-    expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ service: 'gateway', tenant_id: tenantId });
-    const [sla] = reply.body.slos;
-    if (!sla) throw new Error(`no SLO for ${tenantId}: ${JSON.stringify(reply.body)}`);
-    return sla;
-  };
-
-  /** The `tenantry_slo_alerts_firing` gauge of the pro plan's SLA on the observability service's /metrics. */
+  const alertsOf = (tenantId: string): string[] => alertsAmong(events, tenantId);
+  const slaOf = (tenantId: string) => slaAnswer(admin, tenantId);
   const proTenantsFiring = async (severity: 'page' | 'ticket'): Promise<number> => {
     const observability = new Client(running.platform.servers.get('observability')?.url ?? '', undefined);
-    const text = (await observability.get<string>('/metrics')).body;
-    const line = text
-      .split('\n')
-      .find(
-        (row) =>
-          row.startsWith('tenantry_slo_alerts_firing{') &&
-          row.includes('slo="tenant-availability-pro"') &&
-          row.includes(`severity="${severity}"`),
-      );
-    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : Number.NaN;
+    return proFiring((await observability.get<string>('/metrics')).body, severity) ?? Number.NaN;
   };
 
   it('when a newcomer follows "an SLO burns, an alert fires, a credit lands on the invoice", then every step answers as written', async () => {

@@ -2,29 +2,17 @@ import { pageSchema, paginationQuery, route, withQueryCursor } from '@tenantry/h
 import { Router } from 'express';
 import { z } from 'zod';
 import { actingFor, tenantQuery } from '../access';
-import { SENTIMENTS, TICKET_CATEGORIES } from '../actions/automate-support/triage/labelled-tickets';
 import type { SupportTickets } from './support-tickets';
-import { TICKET_PRIORITIES, type Ticket } from './ticket.collection';
+import { type Ticket, ticketsCollection } from './ticket.collection';
 
-export const ticketViewSchema = z
-  .object({
+/** What a ticket stores of its triage, as the API shows it (the contact fields are shown as one object). */
+const triageSchema = ticketsCollection.schema.omit({ contact_name: true, contact_email: true });
+
+export const ticketViewSchema = triageSchema
+  .extend({
     id: z.string(),
     tenant_id: z.string(),
-    subject: z.string(),
-    text: z.string(),
     contact: z.object({ name: z.string().nullable(), email: z.string().nullable() }),
-    /** The automate_support task that triaged it: its result has every figure and the reply as phrased. */
-    task_id: z.string(),
-    language: z.string(),
-    language_confidence: z.number(),
-    category: z.enum(TICKET_CATEGORIES),
-    category_scores: z.array(z.object({ category: z.enum(TICKET_CATEGORIES), log2_odds: z.number() })),
-    sentiment: z.enum(SENTIMENTS),
-    sentiment_score: z.number(),
-    priority: z.enum(TICKET_PRIORITIES),
-    priority_points: z.number().int(),
-    reply_draft: z.string(),
-    triaged_at: z.string(),
   })
   .meta({ id: 'AssistantSupportTicket' });
 export type TicketView = z.output<typeof ticketViewSchema>;
@@ -33,20 +21,8 @@ export function ticketView(ticket: Ticket): TicketView {
   return {
     id: ticket.id,
     tenant_id: ticket.tenantId,
-    subject: ticket.subject,
-    text: ticket.text,
     contact: { name: ticket.contact_name ?? null, email: ticket.contact_email ?? null },
-    task_id: ticket.task_id,
-    language: ticket.language,
-    language_confidence: ticket.language_confidence,
-    category: ticket.category,
-    category_scores: ticket.category_scores,
-    sentiment: ticket.sentiment,
-    sentiment_score: ticket.sentiment_score,
-    priority: ticket.priority,
-    priority_points: ticket.priority_points,
-    reply_draft: ticket.reply_draft,
-    triaged_at: ticket.triaged_at,
+    ...triageSchema.parse(ticket), // the stored triage fields, nothing else of the record
   };
 }
 
