@@ -20,3 +20,8 @@ export function openCache(options: { redisUrl?: string | undefined; logger: Logg
   options.logger.warn({ adapter: 'in-memory' }, 'cache: in-memory (REDIS_URL not set); not shared between processes');
   return { cache: new InMemoryCache(), close: () => Promise.resolve() };
 }
+
+/** The Redis connection pool behind a cache opened on Redis (to share it, and its health model, with the rate limiter). */
+export function redisConnectionOf(cache: Cache): RedisConnection | undefined {
+  return cache instanceof RedisCache ? cache.connection : undefined;
+}
