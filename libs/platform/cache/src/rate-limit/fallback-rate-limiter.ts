@@ -24,7 +24,10 @@ export interface FallbackRateLimiterOptions {
   /** What to decide while the primary is down (default `per-process`). */
   mode?: RateLimitFallbackMode;
   logger: Logger;
-  /** While degraded, at most one health probe of the primary per interval (default 1000 ms). */
+  /**
+   * While degraded, at most one health probe of the primary per interval (default 1000 ms), and fail-closed's
+   * Retry-After. A primary with its own health model (`availability`, Redis) is probed by that model's interval.
+   */
   probeIntervalMs?: number;
   now?: () => number;
 }
