@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { resolveApiKeyPath, resolvedApiKeySchema, ServiceUnavailableError, type ResolvedApiKey } from '@tenantry/contracts';
-import { InMemoryRateLimiter, openRateLimiter } from '@tenantry/cache';
+import { InMemoryRateLimiter, openRateLimiter, redisConnectionOf } from '@tenantry/cache';
 import { startHttpServer } from '@tenantry/http';
 import type { ServiceContext, ServiceDefinition, StartedService, Platform } from '@tenantry/runtime';
 import type { Logger } from '@tenantry/telemetry';
@@ -30,7 +30,7 @@ export const gatewayService: ServiceDefinition = {
   name: 'gateway',
   upstreams: [...new Set(UPSTREAM_ROUTES.map((route) => route.service))],
   // The event bus (plan and key events in, usage events out — published directly, not through an outbox)
-  // and the cache (responses; the rate limiter opens its own Redis connection). No database: with the
+  // and the cache (responses; the rate limiter shares its Redis connections). No database: with the
   // database down, a gateway keeps serving hits, forwarding to the services that answer, and stays ready.
   needs: { persistence: false, eventBus: true, cache: true },
   start: (platform, logger, context) => startGateway(platform, logger, context),
@@ -68,10 +68,13 @@ async function startGateway(platform: Platform, logger: Logger, context: Service
     staleWhileRevalidateSeconds: env.RESPONSE_CACHE_STALE_SECONDS,
     routeTtl: compileCacheTtlRules(env.RESPONSE_CACHE_TTL_RULES),
   });
-  // Its own Redis connection: a large cached body on the cache's connection must not hold up the
-  // limiter's answer, which every request waits for.
+  // The cache's Redis connection pool, and so its one health model: the limiter falls back exactly when
+  // the response cache bypasses. (The pool keeps large cached values off the connections that carry the
+  // limiter's small replies.)
   const redisUrl = config.infra.cache.adapter === 'redis' ? config.infra.cache.url : undefined;
-  const rateLimiter = env.ENABLE_RATE_LIMIT ? openRateLimiter({ redisUrl, logger, fallbackMode: env.RATE_LIMIT_FALLBACK }) : undefined;
+  const rateLimiter = env.ENABLE_RATE_LIMIT
+    ? openRateLimiter({ connection: redisConnectionOf(platform.cache), redisUrl, logger, fallbackMode: env.RATE_LIMIT_FALLBACK })
+    : undefined;
   const meter = env.ENABLE_USAGE_METERING
     ? new UsageMeter({ bus: platform.bus, logger, reporter: `gateway-${instance}`, flushIntervalMs: env.METERING_FLUSH_INTERVAL })
     : undefined;

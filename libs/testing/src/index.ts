@@ -5,3 +5,4 @@ export * from './raw-http';
 export * from './permutations';
 export * from './browser';
 export * from './snake-case';
+export * from './private-redis';

@@ -1,10 +1,14 @@
-import { CacheUnavailableError } from '@tenantry/cache';
+import { CacheUnavailableError, type HealthModel } from '@tenantry/cache';
 import type { Logger } from '@tenantry/telemetry';
 
 /**
  * Whether the cache backend is usable. After a failure the cache is "degraded": requests bypass it
  * without a round trip, except one probe per `probeIntervalMs` that tries it again; the first success
  * ends the degraded state. So a dead or hanging Redis costs at most one request per interval.
+ *
+ * With a `shared` health model (Redis: the one the rate limiter decides from too), the store's
+ * availability is that model's — it says when to bypass and it probes the store; this tracker keeps only
+ * failures that are not the store's (an unexpected reply), by the rules above.
  */
 export class BackendHealth {
   private isDegraded = false;
@@ -14,14 +18,21 @@ export class BackendHealth {
     private readonly logger: Logger,
     private readonly probeIntervalMs: number,
     private readonly now: () => number,
-  ) {}
+    private readonly shared?: HealthModel,
+  ) {
+    shared?.onChange(({ state, previous, reason }) => {
+      if (previous === 'up') this.logger.warn({ reason, state }, 'response cache: the cache backend is unavailable; bypassing it');
+      else if (state === 'up') this.logger.info('response cache: the cache backend is reachable again; caching resumed');
+    });
+  }
 
   get degraded(): boolean {
-    return this.isDegraded;
+    return this.isDegraded || (this.shared !== undefined && this.shared.state !== 'up');
   }
 
   /** Whether this request may use the cache (always when healthy; the one probe per interval when degraded). */
   mayTry(): boolean {
+    if (this.shared && !this.shared.usable()) return false;
     if (!this.isDegraded) return true;
     const now = this.now();
     if (now < this.nextProbeAt) return false;
@@ -36,6 +47,7 @@ export class BackendHealth {
   }
 
   failed(error: unknown): void {
+    if (this.shared?.failed(error)) return; // the store's failure: the shared model has it (and logs it)
     this.nextProbeAt = this.now() + this.probeIntervalMs;
     if (this.isDegraded) return;
     this.isDegraded = true;

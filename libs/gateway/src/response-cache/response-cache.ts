@@ -78,7 +78,9 @@ export class ResponseCache {
       cacheNon2xx: options.cacheNon2xx ?? false,
     };
     this.generationTtlSeconds = Math.max(86_400, 4 * this.policy.maxTtlSeconds);
-    this.health = new BackendHealth(this.logger, options.probeIntervalMs ?? DEFAULTS.probeIntervalMs, this.now);
+    // A disabled cache never touches its backend, not even to read its health model.
+    const shared = this.enabled ? options.cache.availability : undefined;
+    this.health = new BackendHealth(this.logger, options.probeIntervalMs ?? DEFAULTS.probeIntervalMs, this.now, shared);
     this.peerLocks = new PeerLocks(this.cache, this.health, options.peerWaitMs ?? DEFAULTS.peerWaitMs, this.now);
   }
 

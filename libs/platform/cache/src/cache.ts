@@ -1,3 +1,4 @@
+import type { HealthModel } from './health/health-model';
 import { ServiceUnavailableError } from '@tenantry/contracts';
 import type { CacheKey } from './keys';
 
@@ -64,6 +65,11 @@ export interface Cache {
   /** The integer fields of the hash at `key` (empty when it does not exist). */
   readCounters(key: CacheKey): Promise<Record<string, number>>;
   health(): Promise<CacheHealth>;
+  /**
+   * The health model of the store behind this cache, when it is shared with other users of the store
+   * (Redis: the rate limiter on the same connection pool). Callers that bypass the cache decide from it.
+   */
+  readonly availability?: HealthModel;
 }
 
 export function assertTtl(ttlSeconds: number): number {

@@ -11,7 +11,8 @@ export { encodeKeySegment, isKeyOf, KEY_PREFIX, tenantKey, tenantKeyPattern, typ
 export { createRedisConnection, redactRedisUrl, type RedisConnection, type RedisConnectionOptions } from './redis/connection';
 export { RedisCache } from './redis/redis-cache';
 export { InMemoryCache, type InMemoryCacheOptions } from './in-memory/in-memory-cache';
-export { openCache } from './open-cache';
+export { openCache, redisConnectionOf } from './open-cache';
+export { HealthModel, isStoreFailure, type HealthChange, type HealthState } from './health/health-model';
 export {
   PER_PROCESS,
   RATE_LIMIT_FALLBACK_MODES,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './config-error';
-import { brokerList, kafkaNamespace, mongoUri, oneOf, redisUrl } from './fields';
+import { brokerList, int, kafkaNamespace, mongoUri, oneOf, redisUrl } from './fields';
 import { parseEnv, type Env } from './parse-env';
 
 /**
@@ -16,7 +16,8 @@ export interface InfraSelection {
   /** `namespace` (KAFKA_NAMESPACE) prefixes every topic and consumer group: `<namespace>.tenant.created`. */
   eventBus: { adapter: 'kafka'; brokers: string[]; namespace?: string } | { adapter: 'in-memory' };
   storage: { adapter: 'mongodb'; uri: string } | { adapter: 'in-memory' };
-  cache: { adapter: 'redis'; url: string } | { adapter: 'in-memory' };
+  /** `poolSize` (REDIS_POOL_SIZE, 1–16): connections to Redis per process (the cache library's default when unset). */
+  cache: { adapter: 'redis'; url: string; poolSize?: number } | { adapter: 'in-memory' };
 }
 
 export const infraEnvSchema = z.object({
@@ -26,10 +27,11 @@ export const infraEnvSchema = z.object({
   KAFKA_NAMESPACE: kafkaNamespace().optional(),
   MONGODB_URI: mongoUri().optional(),
   REDIS_URL: redisUrl().optional(),
+  REDIS_POOL_SIZE: int({ min: 1, max: 16 }).optional(),
 });
 
 export function detectInfra(env: Env = process.env): InfraSelection {
-  const { TENANTRY_MODE, KAFKA_BROKERS, KAFKA_NAMESPACE, MONGODB_URI, REDIS_URL } = parseEnv(infraEnvSchema, env);
+  const { TENANTRY_MODE, KAFKA_BROKERS, KAFKA_NAMESPACE, MONGODB_URI, REDIS_URL, REDIS_POOL_SIZE } = parseEnv(infraEnvSchema, env);
   if (TENANTRY_MODE === 'embedded') {
     return { mode: 'embedded', eventBus: { adapter: 'in-memory' }, storage: { adapter: 'in-memory' }, cache: { adapter: 'in-memory' } };
   }
@@ -45,7 +47,9 @@ export function detectInfra(env: Env = process.env): InfraSelection {
       ? { adapter: 'kafka', brokers: KAFKA_BROKERS, ...(KAFKA_NAMESPACE ? { namespace: KAFKA_NAMESPACE } : {}) }
       : { adapter: 'in-memory' },
     storage: MONGODB_URI ? { adapter: 'mongodb', uri: MONGODB_URI } : { adapter: 'in-memory' },
-    cache: REDIS_URL ? { adapter: 'redis', url: REDIS_URL } : { adapter: 'in-memory' },
+    cache: REDIS_URL
+      ? { adapter: 'redis', url: REDIS_URL, ...(REDIS_POOL_SIZE !== undefined && { poolSize: REDIS_POOL_SIZE }) }
+      : { adapter: 'in-memory' },
   };
   return selection;
 }

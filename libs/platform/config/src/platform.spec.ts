@@ -45,6 +45,20 @@ describe('detectInfra', () => {
     }
   });
 
+  it('when REDIS_POOL_SIZE is set, then the Redis adapter carries it; unset, the cache library decides; a bad one is named', () => {
+    expect(detectInfra({ REDIS_URL: 'redis://r:6379', REDIS_POOL_SIZE: '2' }).cache).toEqual({
+      adapter: 'redis',
+      url: 'redis://r:6379',
+      poolSize: 2,
+    });
+    expect(detectInfra({ REDIS_URL: 'redis://r:6379' }).cache).toEqual({ adapter: 'redis', url: 'redis://r:6379' });
+    for (const bad of ['0', '17', 'two']) {
+      expect(catchConfigError(() => detectInfra({ REDIS_URL: 'redis://r:6379', REDIS_POOL_SIZE: bad })).variables).toEqual([
+        'REDIS_POOL_SIZE',
+      ]);
+    }
+  });
+
   it('when describing the selection, then adapters are named and URLs (credentials) are not', () => {
     const line = describeInfra(detectInfra({ KAFKA_BROKERS: 'k1:9092', MONGODB_URI: 'mongodb://user:pa55@db:27017/t' }));
     expect(line).toBe(

@@ -95,7 +95,12 @@ export async function openPlatform(
   const persistence = opened.persistence
     ? await openPersistence({ mongodbUri: infra.storage.adapter === 'mongodb' ? infra.storage.uri : undefined, logger })
     : undefined;
-  const cache = opened.cache ? openCache({ redisUrl: infra.cache.adapter === 'redis' ? infra.cache.url : undefined, logger }) : undefined;
+  const cache = opened.cache
+    ? openCache({
+        ...(infra.cache.adapter === 'redis' && { redisUrl: infra.cache.url, poolSize: infra.cache.poolSize }),
+        logger,
+      })
+    : undefined;
   const outboxRelay = persistence && bus ? new OutboxRelay({ source: persistence.createOutboxSource(), bus, logger }) : undefined;
   outboxRelay?.start();
   const housekeeping = new Housekeeping(logger);

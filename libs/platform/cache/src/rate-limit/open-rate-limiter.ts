@@ -13,7 +13,7 @@ export interface OpenRateLimiterOptions {
   logger: Logger;
   /** What to do while Redis is unreachable (default `per-process`). */
   fallbackMode?: RateLimitFallbackMode;
-  /** While Redis is unreachable, at most one health probe per interval (default 1000 ms). */
+  /** FallbackRateLimiter's `probeIntervalMs` (default 1000 ms; a shared `connection` probes at its own interval). */
   probeIntervalMs?: number;
 }
 

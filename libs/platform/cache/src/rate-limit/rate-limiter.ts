@@ -1,3 +1,4 @@
+import type { HealthModel } from '../health/health-model';
 import { type Limit, UNLIMITED } from '@tenantry/contracts';
 import type { CacheHealth } from '../cache';
 import type { CacheKey } from '../keys';
@@ -89,6 +90,8 @@ export interface RateLimiter {
   health(): Promise<CacheHealth>;
   /** What decides right now, for /health; synchronous, so it costs nothing to poll. */
   status(): RateLimiterStatus;
+  /** The health model of the shared store (Redis), when the limiter has one: the fallback decides from it. */
+  readonly availability?: HealthModel;
   /** Releases what the limiter owns (a connection it opened); a no-op otherwise. */
   close(): Promise<void>;
 }

@@ -2,7 +2,8 @@ import { type CacheHealth, CacheUnavailableError } from '../cache';
 import { type CacheKey, tenantKey, tenantKeyPattern } from '../keys';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { type RedisConnection, createRedisConnection, isUnavailable } from '../redis/connection';
+import { type HealthModel, isStoreFailure } from '../health/health-model';
+import { type RedisConnection, createRedisConnection } from '../redis/connection';
 import { LocalDays } from './local-days';
 import { RATE_LIMIT_LUA, RATE_LIMIT_LUA_SHA1 } from './rate-limit.lua';
 import {
@@ -38,13 +39,11 @@ interface TenantKeys {
   prefix: string;
 }
 
-/** Redis refusing work while reachable (out of memory, a replica, busy, failing over): as good as down. */
-const UNAVAILABLE_REPLY = /^(OOM|READONLY|BUSY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS)\b/;
-
 /**
- * Either a connection of its own, opened from `redisUrl` and closed by `close()` (recommended for a
- * gateway: a large cached response on a shared socket would delay the limiter's small replies), or a
- * `connection` shared with other code, which `close()` leaves open.
+ * Either a connection (pool) of its own, opened from `redisUrl` and closed by `close()`, or a
+ * `connection` shared with other code (on a gateway, the response cache's: one health model for both;
+ * the pool keeps large cached values off the connections the limiter's small replies use), which
+ * `close()` leaves open.
  */
 export type RedisRateLimiterOptions = (
   { redisUrl: string; logger: Logger; commandTimeoutMs?: number } | { connection: RedisConnection }
@@ -110,7 +109,7 @@ export class RedisRateLimiter implements RateLimiter {
     const args: Array<string | number> = [key, ...keys, normalized.cost, normalized.minuteLimit, normalized.dayLimit, now ?? ''];
     if (dayStarts) args.push(...dayStarts);
 
-    const reply = await this.evaluate(1 + keys.length, args);
+    const reply = await this.evaluate(keys, args);
     const [allowed, minuteCount, minuteResetMs, dayCount, dayResetMs, , dayWindowMs] = reply as number[];
     const decision = decisionFrom(normalized, {
       allowed: allowed === 1,
@@ -122,7 +121,11 @@ export class RedisRateLimiter implements RateLimiter {
     });
     if (!decision.allowed || keys.length === 0) return { decision };
     const values: Array<Buffer | null> = [];
-    for (let index = 0; index < keys.length; index += 1) values.push((reply[REPLY_COUNTS + index] as Buffer | null | undefined) ?? null);
+    for (let index = 0; index < keys.length; index += 1) {
+      const value = (reply[REPLY_COUNTS + index] as Buffer | null | undefined) ?? null;
+      this.connection.noteValueSize(keys[index] as CacheKey, value?.length ?? 0);
+      values.push(value);
+    }
     return { decision, values };
   }
 
@@ -133,6 +136,11 @@ export class RedisRateLimiter implements RateLimiter {
 
   health(): Promise<CacheHealth> {
     return this.connection.health();
+  }
+
+  /** The health model of this Redis, shared with whatever else uses the connection (the response cache). */
+  get availability(): HealthModel {
+    return this.connection.availability;
   }
 
   async close(): Promise<void> {
@@ -156,10 +164,12 @@ export class RedisRateLimiter implements RateLimiter {
 
   /** Unlimited requests count nothing: the keys are read on their own (still one round trip). */
   private async read(keys: readonly CacheKey[]): Promise<Array<Buffer | null>> {
-    const client = this.connection.client;
+    const client = this.connection.clientFor(keys);
     if (client.status !== 'ready') throw new CacheUnavailableError(`Redis is unavailable (connection ${client.status})`);
     try {
-      return await Promise.all(keys.map((key) => client.getBuffer(key)));
+      const values = await Promise.all(keys.map((key) => client.getBuffer(key)));
+      keys.forEach((key, index) => this.connection.noteValueSize(key, values[index]?.length ?? 0));
+      return values;
     } catch (error) {
       throw this.unavailableOr(error);
     }
@@ -167,10 +177,12 @@ export class RedisRateLimiter implements RateLimiter {
 
   /**
    * EVALSHA; on NOSCRIPT (a restarted or flushed Redis) EVAL once, which also caches the script again.
-   * The Buffer variants: the values read come back as bytes (counts stay integers).
+   * The Buffer variants: the values read come back as bytes (counts stay integers). On the pool's
+   * connection for `keys` (the large-value lane when one of them holds a large value).
    */
-  private async evaluate(numberOfKeys: number, args: Array<string | number>): Promise<Array<number | Buffer | null>> {
-    const client = this.connection.client;
+  private async evaluate(keys: readonly CacheKey[], args: Array<string | number>): Promise<Array<number | Buffer | null>> {
+    const numberOfKeys = 1 + keys.length;
+    const client = this.connection.clientFor(keys);
     if (client.status !== 'ready') throw new CacheUnavailableError(`Redis is unavailable (connection ${client.status})`);
     try {
       try {
@@ -187,7 +199,8 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   private unavailableOr(error: unknown): unknown {
-    if (isUnavailable(error) || (error instanceof Error && UNAVAILABLE_REPLY.test(error.message))) {
+    if (isStoreFailure(error)) {
+      this.connection.availability.failed(error);
       return new CacheUnavailableError('Redis is unavailable for rate limiting', {}, { cause: error });
     }
     return error;
