@@ -4,13 +4,26 @@ import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandle
 /** A handler answering a request on its own (errors thrown or rejected become problem+json). */
 export type DirectHandler = (req: Request, res: Response) => void | Promise<void>;
 
+/**
+ * A handler on node's own request and response: no express prototypes are set and no express method is
+ * there unless it asks for them with `asExpress()` (which sets them up, once, as `app.handle` would, and
+ * returns express's request; its `res` is the response). Errors thrown or rejected become problem+json.
+ */
+export interface NodeDirectHandler {
+  node: (req: IncomingMessage, res: ServerResponse, asExpress: () => Request) => void | Promise<void>;
+}
+
 /** Picks the handler of a request (`path`: without the query), or undefined to let express route it. */
-export type DirectRoutes = (req: IncomingMessage, path: string) => DirectHandler | undefined;
+export type DirectRoutes = (req: IncomingMessage, path: string) => DirectHandler | NodeDirectHandler | undefined;
 
 type Dispatch = (req: IncomingMessage, res: ServerResponse, callback?: NextFunction) => void;
 
 interface DirectDispatchParts {
-  /** The platform middleware every request runs first (request id and log context, request log and metrics, …), in order. Each calls `next` synchronously or later, never with an error. */
+  /**
+   * The platform middleware every request runs first (request id and log context, request log and metrics, …),
+   * in order. Each calls `next` synchronously or later, never with an error, and uses only what node's
+   * request and response have (a `NodeDirectHandler`'s request reaches them without express's prototypes).
+   */
   prelude: readonly RequestHandler[];
   routes: DirectRoutes;
   problems: ErrorRequestHandler;
@@ -19,9 +32,10 @@ interface DirectDispatchParts {
 /**
  * Dispatches the requests `routes` claims without express's router: the prelude middleware run as
  * plain calls and the handler is called directly, so a hot path (the gateway's API routes, probes)
- * walks no layers and no per-layer instrumentation. The request still gets express's request and
+ * walks no layers and no per-layer instrumentation. A `DirectHandler` gets express's request and
  * response objects (prototypes, `req.res`, `res.locals`), as `app.handle` sets them up, so the same
- * handlers work on both paths. Everything else goes to express unchanged.
+ * handlers work on both paths; a `NodeDirectHandler` gets node's, and express's only when it asks (the
+ * gateway's cache hits never do). Everything else goes to express unchanged.
  */
 export function installDirectDispatch(app: Express, parts: DirectDispatchParts): void {
   const dispatchable = app as unknown as { handle: Dispatch };
@@ -35,26 +49,32 @@ export function installDirectDispatch(app: Express, parts: DirectDispatchParts):
       routeThroughExpress(req, res, callback);
       return;
     }
-    const request = asExpressRequest(app, req, res);
-    const response = request.res as Response;
+    // A node handler's request becomes express's only if something asks (a miss, a problem document).
+    let request: Request | undefined;
+    const asExpress = (): Request => (request ??= asExpressRequest(app, req, res));
     const fail = (error: unknown): void => {
-      void problems(error, request, response, () => {
+      const failed = asExpress();
+      void problems(error, failed, failed.res as Response, () => {
         // Too late for a problem document (express's final handler does the same).
-        request.socket.destroy();
+        failed.socket.destroy();
       });
     };
+    const answer =
+      typeof handler === 'function'
+        ? (): void | Promise<void> => handler(asExpress(), res as Response)
+        : (): void | Promise<void> => handler.node(req, res, asExpress);
     const run = (index: number): void => {
       const step = prelude[index];
       if (step === undefined) {
         try {
-          const answered = handler(request, response);
+          const answered = answer();
           if (answered instanceof Promise) answered.catch(fail);
         } catch (error) {
           fail(error);
         }
         return;
       }
-      step(request, response, (error?: unknown) => (error === undefined ? run(index + 1) : fail(error)));
+      step(req as Request, res as Response, (error?: unknown) => (error === undefined ? run(index + 1) : fail(error)));
     };
     run(0);
   };

@@ -137,9 +137,9 @@ describe('detachInstrumentedServerSide', () => {
     const seenByPatch: string[] = [];
     const prototype = Server.prototype as unknown as { emit: Server['emit'] };
     const original = prototype.emit;
-    prototype.emit = function patched(this: Server, ...args: Parameters<Server['emit']>) {
-      if (args[0] === 'request') seenByPatch.push('request');
-      return original.apply(this, args);
+    prototype.emit = function patched(this: Server, event: string | symbol, ...rest: unknown[]): boolean {
+      if (event === 'request') seenByPatch.push('request');
+      return Reflect.apply(original, this, [event, ...rest]) as boolean;
     } as Server['emit'];
     const detached = createServer((_req, res) => res.end('detached'));
     const patched = createServer((_req, res) => res.end('patched'));
