@@ -149,7 +149,8 @@ async function handle(
   }
 
   const caller = await authenticate(deps, req, asExpress);
-  let outcome: { cacheStatus?: CacheStatus; rateLimited: boolean } = { rateLimited: false };
+  // Read by the metering listener when the response closes: filled in as the request goes.
+  const outcome: { cacheStatus: CacheStatus | undefined; rateLimited: boolean } = { cacheStatus: undefined, rateLimited: false };
   if (caller.kind === 'tenant') {
     setLogContext({ tenantId: caller.tenantId });
     enforceScopes(deps, caller, route, method);
@@ -188,11 +189,11 @@ async function handle(
       } else {
         decision = await deps.rateLimiter.consume(limited);
       }
-      applyRateLimit(deps, res, decision, 'plan', () => (outcome = { ...outcome, rateLimited: true }));
+      applyRateLimit(deps, res, decision, 'plan', () => (outcome.rateLimited = true));
     }
     stripClientIdentity(req);
     if (cacheRequest) {
-      outcome = { ...outcome, cacheStatus: await serveThroughCache(deps, res, route, caller, asExpress, cacheRequest, prefetched) };
+      outcome.cacheStatus = await serveThroughCache(deps, res, route, caller, asExpress, cacheRequest, prefetched);
       return;
     }
   } else {
@@ -354,7 +355,8 @@ function applyRateLimit(
   whose: 'plan' | 'public',
   markLimited: () => void,
 ): void {
-  for (const [name, value] of Object.entries(rateLimitHeaders(decision))) res.setHeader(name, value);
+  const headers = rateLimitHeaders(decision);
+  for (const name in headers) res.setHeader(name, headers[name as keyof typeof headers] as string);
   if (decision.allowed) return;
   markLimited();
   if (decision.refusedBy === undefined) {
@@ -425,8 +427,11 @@ async function serveThroughCache(
 
 function writeResponse(res: ServerResponse, response: UpstreamResponse, cacheStatus: CacheStatus, headOnly: boolean): void {
   res.statusCode = response.statusCode;
-  for (const [name, value] of Object.entries(response.headers)) {
-    if (name !== 'content-length' && name !== 'x-request-id') res.setHeader(name, value);
+  const { headers } = response;
+  // `for…in`, not `Object.entries`: no array of pairs per hit (the header map is a plain object).
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && name !== 'content-length' && name !== 'x-request-id') res.setHeader(name, value);
   }
   res.setHeader(X_CACHE_STATUS, cacheStatus);
   if (headOnly) {

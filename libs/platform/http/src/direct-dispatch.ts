@@ -40,7 +40,7 @@ interface DirectDispatchParts {
 export function installDirectDispatch(app: Express, parts: DirectDispatchParts): void {
   const dispatchable = app as unknown as { handle: Dispatch };
   const routeThroughExpress = dispatchable.handle.bind(app);
-  const { prelude, routes, problems } = parts;
+  const { routes } = parts;
   const direct: Dispatch = (req, res, callback) => {
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
@@ -49,37 +49,59 @@ export function installDirectDispatch(app: Express, parts: DirectDispatchParts):
       routeThroughExpress(req, res, callback);
       return;
     }
-    // A node handler's request becomes express's only if something asks (a miss, a problem document).
-    let request: Request | undefined;
-    const asExpress = (): Request => (request ??= asExpressRequest(app, req, res));
-    const fail = (error: unknown): void => {
-      const failed = asExpress();
-      void problems(error, failed, failed.res as Response, () => {
-        // Too late for a problem document (express's final handler does the same).
-        failed.socket.destroy();
-      });
-    };
-    const answer =
-      typeof handler === 'function'
-        ? (): void | Promise<void> => handler(asExpress(), res as Response)
-        : (): void | Promise<void> => handler.node(req, res, asExpress);
-    const run = (index: number): void => {
-      const step = prelude[index];
-      if (step === undefined) {
-        try {
-          const answered = answer();
-          if (answered instanceof Promise) answered.catch(fail);
-        } catch (error) {
-          fail(error);
-        }
-        return;
-      }
-      step(req as Request, res as Response, (error?: unknown) => (error === undefined ? run(index + 1) : fail(error)));
-    };
-    run(0);
+    new DirectExchange(app, parts, req, res, handler).next();
   };
   // express's `app(req, res)` calls `app.handle` as a property on every request.
   dispatchable.handle = direct;
+}
+
+/**
+ * One directly dispatched request: the prelude steps, then the handler. One object and two functions per
+ * request (the hot path's allocations), rather than a closure per step.
+ */
+class DirectExchange {
+  private request: Request | undefined;
+  private index = 0;
+  /** The prelude's `next`: the following step, or the handler after the last; an error becomes a problem. */
+  readonly next: (error?: unknown) => void;
+  /** A node handler's request becomes express's only if something asks (a miss, a problem document). */
+  readonly asExpress: () => Request;
+
+  constructor(
+    private readonly app: Express,
+    private readonly parts: DirectDispatchParts,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly handler: DirectHandler | NodeDirectHandler,
+  ) {
+    this.next = (error?: unknown): void => (error === undefined ? this.step() : this.fail(error));
+    this.asExpress = (): Request => (this.request ??= asExpressRequest(this.app, this.req, this.res));
+  }
+
+  private step(): void {
+    const step = this.parts.prelude[this.index];
+    this.index += 1;
+    if (step !== undefined) {
+      step(this.req as Request, this.res as Response, this.next);
+      return;
+    }
+    try {
+      const { handler } = this;
+      const answered =
+        typeof handler === 'function' ? handler(this.asExpress(), this.res as Response) : handler.node(this.req, this.res, this.asExpress);
+      if (answered instanceof Promise) answered.catch((error: unknown) => this.fail(error));
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    const failed = this.asExpress();
+    void this.parts.problems(error, failed, failed.res as Response, () => {
+      // Too late for a problem document (express's final handler does the same).
+      failed.socket.destroy();
+    });
+  }
 }
 
 /** What `app.handle` does to a request before routing it (express 5: circular references, prototypes, locals, originalUrl). */
