@@ -161,7 +161,8 @@ async function handle(
     // (as 499, "client closed request", which is not a server error).
     const meter = deps.meter;
     if (meter) {
-      res.once('close', () =>
+      // `on`: a response closes once (no `once` wrapper per request).
+      res.on('close', () =>
         meter.record({
           tenantId: caller.tenantId,
           timezone: caller.timezone,

@@ -73,7 +73,8 @@ export async function startHttpServer(app: RequestListener, options: StartHttpSe
       return;
     }
     inFlight.add(res);
-    res.once('close', () => inFlight.delete(res));
+    // `on`, not `once`: a response closes once, and `once` costs a wrapper and a removal per request.
+    res.on('close', () => inFlight.delete(res));
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -70,7 +70,8 @@ function recordServerSpan(
     ...(req.socket.remoteAddress ? { [ATTR_NETWORK_PEER_ADDRESS]: req.socket.remoteAddress } : {}),
     ...(req.headers['user-agent'] ? { [ATTR_USER_AGENT_ORIGINAL]: req.headers['user-agent'] } : {}),
   });
-  res.once('close', () => {
+  // `on`: a response closes once (no `once` wrapper per request).
+  res.on('close', () => {
     const route = routeOf?.(req);
     if (route) {
       span.setAttribute(ATTR_HTTP_ROUTE, route);
