@@ -14,12 +14,14 @@ import {
   createHttpApp,
   featureNotInPlanError,
   HttpProblem,
+  type NodeDirectHandler,
   type ReadinessChecks,
   requestIdOf,
   setRouteTemplate,
 } from '@tenantry/http';
 import { rateLimitHeaders, type RateLimiter, type RateLimitDecision } from '@tenantry/cache';
 import { setLogContext, type Logger } from '@tenantry/telemetry';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { Authenticator, Caller } from './auth/authenticate';
 import { CACHE_ADMIN_PREFIX, type CacheStatistics, requireAdmin } from './cache-admin';
@@ -80,6 +82,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const CLIENT_CLOSED_REQUEST = 499;
 const X_CACHE_STATUS = 'X-Cache-Status';
 const DEFAULT_PUBLIC_RATE_LIMIT_PER_MINUTE = 60;
+/** What makes parseurl (express's `req.path`) parse a target fully instead of cutting it at `?`. */
+const NEEDS_FULL_URL_PARSE = /[\t\n\f\r #\u00a0\ufeff]/;
 
 /**
  * The gateway (MISSION §4): request id and trace context (platform middleware and OTel) → authenticate
@@ -88,7 +92,8 @@ const DEFAULT_PUBLIC_RATE_LIMIT_PER_MINUTE = 60;
  * proxy. Bodies are not parsed: they stream to the service untouched.
  */
 export function createGatewayApp(deps: GatewayAppDependencies): Express {
-  const serveApi = (req: Request, res: Response): Promise<void> => handle(deps, req, res);
+  // On node's request and response: express's objects are made only for what needs them (a miss, a problem).
+  const serveApi: NodeDirectHandler = { node: (req, res, asExpress) => handle(deps, req, res, req.url ?? '/', asExpress) };
   return createHttpApp({
     service: 'gateway',
     logger: deps.logger,
@@ -104,20 +109,32 @@ export function createGatewayApp(deps: GatewayAppDependencies): Express {
       if (deps.apiReference) app.use(deps.apiReference);
       if (deps.cacheAdmin)
         app.use(CACHE_ADMIN_PREFIX, (req, _res, next) => adminOnly(deps, req).then(() => next()), deps.cacheAdmin.router);
-      app.use((req, res) => handle(deps, req, res));
+      app.use((req, res) => handle(deps, req, res, req.originalUrl, () => req));
     },
   });
 }
 
-async function handle(deps: GatewayAppDependencies, req: Request, res: Response): Promise<void> {
+/**
+ * One API request. `url`: its target as received (express's `originalUrl`); `asExpress`: express's request
+ * for it (the same object), made on first call — a cache hit never makes it.
+ */
+async function handle(
+  deps: GatewayAppDependencies,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: string,
+  asExpress: () => Request,
+): Promise<void> {
   const startedAt = performance.now();
   assertUnambiguousFraming(req);
-  const path = req.path;
+  const queryAt = url.indexOf('?');
+  const target = queryAt === -1 ? url : url.slice(0, queryAt);
+  // express's `req.path` (parseurl) is the target before `?` unless it has what only a full URL parse reads.
+  const path = NEEDS_FULL_URL_PARSE.test(url) ? asExpress().path : target;
   const route = matchRoute(path);
-  if (!route) throw new HttpProblem('not-found', 404, 'Not found', `No API route for ${req.method} ${path}.`);
+  if (!route) throw new HttpProblem('not-found', 404, 'Not found', `No API route for ${req.method ?? 'GET'} ${path}.`);
   setRouteTemplate(req, route.template);
-  const queryAt = req.originalUrl.indexOf('?');
-  if (isAmbiguousPath(queryAt === -1 ? req.originalUrl : req.originalUrl.slice(0, queryAt))) {
+  if (isAmbiguousPath(target)) {
     throw new HttpProblem(
       'bad-request',
       400,
@@ -125,16 +142,18 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
       'The path contains dot segments or encoded slashes, which the API never uses.',
     );
   }
-  if (isPublicRequest(req.method, path)) {
-    await servePublic(deps, req, res, route);
+  const method = req.method ?? 'GET';
+  if (isPublicRequest(method, path)) {
+    await servePublic(deps, req, res, url, route, asExpress);
     return;
   }
 
-  const caller = await authenticate(deps, req);
-  let outcome: { cacheStatus?: CacheStatus; rateLimited: boolean } = { rateLimited: false };
+  const caller = await authenticate(deps, req, asExpress);
+  // Read by the metering listener when the response closes: filled in as the request goes.
+  const outcome: { cacheStatus: CacheStatus | undefined; rateLimited: boolean } = { cacheStatus: undefined, rateLimited: false };
   if (caller.kind === 'tenant') {
     setLogContext({ tenantId: caller.tenantId });
-    enforceScopes(deps, caller, route, req.method);
+    enforceScopes(deps, caller, route, method);
     enforceFeatureGate(deps, caller, route);
     // Metered from here on: every request that reached the rate limiter is API usage (a refused one is
     // flagged, and is not counted against the quota). `close` comes after `finish`, and also when the client
@@ -142,13 +161,14 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
     // (as 499, "client closed request", which is not a server error).
     const meter = deps.meter;
     if (meter) {
-      res.once('close', () =>
+      // `on`: a response closes once (no `once` wrapper per request).
+      res.on('close', () =>
         meter.record({
           tenantId: caller.tenantId,
           timezone: caller.timezone,
           service: route.service,
           route: route.template,
-          method: req.method,
+          method,
           statusCode: res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST,
           latencyMs: performance.now() - startedAt,
           cacheHit: outcome.cacheStatus === 'HIT' || outcome.cacheStatus === 'STALE',
@@ -156,7 +176,7 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
         }),
       );
     }
-    const cacheRequest = req.method === 'GET' || req.method === 'HEAD' ? cacheRequestOf(req, caller) : undefined;
+    const cacheRequest = method === 'GET' || method === 'HEAD' ? cacheRequestOf(req, url, caller) : undefined;
     let prefetched: Prefetched | undefined;
     if (deps.rateLimiter) {
       const limited = { tenantId: caller.tenantId, limits: limitsOf(caller, deps.rateLimitOverrides), timezone: caller.timezone };
@@ -170,11 +190,11 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
       } else {
         decision = await deps.rateLimiter.consume(limited);
       }
-      applyRateLimit(deps, res, decision, 'plan', () => (outcome = { ...outcome, rateLimited: true }));
+      applyRateLimit(deps, res, decision, 'plan', () => (outcome.rateLimited = true));
     }
     stripClientIdentity(req);
     if (cacheRequest) {
-      outcome = { ...outcome, cacheStatus: await serveThroughCache(deps, req, res, route, caller, cacheRequest, prefetched) };
+      outcome.cacheStatus = await serveThroughCache(deps, res, route, caller, asExpress, cacheRequest, prefetched);
       return;
     }
   } else {
@@ -185,7 +205,7 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
   const body = await readRequestBody(req, () => res.setHeader('Connection', 'close'), deps.bodyLimits ?? DEFAULT_BODY_LIMITS);
   res.setHeader(X_CACHE_STATUS, 'BYPASS');
   deps.metrics.cacheOutcome('BYPASS');
-  if (caller.kind === 'tenant' && !SAFE_METHODS.has(req.method)) {
+  if (caller.kind === 'tenant' && !SAFE_METHODS.has(method)) {
     // RFC 9111 §4.4: a write invalidates what the cache holds. Purging before forwarding gives a client
     // that reads after its write a fresh answer; purging again after covers reads that raced the write.
     // With the cache backend down there is nothing to purge (and nothing is served from it): never fail the write for it.
@@ -196,13 +216,14 @@ async function handle(deps: GatewayAppDependencies, req: Request, res: Response)
     await purge();
     res.once('finish', () => void purge());
   }
-  await deps.upstreams.forward({ ...upstreamCall(req, route, caller), body }, res);
+  const request = asExpress();
+  await deps.upstreams.forward({ ...upstreamCall(request, route, caller), body }, request.res as Response);
 }
 
 /** The gateway's own admin operations: framing checked, the admin key required (a tenant key is a 403 problem). */
 async function adminOnly(deps: GatewayAppDependencies, req: Request): Promise<void> {
   assertUnambiguousFraming(req);
-  requireAdmin(await authenticate(deps, req));
+  requireAdmin(await authenticate(deps, req, () => req));
 }
 
 /** What every upstream call of this request shares (the body, if any, is added by the caller). */
@@ -214,7 +235,7 @@ function upstreamCall(req: Request, route: UpstreamRoute, caller: Caller | undef
     headers: req.headers,
     ...(caller ? { identity: caller.identity } : {}),
     pool: caller?.kind === 'admin' ? 'control' : 'tenant',
-    ...(caller?.kind === 'admin' ? {} : { bulkhead: caller ? caller.tenantId : `anon:${clientAddress(req)}` }),
+    ...(caller?.kind === 'admin' ? {} : { bulkhead: caller ? caller.tenantId : `anon:${addressOf(req)}` }),
     forwarded: forwardedFor(req),
     requestId: requestIdOf(req),
   };
@@ -234,8 +255,8 @@ function forwardedFor(req: Request): ForwardedFor {
   return { for: fromTrustedProxy ? `${claimed}, ${peer}` : peer, proto: req.protocol, ...(host ? { host } : {}) };
 }
 
-async function authenticate(deps: GatewayAppDependencies, req: Request): Promise<Caller> {
-  const address = clientAddress(req);
+async function authenticate(deps: GatewayAppDependencies, req: IncomingMessage, asExpress: () => Request): Promise<Caller> {
+  const address = clientAddress(deps, req, asExpress);
   deps.failedAuthentications?.assertNotLimited(address);
   try {
     return await deps.authenticator.authenticate(req.headers.authorization);
@@ -287,18 +308,25 @@ function enforceFeatureGate(deps: GatewayAppDependencies, caller: Extract<Caller
  * Rate-limited per client address (`anon:<address>`, apart from every tenant's quota) and cached in the
  * one public namespace, as the upstream's Cache-Control allows. Not metered: there is no tenant.
  */
-async function servePublic(deps: GatewayAppDependencies, req: Request, res: Response, route: UpstreamRoute): Promise<void> {
+async function servePublic(
+  deps: GatewayAppDependencies,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: string,
+  route: UpstreamRoute,
+  asExpress: () => Request,
+): Promise<void> {
   if (deps.rateLimiter) {
     const perMinute = deps.publicRateLimitPerMinute ?? DEFAULT_PUBLIC_RATE_LIMIT_PER_MINUTE;
     const decision = await deps.rateLimiter.consume({
-      tenantId: `anon:${clientAddress(req)}`,
+      tenantId: `anon:${clientAddress(deps, req, asExpress)}`,
       limits: { perMinute, perDay: UNLIMITED },
       timezone: 'UTC',
     });
     applyRateLimit(deps, res, decision, 'public', () => undefined);
   }
   stripClientIdentity(req);
-  await serveThroughCache(deps, req, res, route, undefined);
+  await serveThroughCache(deps, res, route, undefined, asExpress, cacheRequestOf(req, url, undefined));
 }
 
 /**
@@ -306,7 +334,12 @@ async function servePublic(deps: GatewayAppDependencies, req: Request, res: Resp
  * (GATEWAY_TRUSTED_PROXIES, Express's `trust proxy`) — the nearest untrusted address of its
  * `X-Forwarded-For`. Nobody else's header counts, so a client cannot pick its own rate-limit bucket.
  */
-function clientAddress(req: Request): string {
+function clientAddress(deps: GatewayAppDependencies, req: IncomingMessage, asExpress: () => Request): string {
+  // Without trusted proxies express's `req.ip` is the connection's address: no need for express's request.
+  return deps.trustedProxies && deps.trustedProxies.length > 0 ? addressOf(asExpress()) : (req.socket.remoteAddress ?? 'unknown');
+}
+
+function addressOf(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
@@ -318,12 +351,13 @@ function limitsOf(caller: Extract<Caller, { kind: 'tenant' }>, overrides: RateLi
 
 function applyRateLimit(
   deps: GatewayAppDependencies,
-  res: Response,
+  res: ServerResponse,
   decision: RateLimitDecision,
   whose: 'plan' | 'public',
   markLimited: () => void,
 ): void {
-  for (const [name, value] of Object.entries(rateLimitHeaders(decision))) res.setHeader(name, value);
+  const headers = rateLimitHeaders(decision);
+  for (const name in headers) res.setHeader(name, headers[name as keyof typeof headers] as string);
   if (decision.allowed) return;
   markLimited();
   if (decision.refusedBy === undefined) {
@@ -344,7 +378,7 @@ function applyRateLimit(
 }
 
 /** Removes every identity the client claimed, and its credential: services must never see either. */
-function stripClientIdentity(req: Request): void {
+function stripClientIdentity(req: IncomingMessage): void {
   const { headers } = req;
   // `delete` only what is there: deleting absent properties still reshapes the object V8 optimised.
   for (const header of CLIENT_IDENTITY_HEADERS) if (headers[header] !== undefined) delete headers[header];
@@ -352,14 +386,13 @@ function stripClientIdentity(req: Request): void {
 }
 
 /** What the response cache needs of a GET/HEAD: a tenant's request in its namespace, a public one (no caller) in the shared one. */
-function cacheRequestOf(req: Request, caller: Extract<Caller, { kind: 'tenant' }> | undefined): CacheableRequest {
-  const url = req.originalUrl;
+function cacheRequestOf(req: IncomingMessage, url: string, caller: Extract<Caller, { kind: 'tenant' }> | undefined): CacheableRequest {
   const queryAt = url.indexOf('?');
   return {
     tenantId: caller ? caller.tenantId : PUBLIC_TENANT_ID,
     // Keys with different scopes may be answered differently: they never share cached responses.
     ...(caller?.scopePartition ? { partition: caller.scopePartition } : {}),
-    method: req.method,
+    method: req.method ?? 'GET',
     path: queryAt === -1 ? url : url.slice(0, queryAt),
     query: queryAt === -1 ? '' : url.slice(queryAt + 1),
     headers: req.headers,
@@ -373,30 +406,33 @@ function cacheRequestOf(req: Request, caller: Extract<Caller, { kind: 'tenant' }
  */
 async function serveThroughCache(
   deps: GatewayAppDependencies,
-  req: Request,
-  res: Response,
+  res: ServerResponse,
   route: UpstreamRoute,
   caller: Extract<Caller, { kind: 'tenant' }> | undefined,
-  cacheRequest: CacheableRequest = cacheRequestOf(req, caller),
+  asExpress: () => Request,
+  cacheRequest: CacheableRequest,
   prefetched?: Prefetched,
 ): Promise<CacheStatus> {
   const { status, response } = await deps.responseCache.serve(
     cacheRequest,
     // Signed when the upstream call happens (a cache hit needs no signature; a background revalidation
     // may run after the request ended). GET and HEAD carry no body: `assertUnambiguousFraming` saw to it.
-    () => deps.upstreams.fetch(upstreamCall(req, route, caller)),
+    () => deps.upstreams.fetch(upstreamCall(asExpress(), route, caller)),
     prefetched,
   );
   deps.metrics.cacheOutcome(status);
   if (caller) deps.cacheAdmin?.statistics.record(caller.tenantId, cacheRequest.path, status);
-  writeResponse(res, response, status, req.method === 'HEAD');
+  writeResponse(res, response, status, cacheRequest.method === 'HEAD');
   return status;
 }
 
-function writeResponse(res: Response, response: UpstreamResponse, cacheStatus: CacheStatus, headOnly: boolean): void {
-  res.status(response.statusCode);
-  for (const [name, value] of Object.entries(response.headers)) {
-    if (name !== 'content-length' && name !== 'x-request-id') res.setHeader(name, value);
+function writeResponse(res: ServerResponse, response: UpstreamResponse, cacheStatus: CacheStatus, headOnly: boolean): void {
+  res.statusCode = response.statusCode;
+  const { headers } = response;
+  // `for…in`, not `Object.entries`: no array of pairs per hit (the header map is a plain object).
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && name !== 'content-length' && name !== 'x-request-id') res.setHeader(name, value);
   }
   res.setHeader(X_CACHE_STATUS, cacheStatus);
   if (headOnly) {

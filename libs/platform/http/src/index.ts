@@ -1,5 +1,5 @@
 export { createHttpApp, DEFAULT_JSON_LIMIT, type HttpAppOptions } from './app';
-export type { DirectHandler, DirectRoutes } from './direct-dispatch';
+export type { DirectHandler, DirectRoutes, NodeDirectHandler } from './direct-dispatch';
 export { DEFAULT_READINESS_TIMEOUT_MS, type CheckResult, type ReadinessCheck, type ReadinessChecks } from './health';
 export {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,

@@ -30,7 +30,8 @@ export function observeRequests(service: string, logger: Logger): RequestHandler
     };
     // Bound to the request's context, so the line carries request, tenant and trace ids: only when the
     // line will be written (binding captures the async context, a cost every request would pay for nothing).
-    res.once('close', logger.isLevelEnabled(level) ? AsyncLocalStorage.bind(onClose) : onClose);
+    // `on`, not `once`: a response closes once, and `once` costs a wrapper and a removal per request.
+    res.on('close', logger.isLevelEnabled(level) ? AsyncLocalStorage.bind(onClose) : onClose);
     next();
   };
 }

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { runWithLogContext } from '@tenantry/telemetry';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
@@ -8,11 +9,12 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
 /** What a caller may send as its request id: short, printable, no spaces or quotes (it is echoed and logged). */
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
-const requestIds = new WeakMap<Request, string>();
-const routeTemplates = new WeakMap<Request, string>();
+// Keyed by node's request: the same object before and after express sets its prototypes.
+const requestIds = new WeakMap<IncomingMessage, string>();
+const routeTemplates = new WeakMap<IncomingMessage, string>();
 
 /** The id of this request: the caller's `X-Request-Id` if sane, else a generated UUID. */
-export function requestIdOf(req: Request): string | undefined {
+export function requestIdOf(req: IncomingMessage): string | undefined {
   return requestIds.get(req);
 }
 
@@ -34,7 +36,7 @@ export function requestIdMiddleware(): RequestHandler {
  * Names the route template of this request for metrics and logs when it is not an express route
  * (e.g. the gateway's proxy: `setRouteTemplate(req, '/api/v1/tenants/*')`). Never pass a raw path.
  */
-export function setRouteTemplate(req: Request, template: string): void {
+export function setRouteTemplate(req: IncomingMessage, template: string): void {
   routeTemplates.set(req, template);
 }
 

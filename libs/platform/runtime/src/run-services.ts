@@ -39,7 +39,7 @@ export interface StartedService {
   /** Stops what the service runs besides HTTP (consumers, schedulers); called after HTTP drained. */
   stop?(): Promise<void>;
   /** Options of the service's HTTP server (the gateway: its headers on answers to unparseable requests). */
-  http?: Pick<StartHttpServerOptions, 'clientErrorHeaders' | 'headersTimeoutMs'>;
+  http?: Pick<StartHttpServerOptions, 'clientErrorHeaders' | 'headersTimeoutMs' | 'ownServerSpans'>;
   /** A listener for operators only (the gateway's `/metrics`), which the service started and its `stop` closes. */
   operator?: RunningHttpServer;
 }

@@ -14,5 +14,6 @@ export {
 export { getMeter, metricsHandler, PROMETHEUS_CONTENT_TYPE } from './metrics';
 export { PreBoundCounter, type BoundCounter } from './pre-bound-counter';
 export { REDACTED, SENSITIVE_KEYS } from './redaction';
+export { detachInstrumentedServerSide, withServerSpans, type ServerSpanOptions } from './server-spans';
 export { shutdownTelemetry } from './shutdown';
 export { getTracer } from './tracing';

@@ -7,9 +7,7 @@ import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { AlwaysOffSampler, NoopSpanProcessor, ParentBasedSampler, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { telemetryState } from './state';
-
-/** Paths of probes and scrapes: answered often, worth no trace. */
-const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
+import { UNTRACED_PATHS } from './untraced-paths';
 
 export interface StartTelemetryOptions {
   /** Install the HTTP and express instrumentations (default true; in-process tests turn them off). */
