@@ -8,12 +8,14 @@ import { alertStatesCollection, type AlertStateRepository } from '../../libs/obs
 import { ROLLUP_BUCKETS } from '../../libs/observability/src/ingest/histogram';
 import type { Bucket } from '../../libs/observability/src/ingest/rollup-reader';
 import {
+  packSeries,
   RESOLUTION_MS,
   rollupId,
   ROLLUP_SCOPE,
   rollupsCollection,
   SERVICE_SHARD,
   tenantShard,
+  unpackSeries,
   type RollupRepository,
   type Series,
 } from '../../libs/observability/src/ingest/rollup.collection';
@@ -153,8 +155,8 @@ export async function seedRollups(
       resolution: bucket.resolution,
       bucket_start: bucket.start.toISOString(),
       shard,
-      series,
-      recent_batches: [],
+      packed_series: packSeries(series),
+      packed_batches: '',
     };
     bytes += JSON.stringify(document).length;
     await rollups.insert(ROLLUP_SCOPE, document, { id: rollupId(bucket.resolution, bucket.start, shard) });
@@ -168,7 +170,7 @@ export const secondsOf = (bucket: Bucket): number => RESOLUTION_MS[bucket.resolu
 export async function readDocuments(rollups: RollupRepository, ids: readonly string[]): Promise<number> {
   let series = 0;
   await inPool(ids, 8, async (id) => {
-    series += (await rollups.findById(ROLLUP_SCOPE, id))?.series.length ?? 0;
+    series += unpackSeries(await rollups.findById(ROLLUP_SCOPE, id)).length;
   });
   return series;
 }

@@ -8,6 +8,7 @@ import {
   type Rollup,
   type RollupRepository,
   type Series,
+  unpackSeries,
 } from './rollup.collection';
 
 export interface Bucket {
@@ -178,7 +179,7 @@ export class RollupReader {
         this.reads += 1;
         found = this.rollups.findById(ROLLUP_SCOPE, id).then((document: Rollup | null) => {
           const byTenant: SeriesByTenant = new Map();
-          for (const series of document?.series ?? []) {
+          for (const series of unpackSeries(document)) {
             const key = series.tenant_id ?? '';
             const list = byTenant.get(key);
             if (list) list.push(series);
