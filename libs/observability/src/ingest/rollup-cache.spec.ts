@@ -1,7 +1,7 @@
 import { createInMemoryPersistence } from '@tenantry/persistence';
 import { createLogger } from '@tenantry/telemetry';
 import { alertRollupCache } from '../alerts/alert-evaluator';
-import { gatewayBatch } from '../test-support/metric-batches';
+import { metricBatchOf } from '../test-support/metric-batches';
 import type { MetricBatch } from './metric-batch';
 import { bucketEndOf, RollupDocumentCache, RollupReader } from './rollup-reader';
 import { GATEWAY_SERVICE, RollupWriter } from './rollup-writer';
@@ -10,7 +10,7 @@ import { rollupsCollection, tenantShard, type RollupRepository, type Series } fr
 const NOW = new Date('2026-11-10T12:00:00Z');
 const MINUTE = 60_000;
 
-const batch = (id: string, at: Date, requests: number, errors: number): MetricBatch => gatewayBatch(id, 'ten_c', at, requests, errors);
+const batch = (id: string, at: Date, requests: number, errors: number): MetricBatch => metricBatchOf(id, 'ten_c', at, requests, errors);
 
 const gatewayOf = (series: Series) =>
   series.tenant_id === 'ten_c' && series.service === GATEWAY_SERVICE && series.route === null ? 'x' : null;

@@ -1,7 +1,7 @@
 import { ServiceUnavailableError } from '@tenantry/contracts';
 import { createInMemoryPersistence } from '@tenantry/persistence';
 import { createLogger } from '@tenantry/telemetry';
-import { gatewayBatch } from '../test-support/metric-batches';
+import { metricBatchOf } from '../test-support/metric-batches';
 import type { MetricBatch } from './metric-batch';
 import { GATEWAY_SERVICE, RollupWriter } from './rollup-writer';
 import {
@@ -26,7 +26,7 @@ const MINUTE_A = new Date('2026-11-10T12:03:00Z');
 const MINUTE_B = new Date('2026-11-10T12:04:00Z');
 
 const batch = (id: string, tenant: string, at: Date, requests: number, errors: number): MetricBatch =>
-  gatewayBatch(id, tenant, new Date(at.getTime() + 5_000), requests, errors, 'get');
+  metricBatchOf(id, tenant, new Date(at.getTime() + 5_000), requests, errors, 'get');
 
 /** Four batches of two tenants in two minutes of one hour: requests 1, 2, 4, 8 (errors 0, 1, 0, 1). */
 const BATCHES = [

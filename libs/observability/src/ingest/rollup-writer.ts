@@ -7,6 +7,8 @@ import { inLanes } from '../lanes';
 import {
   batchFingerprint,
   bucketStart,
+  GATEWAY_SHARD_RESOLUTIONS,
+  gatewayShard,
   packBatches,
   packSeries,
   RECENT_BATCHES,
@@ -250,6 +252,8 @@ function* seriesOf(batch: MetricBatch): Generator<[Resolution, string, Series]> 
       for (const service of services) {
         yield [resolution, SERVICE_SHARD, make(null, service, null, null)];
         yield [resolution, tenantShard(tenant), make(tenant, service, null, null)];
+        if (service === GATEWAY_SERVICE && GATEWAY_SHARD_RESOLUTIONS.includes(resolution))
+          yield [resolution, gatewayShard(tenant), make(tenant, service, null, null)];
       }
       if (resolution !== 'minute')
         yield [resolution, routeShard(tenant), make(tenant, sample.service, sample.route, sample.method.toUpperCase())];

@@ -29,7 +29,9 @@ export const ROLLUP_SCOPE = '_observability';
  * - `svc`: one series per service, platform-wide (every resolution);
  * - `tNN`: tenant × service, for the tenants of shard NN (every resolution);
  * - `rNN`: tenant × service × route × method, for shard NN (hour and day only: routes multiply the
- *   series, and per-route views do not need minutes).
+ *   series, and per-route views do not need minutes);
+ * - `gNN`: the tenants' `gateway` series alone (the same series as in `tNN`), hour and day only: what the
+ *   monthly SLA reports and the tenant SLOs read, a fraction of the bytes of `tNN` (`tenantGatewayShard`).
  */
 export type ShardKey = string;
 export const SERVICE_SHARD = 'svc';
@@ -86,6 +88,19 @@ export function tenantShardOf(tenantId: string): number {
 }
 export const tenantShard = (tenantId: string): ShardKey => `t${String(tenantShardOf(tenantId)).padStart(2, '0')}`;
 export const routeShard = (tenantId: string): ShardKey => `r${String(tenantShardOf(tenantId)).padStart(2, '0')}`;
+export const gatewayShard = (tenantId: string): ShardKey => `g${String(tenantShardOf(tenantId)).padStart(2, '0')}`;
+
+/** Resolutions that have `gNN` documents. */
+export const GATEWAY_SHARD_RESOLUTIONS: readonly Resolution[] = ['hour', 'day'];
+
+/**
+ * Where a tenant's gateway series (tenant_id, `gateway`, no route) of a bucket is read: the `gNN`
+ * document where there is one (hours, days), the `tNN` document otherwise (minutes).
+ */
+export const tenantGatewayShard =
+  (tenantId: string) =>
+  (resolution: Resolution): ShardKey =>
+    GATEWAY_SHARD_RESOLUTIONS.includes(resolution) ? gatewayShard(tenantId) : tenantShard(tenantId);
 
 export function bucketStart(at: Date, resolution: Resolution): Date {
   const size = RESOLUTION_MS[resolution];
@@ -127,11 +142,19 @@ const PACKED_FIELDS = [
   'latency_sum',
   'latency_max',
 ] as const satisfies readonly (keyof Series)[];
-const PACKED_LENGTH = PACKED_FIELDS.length + ROLLUP_BUCKETS;
 
-/** The series as one JSON text of arrays (no field names: a tenant-shard document holds hundreds of series). */
+/**
+ * The series as one JSON text of arrays (no field names: a tenant-shard document holds hundreds of
+ * series); a histogram's trailing empty buckets are left out.
+ */
 export function packSeries(series: readonly Series[]): string {
-  return JSON.stringify(series.map((entry) => [...PACKED_FIELDS.map((field) => entry[field]), ...entry.buckets]));
+  return JSON.stringify(
+    series.map((entry) => {
+      let used = entry.buckets.length;
+      while (used > 0 && entry.buckets[used - 1] === 0) used -= 1;
+      return [...PACKED_FIELDS.map((field) => entry[field]), ...entry.buckets.slice(0, used)];
+    }),
+  );
 }
 
 /** The series of a document (none when it has none, or was written in an earlier format). */
@@ -141,8 +164,11 @@ export function unpackSeries(document: Pick<RollupFields, 'packed_series'> | nul
   const rows = JSON.parse(packed) as unknown;
   if (!Array.isArray(rows)) throw new Error('A rollup document whose packed_series is not an array');
   return rows.map((row: unknown) => {
-    if (!Array.isArray(row) || row.length !== PACKED_LENGTH) throw new Error('A rollup series of the wrong length');
-    const series: Record<string, unknown> = { buckets: row.slice(PACKED_FIELDS.length) };
+    if (!Array.isArray(row) || row.length < PACKED_FIELDS.length || row.length > PACKED_FIELDS.length + ROLLUP_BUCKETS)
+      throw new Error('A rollup series of the wrong length');
+    const buckets = row.slice(PACKED_FIELDS.length) as number[];
+    while (buckets.length < ROLLUP_BUCKETS) buckets.push(0);
+    const series: Record<string, unknown> = { buckets };
     PACKED_FIELDS.forEach((field, i) => {
       series[field] = row[i];
     });

@@ -1,7 +1,7 @@
 import type { MetricBatch } from '../ingest/metric-batch';
 
 /** A gateway batch of one tenant: `requests` to one tenants route, `errors` of them 5xx, all within 100 ms. */
-export const gatewayBatch = (
+export const metricBatchOf = (
   id: string,
   tenantId: string,
   windowStart: Date,
