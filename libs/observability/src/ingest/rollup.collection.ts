@@ -97,10 +97,10 @@ export const GATEWAY_SHARD_RESOLUTIONS: readonly Resolution[] = ['hour', 'day'];
  * Where a tenant's gateway series (tenant_id, `gateway`, no route) of a bucket is read: the `gNN`
  * document where there is one (hours, days), the `tNN` document otherwise (minutes).
  */
-export const tenantGatewayShard =
-  (tenantId: string) =>
-  (resolution: Resolution): ShardKey =>
-    GATEWAY_SHARD_RESOLUTIONS.includes(resolution) ? gatewayShard(tenantId) : tenantShard(tenantId);
+export function tenantGatewayShard(tenantId: string): (resolution: Resolution) => ShardKey {
+  const shard = String(tenantShardOf(tenantId)).padStart(2, '0');
+  return (resolution) => (GATEWAY_SHARD_RESOLUTIONS.includes(resolution) ? `g${shard}` : `t${shard}`);
+}
 
 export function bucketStart(at: Date, resolution: Resolution): Date {
   const size = RESOLUTION_MS[resolution];
