@@ -2,7 +2,7 @@ import { KafkaEventBus } from '@tenantry/event-bus';
 /* eslint-disable @nx/enforce-module-boundaries */
 import { consumeMetricRecorded } from '../../libs/observability/src/ingest/ingest-consumer';
 import { RollupWriter } from '../../libs/observability/src/ingest/rollup-writer';
-import { bucketStart, rollupId, ROLLUP_SCOPE, SERVICE_SHARD } from '../../libs/observability/src/ingest/rollup.collection';
+import { bucketStart, rollupId, ROLLUP_SCOPE, SERVICE_SHARD, unpackSeries } from '../../libs/observability/src/ingest/rollup.collection';
 /* eslint-enable @nx/enforce-module-boundaries */
 import { runGatewayUsage } from '../billing/gateway-usage';
 import { PrivateGroupsBus } from '../billing/instrumented-metering';
@@ -97,7 +97,7 @@ export const ingestKeepsUp: Scenario = {
       let counted = 0;
       for (let at = bucketStart(startedAt, 'minute').getTime(); at <= endedAt.getTime(); at += 60_000) {
         const document = await db.rollups.findById(ROLLUP_SCOPE, rollupId('minute', new Date(at), SERVICE_SHARD));
-        counted += document?.series.find((series) => series.service === 'gateway')?.requests ?? 0;
+        counted += unpackSeries(document).find((series) => series.service === 'gateway')?.requests ?? 0;
       }
       result.checks.push(
         {

@@ -7,13 +7,19 @@ import { withDatabase } from '@tenantry/testing';
 import { alertStatesCollection, type AlertStateRepository } from '../../libs/observability/src/alerts/alert-state.collection';
 import { ROLLUP_BUCKETS } from '../../libs/observability/src/ingest/histogram';
 import type { Bucket } from '../../libs/observability/src/ingest/rollup-reader';
+import { GATEWAY_SERVICE } from '../../libs/observability/src/ingest/rollup-writer';
 import {
+  GATEWAY_SHARD_RESOLUTIONS,
+  gatewayShard,
+  packSeries,
   RESOLUTION_MS,
   rollupId,
   ROLLUP_SCOPE,
   rollupsCollection,
   SERVICE_SHARD,
+  tenantGatewayShard,
   tenantShard,
+  unpackSeries,
   type RollupRepository,
   type Series,
 } from '../../libs/observability/src/ingest/rollup.collection';
@@ -129,7 +135,8 @@ export function seriesOf(tenantId: string | null, service: string, requests: num
 
 /**
  * Writes the t-shard documents of these buckets (every tenant's series in its shard's document, as the
- * ingest consumer leaves them) and the svc documents (`services`' platform-wide series); returns how many.
+ * ingest consumer leaves them), the g-shard documents of the hours and days (each tenant's gateway series
+ * alone) and the svc documents (`services`' platform-wide series); returns how many.
  */
 export async function seedRollups(
   rollups: RollupRepository,
@@ -143,18 +150,33 @@ export async function seedRollups(
     const shard = tenantShard(tenantId);
     byShard.set(shard, [...(byShard.get(shard) ?? []), tenantId]);
   }
-  const unique = [...new Map(buckets.map((bucket) => [`${bucket.resolution}:${bucket.start.getTime()}`, bucket])).values()];
-  const jobs = unique.flatMap((bucket) => [SERVICE_SHARD, ...byShard.keys()].map((shard) => ({ bucket, shard })));
+  const unique = uniqueBuckets(buckets);
+  const jobs = unique.flatMap((bucket) => [
+    { bucket, shard: SERVICE_SHARD, series: () => services(bucket) },
+    ...[...byShard].flatMap(([shard, members]) => [
+      { bucket, shard, series: () => members.flatMap((tenantId) => seriesOf(tenantId, bucket)) },
+      ...(GATEWAY_SHARD_RESOLUTIONS.includes(bucket.resolution)
+        ? [
+            {
+              bucket,
+              shard: gatewayShard(members[0] ?? ''),
+              series: () =>
+                members.flatMap((tenantId) =>
+                  seriesOf(tenantId, bucket).filter((series) => series.service === GATEWAY_SERVICE && series.route === null),
+                ),
+            },
+          ]
+        : []),
+    ]),
+  ]);
   let bytes = 0;
-  await inPool(jobs, 4, async ({ bucket, shard }) => {
-    const series =
-      shard === SERVICE_SHARD ? services(bucket) : (byShard.get(shard) ?? []).flatMap((tenantId) => seriesOf(tenantId, bucket));
+  await inPool(jobs, 4, async ({ bucket, shard, series }) => {
     const document = {
       resolution: bucket.resolution,
       bucket_start: bucket.start.toISOString(),
       shard,
-      series,
-      recent_batches: [],
+      packed_series: packSeries(series()),
+      packed_batches: '',
     };
     bytes += JSON.stringify(document).length;
     await rollups.insert(ROLLUP_SCOPE, document, { id: rollupId(bucket.resolution, bucket.start, shard) });
@@ -162,20 +184,25 @@ export async function seedRollups(
   return { documents: jobs.length, bytes };
 }
 
+const uniqueBuckets = (buckets: readonly Bucket[]): Bucket[] => [
+  ...new Map(buckets.map((bucket) => [`${bucket.resolution}:${bucket.start.getTime()}`, bucket])).values(),
+];
+
 export const secondsOf = (bucket: Bucket): number => RESOLUTION_MS[bucket.resolution] / 1000;
 
 /** Reads these documents once each by id (8 at a time): the least I/O any pass over them needs. */
 export async function readDocuments(rollups: RollupRepository, ids: readonly string[]): Promise<number> {
   let series = 0;
   await inPool(ids, 8, async (id) => {
-    series += (await rollups.findById(ROLLUP_SCOPE, id))?.series.length ?? 0;
+    series += unpackSeries(await rollups.findById(ROLLUP_SCOPE, id)).length;
   });
   return series;
 }
 
-/** The ids of the documents `seedRollups` writes for these buckets and tenants. */
+/** The ids of the documents the passes read of what `seedRollups` writes: svc, and each tenant's gateway series (gNN hours and days, tNN minutes). */
 export function documentIds(buckets: readonly Bucket[], tenants: readonly string[]): string[] {
-  const shards = [SERVICE_SHARD, ...new Set(tenants.map(tenantShard))];
-  const unique = [...new Map(buckets.map((bucket) => [`${bucket.resolution}:${bucket.start.getTime()}`, bucket])).values()];
-  return unique.flatMap((bucket) => shards.map((shard) => rollupId(bucket.resolution, bucket.start, shard)));
+  return uniqueBuckets(buckets).flatMap((bucket) => {
+    const shards = [SERVICE_SHARD, ...new Set(tenants.map((tenantId) => tenantGatewayShard(tenantId)(bucket.resolution)))];
+    return shards.map((shard) => rollupId(bucket.resolution, bucket.start, shard));
+  });
 }

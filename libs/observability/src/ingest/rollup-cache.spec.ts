@@ -1,6 +1,7 @@
 import { createInMemoryPersistence } from '@tenantry/persistence';
 import { createLogger } from '@tenantry/telemetry';
 import { alertRollupCache } from '../alerts/alert-evaluator';
+import { metricBatchOf } from '../test-support/metric-batches';
 import type { MetricBatch } from './metric-batch';
 import { bucketEndOf, RollupDocumentCache, RollupReader } from './rollup-reader';
 import { GATEWAY_SERVICE, RollupWriter } from './rollup-writer';
@@ -9,27 +10,7 @@ import { rollupsCollection, tenantShard, type RollupRepository, type Series } fr
 const NOW = new Date('2026-11-10T12:00:00Z');
 const MINUTE = 60_000;
 
-const batch = (id: string, at: Date, requests: number, errors: number): MetricBatch => ({
-  id,
-  tenant_id: 'ten_c',
-  reporter: 'gateway-1',
-  via_gateway: true,
-  window_start: at,
-  latency_bounds_ms: [100],
-  samples: [
-    {
-      service: 'tenants',
-      route: '/api/v1/tenants/:id',
-      method: 'GET',
-      requests,
-      errors,
-      client_errors: 0,
-      rate_limited: 0,
-      cache_hits: 0,
-      latency: { sum: requests, max: 1, buckets: [requests, 0] },
-    },
-  ],
-});
+const batch = (id: string, at: Date, requests: number, errors: number): MetricBatch => metricBatchOf(id, 'ten_c', at, requests, errors);
 
 const gatewayOf = (series: Series) =>
   series.tenant_id === 'ten_c' && series.service === GATEWAY_SERVICE && series.route === null ? 'x' : null;

@@ -8,6 +8,7 @@ import {
   type Rollup,
   type RollupRepository,
   type Series,
+  unpackSeries,
 } from './rollup.collection';
 
 export interface Bucket {
@@ -178,7 +179,7 @@ export class RollupReader {
         this.reads += 1;
         found = this.rollups.findById(ROLLUP_SCOPE, id).then((document: Rollup | null) => {
           const byTenant: SeriesByTenant = new Map();
-          for (const series of document?.series ?? []) {
+          for (const series of unpackSeries(document)) {
             const key = series.tenant_id ?? '';
             const list = byTenant.get(key);
             if (list) list.push(series);
@@ -219,10 +220,11 @@ export class RollupReader {
 
   /**
    * As `sum`, over several spans (sorted, disjoint: a window less its maintenance windows), each tiled as
-   * `sum` tiles a window; a bucket two spans share (widened edges) is read and counted once.
+   * `sum` tiles a window; a bucket two spans share (widened edges) is read and counted once. `shard` may
+   * depend on the bucket's resolution (a tenant's gateway series: `tenantGatewayShard`).
    */
   async sumSpans(
-    shard: string,
+    shard: string | ((resolution: Resolution) => string),
     spans: readonly { start: number; end: number }[],
     now: Date,
     tenantId: string | null,
@@ -240,13 +242,14 @@ export class RollupReader {
 
   /** The series of `tenantId` in the buckets' documents of `shard`, summed per key (each document once). */
   private async total(
-    shard: string,
+    shard: string | ((resolution: Resolution) => string),
     buckets: readonly Bucket[],
     now: Date,
     tenantId: string | null,
     keyOf: (series: Series) => string | null,
   ): Promise<Map<string, Series>> {
-    const ids = [...new Set(buckets.map((bucket) => rollupId(bucket.resolution, bucket.start, shard)))];
+    const shardOf = typeof shard === 'string' ? () => shard : shard;
+    const ids = [...new Set(buckets.map((bucket) => rollupId(bucket.resolution, bucket.start, shardOf(bucket.resolution))))];
     const documents = await Promise.all(ids.map((id) => this.document(id, now)));
     const totals = new Map<string, Series>();
     for (const document of documents) {

@@ -6,7 +6,7 @@ import { inLanes } from '../lanes';
 import { RollupReader } from '../ingest/rollup-reader';
 import { outside, type ExcludingWindow, type MaintenanceSnapshot, type MaintenanceWindows } from '../maintenance/exclusion';
 import { GATEWAY_SERVICE } from '../ingest/rollup-writer';
-import { tenantShard, type RollupRepository } from '../ingest/rollup.collection';
+import { tenantGatewayShard, type RollupRepository } from '../ingest/rollup.collection';
 import { DEFAULT_CREDIT_SCHEDULE, planSlaObjective, type CreditTier } from '../slo-definitions/definitions';
 import { monthContaining, monthIn } from '../slos/calendar';
 import { availability, round } from '../slos/slo-math';
@@ -94,8 +94,9 @@ export class SlaReports {
       minutes: 0,
       windows: [],
     };
+    // Hours and days from the gNN documents (the tenants' gateway series alone), minutes from tNN.
     const { totals } = await reader.sumSpans(
-      tenantShard(tenant.tenant_id),
+      tenantGatewayShard(tenant.tenant_id),
       outside(bounds.start.getTime(), until.getTime(), excluded.intervals),
       now,
       tenant.tenant_id,

@@ -1,6 +1,6 @@
 import { RollupReader } from '../ingest/rollup-reader';
 import { GATEWAY_SERVICE } from '../ingest/rollup-writer';
-import { SERVICE_SHARD, tenantShard, type Series } from '../ingest/rollup.collection';
+import { SERVICE_SHARD, tenantGatewayShard, tenantShard, type Series } from '../ingest/rollup.collection';
 import { countWithin } from '../ingest/histogram';
 import { BURN_RATE_POLICY, windowSeconds, type AlertSeverity, type SloDefinition } from '../slo-definitions/definitions';
 import { NO_MAINTENANCE, outside, type MaintenanceSnapshot } from '../maintenance/exclusion';
@@ -74,8 +74,9 @@ export async function sloStatus(
   maintenance: MaintenanceSnapshot = NO_MAINTENANCE,
 ): Promise<SloStatus> {
   const { definition, tenant_id } = subject;
-  const shard = tenant_id === null ? SERVICE_SHARD : tenantShard(tenant_id);
   const service = definition.scope === 'tenant' ? GATEWAY_SERVICE : definition.service;
+  // A tenant's gateway series: hours and days from the small gNN documents.
+  const shard = tenant_id === null ? SERVICE_SHARD : service === GATEWAY_SERVICE ? tenantGatewayShard(tenant_id) : tenantShard(tenant_id);
   const keyOf = (series: Series): string | null =>
     series.tenant_id === tenant_id && series.service === service && series.route === null ? 'x' : null;
   const over = async (from: Date, to: Date): Promise<{ counts: WindowCounts; exact: boolean; excluded_minutes: number }> => {
