@@ -107,15 +107,13 @@ export class TenantProfileStore implements TenantProfiles {
     };
   }
 
-  /** Every tenant on a plan with an SLA, a page at a time. */
+  /**
+   * Every tenant on a plan with an SLA, in no particular order: one query read in batches (a page at a
+   * time, FerretDB decoded and sorted the whole collection for every page: 41–57 s of a 10,000-tenant pass).
+   */
   async *withSla(): AsyncGenerator<{ tenant_id: string; plan_id: PlanId; timezone: string }> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.profiles.admin.listAcrossTenants({ filter: { has_sla: true }, limit: 1000, ...(cursor ? { cursor } : {}) });
-      for (const profile of page.items)
-        if (profile.plan_id) yield { tenant_id: profile.tenantId, plan_id: profile.plan_id, timezone: profile.timezone };
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    for await (const profile of this.profiles.admin.eachAcrossTenants({ has_sla: true }))
+      if (profile.plan_id) yield { tenant_id: profile.tenantId, plan_id: profile.plan_id, timezone: profile.timezone };
   }
 }
 

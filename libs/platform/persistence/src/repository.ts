@@ -100,4 +100,10 @@ export interface TenantScopedRepository<T, TInput = T> {
 export interface AdminReads<T> {
   listAcrossTenants(options?: ListOptions<T>): Promise<Page<Stored<T>>>;
   findByIdAcrossTenants(id: string): Promise<Stored<T> | null>;
+  /**
+   * Every live document that matches, in no particular order, read by one query in batches (not page by
+   * page: on FerretDB each page is a decode and sort of the whole collection). For passes over a whole
+   * collection, e.g. every tenant on a plan with an SLA.
+   */
+  eachAcrossTenants(filter?: Filter<T>): AsyncIterable<Stored<T>>;
 }

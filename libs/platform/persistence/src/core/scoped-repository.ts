@@ -35,6 +35,8 @@ export interface ScopedRepositoryHooks {
 
 /** Re-reads before a write without `expectedVersion` gives up and reports a conflict. */
 const MAX_WRITE_ATTEMPTS = 12;
+/** Documents per batch of `admin.eachAcrossTenants`. */
+const STREAM_BATCH = 1000;
 
 /** What a deleted document's unique fields become, so a tombstone never blocks a new document. */
 const tombstoneValue = (id: string): string => `\u0000deleted:${id}`;
@@ -76,6 +78,7 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
         const record = await this.live(id);
         return record ? this.toStored(record) : null;
       },
+      eachAcrossTenants: (filter) => this.each(filter),
     };
   }
 
@@ -197,6 +200,11 @@ export class ScopedRepository<S extends z.ZodObject> implements TenantScopedRepo
   }
 
   // ------------------------------------------------------------------------------------------------
+
+  private async *each(filter: Filter<z.output<S>> | undefined): AsyncGenerator<Stored<z.output<S>>> {
+    for await (const record of this.store.stream({ filters: this.filters(filter), order: 'asc' }, STREAM_BATCH))
+      yield this.toStored(record);
+  }
 
   private marked(tenantId: string, events: InsertOptions['events']): MarkedEntries {
     const onWriteStep = this.hooks.onWriteStep;

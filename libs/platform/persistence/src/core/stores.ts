@@ -45,6 +45,8 @@ export interface DocumentStore extends MarkerWriter {
    * FerretDB 1.x pushes down to its storage. Callers check tenant and liveness themselves.
    */
   get(id: string): Promise<StoredRecord | null>;
+  /** Every record the query matches, unsorted, fetched `batchSize` at a time by one query (`after` and `order` are ignored). */
+  stream(query: RecordQuery, batchSize: number): AsyncIterable<StoredRecord>;
   /** Live records matching the query, in (createdAt, id) order. */
   find(query: RecordQuery, limit: number): Promise<StoredRecord[]>;
   count(query: RecordQuery): Promise<number>;

@@ -40,6 +40,10 @@ export class InMemoryCollectionStore implements CollectionStore {
     return this.matching(query).slice(0, limit).map(deepClone);
   }
 
+  async *stream(query: RecordQuery): AsyncGenerator<StoredRecord> {
+    for (const record of this.matching({ tenantId: query.tenantId, filters: query.filters, order: query.order })) yield deepClone(record);
+  }
+
   async count(query: RecordQuery): Promise<number> {
     return this.matching(query).length;
   }

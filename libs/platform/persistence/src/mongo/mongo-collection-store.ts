@@ -146,6 +146,21 @@ export class MongoCollectionStore implements CollectionStore {
     return documents.map((document) => decodeFields(document) as unknown as StoredRecord);
   }
 
+  async *stream(query: RecordQuery, batchSize: number): AsyncGenerator<StoredRecord> {
+    const cursor = this.documents
+      .find(this.toMongoQuery({ tenantId: query.tenantId, filters: query.filters, order: query.order }))
+      .batchSize(batchSize);
+    try {
+      for (;;) {
+        const document = await this.call(() => cursor.next());
+        if (document === null) return;
+        yield decodeFields(document) as unknown as StoredRecord;
+      }
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+  }
+
   async count(query: RecordQuery): Promise<number> {
     return this.call(() => this.documents.countDocuments(this.toMongoQuery(query)));
   }

@@ -133,5 +133,22 @@ export function tenantIsolationContract(context: ContractContext): void {
       } while (cursor);
       expect([tenants.has(tenantA), tenants.has(tenantB)]).toEqual([true, true]);
     });
+
+    it('when the platform admin goes through a whole collection, then every live document is read once, filtered as asked', async () => {
+      const { widgets } = await context.fresh();
+      const [tenantA, tenantB] = [newTenantId(), newTenantId()];
+      const archived = await widgets.insert(tenantA, buildWidget({ status: 'archived' }));
+      const live = [archived, await widgets.insert(tenantA, buildWidget()), await widgets.insert(tenantB, buildWidget())];
+      const gone = await widgets.insert(tenantB, buildWidget({ status: 'archived' }));
+      await widgets.delete(tenantB, gone.id, { events: [buildEvent(tenantB, 'widget.deleted')] }); // a tombstone until relayed
+
+      const everything: string[] = [];
+      for await (const widget of widgets.admin.eachAcrossTenants()) everything.push(widget.id);
+      const archivedOnly: unknown[] = [];
+      for await (const widget of widgets.admin.eachAcrossTenants({ status: 'archived' })) archivedOnly.push(widget);
+
+      expect(everything.sort()).toEqual(live.map((widget) => widget.id).sort());
+      expect(archivedOnly).toEqual([archived]);
+    });
   });
 }
