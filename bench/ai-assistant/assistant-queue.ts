@@ -6,7 +6,8 @@ import { withDatabase } from '@tenantry/testing';
 import { ACTIONS, actionRegistry } from '../../libs/ai-assistant/src/actions/registry';
 import { lanesCollection, type LaneRepository } from '../../libs/ai-assistant/src/queue/lane.collection';
 import { TaskQueue } from '../../libs/ai-assistant/src/queue/task-queue';
-import { usageDayId, usageDaysCollection, type UsageDayRepository } from '../../libs/ai-assistant/src/read-models/usage-day.collection';
+import { addUsage } from '../../libs/ai-assistant/src/read-models/follow-events';
+import { ReadModels } from '../../libs/ai-assistant/src/read-models/read-models';
 import { tasksCollection, type Task, type TaskRepository } from '../../libs/ai-assistant/src/tasks/task.collection';
 import { Tasks } from '../../libs/ai-assistant/src/tasks/tasks';
 /* eslint-enable @nx/enforce-module-boundaries */
@@ -42,7 +43,7 @@ export class AssistantQueue {
     private readonly persistence: MongoPersistence,
     readonly tasks: TaskRepository,
     readonly lanes: LaneRepository,
-    readonly usageDays: UsageDayRepository,
+    readonly models: ReadModels,
     readonly service: Tasks,
   ) {
     this.namespace = `bench-${ctx.runId}-${part}`;
@@ -51,24 +52,28 @@ export class AssistantQueue {
   static async open(ctx: BenchContext, part: string): Promise<AssistantQueue> {
     const uri = withDatabase(ctx.mongodbUri, `tenantry_bench_${ctx.runId}_${part}`);
     const persistence = await connectMongo({ uri, logger: ctx.logger, appName: 'tenantry-bench', serverSelectionTimeoutMs: 10_000 });
-    const [tasks, lanes, usageDays] = await Promise.all([
+    const [tasks, lanes, models] = await Promise.all([
       persistence.repository(tasksCollection),
       persistence.repository(lanesCollection),
-      persistence.repository(usageDaysCollection),
+      ReadModels.open(persistence),
     ]);
     const clock = () => new Date();
     // No relay here: the replicas' relays publish the `task.queued` wake-ups these writes put in the outbox.
     const queue = new TaskQueue({ tasks, lanes, outbox: { notify: () => undefined }, clock, leaseMs: 5_000 });
     const service = new Tasks({ tasks, queue, actions: actionRegistry([...ACTIONS, analyzeSeriesAction]), clock });
-    const opened = new AssistantQueue(ctx, part, uri, persistence, tasks, lanes, usageDays, service);
+    const opened = new AssistantQueue(ctx, part, uri, persistence, tasks, lanes, models, service);
     ctx.atEnd(() => opened.dispose());
     return opened;
   }
 
-  /** `days` days of traffic up to today for each tenant, over three routes, with a weekly pattern and a trend. */
+  /**
+   * `days` days of traffic up to today for each tenant, over three routes, with a weekly pattern and a
+   * trend, written as the read models' consumer writes a `metric.recorded` batch (the day and the tenant's calendar).
+   */
   async seedUsage(tenants: readonly string[], days: number): Promise<number> {
     const today = Date.parse(new Date().toISOString().slice(0, 10));
-    const jobs = tenants.flatMap((tenantId, t) => Array.from({ length: days }, (_, d) => ({ tenantId, t, d })));
+    // Day by day, every tenant's at once: concurrent writes go to different tenants' calendars.
+    const jobs = Array.from({ length: days }, (_, d) => tenants.map((tenantId, t) => ({ tenantId, t, d }))).flat();
     await inPool(jobs, 8, async ({ tenantId, t, d }) => {
       const day = new Date(today - (days - 1 - d) * 86_400_000).toISOString().slice(0, 10);
       const weekly = [0.6, 1.2, 1.1, 1.0, 1.0, 0.9, 0.5][new Date(`${day}T00:00:00Z`).getUTCDay()] ?? 1;
@@ -95,7 +100,7 @@ export class AssistantQueue {
           ],
         };
       });
-      await this.usageDays.insert(tenantId, { day, routes }, { id: usageDayId(tenantId, day) });
+      await addUsage(this.models, { tenant_id: tenantId, day, routes });
     });
     return jobs.length;
   }

@@ -88,7 +88,8 @@ export function assistantServiceWith(options: AssistantServiceOptions = {}): Ser
             logger,
             capacity: config.ASSISTANT_WORKER_CAPACITY,
             leaseMs: config.ASSISTANT_LEASE,
-            heartbeatMs: Math.min(250, Math.floor(config.ASSISTANT_LEASE / 4)),
+            // One read per running task per beat (FerretDB round trips); a cancel request is seen within it.
+            heartbeatMs: Math.min(500, Math.floor(config.ASSISTANT_LEASE / 4)),
             pollMs: config.ASSISTANT_POLL_INTERVAL,
             sweepMs: Math.max(100, Math.floor(config.ASSISTANT_LEASE / 2)),
             retryBackoffMs: (attempt) => Math.min(MAX_RETRY_BACKOFF_MS, config.ASSISTANT_RETRY_BACKOFF * 2 ** Math.max(0, attempt - 1)),

@@ -15,8 +15,12 @@ export const assistantEnvSchema = z.object({
     z.partialRecord(planIdSchema, z.number().int().min(1).max(256)),
     'a map of plan ids to integers 1–256',
   ).default({}),
-  /** A task whose worker did not renew its lease for this long is taken over by another worker. */
-  ASSISTANT_LEASE: duration({ min: 500, max: 600_000 }).default(5_000),
+  /**
+   * A task whose worker did not renew its lease for this long is taken over by another worker (renewed every
+   * third of it). 30 s (BullMQ's lock default): a worker whose CPU is starved or whose event loop is busy
+   * with other tasks' computations for several seconds keeps its task (with 5 s, tasks ran twice under load: BENCHMARKS.md, A1).
+   */
+  ASSISTANT_LEASE: duration({ min: 500, max: 600_000 }).default(30_000),
   /** Attempts per task before it fails with the last error. */
   ASSISTANT_MAX_ATTEMPTS: int({ min: 1, max: 20 }).default(3),
   /** The first retry's delay; doubled per attempt, at most 30 s. */

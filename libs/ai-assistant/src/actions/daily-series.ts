@@ -45,9 +45,14 @@ export function dailySeries(days: readonly UsageDay[], from: string, to: string)
   return series;
 }
 
+/** The first day of the last `lookbackDays` days up to `today` (a day, or the UTC day of an instant), today included. */
+export function windowStart(today: string | Date, lookbackDays: number): string {
+  return addDays(typeof today === 'string' ? today : today.toISOString().slice(0, 10), -(lookbackDays - 1));
+}
+
 /** The window of an analysis: the last `lookbackDays` days up to today, starting no earlier than the first day with data. */
 export function analysisWindow(days: readonly UsageDay[], today: string, lookbackDays: number): { from: string; to: string } | null {
-  const earliestAllowed = addDays(today, -(lookbackDays - 1));
+  const earliestAllowed = windowStart(today, lookbackDays);
   const first = days
     .map((d) => d.day)
     .filter((d) => d >= earliestAllowed && d <= today)

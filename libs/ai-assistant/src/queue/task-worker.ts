@@ -11,6 +11,13 @@ export interface TaskWorkerOptions extends Omit<RunTaskDeps, 'owner'> {
   capacity: number;
   /** How long an idle worker waits before looking again when no wake-up came. */
   pollMs: number;
+  /**
+   * Free slots a busy worker waits for before it claims again on a wake-up (default: half its capacity):
+   * each claim pass reads the queue once (on FerretDB 1.x a decode of the whole task collection), so one
+   * pass per finished task made that read the queue's main cost per task. An idle worker claims at once,
+   * and any free slot is claimed when the poll comes round.
+   */
+  claimBatch?: number;
   /** How often expired leases are looked for. */
   sweepMs: number;
 }
@@ -29,6 +36,8 @@ export class TaskWorker {
   private lastSweep = 0;
   /** A wake-up that came while busy is kept, so the next idle does not wait for the poll. */
   private woken = false;
+  /** When this worker last read the queue: after a poll interval, every free slot is claimed, however few. */
+  private lastPass = 0;
 
   constructor(private readonly options: TaskWorkerOptions) {}
 
@@ -70,9 +79,12 @@ export class TaskWorker {
     while (!this.stopping) {
       try {
         await this.sweepWhenDue();
-        if (this.running.size < this.options.capacity) {
+        const free = this.options.capacity - this.running.size;
+        const batch = Math.min(this.options.capacity, this.options.claimBatch ?? Math.ceil(this.options.capacity / 2));
+        if (free > 0 && (free >= batch || this.running.size === 0 || Date.now() - this.lastPass >= this.options.pollMs)) {
           // Every free slot in one pass: one read of the queue however many are taken.
-          const claimed = await queue.claim(this.owner, this.options.capacity - this.running.size);
+          this.lastPass = Date.now();
+          const claimed = await queue.claim(this.owner, free);
           if (claimed.length > 0 && !this.abandon.signal.aborted) {
             for (const task of claimed) this.startRun(task);
             continue;

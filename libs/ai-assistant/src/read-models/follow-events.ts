@@ -5,11 +5,12 @@ import { alertDocumentId, applyAlertFact } from './alert.collection';
 import { alertFactOf } from './alert-events';
 import { applyInvoiceFact, invoiceDocumentId } from './invoice.collection';
 import { invoiceFactOf } from './invoice-events';
-import { usageBatchOf } from './metric-recorded';
+import { usageBatchOf, type UsageBatch } from './metric-recorded';
 import { applyPlanChange, planDocumentId } from './plan.collection';
 import type { ReadModels } from './read-models';
 import { planChangeOf } from './subscription-events';
 import { upsertWith } from './upsert';
+import { usageCalendarId, withDay } from './usage-calendar.collection';
 import { addBatch, usageDayId } from './usage-day.collection';
 
 export const READ_MODELS_CONSUMER_GROUP = 'ai-assistant-read-models';
@@ -31,14 +32,8 @@ export type ReadModelEvent = TenantryEventOf<(typeof READ_MODEL_EVENT_TYPES)[num
  */
 export async function applyEvent(models: ReadModels, event: ReadModelEvent): Promise<void> {
   switch (event.type) {
-    case 'metric.recorded': {
-      const batch = usageBatchOf(event);
-      await upsertWith(models.usageDays, batch.tenant_id, usageDayId(batch.tenant_id, batch.day), (current) => ({
-        day: batch.day,
-        routes: addBatch(current?.routes ?? [], batch),
-      }));
-      return;
-    }
+    case 'metric.recorded':
+      return addUsage(models, usageBatchOf(event));
     case 'invoice.issued':
     case 'invoice.paid':
     case 'invoice.overdue': {
@@ -57,6 +52,19 @@ export async function applyEvent(models: ReadModels, event: ReadModelEvent): Pro
       await upsertWith(models.plans, change.tenant_id, planDocumentId(change.tenant_id), (current) => applyPlanChange(current, change));
     }
   }
+}
+
+/**
+ * Adds a batch to the tenant's day, the day to the tenant's calendar first: a day is never written
+ * without its calendar entry (a crash in between redelivers the event, and the calendar's set ignores the
+ * repeat), and a reader that sees the entry before the day's document leaves that day out until it is there.
+ */
+export async function addUsage(models: Pick<ReadModels, 'usageDays' | 'usageCalendars'>, batch: UsageBatch): Promise<void> {
+  await upsertWith(models.usageCalendars, batch.tenant_id, usageCalendarId(batch.tenant_id), (current) => withDay(current, batch.day));
+  await upsertWith(models.usageDays, batch.tenant_id, usageDayId(batch.tenant_id, batch.day), (current) => ({
+    day: batch.day,
+    routes: addBatch(current?.routes ?? [], batch),
+  }));
 }
 
 /** The consumer group that keeps the read models; replaying the topics from the beginning rebuilds them. */

@@ -1,7 +1,7 @@
 import { planOf, UNLIMITED, type PlanId } from '@tenantry/contracts';
 import { z } from 'zod';
 import { defineAction } from '../action';
-import { analysisWindow, dailySeries, weekdayOf, type DailyTotals } from '../daily-series';
+import { analysisWindow, dailySeries, weekdayOf, windowStart, type DailyTotals } from '../daily-series';
 import { ewmaChart, median, medianAbsoluteDeviation, robustZScores, round, theilSenSlope } from './statistics';
 
 export const analyzeUsageParameters = z.strictObject({
@@ -35,7 +35,7 @@ export const analyzeUsage = defineAction({
   async load(context, parameters, tracker): Promise<AnalyzeUsageInputs> {
     await context.progress(10, 'reading usage');
     const [days, plan] = await Promise.all([
-      context.models.usageOf(context.tenantId, tracker),
+      context.models.usageOf(context.tenantId, tracker, windowStart(context.now, parameters.lookback_days)),
       context.models.planOf(context.tenantId, tracker),
     ]);
     const today = context.now.toISOString().slice(0, 10);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SupportTickets } from '../../tickets/support-tickets';
 import { defineAction } from '../action';
+import { windowStart } from '../daily-series';
 import { draftReply } from './reply-draft';
 import { supportFacts, type SupportFacts } from './support-context';
 import { categoryClassifier } from './triage/category-classifier';
@@ -43,7 +44,7 @@ export const automateSupport = defineAction({
     const [plan, invoices, usage, alerts] = await Promise.all([
       context.models.planOf(context.tenantId, tracker),
       context.models.invoicesOf(context.tenantId, tracker),
-      context.models.usageOf(context.tenantId, tracker),
+      context.models.usageOf(context.tenantId, tracker, windowStart(context.now, parameters.lookback_days)),
       context.models.alertsOf(context.tenantId, tracker),
     ]);
     const facts = supportFacts({

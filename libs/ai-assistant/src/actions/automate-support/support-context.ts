@@ -4,7 +4,7 @@ import type { InvoiceRecord } from '../../read-models/invoice.collection';
 import type { TenantPlan } from '../../read-models/plan.collection';
 import type { UsageDay } from '../../read-models/usage-day.collection';
 import { round } from '../analyze-usage/statistics';
-import { addDays } from '../daily-series';
+import { windowStart } from '../daily-series';
 import { invoiceStanding, invoiceTotals } from '../invoice-status';
 
 /** What the read models hold about the tenant, as loaded for one ticket. */
@@ -79,7 +79,7 @@ function invoiceFacts(invoices: readonly InvoiceRecord[], now: Date) {
 }
 
 function usageFacts(usage: readonly UsageDay[], today: string, lookbackDays: number) {
-  const from = addDays(today, -(lookbackDays - 1));
+  const from = windowStart(today, lookbackDays);
   const days = usage.filter((day) => day.day >= from && day.day <= today);
   const perRoute = new Map<string, { route: string; requests: number; errors: number; rate_limited: number }>();
   const perDay = days.map((day) => {

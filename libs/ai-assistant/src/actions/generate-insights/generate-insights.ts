@@ -4,7 +4,7 @@ import type { InvoiceRecord } from '../../read-models/invoice.collection';
 import type { TenantPlan } from '../../read-models/plan.collection';
 import { defineAction } from '../action';
 import { round } from '../analyze-usage/statistics';
-import { addDays, analysisWindow, dailySeries, type DailyTotals } from '../daily-series';
+import { analysisWindow, dailySeries, windowStart, type DailyTotals } from '../daily-series';
 import { invoiceTotals } from '../invoice-status';
 import { monthlyRecurringCents, mrrHistory, mrrMovement } from './recurring-revenue';
 
@@ -67,7 +67,7 @@ export const generateInsights = defineAction({
     const [plan, invoices, days] = await Promise.all([
       context.models.planOf(context.tenantId, tracker),
       context.models.invoicesOf(context.tenantId, tracker),
-      context.models.usageOf(context.tenantId, tracker),
+      context.models.usageOf(context.tenantId, tracker, windowStart(context.now, parameters.lookback_days)),
     ]);
     const today = context.now.toISOString().slice(0, 10);
     const window = analysisWindow(days, today, parameters.lookback_days);
@@ -94,7 +94,7 @@ const MRR_METHOD =
   'MRR at the start + net movement = MRR now. Prices from the plan catalog, in euro cents.';
 
 function windowStartOf(now: Date, lookbackDays: number): string {
-  return `${addDays(now.toISOString().slice(0, 10), -(lookbackDays - 1))}T00:00:00.000Z`;
+  return `${windowStart(now, lookbackDays)}T00:00:00.000Z`;
 }
 
 export function tenantInsights(inputs: TenantInsightsInputs, parameters: GenerateInsightsParameters, now: Date) {

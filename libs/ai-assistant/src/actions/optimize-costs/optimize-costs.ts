@@ -1,7 +1,7 @@
 import { FEATURES, planOf, plansByRank, UNLIMITED, type BillingInterval, type Feature, type PlanId } from '@tenantry/contracts';
 import { z } from 'zod';
 import { defineAction } from '../action';
-import { analysisWindow, dailySeries, type DailyTotals } from '../daily-series';
+import { analysisWindow, dailySeries, windowStart, type DailyTotals } from '../daily-series';
 
 export const optimizeCostsParameters = z.strictObject({
   lookback_days: z.number().int().min(1).max(365).default(30),
@@ -31,7 +31,7 @@ export const optimizeCosts = defineAction({
   async load(context, parameters, tracker): Promise<OptimizeCostsInputs> {
     await context.progress(10, 'reading usage and plan');
     const [days, plan] = await Promise.all([
-      context.models.usageOf(context.tenantId, tracker),
+      context.models.usageOf(context.tenantId, tracker, windowStart(context.now, parameters.lookback_days)),
       context.models.planOf(context.tenantId, tracker),
     ]);
     const today = context.now.toISOString().slice(0, 10);

@@ -4,7 +4,7 @@ import type { RouteTraffic } from '../../read-models/metric-recorded';
 import { addBatch } from '../../read-models/usage-day.collection';
 import { defineAction } from '../action';
 import { round } from '../analyze-usage/statistics';
-import { addDays, daysBetween } from '../daily-series';
+import { daysBetween, windowStart } from '../daily-series';
 import { bucketLabel, histogramQuantile, type HistogramQuantile } from './histogram';
 
 export const optimizePerformanceParameters = z.strictObject({
@@ -38,11 +38,11 @@ export const optimizePerformance = defineAction({
   async load(context, parameters, tracker): Promise<OptimizePerformanceInputs> {
     await context.progress(10, 'reading usage and plan');
     const [days, plan] = await Promise.all([
-      context.models.usageOf(context.tenantId, tracker),
+      context.models.usageOf(context.tenantId, tracker, windowStart(context.now, parameters.lookback_days)),
       context.models.planOf(context.tenantId, tracker),
     ]);
     const to = context.now.toISOString().slice(0, 10);
-    const from = addDays(to, -(parameters.lookback_days - 1));
+    const from = windowStart(to, parameters.lookback_days);
     return {
       days: days.filter((d) => d.day >= from && d.day <= to).map((d) => ({ day: d.day, routes: d.routes })),
       from,
