@@ -1,24 +1,31 @@
 import mongoose from 'mongoose';
-import { mongoCall } from './errors';
+import { insertIgnoringDuplicate, mongoCall } from './errors';
 
 /** Documents per `insertMany`; more wait for the next one. */
 const MAX_BATCH = 500;
 
 /**
- * Inserts of one collection issued while another is in flight (or in the same event-loop turn) go out
- * together as one unordered `insertMany`; each `insert` resolves once its document is stored (or was
- * there already: a duplicate key counts as done, as with `insertIgnoringDuplicate`). Outbox markers
- * use it: concurrent writers each wait for their own marker before their state write, as before, but
- * FerretDB (SQLite) commits one transaction for the batch instead of one per marker.
+ * Inserts of one collection issued while another batch is in flight (or in the same event-loop turn)
+ * go out together as one unordered `insertMany`; each `insert` resolves once its document is stored.
+ * FerretDB (SQLite) allows one write transaction at a time for the whole database and makes the others
+ * wait in SQLite's busy handler (which sleeps), so eight concurrent inserts cost eight contended
+ * transactions where one batch costs one; on MongoDB it saves round trips.
  *
- * A failure other than duplicate keys rejects every insert of the batch, including any that may have
- * landed: for a marker that is harmless (its write is not attempted; the marker ages out).
+ * A document the batch refused (the server lists it in `writeErrors`: a duplicate key, say) is inserted
+ * again on its own by `alone`, so its caller gets exactly the outcome a single insert has; the other
+ * documents of the batch are stored. Any other failure of the batch (the database unreachable, …)
+ * rejects every insert of the batch, as it would each single insert: some may have landed.
  */
 export class CoalescedInserts<TDocument extends mongoose.mongo.BSON.Document> {
   private queue: Array<{ document: TDocument; done: () => void; failed: (error: unknown) => void }> = [];
   private running = false;
 
-  constructor(private readonly collection: mongoose.mongo.Collection<TDocument>) {}
+  constructor(
+    private readonly collection: mongoose.mongo.Collection<TDocument>,
+    /** One refused document, inserted alone. Default: a duplicate counts as done (outbox markers). */
+    private readonly alone: (document: TDocument) => Promise<void> = (document) =>
+      insertIgnoringDuplicate(collection, document as mongoose.mongo.OptionalUnlessRequiredId<TDocument>),
+  ) {}
 
   insert(document: TDocument): Promise<void> {
     return new Promise((done, failed) => {
@@ -32,25 +39,42 @@ export class CoalescedInserts<TDocument extends mongoose.mongo.BSON.Document> {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
+      let refused: ReadonlySet<number>;
       try {
-        await this.insertAll(batch.map((item) => item.document));
-        for (const item of batch) item.done();
+        refused = await this.insertAll(batch.map((item) => item.document));
       } catch (error) {
         for (const item of batch) item.failed(error);
+        continue;
       }
+      batch.forEach((item, index) => {
+        if (!refused.has(index)) item.done();
+        else this.alone(item.document).then(item.done, item.failed);
+      });
     }
     this.running = false;
   }
 
-  private async insertAll(documents: TDocument[]): Promise<void> {
-    await mongoCall(this.collection.collectionName, async () => {
+  /** The indexes of the documents the server refused (all others are stored). */
+  private async insertAll(documents: TDocument[]): Promise<ReadonlySet<number>> {
+    return mongoCall(this.collection.collectionName, async () => {
       try {
         await this.collection.insertMany(documents as mongoose.mongo.OptionalUnlessRequiredId<TDocument>[], { ordered: false });
+        return new Set<number>();
       } catch (error) {
-        if (!onlyDuplicateKeys(error)) throw error;
+        const refused = refusedIndexes(error);
+        if (refused === undefined) throw error;
+        return refused;
       }
     });
   }
+}
+
+/** The documents a bulk insert refused one by one; undefined when the batch as a whole failed. */
+function refusedIndexes(error: unknown): ReadonlySet<number> | undefined {
+  if (!(error instanceof mongoose.mongo.MongoBulkWriteError) || error.writeConcernError) return undefined;
+  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  if (writeErrors.length === 0) return undefined;
+  return new Set(writeErrors.map((writeError) => writeError.index));
 }
 
 /** True if a bulk insert failed only because some documents existed already. */

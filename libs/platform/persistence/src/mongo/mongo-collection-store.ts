@@ -81,7 +81,8 @@ export class MongoCollectionStore implements CollectionStore {
   readonly collection: string;
   private readonly documents: mongoose.mongo.Collection<RawDocument>;
   private readonly side: mongoose.mongo.Collection<SideDocument>;
-  /** Markers of concurrent writes go out as one insert (see coalesced-inserts.ts). */
+  /** Concurrent inserts (documents; markers) go out as one insert each (see coalesced-inserts.ts). */
+  private readonly documentInserts: CoalescedInserts<RawDocument>;
   private readonly markerInserts: CoalescedInserts<SideDocument>;
   readonly committed = new CommittedWrites();
 
@@ -93,6 +94,10 @@ export class MongoCollectionStore implements CollectionStore {
     this.collection = definition.name;
     this.documents = db.collection<RawDocument>(definition.name);
     this.side = db.collection<SideDocument>(markerCollectionName(definition.name));
+    // A document the batch refused is inserted alone, so its caller gets a single insert's outcome.
+    this.documentInserts = new CoalescedInserts(this.documents, (document) =>
+      this.call(async () => void (await this.documents.insertOne(document))),
+    );
     this.markerInserts = new CoalescedInserts(this.side);
   }
 
@@ -130,7 +135,7 @@ export class MongoCollectionStore implements CollectionStore {
   // ---------------------------------------------------------------- DocumentStore
 
   async insert(record: StoredRecord): Promise<void> {
-    await this.call(() => this.documents.insertOne(encodeFields(record) as RawDocument));
+    await this.documentInserts.insert(encodeFields(record) as RawDocument);
   }
 
   async get(id: string): Promise<StoredRecord | null> {
