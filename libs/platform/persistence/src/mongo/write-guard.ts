@@ -86,16 +86,18 @@ export class DocumentLocks implements WriteGuard {
     for (let attempt = 0; ; attempt += 1) {
       const slot = Math.floor(Date.now() / this.slotMs);
       const expiresAt = new Date((slot + 2) * this.slotMs);
-      const held: string[] = [];
+      const ids = [`${key}#${slot}`, `${key}#${slot + 1}`];
       try {
-        for (const lockId of [`${key}#${slot}`, `${key}#${slot + 1}`]) {
-          await this.locks.insertOne({ _id: lockId, expiresAt });
-          held.push(lockId);
-        }
+        // Both slots in one round trip; ordered, so it stops at the first id another writer holds.
+        await this.locks.insertMany(
+          ids.map((_id) => ({ _id, expiresAt })),
+          { ordered: true },
+        );
         await this.sweep();
-        return held;
+        return ids;
       } catch (error) {
-        if (held.length > 0) await this.locks.deleteMany({ _id: { $in: held } }).catch(() => undefined);
+        const inserted = ids.slice(0, insertedBeforeFailure(error));
+        if (inserted.length > 0) await this.locks.deleteMany({ _id: { $in: inserted } }).catch(() => undefined);
         const mapped = toTenantryError(error, 'locks');
         if (!(mapped instanceof ConflictError)) throw mapped;
       }
@@ -111,4 +113,15 @@ export class DocumentLocks implements WriteGuard {
     this.lastSweep = now;
     await this.locks.deleteMany({ expiresAt: { $lt: new Date(now - this.slotMs) } }).catch(() => undefined);
   }
+}
+
+/**
+ * How many documents an ordered insertMany wrote before it failed: those before its first write error.
+ * Without a write error (the command itself failed, e.g. the connection) none is known to be written.
+ */
+function insertedBeforeFailure(error: unknown): number {
+  const writeErrors = (error as { writeErrors?: unknown } | null)?.writeErrors;
+  const first = Array.isArray(writeErrors) ? writeErrors : writeErrors === undefined ? [] : [writeErrors];
+  const indexes = first.map((writeError) => Number((writeError as { index?: unknown }).index)).filter(Number.isFinite);
+  return indexes.length > 0 ? Math.min(...indexes) : 0;
 }
