@@ -60,8 +60,8 @@ export async function runTask(deps: RunTaskDeps, claimed: Task, abandon: AbortSi
     }
     deps.logger.warn({ tenantId: task.tenantId, taskId: task.id, attempt: task.attempts, err: error }, 'task attempt failed');
   } finally {
+    // Nothing to give back to the lane: a slot whose task has finished (or is queued again) holds nothing.
     clearInterval(heartbeat);
-    if (!abandon.aborted) await deps.queue.releaseSlot(claimed.tenantId, claimed.id);
   }
 }
 
