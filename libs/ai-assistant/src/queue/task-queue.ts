@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConflictError, type PlanId } from '@tenantry/contracts';
 import type { OutboxNotifier } from '@tenantry/event-bus';
 import { assistantEvent } from '../events';
@@ -14,6 +15,8 @@ const DUE_PER_PASS = 1_000;
 /** Passes in one claim when every lane a pass wanted was taken by another replica at the same moment. */
 const MAX_PASSES_ON_CONFLICT = 3;
 const EXPIRED_LEASES_PER_SWEEP = 100;
+/** A pass takes its lanes among this many times as many least recently served lanes as it can take tasks, in its own order. */
+const PREFERENCE_WINDOW = 2;
 
 export interface TaskQueueOptions {
   tasks: TaskRepository;
@@ -124,7 +127,11 @@ export class TaskQueue {
         }),
       );
     }
-    const ready = order.filter((lane) => candidates.has(lane.tenantId));
+    const ready = preferOwn(
+      order.filter((lane) => candidates.has(lane.tenantId)),
+      owner,
+      PREFERENCE_WINDOW * max,
+    );
     const limits = new Map(
       ready.map((lane) => [
         lane,
@@ -279,6 +286,20 @@ export class TaskQueue {
       now,
     );
   }
+}
+
+/**
+ * The lanes in round-robin order, except that the first `window` of them (the least recently served)
+ * come in this worker's own order, a hash of worker and tenant: replicas claiming at the same moment
+ * read the same order, and without this they would all want the same lanes, so all but one would lose
+ * each lane's conditional write (a wasted pass, and lock waits on FerretDB). A lane among the least
+ * recently served is still taken in this pass by one replica or another, or in the next.
+ */
+function preferOwn(lanes: readonly Lane[], owner: string, window: number): Lane[] {
+  const head = lanes
+    .slice(0, window)
+    .map((lane) => ({ lane, rank: createHash('sha1').update(`${owner}/${lane.tenantId}`).digest().readUInt32BE(0) }));
+  return [...head.sort((a, b) => a.rank - b.rank).map(({ lane }) => lane), ...lanes.slice(window)];
 }
 
 /**
