@@ -60,6 +60,9 @@ export class DocumentLocks implements WriteGuard {
   private readonly slotMs: number;
   private readonly acquireTimeoutMs: number;
   private lastSweep = 0;
+  /** Locks to delete: those given back while a delete is in flight (or in the same turn) go in one deleteMany. */
+  private releasing: Array<{ ids: readonly string[]; done: () => void }> = [];
+  private draining = false;
 
   constructor(
     private readonly locks: mongoose.mongo.Collection<{ _id: string; expiresAt: Date }>,
@@ -76,7 +79,7 @@ export class DocumentLocks implements WriteGuard {
       try {
         return await write();
       } finally {
-        await mongoCall('locks', () => this.locks.deleteMany({ _id: { $in: held } })).catch(() => undefined); // ages out otherwise
+        await this.release(held);
       }
     });
   }
@@ -104,6 +107,30 @@ export class DocumentLocks implements WriteGuard {
       if (Date.now() >= deadline) throw new ConflictError('The document is busy; retry', { retryable: true });
       await delay(Math.min(50, 2 ** Math.min(attempt, 5)) + Math.random() * 5);
     }
+  }
+
+  /**
+   * Deletes the locks, together with those other writes of this process give back meanwhile: one
+   * deleteMany (one SQLite transaction on FerretDB) for a burst of writes, e.g. a claim's leases. A lock
+   * whose delete fails ages out with its slot.
+   */
+  private release(ids: readonly string[]): Promise<void> {
+    return new Promise((done) => {
+      this.releasing.push({ ids, done });
+      if (this.draining) return;
+      this.draining = true;
+      setImmediate(() => void this.drainReleases());
+    });
+  }
+
+  private async drainReleases(): Promise<void> {
+    while (this.releasing.length > 0) {
+      const batch = this.releasing.splice(0);
+      const ids = batch.flatMap((item) => item.ids);
+      await mongoCall('locks', () => this.locks.deleteMany({ _id: { $in: ids } })).catch(() => undefined);
+      for (const item of batch) item.done();
+    }
+    this.draining = false;
   }
 
   /** Removes locks of long-gone slots (left by crashed processes) now and then. */
