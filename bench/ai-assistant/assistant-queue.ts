@@ -155,14 +155,20 @@ export class AssistantQueue {
   }
 
   /**
-   * Waits until no lane has queued work or a running task (the lanes collection is one small document
-   * per tenant: cheap to poll while the workers run), or `timeoutMs` passes; returns whether it drained.
+   * Waits until no lane has queued work and no lane's slot holds a task still running (the lanes
+   * collection is one small document per tenant, the slots' tasks are read by `_id`: cheap to poll while
+   * the workers run), or `timeoutMs` passes; returns whether it drained.
    */
   async waitDrained(timeoutMs: number, pollMs = 500): Promise<boolean> {
     const deadline = now() + timeoutMs;
     for (;;) {
       const lanes = await this.lanes.admin.listAcrossTenants({ limit: 1_000 });
-      if (lanes.items.length > 0 && lanes.items.every((lane) => !lane.has_work && lane.running.length === 0)) return true;
+      if (lanes.items.length > 0 && lanes.items.every((lane) => !lane.has_work)) {
+        const holders = await Promise.all(
+          lanes.items.flatMap((lane) => lane.running.map((slot) => this.tasks.findById(lane.tenantId, slot.task_id))),
+        );
+        if (holders.every((task) => task === null || (task.status !== 'running' && task.status !== 'queued'))) return true;
+      }
       if (now() >= deadline) return false;
       await sleep(pollMs);
     }

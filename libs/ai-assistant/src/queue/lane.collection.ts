@@ -3,16 +3,17 @@ import { z } from 'zod';
 
 /**
  * One tenant's lane of the queue: whether it has queued work, when a worker last took from it (the
- * round-robin order across tenants), and the tasks it runs now (each slot expires with its lease, so a
- * dead worker's slot frees itself). Taking a slot is a conditional write on this document, which makes
- * the per-plan concurrency exact across every worker replica.
+ * round-robin order across tenants), and the slots taken by its tasks. Taking a slot is a conditional
+ * write on this document, which makes the per-plan concurrency exact across every worker replica; giving
+ * one back writes nothing: a slot holds only while its task runs on a live lease (or is being claimed),
+ * so a finished task's or a dead worker's slot frees itself, and the next claim that needs the room drops it.
  */
 export const lanesCollection = defineCollection({
   name: 'assistant_lanes',
   schema: z.object({
     has_work: z.boolean(),
     last_claim_at: z.date(),
-    /** Slots taken: a slot is live while younger than the lease, and after that while its task holds a live lease. */
+    /** Slots taken, some possibly of finished tasks (see TaskQueue.liveSlots): pruned by the claims that need their room. */
     running: z.array(z.object({ task_id: z.string(), reserved_at: z.date() })),
   }),
   indexes: [{ fields: { has_work: 1 } }],

@@ -22,7 +22,10 @@ export interface RunTaskDeps {
   logger: Logger;
   owner: string;
   leaseMs: number;
-  /** How often the running task's document is read for a cancel request, its progress written and its lease renewed when due. */
+  /**
+   * How often the running task's document is read for a cancel request, its lease renewed when due, and
+   * its progress written every second beat (a task shorter than two beats writes none).
+   */
   heartbeatMs: number;
   retryBackoffMs: (attempt: number) => number;
   /** Rewords results with a model when one is configured (LLM_BASE_URL); the cache keeps the built-in wording. */
@@ -60,8 +63,8 @@ export async function runTask(deps: RunTaskDeps, claimed: Task, abandon: AbortSi
     }
     deps.logger.warn({ tenantId: task.tenantId, taskId: task.id, attempt: task.attempts, err: error }, 'task attempt failed');
   } finally {
+    // Nothing to give back to the lane: a slot whose task has finished (or is queued again) holds nothing.
     clearInterval(heartbeat);
-    if (!abandon.aborted) await deps.queue.releaseSlot(claimed.tenantId, claimed.id);
   }
 }
 
@@ -128,6 +131,8 @@ class LeaseGuard {
   /** Progress reported and not yet written. */
   private pending: { progress: number; step: string } | undefined;
   private lastRenewal: number;
+  /** When this worker last wrote the task (the claim, a progress): progress goes out at most every second beat. */
+  private lastWrite: number;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -136,18 +141,20 @@ class LeaseGuard {
   ) {
     this.current = task;
     this.lastRenewal = deps.clock().getTime();
+    this.lastWrite = this.lastRenewal;
   }
 
   /**
-   * Reads the task (a cancel request, a lost lease); writes the progress reported since the last beat,
-   * or renews the lease when a third of it has passed.
+   * Reads the task (a cancel request, a lost lease); writes the progress reported since the last write
+   * when two beats have passed since it, or renews the lease when a third of it has passed.
    */
   beat(): Promise<void> {
     return this.serialized(async () => {
       if (this.finished) return;
       const now = this.deps.clock().getTime();
       const pending = this.pending;
-      if (!pending && now - this.lastRenewal < this.deps.leaseMs / 3) return this.refresh();
+      const progressDue = pending !== undefined && now - this.lastWrite >= 2 * this.deps.heartbeatMs;
+      if (!progressDue && now - this.lastRenewal < this.deps.leaseMs / 3) return this.refresh();
       this.pending = undefined;
       try {
         await this.write(pending ? { progress: Math.max(this.current.progress, pending.progress), step: pending.step } : {});
@@ -159,8 +166,8 @@ class LeaseGuard {
   }
 
   /**
-   * Notes the progress, written by the next heartbeat (or now, with the lease's renewal when that is
-   * due): at most one write per heartbeat, none for a short task (each conditional write is several
+   * Notes the progress, written by a heartbeat (or now, with the lease's renewal when that is due): at
+   * most one write per two heartbeats, none for a short task (each conditional write is several
    * round trips on FerretDB). A cancel request or a lost lease, seen by the last heartbeat, stops the task here.
    */
   progress(percent: number, step: string): Promise<void> {
@@ -219,6 +226,7 @@ class LeaseGuard {
             expectedVersion: this.current.version,
           },
         );
+        this.lastWrite = now;
         if (renew) this.lastRenewal = now;
         this.noteCancel(this.current.cancel_requested);
         return;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConflictError, type PlanId } from '@tenantry/contracts';
 import type { OutboxNotifier } from '@tenantry/event-bus';
 import { assistantEvent } from '../events';
@@ -14,6 +15,8 @@ const DUE_PER_PASS = 1_000;
 /** Passes in one claim when every lane a pass wanted was taken by another replica at the same moment. */
 const MAX_PASSES_ON_CONFLICT = 3;
 const EXPIRED_LEASES_PER_SWEEP = 100;
+/** A pass takes its lanes among this many times as many least recently served lanes as it can take tasks, in its own order. */
+const PREFERENCE_WINDOW = 2;
 
 export interface TaskQueueOptions {
   tasks: TaskRepository;
@@ -124,21 +127,30 @@ export class TaskQueue {
         }),
       );
     }
-    const ready = order.filter((lane) => candidates.has(lane.tenantId));
-    const live = new Map(await Promise.all(ready.map(async (lane) => [lane, await this.liveSlots(lane, now)] as const)));
-    const shares = new Map<Lane, Task[]>();
-    let planned = 0;
-    for (let round = 0, added = true; added && planned < max; round += 1) {
-      added = false;
-      for (const lane of ready) {
-        const queued = candidates.get(lane.tenantId) ?? [];
-        const next = queued[round];
-        const limit = concurrencyOf(queued[0]?.plan_id, this.options.planConcurrency ?? DEFAULT_PLAN_CONCURRENCY);
-        if (planned >= max || !next || round >= limit - (live.get(lane)?.length ?? 0)) continue;
-        shares.set(lane, [...(shares.get(lane) ?? []), next]);
-        planned += 1;
-        added = true;
-      }
+    const ready = preferOwn(
+      order.filter((lane) => candidates.has(lane.tenantId)),
+      owner,
+      PREFERENCE_WINDOW * max,
+    );
+    const limits = new Map(
+      ready.map((lane) => [
+        lane,
+        concurrencyOf(candidates.get(lane.tenantId)?.[0]?.plan_id, this.options.planConcurrency ?? DEFAULT_PLAN_CONCURRENCY),
+      ]),
+    );
+    // A finished task writes nothing to its lane: its slot entry stays until a pass needs the room. So the
+    // plan is made with every entry counted, and only the lanes whose entries hold them back have their
+    // slot holders read (by `_id`) and the plan made again with the slots that still hold.
+    const live = new Map(ready.map((lane) => [lane, lane.running] as const));
+    let shares = planShares(ready, candidates, live, limits, max);
+    const held = ready.filter((lane) => {
+      const share = shares.get(lane)?.length ?? 0;
+      const room = (limits.get(lane) ?? 0) - lane.running.length;
+      return lane.running.length > 0 && share >= room && share < (candidates.get(lane.tenantId)?.length ?? 0);
+    });
+    if (held.length > 0) {
+      await Promise.all(held.map(async (lane) => live.set(lane, await this.liveSlots(lane, now))));
+      shares = planShares(ready, candidates, live, limits, max);
     }
     const [claimed] = await Promise.all([
       Promise.all([...shares].map(([lane, share]) => this.claimFromLane(lane, live.get(lane) ?? [], share, owner, now))),
@@ -173,7 +185,13 @@ export class TaskQueue {
       await lanes.update(
         tenantId,
         lane.id,
-        { running: [...live, ...taken.map((task) => ({ task_id: task.id, reserved_at: now }))], last_claim_at: now },
+        {
+          running: [
+            ...live.filter((slot) => !taken.some((task) => task.id === slot.task_id)),
+            ...taken.map((task) => ({ task_id: task.id, reserved_at: now })),
+          ],
+          last_claim_at: now,
+        },
         { expectedVersion: lane.version },
       );
     } catch (error) {
@@ -199,34 +217,34 @@ export class TaskQueue {
           );
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error;
-          await this.releaseSlot(tenantId, next.id); // cancelled or taken meanwhile
-          return null;
+          return null; // cancelled or taken meanwhile: its slot holds nothing (see liveSlots)
         }
       }),
     );
     return leased.filter((task): task is Task => task !== null);
   }
 
-  /** Slots still holding: reserved less than a lease ago, or whose task holds a live lease. */
+  /**
+   * The lane's slots that still hold, from their tasks read by `_id` (point reads; any other filter
+   * decodes the task collection on FerretDB 1.x): a task running on a live lease, or one this slot is
+   * being claimed for (reserved less than a lease ago, not started since). A finished task, one queued
+   * again since its start, and one whose worker stopped renewing its lease (the sweep's) hold none.
+   */
   private async liveSlots(lane: Lane, now: Date): Promise<Lane['running']> {
-    const fresh = lane.running.filter((slot) => now.getTime() - slot.reserved_at.getTime() < this.options.leaseMs);
-    const older = lane.running.filter((slot) => !fresh.includes(slot));
-    if (older.length === 0) return fresh;
-    const running = await this.options.tasks.list(lane.tenantId, { filter: { status: 'running', lease_until: { $gt: now } }, limit: 1000 });
-    const leased = new Set(running.items.map((task) => task.id));
-    return [...fresh, ...older.filter((slot) => leased.has(slot.task_id))];
-  }
-
-  async releaseSlot(tenantId: string, taskId: string): Promise<void> {
-    await upsertWith(this.options.lanes, tenantId, laneId(tenantId), (current) =>
-      current && current.running.some((slot) => slot.task_id === taskId)
-        ? {
-            has_work: current.has_work,
-            last_claim_at: current.last_claim_at,
-            running: current.running.filter((slot) => slot.task_id !== taskId),
-          }
-        : null,
-    );
+    const holders = await Promise.all(lane.running.map((slot) => this.options.tasks.findById(lane.tenantId, slot.task_id)));
+    const seen = new Set<string>();
+    return lane.running.filter((slot, i) => {
+      const task = holders[i];
+      if (!task || seen.has(slot.task_id)) return false;
+      const holds =
+        task.status === 'running'
+          ? (task.lease_until?.getTime() ?? 0) > now.getTime()
+          : task.status === 'queued' &&
+            now.getTime() - slot.reserved_at.getTime() < this.options.leaseMs &&
+            (task.started_at?.getTime() ?? 0) < slot.reserved_at.getTime();
+      if (holds) seen.add(slot.task_id);
+      return holds;
+    });
   }
 
   /**
@@ -252,10 +270,8 @@ export class TaskQueue {
             { expectedVersion: task.version },
           )
           .then(() => true, ignoreConflict);
-        if (failed) await this.releaseSlot(task.tenantId, task.id);
         recovered += failed ? 1 : 0;
       } else if (await this.requeue(task, { error: message, progress: 0, step: 'queued again after a worker was lost' }, now)) {
-        await this.releaseSlot(task.tenantId, task.id);
         recovered += 1;
       }
     }
@@ -270,6 +286,46 @@ export class TaskQueue {
       now,
     );
   }
+}
+
+/**
+ * The lanes in round-robin order, except that the first `window` of them (the least recently served)
+ * come in this worker's own order, a hash of worker and tenant: replicas claiming at the same moment
+ * read the same order, and without this they would all want the same lanes, so all but one would lose
+ * each lane's conditional write (a wasted pass, and lock waits on FerretDB). A lane among the least
+ * recently served is still taken in this pass by one replica or another, or in the next.
+ */
+function preferOwn(lanes: readonly Lane[], owner: string, window: number): Lane[] {
+  const head = lanes
+    .slice(0, window)
+    .map((lane) => ({ lane, rank: createHash('sha1').update(`${owner}/${lane.tenantId}`).digest().readUInt32BE(0) }));
+  return [...head.sort((a, b) => a.rank - b.rank).map(({ lane }) => lane), ...lanes.slice(window)];
+}
+
+/**
+ * Round-robin over the lanes in their order, one task per lane per round, as far as each lane's plan
+ * leaves room beside its live slots, up to `max` tasks.
+ */
+function planShares(
+  ready: readonly Lane[],
+  candidates: ReadonlyMap<string, readonly Task[]>,
+  live: ReadonlyMap<Lane, Lane['running']>,
+  limits: ReadonlyMap<Lane, number>,
+  max: number,
+): Map<Lane, Task[]> {
+  const shares = new Map<Lane, Task[]>();
+  let planned = 0;
+  for (let round = 0, added = true; added && planned < max; round += 1) {
+    added = false;
+    for (const lane of ready) {
+      const next = candidates.get(lane.tenantId)?.[round];
+      if (planned >= max || !next || round >= (limits.get(lane) ?? 0) - (live.get(lane)?.length ?? 0)) continue;
+      shares.set(lane, [...(shares.get(lane) ?? []), next]);
+      planned += 1;
+      added = true;
+    }
+  }
+  return shares;
 }
 
 function ignoreConflict(error: unknown): false {

@@ -60,6 +60,9 @@ export class DocumentLocks implements WriteGuard {
   private readonly slotMs: number;
   private readonly acquireTimeoutMs: number;
   private lastSweep = 0;
+  /** Locks to delete: those given back while a delete is in flight (or in the same turn) go in one deleteMany. */
+  private releasing: Array<{ ids: readonly string[]; done: () => void }> = [];
+  private draining = false;
 
   constructor(
     private readonly locks: mongoose.mongo.Collection<{ _id: string; expiresAt: Date }>,
@@ -76,7 +79,7 @@ export class DocumentLocks implements WriteGuard {
       try {
         return await write();
       } finally {
-        await mongoCall('locks', () => this.locks.deleteMany({ _id: { $in: held } })).catch(() => undefined); // ages out otherwise
+        await this.release(held);
       }
     });
   }
@@ -86,22 +89,48 @@ export class DocumentLocks implements WriteGuard {
     for (let attempt = 0; ; attempt += 1) {
       const slot = Math.floor(Date.now() / this.slotMs);
       const expiresAt = new Date((slot + 2) * this.slotMs);
-      const held: string[] = [];
+      const ids = [`${key}#${slot}`, `${key}#${slot + 1}`];
       try {
-        for (const lockId of [`${key}#${slot}`, `${key}#${slot + 1}`]) {
-          await this.locks.insertOne({ _id: lockId, expiresAt });
-          held.push(lockId);
-        }
+        // Both slots in one round trip; ordered, so it stops at the first id another writer holds.
+        await this.locks.insertMany(
+          ids.map((_id) => ({ _id, expiresAt })),
+          { ordered: true },
+        );
         await this.sweep();
-        return held;
+        return ids;
       } catch (error) {
-        if (held.length > 0) await this.locks.deleteMany({ _id: { $in: held } }).catch(() => undefined);
+        const inserted = ids.slice(0, insertedBeforeFailure(error));
+        if (inserted.length > 0) await this.locks.deleteMany({ _id: { $in: inserted } }).catch(() => undefined);
         const mapped = toTenantryError(error, 'locks');
         if (!(mapped instanceof ConflictError)) throw mapped;
       }
       if (Date.now() >= deadline) throw new ConflictError('The document is busy; retry', { retryable: true });
       await delay(Math.min(50, 2 ** Math.min(attempt, 5)) + Math.random() * 5);
     }
+  }
+
+  /**
+   * Deletes the locks, together with those other writes of this process give back meanwhile: one
+   * deleteMany (one SQLite transaction on FerretDB) for a burst of writes, e.g. a claim's leases. A lock
+   * whose delete fails ages out with its slot.
+   */
+  private release(ids: readonly string[]): Promise<void> {
+    return new Promise((done) => {
+      this.releasing.push({ ids, done });
+      if (this.draining) return;
+      this.draining = true;
+      setImmediate(() => void this.drainReleases());
+    });
+  }
+
+  private async drainReleases(): Promise<void> {
+    while (this.releasing.length > 0) {
+      const batch = this.releasing.splice(0);
+      const ids = batch.flatMap((item) => item.ids);
+      await mongoCall('locks', () => this.locks.deleteMany({ _id: { $in: ids } })).catch(() => undefined);
+      for (const item of batch) item.done();
+    }
+    this.draining = false;
   }
 
   /** Removes locks of long-gone slots (left by crashed processes) now and then. */
@@ -111,4 +140,15 @@ export class DocumentLocks implements WriteGuard {
     this.lastSweep = now;
     await this.locks.deleteMany({ expiresAt: { $lt: new Date(now - this.slotMs) } }).catch(() => undefined);
   }
+}
+
+/**
+ * How many documents an ordered insertMany wrote before it failed: those before its first write error.
+ * Without a write error (the command itself failed, e.g. the connection) none is known to be written.
+ */
+function insertedBeforeFailure(error: unknown): number {
+  const writeErrors = (error as { writeErrors?: unknown } | null)?.writeErrors;
+  const first = Array.isArray(writeErrors) ? writeErrors : writeErrors === undefined ? [] : [writeErrors];
+  const indexes = first.map((writeError) => Number((writeError as { index?: unknown }).index)).filter(Number.isFinite);
+  return indexes.length > 0 ? Math.min(...indexes) : 0;
 }
