@@ -10,7 +10,9 @@
  * - `--root DIR` (repeatable): a gateway run from that checkout (a worktree with node_modules), e.g.
  *   `--root /work/main --root .` for before/after on one stack; default: this checkout only;
  * - `--traced`: each root also as a traced gateway (OTLP/protobuf export of every request to a local
- *   sink, always_on: G5's traced variant); the plain one runs as G1's (no OTEL_*).
+ *   sink, always_on: G5's traced variant); the plain one runs as G1's (no OTEL_*);
+ * - `--traced-env '{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE":"128"}'` (repeatable, implies `--traced`): one more
+ *   traced variant per root with these variables on top (batch span processor settings, …).
  * Prints, per variant, the µs of CPU per hit (gateway; Redis) of every round and their medians.
  */
 import path from 'node:path';
@@ -52,32 +54,35 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '32' },
       traced: { type: 'boolean', default: false },
       root: { type: 'string', multiple: true },
+      'traced-env': { type: 'string', multiple: true },
     },
   });
   const hits = Number(values.hits);
   const rounds = Number(values.rounds);
   const connections = Number(values.connections);
   const roots = (values.root ?? ['.']).map((root) => path.resolve(root));
+  const tracedEnvs = (values['traced-env'] ?? []).map((json) => JSON.parse(json) as Record<string, string>);
   const ctx = createBenchContext([], '', 'none');
   const stack = await GatewayStack.of(ctx);
   try {
-    const sink = values.traced
-      ? await stack.startBenchServer('otlp-sink', 'bench/gateway/servers/otlp-sink.ts', (port) => [String(port)])
-      : undefined;
+    const sink =
+      values.traced || tracedEnvs.length > 0
+        ? await stack.startBenchServer('otlp-sink', 'bench/gateway/servers/otlp-sink.ts', (port) => [String(port)])
+        : undefined;
     const variants: Variant[] = [];
     for (const [index, root] of roots.entries()) {
       const name = roots.length > 1 ? `${path.basename(root)}#${index}` : path.basename(root);
       const kinds: Array<[string, NodeJS.ProcessEnv]> = [['default', {}]];
-      if (sink)
-        kinds.push([
-          'traced',
-          {
-            OTEL_TRACES_EXPORTER: 'otlp',
-            OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${sink.url}/v1/traces`,
-            OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
-            OTEL_TRACES_SAMPLER: 'always_on',
-          },
-        ]);
+      if (sink) {
+        const traced = {
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${sink.url}/v1/traces`,
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+          OTEL_TRACES_SAMPLER: 'always_on',
+        };
+        kinds.push(['traced', traced]);
+        for (const extra of tracedEnvs) kinds.push([`traced ${JSON.stringify(extra)}`, { ...traced, ...extra }]);
+      }
       for (const [kind, env] of kinds) {
         const gateway = await stack.startGateway(`cpu-${name}-${kind}`.replace(/[^A-Za-z0-9#._-]/g, '_'), { env, root });
         await expectCacheHit(stack, gateway.url);
