@@ -52,6 +52,12 @@ export interface ChildSpec {
   name: string;
   /** The script to run with tsx, relative to the repository root. */
   script: string;
+  /**
+   * The checkout the child runs from (its working directory, where `script` and the imports resolve):
+   * this repository by default; another worktree to measure its code on the same stack (e.g. main
+   * against a branch, see cpu-per-hit.ts). It needs its own node_modules (a symlink will do).
+   */
+  root?: string;
   args?: readonly string[];
   /** Loaded with `--import` before the script, in order (e.g. the telemetry register). */
   imports?: readonly string[];
@@ -99,7 +105,7 @@ export class BenchChild {
     const log = createWriteStream(logFile);
     const imports = ['tsx', ...(spec.imports ?? [])].flatMap((specifier) => ['--import', specifier]);
     const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), ...imports, spec.script, ...(spec.args ?? [])], {
-      cwd: ROOT,
+      cwd: spec.root ?? ROOT,
       env: spec.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

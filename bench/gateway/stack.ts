@@ -44,6 +44,8 @@ export interface GatewayVariant {
   preload?: readonly string[];
   /** Node flags (e.g. `--cpu-prof`, `--trace-gc` when investigating). */
   nodeArgs?: readonly string[];
+  /** Run the gateway from another checkout (a worktree with node_modules): its code on this stack. */
+  root?: string;
 }
 
 export class GatewayStack {
@@ -110,10 +112,12 @@ export class GatewayStack {
     env: NodeJS.ProcessEnv,
     preload: readonly string[] = [],
     nodeArgs: readonly string[] = [],
+    root?: string,
   ): Promise<ServiceProcess> {
     const child = await BenchChild.start({
       name,
       script,
+      ...(root !== undefined ? { root } : {}),
       nodeArgs,
       imports: [...preload, TELEMETRY],
       env: { ...this.baseEnv(), ...env },
@@ -145,6 +149,7 @@ export class GatewayStack {
           },
           variant.preload,
           variant.nodeArgs,
+          variant.root,
         );
         return { ...started, operatorUrl: `http://127.0.0.1:${operatorPort}` };
       })();

@@ -38,6 +38,7 @@ import {
   type Prefetched,
   PUBLIC_TENANT_ID,
   type ResponseCache,
+  type ServeResult,
   type UpstreamResponse,
 } from './response-cache';
 import { isAmbiguousPath, isPublicRequest, matchRoute, type UpstreamRoute } from './routes';
@@ -91,7 +92,8 @@ const NEEDS_FULL_URL_PARSE = /[\t\n\f\r #\u00a0\ufeff]/;
  * routes (billing's catalog) skip authentication: rate limit per client address → response cache →
  * proxy. Bodies are not parsed: they stream to the service untouched.
  */
-export function createGatewayApp(deps: GatewayAppDependencies): Express {
+export function createGatewayApp(dependencies: GatewayAppDependencies): Express {
+  const deps: GatewayRuntime = dependencies.meter ? { ...dependencies, recordUsage: meteringListener(dependencies.meter) } : dependencies;
   // On node's request and response: express's objects are made only for what needs them (a miss, a problem).
   const serveApi: NodeDirectHandler = { node: (req, res, asExpress) => handle(deps, req, res, req.url ?? '/', asExpress) };
   return createHttpApp({
@@ -114,12 +116,49 @@ export function createGatewayApp(deps: GatewayAppDependencies): Express {
   });
 }
 
+/** What metering records of a tenant's request when its response closes, filled in as the request goes. */
+interface MeteredOutcome {
+  caller: Extract<Caller, { kind: 'tenant' }>;
+  route: UpstreamRoute;
+  method: string;
+  startedAt: number;
+  cacheStatus: CacheStatus | undefined;
+  rateLimited: boolean;
+}
+
+/** The metered outcome on node's response (a symbol property): the `close` listener reads it, no closure holds it. */
+const METERED = Symbol('tenantry.gateway.metered');
+type MeteredResponse = ServerResponse & { [METERED]?: MeteredOutcome };
+
+/** The dependencies and what the app makes of them once (not per request). */
+type GatewayRuntime = GatewayAppDependencies & { readonly recordUsage?: (this: MeteredResponse) => void };
+
+/** The `close` listener recording a request's usage in `meter`: one function per app, `this` the response. */
+function meteringListener(meter: UsageMeter): (this: MeteredResponse) => void {
+  return function recordUsage(this: MeteredResponse): void {
+    const outcome = this[METERED];
+    if (outcome === undefined) return;
+    const { caller, route, cacheStatus } = outcome;
+    meter.record({
+      tenantId: caller.tenantId,
+      timezone: caller.timezone,
+      service: route.service,
+      route: route.template,
+      method: outcome.method,
+      statusCode: this.writableFinished ? this.statusCode : CLIENT_CLOSED_REQUEST,
+      latencyMs: performance.now() - outcome.startedAt,
+      cacheHit: cacheStatus === 'HIT' || cacheStatus === 'STALE',
+      rateLimited: outcome.rateLimited,
+    });
+  };
+}
+
 /**
  * One API request. `url`: its target as received (express's `originalUrl`); `asExpress`: express's request
  * for it (the same object), made on first call — a cache hit never makes it.
  */
 async function handle(
-  deps: GatewayAppDependencies,
+  deps: GatewayRuntime,
   req: IncomingMessage,
   res: ServerResponse,
   url: string,
@@ -148,9 +187,10 @@ async function handle(
     return;
   }
 
-  const caller = await authenticate(deps, req, asExpress);
+  const authenticated = authenticate(deps, req, asExpress);
+  const caller = authenticated instanceof Promise ? await authenticated : authenticated;
   // Read by the metering listener when the response closes: filled in as the request goes.
-  const outcome: { cacheStatus: CacheStatus | undefined; rateLimited: boolean } = { cacheStatus: undefined, rateLimited: false };
+  let outcome: MeteredOutcome | undefined;
   if (caller.kind === 'tenant') {
     setLogContext({ tenantId: caller.tenantId });
     enforceScopes(deps, caller, route, method);
@@ -159,22 +199,11 @@ async function handle(
     // flagged, and is not counted against the quota). `close` comes after `finish`, and also when the client
     // goes away first: a request that consumed quota is counted even if its answer never went out
     // (as 499, "client closed request", which is not a server error).
-    const meter = deps.meter;
-    if (meter) {
-      // `on`: a response closes once (no `once` wrapper per request).
-      res.on('close', () =>
-        meter.record({
-          tenantId: caller.tenantId,
-          timezone: caller.timezone,
-          service: route.service,
-          route: route.template,
-          method,
-          statusCode: res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST,
-          latencyMs: performance.now() - startedAt,
-          cacheHit: outcome.cacheStatus === 'HIT' || outcome.cacheStatus === 'STALE',
-          rateLimited: outcome.rateLimited,
-        }),
-      );
+    if (deps.recordUsage) {
+      outcome = { caller, route, method, startedAt, cacheStatus: undefined, rateLimited: false };
+      (res as MeteredResponse)[METERED] = outcome;
+      // `on`: a response closes once (no `once` wrapper per request); one function for every request of the app.
+      res.on('close', deps.recordUsage);
     }
     const cacheRequest = method === 'GET' || method === 'HEAD' ? cacheRequestOf(req, url, caller) : undefined;
     let prefetched: Prefetched | undefined;
@@ -190,11 +219,13 @@ async function handle(
       } else {
         decision = await deps.rateLimiter.consume(limited);
       }
-      applyRateLimit(deps, res, decision, 'plan', () => (outcome.rateLimited = true));
+      applyRateLimit(deps, res, decision, 'plan', outcome);
     }
     stripClientIdentity(req);
     if (cacheRequest) {
-      outcome.cacheStatus = await serveThroughCache(deps, res, route, caller, asExpress, cacheRequest, prefetched);
+      const served = serveThroughCache(deps, res, route, caller, asExpress, cacheRequest, prefetched);
+      const status = served instanceof Promise ? await served : served;
+      if (outcome) outcome.cacheStatus = status;
       return;
     }
   } else {
@@ -255,20 +286,27 @@ function forwardedFor(req: Request): ForwardedFor {
   return { for: fromTrustedProxy ? `${claimed}, ${peer}` : peer, proto: req.protocol, ...(host ? { host } : {}) };
 }
 
-async function authenticate(deps: GatewayAppDependencies, req: IncomingMessage, asExpress: () => Request): Promise<Caller> {
+/** The caller of a request: synchronously when its key is known (a cache hit's case), else a promise. */
+function authenticate(deps: GatewayAppDependencies, req: IncomingMessage, asExpress: () => Request): Caller | Promise<Caller> {
   const address = clientAddress(deps, req, asExpress);
   deps.failedAuthentications?.assertNotLimited(address);
   try {
-    return await deps.authenticator.authenticate(req.headers.authorization);
+    const caller = deps.authenticator.authenticateNow(req.headers.authorization);
+    return caller instanceof Promise ? caller.catch((error: unknown) => refused(deps, req, address, error)) : caller;
   } catch (error) {
-    if (error instanceof UnauthorizedError) {
-      deps.metrics.refusedAccess(req.headers.authorization ? 'invalid' : 'missing');
-      const limited = await deps.failedAuthentications?.recordFailure(address);
-      if (limited) throw limited;
-    } else if (error instanceof ForbiddenError)
-      deps.metrics.refusedAccess(error.extensions['tenant_status'] === 'cancelled' ? 'cancelled' : 'suspended');
-    throw error;
+    return refused(deps, req, address, error);
   }
+}
+
+/** Counts a refused authentication (and a failure against the client's address) and rejects with the refusal. */
+async function refused(deps: GatewayAppDependencies, req: IncomingMessage, address: string, error: unknown): Promise<never> {
+  if (error instanceof UnauthorizedError) {
+    deps.metrics.refusedAccess(req.headers.authorization ? 'invalid' : 'missing');
+    const limited = await deps.failedAuthentications?.recordFailure(address);
+    if (limited) throw limited;
+  } else if (error instanceof ForbiddenError)
+    deps.metrics.refusedAccess(error.extensions['tenant_status'] === 'cancelled' ? 'cancelled' : 'suspended');
+  throw error;
 }
 
 /**
@@ -323,7 +361,7 @@ async function servePublic(
       limits: { perMinute, perDay: UNLIMITED },
       timezone: 'UTC',
     });
-    applyRateLimit(deps, res, decision, 'public', () => undefined);
+    applyRateLimit(deps, res, decision, 'public', undefined);
   }
   stripClientIdentity(req);
   await serveThroughCache(deps, res, route, undefined, asExpress, cacheRequestOf(req, url, undefined));
@@ -354,12 +392,12 @@ function applyRateLimit(
   res: ServerResponse,
   decision: RateLimitDecision,
   whose: 'plan' | 'public',
-  markLimited: () => void,
+  outcome: MeteredOutcome | undefined,
 ): void {
   const headers = rateLimitHeaders(decision);
   for (const name in headers) res.setHeader(name, headers[name as keyof typeof headers] as string);
   if (decision.allowed) return;
-  markLimited();
+  if (outcome) outcome.rateLimited = true;
   if (decision.refusedBy === undefined) {
     deps.metrics.refusedByRateLimit('unavailable');
     throw new ServiceUnavailableError('The rate limiter is unavailable and the gateway is configured to refuse requests until it is back.');
@@ -404,7 +442,7 @@ function cacheRequestOf(req: IncomingMessage, url: string, caller: Extract<Calle
  * identity on the upstream call; a public request (no caller) in the shared public namespace, unsigned.
  * `prefetched`: the cache's lookup, already read with the rate limit (see `ResponseCache.lookupKeys`).
  */
-async function serveThroughCache(
+function serveThroughCache(
   deps: GatewayAppDependencies,
   res: ServerResponse,
   route: UpstreamRoute,
@@ -412,14 +450,27 @@ async function serveThroughCache(
   asExpress: () => Request,
   cacheRequest: CacheableRequest,
   prefetched?: Prefetched,
-): Promise<CacheStatus> {
-  const { status, response } = await deps.responseCache.serve(
+): CacheStatus | Promise<CacheStatus> {
+  const served = deps.responseCache.serveNow(
     cacheRequest,
     // Signed when the upstream call happens (a cache hit needs no signature; a background revalidation
     // may run after the request ended). GET and HEAD carry no body: `assertUnambiguousFraming` saw to it.
     () => deps.upstreams.fetch(upstreamCall(asExpress(), route, caller)),
     prefetched,
   );
+  // A hit on prefetched values is answered here and now: no promise between the lookup and the write.
+  return served instanceof Promise
+    ? served.then((result) => answerFromCache(deps, res, caller, cacheRequest, result))
+    : answerFromCache(deps, res, caller, cacheRequest, served);
+}
+
+function answerFromCache(
+  deps: GatewayAppDependencies,
+  res: ServerResponse,
+  caller: Extract<Caller, { kind: 'tenant' }> | undefined,
+  cacheRequest: CacheableRequest,
+  { status, response }: ServeResult,
+): CacheStatus {
   deps.metrics.cacheOutcome(status);
   if (caller) deps.cacheAdmin?.statistics.record(caller.tenantId, cacheRequest.path, status);
   writeResponse(res, response, status, cacheRequest.method === 'HEAD');

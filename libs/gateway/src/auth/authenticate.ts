@@ -43,6 +43,14 @@ export class Authenticator {
   }
 
   async authenticate(authorization: string | undefined): Promise<Caller> {
+    return this.authenticateNow(authorization);
+  }
+
+  /**
+   * `authenticate`, answered synchronously when the key's resolution is at hand (the key resolver knows
+   * it): no promise on the hot path. Refusals are thrown (synchronously or as the promise's rejection).
+   */
+  authenticateNow(authorization: string | undefined): Caller | Promise<Caller> {
     const presented = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
     if (presented === undefined) throw new UnauthorizedError('Send an API key as "Authorization: Bearer <key>".');
     const parsed = parseApiKey(presented);
@@ -53,7 +61,12 @@ export class Authenticator {
       throw invalidKey();
     }
     const resolvedOrPending = this.keys.resolve(parsed.keyId);
-    const resolved = resolvedOrPending instanceof Promise ? await resolvedOrPending : resolvedOrPending;
+    return resolvedOrPending instanceof Promise
+      ? resolvedOrPending.then((resolved) => this.callerFor(resolved, presented))
+      : this.callerFor(resolvedOrPending, presented);
+  }
+
+  private callerFor(resolved: ResolvedApiKey | null, presented: string): Caller {
     if (!resolved) throw invalidKey();
     const verified = this.verify(resolved, presented);
     if (!verified) throw invalidKey();

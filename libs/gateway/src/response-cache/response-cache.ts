@@ -90,13 +90,44 @@ export class ResponseCache {
    * round trip of its own.
    */
   async serve(req: CacheableRequest, fetchUpstream: Fetch, prefetched?: Prefetched): Promise<ServeResult> {
-    const served = await this.route(req, fetchUpstream, true, prefetched);
+    return this.serveNow(req, fetchUpstream, prefetched);
+  }
+
+  /**
+   * `serve`, answered synchronously when it can be: a fresh entry among the `prefetched` values (a cache
+   * hit whose lookup the caller already made) is decoded and returned without a promise; anything else
+   * (no prefetched values, a miss, a stale entry, a Vary record, a bypass) returns `serve`'s promise.
+   */
+  serveNow(req: CacheableRequest, fetchUpstream: Fetch, prefetched?: Prefetched): ServeResult | Promise<ServeResult> {
+    const hit = prefetched && this.prefetchedHit(req, prefetched);
+    if (hit) return this.reported(hit);
+    return this.route(req, fetchUpstream, true, prefetched).then((served) => this.reported(served));
+  }
+
+  private reported(served: Served): ServeResult {
     try {
       this.options.onOutcome?.(served.reason === undefined ? { status: served.status } : { status: served.status, reason: served.reason });
     } catch (error) {
       this.logger.error({ err: error }, 'response cache: the onOutcome callback threw');
     }
     return { status: served.status, response: served.response };
+  }
+
+  /**
+   * A HIT from prefetched values, when `route` would serve one without any further I/O: the same checks
+   * in the same order (the cache on, a tenant's cacheable request and route, the backend not failing, no
+   * purge owed), then the entry, current and fresh. Undefined: let `route` decide.
+   */
+  private prefetchedHit(req: CacheableRequest, prefetched: Prefetched): Served | undefined {
+    if (!this.enabled || req.tenantId === ADMIN_TENANT_ID || !req.tenantId || requestBypassReason(req) !== undefined) return undefined;
+    const routeTtl = this.options.routeTtl?.(req);
+    if (routeTtl !== undefined && !(routeTtl > 0)) return undefined;
+    if (!this.health.mayTry() || this.unpurged.has(req.tenantId)) return undefined;
+    const lookup = this.decodeLookup(this.keys.of(req).primary, prefetched);
+    const entry = 'entry' in lookup ? lookup.entry : undefined;
+    if (entry === undefined) return undefined;
+    const now = this.now();
+    return now < entry.freshUntil ? { status: 'HIT', response: hitResponse(entry, now, req.method === 'HEAD') } : undefined;
   }
 
   /**
@@ -219,13 +250,11 @@ export class ResponseCache {
    * when the primary key holds a variants record (Vary). An entry of an older generation is no entry.
    */
   private async lookup(req: CacheableRequest, { parts, primary, lookup }: RequestKey, prefetched?: Prefetched): Promise<Lookup> {
-    const [generationValue, value] = prefetched ?? (await this.cache.getMany(lookup));
-    this.health.succeeded();
-    const generation = generationValue ? generationValue.toString('utf8') : '';
-    const stored = value && decodeStored(value, this.decodedHeaders);
-    if (!stored) return { entryKey: primary, generation };
-    if (stored.kind === 'entry') return { entryKey: primary, generation, ...current(stored.entry, generation) };
-    const variant = variantKey(req.tenantId, parts, stored.record.vary, req.headers);
+    const found = this.decodeLookup(primary, prefetched ?? (await this.cache.getMany(lookup)));
+    if (!('vary' in found)) return found;
+    // The primary key holds a variants record (Vary): the variant's entry is one more read.
+    const { generation } = found;
+    const variant = variantKey(req.tenantId, parts, found.vary, req.headers);
     const variantValue = await this.cache.get(variant);
     const variantStored = variantValue && decodeStored(variantValue, this.decodedHeaders);
     return {
@@ -233,6 +262,20 @@ export class ResponseCache {
       generation,
       ...(variantStored && variantStored.kind === 'entry' ? current(variantStored.entry, generation) : {}),
     };
+  }
+
+  /**
+   * The lookup from the values of the generation and the primary key (read: the backend answered), or,
+   * when the primary key holds a variants record, the names it varies on (the variant is one more read).
+   * Synchronous: a prefetched hit is decoded without a promise.
+   */
+  private decodeLookup(primary: CacheKey, [generationValue, value]: Prefetched): Lookup | { generation: string; vary: string[] } {
+    this.health.succeeded();
+    const generation = generationValue ? generationValue.toString('utf8') : '';
+    const stored = value && decodeStored(value, this.decodedHeaders);
+    if (!stored) return { entryKey: primary, generation };
+    if (stored.kind === 'entry') return { entryKey: primary, generation, ...current(stored.entry, generation) };
+    return { generation, vary: stored.record.vary };
   }
 
   /** The tenant's generation, for a fetch that did not look up first; undefined (do not store) when the cache fails. */

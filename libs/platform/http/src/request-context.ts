@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { runWithLogContext } from '@tenantry/telemetry';
+import { runWithRequestId } from '@tenantry/telemetry';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
@@ -9,13 +9,19 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
 /** What a caller may send as its request id: short, printable, no spaces or quotes (it is echoed and logged). */
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
-// Keyed by node's request: the same object before and after express sets its prototypes.
-const requestIds = new WeakMap<IncomingMessage, string>();
-const routeTemplates = new WeakMap<IncomingMessage, string>();
+// On node's request (the same object before and after express sets its prototypes), as symbol properties:
+// two stores per request rather than two WeakMap entries (ephemeron bookkeeping the GC walks).
+const REQUEST_ID = Symbol('tenantry.requestId');
+const ROUTE_TEMPLATE = Symbol('tenantry.routeTemplate');
+
+interface WithRequestContext {
+  [REQUEST_ID]?: string;
+  [ROUTE_TEMPLATE]?: string;
+}
 
 /** The id of this request: the caller's `X-Request-Id` if sane, else a generated UUID. */
 export function requestIdOf(req: IncomingMessage): string | undefined {
-  return requestIds.get(req);
+  return (req as WithRequestContext)[REQUEST_ID];
 }
 
 /**
@@ -26,9 +32,9 @@ export function requestIdMiddleware(): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    requestIds.set(req, id);
+    (req as WithRequestContext)[REQUEST_ID] = id;
     res.setHeader(REQUEST_ID_HEADER, id);
-    runWithLogContext({ requestId: id }, next);
+    runWithRequestId(id, next);
   };
 }
 
@@ -37,12 +43,12 @@ export function requestIdMiddleware(): RequestHandler {
  * (e.g. the gateway's proxy: `setRouteTemplate(req, '/api/v1/tenants/*')`). Never pass a raw path.
  */
 export function setRouteTemplate(req: IncomingMessage, template: string): void {
-  routeTemplates.set(req, template);
+  (req as WithRequestContext)[ROUTE_TEMPLATE] = template;
 }
 
 /** The template of the route that handled `req`, if any. */
 export function routeTemplateOf(req: Request): string | undefined {
-  const explicit = routeTemplates.get(req);
+  const explicit = (req as WithRequestContext)[ROUTE_TEMPLATE];
   if (explicit) return explicit;
   const routePath: unknown = (req.route as { path?: unknown } | undefined)?.path;
   return typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : undefined;
@@ -50,9 +56,9 @@ export function routeTemplateOf(req: Request): string | undefined {
 
 /** Remembers the matched route while routing state is current (baseUrl changes as routers are left). */
 export function rememberRouteTemplate(req: Request): void {
-  if (routeTemplates.has(req)) return;
+  if ((req as WithRequestContext)[ROUTE_TEMPLATE] !== undefined) return;
   const template = routeTemplateOf(req);
-  if (template) routeTemplates.set(req, template);
+  if (template) (req as WithRequestContext)[ROUTE_TEMPLATE] = template;
 }
 
 /**

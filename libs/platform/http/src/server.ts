@@ -66,6 +66,10 @@ export async function startHttpServer(app: RequestListener, options: StartHttpSe
 
   // Responses in progress, so a drain can tell each one to close its connection when it ends.
   const inFlight = new Set<ServerResponse>();
+  // One function for every response (`this` is the emitter): no closure per request.
+  function forget(this: ServerResponse): void {
+    inFlight.delete(this);
+  }
   let draining = false;
   server.prependListener('request', (_req, res: ServerResponse) => {
     if (draining) {
@@ -74,7 +78,7 @@ export async function startHttpServer(app: RequestListener, options: StartHttpSe
     }
     inFlight.add(res);
     // `on`, not `once`: a response closes once, and `once` costs a wrapper and a removal per request.
-    res.on('close', () => inFlight.delete(res));
+    res.on('close', forget);
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 export { createLogger, type Logger, type LoggerOptions, type LogLevelName } from './logger';
 export { recordHttpServerRequest, type HttpServerRequestRecord } from './http-metrics';
-export { getLogContext, runWithLogContext, setLogContext, type LogContext } from './log-context';
+export { getLogContext, runWithLogContext, runWithRequestId, setLogContext, type LogContext } from './log-context';
 export {
   HTTP_DURATION_BUCKETS_SECONDS,
   MetricAttributes,

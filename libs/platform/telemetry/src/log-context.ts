@@ -17,6 +17,15 @@ export function runWithLogContext<T>(context: LogContext, fn: () => T): T {
 }
 
 /**
+ * `runWithLogContext({ requestId }, fn)` for the start of a request: one object per request (no spread
+ * of the outer context when there is none, as on a server's request).
+ */
+export function runWithRequestId<T>(requestId: string, fn: () => T): T {
+  const outer = storage.getStore();
+  return storage.run(outer === undefined ? { requestId } : { ...outer, requestId }, fn);
+}
+
+/**
  * Adds fields to the current context, e.g. the tenant once authentication knows it. Only works inside
  * `runWithLogContext` (the HTTP app opens one per request); returns false when there is none.
  */

@@ -77,7 +77,10 @@ describe('withServerSpans (the platform makes the server span, the HTTP instrume
   };
 
   it('when a sampled traceparent arrives, then the request runs in a recording server span of that trace, exported when the response ends', async () => {
-    const { body } = await get('/items/42?expand=all', { traceparent: `00-${traceId}-${parentSpanId}-01` });
+    const { body } = await get('/items/42?expand=all', {
+      traceparent: `00-${traceId}-${parentSpanId}-01`,
+      'user-agent': 'spec-client/1.0',
+    });
 
     expect(body).toEqual({ traceId, recording: true });
     const spans = await finishedSpans(1);
@@ -90,9 +93,35 @@ describe('withServerSpans (the platform makes the server span, the HTTP instrume
     expect(span?.attributes).toMatchObject({
       'http.request.method': 'GET',
       'url.path': '/items/42',
+      'url.scheme': 'http',
+      'network.peer.address': '127.0.0.1',
+      'user_agent.original': 'spec-client/1.0',
       'http.route': '/items/:id',
       'http.response.status_code': 200,
     });
+  });
+
+  it('when a propagator other than the W3C ones is configured, then it is asked even without a traceparent', async () => {
+    // A propagator reading a header of its own (as b3 or jaeger do): the W3C shortcut must not skip it.
+    propagation.disable();
+    propagation.setGlobalPropagator({
+      fields: () => ['x-custom-trace'],
+      inject: () => undefined,
+      extract: (ctx, carrier) => {
+        const id = (carrier as Record<string, string | undefined>)['x-custom-trace'];
+        return id ? trace.setSpanContext(ctx, { traceId: id, spanId: parentSpanId, traceFlags: 1, isRemote: true }) : ctx;
+      },
+    });
+    try {
+      const { body } = await get('/items/7', { 'x-custom-trace': traceId });
+
+      expect(body).toEqual({ traceId, recording: true });
+      const [span] = await finishedSpans(1);
+      expect(span?.parentSpanContext?.spanId).toBe(parentSpanId);
+    } finally {
+      propagation.disable();
+      propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    }
   });
 
   it('when the answer is a server error, then the span says so', async () => {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import {
@@ -37,6 +37,12 @@ const UNTRACED_CONTEXT = suppressTracing(ROOT_CONTEXT);
 export function withServerSpans(listener: RequestListener, options: ServerSpanOptions = {}): RequestListener {
   let tracer: Tracer | undefined;
   const { routeOf } = options;
+  // One `close` listener for every recorded span (`this`: the response, whose span and request it reads):
+  // no closure per request.
+  function endServerSpan(this: SpannedResponse): void {
+    const span = this[SERVER_SPAN];
+    if (span !== undefined) finishServerSpan(span, this, routeOf);
+  }
   return (req, res) => {
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
@@ -48,43 +54,76 @@ export function withServerSpans(listener: RequestListener, options: ServerSpanOp
     // Looked up on first use: the SDK registers its provider before the app runs, tests may register one later.
     tracer ??= trace.getTracer('@tenantry/telemetry/server');
     const method = req.method ?? 'GET';
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
-    if (span.isRecording()) recordServerSpan(span, req, res, method, path, routeOf);
+    const parent = carriesTraceContext(req.headers) ? propagation.extract(ROOT_CONTEXT, req.headers) : ROOT_CONTEXT;
+    const span = tracer.startSpan(method, SERVER_SPAN_OPTIONS, parent);
+    if (span.isRecording()) {
+      recordServerSpan(span, req, method, path);
+      (res as SpannedResponse)[SERVER_SPAN] = span;
+      // `on`: a response closes once (no `once` wrapper per request).
+      res.on('close', endServerSpan);
+    }
     context.with(trace.setSpan(parent, span), listener, undefined, req, res);
   };
 }
 
-function recordServerSpan(
-  span: Span,
-  req: IncomingMessage,
-  res: ServerResponse,
-  method: string,
-  path: string,
-  routeOf: ServerSpanOptions['routeOf'],
-): void {
-  span.setAttributes({
-    [ATTR_HTTP_REQUEST_METHOD]: method,
-    [ATTR_URL_PATH]: path,
-    [ATTR_URL_SCHEME]: 'http',
-    ...(req.socket.remoteAddress ? { [ATTR_NETWORK_PEER_ADDRESS]: req.socket.remoteAddress } : {}),
-    ...(req.headers['user-agent'] ? { [ATTR_USER_AGENT_ORIGINAL]: req.headers['user-agent'] } : {}),
-  });
-  // `on`: a response closes once (no `once` wrapper per request).
-  res.on('close', () => {
-    const route = routeOf?.(req);
-    if (route) {
-      span.setAttribute(ATTR_HTTP_ROUTE, route);
-      span.updateName(`${method} ${route}`);
-    }
-    if (res.writableFinished) {
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
-      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    } else {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: 'the client closed the connection before the response ended' });
-    }
-    span.end();
-  });
+/** The span a response ends when it closes, on node's response (a symbol property: no closure holds it). */
+const SERVER_SPAN = Symbol('tenantry.serverSpan');
+type SpannedResponse = ServerResponse & { [SERVER_SPAN]?: Span };
+
+/** The same options for every server span: no object per request. */
+const SERVER_SPAN_OPTIONS = Object.freeze({ kind: SpanKind.SERVER });
+
+/** The fields of the default propagators (W3C trace context and baggage), the only ones `carriesTraceContext` can judge. */
+const W3C_FIELDS: ReadonlySet<string> = new Set(['traceparent', 'tracestate', 'baggage']);
+
+/**
+ * Whether extracting could find anything: with the default propagators (W3C trace context and baggage),
+ * only when one of their headers is there — a request without them (most of a public API's) skips the
+ * extraction and its contexts. Any other propagator (`OTEL_PROPAGATORS`: b3, jaeger with its prefixed
+ * baggage headers, …) is always asked.
+ */
+function carriesTraceContext(headers: IncomingHttpHeaders): boolean {
+  const fields = propagation.fields();
+  let judged = true;
+  for (const field of fields) {
+    if (!W3C_FIELDS.has(field)) judged = false;
+    else if (headers[field] !== undefined) return true;
+  }
+  return !judged;
+}
+
+/** The request's attributes, set one by one: no attribute object (and spreads) built per request. */
+function recordServerSpan(span: Span, req: IncomingMessage, method: string, path: string): void {
+  span.setAttribute(ATTR_HTTP_REQUEST_METHOD, method);
+  span.setAttribute(ATTR_URL_PATH, path);
+  span.setAttribute(ATTR_URL_SCHEME, 'http');
+  const peer = req.socket.remoteAddress;
+  if (peer) span.setAttribute(ATTR_NETWORK_PEER_ADDRESS, peer);
+  const userAgent = req.headers['user-agent'];
+  if (userAgent) span.setAttribute(ATTR_USER_AGENT_ORIGINAL, userAgent);
+}
+
+const CLIENT_WENT_AWAY = Object.freeze({
+  code: SpanStatusCode.ERROR,
+  message: 'the client closed the connection before the response ended',
+});
+const SERVER_ERROR = Object.freeze({ code: SpanStatusCode.ERROR });
+
+/** Names the span by its route, records the status and ends it, when the response closes. */
+function finishServerSpan(span: Span, res: ServerResponse, routeOf: ServerSpanOptions['routeOf']): void {
+  const { req } = res;
+  const route = routeOf?.(req);
+  if (route) {
+    span.setAttribute(ATTR_HTTP_ROUTE, route);
+    span.updateName(`${req.method ?? 'GET'} ${route}`);
+  }
+  if (res.writableFinished) {
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
+    if (res.statusCode >= 500) span.setStatus(SERVER_ERROR);
+  } else {
+    span.setStatus(CLIENT_WENT_AWAY);
+  }
+  span.end();
 }
 
 /**

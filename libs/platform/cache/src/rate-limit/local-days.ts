@@ -7,6 +7,8 @@ export type LocalDayStarts = readonly [number, number, number, number, number, n
 
 interface Around {
   starts: LocalDayStarts;
+  /** The same starts joined by commas (the rate-limit script's one argument), made once per zone and day. */
+  joined: string;
 }
 
 /**
@@ -26,12 +28,22 @@ export class LocalDays {
    * window that may not end before the day after tomorrow (a time-zone change, see `nextDayWindow`).
    */
   around(now: number, timezone: string): LocalDayStarts {
+    return this.aroundOf(now, timezone).starts;
+  }
+
+  /** `around`, joined by commas: what the Redis rate-limit script takes as one argument (the same string while the day lasts). */
+  aroundJoined(now: number, timezone: string): string {
+    return this.aroundOf(now, timezone).joined;
+  }
+
+  private aroundOf(now: number, timezone: string): Around {
     const cached = this.cache.get(timezone);
-    if (cached && now >= cached.starts[1] && now < cached.starts[2]) return cached.starts;
+    if (cached && now >= cached.starts[1] && now < cached.starts[2]) return cached;
     const starts = this.compute(now, timezone);
     if (this.cache.size >= MAX_ZONES) this.cache.clear();
-    this.cache.set(timezone, { starts });
-    return starts;
+    const around = { starts, joined: starts.join(',') };
+    this.cache.set(timezone, around);
+    return around;
   }
 
   /** The end of the local day containing `now` (ms since epoch). */

@@ -17,8 +17,9 @@ import { createHash } from 'node:crypto';
  * ARGV[2]   minute limit, or -1: not counted
  * ARGV[3]   day limit, or -1: not counted
  * ARGV[4]   now in ms, or '' to read the server clock (TIME), so gateways with skewed clocks agree
- * ARGV[5..] ascending starts of the tenant's local days around the caller's now (ms, D-1 … D+4): a new
- *           day window ends at the first of them after now and not before `dn`
+ * ARGV[5]   ascending starts of the tenant's local days around the caller's now (ms, D-1 … D+4), joined by
+ *           commas in one argument (one bulk string to encode per call, not six), or '' when the day is
+ *           not counted: a new day window ends at the first of them after now and not before `dn`
  * Returns   { allowed 0|1, minute count, ms to minute end, day count, ms to day end, day end, day
  *           window length ms }; counts include this request when allowed; values of a policy not
  *           counted are meaningless; when allowed, followed by the values of KEYS[2..] (nil where
@@ -49,14 +50,16 @@ if dayLimit >= 0 and now >= dayEnd then
   local previousEnd, notBefore = dayEnd, dayNext
   local found = false
   dayCount, started = 0, true
-  for index = 6, #ARGV do
-    local boundary = tonumber(ARGV[index])
+  local starts = {}
+  for start in string.gmatch(ARGV[5] or '', '[^,]+') do starts[#starts + 1] = tonumber(start) end
+  for index = 2, #starts do
+    local boundary = starts[index]
     if now < boundary and boundary >= notBefore then
-      local localStart = tonumber(ARGV[index - 1])
+      local localStart = starts[index - 1]
       dayEnd = boundary
       dayStart = localStart
       if localStart > now and previousEnd > 0 then dayStart = previousEnd end
-      dayNext = tonumber(ARGV[index + 1]) or (boundary + 86400000)
+      dayNext = starts[index + 1] or (boundary + 86400000)
       found = true
       break
     end

@@ -105,9 +105,11 @@ export class RedisRateLimiter implements RateLimiter {
       if (!other.startsWith(prefix)) throw new RangeError('consumeThenRead reads only keys of the tenant it limits');
     const now = this.now?.();
     // The caller's clock only picks which local days to offer; the script decides with its own now.
-    const dayStarts = normalized.dayLimit === NOT_COUNTED ? undefined : this.days.around(now ?? Date.now(), request.timezone);
-    const args: Array<string | number> = [key, ...keys, normalized.cost, normalized.minuteLimit, normalized.dayLimit, now ?? ''];
-    if (dayStarts) args.push(...dayStarts);
+    const countsDays = normalized.dayLimit !== NOT_COUNTED;
+    const dayStarts = countsDays ? this.days.aroundJoined(now ?? Date.now(), request.timezone) : '';
+    const args: Array<string | number> = [key];
+    for (const other of keys) args.push(other);
+    args.push(normalized.cost, normalized.minuteLimit, normalized.dayLimit, now ?? '', dayStarts);
 
     const reply = await this.evaluate(keys, args);
     const [allowed, minuteCount, minuteResetMs, dayCount, dayResetMs, , dayWindowMs] = reply as number[];
@@ -117,7 +119,7 @@ export class RedisRateLimiter implements RateLimiter {
       minuteResetMs: minuteResetMs as number,
       dayCount: dayCount as number,
       dayResetMs: dayResetMs as number,
-      dayWindowMs: dayStarts ? (dayWindowMs as number) : 0,
+      dayWindowMs: countsDays ? (dayWindowMs as number) : 0,
     });
     if (!decision.allowed || keys.length === 0) return { decision };
     const values: Array<Buffer | null> = [];
