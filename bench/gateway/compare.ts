@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { LatencyHistogram, median, now } from '../lib/measure';
 import { formatNumber, type Measurement, type Ratio } from '../lib/report';
-import { cpuSeconds } from '../lib/resources';
+import { cpuSeconds, runQueueWait } from '../lib/resources';
 import { describeStatuses, type LoadResult } from './load';
 
 /** Every measured run lasts this long, after a warm-up of each variant. */
@@ -36,6 +36,10 @@ export interface VariantOutcome {
   cpu: Map<string, number>;
   /** CPU seconds each process used during this variant's measured runs. */
   cpuSeconds: Map<string, number>;
+  /** Per process: ms its main thread waited for a CPU while ready to run, and its preemptions, over the measured runs. */
+  runQueue: Map<string, { waitMs: number; preemptions: number }>;
+  /** Wall time of the measured runs (ms). */
+  wallMs: number;
 }
 
 export interface InterleaveOptions {
@@ -73,6 +77,8 @@ export async function interleave(variants: readonly LoadVariant[], options: Inte
     medianRate: 0,
     cpu: new Map(),
     cpuSeconds: new Map(),
+    runQueue: new Map(),
+    wallMs: 0,
   }));
   const cpuTotals = outcomes.map(() => new Map<string, number>());
   const wallTotals = outcomes.map(() => 0);
@@ -81,6 +87,7 @@ export async function interleave(variants: readonly LoadVariant[], options: Inte
     for (const [index, outcome] of outcomes.entries()) {
       const pids = new Map<string, number>([...Object.entries(outcome.variant.processes), ...servers]);
       const before = await cpuOf(pids);
+      const waitsBefore = await runQueueOf(withBench(pids));
       const machineBefore = await machineBusySeconds();
       const ownBefore = process.cpuUsage();
       const started = now();
@@ -89,10 +96,19 @@ export async function interleave(variants: readonly LoadVariant[], options: Inte
       const own = process.cpuUsage(ownBefore);
       const machine = (await machineBusySeconds()) - machineBefore;
       const after = await cpuOf(pids);
+      for (const [name, waited] of await runQueueOf(withBench(pids))) {
+        const start = waitsBefore.get(name);
+        if (!start) continue;
+        const sum = outcome.runQueue.get(name) ?? { waitMs: 0, preemptions: 0 };
+        outcome.runQueue.set(name, {
+          waitMs: sum.waitMs + waited.waitMs - start.waitMs,
+          preemptions: sum.preemptions + waited.preemptions - start.preemptions,
+        });
+      }
       const totals = cpuTotals[index] ?? new Map<string, number>();
       const add = (name: string, seconds: number) => totals.set(name, (totals.get(name) ?? 0) + seconds);
       let known = (own.user + own.system) / 1e6;
-      add('bench (load generator)', known);
+      add(BENCH, known);
       for (const [name, seconds] of after) {
         const used = seconds - (before.get(name) ?? seconds);
         add(name, used);
@@ -108,12 +124,28 @@ export async function interleave(variants: readonly LoadVariant[], options: Inte
   for (const [index, outcome] of outcomes.entries()) {
     outcome.medianRate = median(outcome.runs.map((run) => run.perSecond));
     const wall = wallTotals[index] ?? 0;
+    outcome.wallMs = wall * 1000;
     for (const [name, seconds] of cpuTotals[index] ?? []) {
       outcome.cpu.set(name, wall > 0 ? seconds / wall : 0);
       outcome.cpuSeconds.set(name, seconds);
     }
   }
   return outcomes;
+}
+
+const BENCH = 'bench (load generator)';
+
+function withBench(pids: ReadonlyMap<string, number>): Map<string, number> {
+  return new Map([[BENCH, process.pid], ...pids]);
+}
+
+async function runQueueOf(pids: ReadonlyMap<string, number>): Promise<Map<string, { waitMs: number; preemptions: number }>> {
+  const waits = new Map<string, { waitMs: number; preemptions: number }>();
+  for (const [name, pid] of pids) {
+    const value = await runQueueWait(pid);
+    if (value) waits.set(name, value);
+  }
+  return waits;
 }
 
 async function cpuOf(pids: ReadonlyMap<string, number>): Promise<Map<string, number>> {
@@ -228,4 +260,20 @@ function mergedStatuses(runs: readonly LoadResult[]): string {
 export function cpuLine(outcome: VariantOutcome): string {
   const shares = [...outcome.cpu].filter(([, share]) => share >= 0.005).map(([name, share]) => `${name} ${Math.round(share * 100)}%`);
   return `${outcome.variant.label}: ${shares.join(', ')}`;
+}
+
+/**
+ * Per process: how long its main thread waited for a CPU while ready to run, per second of the runs,
+ * and how long each wait was on average (wait / preemptions) — what the tail latency is made of.
+ */
+export function runQueueLine(outcome: VariantOutcome): string {
+  const seconds = outcome.wallMs / 1000;
+  const parts = [...outcome.runQueue]
+    .filter(([, { waitMs }]) => seconds > 0 && waitMs / seconds >= 1)
+    .map(([name, { waitMs, preemptions }]) => {
+      const each =
+        preemptions > 0 ? `, ${formatNumber(preemptions / seconds)} preemptions/s of ${formatNumber(waitMs / preemptions, 2)} ms` : '';
+      return `${name} ${formatNumber(waitMs / seconds)} ms/s${each}`;
+    });
+  return `${outcome.variant.label}: ${parts.join(', ') || 'none'}`;
 }

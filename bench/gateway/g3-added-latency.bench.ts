@@ -1,5 +1,14 @@
 import { formatMs, formatNumber, type ScenarioResult } from '../lib/report';
-import { CONNECTIONS, cpuLine, interleave, MEASURE_MS, measurementOf, type LoadVariant, type VariantOutcome } from './compare';
+import {
+  CONNECTIONS,
+  cpuLine,
+  interleave,
+  runQueueLine,
+  MEASURE_MS,
+  measurementOf,
+  type LoadVariant,
+  type VariantOutcome,
+} from './compare';
 import { cachedGatewayVariant, expectCacheHit, tenantPath } from './g1-cached-get.bench';
 import { NO_CACHE, proxiedGatewayVariant } from './g2-proxied-get.bench';
 import { runLoad } from './load';
@@ -157,6 +166,11 @@ export const addedLatency = gatewayScenario({
         ),
       },
       { label: 'CPU during the paced runs (100% = one core)', value: [proxied, direct, cached, route].map(cpuLine).join('; ') },
+      {
+        label:
+          'waiting for a CPU during the paced runs (main thread ready to run but not running, per second; average wait per preemption)',
+        value: [proxied, direct, cached, route].map(runQueueLine).join('; '),
+      },
     );
   },
 });

@@ -34,6 +34,24 @@ export async function cpuSeconds(pid: number): Promise<number | undefined> {
 }
 
 /**
+ * How long a process's main thread (for node: the JavaScript thread) waited for a CPU so far while it
+ * was ready to run, and how often the kernel took a CPU away from it (involuntary context switches);
+ * undefined when it is gone. On a machine with fewer cores than busy processes this wait is in the
+ * latency of every request that arrives meanwhile: it is what a tail percentile is made of.
+ */
+export async function runQueueWait(pid: number): Promise<{ waitMs: number; preemptions: number } | undefined> {
+  try {
+    const [schedstat, status] = await Promise.all([readFile(`/proc/${pid}/schedstat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')]);
+    // schedstat: time on a CPU, time waiting on a run queue (ns), timeslices run.
+    const waitNs = Number(schedstat.trim().split(/\s+/)[1]);
+    const preemptions = Number(/^nonvoluntary_ctxt_switches:\s*(\d+)/m.exec(status)?.[1]);
+    return Number.isFinite(waitNs) && Number.isFinite(preemptions) ? { waitMs: waitNs / 1e6, preemptions } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * What a scenario cost the machine: CPU of this process and of the local Kafka and FerretDB (share of
  * one core over the scenario's wall time; the machine has `nproc` of them), and this process's
  * event-loop delay (a busy loop delays every timer, heartbeats included).
