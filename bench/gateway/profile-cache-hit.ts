@@ -3,9 +3,9 @@
  * loads it with cached GETs for PROFILE_SECONDS (default 8), stops it and prints where the CPU went.
  *   npx tsx bench/gateway/profile-cache-hit.ts [outDir]
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { createBenchContext } from '../lib/context';
+import { readNewestProfile } from './cpu-profile';
 import { runLoad } from './load';
 import { probe, tenantAuth } from './platform-api';
 import { GatewayStack } from './stack';
@@ -14,18 +14,6 @@ import { tenantPath } from './g1-cached-get.bench';
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string };
-  children?: number[];
-}
-interface Profile {
-  startTime: number;
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
 
 function category(url: string, fn: string): string {
   if (fn === '(garbage collector)') return 'GC';
@@ -81,13 +69,7 @@ async function main(): Promise<void> {
   } finally {
     await ctx.runCleanups();
   }
-  const file = readdirSync(outDir)
-    .filter((name) => name.endsWith('.cpuprofile'))
-    .map((name) => path.join(outDir, name))
-    .sort()
-    .pop();
-  if (!file) throw new Error('no profile written');
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const { file, profile } = readNewestProfile(outDir);
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<string, number>();
   const fns = new Map<string, number>();

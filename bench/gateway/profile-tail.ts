@@ -7,9 +7,9 @@
  *   npx tsx bench/gateway/profile-tail.ts [outDir]
  *   GATEWAY_NODE_ARGS='--max-semi-space-size=64' npx tsx bench/gateway/profile-tail.ts   # V8 flags to try
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { createBenchContext } from '../lib/context';
+import { readNewestProfile, type Profile, type ProfileNode } from './cpu-profile';
 import { runQueueWait } from '../lib/resources';
 import { tenantPath } from './g1-cached-get.bench';
 import { runLoad } from './load';
@@ -20,17 +20,6 @@ import { GatewayStack } from './stack';
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string };
-}
-interface Profile {
-  startTime: number;
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
 
 /** A stretch of consecutive samples with no idle one: the event loop did not get back to polling. */
 interface Stretch {
@@ -116,13 +105,8 @@ async function main(): Promise<void> {
   } finally {
     await ctx.runCleanups();
   }
-  const file = readdirSync(outDir)
-    .filter((name) => name.endsWith('.cpuprofile'))
-    .map((name) => path.join(outDir, name))
-    .sort()
-    .pop();
-  if (!file) throw new Error('no profile written');
-  const { busyUs, totalUs, list } = stretches(JSON.parse(readFileSync(file, 'utf8')) as Profile, window);
+  const { file, profile } = readNewestProfile(outDir);
+  const { busyUs, totalUs, list } = stretches(profile, window);
   const longest = [...list].sort((a, b) => b.us - a.us);
   const over = (ms: number) => list.filter((stretch) => stretch.us >= ms * 1000);
   print(
