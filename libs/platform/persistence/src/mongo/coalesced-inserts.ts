@@ -1,5 +1,12 @@
 import mongoose from 'mongoose';
-import { insertIgnoringDuplicate, mongoCall } from './errors';
+import { BatchesWhileBusy } from './batches-while-busy';
+import { insertIgnoringDuplicate, mongoCall, writeErrorsOf } from './errors';
+
+interface Pending<TDocument> {
+  document: TDocument;
+  done: () => void;
+  failed: (error: unknown) => void;
+}
 
 /** Documents per `insertMany`; more wait for the next one. */
 const MAX_BATCH = 500;
@@ -17,8 +24,7 @@ const MAX_BATCH = 500;
  * rejects every insert of the batch, as it would each single insert: some may have landed.
  */
 export class CoalescedInserts<TDocument extends mongoose.mongo.BSON.Document> {
-  private queue: Array<{ document: TDocument; done: () => void; failed: (error: unknown) => void }> = [];
-  private running = false;
+  private readonly batches = new BatchesWhileBusy<Pending<TDocument>>((batch) => this.insertBatch(batch), MAX_BATCH);
 
   constructor(
     private readonly collection: mongoose.mongo.Collection<TDocument>,
@@ -28,30 +34,21 @@ export class CoalescedInserts<TDocument extends mongoose.mongo.BSON.Document> {
   ) {}
 
   insert(document: TDocument): Promise<void> {
-    return new Promise((done, failed) => {
-      this.queue.push({ document, done, failed });
-      if (this.running) return;
-      this.running = true;
-      setImmediate(() => void this.drain());
-    });
+    return new Promise((done, failed) => this.batches.add({ document, done, failed }));
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      let refused: ReadonlySet<number>;
-      try {
-        refused = await this.insertAll(batch.map((item) => item.document));
-      } catch (error) {
-        for (const item of batch) item.failed(error);
-        continue;
-      }
-      batch.forEach((item, index) => {
-        if (!refused.has(index)) item.done();
-        else this.alone(item.document).then(item.done, item.failed);
-      });
+  private async insertBatch(batch: Array<Pending<TDocument>>): Promise<void> {
+    let refused: ReadonlySet<number>;
+    try {
+      refused = await this.insertAll(batch.map((item) => item.document));
+    } catch (error) {
+      for (const item of batch) item.failed(error);
+      return;
     }
-    this.running = false;
+    batch.forEach((item, index) => {
+      if (!refused.has(index)) item.done();
+      else this.alone(item.document).then(item.done, item.failed);
+    });
   }
 
   /** The indexes of the documents the server refused (all others are stored). */
@@ -72,14 +69,13 @@ export class CoalescedInserts<TDocument extends mongoose.mongo.BSON.Document> {
 /** The documents a bulk insert refused one by one; undefined when the batch as a whole failed. */
 function refusedIndexes(error: unknown): ReadonlySet<number> | undefined {
   if (!(error instanceof mongoose.mongo.MongoBulkWriteError) || error.writeConcernError) return undefined;
-  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-  if (writeErrors.length === 0) return undefined;
-  return new Set(writeErrors.map((writeError) => writeError.index));
+  const writeErrors = writeErrorsOf(error);
+  return writeErrors.length === 0 ? undefined : new Set(writeErrors.map((writeError) => writeError.index));
 }
 
 /** True if a bulk insert failed only because some documents existed already. */
 export function onlyDuplicateKeys(error: unknown): boolean {
   if (!(error instanceof mongoose.mongo.MongoBulkWriteError)) return false;
-  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  const writeErrors = writeErrorsOf(error);
   return writeErrors.length > 0 && writeErrors.every((writeError) => writeError.code === 11000);
 }

@@ -68,3 +68,13 @@ export async function insertIgnoringDuplicate<TDocument extends mongoose.mongo.B
     if (!(error instanceof ConflictError)) throw error;
   }
 }
+
+/** The per-document errors of a bulk write (`writeErrors`, one or a list); empty when there are none. */
+export function writeErrorsOf(error: unknown): Array<{ index: number; code: unknown }> {
+  const writeErrors = (error as { writeErrors?: unknown } | null)?.writeErrors;
+  const list: unknown[] = Array.isArray(writeErrors) ? writeErrors : writeErrors === undefined ? [] : [writeErrors];
+  return list.map((writeError) => {
+    const { index, code } = writeError as { index?: unknown; code?: unknown };
+    return { index: Number(index), code };
+  });
+}

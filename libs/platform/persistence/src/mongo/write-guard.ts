@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConflictError } from '@tenantry/contracts';
 import type mongoose from 'mongoose';
-import { mongoCall, toTenantryError } from './errors';
+import { BatchesWhileBusy } from './batches-while-busy';
+import { mongoCall, toTenantryError, writeErrorsOf } from './errors';
 
 /**
  * Makes a conditional write to one existing document behave atomically. MongoDB does that itself.
@@ -61,8 +62,11 @@ export class DocumentLocks implements WriteGuard {
   private readonly acquireTimeoutMs: number;
   private lastSweep = 0;
   /** Locks to delete: those given back while a delete is in flight (or in the same turn) go in one deleteMany. */
-  private releasing: Array<{ ids: readonly string[]; done: () => void }> = [];
-  private draining = false;
+  private readonly releases = new BatchesWhileBusy<{ ids: readonly string[]; done: () => void }>(async (batch) => {
+    const ids = batch.flatMap((item) => item.ids);
+    await mongoCall('locks', () => this.locks.deleteMany({ _id: { $in: ids } })).catch(() => undefined);
+    for (const item of batch) item.done();
+  });
 
   constructor(
     private readonly locks: mongoose.mongo.Collection<{ _id: string; expiresAt: Date }>,
@@ -115,22 +119,7 @@ export class DocumentLocks implements WriteGuard {
    * whose delete fails ages out with its slot.
    */
   private release(ids: readonly string[]): Promise<void> {
-    return new Promise((done) => {
-      this.releasing.push({ ids, done });
-      if (this.draining) return;
-      this.draining = true;
-      setImmediate(() => void this.drainReleases());
-    });
-  }
-
-  private async drainReleases(): Promise<void> {
-    while (this.releasing.length > 0) {
-      const batch = this.releasing.splice(0);
-      const ids = batch.flatMap((item) => item.ids);
-      await mongoCall('locks', () => this.locks.deleteMany({ _id: { $in: ids } })).catch(() => undefined);
-      for (const item of batch) item.done();
-    }
-    this.draining = false;
+    return new Promise((done) => this.releases.add({ ids, done }));
   }
 
   /** Removes locks of long-gone slots (left by crashed processes) now and then. */
@@ -147,8 +136,8 @@ export class DocumentLocks implements WriteGuard {
  * Without a write error (the command itself failed, e.g. the connection) none is known to be written.
  */
 function insertedBeforeFailure(error: unknown): number {
-  const writeErrors = (error as { writeErrors?: unknown } | null)?.writeErrors;
-  const first = Array.isArray(writeErrors) ? writeErrors : writeErrors === undefined ? [] : [writeErrors];
-  const indexes = first.map((writeError) => Number((writeError as { index?: unknown }).index)).filter(Number.isFinite);
+  const indexes = writeErrorsOf(error)
+    .map((writeError) => writeError.index)
+    .filter(Number.isFinite);
   return indexes.length > 0 ? Math.min(...indexes) : 0;
 }
