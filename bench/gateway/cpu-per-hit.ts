@@ -12,7 +12,9 @@
  * - `--traced`: each root also as a traced gateway (OTLP/protobuf export of every request to a local
  *   sink, always_on: G5's traced variant); the plain one runs as G1's (no OTEL_*);
  * - `--traced-env '{"OTEL_BSP_MAX_EXPORT_BATCH_SIZE":"128"}'` (repeatable, implies `--traced`): one more
- *   traced variant per root with these variables on top (batch span processor settings, …).
+ *   traced variant per root with these variables on top (batch span processor settings, …);
+ * - `--node-args='--max-semi-space-size=16'` (repeatable; with `=`, the value starts with a dash): one more untraced variant per root whose node
+ *   runs with these flags (space-separated; garbage collector settings, …).
  * Prints, per variant, the µs of CPU per hit (gateway; Redis) of every round and their medians.
  */
 import path from 'node:path';
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
       traced: { type: 'boolean', default: false },
       root: { type: 'string', multiple: true },
       'traced-env': { type: 'string', multiple: true },
+      'node-args': { type: 'string', multiple: true },
     },
   });
   const hits = Number(values.hits);
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
   const connections = Number(values.connections);
   const roots = (values.root ?? ['.']).map((root) => path.resolve(root));
   const tracedEnvs = (values['traced-env'] ?? []).map((json) => JSON.parse(json) as Record<string, string>);
+  const nodeArgSets = (values['node-args'] ?? []).map((args) => args.split(' ').filter((arg) => arg !== ''));
   const ctx = createBenchContext([], '', 'none');
   const stack = await GatewayStack.of(ctx);
   try {
@@ -72,7 +76,8 @@ async function main(): Promise<void> {
     const variants: Variant[] = [];
     for (const [index, root] of roots.entries()) {
       const name = roots.length > 1 ? `${path.basename(root)}#${index}` : path.basename(root);
-      const kinds: Array<[string, NodeJS.ProcessEnv]> = [['default', {}]];
+      const kinds: Array<[string, NodeJS.ProcessEnv, string[]?]> = [['default', {}]];
+      for (const nodeArgs of nodeArgSets) kinds.push([`node ${nodeArgs.join(' ')}`, {}, nodeArgs]);
       if (sink) {
         const traced = {
           OTEL_TRACES_EXPORTER: 'otlp',
@@ -83,8 +88,12 @@ async function main(): Promise<void> {
         kinds.push(['traced', traced]);
         for (const extra of tracedEnvs) kinds.push([`traced ${JSON.stringify(extra)}`, { ...traced, ...extra }]);
       }
-      for (const [kind, env] of kinds) {
-        const gateway = await stack.startGateway(`cpu-${name}-${kind}`.replace(/[^A-Za-z0-9#._-]/g, '_'), { env, root });
+      for (const [kind, env, nodeArgs] of kinds) {
+        const gateway = await stack.startGateway(`cpu-${name}-${kind}`.replace(/[^A-Za-z0-9#._-]/g, '_'), {
+          env,
+          root,
+          ...(nodeArgs ? { nodeArgs } : {}),
+        });
         await expectCacheHit(stack, gateway.url);
         variants.push({ label: `${root} ${kind}`, gateway, gatewayUs: [], redisUs: [], perSecond: [] });
       }
