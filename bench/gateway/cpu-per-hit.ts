@@ -17,6 +17,7 @@
  *   runs with these flags (space-separated; garbage collector settings, …).
  * Prints, per variant, the µs of CPU per hit (gateway; Redis) of every round and their medians.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBenchContext } from '../lib/context';
@@ -117,10 +118,13 @@ async function main(): Promise<void> {
     }
     print(`${hits} cached GETs per round, ${rounds} rounds, ${connections} connections; CPU from /proc/<pid>/stat (10 ms ticks)`);
     for (const variant of variants) {
+      const status = await readFile(`/proc/${variant.gateway.child.pid}/status`, 'utf8').catch(() => '');
+      const rss = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
       const rounded = (list: number[]) => list.map((value) => value.toFixed(0)).join(' / ');
       print(
         `${variant.label}: gateway ${median(variant.gatewayUs).toFixed(1)} µs per hit (rounds ${rounded(variant.gatewayUs)}), ` +
-          `Redis ${median(variant.redisUs).toFixed(1)} µs (${rounded(variant.redisUs)}), ${median(variant.perSecond).toFixed(0)} req/s`,
+          `Redis ${median(variant.redisUs).toFixed(1)} µs (${rounded(variant.redisUs)}), ${median(variant.perSecond).toFixed(0)} req/s, ` +
+          `RSS ${rss === undefined ? '?' : `${(Number(rss) / 1024).toFixed(0)} MB`} after the rounds`,
       );
     }
   } finally {

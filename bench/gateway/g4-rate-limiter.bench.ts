@@ -105,10 +105,15 @@ export const rateLimiter = gatewayScenario({
     result.ratios.push(
       ratioOf('rate limiter on / off (cached GET)', on, off, { subject: 'limiter on', baseline: 'limiter off' }, 0.85),
       efficiencyRatioOf('rate limiter on / off (cached GET)', on, off, { subject: 'limiter on', baseline: 'limiter off' }),
-      ratioOf('A/A control: replica / limiter-on gateway, identical configuration (the noise floor of a gateway-vs-gateway ratio)', twin, on, {
-        subject: 'replica',
-        baseline: 'limiter on',
-      }),
+      ratioOf(
+        'A/A control: replica / limiter-on gateway, identical configuration (the noise floor of a gateway-vs-gateway ratio)',
+        twin,
+        on,
+        {
+          subject: 'replica',
+          baseline: 'limiter on',
+        },
+      ),
     );
     result.facts.push(
       {

@@ -77,11 +77,17 @@ describe('docker-compose.yml', () => {
     expect(prometheus.scrape_configs.find(({ job_name }) => job_name === 'tenantry')?.honor_labels).toBe(true);
   });
 
-  it('when the app image is built, then it installs runtime dependencies only', () => {
-    const installs = read('infra/docker/Dockerfile')
+  it('when the app image is built, then the image that runs installs runtime dependencies only and runs the bundles with node', () => {
+    const lines = read('infra/docker/Dockerfile')
       .split('\n')
-      .filter((line) => /\bnpm (ci|install)\b/.test(line) && !line.trim().startsWith('#'));
+      .filter((line) => !line.trim().startsWith('#'));
+    // Multi-stage: the build stage installs everything (esbuild); only the last stage is the image that runs.
+    const finalStage = lines.slice(lines.findLastIndex((line) => /^FROM\b/.test(line)));
+    const installs = finalStage.filter((line) => /\bnpm (ci|install)\b/.test(line));
     expect(installs.length).toBeGreaterThan(0);
     for (const line of installs) expect(line).toContain('--omit=dev');
+    const command = finalStage.find((line) => line.startsWith('CMD'));
+    expect(command).toContain('node --import ./dist/register.cjs');
+    expect(command).not.toContain('tsx');
   });
 });

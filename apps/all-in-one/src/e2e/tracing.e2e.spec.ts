@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { eventually } from '@tenantry/testing';
@@ -26,17 +27,46 @@ interface LogLine {
   status?: number;
 }
 
+interface Launch {
+  /** The node arguments that start the all-in-one process, after whatever `prepare` did. */
+  args: () => string[];
+  prepare?: () => void;
+  cleanup?: () => void;
+}
+
+/** Where the production build of this run goes (inside the checkout: the bundles load their packages from node_modules). */
+const BUILD_DIR = path.join('tmp', `build-e2e-${process.pid}`);
+
+const LAUNCHES: Array<[string, Launch]> = [
+  [
+    'npm start',
+    { args: () => ['--import', 'tsx', '--import', './libs/platform/telemetry/src/register.ts', 'apps/all-in-one/src/main.ts'] },
+  ],
+  [
+    'the production build (npm run build; npm run start:dist)',
+    {
+      prepare: () => {
+        execFileSync(process.execPath, ['scripts/build.mjs', '--outdir', BUILD_DIR], { cwd: ROOT, stdio: 'pipe' });
+      },
+      args: () => ['--import', `./${BUILD_DIR}/register.cjs`, `${BUILD_DIR}/apps/all-in-one/main.cjs`],
+      cleanup: () => rmSync(path.join(ROOT, BUILD_DIR), { recursive: true, force: true }),
+    },
+  ],
+];
+
 /**
- * `npm start` as a real process, with the OpenTelemetry SDK loaded by `--import` as in production (Jest
- * cannot patch `http` in-process): a request's trace continues from the client, through the gateway's
- * server span, into the service it proxies to.
+ * The all-in-one as a real process — run by `npm start` (tsx) and as built for production (plain
+ * JavaScript bundles, no TypeScript loader) — with the OpenTelemetry SDK loaded by `--import` as in
+ * production (Jest cannot patch `http` in-process): a request's trace continues from the client, through
+ * the gateway's server span, into the service it proxies to.
  */
-describe('tracing through the gateway (npm start, embedded mode)', () => {
+describe.each(LAUNCHES)('tracing through the gateway (%s, embedded mode)', (_label, launch) => {
   let child: ChildProcess;
   const lines: LogLine[] = [];
   let gatewayPort: number;
 
   beforeAll(async () => {
+    launch.prepare?.();
     const ports = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     gatewayPort = ports[0] ?? 0;
     const env: NodeJS.ProcessEnv = {
@@ -50,15 +80,11 @@ describe('tracing through the gateway (npm start, embedded mode)', () => {
       OBSERVABILITY_PORT: String(ports[3]),
       AI_ASSISTANT_PORT: String(ports[4]),
     };
-    child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--import', './libs/platform/telemetry/src/register.ts', 'apps/all-in-one/src/main.ts'],
-      {
-        cwd: ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    child = spawn(process.execPath, launch.args(), {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let buffered = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
@@ -75,15 +101,17 @@ describe('tracing through the gateway (npm start, embedded mode)', () => {
     await eventually(async () => (await fetch(`http://127.0.0.1:${gatewayPort}/health`)).ok, {
       timeoutMs: 30_000,
       intervalMs: 200,
-      description: 'npm start to answer on the gateway port',
+      description: 'the all-in-one process to answer on the gateway port',
     });
   }, 40_000);
 
   afterAll(async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    launch.cleanup?.();
   });
 
   it('when a client sends a traceparent, then the gateway and the service it calls log the same trace id', async () => {
@@ -114,5 +142,15 @@ describe('tracing through the gateway (npm start, embedded mode)', () => {
     const everything = JSON.stringify(lines);
     expect(everything).not.toContain(ADMIN_KEY);
     expect(everything).not.toContain('b'.repeat(43));
+  });
+
+  it('when a browser opens /docs, then the API reference page and its renderer (from the npm package) are served', async () => {
+    const page = await fetch(`http://127.0.0.1:${gatewayPort}/docs`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Tenantry API reference</title>');
+    const renderer = await fetch(`http://127.0.0.1:${gatewayPort}/docs/scalar.js`);
+    expect(renderer.status).toBe(200);
+    expect(renderer.headers.get('content-type')).toContain('javascript');
+    expect((await renderer.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
   });
 });
