@@ -99,7 +99,7 @@ async function main(): Promise<number> {
     `${sharing} Tracing in the bench process: OpenTelemetry API without an SDK (no-op spans).`,
     ...(selected.some((scenario) => scenario.id.startsWith('G'))
       ? [
-          `Gateway scenarios (G*): their own Kafka, FerretDB and Redis (infra/local/up.sh with a private TENANTRY_INFRA_DIR and free ports; Redis ${await localRedisVersion()}), the services as child processes loading the telemetry register like \`npm start\`, autocannon ${AUTOCANNON_VERSION} in the bench process.`,
+          `Gateway scenarios (G*): their own Kafka, FerretDB and Redis (infra/local/up.sh with a private TENANTRY_INFRA_DIR and free ports; Redis ${await localRedisVersion()}), the services as child processes run as the container runs them (their production bundles, scripts/build.mjs, with node and the telemetry register), autocannon ${AUTOCANNON_VERSION} in the bench process.`,
         ]
       : []),
   ];

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { now, sleep } from '../lib/measure';
 
-const ROOT = path.resolve(__dirname, '../..');
+export const ROOT = path.resolve(__dirname, '../..');
 const READY_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 5_000;
 /** Loaded with --import before a service's main.ts, as `nx serve` and `npm start` do. */
@@ -50,8 +50,10 @@ export async function freePort(): Promise<number> {
 export interface ChildSpec {
   /** Names the process in reports and its log file. */
   name: string;
-  /** The script to run with tsx, relative to the repository root. */
+  /** The script to run, relative to the repository root: TypeScript (run with tsx) unless `plainNode`. */
   script: string;
+  /** Run the script with node alone (a production bundle, see scripts/build.mjs): no tsx import. */
+  plainNode?: boolean;
   /**
    * The checkout the child runs from (its working directory, where `script` and the imports resolve):
    * this repository by default; another worktree to measure its code on the same stack (e.g. main
@@ -103,7 +105,7 @@ export class BenchChild {
     mkdirSync(spec.logDir, { recursive: true });
     const logFile = path.join(spec.logDir, `${spec.name}.log`);
     const log = createWriteStream(logFile);
-    const imports = ['tsx', ...(spec.imports ?? [])].flatMap((specifier) => ['--import', specifier]);
+    const imports = [...(spec.plainNode ? [] : ['tsx']), ...(spec.imports ?? [])].flatMap((specifier) => ['--import', specifier]);
     const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), ...imports, spec.script, ...(spec.args ?? [])], {
       cwd: spec.root ?? ROOT,
       env: spec.env,

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
   const stack = await GatewayStack.of(ctx);
   try {
     const gateway = await stack.startGateway('profiled', {
+      sources: true, // the profile names our source files (a bundle would be one file)
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${outDir}`],
       env: { ...(process.env['PROFILE_ENV'] ? JSON.parse(process.env['PROFILE_ENV']) : {}) },
     });

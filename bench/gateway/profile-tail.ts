@@ -75,6 +75,7 @@ async function main(): Promise<void> {
   const stack = await GatewayStack.of(ctx);
   try {
     const gateway = await stack.startGateway('profiled', {
+      sources: true, // the profile names our source files (a bundle would be one file)
       nodeArgs: [
         '--cpu-prof',
         '--cpu-prof-interval=100',

@@ -1,11 +1,16 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { BenchContext } from '../lib/context';
 import { summarizeLines, type CapturedLine } from '../lib/log-capture';
 import type { ScenarioResult } from '../lib/report';
 import type { Scenario } from '../lib/scenario';
-import { BenchChild, childLogDir, cleanEnv, freePort, TELEMETRY } from './processes';
+import { BenchChild, childLogDir, cleanEnv, freePort, ROOT, TELEMETRY } from './processes';
+
+const execFileAsync = promisify(execFile);
 import { createTenant, probe, tenantAuth, type BenchTenant } from './platform-api';
 import { startPrivateInfra, type PrivateInfra } from './private-infra';
 
@@ -13,7 +18,8 @@ import { startPrivateInfra, type PrivateInfra } from './private-infra';
  * The processes the gateway scenarios share, started on first use and stopped when the run ends:
  * - `tenants`: apps/tenants alone (the upstream of every measured route), and `billing` (apps/billing),
  *   whose metering the tenants service's `/usage` reads;
- * - `gateway`: apps/gateway alone, the full pipeline as deployed: API-key auth, tenant status, the
+ * - `gateway`: apps/gateway alone, the full pipeline as deployed (the production bundles of
+ *   scripts/build.mjs, run by node, built once per checkout at the start of the run): API-key auth, tenant status, the
  *   Redis rate limiter (engaged: enterprise limits overridden to huge finite numbers, see below), the
  *   Redis response cache, the keep-alive proxy and usage metering to Kafka;
  * - more gateways, baseline servers and the OTLP sink, as scenarios ask for them.
@@ -46,6 +52,8 @@ export interface GatewayVariant {
   nodeArgs?: readonly string[];
   /** Run the gateway from another checkout (a worktree with node_modules): its code on this stack. */
   root?: string;
+  /** Run the TypeScript sources under tsx instead of the production bundle (CPU profiles then name our source files). */
+  sources?: boolean;
 }
 
 export class GatewayStack {
@@ -56,6 +64,8 @@ export class GatewayStack {
   infra!: PrivateInfra;
   private readonly children: BenchChild[] = [];
   private readonly extras = new Map<string, Promise<ServiceProcess>>();
+  /** Per checkout: where its production build for this run is (relative to it), or undefined when it has no build script. */
+  private readonly builds = new Map<string, Promise<string | undefined>>();
   /** Max rates measured by G1/G2 (requests/s), reused by G3 for "half of max load". */
   readonly maxRates = new Map<'gateway cached' | 'gateway proxied' | 'express' | 'direct', number>();
   tenants!: ServiceProcess;
@@ -105,6 +115,27 @@ export class GatewayStack {
     };
   }
 
+  /**
+   * The production build of a checkout for this run (`node scripts/build.mjs --outdir tmp/bench-build-<run>`),
+   * made once and removed when the run ends; undefined for a checkout without the build script (an older
+   * commit given to cpu-per-hit's `--root`), whose apps then run under tsx.
+   */
+  private buildOf(root: string): Promise<string | undefined> {
+    let built = this.builds.get(root);
+    if (!built) {
+      built = (async () => {
+        if (!existsSync(path.join(root, 'scripts/build.mjs'))) return undefined;
+        const outdir = path.join('tmp', `bench-build-${this.ctx.runId}`);
+        await execFileAsync(process.execPath, ['scripts/build.mjs', '--outdir', outdir], { cwd: root });
+        this.ctx.atEnd(() => rm(path.join(root, outdir), { recursive: true, force: true }));
+        return outdir;
+      })();
+      this.builds.set(root, built);
+    }
+    return built;
+  }
+
+  /** Runs `apps/<app>/src/main.ts` as deployed: its bundle with node, else (no build script in that checkout) the source with tsx. */
   private async spawnService(
     name: string,
     script: string,
@@ -113,13 +144,17 @@ export class GatewayStack {
     preload: readonly string[] = [],
     nodeArgs: readonly string[] = [],
     root?: string,
+    sources = false,
   ): Promise<ServiceProcess> {
+    const app = /^apps\/([^/]+)\/src\/main\.ts$/.exec(script)?.[1];
+    const build = app === undefined || sources ? undefined : await this.buildOf(root ?? ROOT);
     const child = await BenchChild.start({
       name,
-      script,
+      script: build === undefined ? script : `${build}/apps/${app}/main.cjs`,
+      plainNode: build !== undefined,
       ...(root !== undefined ? { root } : {}),
       nodeArgs,
-      imports: [...preload, TELEMETRY],
+      imports: [...preload, build === undefined ? TELEMETRY : `./${build}/register.cjs`],
       env: { ...this.baseEnv(), ...env },
       readyUrl: `http://127.0.0.1:${port}/ready`,
       logDir: this.logDir,
@@ -150,6 +185,7 @@ export class GatewayStack {
           variant.preload,
           variant.nodeArgs,
           variant.root,
+          variant.sources,
         );
         return { ...started, operatorUrl: `http://127.0.0.1:${operatorPort}` };
       })();
