@@ -1,4 +1,4 @@
-import { InMemoryCache } from '@tenantry/cache';
+import { type CacheKey, InMemoryCache } from '@tenantry/cache';
 import { eventually } from '@tenantry/testing';
 import { FakeClock, buildRequest, buildResponse, buildResponseCache, deferred, fakeUpstream } from './test-support/builders';
 import { switchableCache } from './test-support/switchable-cache';
@@ -31,6 +31,48 @@ describe('ResponseCache: single-flight on misses', () => {
       expect(results.filter((result) => result.status === 'MISS')).toHaveLength(200);
       expect(outcomes.filter((outcome) => outcome.reason === 'coalesced')).toHaveLength(199);
       expect((await responseCache.serve(buildRequest({ query: 'a=1&b=2' }), upstream.fetch)).status).toBe('HIT');
+    },
+  );
+
+  it.each([
+    ['through the cross-replica lock', {}],
+    ['in process alone (peerWaitMs: 0)', { peerWaitMs: 0 }],
+  ])(
+    'when a request read the cache just before another fetch stored the entry and reaches the miss path after that fetch ended (%s), then it gets the stored entry and upstream is called once',
+    async (_how, options) => {
+      const clock = new FakeClock();
+      const inner = new InMemoryCache({ now: clock.now });
+      // The late request's lookup is answered with what the cache held when it was sent, but only later.
+      let holdNextLookup: Promise<void> | undefined;
+      const cache = new Proxy(inner, {
+        get(target, operation, receiver) {
+          const original = Reflect.get(target, operation, receiver) as unknown;
+          if (typeof original !== 'function') return original;
+          if (operation !== 'getMany') return (original as (...args: unknown[]) => unknown).bind(target);
+          return async (keys: readonly CacheKey[]) => {
+            const held = holdNextLookup;
+            holdNextLookup = undefined;
+            const snapshot = await inner.getMany(keys);
+            await held;
+            return snapshot;
+          };
+        },
+      });
+      const { responseCache, outcomes } = buildResponseCache({ cache, clock, ...options });
+      const upstream = fakeUpstream(() => Promise.resolve(buildResponse({ body: Buffer.from('the plans') })));
+      const release = deferred<void>();
+
+      holdNextLookup = release.promise;
+      const late = responseCache.serve(buildRequest(), upstream.fetch);
+      const first = await responseCache.serve(buildRequest(), upstream.fetch);
+      expect(first.status).toBe('MISS');
+      release.resolve();
+      const lateResult = await late;
+
+      expect(upstream.calls).toBe(1);
+      expect(lateResult.status).toBe('HIT');
+      expect(lateResult.response.body.toString()).toBe('the plans');
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['MISS', 'HIT']);
     },
   );
 
