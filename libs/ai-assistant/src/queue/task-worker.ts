@@ -13,12 +13,12 @@ export interface TaskWorkerOptions extends Omit<RunTaskDeps, 'owner'> {
   pollMs: number;
   /**
    * Free slots a busy worker waits for before it claims again on a wake-up (default: half its capacity):
-   * each claim pass reads the queue once (on FerretDB 1.x a decode of the whole task collection), so one
-   * pass per finished task made that read the queue's main cost per task. An idle worker claims at once,
-   * and any free slot is claimed when the poll comes round.
+   * each claim pass reads the lanes with work and writes the ones it takes from, so fewer, larger
+   * passes cost less per task. An idle worker claims at once, and any free slot is claimed when the
+   * poll comes round.
    */
   claimBatch?: number;
-  /** How often expired leases are looked for. */
+  /** How often the queue is swept: expired leases, and queued tasks their lane does not list (TaskQueue.sweep). */
   sweepMs: number;
 }
 
@@ -113,8 +113,9 @@ export class TaskWorker {
     const now = Date.now();
     if (now - this.lastSweep < this.options.sweepMs) return;
     this.lastSweep = now;
-    const recovered = await this.options.queue.recoverExpiredLeases();
+    const { recovered, relisted } = await this.options.queue.sweep();
     if (recovered > 0) this.options.logger.info({ recovered }, 'tasks of a lost worker queued again');
+    if (relisted > 0) this.options.logger.warn({ relisted }, 'queued tasks missing from their lanes listed again');
   }
 
   private idle(): Promise<void> {
