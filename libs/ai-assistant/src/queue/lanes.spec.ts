@@ -1,0 +1,159 @@
+import { ConflictError } from '@tenantry/contracts';
+import { createInMemoryPersistence } from '@tenantry/persistence';
+import { actionRegistry } from '../actions/registry';
+import { countedReads } from '../test-support/counted-reads';
+import { slowAction } from '../test-support/slow-action';
+import { tasksCollection, type Task } from '../tasks/task.collection';
+import { Tasks } from '../tasks/tasks';
+import { laneId, lanesCollection } from './lane.collection';
+import { TaskQueue } from './task-queue';
+
+const LEASE_MS = 30_000;
+const parameters = (label: string) => ({ steps: 1, step_ms: 0, label });
+
+/**
+ * Each lane lists its tenant's queued tasks, so a claim reads the lanes and leases the tasks it takes by
+ * `_id`: on FerretDB 1.x any other read of the task collection decodes every task ever stored, and the
+ * claim would cost more the longer the platform has run. The entries are hints; the task is the truth.
+ */
+describe('task queue: lanes list the queued tasks', () => {
+  async function queueWith(options: { finished?: number; replicas?: number } = {}) {
+    let now = new Date('2026-12-06T04:00:00.000Z');
+    const persistence = createInMemoryPersistence();
+    const [stored, storedLanes] = await Promise.all([persistence.repository(tasksCollection), persistence.repository(lanesCollection)]);
+    const counted = countedReads(stored);
+    const lanes = countedReads(storedLanes);
+    const replicas = Array.from({ length: options.replicas ?? 1 }, () => {
+      const queue = new TaskQueue({
+        tasks: counted.repository,
+        lanes: lanes.repository,
+        outbox: { notify: () => undefined },
+        clock: () => now,
+        leaseMs: LEASE_MS,
+        planConcurrency: { basic: 1, pro: 2, enterprise: 100 },
+      });
+      return { queue, service: new Tasks({ tasks: counted.repository, queue, actions: actionRegistry([slowAction().action]), clock: () => now }) };
+    });
+    for (let i = 0; i < (options.finished ?? 0); i += 1) {
+      await stored.insert(`ten_old_${i % 7}`, {
+        action: 'test_slow',
+        parameters: parameters(`old-${i}`),
+        status: 'succeeded',
+        plan_id: 'enterprise',
+        progress: 100,
+        step: 'done',
+        attempts: 1,
+        max_attempts: 3,
+        not_before: now,
+        cancel_requested: false,
+        result: { label: `old-${i}` },
+      });
+    }
+    const [first] = replicas;
+    if (!first) throw new Error('no replica');
+    return {
+      ...first,
+      replicas,
+      tasks: stored,
+      lanes: storedLanes,
+      taskReads: counted.reads,
+      laneReads: lanes.reads,
+      after: (ms: number) => (now = new Date(now.getTime() + ms)),
+      clock: () => now,
+    };
+  }
+
+  it('when hundreds of finished tasks are stored, then a claim reads the task collection exactly as with none: only the tasks it leases, by _id', async () => {
+    const claimWith = async (finished: number) => {
+      const queue = await queueWith({ finished });
+      for (let i = 0; i < 12; i += 1)
+        await queue.service.create(`ten_${i % 3}`, 'enterprise', { action: 'test_slow', parameters: parameters(`t${i}`), execute: true });
+      queue.taskReads.length = 0;
+      const claimed = await queue.queue.claim('worker-1', 8);
+      return { claimed: claimed.map((task) => task.parameters['label']), reads: [...queue.taskReads] };
+    };
+
+    const fresh = await claimWith(0);
+    const old = await claimWith(300);
+
+    expect(fresh.claimed).toHaveLength(8);
+    expect(old).toEqual(fresh);
+    expect(old.reads).toEqual(Array.from({ length: 8 }, () => ({ method: 'update', byId: true, documents: 1 })));
+  });
+
+  it('when the writer dies between the task’s write and its lane’s, then the sweep lists the task again and the next claim runs it', async () => {
+    const { queue, tasks, clock } = await queueWith();
+    // What enqueue's first write leaves when the process dies before the second.
+    const orphan = await tasks.insert('ten_crash', {
+      action: 'test_slow',
+      parameters: parameters('orphan'),
+      status: 'queued',
+      plan_id: 'pro',
+      progress: 0,
+      step: 'queued',
+      attempts: 0,
+      max_attempts: 3,
+      not_before: clock(),
+      queued_at: clock(),
+      cancel_requested: false,
+    });
+    expect(await queue.claim('worker-1', 8)).toEqual([]);
+
+    expect(await queue.sweep()).toEqual({ recovered: 0, relisted: 1 });
+    expect(await queue.sweep()).toEqual({ recovered: 0, relisted: 0 });
+    expect(await queue.claim('worker-1', 8)).toEqual([expect.objectContaining({ id: orphan.id, status: 'running', attempts: 1 })]);
+    expect(await queue.claim('worker-2', 8)).toEqual([]);
+  });
+
+  it('when a queued task is cancelled, then no claim runs it and its lane has no work left', async () => {
+    const { service, queue, lanes } = await queueWith();
+    const task = await service.create('ten_cancel', 'pro', { action: 'test_slow', parameters: parameters('c'), execute: true });
+    await service.cancel('ten_cancel', task.id);
+
+    expect(await queue.claim('worker-1', 8)).toEqual([]);
+    expect(await lanes.findById('ten_cancel', laneId('ten_cancel'))).toMatchObject({ has_work: false, queued: [] });
+    expect(await service.get('ten_cancel', task.id)).toMatchObject({ status: 'cancelled', attempts: 0 });
+  });
+
+  it('when a failed attempt is queued again with a backoff, then no claim takes it before its time and one does after', async () => {
+    const { service, queue, after, clock } = await queueWith();
+    await service.create('ten_retry', 'pro', { action: 'test_slow', parameters: parameters('r'), execute: true });
+    const [running] = await queue.claim('worker-1', 8);
+    if (!running) throw new Error('expected a claim');
+    await queue.requeue(running, { error: 'boom' }, new Date(clock().getTime() + 10_000));
+
+    after(9_999);
+    expect(await queue.claim('worker-2', 8)).toEqual([]);
+    after(1);
+    expect(await queue.claim('worker-2', 8)).toEqual([expect.objectContaining({ id: running.id, attempts: 2, lease_owner: 'worker-2' })]);
+  });
+
+  it('when one tenant submits 60 tasks at once through two replicas, then every submit succeeds, the lane is written far fewer times, and each task is claimed once', async () => {
+    const { replicas, queue, laneReads } = await queueWith({ replicas: 2 });
+    laneReads.length = 0;
+
+    const created = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        replicas[i % 2]?.service.create('ten_burst', 'enterprise', { action: 'test_slow', parameters: parameters(`b${i}`), execute: true }),
+      ),
+    );
+    const laneWrites = laneReads.filter((read) => read.method === 'update').length;
+    const claimed: Task[] = [];
+    for (let pass = 0; pass < 10; pass += 1) claimed.push(...(await queue.claim('worker-1', 100)));
+
+    expect(created).toHaveLength(60);
+    expect(laneWrites).toBeLessThan(10);
+    expect(claimed.map((task) => task.id).sort()).toEqual(created.map((task) => task?.id).sort());
+  });
+
+  it('when a task with a given id (a scheduled run) is submitted twice, then the second is refused and the task is listed and run once', async () => {
+    const { service, queue, lanes } = await queueWith();
+    const create = () => service.create('ten_sched', 'pro', { action: 'test_slow', parameters: parameters('s'), execute: true }, 'tenant', 'tsk_run_1');
+    await create();
+    await expect(create()).rejects.toBeInstanceOf(ConflictError);
+
+    expect((await lanes.findById('ten_sched', laneId('ten_sched')))?.queued.map((entry) => entry.task_id)).toEqual(['tsk_run_1']);
+    expect(await queue.claim('worker-1', 8)).toEqual([expect.objectContaining({ id: 'tsk_run_1' })]);
+    expect(await queue.claim('worker-1', 8)).toEqual([]);
+  });
+});
