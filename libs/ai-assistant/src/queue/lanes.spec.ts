@@ -32,7 +32,10 @@ describe('task queue: lanes list the queued tasks', () => {
         leaseMs: LEASE_MS,
         planConcurrency: { basic: 1, pro: 2, enterprise: 100 },
       });
-      return { queue, service: new Tasks({ tasks: counted.repository, queue, actions: actionRegistry([slowAction().action]), clock: () => now }) };
+      return {
+        queue,
+        service: new Tasks({ tasks: counted.repository, queue, actions: actionRegistry([slowAction().action]), clock: () => now }),
+      };
     });
     for (let i = 0; i < (options.finished ?? 0); i += 1) {
       await stored.insert(`ten_old_${i % 7}`, {
@@ -148,7 +151,8 @@ describe('task queue: lanes list the queued tasks', () => {
 
   it('when a task with a given id (a scheduled run) is submitted twice, then the second is refused and the task is listed and run once', async () => {
     const { service, queue, lanes } = await queueWith();
-    const create = () => service.create('ten_sched', 'pro', { action: 'test_slow', parameters: parameters('s'), execute: true }, 'tenant', 'tsk_run_1');
+    const create = () =>
+      service.create('ten_sched', 'pro', { action: 'test_slow', parameters: parameters('s'), execute: true }, 'tenant', 'tsk_run_1');
     await create();
     await expect(create()).rejects.toBeInstanceOf(ConflictError);
 

@@ -188,7 +188,9 @@ export class TaskQueue {
       await Promise.all(held.map(async (lane) => live.set(lane, await this.liveSlots(lane, now))));
       shares = planShares(ready, candidates, live, limits, max);
     }
-    const claimed = await Promise.all([...shares].map(([lane, share]) => this.claimFromLane(lane, live.get(lane) ?? [], share, owner, now)));
+    const claimed = await Promise.all(
+      [...shares].map(([lane, share]) => this.claimFromLane(lane, live.get(lane) ?? [], share, owner, now)),
+    );
     // Every lane this pass wanted was just taken by another replica (they read the same order): the next pass sees that.
     if (claimed.length > 0 && claimed.every((share) => share === null) && attempt < MAX_PASSES_ON_CONFLICT)
       return this.claim(owner, max, attempt + 1);

@@ -14,7 +14,9 @@ export interface CountedRead {
  * documents came back. For tests of what a hot path reads; writes pass through (an update counts as
  * the read by `_id` it starts with).
  */
-export function countedReads<T, I>(repository: TenantScopedRepository<T, I>): {
+export function countedReads<T, I>(
+  repository: TenantScopedRepository<T, I>,
+): {
   repository: TenantScopedRepository<T, I>;
   reads: CountedRead[];
 } {
