@@ -3,6 +3,7 @@ import { createInMemoryPersistence } from '@tenantry/persistence';
 import { actionRegistry } from '../actions/registry';
 import { countedReads } from '../test-support/counted-reads';
 import { slowAction } from '../test-support/slow-action';
+import { finishedTask, unlistedQueuedTask } from '../test-support/stored-tasks';
 import { tasksCollection, type Task } from '../tasks/task.collection';
 import { Tasks } from '../tasks/tasks';
 import { laneId, lanesCollection } from './lane.collection';
@@ -38,19 +39,7 @@ describe('task queue: lanes list the queued tasks', () => {
       };
     });
     for (let i = 0; i < (options.finished ?? 0); i += 1) {
-      await stored.insert(`ten_old_${i % 7}`, {
-        action: 'test_slow',
-        parameters: parameters(`old-${i}`),
-        status: 'succeeded',
-        plan_id: 'enterprise',
-        progress: 100,
-        step: 'done',
-        attempts: 1,
-        max_attempts: 3,
-        not_before: now,
-        cancel_requested: false,
-        result: { label: `old-${i}` },
-      });
+      await stored.insert(`ten_old_${i % 7}`, finishedTask(`old-${i}`, now));
     }
     const [first] = replicas;
     if (!first) throw new Error('no replica');
@@ -86,20 +75,7 @@ describe('task queue: lanes list the queued tasks', () => {
 
   it('when the writer dies between the task’s write and its lane’s, then the sweep lists the task again and the next claim runs it', async () => {
     const { queue, tasks, clock } = await queueWith();
-    // What enqueue's first write leaves when the process dies before the second.
-    const orphan = await tasks.insert('ten_crash', {
-      action: 'test_slow',
-      parameters: parameters('orphan'),
-      status: 'queued',
-      plan_id: 'pro',
-      progress: 0,
-      step: 'queued',
-      attempts: 0,
-      max_attempts: 3,
-      not_before: clock(),
-      queued_at: clock(),
-      cancel_requested: false,
-    });
+    const orphan = await tasks.insert('ten_crash', unlistedQueuedTask('orphan', clock()));
     expect(await queue.claim('worker-1', 8)).toEqual([]);
 
     expect(await queue.sweep()).toEqual({ recovered: 0, relisted: 1 });

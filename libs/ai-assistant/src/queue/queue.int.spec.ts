@@ -5,6 +5,7 @@ import { actionRegistry } from '../actions/registry';
 import { API, isolatedEnv, startAssistantHarness, tenantKey, type AssistantHarness } from '../test-support/assistant-harness';
 import { countedReads } from '../test-support/counted-reads';
 import { slowAction } from '../test-support/slow-action';
+import { finishedTask, unlistedQueuedTask } from '../test-support/stored-tasks';
 import { tasksCollection } from '../tasks/task.collection';
 import type { TaskView } from '../tasks/task-view';
 import { Tasks } from '../tasks/tasks';
@@ -102,20 +103,7 @@ describeWithInfra('assistant task queue on Kafka and the MongoDB-compatible serv
   it('when a replica dies between a task’s write and its lane’s, then a sweep lists the task again and it runs once', async () => {
     const tenant = uniqueName('ten_orphan');
     const tasks = await one.platform.persistence.repository(tasksCollection);
-    // What enqueue's first write leaves when the process dies before the second: a queued task no lane lists.
-    const orphan = await tasks.insert(tenant, {
-      action: 'test_slow',
-      parameters: { steps: 1, step_ms: 10, label: `orphan-${tenant}` },
-      status: 'queued',
-      plan_id: 'pro',
-      progress: 0,
-      step: 'queued',
-      attempts: 0,
-      max_attempts: 3,
-      not_before: new Date(),
-      queued_at: new Date(),
-      cancel_requested: false,
-    });
+    const orphan = await tasks.insert(tenant, unlistedQueuedTask(`orphan-${tenant}`, new Date(), 10));
     const finished = await eventually(
       async () => {
         const current = await get(two, tenant, orphan.id);
@@ -140,21 +128,7 @@ describeWithInfra('assistant task queue on the MongoDB-compatible server: what a
       const prefix = uniqueName('ten_claim');
       for (let i = 0; i < 300; i += 50) {
         await Promise.all(
-          Array.from({ length: 50 }, (_, j) =>
-            stored.insert(`${prefix}_old_${j % 7}`, {
-              action: 'test_slow',
-              parameters: { steps: 1, step_ms: 0, label: `old-${i + j}` },
-              status: 'succeeded',
-              plan_id: 'enterprise',
-              progress: 100,
-              step: 'done',
-              attempts: 1,
-              max_attempts: 3,
-              not_before: clock(),
-              cancel_requested: false,
-              result: { label: `old-${i + j}` },
-            }),
-          ),
+          Array.from({ length: 50 }, (_, j) => stored.insert(`${prefix}_old_${j % 7}`, finishedTask(`old-${i + j}`, clock()))),
         );
       }
       for (let i = 0; i < 12; i += 1)
