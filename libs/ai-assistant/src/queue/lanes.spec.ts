@@ -136,4 +136,44 @@ describe('task queue: lanes list the queued tasks', () => {
     expect(await queue.claim('worker-1', 8)).toEqual([expect.objectContaining({ id: 'tsk_run_1' })]);
     expect(await queue.claim('worker-1', 8)).toEqual([]);
   });
+
+  it('when a worker dies and another claims the room its expired leases left, then a sweep still finds its tasks through the lane and queues them again, reading tasks only by _id', async () => {
+    const { service, queue, after, taskReads } = await queueWith({ finished: 50 });
+    for (let i = 0; i < 4; i += 1)
+      await service.create('ten_pro', 'pro', { action: 'test_slow', parameters: parameters(`p${i}`), execute: true });
+    const dead = await queue.claim('worker-dead', 8);
+    expect(dead).toHaveLength(2);
+
+    after(LEASE_MS + 1);
+    expect(await queue.claim('worker-2', 8)).toHaveLength(2);
+    taskReads.length = 0;
+    expect(await queue.sweep({ relist: false })).toEqual({ recovered: 2, relisted: 0 });
+
+    expect(taskReads.every((read) => read.byId)).toBe(true);
+    expect(await queue.claim('worker-3', 8)).toEqual([]); // the pro plan's 2 slots are worker-2's
+    expect((await Promise.all(dead.map((task) => service.get('ten_pro', task.id)))).map((task) => task.status)).toEqual([
+      'queued',
+      'queued',
+    ]);
+  });
+
+  it('when a tenant’s tasks have finished, then a sweep drops their slots and the next sweep reads no task', async () => {
+    const { service, queue, tasks, lanes, taskReads, clock } = await queueWith();
+    for (let i = 0; i < 2; i += 1)
+      await service.create('ten_idle', 'pro', { action: 'test_slow', parameters: parameters(`i${i}`), execute: true });
+    for (const task of await queue.claim('worker-1', 8))
+      await tasks.update('ten_idle', task.id, {
+        status: 'succeeded',
+        finished_at: clock(),
+        lease_owner: undefined,
+        lease_until: undefined,
+      });
+
+    await queue.sweep({ relist: false });
+    taskReads.length = 0;
+    await queue.sweep({ relist: false });
+
+    expect(await lanes.findById('ten_idle', laneId('ten_idle'))).toMatchObject({ running: [], queued: [], has_work: false });
+    expect(taskReads).toEqual([]);
+  });
 });

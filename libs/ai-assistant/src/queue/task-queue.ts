@@ -178,6 +178,7 @@ export class TaskQueue {
     // plan is made with every entry counted, and only the lanes whose entries hold them back have their
     // slot holders read (by `_id`) and the plan made again with the slots that still hold.
     const live = new Map(ready.map((lane) => [lane, lane.running] as const));
+    const kept = new Map(live);
     let shares = planShares(ready, candidates, live, limits, max);
     const held = ready.filter((lane) => {
       const share = shares.get(lane)?.length ?? 0;
@@ -185,11 +186,17 @@ export class TaskQueue {
       return lane.running.length > 0 && share >= room && share < (candidates.get(lane.tenantId)?.length ?? 0);
     });
     if (held.length > 0) {
-      await Promise.all(held.map(async (lane) => live.set(lane, await this.liveSlots(lane, now))));
+      await Promise.all(
+        held.map(async (lane) => {
+          const slots = await this.slotsOf(lane, now);
+          live.set(lane, slots.live);
+          kept.set(lane, slots.kept);
+        }),
+      );
       shares = planShares(ready, candidates, live, limits, max);
     }
     const claimed = await Promise.all(
-      [...shares].map(([lane, share]) => this.claimFromLane(lane, live.get(lane) ?? [], share, owner, now)),
+      [...shares].map(([lane, share]) => this.claimFromLane(lane, kept.get(lane) ?? [], share, owner, now)),
     );
     // Every lane this pass wanted was just taken by another replica (they read the same order): the next pass sees that.
     if (claimed.length > 0 && claimed.every((share) => share === null) && attempt < MAX_PASSES_ON_CONFLICT)
@@ -203,7 +210,7 @@ export class TaskQueue {
    */
   private async claimFromLane(
     lane: Lane,
-    live: Lane['running'],
+    kept: Lane['running'],
     taken: readonly QueueEntry[],
     owner: string,
     now: Date,
@@ -217,7 +224,7 @@ export class TaskQueue {
         lane.id,
         {
           running: [
-            ...live.filter((slot) => !ids.has(slot.task_id)),
+            ...kept.filter((slot) => !ids.has(slot.task_id)),
             ...taken.map((entry) => ({ task_id: entry.task_id, reserved_at: now })),
           ],
           queued,
@@ -238,7 +245,7 @@ export class TaskQueue {
    * Leases the task of an entry taken off its lane, if it is still the version the entry names (so still
    * queued, not cancelled, not taken by another replica); an entry that names an older version of a task
    * still queued and due (listed again by the sweep) leases the task as it is now. Null otherwise: the
-   * entry was stale, and its slot holds nothing (see liveSlots).
+   * entry was stale, and its slot holds nothing (see slotsOf).
    */
   private async lease(tenantId: string, entry: QueueEntry, owner: string, now: Date): Promise<Task | null> {
     const write = (version: number, attempts: number) =>
@@ -270,54 +277,72 @@ export class TaskQueue {
   }
 
   /**
-   * The lane's slots that still hold, from their tasks read by `_id` (point reads; any other filter
-   * decodes the task collection on FerretDB 1.x): a task running on a live lease, or one this slot is
-   * being claimed for (reserved less than a lease ago, not started since). A finished task, one queued
-   * again since its start, and one whose worker stopped renewing its lease (the sweep's) hold none.
+   * The lane's slots, from their tasks read by `_id` (point reads; any other filter decodes the task
+   * collection on FerretDB 1.x). `live`: the slots that hold, those of a task running on a live lease or
+   * being claimed (reserved less than a lease ago, not started since). `kept`: those, and the slots of
+   * tasks whose worker stopped renewing the lease (`expired`), which stay on the lane until the sweep
+   * has taken the task over: the lane's slots are how the sweep finds them. A finished task, one queued
+   * again since its start, or a missing one has no slot left.
    */
-  private async liveSlots(lane: Lane, now: Date): Promise<Lane['running']> {
+  private async slotsOf(lane: Lane, now: Date): Promise<{ live: Lane['running']; kept: Lane['running']; expired: Task[] }> {
     const holders = await Promise.all(lane.running.map((slot) => this.options.tasks.findById(lane.tenantId, slot.task_id)));
     const seen = new Set<string>();
-    return lane.running.filter((slot, i) => {
+    const slots = { live: [] as Lane['running'], kept: [] as Lane['running'], expired: [] as Task[] };
+    lane.running.forEach((slot, i) => {
       const task = holders[i];
-      if (!task || seen.has(slot.task_id)) return false;
-      const holds =
-        task.status === 'running'
-          ? (task.lease_until?.getTime() ?? 0) > now.getTime()
-          : task.status === 'queued' &&
-            now.getTime() - slot.reserved_at.getTime() < this.options.leaseMs &&
-            (task.started_at?.getTime() ?? 0) < slot.reserved_at.getTime();
-      if (holds) seen.add(slot.task_id);
-      return holds;
+      if (!task || seen.has(slot.task_id)) return;
+      const running = task.status === 'running';
+      const expired = running && (task.lease_until?.getTime() ?? 0) <= now.getTime();
+      const holds = running
+        ? !expired
+        : task.status === 'queued' &&
+          now.getTime() - slot.reserved_at.getTime() < this.options.leaseMs &&
+          (task.started_at?.getTime() ?? 0) < slot.reserved_at.getTime();
+      if (!holds && !expired) return;
+      seen.add(slot.task_id);
+      slots.kept.push(slot);
+      if (holds) slots.live.push(slot);
+      else slots.expired.push(task);
     });
+    return slots;
   }
 
   /**
-   * The periodic sweep (not per claim: it reads every queued and running task, on FerretDB 1.x a decode
-   * of the whole task collection). Tasks whose worker stopped renewing its lease (it died, or lost the
-   * database) are queued again for another worker, or failed once their attempts are spent — each
-   * conditional on the version read, so two sweepers never both take one over. A queued task that its
-   * lane does not list (its writer died between the task's write and the lane's) is listed again.
+   * The periodic sweep. Tasks whose worker stopped renewing its lease (it died, or lost the database),
+   * found through the lanes' slots (point reads), are queued again for another worker, or failed once
+   * their attempts are spent — each conditional on the version read, so two sweepers never both take
+   * one over; slots of finished tasks are dropped, so an idle tenant's lane costs the sweep nothing.
+   * With `relist`, a queued task that its lane does not list (its writer died between the task's write
+   * and the lane's) is listed again: that needs a read of every queued task (on FerretDB 1.x a decode
+   * of the whole task collection), so the worker asks for it only every few sweeps.
    */
-  async sweep(): Promise<{ recovered: number; relisted: number }> {
+  async sweep(options: { relist: boolean } = { relist: true }): Promise<{ recovered: number; relisted: number }> {
     const { tasks, lanes } = this.options;
     const now = this.options.clock();
     // The lanes before the tasks: a task queued after this read and not listed in it is either listed
     // since (adding it again changes nothing) or lost its entry; a task claimed after it is not queued.
-    const listed = new Map<string, Set<string>>();
-    for await (const lane of lanes.admin.eachAcrossTenants()) listed.set(lane.tenantId, new Set(lane.queued.map((entry) => entry.task_id)));
+    const all: Lane[] = [];
+    for await (const lane of lanes.admin.eachAcrossTenants()) all.push(lane);
     const expired: Task[] = [];
+    await Promise.all(
+      all
+        .filter((lane) => lane.running.length > 0)
+        .map(async (lane) => {
+          const slots = await this.slotsOf(lane, now);
+          expired.push(...slots.expired);
+          if (slots.kept.length < lane.running.length)
+            await lanes.update(lane.tenantId, lane.id, { running: slots.kept }, { expectedVersion: lane.version }).catch(ignoreConflict);
+        }),
+    );
     const unlisted = new Map<string, QueueEntry[]>();
-    for await (const task of tasks.admin.eachAcrossTenants({ status: { $in: ['queued', 'running'] } })) {
-      if (task.status === 'running') {
-        if (task.lease_until && task.lease_until.getTime() < now.getTime() && expired.length < EXPIRED_LEASES_PER_SWEEP) expired.push(task);
-      } else if (!listed.get(task.tenantId)?.has(task.id)) {
-        unlisted.set(task.tenantId, [...(unlisted.get(task.tenantId) ?? []), entryOf(task)]);
-      }
+    if (options.relist) {
+      const listed = new Map(all.map((lane) => [lane.tenantId, new Set(lane.queued.map((entry) => entry.task_id))]));
+      for await (const task of tasks.admin.eachAcrossTenants({ status: 'queued' }))
+        if (!listed.get(task.tenantId)?.has(task.id)) unlisted.set(task.tenantId, [...(unlisted.get(task.tenantId) ?? []), entryOf(task)]);
+      await Promise.all([...unlisted].map(([tenantId, entries]) => this.addToLane(tenantId, entries)));
     }
-    await Promise.all([...unlisted].map(([tenantId, entries]) => this.addToLane(tenantId, entries)));
     let recovered = 0;
-    for (const task of expired) {
+    for (const task of expired.slice(0, EXPIRED_LEASES_PER_SWEEP)) {
       const message = `the worker running attempt ${task.attempts} stopped renewing its lease`;
       if (task.attempts >= task.max_attempts) {
         const failed = await tasks
