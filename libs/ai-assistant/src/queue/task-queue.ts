@@ -10,6 +10,8 @@ import { laneId, type Lane, type LaneRepository, type QueueEntry } from './lane.
 
 /** Lanes looked at per claim: more tenants than this with queued work are served in later passes. */
 const MAX_LANES_PER_PASS = 1_000;
+/** A claim's write of a lane lost only to submits (new entries) is made again up to this many times in all. */
+const MAX_CLAIM_WRITE_ATTEMPTS = 5;
 /** Conditional writes of a lane's entries lost to concurrent writers (claims, other submitters) before the conflict surfaces. */
 const MAX_LANE_WRITE_ATTEMPTS = 50;
 /** Passes in one claim when every lane a pass wanted was taken by another replica at the same moment. */
@@ -206,7 +208,9 @@ export class TaskQueue {
 
   /**
    * Takes the entries `taken` off the lane and reserves their slots (one conditional write), then
-   * leases those tasks; null when another writer changed the lane meanwhile.
+   * leases those tasks; null when another claim (or the sweep) changed the lane's slots meanwhile. A
+   * write lost only to a submit (new entries, the slots as they were) is made again on the lane as it
+   * is now, so a tenant that keeps submitting does not keep its own tasks from being claimed.
    */
   private async claimFromLane(
     lane: Lane,
@@ -217,25 +221,32 @@ export class TaskQueue {
   ): Promise<Task[] | null> {
     const tenantId = lane.tenantId;
     const ids = new Set(taken.map((entry) => entry.task_id));
-    const queued = lane.queued.filter((entry) => !ids.has(entry.task_id));
-    try {
-      await this.options.lanes.update(
-        tenantId,
-        lane.id,
-        {
-          running: [
-            ...kept.filter((slot) => !ids.has(slot.task_id)),
-            ...taken.map((entry) => ({ task_id: entry.task_id, reserved_at: now })),
-          ],
-          queued,
-          has_work: queued.length > 0,
-          last_claim_at: now,
-        },
-        { expectedVersion: lane.version },
-      );
-    } catch (error) {
-      if (error instanceof ConflictError) return null; // another replica claimed from this lane, or a task was added: look again next pass
-      throw error;
+    const running = [
+      ...kept.filter((slot) => !ids.has(slot.task_id)),
+      ...taken.map((entry) => ({ task_id: entry.task_id, reserved_at: now })),
+    ];
+    for (let attempt = 1, current = lane; ; attempt += 1) {
+      const queued = current.queued.filter((entry) => !ids.has(entry.task_id));
+      try {
+        await this.options.lanes.update(
+          tenantId,
+          lane.id,
+          { running, queued, has_work: queued.length > 0, last_claim_at: now },
+          { expectedVersion: current.version },
+        );
+        break;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+      const fresh = await this.options.lanes.findById(tenantId, lane.id);
+      const onlySubmitted =
+        fresh !== null &&
+        fresh.last_claim_at.getTime() === lane.last_claim_at.getTime() &&
+        JSON.stringify(fresh.running) === JSON.stringify(lane.running) &&
+        taken.every((entry) => fresh.queued.some((listed) => listed.task_id === entry.task_id && listed.version === entry.version));
+      // Another replica claimed from this lane (or the sweep dropped slots): look again next pass.
+      if (!onlySubmitted || attempt >= MAX_CLAIM_WRITE_ATTEMPTS) return null;
+      current = fresh;
     }
     const leased = await Promise.all(taken.map((entry) => this.lease(tenantId, entry, owner, now)));
     return leased.filter((task): task is Task => task !== null);
