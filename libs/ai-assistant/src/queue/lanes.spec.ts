@@ -180,19 +180,18 @@ describe('task queue: lanes list the queued tasks', () => {
   it('when a tenant keeps submitting while a worker claims, then the claim still takes its queued task in that pass', async () => {
     const persistence = createInMemoryPersistence();
     const [tasks, stored] = await Promise.all([persistence.repository(tasksCollection), persistence.repository(lanesCollection)]);
-    let service: Tasks | undefined;
     let submitsInTheWay = 3;
     // Each of the claim's first three lane writes finds a submit of the same tenant just written before it.
     const lanes: typeof stored = Object.assign(Object.create(stored) as typeof stored, {
       update: async (...args: Parameters<typeof stored.update>) => {
         if ('last_claim_at' in args[2] && submitsInTheWay-- > 0)
-          await service?.create('ten_busy', 'pro', { action: 'test_slow', parameters: parameters('later'), execute: true });
+          await service.create('ten_busy', 'pro', { action: 'test_slow', parameters: parameters('later'), execute: true });
         return stored.update(...args);
       },
     });
     const clock = () => new Date('2026-12-06T04:00:00.000Z');
     const queue = new TaskQueue({ tasks, lanes, outbox: { notify: () => undefined }, clock, leaseMs: LEASE_MS });
-    service = new Tasks({ tasks, queue, actions: actionRegistry([slowAction().action]), clock });
+    const service = new Tasks({ tasks, queue, actions: actionRegistry([slowAction().action]), clock });
     const first = await service.create('ten_busy', 'pro', { action: 'test_slow', parameters: parameters('first'), execute: true });
 
     expect(await queue.claim('worker-1', 1)).toEqual([expect.objectContaining({ id: first.id, lease_owner: 'worker-1' })]);
