@@ -38,6 +38,8 @@ export const lanesCollection = defineCollection({
     running: z.array(z.object({ task_id: z.string(), reserved_at: z.date() })),
     /** The tenant's queued tasks, oldest first (lanes written before this field had none: their tasks come back through the sweep). */
     queued: z.array(queueEntrySchema).default([]),
+    /** Some queued tasks of the tenant are not listed: the lane was full (TaskQueueOptions.maxListed) when they came. */
+    overflow: z.boolean().default(false),
   }),
   indexes: [{ fields: { has_work: 1 } }],
 });

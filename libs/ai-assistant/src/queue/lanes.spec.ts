@@ -18,7 +18,7 @@ const parameters = (label: string) => ({ steps: 1, step_ms: 0, label });
  * claim would cost more the longer the platform has run. The entries are hints; the task is the truth.
  */
 describe('task queue: lanes list the queued tasks', () => {
-  async function queueWith(options: { finished?: number; replicas?: number } = {}) {
+  async function queueWith(options: { finished?: number; replicas?: number; maxListed?: number } = {}) {
     let now = new Date('2026-12-06T04:00:00.000Z');
     const persistence = createInMemoryPersistence();
     const [stored, storedLanes] = await Promise.all([persistence.repository(tasksCollection), persistence.repository(lanesCollection)]);
@@ -32,6 +32,7 @@ describe('task queue: lanes list the queued tasks', () => {
         clock: () => now,
         leaseMs: LEASE_MS,
         planConcurrency: { basic: 1, pro: 2, enterprise: 100 },
+        ...(options.maxListed === undefined ? {} : { maxListed: options.maxListed }),
       });
       return {
         queue,
@@ -196,5 +197,47 @@ describe('task queue: lanes list the queued tasks', () => {
 
     expect(await queue.claim('worker-1', 1)).toEqual([expect.objectContaining({ id: first.id, lease_owner: 'worker-1' })]);
     expect((await stored.findById('ten_busy', laneId('ten_busy')))?.queued).toHaveLength(3);
+  });
+
+  it('when a tenant queues more tasks than its lane lists, then the rest are listed as claims take the lane down, and each task is claimed once', async () => {
+    const { service, queue, lanes } = await queueWith({ maxListed: 10 });
+    const created = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        service.create('ten_many', 'enterprise', { action: 'test_slow', parameters: parameters(`m${i}`), execute: true }),
+      ),
+    );
+    const lane = () => lanes.findById('ten_many', laneId('ten_many'));
+    expect(await lane()).toMatchObject({ overflow: true, has_work: true });
+    expect((await lane())?.queued).toHaveLength(10);
+
+    const claimed: Task[] = [];
+    const listedSizes: number[] = [];
+    for (let pass = 0; pass < 10; pass += 1) {
+      claimed.push(...(await queue.claim('worker-1', 6)));
+      listedSizes.push((await lane())?.queued.length ?? 0);
+    }
+
+    expect(claimed.map((task) => task.id).sort()).toEqual(created.map((task) => task.id).sort());
+    expect(Math.max(...listedSizes)).toBeLessThanOrEqual(10);
+    expect(await lane()).toMatchObject({ overflow: false, has_work: false, queued: [] });
+  });
+
+  it('when an overflowed lane has room but its listing after a claim failed, then the next sweep lists the waiting tasks', async () => {
+    const { service, queue, lanes } = await queueWith({ maxListed: 10 });
+    await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        service.create('ten_lost', 'enterprise', { action: 'test_slow', parameters: parameters(`l${i}`), execute: true }),
+      ),
+    );
+    const lane = await lanes.findById('ten_lost', laneId('ten_lost'));
+    if (!lane) throw new Error('expected a lane');
+    // As if a claim had taken the listed entries off, and then the listing of the others had failed.
+    await lanes.update('ten_lost', lane.id, { queued: [], has_work: false }, { expectedVersion: lane.version });
+    expect(await queue.claim('worker-1', 100)).toEqual([]);
+
+    await queue.sweep({ relist: false });
+
+    expect(await queue.claim('worker-1', 100)).toHaveLength(10);
+    expect(await queue.claim('worker-1', 100)).toHaveLength(5);
   });
 });

@@ -12,6 +12,9 @@ import { laneId, type Lane, type LaneRepository, type QueueEntry } from './lane.
 const MAX_LANES_PER_PASS = 1_000;
 /** A claim's write of a lane lost only to submits (new entries) is made again up to this many times in all. */
 const MAX_CLAIM_WRITE_ATTEMPTS = 5;
+const DEFAULT_MAX_LISTED = 1_000;
+/** Reads of an overflowed tenant's queued tasks per listing, each after a lane write lost to another writer. */
+const MAX_OVERFLOW_ATTEMPTS = 3;
 /** Conditional writes of a lane's entries lost to concurrent writers (claims, other submitters) before the conflict surfaces. */
 const MAX_LANE_WRITE_ATTEMPTS = 50;
 /** Passes in one claim when every lane a pass wanted was taken by another replica at the same moment. */
@@ -28,6 +31,11 @@ export interface TaskQueueOptions {
   /** How long a lease (and a fresh slot reservation) lasts without a heartbeat. */
   leaseMs: number;
   planConcurrency?: Readonly<Record<PlanId, number>>;
+  /**
+   * Entries a lane lists at most (default 1,000): a tenant's further queued tasks wait unlisted (the
+   * lane says `overflow`) and are listed once a claim has taken the lane down to half of it.
+   */
+  maxListed?: number;
 }
 
 /**
@@ -135,11 +143,12 @@ export class TaskQueue {
     const id = laneId(tenantId);
     for (let attempt = 1; ; attempt += 1) {
       const lane = await lanes.findById(tenantId, id);
-      const queued = withEntries(lane?.queued ?? [], entries);
-      if (lane && queued === lane.queued && lane.has_work) return;
+      const { queued, overflow } = withEntries(lane?.queued ?? [], entries, this.options.maxListed ?? DEFAULT_MAX_LISTED);
+      if (lane && queued === lane.queued && lane.has_work && (lane.overflow || !overflow)) return;
+      const changes = { has_work: queued.length > 0, queued, overflow: overflow || (lane?.overflow ?? false) };
       try {
-        if (lane) await lanes.update(tenantId, id, { has_work: queued.length > 0, queued }, { expectedVersion: lane.version });
-        else await lanes.insert(tenantId, { has_work: queued.length > 0, last_claim_at: new Date(0), running: [], queued }, { id });
+        if (lane) await lanes.update(tenantId, id, changes, { expectedVersion: lane.version });
+        else await lanes.insert(tenantId, { ...changes, last_claim_at: new Date(0), running: [] }, { id });
         return;
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= MAX_LANE_WRITE_ATTEMPTS) throw error;
@@ -225,7 +234,8 @@ export class TaskQueue {
       ...kept.filter((slot) => !ids.has(slot.task_id)),
       ...taken.map((entry) => ({ task_id: entry.task_id, reserved_at: now })),
     ];
-    for (let attempt = 1, current = lane; ; attempt += 1) {
+    let current = lane;
+    for (let attempt = 1; ; attempt += 1) {
       const queued = current.queued.filter((entry) => !ids.has(entry.task_id));
       try {
         await this.options.lanes.update(
@@ -249,7 +259,34 @@ export class TaskQueue {
       current = fresh;
     }
     const leased = await Promise.all(taken.map((entry) => this.lease(tenantId, entry, owner, now)));
+    const listed = current.queued.length - taken.length;
+    if (current.overflow && listed <= (this.options.maxListed ?? DEFAULT_MAX_LISTED) / 2) await this.listOverflow(tenantId);
     return leased.filter((task): task is Task => task !== null);
+  }
+
+  /**
+   * Lists the queued tasks of a lane that overflowed, oldest first, as far as it has room; `overflow`
+   * stays set while some are still unlisted. One read of the tenant's queued tasks (on FerretDB 1.x a
+   * decode of the task collection) per half a lane taken. A failure changes nothing: the sweep's
+   * periodic relisting lists them too.
+   */
+  private async listOverflow(tenantId: string): Promise<void> {
+    const { tasks, lanes } = this.options;
+    const maxListed = this.options.maxListed ?? DEFAULT_MAX_LISTED;
+    try {
+      for (let attempt = 1; attempt <= MAX_OVERFLOW_ATTEMPTS; attempt += 1) {
+        // The lane before the tasks: a task that overflowed after this read makes the write below conflict.
+        const lane = await lanes.findById(tenantId, laneId(tenantId));
+        if (!lane?.overflow) return;
+        const page = await tasks.list(tenantId, { filter: { status: 'queued' }, limit: maxListed, sort: 'asc' });
+        const { queued, overflow } = withEntries(lane.queued, page.items.map(entryOf), maxListed);
+        const unlisted = overflow || page.nextCursor !== null;
+        const changes = { queued, has_work: queued.length > 0, overflow: unlisted };
+        if (await lanes.update(tenantId, lane.id, changes, { expectedVersion: lane.version }).then(() => true, ignoreConflict)) return;
+      }
+    } catch {
+      // Listed by the sweep's relisting instead (TaskQueue.sweep).
+    }
   }
 
   /**
@@ -345,11 +382,18 @@ export class TaskQueue {
             await lanes.update(lane.tenantId, lane.id, { running: slots.kept }, { expectedVersion: lane.version }).catch(ignoreConflict);
         }),
     );
+    // A lane that overflowed and has room again (its listing after a claim failed): listed now.
+    const maxListed = this.options.maxListed ?? DEFAULT_MAX_LISTED;
+    const overflowed = all.filter((lane) => lane.overflow);
+    await Promise.all(overflowed.filter((lane) => lane.queued.length <= maxListed / 2).map((lane) => this.listOverflow(lane.tenantId)));
     const unlisted = new Map<string, QueueEntry[]>();
     if (options.relist) {
+      // Tenants whose lane overflowed have unlisted tasks by design: listOverflow lists them.
       const listed = new Map(all.map((lane) => [lane.tenantId, new Set(lane.queued.map((entry) => entry.task_id))]));
+      const full = new Set(overflowed.map((lane) => lane.tenantId));
       for await (const task of tasks.admin.eachAcrossTenants({ status: 'queued' }))
-        if (!listed.get(task.tenantId)?.has(task.id)) unlisted.set(task.tenantId, [...(unlisted.get(task.tenantId) ?? []), entryOf(task)]);
+        if (!full.has(task.tenantId) && !listed.get(task.tenantId)?.has(task.id))
+          unlisted.set(task.tenantId, [...(unlisted.get(task.tenantId) ?? []), entryOf(task)]);
       await Promise.all([...unlisted].map(([tenantId, entries]) => this.addToLane(tenantId, entries)));
     }
     let recovered = 0;
@@ -434,20 +478,30 @@ function entryOf(task: Task): QueueEntry {
 }
 
 /**
- * The lane's entries with these added: an entry of a task listed already replaces it when it names a
- * newer version (queued again), and is skipped otherwise. The same array when nothing changes.
+ * The lane's entries with these added, up to `maxListed` (`overflow`: some found no room): an entry of a
+ * task listed already replaces it when it names a newer version (queued again), and is skipped
+ * otherwise. The same array when nothing changes.
  */
-function withEntries(current: readonly QueueEntry[], added: readonly QueueEntry[]): QueueEntry[] {
+function withEntries(
+  current: readonly QueueEntry[],
+  added: readonly QueueEntry[],
+  maxListed: number,
+): { queued: QueueEntry[]; overflow: boolean } {
   const next = [...current];
   let changed = false;
+  let overflow = false;
   for (const entry of added) {
     const at = next.findIndex((listed) => listed.task_id === entry.task_id);
-    if (at < 0) next.push(entry);
-    else if ((next[at]?.version ?? 0) < entry.version) next[at] = entry;
-    else continue;
+    if (at >= 0 && (next[at]?.version ?? 0) < entry.version) next[at] = entry;
+    else if (at >= 0) continue;
+    else if (next.length < maxListed) next.push(entry);
+    else {
+      overflow = true;
+      continue;
+    }
     changed = true;
   }
-  return changed ? next : (current as QueueEntry[]);
+  return { queued: changed ? next : (current as QueueEntry[]), overflow };
 }
 
 interface PendingEntries {
