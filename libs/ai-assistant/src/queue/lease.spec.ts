@@ -37,14 +37,14 @@ describe('task lease, with the default configuration', () => {
   it('when the worker renews nothing for 20 s, then no other replica takes its task over (it still runs attempt 1)', async () => {
     const { queue, after, read } = await claimedTask();
     after(20_000);
-    expect(await queue.recoverExpiredLeases()).toBe(0);
+    expect(await queue.sweep()).toMatchObject({ recovered: 0 });
     expect(await read()).toMatchObject({ status: 'running', lease_owner: 'worker-stalled', attempts: 1 });
   });
 
   it('when the worker renews nothing for longer than the lease, then its task is queued again for another replica', async () => {
     const { config, queue, after, read } = await claimedTask();
     after(config.ASSISTANT_LEASE + 1);
-    expect(await queue.recoverExpiredLeases()).toBe(1);
+    expect(await queue.sweep()).toMatchObject({ recovered: 1 });
     expect(await read()).toMatchObject({ status: 'queued', attempts: 1, step: 'queued again after a worker was lost' });
     expect(await queue.claim('worker-other', 1)).toEqual([expect.objectContaining({ lease_owner: 'worker-other', attempts: 2 })]);
   });

@@ -66,7 +66,7 @@ describe('task queue: per-plan concurrency', () => {
     after(LEASE_MS - 1);
     expect(await queue.claim('worker-2', 8)).toEqual([]);
     after(2);
-    expect(await queue.recoverExpiredLeases()).toBe(2);
+    expect(await queue.sweep()).toMatchObject({ recovered: 2 });
     const taken = await queue.claim('worker-2', 8);
 
     expect(taken).toHaveLength(2);

@@ -1,7 +1,16 @@
+import { connectMongo } from '@tenantry/persistence';
+import { createLogger } from '@tenantry/telemetry';
 import { describeWithInfra, eventually, uniqueName } from '@tenantry/testing';
+import { actionRegistry } from '../actions/registry';
 import { API, isolatedEnv, startAssistantHarness, tenantKey, type AssistantHarness } from '../test-support/assistant-harness';
+import { countedReads } from '../test-support/counted-reads';
 import { slowAction } from '../test-support/slow-action';
+import { finishedTask, unlistedQueuedTask } from '../test-support/stored-tasks';
+import { tasksCollection } from '../tasks/task.collection';
 import type { TaskView } from '../tasks/task-view';
+import { Tasks } from '../tasks/tasks';
+import { lanesCollection } from './lane.collection';
+import { TaskQueue } from './task-queue';
 
 jest.setTimeout(300_000);
 
@@ -89,6 +98,54 @@ describeWithInfra('assistant task queue on Kafka and the MongoDB-compatible serv
     expect(finished.attempts).toBe(2);
     expect(finished.result).toEqual({ label: `crash-${tenant}` });
     expect(slow.completions.get(`crash-${tenant}`)).toBe(1);
+  });
+
+  it('when a replica dies between a task’s write and its lane’s, then a sweep lists the task again and it runs once', async () => {
+    const tenant = uniqueName('ten_orphan');
+    const tasks = await one.platform.persistence.repository(tasksCollection);
+    const orphan = await tasks.insert(tenant, unlistedQueuedTask(`orphan-${tenant}`, new Date(), 10));
+    const finished = await eventually(
+      async () => {
+        const current = await get(two, tenant, orphan.id);
+        return current.status === 'succeeded' ? current : false;
+      },
+      { timeoutMs: 30_000, description: 'the orphaned task to run' },
+    );
+    expect(finished.attempts).toBe(1);
+    expect(slow.completions.get(`orphan-${tenant}`)).toBe(1);
+  });
+});
+
+describeWithInfra('assistant task queue on the MongoDB-compatible server: what a claim reads', ['mongo'], (infra) => {
+  it('when 300 finished tasks are stored, then a claim of 8 reads the task collection only to lease those 8, by _id', async () => {
+    const persistence = await connectMongo({ uri: infra.mongodbUri, logger: createLogger({ service: 'test', level: 'silent' }) });
+    try {
+      const [stored, lanes] = await Promise.all([persistence.repository(tasksCollection), persistence.repository(lanesCollection)]);
+      const counted = countedReads(stored);
+      const clock = () => new Date();
+      const queue = new TaskQueue({ tasks: counted.repository, lanes, outbox: { notify: () => undefined }, clock, leaseMs: 30_000 });
+      const service = new Tasks({ tasks: counted.repository, queue, actions: actionRegistry([slowAction().action]), clock });
+      const prefix = uniqueName('ten_claim');
+      for (let i = 0; i < 300; i += 50) {
+        await Promise.all(
+          Array.from({ length: 50 }, (_, j) => stored.insert(`${prefix}_old_${j % 7}`, finishedTask(`old-${i + j}`, clock()))),
+        );
+      }
+      for (let i = 0; i < 12; i += 1)
+        await service.create(`${prefix}_${i % 3}`, 'enterprise', {
+          action: 'test_slow',
+          parameters: { steps: 1, step_ms: 0, label: `t${i}` },
+          execute: true,
+        });
+      counted.reads.length = 0;
+
+      const claimed = await queue.claim('worker-1', 8);
+
+      expect(claimed).toHaveLength(8);
+      expect(counted.reads).toEqual(Array.from({ length: 8 }, () => ({ method: 'update', byId: true, documents: 1 })));
+    } finally {
+      await persistence.close();
+    }
   });
 });
 

@@ -4,6 +4,13 @@ import { runTask, type RunTaskDeps } from './run-task';
 import type { Task } from '../tasks/task.collection';
 import type { TaskQueue } from './task-queue';
 
+/**
+ * One sweep in this many also looks for queued tasks that their lane does not list (a replica died
+ * between the two writes of a submit), a read of every queued task: with the default lease of 30 s
+ * (a sweep every 15 s) such a task waits at most ≈ 2.5 min.
+ */
+const RELIST_EVERY_SWEEPS = 10;
+
 export interface TaskWorkerOptions extends Omit<RunTaskDeps, 'owner'> {
   queue: TaskQueue;
   logger: Logger;
@@ -13,12 +20,12 @@ export interface TaskWorkerOptions extends Omit<RunTaskDeps, 'owner'> {
   pollMs: number;
   /**
    * Free slots a busy worker waits for before it claims again on a wake-up (default: half its capacity):
-   * each claim pass reads the queue once (on FerretDB 1.x a decode of the whole task collection), so one
-   * pass per finished task made that read the queue's main cost per task. An idle worker claims at once,
-   * and any free slot is claimed when the poll comes round.
+   * each claim pass reads the lanes with work and writes the ones it takes from, so fewer, larger
+   * passes cost less per task. An idle worker claims at once, and any free slot is claimed when the
+   * poll comes round.
    */
   claimBatch?: number;
-  /** How often expired leases are looked for. */
+  /** How often the queue is swept: expired leases, and queued tasks their lane does not list (TaskQueue.sweep). */
   sweepMs: number;
 }
 
@@ -34,6 +41,8 @@ export class TaskWorker {
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private lastSweep = 0;
+  /** Sweeps made so far. */
+  private sweeps = 0;
   /** A wake-up that came while busy is kept, so the next idle does not wait for the poll. */
   private woken = false;
   /** When this worker last read the queue: after a poll interval, every free slot is claimed, however few. */
@@ -113,8 +122,10 @@ export class TaskWorker {
     const now = Date.now();
     if (now - this.lastSweep < this.options.sweepMs) return;
     this.lastSweep = now;
-    const recovered = await this.options.queue.recoverExpiredLeases();
+    // The first sweep, and every RELIST_EVERY_SWEEPS-th after it, also reads every queued task (see TaskQueue.sweep).
+    const { recovered, relisted } = await this.options.queue.sweep({ relist: this.sweeps++ % RELIST_EVERY_SWEEPS === 0 });
     if (recovered > 0) this.options.logger.info({ recovered }, 'tasks of a lost worker queued again');
+    if (relisted > 0) this.options.logger.warn({ relisted }, 'queued tasks missing from their lanes listed again');
   }
 
   private idle(): Promise<void> {
