@@ -141,7 +141,7 @@ kafka_healthy() {
 
 ferret_bin_path() {
   local hash
-  hash="$(cat "$FERRET_SRC/go.mod" "$FERRET_SRC/go.sum" "$FERRET_SRC/main.go" "$FERRET_SRC/sqlite-id-index.sed" | sha256sum | cut -c1-16)"
+  hash="$(cat "$FERRET_SRC"/{go.mod,go.sum,main.go,sqlite-id-index.sed,sqlite-id-pushdown.sed,isolated-writes.sed,handler-isolated-writes.go.in} | sha256sum | cut -c1-16)"
   printf '%s/ferretdb/tenantry-ferretdb-%s' "$CACHE_DIR" "$hash"
 }
 

@@ -123,8 +123,10 @@ ensure_ferret_bin() {
   t0="$(now)"
   log "mongo: building FerretDB from $FERRET_SRC (about a minute when the Go caches are cold)..."
   mkdir -p "$(dirname "$bin")"
-  # FerretDB is built from a copy of its module with the fix of ferretdb/sqlite-id-index.sed (lookups by
-  # `_id` use the `_id` index instead of scanning the table), through a `replace` in a copy of go.mod.
+  # FerretDB is built from a copy of its module with our changes, through a `replace` in a copy of go.mod:
+  # ferretdb/sqlite-id-index.sed (lookups by `_id` use the `_id` index instead of scanning the table),
+  # ferretdb/sqlite-id-pushdown.sed (also when the filter has other fields besides a plain `_id`) and
+  # ferretdb/isolated-writes.sed + handler-isolated-writes.go.in (single-document writes isolated, as on MongoDB).
   local moddir patched
   moddir="$(cd "$FERRET_SRC" && "$go" mod download -json github.com/FerretDB/FerretDB | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
   [[ -d "$moddir" ]] || die "mongo: could not download the FerretDB module (see output above)"
@@ -133,6 +135,15 @@ ensure_ferret_bin() {
   sed -i -f "$FERRET_SRC/sqlite-id-index.sed" "$patched/internal/backends/sqlite/metadata/metadata.go"
   grep -q "IDColumn = DefaultColumn + \"->'_id'\"" "$patched/internal/backends/sqlite/metadata/metadata.go" ||
     die "mongo: the _id index fix no longer applies to FerretDB (see infra/local/ferretdb/sqlite-id-index.sed)"
+  sed -i -f "$FERRET_SRC/sqlite-id-pushdown.sed" "$patched/internal/backends/sqlite/collection.go"
+  [[ "$(grep -c 'tenantry: any filter with a plain _id' "$patched/internal/backends/sqlite/collection.go")" == 2 ]] ||
+    die "mongo: the _id pushdown change no longer applies to FerretDB (see infra/local/ferretdb/sqlite-id-pushdown.sed)"
+  local handler="$patched/internal/handler"
+  sed -i -f "$FERRET_SRC/isolated-writes.sed" "$handler"/msg_{insert,update,delete,findandmodify,buildinfo}.go
+  cp "$FERRET_SRC/handler-isolated-writes.go.in" "$handler/tenantry_isolated_writes.go"
+  [[ "$(cat "$handler"/msg_{insert,update,delete,findandmodify}.go | grep -c 'isolatedWrites.Lock()')" == 4 ]] &&
+    grep -q '"tenantryIsolatedWrites", true,' "$handler/msg_buildinfo.go" ||
+    die "mongo: the isolated-writes change no longer applies to FerretDB (see infra/local/ferretdb/isolated-writes.sed)"
   cp "$FERRET_SRC/go.mod" "$bin.go.mod" && cp "$FERRET_SRC/go.sum" "$bin.go.sum"
   (cd "$FERRET_SRC" && "$go" mod edit -modfile="$bin.go.mod" -replace "github.com/FerretDB/FerretDB=$patched") ||
     die "mongo: could not point the build at the patched FerretDB"

@@ -23,8 +23,9 @@ export interface MongoOptions {
   maxPoolSize?: number;
   appName?: string;
   /**
-   * How conditional writes stay atomic: 'auto' (default) uses the server on MongoDB and per-document
-   * locks on FerretDB, whose updates are not isolated (see write-guard.ts).
+   * How conditional writes stay atomic: 'auto' (default) uses the server on MongoDB (and on FerretDB as
+   * infra/local builds it) and per-document locks on any other FerretDB, whose updates are not isolated
+   * (see write-guard.ts).
    */
   writeGuard?: 'auto' | 'server-atomic' | 'lock-per-document';
   /** Test-only: reports each step of a write with events (see OutboxWriteStep); crash tests stop the process there. */
@@ -33,12 +34,23 @@ export interface MongoOptions {
 
 const LOCKS_COLLECTION = 'tenantry_document_locks';
 
-async function chooseWriteGuard(db: mongoose.mongo.Db, choice: MongoOptions['writeGuard'] = 'auto'): Promise<WriteGuard> {
-  let kind = choice;
-  if (kind === 'auto') {
-    const buildInfo = await mongoCall('buildInfo', () => db.admin().command({ buildInfo: 1 }));
-    kind = 'ferretdbVersion' in buildInfo ? 'lock-per-document' : 'server-atomic';
-  }
+/** What the persistence layer needs to know of the server (from `buildInfo`). */
+interface ServerTraits {
+  /** Single-document writes are isolated: MongoDB, and FerretDB as infra/local builds it (see write-guard.ts). */
+  isolatedWrites: boolean;
+  /** Only a plain `_id` filter uses an index (FerretDB 1.x): reads of many ids are point reads, never `$in`. */
+  pointReadsOnly: boolean;
+}
+
+async function serverTraits(db: mongoose.mongo.Db): Promise<ServerTraits> {
+  const buildInfo = await mongoCall('buildInfo', () => db.admin().command({ buildInfo: 1 }));
+  const ferretdb = 'ferretdbVersion' in buildInfo;
+  // infra/local's FerretDB build isolates writes and says so (infra/local/ferretdb/isolated-writes.sed).
+  return { isolatedWrites: !ferretdb || buildInfo['tenantryIsolatedWrites'] === true, pointReadsOnly: ferretdb };
+}
+
+function chooseWriteGuard(db: mongoose.mongo.Db, traits: ServerTraits, choice: MongoOptions['writeGuard'] = 'auto'): WriteGuard {
+  const kind = choice === 'auto' ? (traits.isolatedWrites ? 'server-atomic' : 'lock-per-document') : choice;
   return kind === 'server-atomic' ? serverAtomicWrites : new DocumentLocks(db.collection(LOCKS_COLLECTION));
 }
 
@@ -77,17 +89,25 @@ export async function connectMongo(options: MongoOptions): Promise<MongoPersiste
     throw toTenantryError(error, 'connection');
   }
   if (!connection.db) throw new Error('connected without a database handle');
-  const guard = await chooseWriteGuard(connection.db, options.writeGuard).catch(async (error: unknown) => {
+  const db = connection.db;
+  const traits = await serverTraits(db).catch(async (error: unknown) => {
     await connection.close().catch(() => undefined);
     throw error;
   });
+  const guard = chooseWriteGuard(db, traits, options.writeGuard);
   connection.on('disconnected', () => {
     // A disconnect we asked for (shutdown) is not news.
     if (!closing.has(connection)) log.warn('database connection lost; calls fail with 503 until it is back');
   });
   connection.on('reconnected', () => log.info('database connection restored'));
-  log.info({ writeGuard: guard.kind }, 'connected to the database');
-  return new MongoPersistence(connection, guard, log, options.onOutboxWriteStep ? { onWriteStep: options.onOutboxWriteStep } : {});
+  log.info({ writeGuard: guard.kind, pointReadsOnly: traits.pointReadsOnly }, 'connected to the database');
+  return new MongoPersistence(
+    connection,
+    guard,
+    traits.pointReadsOnly,
+    log,
+    options.onOutboxWriteStep ? { onWriteStep: options.onOutboxWriteStep } : {},
+  );
 }
 
 export class MongoPersistence implements Persistence {
@@ -100,6 +120,8 @@ export class MongoPersistence implements Persistence {
   constructor(
     private readonly connection: mongoose.Connection,
     private readonly guard: WriteGuard,
+    /** FerretDB: only a plain `_id` filter uses an index, so reads of many ids are point reads. */
+    private readonly pointReadsOnly: boolean,
     private readonly logger: Logger,
     private readonly hooks: ScopedRepositoryHooks = {},
   ) {
@@ -110,7 +132,7 @@ export class MongoPersistence implements Persistence {
   async repository<S extends z.ZodObject>(definition: CollectionDefinition<S>): Promise<TenantScopedRepository<z.output<S>, z.input<S>>> {
     let registered = this.registering.get(definition.name);
     if (!registered) {
-      const store = new MongoCollectionStore(this.db, definition, this.guard);
+      const store = new MongoCollectionStore(this.db, definition, this.guard, this.pointReadsOnly);
       registered = store.ensureIndexes().then(() => {
         this.stores.set(definition.name, store);
         return store;
@@ -126,7 +148,7 @@ export class MongoPersistence implements Persistence {
   }
 
   async processedEventStore(collection = PROCESSED_EVENTS_COLLECTION): Promise<MongoProcessedEventStore> {
-    const store = new MongoProcessedEventStore(this.db, collection, this.guard.kind === 'lock-per-document');
+    const store = new MongoProcessedEventStore(this.db, collection, this.pointReadsOnly);
     await store.ensureIndexes();
     return store;
   }

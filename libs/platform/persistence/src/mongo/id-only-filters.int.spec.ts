@@ -10,7 +10,9 @@ import { DocumentLocks } from './write-guard';
  * FerretDB 1.x (SQLite) pushes down only a bare `{ _id }` filter; any other filter decodes every
  * document of the collection, so a hot path that issues one gets slower with every document stored
  * (see BENCHMARKS.md). This watches the commands the hot paths send to a document collection and the
- * processed-event collection, on the FerretDB code path (per-document locks).
+ * processed-event collection, on the code path of a stock FerretDB (per-document locks, point reads).
+ * infra/local's build also pushes a plain `_id` down when the filter has more fields, and isolates
+ * writes, so there conditional writes carry their condition in the filter, as on MongoDB.
  */
 describeWithInfra('MongoDB persistence: hot paths address documents by _id only', ['mongo'], (infra) => {
   const logger = pino({ level: 'silent' });
@@ -32,7 +34,7 @@ describeWithInfra('MongoDB persistence: hot paths address documents by _id only'
       })
       .asPromise();
     if (!connection.db) throw new Error('not connected');
-    persistence = new MongoPersistence(connection, new DocumentLocks(connection.db.collection('tenantry_document_locks')), logger);
+    persistence = new MongoPersistence(connection, new DocumentLocks(connection.db.collection('tenantry_document_locks')), true, logger);
     connection.getClient().on('commandStarted', (event) => {
       if (!recording) return;
       const command = event.command as Record<string, unknown>;

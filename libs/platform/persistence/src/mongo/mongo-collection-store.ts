@@ -90,6 +90,8 @@ export class MongoCollectionStore implements CollectionStore {
     db: Db,
     private readonly definition: CollectionDefinition,
     private readonly guard: WriteGuard,
+    /** FerretDB: only a plain `_id` filter uses an index, so many ids are read one `{ _id }` at a time (see POINT_READS_UP_TO). */
+    private readonly pointReadsOnly = false,
   ) {
     this.collection = definition.name;
     this.documents = db.collection<RawDocument>(definition.name);
@@ -306,7 +308,7 @@ export class MongoCollectionStore implements CollectionStore {
   async readOutboxes(ids: readonly string[]): Promise<Map<string, OutboxDocument>> {
     const projection = { _outbox: 1, _deletedAt: 1 };
     const documents = await this.call(async () =>
-      ids.length <= POINT_READS_UP_TO || this.guard.kind === 'lock-per-document'
+      ids.length <= POINT_READS_UP_TO || this.pointReadsOnly
         ? (await inParallel(ids, POINT_READS_AT_ONCE, (id) => this.documents.findOne({ _id: id }, { projection }))).filter(
             (document) => document !== null,
           )

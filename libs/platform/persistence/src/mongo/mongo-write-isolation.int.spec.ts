@@ -7,15 +7,28 @@ import { buildEvent, buildWidget, newTenantId, widgetCollection } from '../test-
 
 /**
  * Two connections stand for two processes (each has its own in-process locks), so only the database
- * can keep their writes apart: natively on MongoDB, through the per-document locks on FerretDB.
+ * can keep their writes apart: natively on MongoDB and on FerretDB as infra/local builds it (isolated
+ * writes, `auto`), and through the per-document locks (what `auto` picks on any other FerretDB).
  */
 describeWithInfra('MongoDB persistence: writes from two processes to one document', ['mongo'], (infra) => {
+  describe.each([
+    ['the guard auto picks for this server', 'auto'],
+    ['per-document locks', 'lock-per-document'],
+  ] as const)('%s', (_label, writeGuard) => {
+    isolationSpecs(infra, writeGuard);
+  });
+});
+
+function isolationSpecs(infra: { mongodbUri: string }, writeGuard: 'auto' | 'lock-per-document'): void {
   const logger = pino({ level: 'silent' });
   const definition = widgetCollection();
   let processes: MongoPersistence[] = [];
 
   beforeAll(async () => {
-    processes = [await connectMongo({ uri: infra.mongodbUri, logger }), await connectMongo({ uri: infra.mongodbUri, logger })];
+    processes = [
+      await connectMongo({ uri: infra.mongodbUri, logger, writeGuard }),
+      await connectMongo({ uri: infra.mongodbUri, logger, writeGuard }),
+    ];
   });
   afterAll(async () => {
     await Promise.all(processes.map((process) => process.close()));
@@ -52,4 +65,4 @@ describeWithInfra('MongoDB persistence: writes from two processes to one documen
     expect(new Set(pending?.map((item) => item.event.id))).toEqual(new Set(events.map((event) => event.id)));
     expect((await one.findById(tenantId, widget.id))?.version).toBe(13);
   });
-});
+}
