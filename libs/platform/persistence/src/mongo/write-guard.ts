@@ -11,6 +11,8 @@ import { mongoCall, toTenantryError, writeErrorsOf } from './errors';
  * here: four racers doing `updateOne({_id, version: 1}, {$set: {version: 2}})` all "win"; concurrent
  * `$inc`s lose increments. Inserts, though, are atomic against unique keys, and a guard built on them
  * restores single-document atomicity as long as every writer of the collection goes through it.
+ * infra/local's FerretDB build isolates these writes itself (infra/local/ferretdb/isolated-writes.sed)
+ * and says so in buildInfo; `auto` then uses `serverAtomicWrites` there (connect.ts).
  */
 export interface WriteGuard {
   readonly kind: 'server-atomic' | 'lock-per-document';
